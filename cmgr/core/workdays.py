@@ -1,0 +1,316 @@
+"""The one working-day calendar every command uses.
+
+China moves working days around public holidays (调休). The maintained
+`chinesecalendar` package knows the official schedule of the years it was
+released for; a small user TOML file (config key `calendar.file`) adds the
+years it does not know yet and local changes (extra days off, a six-day week,
+a manager's leave). Past both, the calendar guesses Monday-Friday and says so
+through `guess_warnings`. Format: docs/calendar.md, example:
+templates/calendar-example.toml.
+
+Which rule decides a day, first match wins:
+  1. the manager's leave (only when a manager is given)   -> day off
+  2. [local] days_off                                      -> day off
+  3. [local] workdays                                      -> working day
+  4. [years.YYYY] holidays / workdays                      -> day off / working day
+  5. six_day_week and a Saturday that is not a holiday     -> working day
+  6. the package, for the years it knows                   -> its answer
+  7. otherwise Monday-Friday (a guess, see guess_warnings)
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+
+from cmgr.errors import ConfigError, UsageError
+
+CONFIG_KEY = "calendar.file"
+_DATE_FORM = '"YYYY-MM-DD" or an inclusive range "YYYY-MM-DD..YYYY-MM-DD"'
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WEEK_RE = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
+# Longest run of days off the calendar accepts before next_workday gives up (a typo guard).
+_MAX_DAYS_OFF_RUN = 400
+_FORMAT_HELP = (
+    "格式（TOML）：\n"
+    "  [years.{year}]\n"
+    '  holidays = ["{year}-01-01", "{year}-02-05..{year}-02-13"]   # 放假日期或闭区间\n'
+    '  workdays = ["{year}-02-14"]                                # 调休上班的周末'
+)
+
+
+class WorkCalendar:
+    """Working days from `chinesecalendar` plus an optional user file (see the module docstring)."""
+
+    def __init__(self, user_file: str | Path | None = None) -> None:
+        self.user_file: Path | None = Path(user_file) if user_file is not None else None
+        self._year_holidays: dict[int, set[date]] = {}
+        self._year_workdays: dict[int, set[date]] = {}
+        self._local_days_off: set[date] = set()
+        self._local_workdays: set[date] = set()
+        self.six_day_week = False
+        self._leave: dict[str, set[date]] = {}
+        self._package_knows: dict[int, bool] = {}
+        if self.user_file is not None:
+            self._load(self.user_file)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def is_workday(self, d: date, manager: str | None = None) -> bool:
+        """True when `d` is a working day (for `manager`, whose leave then counts as off)."""
+        if manager is not None and d in self._leave.get(manager, ()):
+            return False
+        if d in self._local_days_off:
+            return False
+        if d in self._local_workdays:
+            return True
+        if d in self._year_holidays.get(d.year, ()):
+            return False
+        if d in self._year_workdays.get(d.year, ()):
+            return True
+        if self.six_day_week and d.weekday() == 5 and not self._is_statutory_holiday(d):
+            return True
+        if self._package_covers(d.year):
+            import chinese_calendar
+
+            return bool(chinese_calendar.is_workday(d))
+        return d.weekday() < 5
+
+    def is_known(self, d: date) -> bool:
+        """False when neither the package nor the user file covers `d`'s year (Mon-Fri is a guess)."""
+        return d.year in self._year_holidays or self._package_covers(d.year)
+
+    def workdays(self, start: date, end: date, manager: str | None = None) -> list[date]:
+        """The working days from `start` to `end`, both inclusive."""
+        days = []
+        d = start
+        while d <= end:
+            if self.is_workday(d, manager):
+                days.append(d)
+            d += timedelta(days=1)
+        return days
+
+    def next_workday(self, d: date, manager: str | None = None) -> date:
+        """`d` itself when it is a working day, else the first working day after it."""
+        for offset in range(_MAX_DAYS_OFF_RUN):
+            candidate = d + timedelta(days=offset)
+            if self.is_workday(candidate, manager):
+                return candidate
+        raise ConfigError(
+            f"no working day in the {_MAX_DAYS_OFF_RUN} days from {d.isoformat()}",
+            path=str(self.user_file) if self.user_file else None,
+            hint="check the days off and leave ranges in the calendar file",
+        )
+
+    def guess_warnings(self, start: date, end: date) -> list[str]:
+        """One message per year in [start, end] the calendar does not know: it guesses Mon-Fri."""
+        where = (
+            f"日历文件 {self.user_file}"
+            if self.user_file is not None
+            else f"一个日历文件（在配置中用 `{CONFIG_KEY}` 指定其路径）"
+        )
+        messages = []
+        for year in range(start.year, end.year + 1):
+            if year in self._year_holidays or self._package_covers(year):
+                continue
+            messages.append(
+                f"{year} 年的法定节假日和调休安排未知（chinesecalendar 尚未收录，日历文件中也没有），"
+                f"按周一至周五上班推算，节假日和调休上班日不会被考虑。"
+                f"国务院通知发布后，请在{where}中加入 [years.{year}]。\n"
+                + _FORMAT_HELP.format(year=year)
+            )
+        return messages
+
+    # -- the user file ------------------------------------------------------------------------
+
+    def _fail(self, message: str, key: str | None = None, hint: str | None = None) -> ConfigError:
+        return ConfigError(message, path=str(self.user_file), key=key, hint=hint)
+
+    def _load(self, path: Path) -> None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise self._fail(
+                "calendar file not found",
+                hint=f"create it (see templates/calendar-example.toml) or fix `{CONFIG_KEY}`",
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self._fail(f"cannot read the calendar file: {exc}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            # tomllib's message carries "(at line N, column M)".
+            raise self._fail(f"not valid TOML: {exc}") from None
+
+        allowed = {"years", "local", "leave"}
+        for key in data:
+            if key not in allowed:
+                raise self._fail(
+                    f"unknown section [{key}]", key=key,
+                    hint="expected sections: [years.YYYY], [local], [leave]",
+                )
+        years = _table(data.get("years", {}), "years", self)
+        for year_key, section in years.items():
+            self._load_year(year_key, section)
+        local = _table(data.get("local", {}), "local", self)
+        for key in local:
+            if key not in {"days_off", "workdays", "six_day_week"}:
+                raise self._fail(
+                    "unknown key", key=f"local.{key}",
+                    hint="expected keys in [local]: days_off, workdays, six_day_week",
+                )
+        self._local_days_off = self._dates(local.get("days_off", []), "local.days_off")
+        self._local_workdays = self._dates(local.get("workdays", []), "local.workdays")
+        both = self._local_days_off & self._local_workdays
+        if both:
+            raise self._fail(
+                f"{min(both).isoformat()} is in both days_off and workdays", key="local",
+                hint="a date is either a local day off or a local working day",
+            )
+        six = local.get("six_day_week", False)
+        if not isinstance(six, bool):
+            raise self._fail(
+                f"expected true or false, got {six!r}", key="local.six_day_week",
+            )
+        self.six_day_week = six
+        leave = _table(data.get("leave", {}), "leave", self)
+        for name, spans in leave.items():
+            self._leave[name] = self._dates(spans, f'leave."{name}"')
+
+    def _load_year(self, year_key: str, section: object) -> None:
+        key = f"years.{year_key}"
+        if not re.fullmatch(r"\d{4}", year_key):
+            raise self._fail(
+                f"year {year_key!r} is not a four-digit year", key=key,
+                hint="write the section as [years.2027]",
+            )
+        year = int(year_key)
+        section = _table(section, key, self)
+        for sub in section:
+            if sub not in {"holidays", "workdays"}:
+                raise self._fail(
+                    "unknown key", key=f"{key}.{sub}",
+                    hint=f"expected keys in [{key}]: holidays, workdays",
+                )
+        holidays = self._dates(section.get("holidays", []), f"{key}.holidays")
+        workdays = self._dates(section.get("workdays", []), f"{key}.workdays")
+        for label, days in (("holidays", holidays), ("workdays", workdays)):
+            outside = sorted(d for d in days if d.year != year)
+            if outside:
+                raise self._fail(
+                    f"{outside[0].isoformat()} is not in {year}", key=f"{key}.{label}",
+                    hint=f"list each date under its own year, e.g. [years.{outside[0].year}]",
+                )
+        both = holidays & workdays
+        if both:
+            raise self._fail(
+                f"{min(both).isoformat()} is in both holidays and workdays", key=key,
+                hint="a date is either a holiday or a make-up working day",
+            )
+        self._year_holidays[year] = holidays
+        self._year_workdays[year] = workdays
+
+    def _dates(self, value: object, key: str) -> set[date]:
+        """Parse a list of dates and inclusive "A..B" ranges (TOML date literals welcome)."""
+        if not isinstance(value, list):
+            raise self._fail(
+                f"expected a list of dates, got {value!r}", key=key,
+                hint=f'e.g. {key.rsplit(".", 1)[-1]} = ["2027-01-01", "2027-02-05..2027-02-13"]',
+            )
+        days: set[date] = set()
+        for i, item in enumerate(value):
+            item_key = f"{key}[{i}]"
+            if isinstance(item, date) and not hasattr(item, "hour"):
+                days.add(item)
+                continue
+            if not isinstance(item, str):
+                raise self._fail(
+                    f"expected {_DATE_FORM}, got {item!r}", key=item_key,
+                )
+            first, sep, last = item.partition("..")
+            start = self._date(first, item_key, item)
+            end = self._date(last, item_key, item) if sep else start
+            if end < start:
+                raise self._fail(
+                    f"range {item!r} ends before it starts", key=item_key,
+                    hint="write the earlier date first: YYYY-MM-DD..YYYY-MM-DD",
+                )
+            if (end - start).days > 366:
+                raise self._fail(f"range {item!r} is longer than a year", key=item_key)
+            d = start
+            while d <= end:
+                days.add(d)
+                d += timedelta(days=1)
+        return days
+
+    def _date(self, text: str, key: str, item: str) -> date:
+        text = text.strip()
+        if _DATE_RE.match(text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
+        raise self._fail(f"expected {_DATE_FORM}, got {item!r}", key=key)
+
+    # -- the package ---------------------------------------------------------------------------
+
+    def _package_covers(self, year: int) -> bool:
+        known = self._package_knows.get(year)
+        if known is None:
+            import chinese_calendar
+
+            try:
+                chinese_calendar.is_workday(date(year, 6, 1))
+                known = True
+            except NotImplementedError:
+                known = False
+            self._package_knows[year] = known
+        return known
+
+    def _is_statutory_holiday(self, d: date) -> bool:
+        """A public holiday (not a plain weekend), from the user file or the package."""
+        if d in self._year_holidays.get(d.year, ()):
+            return True
+        if self._package_covers(d.year):
+            import chinese_calendar
+
+            on_holiday, name = chinese_calendar.get_holiday_detail(d)
+            return bool(on_holiday and name)
+        return False
+
+
+def _table(value: object, key: str, cal: WorkCalendar) -> dict:
+    if not isinstance(value, dict):
+        raise cal._fail(f"expected a table [{key}], got {value!r}", key=key)
+    return value
+
+
+def report_due_date(cal: WorkCalendar, year: int, month: int) -> date:
+    """The monthly report's deadline: the 5th, moved to the next working day (节假日顺延)."""
+    return cal.next_workday(date(year, month, 5))
+
+
+def iso_week_bounds(week: str) -> tuple[date, date]:
+    """"2026-W49" -> (its Monday, its Sunday), by ISO 8601 week numbering."""
+    match = _WEEK_RE.match(week) if isinstance(week, str) else None
+    if not match:
+        raise UsageError(
+            f"bad week {week!r}", hint='write an ISO week as YYYY-Www, e.g. "2026-W49"'
+        )
+    year, number = int(match.group(1)), int(match.group(2))
+    try:
+        monday = date.fromisocalendar(year, number, 1)
+    except ValueError:
+        last = date(year, 12, 28).isocalendar().week  # Dec 28 is always in the year's last week
+        raise UsageError(
+            f"bad week {week!r}: {year} has weeks 1-{last}",
+            hint='write an ISO week as YYYY-Www, e.g. "2026-W49"',
+        ) from None
+    return monday, monday + timedelta(days=6)
+
+
+def next_week_start(today: date) -> date:
+    """The Monday of the week after `today`'s week (weeks start on Monday)."""
+    return today + timedelta(days=7 - today.weekday())
