@@ -1,0 +1,3 @@
+from cmgr.cli.app import main
+
+main()

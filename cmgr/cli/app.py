@@ -1,0 +1,56 @@
+"""The `cmgr` command: global options, and the command groups joined together.
+
+Kept light: no pandas/openpyxl on this path, so `cmgr --help` answers fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cmgr import __version__
+from cmgr.cli import common
+from cmgr.errors import EXIT_CODE_TABLE
+
+app = common.new_app(
+    "cmgr: 客户经理的日常文书工具 — a tobacco customer manager's paperwork, from the company "
+    "system's exports: import, plan next week's visits, flag violations, write the monthly "
+    "report and the complaint forms.\n\n\b\n" + EXIT_CODE_TABLE)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cmgr {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    db: Annotated[Path | None, typer.Option("--db", envvar="CMGR_DB", help="Database file.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", envvar="CMGR_CONFIG",
+                                                  help="Configuration file (TOML).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Global options apply to every command."""
+    st = common.state(ctx)
+    st.db_option, st.config_option, st.quiet, st.verbose = db, config, quiet, verbose
+
+
+def _register() -> None:
+    from cmgr.cli import config_cmd, demo_cmd, import_cmd
+
+    for module in (import_cmd, config_cmd, demo_cmd):
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app(prog_name="cmgr")

@@ -1,0 +1,175 @@
+"""What every command shares: the app factory, global state, consoles, error mapping, output.
+
+Commands stay thin: parse options, call one library function, present the result. Library code
+raises `CmgrError`s; the group class below turns them into one-line messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+try:  # typer >= 0.2x vendors click; its context stack is the one commands run in
+    from typer import _click as click
+    from typer._click.globals import get_current_context
+except ImportError:  # pragma: no cover - older typer on plain click
+    import click
+    from click import get_current_context
+
+from cmgr.errors import CmgrError, ExitCode
+
+err_console = Console(stderr=True, highlight=False)
+out_console = Console(highlight=False)
+log = logging.getLogger("cmgr")
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+    html = "html"
+    md = "md"
+    docx = "docx"
+
+
+@dataclass
+class AppState:
+    """Global options, and the configuration and database opened on first use."""
+
+    db_option: Path | None = None
+    config_option: Path | None = None
+    quiet: bool = False
+    verbose: bool = False
+    yes: bool = False
+    _config: Any = None
+    _db: Any = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def config(self):
+        if self._config is None:
+            from cmgr.config import load_config
+
+            overrides = dict(self.overrides)
+            if self.db_option is not None:
+                overrides["database.path"] = str(self.db_option)
+            self._config = load_config(self.config_option, overrides=overrides)
+        return self._config
+
+    def db(self):
+        if self._db is None:
+            from cmgr.store.db import open_database
+
+            cfg = self.config()
+            self._db = open_database(cfg.db_path, busy_timeout=float(cfg.get("database.busy_timeout")))
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def state(ctx: typer.Context | None = None) -> AppState:
+    ctx = ctx or get_current_context()
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = AppState()
+    return root.obj
+
+
+def info(message: str) -> None:
+    """A progress or result message for a person: stderr, silenced by --quiet."""
+    if not state().quiet:
+        err_console.print(message)
+
+
+def warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/yellow] {message}")
+
+
+def debug(message: str) -> None:
+    if state().verbose:
+        err_console.print(f"[dim]{message}[/dim]")
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def print_json(data: Any) -> None:
+    """Data for machines: stdout, nothing else on it."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def crash_log_path() -> Path:
+    from platformdirs import user_log_path
+
+    return user_log_path("cmgr") / "crash.log"
+
+
+class CmgrGroup(TyperGroup):
+    """Maps errors to the documented exit codes; no traceback for a user's mistake."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CmgrError as exc:
+            err_console.print(f"[red]error:[/red] {_escape(exc.message)}")
+            if exc.hint:
+                err_console.print(f"[dim]hint: {_escape(exc.hint)}[/dim]")
+            log.error("%s", exc.message)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+            raise
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception:
+            path = crash_log_path()
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8") as fh:
+                    fh.write(f"--- cmgr {' '.join(sys.argv[1:])}\n{traceback.format_exc()}\n")
+            except OSError:
+                pass
+            log.exception("internal error")
+            err_console.print(f"[red]internal error[/red] (a bug in cmgr; details in {path}). "
+                              "Please report it with that file.")
+            if os.environ.get("CMGR_DEBUG"):
+                traceback.print_exc()
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+        finally:
+            root = ctx.find_root()
+            if isinstance(root.obj, AppState) and ctx is root:
+                root.obj.close()
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def new_app(help: str, **kwargs) -> typer.Typer:
+    """A command group with cmgr's conventions."""
+    return typer.Typer(help=help, cls=CmgrGroup, no_args_is_help=True,
+                       pretty_exceptions_enable=False, add_completion=False,
+                       rich_markup_mode=None, **kwargs)
+
+
+def exit_with(code: ExitCode | int) -> None:
+    if int(code) != 0:
+        raise typer.Exit(int(code))

@@ -1,0 +1,141 @@
+"""Import export files into the database: parse, then store each file in one transaction.
+
+The library behind `cmgr import`: it returns results and raises; the CLI presents them.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cmgr.errors import InputError
+from cmgr.store.db import Database
+from cmgr.store.records import TABLES, finish_import, start_import, upsert
+
+
+@dataclass
+class FileResult:
+    file: str
+    kind: str
+    sheet: str | None = None
+    rows_read: int = 0
+    stored: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    skipped_detail: dict[str, int] = field(default_factory=dict)
+    rejected: int = 0
+    issues: list = field(default_factory=list)  # importer.Issue: rejects then warnings
+    ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: InputError | None = None  # the file could not be used at all
+    seconds: float = 0.0
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.action != "rejected")
+
+
+def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None = None,
+                mapping: dict[str, str] | None = None, dry_run: bool = False,
+                progress: Callable[[str], None] | None = None) -> FileResult:
+    """Import one file. An unusable file raises InputError and writes nothing."""
+    import time
+
+    from cmgr.sources.importer import parse_file
+
+    t0 = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    say(f"reading {Path(path).name}")
+    parsed = parse_file(path, kind, sheet=sheet, mapping=mapping)
+    result = FileResult(parsed.file, kind, parsed.sheet, rows_read=parsed.rows_read,
+                        skipped=parsed.skipped, rejected=len(parsed.rejects),
+                        issues=[*parsed.rejects, *parsed.warnings],
+                        ignored_columns=parsed.ignored_columns, notes=parsed.notes,
+                        skipped_detail={"blank": parsed.skipped_blank,
+                                        "合计": parsed.skipped_total,
+                                        "duplicate": parsed.skipped_duplicate})
+    _, _, allowed = TABLES[kind]
+    records = parsed.records
+    columns = [c for c in allowed if c in records.columns]
+    say(f"storing {len(records):,} rows")
+    rows = _rows(records, columns)
+    try:
+        with db.transaction():
+            import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
+            counts = upsert(db, kind, columns, rows, import_id)
+            finish_import(db, import_id, rows_read=result.rows_read, stored=counts.stored,
+                          updated=counts.updated, unchanged=counts.unchanged,
+                          skipped=result.skipped, rejected=result.rejected)
+            if dry_run:
+                # Everything ran, so the counts are real; the rollback keeps nothing.
+                raise _DryRun()
+    except _DryRun:
+        pass
+    result.stored, result.updated, result.unchanged = counts.stored, counts.updated, counts.unchanged
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str | None = None,
+                 mapping: dict[str, str] | None = None, dry_run: bool = False,
+                 progress: Callable[[str], None] | None = None) -> list[FileResult]:
+    """Import several files; one unusable file does not stop the others (per-file trap)."""
+    import time
+
+    results = []
+    for path in paths:
+        t0 = time.perf_counter()
+        try:
+            results.append(import_file(db, kind, path, sheet=sheet, mapping=mapping,
+                                       dry_run=dry_run, progress=progress))
+        except InputError as exc:
+            results.append(FileResult(str(path), kind, error=exc,
+                                      seconds=time.perf_counter() - t0))
+    return results
+
+
+def _rows(records, columns: list[str]):
+    """Tuples (key, *columns) with NaN/NA turned into None, for executemany."""
+    import pandas as pd
+
+    keyed = records[["_key", *columns]]
+    out = []
+    for col in keyed.columns:
+        s = keyed[col]
+        if s.dtype.kind == "f":
+            out.append([None if math.isnan(v) else v for v in s.tolist()])
+        else:
+            out.append([None if (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))
+                        else v for v in s.astype(object).tolist()])
+    return list(zip(*out, strict=True)) if out else []
+
+
+def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
+    """Every rejected row and every cell stored empty, as CSV (UTF-8 with BOM for Excel)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "sheet", "row", "column", "value", "reason", "action"])
+        for r in results:
+            if r.error is not None:
+                loc = r.error.location
+                w.writerow([r.file, getattr(loc, "sheet", None) or "", "", "", "", r.error.reason,
+                            "file not imported"])
+                n += 1
+            for i in r.issues:
+                w.writerow([i.file, i.sheet or "", i.row, i.column or "",
+                            "" if i.value is None else i.value, i.reason, i.action])
+                n += 1
+    tmp.replace(path)
+    return n

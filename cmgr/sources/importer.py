@@ -1,0 +1,316 @@
+"""Turn one export file into canonical records of one kind, accounting for every row.
+
+Every data row below the header ends up in exactly one place: `records` (to be stored),
+`skipped` (blank rows, 合计 rows, exact duplicates within the file: counted and reported), or
+`rejects` (with file, sheet, Excel row, column, value and reason). Unreadable optional cells
+cost only that cell: the row is kept and a warning names it. No SQL here: the store writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cmgr.errors import Location
+from cmgr.sources import cells
+from cmgr.sources.fields import (
+    CARTONS_PER_CASE,
+    CARTONS_PER_JIAN,
+    FIELD_TYPES,
+    KINDS,
+    Kind,
+    field_for_header,
+)
+from cmgr.sources.tabular import read_table
+
+STATUS_WORDS = {
+    "正常": "正常", "营业": "正常", "在营": "正常", "有效": "正常", "正常经营": "正常",
+    "暂停": "暂停经营", "暂停经营": "暂停经营", "停业": "暂停经营", "歇业": "暂停经营",
+    "已退网": "已退网", "退网": "已退网", "注销": "已退网", "已注销": "已退网",
+}
+VISIT_TYPES = {"常规": "常规访问", "常规访问": "常规访问", "正常访问": "常规访问", "定期访问": "常规访问",
+               "特殊": "特殊访问", "特殊访问": "特殊访问"}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A rejected row, or a cell stored empty because it could not be read."""
+
+    file: str
+    sheet: str | None
+    row: int
+    column: str | None
+    value: object
+    reason: str
+    action: str  # "rejected" | "stored without this value" | "skipped"
+
+    def location(self) -> Location:
+        return Location(self.file, self.sheet, self.row, self.column, self.value)
+
+
+@dataclass
+class ParsedFile:
+    kind: str
+    file: str
+    sheet: str | None
+    sha256: str
+    header_row: int
+    columns: dict[str, str]  # canonical field -> header as written
+    ignored_columns: list[str]
+    rows_read: int = 0
+    skipped_blank: int = 0
+    skipped_total: int = 0
+    skipped_duplicate: int = 0
+    records: pd.DataFrame = field(default_factory=pd.DataFrame)  # canonical columns + "_row"
+    rejects: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # file-level remarks (unit conversions...)
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_blank + self.skipped_total + self.skipped_duplicate
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _header_check(kind: Kind, mapping):
+    def check(fields: list[str | None], cells_: list) -> str | None:
+        present = {f for f in fields if f}
+        missing = [group for group in kind.required_columns if not present.intersection(group)]
+        if not missing:
+            return None
+        from cmgr.sources.fields import HEADER_ALIASES
+
+        wanted = "; ".join(" or ".join(f"{g} ({'/'.join(HEADER_ALIASES[g][:3])})" for g in group)
+                           for group in missing)
+        seen = ", ".join(str(c) for c in cells_ if c not in (None, ""))
+        other = _guess_kind(present)
+        guess = f" This looks like a {other} file." if other and other != kind.name else ""
+        return (f"not a {kind.name} ({kind.label}) file: missing required column(s) {wanted}. "
+                f"Headers found: {seen}.{guess}")
+    return check
+
+
+def _guess_kind(present: set[str]) -> str | None:
+    for name, k in KINDS.items():
+        if all(present.intersection(group) for group in k.required_columns) and name != "customers":
+            return name
+    if "customer_code" in present and "customer_name" in present:
+        return "customers"
+    return None
+
+
+def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
+               mapping: dict[str, str] | None = None) -> ParsedFile:
+    """Read and validate one file. Raises InputError when the file cannot be used at all."""
+    kind = KINDS[kind_name]
+    path = Path(path)
+    table = read_table(path, sheet=sheet, mapping=mapping, accept_header=_header_check(kind, mapping))
+    columns: dict[str, int] = {}
+    written: dict[str, str] = {}
+    ignored: list[str] = []
+    for i, header in enumerate(table.headers):
+        fieldname = field_for_header(header, mapping)
+        if fieldname in kind.fields and fieldname not in columns:
+            columns[fieldname] = i
+            written[fieldname] = header
+        elif header.strip():
+            ignored.append(header if fieldname is None else f"{header} (duplicate or not used for {kind.name})")
+    parsed = ParsedFile(kind_name, str(path), table.sheet, sha256_of(path), table.header_row,
+                        written, ignored)
+    frame = table.frame
+    rows = table.row_numbers
+    parsed.rows_read = len(frame)
+    if len(frame) == 0:
+        return parsed
+
+    # 合计/总计/小计 rows: skipped, and counted. (Blank rows are found after parsing, so that
+    # cells holding only spaces count as blank too.)
+    is_total = np.zeros(len(frame), dtype=bool)
+    for col in set(range(min(3, frame.shape[1]))) | {columns[f] for f in kind.key_fields if f in columns}:
+        s = frame[col]
+        mask = s.notna().to_numpy()
+        if mask.any():
+            text = s[mask].astype(str)
+            hit = text.str.replace(r"[\s:：]", "", regex=True).str.fullmatch(
+                r"(合计|总计|小计|总合计|本页合计)")
+            is_total[np.flatnonzero(mask)[hit.to_numpy()]] = True
+    parsed.skipped_total = int(is_total.sum())
+    frame = frame[~is_total]
+    rows = rows[~is_total]
+
+    out = pd.DataFrame(index=frame.index)
+    bad_any = pd.Series(False, index=frame.index)
+    reject_reason: dict[int, Issue] = {}
+    for fieldname, col in columns.items():
+        raw = frame[col]
+        value, bad = _parse_column(fieldname, raw)
+        out[fieldname] = value
+        if fieldname == "grade":
+            out["grade_label"] = cells.parse_text_series(raw)[0]
+        if fieldname == "observed_price":
+            out["observed_price_text"] = raw.where(bad, None)
+        if bad.any():
+            idx = bad[bad].index
+            is_key = fieldname in kind.key_fields
+            expected = _EXPECTED[FIELD_TYPES[fieldname]]
+            for i in idx:
+                issue = Issue(parsed.file, parsed.sheet, int(rows[i]), written[fieldname],
+                              raw[i], f"expected {expected}",
+                              "rejected" if is_key else "stored without this value")
+                if is_key:
+                    reject_reason.setdefault(i, issue)
+                else:
+                    parsed.warnings.append(issue)
+            if is_key:
+                bad_any |= bad
+
+    # Rows with nothing in any used column: skipped, and counted.
+    blank = out[list(columns)].isna().all(axis=1) if columns else pd.Series(True, index=out.index)
+    blank &= ~bad_any
+    parsed.skipped_blank = int(blank.sum())
+    out, rows, bad_any = out[~blank], rows[~blank], bad_any[~blank]
+    reject_reason = {i: r for i, r in reject_reason.items() if i in out.index}
+    # Orders may count in 件 or 箱: convert to 条 on import.
+    if kind_name == "orders":
+        _orders_quantity(out, parsed)
+    # A key field that is empty rejects the row.
+    for fieldname in kind.key_fields:
+        if fieldname not in out:
+            continue
+        empty = out[fieldname].isna() & ~bad_any
+        for i in empty[empty].index:
+            reject_reason.setdefault(i, Issue(parsed.file, parsed.sheet, int(rows[i]),
+                                              written.get(fieldname, fieldname), None,
+                                              f"the required {fieldname} is empty", "rejected"))
+        bad_any |= empty
+    parsed.rejects = [reject_reason[i] for i in sorted(reject_reason, key=lambda i: rows[i])]
+    out = out[~bad_any]
+    out["_row"] = rows[~bad_any].astype(int)
+    _normalise(kind_name, out)
+    out = _dedupe_in_file(kind_name, out, parsed)
+    parsed.records = out.reset_index(drop=True)
+    return parsed
+
+
+_EXPECTED = {
+    "code": "a code as text (e.g. 053200100123)",
+    "text": "text",
+    "date": "a date such as 2026-11-03, 2026/11/3, 2026年11月03日, 20261103 or an Excel date",
+    "number": "a number such as 12, 1,234.50 or 二十",
+    "price": "a price such as 23, 23.5 or 23元/条",
+    "grade": "a 档位 such as 12, 12档, 二十 or a code such as A3",
+}
+
+
+def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    ftype = FIELD_TYPES[fieldname]
+    if ftype == "code":
+        return cells.parse_code_series(raw)
+    if ftype == "text":
+        return cells.parse_text_series(raw)
+    if ftype == "date":
+        return cells.parse_date_series_iso(raw)
+    if ftype in ("number", "price"):
+        return cells.parse_number_series(raw)
+    if ftype == "grade":
+        value, bad = cells.parse_int_series(raw)
+        # A region's code grade (A3, B1) is not an error: it is kept as grade_label.
+        text = raw[bad].astype(str).str.strip()
+        coded = text.str.fullmatch(r"[A-Za-z]\d{1,2}")
+        bad = bad.copy()
+        bad[coded[coded].index] = False
+        return value, bad
+    raise AssertionError(ftype)
+
+
+def _orders_quantity(out: pd.DataFrame, parsed: ParsedFile) -> None:
+    qty = out["qty"] if "qty" in out else pd.Series(np.nan, index=out.index)
+    if "qty_jian" in out:
+        fill = qty.isna() & out["qty_jian"].notna()
+        qty = qty.where(~fill, out["qty_jian"] * CARTONS_PER_JIAN)
+        parsed.notes.append(f"quantities in 件 converted to 条 (1 件 = {CARTONS_PER_JIAN} 条)")
+        del out["qty_jian"]
+    if "qty_xiang" in out:
+        fill = qty.isna() & out["qty_xiang"].notna()
+        qty = qty.where(~fill, out["qty_xiang"] * CARTONS_PER_CASE)
+        parsed.notes.append(f"quantities in 箱 converted to 条 (1 箱 = {CARTONS_PER_CASE} 条)")
+        del out["qty_xiang"]
+    out["qty"] = qty
+    if "amount" not in out and "wholesale_price" in out:
+        out["amount"] = (out["qty"] * out["wholesale_price"]).round(2)
+        parsed.notes.append("金额 computed as 数量 x 批发价 (the file has no 金额 column)")
+
+
+def _normalise(kind_name: str, out: pd.DataFrame) -> None:
+    if kind_name == "customers" and "status" in out:
+        out["status"] = out["status"].map(lambda s: STATUS_WORDS.get(s.replace(" ", ""), s)
+                                          if isinstance(s, str) else s)
+    if kind_name == "visits":
+        if "visit_type" in out:
+            out["visit_type"] = out["visit_type"].map(
+                lambda s: VISIT_TYPES.get(s.replace(" ", ""), s) if isinstance(s, str) else s)
+        else:
+            out["visit_type"] = "常规访问"
+
+
+def record_key(kind_name: str, out: pd.DataFrame) -> pd.Series:
+    """The natural key each kind is stored under (see the README: re-import)."""
+    if kind_name == "customers":
+        return out["customer_code"]
+    if kind_name == "prices":
+        return out["sku_code"]
+    if kind_name == "orders":
+        by_id = out["order_id"] if "order_id" in out else pd.Series(None, index=out.index, dtype=object)
+        with_id = by_id.astype(object).fillna("").astype(str) + "|" + out["sku_code"].astype(str)
+        without = ("@" + out["order_date"].astype(str) + "|" + out["customer_code"].astype(str)
+                   + "|" + out["sku_code"].astype(str))
+        return with_id.where(by_id.notna(), without)
+    if kind_name == "visits":
+        by_id = out["visit_id"] if "visit_id" in out else pd.Series(None, index=out.index, dtype=object)
+        notes = out["notes"].fillna("") if "notes" in out else ""
+        without = ("@" + out["visit_date"].astype(str) + "|" + out["customer_code"].astype(str) + "|"
+                   + out["visit_type"].fillna("").astype(str) + "|" + notes)
+        return by_id.astype(object).where(by_id.notna(), without)
+    raise AssertionError(kind_name)
+
+
+def _dedupe_in_file(kind_name: str, out: pd.DataFrame, parsed: ParsedFile) -> pd.DataFrame:
+    """Exact repeats within one file are skipped (counted); a key repeated with other values
+    is rejected with the row it clashes with, since silently keeping either would lose data."""
+    if out.empty:
+        out["_key"] = pd.Series(dtype=object)
+        return out
+    out["_key"] = record_key(kind_name, out).astype(str)
+    dup = out["_key"].duplicated(keep="first")
+    if not dup.any():
+        return out
+    value_cols = [c for c in out.columns if c not in ("_row", "_key")]
+    exact = out.duplicated(subset=value_cols + ["_key"], keep="first")
+    first_row = out[~dup].set_index("_key")["_row"]
+    drop = dup.copy()
+    parsed.skipped_duplicate = int((dup & exact).sum())
+    clash = dup & ~exact
+    for i in clash[clash].index:
+        parsed.rejects.append(Issue(
+            parsed.file, parsed.sheet, int(out.at[i, "_row"]), None, out.at[i, "_key"],
+            f"same key as row {int(first_row[out.at[i, '_key']])} ({_key_words(kind_name)}) "
+            "with different values", "rejected"))
+    parsed.rejects.sort(key=lambda r: r.row)
+    return out[~drop]
+
+
+def _key_words(kind_name: str) -> str:
+    return {"customers": "客户编码", "prices": "卷烟编码",
+            "orders": "订单编号 + 卷烟编码, or 日期 + 客户 + 卷烟 without an order id",
+            "visits": "访问编号, or 日期 + 客户 + 类型 + 内容 without one"}[kind_name]

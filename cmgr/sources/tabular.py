@@ -1,0 +1,272 @@
+"""Read a spreadsheet or CSV export into a table of text cells, with Excel's row numbers.
+
+Exports arrive as `.xlsx`, `.xls` or `.csv` (UTF-8 with or without BOM, or GB18030/GBK), with
+title and export-date rows above the header. This module finds the header row, and returns
+every cell below it as text (or None) so that codes keep their leading zeros; parsing the
+cells is the importer's job. Only import code uses this module, so pandas is imported at the top.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cmgr.errors import InputError, Location
+from cmgr.sources.fields import field_for_header
+
+HEADER_SCAN_ROWS = 40
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+@dataclass
+class RawTable:
+    file: str
+    sheet: str | None
+    header_row: int  # the header's row number as Excel shows it (CSV: line number)
+    headers: list[str]  # as written, one per column
+    frame: pd.DataFrame  # column i holds the cells under headers[i], as text or None
+    row_numbers: pd.Series  # the Excel row number of each frame row
+
+
+def sheet_names(path: Path) -> list[str]:
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        return []
+    return list(_excel_reader(path).sheet_names)
+
+
+def read_table(path: str | Path, *, sheet: str | None = None,
+               mapping: dict[str, str] | None = None,
+               accept_header=None) -> RawTable:
+    """Read `path` (the first sheet with a recognisable header, or `sheet`).
+
+    `accept_header(fields)` may reject a candidate header row (e.g. lacking the kind's required
+    columns) so a later sheet or row is tried; the last refusal is what the user is told.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", Location(str(path)))
+    if path.is_dir():
+        raise InputError("is a folder, not a spreadsheet", Location(str(path)))
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty", Location(str(path)))
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path, sheet, mapping, accept_header)
+    if suffix in (".csv", ".txt", ".tsv"):
+        if sheet:
+            raise InputError("--sheet applies to workbooks, not to CSV files", Location(str(path)))
+        return _read_csv(path, mapping, accept_header)
+    raise InputError(f"unsupported file type {suffix or '(none)'}; expected .xlsx, .xls or .csv",
+                     Location(str(path)))
+
+
+# --- header detection --------------------------------------------------------------------
+
+def _header_score(cells: list, mapping: dict[str, str] | None) -> tuple[int, list[str | None]]:
+    fields = [field_for_header(c, mapping) if c not in (None, "") else None for c in cells]
+    return len({f for f in fields if f}), fields
+
+
+def _find_header(rows: list[list], mapping, accept_header, location: Location) -> int:
+    """Index of the header among `rows` (the first HEADER_SCAN_ROWS rows)."""
+    best, best_score, refusal = None, 0, None
+    for i, cells in enumerate(rows):
+        score, fields = _header_score(cells, mapping)
+        if score == 0 or score <= best_score:
+            continue
+        if accept_header is not None:
+            problem = accept_header(fields, [c for c in cells])
+            if problem:
+                refusal = (i, problem)
+                continue
+        best, best_score = i, score
+    if best is None:
+        if refusal is not None:
+            i, problem = refusal
+            raise InputError(problem, location)
+        seen = [", ".join(str(c) for c in r if c not in (None, ""))[:120] for r in rows[:5]]
+        raise InputError(
+            "no header row found: none of the first rows has column names cmgr knows "
+            "(such as 客户编码, 订货日期, 卷烟编码, 访问日期). The file starts with: "
+            + " | ".join(s for s in seen if s),
+            location, hint="map your headers with --mapping FILE (see sample_data/mapping-example.toml)")
+    return best
+
+
+# --- Excel -------------------------------------------------------------------------------
+
+def _excel_reader(path: Path):
+    import fastexcel
+
+    try:
+        return fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own error types for broken files
+        raise InputError(f"cannot read this workbook ({_short(exc)}); is it really an Excel file?",
+                         Location(str(path))) from exc
+
+
+def _first_row_xlsx(path: Path, sheet_index: int) -> int:
+    """The Excel row number of the first non-empty row of a sheet (calamine starts there).
+
+    Read from the start of the sheet's XML, which is far cheaper than loading the sheet twice.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+            rids = re.findall(r"<sheet\b[^>]*?r:id=\"([^\"]+)\"", book)
+            targets = dict(re.findall(r"<Relationship\b[^>]*?Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"",
+                                      rels))
+            targets.update({a: b for b, a in re.findall(
+                r"<Relationship\b[^>]*?Target=\"([^\"]+)\"[^>]*?Id=\"([^\"]+)\"", rels)})
+            target = targets[rids[sheet_index]].lstrip("/")
+            name = target if target.startswith("xl/") else "xl/" + target
+            with zf.open(name) as fh:
+                head = fh.read(1 << 20).decode("utf-8", "replace")
+    except (KeyError, IndexError, zipfile.BadZipFile, OSError):
+        return 1
+    for m in re.finditer(r"<c\b[^>]*?\br=\"[A-Z]+(\d+)\"[^>]*?(/>|>(.*?)</c>)", head, re.S):
+        body = m.group(3) or ""
+        if "<v>" in body or "<v " in body or "<t" in body:
+            return int(m.group(1))
+    return 1
+
+
+def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTable:
+    reader = _excel_reader(path)
+    names = list(reader.sheet_names)
+    if sheet is not None:
+        if sheet not in names:
+            raise InputError(f"no sheet named {sheet!r}; the workbook has: {', '.join(names)}",
+                             Location(str(path)))
+        candidates = [sheet]
+    else:
+        candidates = names
+    last_error: InputError | None = None
+    for name in candidates:
+        index = names.index(name)
+        location = Location(str(path), name)
+        try:
+            head = reader.load_sheet(index, header_row=None, n_rows=HEADER_SCAN_ROWS, dtypes="string")
+        except Exception as exc:
+            raise InputError(f"cannot read this sheet ({_short(exc)})", location) from exc
+        if head.height == 0:
+            last_error = InputError("the sheet is empty", location)
+            continue
+        head_rows = [list(r) for r in zip(*head.to_arrow().to_pydict().values(), strict=True)]
+        try:
+            header_idx = _find_header(head_rows, mapping, accept_header, location)
+        except InputError as exc:
+            last_error = exc
+            continue
+        try:
+            body = reader.load_sheet(index, header_row=None, skip_rows=header_idx + 1,
+                                     dtypes="string")
+            frame = body.to_pandas()
+        except Exception as exc:
+            raise InputError(f"cannot read this sheet ({_short(exc)})", location) from exc
+        first = _first_row_xlsx(path, index) if path.suffix.lower() != ".xls" else _first_row_xls(path, index)
+        headers = [("" if c is None else str(c)) for c in head_rows[header_idx]]
+        frame = _fit_columns(frame, len(headers))
+        header_row = first + header_idx
+        rows = pd.Series(range(header_row + 1, header_row + 1 + len(frame)), index=frame.index)
+        return RawTable(str(path), name, header_row, headers, frame, rows)
+    assert last_error is not None
+    if len(candidates) > 1:
+        raise InputError(f"no sheet has a usable header row (sheets: {', '.join(candidates)}); "
+                         f"last problem: {last_error.reason}", Location(str(path)),
+                         hint="name the sheet with --sheet NAME, or map headers with --mapping FILE")
+    raise last_error
+
+
+def _first_row_xls(path: Path, index: int) -> int:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        start = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(index).start
+        return (start[0] + 1) if start else 1
+    except Exception:
+        return 1
+
+
+def _fit_columns(frame: pd.DataFrame, width: int) -> pd.DataFrame:
+    frame = frame.copy() if frame.shape[1] else pd.DataFrame(index=frame.index)
+    frame.columns = range(frame.shape[1])
+    for i in range(frame.shape[1], width):
+        frame[i] = None
+    return frame
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+def decode_text(data: bytes, location: Location) -> tuple[str, str]:
+    """(text, encoding): UTF-8 (with or without BOM) or GB18030, found without being told."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise InputError("not a text file in UTF-8 or GB18030/GBK; is it really a CSV export?",
+                         location) from exc
+
+
+def _read_csv(path: Path, mapping, accept_header) -> RawTable:
+    location = Location(str(path))
+    data = path.read_bytes()
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("this is a binary file, not a CSV export", location)
+    if data[:4] == b"PK\x03\x04":
+        raise InputError("this is a workbook (.xlsx) named .csv; rename it to .xlsx", location)
+    text, _encoding = decode_text(data, location)
+    sample = text[:20000]
+    delimiter = _sniff_delimiter(sample)
+    head_rows = []
+    for row in csv.reader(io.StringIO(sample), delimiter=delimiter):
+        head_rows.append([c if c.strip() else None for c in row])
+        if len(head_rows) >= HEADER_SCAN_ROWS:
+            break
+    header_idx = _find_header(head_rows, mapping, accept_header, location)
+    headers = [c or "" for c in head_rows[header_idx]]
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
+                            skiprows=header_idx + 1, skip_blank_lines=False, keep_default_na=False,
+                            na_values=[""], names=range(max(len(headers), 1)),
+                            index_col=False, engine="c")
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(f"cannot parse as CSV ({_short(exc)})", location) from exc
+    frame = frame.astype(object).where(frame.notna(), None)
+    header_line = _line_of_record(text, header_idx)
+    rows = pd.Series(range(header_line + 1, header_line + 1 + len(frame)), index=frame.index)
+    return RawTable(str(path), None, header_line, headers, frame, rows)
+
+
+def _line_of_record(text: str, index: int) -> int:
+    """1-based line number of record `index` (title rows have no embedded newlines)."""
+    return index + 1
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = [line for line in sample.splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
+    best, best_count = ",", 0
+    for delim in (",", "\t", ";", "|"):
+        count = max((line.count(delim) for line in lines), default=0)
+        if count > best_count:
+            best, best_count = delim, count
+    return best
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]

@@ -1,0 +1,240 @@
+"""The database connection: SQLite in WAL mode, busy timeout, foreign keys, numbered migrations.
+
+Every SQL statement of cmgr lives in `cmgr/store/`; this module owns the connection, the
+migrations and the write transaction. Other store modules take a `Database` and run their
+parameterised queries through it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from cmgr.errors import DatabaseBusy, DatabaseError
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+def now_iso() -> str:
+    """Local timestamp, seconds precision, as stored in every *_at column."""
+    return datetime.now().replace(microsecond=0).isoformat()
+
+
+def migrations() -> list[tuple[int, str, Path]]:
+    """The packaged migrations, in order: (version, name, path)."""
+    found = []
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        m = _MIGRATION_NAME.match(path.name)
+        if m:
+            found.append((int(m.group(1)), m.group(2), path))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise DatabaseError(f"migration files are not numbered 001..N without gaps: {versions}")
+    return found
+
+
+def latest_version() -> int:
+    return len(migrations())
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class Database:
+    """One open cmgr database. Use `open_database()` to get one with migrations applied."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a write transaction
+            # takes the lock up front (BEGIN IMMEDIATE) and never deadlocks on an upgrade.
+            self.conn = sqlite3.connect(str(self.path), timeout=busy_timeout,
+                                        isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self._busy_error() from exc
+            raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"{self.path} is not a cmgr database (or is damaged): {exc}",
+                                hint="run `cmgr db check`, or restore a backup") from exc
+        if mode.lower() != "wal":
+            raise DatabaseError(f"cannot switch {self.path} to WAL mode (got {mode})")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self._in_tx = False
+
+    # -- queries -----------------------------------------------------------------------
+    def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self._busy_error() from exc
+            raise
+
+    def executemany(self, sql: str, rows) -> sqlite3.Cursor:
+        try:
+            return self.conn.executemany(sql, rows)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self._busy_error() from exc
+            raise
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        return self.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: tuple | dict = ()):
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """A write transaction: all or nothing. Waits for the write lock up to busy_timeout."""
+        if self._in_tx:  # nested: join the outer transaction
+            yield self
+            return
+        lock_file = self.path.with_name(self.path.name + ".writer")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self._busy_error() from exc
+            raise
+        self._in_tx = True
+        try:
+            _write_lock_note(lock_file)
+            yield self
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._in_tx = False
+            try:
+                lock_file.unlink()
+            except OSError:
+                pass
+
+    def _busy_error(self) -> DatabaseBusy:
+        holder = _read_lock_note(self.path.with_name(self.path.name + ".writer"))
+        who = f" by {holder}" if holder else " by another process"
+        return DatabaseBusy(
+            f"database {self.path} is locked{who}; waited {self.busy_timeout:g} s",
+            hint="try again when the other cmgr command has finished, or raise "
+                 "database.busy_timeout in the configuration")
+
+    # -- schema ------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        has_table = self.scalar(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_migrations'")
+        if not has_table:
+            return 0
+        return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+    def migrate(self, *, backup: bool = True) -> list[int]:
+        """Apply the pending migrations, each in its own transaction; return the versions applied.
+
+        A database written by a newer cmgr is refused. Before migrating a database that already
+        holds data, a backup copy is taken beside it.
+        """
+        current = self.schema_version()
+        steps = migrations()
+        newest = len(steps)
+        if current > newest:
+            raise DatabaseError(
+                f"{self.path} was written by a newer cmgr (schema version {current}; "
+                f"this cmgr knows up to {newest})",
+                hint="upgrade cmgr (pip install -U cmgr) or use the newer installation")
+        pending = [s for s in steps if s[0] > current]
+        if not pending:
+            return []
+        if current > 0 and backup:
+            self.backup(self.path.with_name(
+                f"{self.path.name}.before-v{newest}-{time.strftime('%Y%m%d%H%M%S')}.bak"))
+        applied = []
+        with self.transaction():
+            self.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            for version, name, path in pending:
+                for statement in _split_sql(path.read_text(encoding="utf-8")):
+                    self.execute(statement)
+                self.execute("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                             (version, name, now_iso()))
+                applied.append(version)
+        return applied
+
+    def backup(self, target: str | Path) -> Path:
+        """A consistent copy through SQLite's online backup API, safe while others write."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".part")
+        if tmp.exists():
+            tmp.unlink()
+        dest = sqlite3.connect(str(tmp))
+        try:
+            self.conn.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+        os.replace(tmp, target)
+        return target
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _split_sql(text: str) -> list[str]:
+    """Statements of a migration file (no semicolons inside literals in our migrations)."""
+    lines = [line for line in text.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _write_lock_note(path: Path) -> None:
+    import sys
+
+    try:
+        path.write_text(f"pid {os.getpid()} ({' '.join(['cmgr', *sys.argv[1:3]])})", encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _read_lock_note(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def open_database(path: str | Path, *, busy_timeout: float = 30.0, migrate: bool = True) -> Database:
+    """Open (creating if needed) and migrate a cmgr database."""
+    db = Database(path, busy_timeout=busy_timeout)
+    try:
+        if migrate:
+            db.migrate()
+        elif db.schema_version() > latest_version():
+            db.migrate()  # raises the "newer cmgr" error
+    except BaseException:
+        db.close()
+        raise
+    return db

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from cmgr.config import default_config_text, load_config
+from cmgr.errors import ConfigError
+
+
+def write(tmp_path, text):
+    p = tmp_path / "c.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_defaults_without_a_file(tmp_path):
+    cfg = load_config(None, environ={})
+    assert cfg.get("plan.visits_per_day") == 25
+    assert cfg.sources["plan.visits_per_day"] == "default"
+    assert [b.level for b in cfg.policy] == [1, 2, 3, 4, 5]
+    assert cfg.price_classes.classify(100) == "一类"
+    assert cfg.price_classes.classify(99.99) == "二类"
+    assert cfg.price_classes.classify(16.5) == "四类"
+    assert cfg.price_classes.classify(16.49) == "五类"
+
+
+def test_issue_policy_example_is_accepted(tmp_path):
+    p = write(tmp_path, """
+[plan]
+visits_per_day = 20
+
+[[plan.policy]]
+grades = [1, 6]
+level = 1
+name = "一级"
+interval_days = 30
+
+[[plan.policy]]
+grades = [25, 30]
+level = 5
+name = "五级"
+visits_per_week = 2
+""")
+    cfg = load_config(p, environ={})
+    assert cfg.get("plan.visits_per_day") == 20
+    assert cfg.sources["plan.visits_per_day"].startswith("file ")
+    assert cfg.band_for(26).interval_days == pytest.approx(3.5)
+    assert cfg.band_for(3).name == "一级"
+    assert cfg.band_for(10) is None
+
+
+def test_lookup_order_env_over_file_and_option_over_env(tmp_path):
+    p = write(tmp_path, "[plan]\nvisits_per_day = 20\n")
+    cfg = load_config(p, environ={"CMGR_PLAN_VISITS_PER_DAY": "22"})
+    assert cfg.get("plan.visits_per_day") == 22
+    assert cfg.sources["plan.visits_per_day"] == "env CMGR_PLAN_VISITS_PER_DAY"
+    cfg = load_config(p, environ={"CMGR_PLAN_VISITS_PER_DAY": "22"},
+                      overrides={"plan.visits_per_day": 30})
+    assert cfg.get("plan.visits_per_day") == 30
+    assert cfg.sources["plan.visits_per_day"] == "option"
+
+
+@pytest.mark.parametrize("text, key, words", [
+    ("[plan]\nvisits_per_day = \"many\"\n", "plan.visits_per_day", "whole number"),
+    ("[plan]\nvisits_per_day = 0\n", "plan.visits_per_day", ">= 1"),
+    ("[plan]\nvisits_per_dya = 3\n", "plan.visits_per_dya", "did you mean plan.visits_per_day"),
+    ("[[plan.policy]]\ngrades = [6, 1]\nlevel = 1\ninterval_days = 7\n", "plan.policy[1].grades",
+     "low <= high"),
+    ("[[plan.policy]]\ngrades = [1, 6]\nlevel = 1\n", "plan.policy[1]", "exactly one of"),
+    ("[[plan.policy]]\ngrades = [1, 6]\nlevel = 1\ninterval_days = 7\n"
+     "[[plan.policy]]\ngrades = [5, 9]\nlevel = 2\ninterval_days = 7\n", "plan.policy", "overlap"),
+    ("[price_classes]\nbounds = [30, 70]\n", "price_classes.bounds", "falling"),
+    ("[mapping]\n\"零售户代码\" = \"customer_cod\"\n", "mapping.零售户代码", "customer_code"),
+])
+def test_invalid_values_name_the_key_and_expectation(tmp_path, text, key, words):
+    p = write(tmp_path, text)
+    with pytest.raises(ConfigError) as exc:
+        load_config(p, environ={})
+    assert key in str(exc.value)
+    assert words in str(exc.value)
+
+
+def test_broken_toml_names_file_and_line(tmp_path):
+    p = write(tmp_path, "[plan]\nvisits_per_day = = 3\n")
+    with pytest.raises(ConfigError, match=r"c\.toml.*line 2"):
+        load_config(p, environ={})
+
+
+def test_missing_named_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml", environ={})
+
+
+def test_default_text_is_valid_toml_and_loads_to_defaults(tmp_path):
+    text = default_config_text()
+    tomllib.loads(text)
+    p = write(tmp_path, text)
+    cfg = load_config(p, environ={})
+    default = load_config(None, environ={})
+    assert cfg.values["plan.visits_per_day"] == default.values["plan.visits_per_day"]
+    assert cfg.policy == default.policy
