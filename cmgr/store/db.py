@@ -36,13 +36,13 @@ def migrations() -> list[tuple[int, str, Path]]:
             found.append((int(m.group(1)), m.group(2), path))
     found.sort()
     versions = [v for v, _, _ in found]
-    if versions != list(range(1, len(versions) + 1)):
-        raise DatabaseError(f"migration files are not numbered 001..N without gaps: {versions}")
+    if len(set(versions)) != len(versions):
+        raise DatabaseError(f"two migration files share a number: {versions}")
     return found
 
 
 def latest_version() -> int:
-    return len(migrations())
+    return max((v for v, _, _ in migrations()), default=0)
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -139,12 +139,15 @@ class Database:
                  "database.busy_timeout in the configuration")
 
     # -- schema ------------------------------------------------------------------------
-    def schema_version(self) -> int:
+    def applied_versions(self) -> set[int]:
         has_table = self.scalar(
             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_migrations'")
         if not has_table:
-            return 0
-        return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+            return set()
+        return {int(r[0]) for r in self.query("SELECT version FROM schema_migrations")}
+
+    def schema_version(self) -> int:
+        return max(self.applied_versions(), default=0)
 
     def migrate(self, *, backup: bool = True) -> list[int]:
         """Apply the pending migrations, each in its own transaction; return the versions applied.
@@ -152,21 +155,24 @@ class Database:
         A database written by a newer cmgr is refused. Before migrating a database that already
         holds data, a backup copy is taken beside it.
         """
-        current = self.schema_version()
+        applied = self.applied_versions()
+        current = max(applied, default=0)
         steps = migrations()
-        newest = len(steps)
-        if current > newest:
+        known = {v for v, _, _ in steps}
+        newest = max(known, default=0)
+        if applied - known:
             raise DatabaseError(
                 f"{self.path} was written by a newer cmgr (schema version {current}; "
                 f"this cmgr knows up to {newest})",
                 hint="upgrade cmgr (pip install -U cmgr) or use the newer installation")
-        pending = [s for s in steps if s[0] > current]
+        # Every known migration not yet recorded, in order (not only those above the maximum).
+        pending = [s for s in steps if s[0] not in applied]
         if not pending:
             return []
         if current > 0 and backup:
             self.backup(self.path.with_name(
                 f"{self.path.name}.before-v{newest}-{time.strftime('%Y%m%d%H%M%S')}.bak"))
-        applied = []
+        done = []
         with self.transaction():
             self.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
@@ -175,8 +181,8 @@ class Database:
                     self.execute(statement)
                 self.execute("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
                              (version, name, now_iso()))
-                applied.append(version)
-        return applied
+                done.append(version)
+        return done
 
     def backup(self, target: str | Path) -> Path:
         """A consistent copy through SQLite's online backup API, safe while others write."""

@@ -1,0 +1,58 @@
+"""Output files: `--out` placeholders and atomic writes (temporary file, then rename)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from cmgr.errors import UsageError
+
+PLACEHOLDERS = ("manager", "week", "month", "date", "id", "format")
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def expand_out(pattern: str | Path, **values: object) -> Path:
+    """`plans/{manager}-{week}.xlsx` -> a path; values are made safe for file names."""
+    text = str(pattern)
+    values.setdefault("date", date.today().isoformat())
+    safe = {k: _UNSAFE.sub("_", str(v)) for k, v in values.items() if v is not None}
+    try:
+        return Path(text.format(**safe))
+    except KeyError as exc:
+        raise UsageError(f"--out {text}: unknown placeholder {{{exc.args[0]}}}; available here: "
+                         + ", ".join("{" + k + "}" for k in safe)) from None
+    except (IndexError, ValueError) as exc:
+        raise UsageError(f"--out {text}: {exc}") from None
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; rename it over the target on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding=encoding)
+    return Path(path)
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)

@@ -1,0 +1,131 @@
+"""The one Jinja environment, and the docx (docxtpl) renderer.
+
+A user templates directory (`templates.dir` in the configuration) is searched before the
+packaged `templates/`, so a file there overrides the packaged one of the same name. What each
+template sees is documented in templates/README.md.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cmgr.errors import CmgrError
+from cmgr.resources import packaged_dir
+
+
+class RenderError(CmgrError):
+    """A template failed: names the template and the line."""
+
+
+def search_path(user_dir: str | Path | None = None) -> list[Path]:
+    dirs = []
+    if user_dir:
+        dirs.append(Path(user_dir).expanduser())
+    dirs.append(packaged_dir("templates"))
+    return dirs
+
+
+def fmt_num(value: Any, digits: int = 2) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def fmt_pct(value: Any, digits: int = 2) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"{value:+.{digits}f}%"
+
+
+def date_cn(value: Any) -> str:
+    """2026-11-03 -> 2026年11月3日."""
+    from datetime import date
+
+    if value in (None, ""):
+        return ""
+    d = date.fromisoformat(str(value)[:10]) if not isinstance(value, date) else value
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@lru_cache(maxsize=8)
+def _environment(dirs: tuple[str, ...]):
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(list(dirs)),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml", "svg"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(num=fmt_num, pct=fmt_pct, date_cn=date_cn)
+    return env
+
+
+def environment(user_dir: str | Path | None = None):
+    return _environment(tuple(str(d) for d in search_path(user_dir)))
+
+
+def render(name: str, context: dict[str, Any], *, user_dir: str | Path | None = None) -> str:
+    """Render a text template (.html/.md/...) with `context`."""
+    import jinja2
+
+    env = environment(user_dir)
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template {name} not found in {', '.join(map(str, search_path(user_dir)))}") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"template {exc.filename or name} line {exc.lineno}: {exc.message}") from exc
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"template {name} line {_template_line(exc, name)}: {exc.message}",
+                          hint="the template uses a variable this command does not provide; "
+                               "see templates/README.md for what each template sees") from exc
+    except Exception as exc:  # an error inside a template expression
+        raise RenderError(f"template {name} line {_template_line(exc, name)}: {exc}") from exc
+
+
+def _template_line(exc: BaseException, name: str) -> str:
+    import traceback
+
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename and frame.filename.endswith(name):
+            return str(frame.lineno)
+    return "?"
+
+
+def find_template(name: str, *, user_dir: str | Path | None = None) -> Path:
+    for d in search_path(user_dir):
+        if (d / name).is_file():
+            return d / name
+    raise RenderError(f"template {name} not found in {', '.join(map(str, search_path(user_dir)))}")
+
+
+def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
+                user_dir: str | Path | None = None, images: dict[str, tuple[Path, float]] | None = None) -> Path:
+    """Render a Word template with docxtpl into `out_path` (atomically).
+
+    `images` maps a context key to (PNG path, width in mm) placed with docxtpl.InlineImage.
+    """
+    import jinja2
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
+    from cmgr.render.output import atomic_path
+
+    template = find_template(name, user_dir=user_dir)
+    doc = DocxTemplate(str(template))
+    ctx = dict(context)
+    for key, (path, width_mm) in (images or {}).items():
+        ctx[key] = InlineImage(doc, str(path), width=Mm(width_mm))
+    env = environment(user_dir)
+    try:
+        doc.render(ctx, jinja_env=env, autoescape=True)
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"Word template {template}: {exc}") from exc
+    with atomic_path(out_path) as tmp:
+        doc.save(str(tmp))
+    return Path(out_path)
