@@ -22,6 +22,12 @@ SAMPLE_IMPORTS = [
 DEMO_STEPS: list[tuple[str, Callable[[common.AppState, Path], list[Path]]]] = []
 
 
+def add_demo_step(title: str, step: Callable[[common.AppState, Path], list[Path]]) -> None:
+    """Called from a command module's register(): its job then runs in `cmgr demo`, in the
+    order the modules are registered in cli/app.py."""
+    DEMO_STEPS.append((title, step))
+
+
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo_command)
 
