@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from cmgr.core.forecast import (
+    NAIVE,
+    SEASONAL_NAIVE,
+    SHORT_METHOD,
+    SPRING_FESTIVAL,
+    backtest,
+    forecast_next,
+)
+from cmgr.errors import UsageError
+
+
+def months(first: str, count: int) -> list[str]:
+    return [str(p) for p in pd.period_range(first, periods=count, freq="M")]
+
+
+def daily_model_series(first: str, count: int, rng: random.Random, noise: float = 0.05,
+                       growth: float = 0.04) -> pd.Series:
+    """Monthly 条 from a daily model: trend, a September peak, a stocking ramp before each
+    Spring Festival and a lull after it, and monthly noise. Independent of the forecaster."""
+    profile = [1.0, 1.0, 0.9, 0.95, 1.0, 0.97, 1.0, 1.03, 1.15, 1.05, 0.98, 0.95]
+    values = {}
+    start = pd.Period(first, freq="M").start_time.date()
+    for label in months(first, count):
+        y, m = int(label[:4]), int(label[5:])
+        total = 0.0
+        day = date(y, m, 1)
+        while day.month == m:
+            weight = 1.0
+            for fy in (y, y + 1):
+                festival = SPRING_FESTIVAL[fy]
+                before = (festival - day).days
+                if 0 < before <= 24:
+                    weight += 1.6 * (1 - (before - 1) / 24)
+                elif 0 <= -before < 12:
+                    weight -= 0.6
+            years = (day - start).days / 365.25
+            total += 1000 * math.exp(growth * years) * profile[m - 1] * weight
+            day += timedelta(days=1)
+        values[label] = round(total * math.exp(rng.gauss(0, noise)))
+    return pd.Series(values)
+
+
+# -- the Spring Festival table ----------------------------------------------------------------
+
+def test_festival_dates_fall_in_the_official_holidays_and_the_lunar_window():
+    import chinese_calendar
+
+    assert set(SPRING_FESTIVAL) == set(range(2015, 2036))
+    for year, festival in SPRING_FESTIVAL.items():
+        # The lunar new year always falls between January 21 and February 20.
+        assert date(year, 1, 21) <= festival <= date(year, 2, 20), year
+        if year <= 2026:
+            on_holiday, name = chinese_calendar.get_holiday_detail(festival)
+            assert on_holiday and name == "Spring Festival", year
+    # The dates the monthly report's years depend on (DOMAIN.md, the brief).
+    assert SPRING_FESTIVAL[2025] == date(2025, 1, 29)
+    assert SPRING_FESTIVAL[2026] == date(2026, 2, 17)
+    assert SPRING_FESTIVAL[2027] == date(2027, 2, 6)
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+def test_period_index_and_strings_give_the_same_forecast():
+    series = daily_model_series("2024-11", 14, random.Random(1))
+    by_period = pd.Series(series.values, index=pd.PeriodIndex(series.index, freq="M"))
+    a = forecast_next(series, "2026-01")
+    b = forecast_next(by_period, "2026-01")
+    assert a == b
+
+
+def test_missing_months_count_as_zero():
+    series = pd.Series({"2026-01": 100.0, "2026-02": 120.0, "2026-04": 110.0, "2026-05": 90.0,
+                        "2026-06": float("nan")})
+    bt = backtest(series)
+    actual = {row["month"]: row["actual"] for row in bt["rows"]}
+    assert actual == {"2026-04": 110.0, "2026-05": 90.0, "2026-06": 0.0}
+    # naive last month for April is March's 0
+    assert [row["naive"] for row in bt["rows"]] == [0.0, 110.0, 90.0]
+
+
+def test_months_from_the_target_on_are_ignored():
+    series = daily_model_series("2024-09", 18, random.Random(2))
+    assert forecast_next(series, "2025-11") == forecast_next(series[:"2025-10"], "2025-11")
+
+
+@pytest.mark.parametrize("target", ["2026-13", "2026", "next", "26-01"])
+def test_bad_target_month(target):
+    with pytest.raises(UsageError):
+        forecast_next(pd.Series({"2026-01": 1.0}), target)
+
+
+def test_no_history_before_the_target():
+    with pytest.raises(UsageError):
+        forecast_next(pd.Series({"2026-05": 1.0}), "2026-05")
+    with pytest.raises(UsageError):
+        forecast_next(pd.Series(dtype=float), "2026-05")
+
+
+def test_all_zero_series():
+    fc = forecast_next(pd.Series(dict.fromkeys(months("2025-01", 14), 0.0)), "2026-03")
+    assert fc.value == 0 and fc.low == 0 and fc.high == 0
+    assert fc.backtest_wape is None and fc.naive_wape is None
+
+
+# -- the backtest --------------------------------------------------------------------------------
+
+def test_backtest_wapes_match_an_independent_computation():
+    series = daily_model_series("2023-10", 26, random.Random(3))
+    bt = backtest(series, months=6)
+    last6 = series.index[-6:]
+    assert bt["months"] == list(last6)
+    values = series.to_dict()
+    keys = list(series.index)
+    sn_err = sum(abs(values[m] - values[keys[keys.index(m) - 12]]) for m in last6)
+    naive_err = sum(abs(values[m] - values[keys[keys.index(m) - 1]]) for m in last6)
+    total = sum(values[m] for m in last6)
+    assert bt["wape"]["seasonal_naive"] == pytest.approx(sn_err / total)
+    assert bt["wape"]["naive"] == pytest.approx(naive_err / total)
+    # The method's backtest is forecast_next run at each origin.
+    method_err = sum(abs(values[m] - forecast_next(series, m).value) for m in last6)
+    assert bt["wape"]["combined"] == pytest.approx(method_err / total)
+    fc = forecast_next(series, "2026-01")
+    assert fc.backtest_wape == pytest.approx(bt["wape"]["combined"])
+    assert fc.naive_wape == pytest.approx(bt["wape"]["seasonal_naive"])
+    assert fc.naive_method == SEASONAL_NAIVE and fc.backtest_months == 6 and fc.note == ""
+
+
+def test_fourteen_months_compare_with_seasonal_naive_on_the_two_comparable_months():
+    series = daily_model_series("2024-10", 14, random.Random(4))
+    fc = forecast_next(series, "2025-12")
+    assert fc.naive_method == SEASONAL_NAIVE
+    assert fc.backtest_months == 2
+    assert "2 个回测月份" in fc.note
+    bt = backtest(series)
+    assert bt["months"] == ["2025-10", "2025-11"]
+    assert len(bt["rows"]) == 6
+
+
+def test_thirteen_months_fall_back_to_naive_last_month_and_say_so():
+    series = daily_model_series("2024-10", 13, random.Random(5))
+    fc = forecast_next(series, "2025-11")
+    assert fc.naive_method == NAIVE
+    assert fc.backtest_months == 6
+    assert "上月" in fc.note
+    assert fc.method != SHORT_METHOD   # the forecast itself has its year-ago month
+
+
+def test_short_history_forecasts_from_the_recent_level_and_says_so():
+    series = pd.Series(dict(zip(months("2026-01", 8), [100, 110, 90, 105, 95, 100, 98, 102],
+                                strict=True)))
+    fc = forecast_next(series, "2026-09")
+    assert fc.method == SHORT_METHOD
+    assert "8 个月" in fc.note and "去年同月" in fc.note
+    assert fc.naive_method == NAIVE
+    assert fc.backtest_months == 5          # months 4-8: each has 3 months before it
+    assert 90 <= fc.value <= 110
+    assert fc.low < fc.value < fc.high
+
+
+def test_one_month_of_history():
+    fc = forecast_next(pd.Series({"2026-10": 500.0}), "2026-11")
+    assert fc.value == 500.0
+    assert fc.backtest_months == 0 and fc.backtest_wape is None
+    assert "无法回测" in fc.note
+
+
+# -- what the method does ----------------------------------------------------------------------
+
+def test_spring_festival_moving_from_january_to_february():
+    """2025's festival (Jan 29) put the stocking peak in January; 2026's (Feb 17) splits it."""
+    truth = daily_model_series("2024-01", 26, random.Random(0), noise=0.0)
+    history = truth[:"2025-12"]
+    jan = forecast_next(history, "2026-01").value
+    assert abs(jan - truth["2026-01"]) < 0.5 * abs(truth["2025-01"] * 1.04 - truth["2026-01"])
+    feb = forecast_next(truth[:"2026-01"], "2026-02").value
+    assert abs(feb - truth["2026-02"]) < 0.5 * abs(truth["2025-02"] * 1.04 - truth["2026-02"])
+    # January falls and February rises against last year, as the festival moved later.
+    assert jan < truth["2025-01"] and feb > truth["2025-02"]
+
+
+def test_beats_seasonal_naive_on_realistic_series():
+    rng = random.Random(42)
+    method_err = naive_err = actual = 0.0
+    for _ in range(12):
+        series = daily_model_series("2024-01", 26, rng, noise=rng.uniform(0.03, 0.08),
+                                    growth=rng.gauss(0.02, 0.05))
+        for target in series.index[14:]:
+            history = series[:target].iloc[-15:-1]      # the usual 14 months
+            fc = forecast_next(history, target)
+            year_ago = series[str(pd.Period(target, freq="M") - 12)]
+            method_err += abs(series[target] - fc.value)
+            naive_err += abs(series[target] - year_ago)
+            actual += series[target]
+    assert method_err / actual < 0.85 * naive_err / actual
+
+
+def test_interval_widens_with_noise():
+    calm = daily_model_series("2024-01", 26, random.Random(6), noise=0.02)
+    rough = daily_model_series("2024-01", 26, random.Random(6), noise=0.20)
+    fc_calm, fc_rough = forecast_next(calm, "2026-03"), forecast_next(rough, "2026-03")
+    for fc in (fc_calm, fc_rough):
+        assert 0 <= fc.low < fc.value < fc.high
+    assert (fc_rough.high - fc_rough.low) / fc_rough.value > (fc_calm.high - fc_calm.low) / fc_calm.value
+
+
+def test_growth_is_carried_forward():
+    # 20% a year, no seasonality, no noise: seasonal naive is a year behind.
+    labels = months("2025-01", 15)
+    series = pd.Series({m: 1000 * 1.2 ** (i / 12) for i, m in enumerate(labels)})
+    history, truth = series.iloc[:14], series.iloc[14]
+    fc = forecast_next(history, labels[14])
+    year_ago = series.iloc[2]
+    assert year_ago < fc.value < truth * 1.01
+    assert truth - fc.value < 0.6 * (truth - year_ago)
