@@ -139,7 +139,8 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
     is_total = np.zeros(len(frame), dtype=bool)
     for col in set(range(min(3, frame.shape[1]))) | {columns[f] for f in kind.key_fields if f in columns}:
         s = frame[col]
-        mask = s.notna().to_numpy()
+        # Cheap filter first ("计" is in every total label), the exact test on the few hits.
+        mask = (s.notna() & s.astype(str).str.contains("计", regex=False)).to_numpy()
         if mask.any():
             text = s[mask].astype(str)
             hit = text.str.replace(r"[\s:：]", "", regex=True).str.fullmatch(

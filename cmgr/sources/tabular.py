@@ -246,7 +246,6 @@ def _read_csv(path: Path, mapping, accept_header) -> RawTable:
                             index_col=False, engine="c")
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"cannot parse as CSV ({_short(exc)})", location) from exc
-    frame = frame.astype(object).where(frame.notna(), None)
     header_line = _line_of_record(text, header_idx)
     rows = pd.Series(range(header_line + 1, header_line + 1 + len(frame)), index=frame.index)
     return RawTable(str(path), None, header_line, headers, frame, rows)
