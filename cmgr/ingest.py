@@ -6,6 +6,7 @@ The library behind `cmgr import`: it returns results and raises; the CLI present
 from __future__ import annotations
 
 import csv
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +78,10 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
         pass
     result.stored, result.updated, result.unchanged = counts.stored, counts.updated, counts.unchanged
     result.seconds = time.perf_counter() - t0
+    logging.getLogger("cmgr.ingest").info(
+        "%s %s%s: %d read, %d stored, %d updated, %d unchanged, %d skipped, %d rejected in %.2f s",
+        kind, parsed.file, " (dry run)" if dry_run else "", result.rows_read, result.stored,
+        result.updated, result.unchanged, result.skipped, result.rejected, result.seconds)
     return result
 
 
@@ -97,6 +102,7 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
             results.append(import_file(db, kind, path, sheet=sheet, mapping=mapping,
                                        dry_run=dry_run, progress=progress))
         except InputError as exc:
+            logging.getLogger("cmgr.ingest").warning("%s %s: file not used: %s", kind, path, exc)
             results.append(FileResult(str(path), kind, error=exc,
                                       seconds=time.perf_counter() - t0))
     return results

@@ -34,18 +34,44 @@ def main_callback(
                                                   help="Configuration file (TOML).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y",
+                                      help="Answer yes to confirmations (needed without a terminal).")] = False,
+    log_file: Annotated[Path | None, typer.Option(
+        "--log-file", help="Append what ran, with timings and counts, to this rotating log "
+                           "(configuration key log.file).")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Global options apply to every command."""
     st = common.state(ctx)
     st.db_option, st.config_option, st.quiet, st.verbose = db, config, quiet, verbose
+    st.yes = st.yes or yes
+    _start_log(ctx, st, log_file)
+
+
+def _start_log(ctx: typer.Context, st: common.AppState, log_file: Path | None) -> None:
+    from cmgr.logging_setup import configure_log_file, log_start
+
+    source = "--log-file"
+    if log_file is not None:
+        st.overrides["log.file"] = str(log_file)
+    else:
+        from cmgr.config import load_config
+        from cmgr.errors import CmgrError
+
+        try:  # not cached: `cmgr init` may rewrite the file; a broken file is reported by the command
+            log_file = load_config(st.config_option).get("log.file")
+        except CmgrError:
+            log_file = None
+        source = "log.file"
+    configure_log_file(log_file, verbose=st.verbose, source=source)
+    log_start(ctx.meta.get("cmgr.argv", []))
 
 
 def _register() -> None:
-    from cmgr.cli import config_cmd, demo_cmd, import_cmd
+    from cmgr.cli import config_cmd, db_cmd, demo_cmd, import_cmd
 
-    for module in (import_cmd, config_cmd, demo_cmd):
+    for module in (import_cmd, config_cmd, db_cmd, demo_cmd):
         module.register(app)
 
 

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import time
 import traceback
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,11 +28,17 @@ except ImportError:  # pragma: no cover - older typer on plain click
     import click
     from click import get_current_context
 
-from cmgr.errors import CmgrError, ExitCode
+from cmgr.errors import CmgrError, ExitCode, UsageError
 
-err_console = Console(stderr=True, highlight=False)
+# rich drops colours by itself when the stream is not a terminal, and honours NO_COLOR. Off a
+# terminal, messages are not wrapped at 80 columns: a path split over two lines of a cron mail
+# cannot be pasted.
+err_console = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 out_console = Console(highlight=False)
 log = logging.getLogger("cmgr")
+# Without a handler, logging's last resort prints warnings and tracebacks on stderr; the log
+# file (logging_setup) is where they go, and only when the user asked for one.
+log.addHandler(logging.NullHandler())
 
 
 class Format(StrEnum):
@@ -90,22 +97,68 @@ def state(ctx: typer.Context | None = None) -> AppState:
 
 
 def info(message: str) -> None:
-    """A progress or result message for a person: stderr, silenced by --quiet."""
+    """A progress or result message for a person: stderr, silenced by --quiet; always logged."""
+    _log(logging.INFO, message)
     if not state().quiet:
         err_console.print(message)
 
 
 def warn(message: str) -> None:
+    _log(logging.WARNING, message)
     err_console.print(f"[yellow]warning:[/yellow] {message}")
 
 
 def debug(message: str) -> None:
+    _log(logging.DEBUG, message)
     if state().verbose:
         err_console.print(f"[dim]{message}[/dim]")
 
 
+def _log(level: int, message: str) -> None:
+    if log.isEnabledFor(level):
+        from rich.text import Text
+
+        log.log(level, "%s", Text.from_markup(message).plain)
+
+
 def is_interactive() -> bool:
+    """May cmgr ask? Only with a terminal to read from and to show the question on.
+    CMGR_INTERACTIVE=1 forces prompts (tests drive them with CliRunner input), =0 forbids them."""
+    forced = os.environ.get("CMGR_INTERACTIVE", "").strip().lower()
+    if forced in ("1", "true", "yes"):
+        return True
+    if forced in ("0", "false", "no"):
+        return False
     return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def prompt_or_fail(option: str, label: str, *, default: Any = None, type: Any = None,
+                   hide_input: bool = False) -> Any:
+    """Ask for a value the user did not give, on a terminal; without one, a usage error that
+    names the option (cron must never hang on a prompt)."""
+    if not is_interactive():
+        raise UsageError(f"missing {option} ({label}); there is no terminal to ask on",
+                         hint=f"pass {option}")
+    try:
+        return typer.prompt(label, default=default, type=type, hide_input=hide_input, err=True)
+    except click.exceptions.Abort:
+        raise UsageError(f"no value given for {option}; nothing was changed") from None
+
+
+def confirm_or_fail(question: str, *, option: str = "--yes") -> None:
+    """Return when the user agrees (or passed --yes); otherwise raise: a usage error naming
+    `option` without a terminal, "cancelled" when the user says no."""
+    if state().yes:
+        return
+    if not is_interactive():
+        raise UsageError(f"not confirmed, and there is no terminal to ask on: {question}",
+                         hint=f"pass {option} to answer yes")
+    try:
+        agreed = typer.confirm(question, default=False, err=True)
+    except click.exceptions.Abort:
+        agreed = False
+    if not agreed:
+        raise UsageError("cancelled; nothing was changed")
 
 
 def print_json(data: Any) -> None:
@@ -123,21 +176,38 @@ def crash_log_path() -> Path:
 class CmgrGroup(TyperGroup):
     """Maps errors to the documented exit codes; no traceback for a user's mistake."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            ctx.meta["cmgr.argv"] = list(args)  # what ran, for the log
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
+        started = time.perf_counter()
+        exit_code = 0
         try:
             return super().invoke(ctx)
+        except typer.Exit as exc:
+            exit_code = exc.exit_code
+            raise
+        except click.exceptions.ClickException as exc:
+            exit_code = exc.exit_code
+            raise
         except CmgrError as exc:
+            exit_code = int(exc.exit_code)
             err_console.print(f"[red]error:[/red] {_escape(exc.message)}")
             if exc.hint:
                 err_console.print(f"[dim]hint: {_escape(exc.hint)}[/dim]")
             log.error("%s", exc.message)
             raise typer.Exit(int(exc.exit_code)) from None
-        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+        except typer.Abort:
+            exit_code = 1
             raise
         except KeyboardInterrupt:
+            exit_code = 130
             err_console.print("interrupted")
             raise typer.Exit(130) from None
         except Exception:
+            exit_code = int(ExitCode.INTERNAL)
             path = crash_log_path()
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,6 +225,10 @@ class CmgrGroup(TyperGroup):
             root = ctx.find_root()
             if isinstance(root.obj, AppState) and ctx is root:
                 root.obj.close()
+            if ctx.parent is None:
+                from cmgr.logging_setup import log_finish
+
+                log_finish(exit_code, time.perf_counter() - started)
 
 
 def _escape(text: str) -> str:

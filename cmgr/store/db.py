@@ -123,16 +123,17 @@ class Database:
         try:
             _write_lock_note(lock_file)
             yield self
+            # The note goes while we still hold the lock, so we never delete the next writer's.
+            _remove_lock_note(lock_file)
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            _remove_lock_note(lock_file)
+            # SQLite may already have rolled back (disk full, I/O error): do not mask the cause.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         finally:
             self._in_tx = False
-            try:
-                lock_file.unlink()
-            except OSError:
-                pass
 
     def _busy_error(self) -> DatabaseBusy:
         holder = _read_lock_note(self.path.with_name(self.path.name + ".writer"))
@@ -173,11 +174,19 @@ class Database:
         pending = [s for s in steps if s[0] not in applied]
         if not pending:
             return []
+        if current == 0 and self.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' "
+                                        "AND name NOT LIKE 'sqlite_%'"):
+            raise DatabaseError(f"{self.path} is an SQLite database but not a cmgr one "
+                                "(it has tables but no schema_migrations)",
+                                hint="check --db / database.path")
         if current > 0 and backup:
             self.backup(self.path.with_name(
                 f"{self.path.name}.before-v{newest}-{time.strftime('%Y%m%d%H%M%S')}.bak"))
         done = []
         with self.transaction():
+            # Another process may have migrated while we waited for the lock: look again.
+            applied = self.applied_versions()
+            pending = [s for s in steps if s[0] not in applied]
             self.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
             for version, name, path in pending:
@@ -229,11 +238,35 @@ def _write_lock_note(path: Path) -> None:
         pass
 
 
-def _read_lock_note(path: Path) -> str | None:
+def _remove_lock_note(path: Path) -> None:
     try:
-        return path.read_text(encoding="utf-8").strip() or None
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _read_lock_note(path: Path) -> str | None:
+    """The holder named in the note, unless that process is gone (a killed writer's note)."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
     except OSError:
         return None
+    m = re.match(r"pid (\d+)", text)
+    if m and not _pid_alive(int(m.group(1))):
+        return None
+    return text or None
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but not ours, or the platform cannot tell
+    return True
 
 
 def open_database(path: str | Path, *, busy_timeout: float = 30.0, migrate: bool = True) -> Database:
