@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -46,9 +47,9 @@ def import_command(
     if mapping is not None:
         extra.update(load_mapping_file(mapping))
     db = st.db()
-    progress = _progress_printer()
-    results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
-                           progress=progress)
+    with _progress(len(files)) as progress:
+        results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
+                               progress=progress)
     issues_path = rejects
     n_issues = sum(len(r.issues) + (1 if r.error else 0) for r in results)
     if issues_path is None and any(r.rejected or r.error for r in results):
@@ -78,19 +79,25 @@ def load_mapping_file(path: Path) -> dict[str, str]:
     return _mapping(table, str(path))
 
 
-def _progress_printer():
+@contextmanager
+def _progress(n_files: int):
+    """A rich progress bar over the files' stages (read, store) on a terminal; none otherwise."""
     import sys
 
     if not sys.stderr.isatty() or common.state().quiet:
-        return None
-    from rich.status import Status
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    status = Status("importing", console=common.err_console)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=common.err_console, transient=True) as bar:
+        task = bar.add_task("importing", total=2 * n_files)
 
-    def show(message: str) -> None:
-        status.update(message)
-        status.start()
-    return show
+        def show(message: str) -> None:
+            if not message.startswith("reading") or bar.tasks[task].completed:
+                bar.advance(task)
+            bar.update(task, description=message)
+        yield show
 
 
 def _result_json(r) -> dict:
