@@ -1,0 +1,187 @@
+"""Asking for what is missing: prompts on a terminal, an error naming the option in a script.
+
+Interactive when stdin (and stderr) is a terminal. CMGR_INTERACTIVE=1 forces prompts (tests drive
+them with typer's CliRunner input=...), CMGR_INTERACTIVE=0 never prompts. Prompts and pick lists go to
+stderr, so stdout keeps only data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from cmgr.cli import common
+from cmgr.errors import NotFound, UsageError
+
+T = TypeVar("T")
+PICK_LIMIT = 20
+
+
+def interactive() -> bool:
+    """May cmgr ask? (common.is_interactive: a terminal, or CMGR_INTERACTIVE=1/0.)"""
+    return common.is_interactive()
+
+
+def _prompt(label: str, option: str, **kwargs: Any) -> Any:
+    try:
+        return typer.prompt(label, err=True, **kwargs)
+    except common.click.exceptions.Abort:
+        raise UsageError(f"no value given for {option}; nothing was changed") from None
+
+
+def missing(option: str, what: str) -> UsageError:
+    return UsageError(f"{what} is missing: give {option}",
+                      hint="on a terminal cmgr asks for it; in a script every field is an option")
+
+
+def ask(label: str, option: str, *, default: str | None = None, required: bool = True) -> str:
+    """Prompt for a value on a terminal; without one, a missing required value is an error."""
+    if not interactive():
+        if required:
+            raise missing(option, label)
+        return default or ""
+    while True:
+        value = _prompt(label, option,
+                        default=default if default is not None else ("" if not required else None),
+                        show_default=bool(default))
+        value = str(value).strip()
+        if value or not required:
+            return value
+        common.err_console.print(f"{label} 不能为空")
+
+
+def ask_parsed(label: str, option: str, parse: Callable[[str], T], given: str | None, *,
+               default: str | None = None, required: bool = True) -> T | None:
+    """`given` parsed; on a terminal a bad or missing value is asked again, in a script it fails."""
+    if given is not None and str(given).strip():
+        if not interactive():
+            return parse(given)
+        try:
+            return parse(given)
+        except UsageError as exc:
+            common.err_console.print(f"[red]{common._escape(exc.message)}[/red]")
+    while True:
+        text = ask(label, option, default=default, required=required)
+        if not text and not required:
+            return None
+        try:
+            return parse(text)
+        except UsageError as exc:
+            common.err_console.print(f"[red]{common._escape(exc.message)}[/red]")
+
+
+def pick(items: list[T], describe: Callable[[T], str], *, what: str) -> T | None:
+    """A numbered list on stderr; returns the chosen item, or None to search again (0)."""
+    shown = items[:PICK_LIMIT]
+    for i, item in enumerate(shown, start=1):
+        common.err_console.print(f"  {i:>2}. {common._escape(describe(item))}")
+    if len(items) > PICK_LIMIT:
+        common.err_console.print(f"  ... more than {PICK_LIMIT}; type 0 and more of the name")
+    while True:
+        text = _prompt(f"选择{what} (1-{len(shown)}, 0 = 重新输入)", f"the {what} number")
+        text = str(text).strip()
+        if text.isdigit() and 0 <= int(text) <= len(shown):
+            return None if int(text) == 0 else shown[int(text) - 1]
+        common.err_console.print(f"请输入 0 到 {len(shown)} 之间的数字")
+
+
+def describe_customer(c: dict) -> str:
+    status = c.get("status")
+    extra = f" [{status}]" if status and status != "正常" else ""
+    return (f"{c['customer_code']}  {c.get('customer_name') or ''}  {c.get('address') or ''}"
+            f"{extra}").rstrip()
+
+
+def choose_customer(db, text: str | None, *, option: str = "--customer") -> dict:
+    """A customer by code or by part of the name; several matches: a pick list on a terminal,
+    an error listing them in a script."""
+    from cmgr.store.customers import find_customers
+
+    while True:
+        if text is None or not text.strip():
+            text = ask("客户 (编码或名称的一部分)", option)
+        matches = find_customers(db, text)
+        if len(matches) == 1:
+            return matches[0]
+        if not interactive():
+            if not matches:
+                raise NotFound(f"no customer matches {text!r} ({option})",
+                               hint="give the customer code, or a part of the name as in the roster")
+            listed = "; ".join(describe_customer(m) for m in matches[:10])
+            more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+            raise UsageError(f"{option} {text!r} matches {len(matches)} customers: {listed}{more}",
+                             hint="give the customer code")
+        if not matches:
+            common.err_console.print(f"没有找到与 “{common._escape(text)}” 匹配的客户")
+        else:
+            common.err_console.print(f"“{common._escape(text)}” 匹配到 {len(matches)} 个客户：")
+            chosen = pick(matches, describe_customer, what="客户")
+            if chosen is not None:
+                return chosen
+        text = None
+
+
+def describe_sku(s: dict) -> str:
+    ordered = f"  (该户订过 {s['ordered']:g} 条)" if s.get("ordered") else ""
+    return f"{s['sku_code']}  {s.get('sku_name') or ''}{ordered}"
+
+
+def choose_sku(db, text: str | None, *, customer_code: str | None, option: str = "--sku",
+               as_typed: bool = False, required: bool = True) -> dict | None:
+    """A cigarette by code or name from the price list and order history. Not found: in a
+    script an error unless `as_typed`; on a terminal the choice to keep it as typed."""
+    from cmgr.store.complaints import find_skus
+
+    while True:
+        if text is None or not text.strip():
+            text = ask("卷烟 (编码或名称)", option, required=required)
+            if not text:
+                return None
+        matches = find_skus(db, text, customer_code=customer_code)
+        if len(matches) == 1:
+            return matches[0]
+        if not matches and as_typed:
+            common.warn(f"cigarette {text!r} is not in the price list or the order history; "
+                        "recorded as typed")
+            return {"sku_code": None, "sku_name": text.strip(), "ordered": 0.0}
+        if not interactive():
+            if not matches:
+                raise NotFound(f"no cigarette matches {text!r} ({option}) in the price list or the "
+                               "order history",
+                               hint="give the 卷烟编码, import the price list, or add --sku-as-typed "
+                                    "to record the name as written")
+            listed = "; ".join(describe_sku(m) for m in matches[:10])
+            more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+            raise UsageError(f"{option} {text!r} matches {len(matches)} cigarettes: {listed}{more}",
+                             hint="give the 卷烟编码 or the full name")
+        if not matches:
+            common.err_console.print(f"价目表和订单中没有 “{common._escape(text)}”")
+            try:
+                keep = typer.confirm("按输入的名称记录?", default=False, err=True)
+            except common.click.exceptions.Abort:
+                keep = False
+            if keep:
+                return {"sku_code": None, "sku_name": text.strip(), "ordered": 0.0}
+        else:
+            common.err_console.print(f"“{common._escape(text)}” 匹配到 {len(matches)} 个品规：")
+            chosen = pick(matches, describe_sku, what="品规")
+            if chosen is not None:
+                return chosen
+        text = None
+
+
+def choose(label: str, option: str, given: str | None, choices: dict[str, str], *,
+           default: str) -> str:
+    """A value from a small set, accepting the aliases in `choices` (alias -> value)."""
+    def parse(text: str) -> str:
+        key = text.strip()
+        if key in choices:
+            return choices[key]
+        raise UsageError(f"{option} must be one of {', '.join(dict.fromkeys(choices))}; got {text!r}")
+
+    if given is None and not interactive():
+        return choices[default]
+    value: Any = ask_parsed(label, option, parse, given, default=default)
+    return value

@@ -1,0 +1,263 @@
+"""The 《商品及服务质量信息反馈单》 workflow (seed 4.6) as a pure state machine.
+
+    new --inspect--> inspected --sign--> signed --submit--> submitted
+    submitted --approve--> approved --exchange--> exchanged --confirm--> confirmed --feedback--> closed
+    submitted --reject--> rejected --feedback--> closed
+
+A step asked for out of order raises StateError naming what must happen first. Also here: the
+complaint id (TS-YYYYMMDD-NNN), quantities in 条 or 包, and cigarette-name normalisation.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from cmgr.errors import StateError, UsageError
+
+STATUSES = ("new", "inspected", "signed", "submitted", "approved", "rejected", "exchanged",
+            "confirmed", "closed")
+STEPS = ("inspect", "sign", "submit", "approve", "reject", "exchange", "confirm", "feedback")
+
+# step -> {status it applies to: status it leads to}
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "inspect": {"new": "inspected"},
+    "sign": {"inspected": "signed"},
+    "submit": {"signed": "submitted"},
+    "approve": {"submitted": "approved"},
+    "reject": {"submitted": "rejected"},
+    "exchange": {"approved": "exchanged"},
+    "confirm": {"exchanged": "confirmed"},
+    "feedback": {"confirmed": "closed", "rejected": "closed"},
+}
+
+STATUS_LABELS = {
+    "new": "待现场查看",
+    "inspected": "已现场查看",
+    "signed": "客户已签字",
+    "submitted": "已交区域市场经理",
+    "approved": "已批准调换",
+    "rejected": "未批准",
+    "exchanged": "已调换",
+    "confirmed": "客户已确认",
+    "closed": "已反馈结案",
+}
+STEP_LABELS = {
+    "new": "受理",
+    "inspect": "现场查看",
+    "sign": "客户签字",
+    "submit": "交区域市场经理",
+    "approve": "审核同意",
+    "reject": "审核不同意",
+    "exchange": "调换",
+    "confirm": "客户确认",
+    "feedback": "结果反馈",
+}
+# What each step means, for messages: "the on-site check (`inspect`)".
+STEP_WHAT = {
+    "inspect": "the on-site check",
+    "sign": "the customer's signature on the form",
+    "submit": "handing the form and goods to the area market manager",
+    "approve": "the area market manager's approval",
+    "reject": "the area market manager's rejection",
+    "exchange": "the exchange of the goods",
+    "confirm": "the customer's 客户确认 signature",
+    "feedback": "reporting the result back to the customer",
+}
+# Complaints waiting for the manager at the shop (plan-week schedules a visit for these).
+ON_SITE_STATUSES = {"new": "inspect", "approved": "exchange"}
+OPEN_STATUSES = tuple(s for s in STATUSES if s != "closed")
+
+
+def next_steps(status: str) -> list[str]:
+    """The steps allowed from `status`, in workflow order."""
+    _check_status(status)
+    return [step for step in STEPS if status in TRANSITIONS[step]]
+
+
+def is_open(status: str) -> bool:
+    return status != "closed"
+
+
+def apply_step(status: str, step: str, complaint_id: str = "the complaint") -> str:
+    """The status after `step`; StateError (saying what must happen first) when out of order."""
+    _check_status(status)
+    if step not in TRANSITIONS:
+        raise UsageError(f"unknown step {step!r}; expected one of {', '.join(STEPS)}")
+    allowed = TRANSITIONS[step]
+    if status in allowed:
+        return allowed[status]
+    raise StateError(refusal_message(status, step, complaint_id),
+                     hint=_hint(status, complaint_id))
+
+
+def refusal_message(status: str, step: str, complaint_id: str = "the complaint") -> str:
+    where = f"{complaint_id} is {status} ({STATUS_LABELS[status]})"
+    nxt = f"next: {_steps_text(next_steps(status))}"
+    if status == "closed":
+        return f"cannot {step}: {where}; nothing more can be recorded"
+    if step in ("approve", "reject") and status in _DECIDED:
+        return f"cannot {step}: {where}; the area market manager has already decided ({nxt})"
+    if step in ("exchange", "confirm") and status == "rejected":
+        return (f"cannot {step}: {where}; a rejected complaint has no exchange, the reason goes "
+                f"back to the customer ({nxt})")
+    path = path_to(status, step)
+    if not path:
+        return f"cannot {step}: {where}; that step is already done ({nxt})"
+    what = [f"{STEP_WHAT[s]} (`{s}`)" for s in path]
+    if step == "feedback" and path[-1] == "reject":  # either decision leads to feedback
+        what[-1] = "the area market manager's decision (`approve` or `reject`)"
+    must = ", then ".join(what)
+    return f"cannot {step} yet: {where}; {must} must happen first"
+
+
+_DECIDED = {"approved", "rejected", "exchanged", "confirmed"}
+
+
+def path_to(status: str, step: str) -> list[str] | None:
+    """The steps still needed before `step` can be taken from `status`, or None when `step`
+    lies behind (already done, or on the other branch)."""
+    # Breadth-first over the small graph; approve/reject branch is decided by the target step.
+    frontier: list[tuple[str, list[str]]] = [(status, [])]
+    seen = {status}
+    while frontier:
+        current, steps = frontier.pop(0)
+        if current in TRANSITIONS[step]:
+            return steps
+        for s in STEPS:
+            nxt = TRANSITIONS[s].get(current)
+            if nxt and nxt not in seen:
+                seen.add(nxt)
+                frontier.append((nxt, [*steps, s]))
+    return None
+
+
+def _steps_text(steps: list[str]) -> str:
+    return " or ".join(f"`{s}`" for s in steps) or "none"
+
+
+def _hint(status: str, complaint_id: str) -> str | None:
+    steps = next_steps(status)
+    if not steps:
+        return None
+    return f"next: cmgr complaint {steps[0]} {complaint_id}" + (
+        f" (or {' / '.join(steps[1:])})" if len(steps) > 1 else "")
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise StateError(f"unknown complaint status {status!r}; expected one of {', '.join(STATUSES)}")
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a step records, validated: who, note, remark (approve/reject), quantity (exchange)."""
+
+    step: str
+    by: str | None
+    note: str | None = None
+    remark: str | None = None
+    qty: float | None = None
+
+
+def check_step_input(inp: StepInput) -> None:
+    """Refuse a step that lacks what the form needs: the area manager's name on approve/reject,
+    the reason on reject, a positive quantity on exchange."""
+    if inp.step in ("approve", "reject") and not (inp.by or "").strip():
+        raise UsageError(f"{inp.step} needs the area market manager's name: give --by NAME")
+    if inp.step == "reject" and not (inp.remark or inp.note or "").strip():
+        raise UsageError("reject needs the reason, reported back to the customer: give --remark TEXT")
+    if inp.step == "exchange" and inp.qty is not None and not inp.qty > 0:
+        raise UsageError(f"--qty must be a positive number of 条; got {inp.qty:g}")
+    if inp.step not in ("approve", "reject") and inp.remark:
+        raise UsageError("--remark is for approve and reject (the area market manager's opinion)")
+    if inp.step != "exchange" and inp.qty is not None:
+        raise UsageError("--qty is for exchange (the quantity exchanged)")
+
+
+# --- the id a person can read out on the phone ---------------------------------------------
+
+_ID = re.compile(r"^TS-(\d{8})-(\d{3,})$")
+
+
+def complaint_id(day: date, sequence: int) -> str:
+    return f"TS-{day:%Y%m%d}-{sequence:03d}"
+
+
+def id_prefix(day: date) -> str:
+    return f"TS-{day:%Y%m%d}-"
+
+
+def next_sequence(existing_ids: list[str], day: date) -> int:
+    """1 + the highest sequence used on `day` (gaps are not reused: ids stay unique on paper)."""
+    prefix = id_prefix(day)
+    used = [int(m.group(2)) for i in existing_ids if i.startswith(prefix) and (m := _ID.match(i))]
+    return max(used, default=0) + 1
+
+
+def normalise_id(text: str) -> str:
+    """Accept 'ts-20261129-3', 'TS20261129003' or full-width forms as typed on a phone."""
+    t = unicodedata.normalize("NFKC", text).strip().upper().replace(" ", "")
+    m = re.match(r"^TS-?(\d{8})-?(\d{1,})$", t)
+    if m:
+        return f"TS-{m.group(1)}-{int(m.group(2)):03d}"
+    return t
+
+
+# --- quantities ------------------------------------------------------------------------------
+
+PACKS_PER_CARTON = 10
+_QTY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(条|包|盒)?\s*$")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    cartons: float  # 条, as stored
+    unit: str  # 条 | 包, as given
+    text: str  # as typed
+
+
+def parse_quantity(text: str | float | int, unit: str | None = None) -> Quantity:
+    """'3', '3条', '5包' (10 包 = 1 条), with `unit` as the default; full-width digits accepted."""
+    raw = str(text).strip()
+    m = _QTY.match(unicodedata.normalize("NFKC", raw))
+    if unit is not None and unit not in ("条", "包"):
+        raise UsageError(f"--unit must be 条 or 包; got {unit!r}")
+    if not m:
+        raise UsageError(f"quantity {raw!r} is not a number of 条 or 包; expected e.g. 2, 2条 or 5包")
+    number = float(m.group(1))
+    given = {"盒": "包"}.get(m.group(2) or "", m.group(2) or "")
+    if given and unit and given != unit:
+        raise UsageError(f"quantity {raw!r} says {given} but --unit says {unit}")
+    unit_used = given or unit or "条"
+    if number <= 0:
+        raise UsageError(f"quantity {raw!r} must be more than zero")
+    cartons = number / PACKS_PER_CARTON if unit_used == "包" else number
+    shown = raw if m.group(2) else f"{raw}{unit_used}"
+    return Quantity(round(cartons, 4), unit_used, shown)
+
+
+def qty_text(cartons: float | None) -> str:
+    """5 -> '5条', 0.5 -> '5包', 1.5 -> '1条5包'."""
+    if cartons is None:
+        return ""
+    packs = round(cartons * PACKS_PER_CARTON)
+    whole, rest = divmod(packs, PACKS_PER_CARTON)
+    if abs(packs - cartons * PACKS_PER_CARTON) > 1e-6:
+        return f"{cartons:g}条"
+    if whole and rest:
+        return f"{whole}条{rest}包"
+    return f"{whole}条" if whole else f"{rest}包"
+
+
+# --- cigarette names -------------------------------------------------------------------------
+
+def normalise_name(text: str | None) -> str:
+    """For matching: NFKC (full-width brackets and digits to ASCII), no spaces, lower case."""
+    if not text:
+        return ""
+    t = unicodedata.normalize("NFKC", text)
+    t = t.replace("〔", "(").replace("〕", ")").replace("【", "(").replace("】", ")")
+    return re.sub(r"\s+", "", t).lower()

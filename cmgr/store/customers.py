@@ -1,0 +1,241 @@
+"""Customers as the manager keeps them in cmgr: finding one, 入网 / 退网, the card's figures,
+and visits recorded in cmgr (source 'cmgr', beside imported ones, so plan-week and flag see them).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from cmgr.core.complaint_flow import normalise_name
+from cmgr.errors import NotFound, UsageError
+from cmgr.store.db import Database, now_iso
+
+LEFT = "已退网"
+INACTIVE_STATUSES = (LEFT, "暂停经营")
+
+
+def table_exists(db: Database, name: str) -> bool:
+    return bool(db.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?", (name,)))
+
+
+def get_customer(db: Database, code: str) -> dict | None:
+    row = db.execute("SELECT * FROM customers WHERE customer_code = ?", (code,)).fetchone()
+    return dict(row) if row else None
+
+
+def require_customer(db: Database, code: str) -> dict:
+    found = get_customer(db, code)
+    if found is None:
+        raise NotFound(f"no customer with code {code!r}",
+                       hint="import the roster (`cmgr import customers FILE`) or check the code; "
+                            "a part of the name also finds customers in `complaint new` / `visit log`")
+    return found
+
+
+def find_customers(db: Database, text: str, *, limit: int = 50) -> list[dict]:
+    """Customers matching `text`: the exact code; else codes and names containing it (full-width
+    forms and spaces ignored). Active customers first, then by name."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    exact = get_customer(db, text)
+    if exact:
+        return [exact]
+    cols = "customer_code, customer_name, address, grade, grade_label, manager, route, status"
+    like = f"%{text}%"
+    rows = [dict(r) for r in db.query(
+        f"SELECT {cols} FROM customers WHERE customer_name LIKE ? OR customer_code LIKE ? "
+        "ORDER BY customer_code LIMIT ?", (like, like, limit + 1))]
+    if not rows:
+        # Full-width letters, brackets or spaces in the roster or in what was typed.
+        wanted = normalise_name(text)
+        rows = [dict(r) for r in db.query(f"SELECT {cols} FROM customers ORDER BY customer_code")
+                if wanted in normalise_name(r["customer_name"]) or wanted in normalise_name(r["customer_code"])]
+    rows.sort(key=lambda r: (r.get("status") in INACTIVE_STATUSES, r["customer_name"] or "",
+                             r["customer_code"]))
+    return rows[: limit + 1]
+
+
+# --- 入网 / 退网 -----------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("customer_name", "license_no", "license_expiry", "address", "phone", "grade",
+                  "grade_label", "manager", "route", "lon", "lat", "settlement", "business_type")
+
+
+def join_customer(db: Database, code: str, fields: dict, *, on_date: date, by: str | None = None,
+                  reason: str | None = None) -> dict:
+    """入网: a new customer, or one who had left joining again (history kept, left_on cleared)."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not customer fields: {sorted(unknown)}")
+    with db.transaction():
+        existing = get_customer(db, code)
+        if existing and existing.get("status") != LEFT:
+            raise UsageError(f"customer {code} ({existing.get('customer_name')}) is already in the "
+                             f"network (status {existing.get('status') or '正常'})",
+                             hint="`cmgr customer show CODE` shows the card; a customer who left "
+                                  "can join again")
+        values = {k: v for k, v in fields.items() if v is not None}
+        now = now_iso()
+        if existing:
+            sets = ", ".join(f"{k} = ?" for k in values)
+            db.execute(f"UPDATE customers SET {sets + ', ' if sets else ''}joined_on = ?, left_on = NULL, "
+                       "status = '正常', updated_at = ? WHERE customer_code = ?",
+                       (*values.values(), on_date.isoformat(), now, code))
+        else:
+            cols = ["customer_code", *values, "joined_on", "status", "updated_at"]
+            db.execute(f"INSERT INTO customers ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                       (code, *values.values(), on_date.isoformat(), "正常", now))
+        _event(db, code, "join", on_date, reason, by, values)
+    return require_customer(db, code)
+
+
+def leave_customer(db: Database, code: str, *, on_date: date, reason: str,
+                   by: str | None = None) -> dict:
+    """退网: status 已退网 and left_on; orders, visits and complaints stay."""
+    if not (reason or "").strip():
+        raise UsageError("leaving the network needs a reason: give --reason TEXT")
+    with db.transaction():
+        customer = require_customer(db, code)
+        if customer.get("status") == LEFT:
+            raise UsageError(f"customer {code} already left the network on {customer.get('left_on')}")
+        joined = customer.get("joined_on")
+        if joined and on_date.isoformat() < joined:
+            raise UsageError(f"--date {on_date} is before the customer joined ({joined})")
+        db.execute("UPDATE customers SET status = ?, left_on = ?, updated_at = ? WHERE customer_code = ?",
+                   (LEFT, on_date.isoformat(), now_iso(), code))
+        _event(db, code, "leave", on_date, reason, by, {"previous_status": customer.get("status")})
+    return require_customer(db, code)
+
+
+def _event(db: Database, code: str, event: str, on_date: date, reason: str | None,
+           by: str | None, details: dict) -> None:
+    db.execute("INSERT INTO customer_events (customer_code, event, on_date, reason, by, at, details) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)",
+               (code, event, on_date.isoformat(), reason, by, now_iso(),
+                json.dumps(details, ensure_ascii=False, default=str)))
+
+
+def customer_events(db: Database, code: str) -> list[dict]:
+    return [dict(r) for r in db.query(
+        "SELECT event, on_date, reason, by, at FROM customer_events WHERE customer_code = ? "
+        "ORDER BY on_date, id", (code,))]
+
+
+# --- the card's figures ----------------------------------------------------------------------
+
+def last_visits(db: Database, code: str, limit: int = 5) -> list[dict]:
+    return [dict(r) for r in db.query(
+        "SELECT visit_date, visit_type, notes, situation, action, checked_sku, observed_price, "
+        "source FROM visits WHERE customer_code = ? ORDER BY visit_date DESC, id DESC LIMIT ?",
+        (code, limit))]
+
+
+def monthly_orders(db: Database, code: str, first_month: str, last_month: str) -> dict[str, dict]:
+    """'YYYY-MM' -> {qty (条), amount (元)} for the months that had orders."""
+    rows = db.query(
+        "SELECT substr(order_date, 1, 7) AS month, sum(qty) AS qty, sum(amount) AS amount "
+        "FROM order_lines WHERE customer_code = ? AND order_date >= ? AND order_date < ? "
+        "GROUP BY substr(order_date, 1, 7)",
+        (code, f"{first_month}-01", _month_after(last_month) + "-01"))
+    return {r["month"]: {"qty": r["qty"] or 0.0, "amount": r["amount"]} for r in rows}
+
+
+def last_order_date(db: Database, code: str | None = None) -> str | None:
+    if code is None:
+        return db.scalar("SELECT max(order_date) FROM order_lines")
+    return db.scalar("SELECT max(order_date) FROM order_lines WHERE customer_code = ?", (code,))
+
+
+def open_flags(db: Database, code: str) -> list[dict]:
+    """The customer's open price / licence flags, when the flags table exists (migration 002)."""
+    if not table_exists(db, "flags"):
+        return []
+    return [dict(r) for r in db.query(
+        "SELECT id, kind, subkind, visit_date, note, observed_price, reference_price, status "
+        "FROM flags WHERE customer_code = ? AND status IN ('new', 'reported') "
+        "ORDER BY visit_date DESC, id DESC", (code,))]
+
+
+def _month_after(month: str) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    return f"{y + (m == 12)}-{m % 12 + 1:02d}"
+
+
+# --- visits recorded in cmgr -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VisitRecord:
+    visit_date: date
+    customer_code: str
+    visit_type: str  # 常规访问 | 特殊访问
+    notes: str | None = None
+    checked_sku: str | None = None
+    observed_price: float | None = None
+    observed_price_text: str | None = None
+    situation: str | None = None
+    action: str | None = None
+    manager: str | None = None
+
+
+VISIT_TYPES = ("常规访问", "特殊访问")
+
+
+def add_visit(db: Database, visit: VisitRecord) -> dict:
+    """Store a visit made in cmgr. Its key 'cmgr:<uuid>' never collides with an imported
+    visit's; visit_id is the short form shown to the user."""
+    if visit.visit_type not in VISIT_TYPES:
+        raise UsageError(f"visit type must be one of {', '.join(VISIT_TYPES)}; got {visit.visit_type!r}")
+    with db.transaction():
+        customer = require_customer(db, visit.customer_code)
+        key = f"cmgr:{uuid.uuid4().hex}"
+        day = visit.visit_date.isoformat()
+        seq = int(db.scalar("SELECT count(*) FROM visits WHERE source = 'cmgr' AND visit_date = ?",
+                            (day,)) or 0) + 1
+        visit_id = f"FW-{visit.visit_date:%Y%m%d}-{seq:03d}"
+        db.execute(
+            "INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, customer_name, "
+            "manager, visit_type, notes, checked_sku, observed_price, observed_price_text, "
+            "situation, action, source, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'cmgr', ?)",
+            (key, visit_id, day, visit.customer_code, customer.get("customer_name"),
+             visit.manager or customer.get("manager"), visit.visit_type, visit.notes,
+             visit.checked_sku, visit.observed_price, visit.observed_price_text, visit.situation,
+             visit.action, now_iso()))
+    return get_visit(db, key)
+
+
+def get_visit(db: Database, key_or_id: str) -> dict:
+    row = db.execute("SELECT * FROM visits WHERE visit_key = ? OR (source = 'cmgr' AND visit_id = ?) "
+                     "ORDER BY id DESC LIMIT 1", (key_or_id, key_or_id)).fetchone()
+    if row is None:
+        raise NotFound(f"no visit {key_or_id!r}")
+    return dict(row)
+
+
+def customer_card(db: Database, code: str, *, months: int = 13, last_month: str | None = None,
+                  visits: int = 5) -> dict:
+    """Everything `customer show` prints: profile, 入网/退网 history, last visits, the monthly
+    order trend (every month, zeros included), open complaints and open flags."""
+    from cmgr.store.complaints import ComplaintFilter, list_complaints
+
+    customer = require_customer(db, code)
+    last_month = last_month or (last_order_date(db) or date.today().isoformat())[:7]
+    month_list = [last_month]
+    for _ in range(months - 1):
+        y, m = int(month_list[0][:4]), int(month_list[0][5:7])
+        month_list.insert(0, f"{y - (m == 1)}-{(m - 2) % 12 + 1:02d}")
+    by_month = monthly_orders(db, code, month_list[0], month_list[-1])
+    return {
+        "customer": customer,
+        "events": customer_events(db, code),
+        "visits": last_visits(db, code, visits),
+        "orders": [{"month": m, "qty": by_month.get(m, {}).get("qty", 0.0),
+                    "amount": by_month.get(m, {}).get("amount")} for m in month_list],
+        "complaints": list_complaints(db, ComplaintFilter(open_only=True, customer_codes=(code,))),
+        "flags": open_flags(db, code),
+        "flags_known": table_exists(db, "flags"),
+    }
