@@ -464,6 +464,7 @@ class _Cells:
         self.n = len(s)
         self.text_pos = np.empty(0, dtype=np.intp)  # str cells
         self.text: Any = np.empty(0, dtype=object)
+        self.text_arrow: Any = None  # the same, when the column already was Arrow strings
         self.number_pos = np.empty(0, dtype=np.intp)  # int/float cells, not bool, not NaN
         self.number = np.empty(0, dtype=np.float64)
         self.number_objects: Any = np.empty(0, dtype=object)  # the same cells as read
@@ -513,6 +514,13 @@ def _split_cells(s: pd.Series) -> _Cells:
         return cells
     if kind == "string":
         is_text, is_number = present, None
+        if getattr(dtype, "storage", None) == "pyarrow":  # fastexcel, pyarrow CSV: reuse
+            import pyarrow as pa
+
+            arrow = pa.array(s)
+            if isinstance(arrow, pa.ChunkedArray):
+                arrow = arrow.combine_chunks()
+            cells.text_arrow = arrow.drop_null()
     elif kind in ("integer", "floating", "mixed-integer-float"):
         is_text, is_number = None, present
     else:
@@ -544,9 +552,9 @@ def _number_types() -> list[type]:
 class _Strings:
     """An object ndarray of str with a pyarrow copy made on demand, for RE2 and casts."""
 
-    def __init__(self, values: Any) -> None:
+    def __init__(self, values: Any, arrow: Any = None) -> None:
         self.values = values
-        self._arrow: Any = False
+        self._arrow: Any = False if arrow is None else arrow
 
     def arrow(self) -> Any:
         """The values as a pyarrow string array; None if pyarrow refuses them."""
@@ -645,19 +653,20 @@ def _mostly_distinct(values: Any) -> bool:
     return distinct_estimate > len(values) * light / len(sample) / 4
 
 
-def _via_distinct(values: Any, parse_many: Callable[[Any], tuple[Any, Any]]
-                  ) -> tuple[Any, Any]:
+def _via_distinct(values: Any, parse_many: Callable[..., tuple[Any, Any]],
+                  arrow: Any = None) -> tuple[Any, Any]:
     """Parse each distinct value once and spread the results back: exports repeat their
     dates, codes and prices, so a million parses become a few thousand.
 
-    `parse_many(values)` returns (parsed ndarray, bad bool ndarray) for an object ndarray.
+    `parse_many(values)` returns (parsed ndarray, bad bool ndarray) for an object ndarray;
+    `arrow`, the same values as Arrow strings, is passed on when the values are (no copy).
     Values must not mix bool with numbers (True == 1 for the hash table).
     """
     import numpy as np
     import pandas as pd
 
     if _mostly_distinct(values):
-        return parse_many(values)
+        return parse_many(values) if arrow is None else parse_many(values, arrow)
     codes, uniques = pd.factorize(values)
     parsed, bad = parse_many(np.asarray(uniques, dtype=object))
     return parsed.take(codes), bad.take(codes)
@@ -674,7 +683,8 @@ def _series_result(s: pd.Series, values: Any, bad: Any, dtype: Any = None
 # --- numbers
 
 
-def _numbers_from_text(texts: Any, units: Collection[str]) -> tuple[Any, Any]:
+def _numbers_from_text(texts: Any, units: Collection[str], arrow: Any = None
+                       ) -> tuple[Any, Any]:
     """float64 (NaN for empty) and bad mask for an object ndarray of str."""
     import numpy as np
 
@@ -682,7 +692,7 @@ def _numbers_from_text(texts: Any, units: Collection[str]) -> tuple[Any, Any]:
     bad = np.zeros(len(texts), dtype=bool)
     rest = np.arange(len(texts))
     if len(texts) >= _FAST_PATH_MIN:
-        strings = _Strings(texts)
+        strings = _Strings(texts, arrow)
         # Thousands separators ("1,234.50") can fill a whole column: they get a step too.
         for pattern, drop in ((_PLAIN_NUMBER, ""), (_GROUPED_NUMBER, ",")):
             admitted = strings.admitted(pattern, rest)
@@ -714,7 +724,8 @@ def _numbers(s: pd.Series, units: Collection[str]) -> tuple[Any, Any]:
     values[cells.number_pos[finite]] = cells.number[finite]
     bad[cells.number_pos[~finite]] = True
     if len(cells.text_pos):
-        values[cells.text_pos], bad[cells.text_pos] = _numbers_from_text(cells.text, units)
+        values[cells.text_pos], bad[cells.text_pos] = _numbers_from_text(
+            cells.text, units, cells.text_arrow)
     bad[cells.moment_pos] = True  # a date is not a number
     if len(cells.other_pos):
         out = _scalar_each(cells.other, lambda v: parse_number(v, units=units))
@@ -766,7 +777,7 @@ _DATE_FORMATS = (  # (format for pandas, the regex that admits a value to it)
 _DATE_FORMAT_REGEXES = {fmt: re.compile(pattern, re.ASCII) for fmt, pattern in _DATE_FORMATS}
 
 
-def _dates_from_text(texts: Any) -> tuple[Any, Any]:
+def _dates_from_text(texts: Any, arrow: Any = None) -> tuple[Any, Any]:
     """datetime64[D] (NaT for empty) and bad mask for an object ndarray of str.
 
     Formats are tried most common first, each by pandas on the values its regex admits
@@ -778,7 +789,7 @@ def _dates_from_text(texts: Any) -> tuple[Any, Any]:
     days = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[D]")
     bad = np.zeros(len(texts), dtype=bool)
     rest = np.arange(len(texts))
-    strings = _Strings(texts)
+    strings = _Strings(texts, arrow)
     untried = list(_DATE_FORMATS)
     lowest = np.datetime64(f"{_MIN_YEAR}-01-01")
     while len(rest) >= _FAST_PATH_MIN and untried:
@@ -821,7 +832,8 @@ def _dates(s: pd.Series) -> tuple[Any, Any]:
     days[cells.number_pos[serial]] = np.datetime64(_EXCEL_EPOCH, "D") + whole_days
 
     if len(cells.text_pos):
-        days[cells.text_pos], bad[cells.text_pos] = _via_distinct(cells.text, _dates_from_text)
+        days[cells.text_pos], bad[cells.text_pos] = _via_distinct(
+            cells.text, _dates_from_text, cells.text_arrow)
 
     # 20261103 as a number, out-of-range serials; date objects, bools. Numbers and the rest
     # stay apart: a hash table takes True for 1.
@@ -870,7 +882,7 @@ def parse_date_series_iso(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 # --- codes and text
 
 
-def _codes_from_text(texts: Any) -> tuple[Any, Any]:
+def _codes_from_text(texts: Any, arrow: Any = None) -> tuple[Any, Any]:
     """Codes for an object ndarray of str: plain ASCII codes as they are, the rest by scalar."""
     import numpy as np
     import pandas as pd
@@ -879,7 +891,7 @@ def _codes_from_text(texts: Any) -> tuple[Any, Any]:
     bad = np.zeros(len(texts), dtype=bool)
     rest = np.arange(len(texts))
     if len(texts) >= _FAST_PATH_MIN:
-        strings = _Strings(texts)
+        strings = _Strings(texts, arrow)
         plain = strings.admitted(_PLAIN_CODE)
         plain[plain] = ~pd.Series(texts[plain], dtype=object).isin(_ALPHA_EMPTY_MARKERS)
         parsed[plain] = texts[plain]
@@ -930,8 +942,8 @@ def parse_code_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     parsed = np.full(cells.n, None, dtype=object)
     bad = np.zeros(cells.n, dtype=bool)
     if len(cells.text_pos):
-        parsed[cells.text_pos], bad[cells.text_pos] = _via_distinct(cells.text,
-                                                                    _codes_from_text)
+        parsed[cells.text_pos], bad[cells.text_pos] = _via_distinct(
+            cells.text, _codes_from_text, cells.text_arrow)
     if len(cells.number_pos):
         parsed[cells.number_pos], bad[cells.number_pos] = _via_distinct(
             cells.number_objects, _codes_from_numbers)

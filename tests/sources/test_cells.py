@@ -279,8 +279,8 @@ SERIES = {"date": parse_date_series, "number": parse_number_series, "int": parse
 SAMPLES["int"] = SAMPLES["number"] + ["12.0", 12.0, "12档", 2.0**60]
 
 
-def _check_series_matches_scalar(kind, values):
-    series = pd.Series(values, dtype=object)
+def _check_series_matches_scalar(kind, values, dtype=object):
+    series = pd.Series(values, dtype=dtype)
     parsed, bad = SERIES[kind](series)
     assert len(parsed) == len(values) and list(parsed.index) == list(series.index)
     assert bad.dtype == bool
@@ -418,3 +418,13 @@ def test_series_matches_scalar_on_fuzzed_text():
     rng.shuffle(values)
     for kind in ("date", "number", "int", "code", "text"):
         _check_series_matches_scalar(kind, values)
+
+
+@pytest.mark.parametrize("kind", ["date", "number", "int", "code", "text"])
+def test_series_matches_scalar_on_arrow_string_columns(kind):
+    """pandas "str" columns (fastexcel, pyarrow CSV) hand their Arrow strings over as is."""
+    rng = random.Random(kind)
+    values = [_fuzz_date(rng) for _ in range(8000)] + [_fuzz_number(rng) for _ in range(8000)]
+    values += [f"{rng.randrange(10**11, 10**12)}" for _ in range(8000)] + [None] * 100
+    rng.shuffle(values)
+    _check_series_matches_scalar(kind, values, dtype="str")
