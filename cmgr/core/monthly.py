@@ -1,0 +1,1108 @@
+"""The figures of the 《客户月度销售情况分析报告》 (seed 4.4), parts a-d, from DataFrames.
+
+Pure: no SQL, no files. `cmgr.store.monthly` supplies the aggregated frames, this module turns
+one manager's frames into the report as a JSON-ready dict (English keys, the contract of
+`--format json` and of the templates; docs/monthly-report.md), and `area_summary` puts the
+managers side by side. Only imported by `monthly-report`, so pandas is imported at the top.
+
+Units: 条 (carton) as stored, 箱 (case) = 250 条, 金额 in 元. Every `*_pct` is a percentage
+(5.2 means 5.2 %), null where its base is zero or missing; WAPEs are fractions (0.052).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from cmgr.config import PolicyBand, PriceClasses
+from cmgr.errors import InputError, Location, UsageError
+
+CARTONS_PER_CASE = 250
+UNASSIGNED = "未分配客户经理"
+UNBANDED = "未定档"
+UNCLASSIFIED = "未分类"
+NO_BASE = "无同期数据"
+
+# --- months ------------------------------------------------------------------------------------
+
+_MONTH_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?\s*$")
+
+
+def month_add(month: str, k: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + k
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_first_day(month: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def month_last_day(month: str) -> date:
+    return month_first_day(month_add(month, 1)) - timedelta(days=1)
+
+
+def month_cn(month: str) -> str:
+    return f"{int(month[:4])}年{int(month[5:7])}月"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = month_add(m, 1)
+    return out
+
+
+def parse_report_month(text: str | None, today: date) -> str:
+    """'last' (or nothing) is the month before `today`; else 2026-11, 2026/11, 202611, 2026年11月."""
+    if text is None or text.strip().lower() in ("", "last"):
+        return month_add(f"{today.year:04d}-{today.month:02d}", -1)
+    raw = text.strip()
+    if len(raw) == 6 and raw.isdigit():
+        raw = f"{raw[:4]}-{raw[4:]}"
+    m = _MONTH_RE.match(raw)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise UsageError(f"--month {text!r} is not a month",
+                         hint='write YYYY-MM (e.g. 2026-11) or "last" for last month')
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReportSettings:
+    price_classes: PriceClasses = field(default_factory=PriceClasses)
+    bands: tuple[PolicyBand, ...] = ()
+    stopped_lookback_months: int = 2
+    decline_pct: float = 30.0
+    warning_ratio: float = 0.8
+    top_n: int = 10
+    trend_months: int = 13
+
+
+@dataclass
+class ManagerData:
+    """One manager's frames, as cmgr.store.monthly returns them (already filtered)."""
+
+    manager: str
+    roster: pd.DataFrame            # customer_code, customer_name, grade, joined_on, left_on, status...
+    customer_months: pd.DataFrame   # customer_code, month, qty, amount, orders, lines, unvalued_lines
+    sku_months: pd.DataFrame        # month, sku_code, sku_name, qty, amount, last_date, ...
+    sku_classes: dict[str, str]     # sku_code -> 价类 name (classify_skus)
+    data_first_date: str | None     # first and last order date in the whole database
+    data_last_date: str | None
+    target_cases: float | None = None
+    last_visits: pd.DataFrame | None = None   # customer_code, last_visit (None: not loaded)
+    has_visits: bool = False                  # any visit of this manager's customers imported
+    month_visits: pd.DataFrame | None = None
+    flags: pd.DataFrame | None = None         # None: the flags table does not exist
+    complaints: pd.DataFrame | None = None    # None: the complaints table does not exist
+    sku_names: dict[str, str] = field(default_factory=dict)  # sku_code -> name (sku_name_map)
+
+
+def sku_name_map(sku_months: pd.DataFrame, prices: pd.DataFrame) -> dict[str, str]:
+    """A name for every cigarette code: the latest name on the order lines, else the price
+    list's (some exports carry only the code)."""
+    names: dict[str, str] = {}
+    if len(prices):
+        for code, name in zip(prices["sku_code"], prices["sku_name"], strict=True):
+            if isinstance(name, str) and name.strip():
+                names[str(code)] = name.strip()
+    if len(sku_months):
+        named = sku_months[sku_months["sku_name"].notna()].sort_values("month")
+        for code, name in zip(named["sku_code"], named["sku_name"], strict=True):
+            if isinstance(name, str) and name.strip():
+                names[str(code)] = name.strip()
+    return names
+
+
+def classify_skus(sku_months: pd.DataFrame, prices: pd.DataFrame,
+                  price_classes: PriceClasses) -> tuple[dict[str, str], dict[str, float | None]]:
+    """价类 of every cigarette, from one price per 条 per cigarette, the same in every month
+    so the classes' history is comparable. On basis "wholesale_price": the qty-weighted
+    wholesale price on the order lines of its latest month, else the price list, else
+    amount / qty. On basis "retail_guide_price": the price list's guide price. A cigarette
+    without a price is 未分类. Returns (classes, the price used)."""
+    classes: dict[str, str] = {}
+    used: dict[str, float | None] = {}
+    list_price = {}
+    if len(prices):
+        column = ("retail_guide_price" if price_classes.basis == "retail_guide_price"
+                  else "wholesale_price")
+        for code, value in zip(prices["sku_code"], prices[column], strict=True):
+            if value is not None and not pd.isna(value):
+                list_price[str(code)] = float(value)
+    if len(sku_months):
+        frame = sku_months.groupby(["sku_code", "month"], as_index=False)[
+            ["qty", "amount", "priced_qty", "priced_value"]].sum()
+        frame = frame.sort_values(["sku_code", "month"])
+        latest = frame.groupby("sku_code").tail(1)
+        for row in latest.itertuples(index=False):
+            code = str(row.sku_code)
+            price = None
+            if price_classes.basis == "retail_guide_price":
+                price = list_price.get(code)
+            else:
+                if row.priced_qty and row.priced_qty > 0:
+                    price = float(row.priced_value) / float(row.priced_qty)
+                elif code in list_price:
+                    price = list_price[code]
+                elif row.qty and row.qty > 0 and row.amount:
+                    price = float(row.amount) / float(row.qty)
+            used[code] = price
+            classes[code] = price_classes.classify(price) or UNCLASSIFIED
+    return classes, used
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+def _num(value, digits: int = 2) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(number) or math.isinf(number):
+        return None
+    return round(number, digits)
+
+
+def _pct(now: float | None, base: float | None) -> float | None:
+    if now is None or base is None or base == 0 or pd.isna(base) or pd.isna(now):
+        return None
+    return round((float(now) / float(base) - 1.0) * 100.0, 2)
+
+
+def _cases(qty: float | None) -> float | None:
+    return None if qty is None else float(qty) / CARTONS_PER_CASE
+
+
+def _value_per_case(amount: float | None, qty: float | None) -> float | None:
+    if not qty or amount is None:
+        return None
+    return float(amount) / (float(qty) / CARTONS_PER_CASE)
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    return str(value)
+
+
+def _grade(value) -> int | None:
+    if value is None or pd.isna(value):
+        return None
+    return int(value)
+
+
+def band_name(grade: int | None, bands: Sequence[PolicyBand]) -> str:
+    if grade is None:
+        return UNBANDED
+    for band in bands:
+        if band.covers(grade):
+            return band.name
+    return f"{grade}档（未配置）"
+
+
+def _band_label(band: PolicyBand) -> str:
+    return f"{band.name}（{band.grade_min}-{band.grade_max}档）"
+
+
+def next_visit_due(last_visit: date, interval_days: float) -> date:
+    """The day the next visit is due: last visit + the band's interval (rounded up).
+
+    Local on purpose: cmgr.core.visit_plan (plan-week) did not exist when this was written;
+    when it offers the same rule, call it from here so both commands agree."""
+    return last_visit + timedelta(days=math.ceil(interval_days))
+
+
+# --- part a: 整体销售情况 ----------------------------------------------------------------------
+
+def _month_totals(sku_months: pd.DataFrame) -> pd.DataFrame:
+    if not len(sku_months):
+        return pd.DataFrame({"qty": [], "amount": []}, index=pd.Index([], name="month"))
+    return sku_months.groupby("month")[["qty", "amount"]].sum()
+
+
+def _base(totals: pd.DataFrame, month: str, base_month: str, first_month: str | None) -> dict:
+    """{base_month, qty_cartons, amount, ..., *_pct} of this month against base_month."""
+    now_qty = float(totals["qty"].get(month, 0.0))
+    now_amount = float(totals["amount"].get(month, 0.0))
+    available = first_month is not None and base_month >= first_month
+    if not available:
+        return {"base_month": base_month, "available": False, "note": NO_BASE,
+                "qty_cartons": None, "cases": None, "amount": None, "value_per_case": None,
+                "qty_cartons_pct": None, "amount_pct": None}
+    qty = float(totals["qty"].get(base_month, 0.0))
+    amount = float(totals["amount"].get(base_month, 0.0))
+    return {
+        "base_month": base_month, "available": True, "note": "",
+        "qty_cartons": _num(qty), "cases": _num(_cases(qty)), "amount": _num(amount),
+        "value_per_case": _num(_value_per_case(amount, qty)),
+        "qty_cartons_pct": _pct(now_qty, qty), "amount_pct": _pct(now_amount, amount),
+    }
+
+
+def _customer_table(data: ManagerData, month: str, lookback: int, bands) -> pd.DataFrame:
+    """One row per customer of the roster (plus any ordering customer missing from it) with
+    the quantities of this month, last month and the look-back months."""
+    roster = data.roster.copy()
+    roster["customer_code"] = roster["customer_code"].astype(str)
+    months = [month_add(month, -k) for k in range(0, max(lookback, 1) + 1)]
+    cm = data.customer_months
+    cm = cm[cm["month"].isin(months)] if len(cm) else cm
+    if len(cm):
+        qty = cm.pivot_table(index="customer_code", columns="month", values="qty", aggfunc="sum")
+        amount = cm.pivot_table(index="customer_code", columns="month", values="amount",
+                                aggfunc="sum")
+        orders = cm.pivot_table(index="customer_code", columns="month", values="orders",
+                                aggfunc="sum")
+    else:
+        qty = amount = orders = pd.DataFrame(index=pd.Index([], name="customer_code"))
+    codes = sorted(set(roster["customer_code"]) | {str(c) for c in qty.index})
+    table = pd.DataFrame({"customer_code": codes})
+    table = table.merge(roster, on="customer_code", how="left")
+    table["in_roster"] = table["customer_code"].isin(set(roster["customer_code"]))
+    for k, m in enumerate(months):
+        table[f"qty_{k}"] = table["customer_code"].map(qty[m] if m in qty else {}).fillna(0.0)
+        table[f"amount_{k}"] = table["customer_code"].map(
+            amount[m] if m in amount else {}).fillna(0.0)
+    table["orders_0"] = table["customer_code"].map(
+        orders[month] if month in orders else {}).fillna(0)
+    table["grade_int"] = [_grade(g) for g in table["grade"]]
+    table["band"] = [band_name(g, bands) for g in table["grade_int"]]
+    return table
+
+
+def _customer_ref(row) -> dict:
+    return {"customer_code": row.customer_code, "customer_name": _text(row.customer_name),
+            "grade": row.grade_int, "band": row.band}
+
+
+def _served_mask(table: pd.DataFrame, month: str) -> pd.Series:
+    """Customers served in the month: in the network during it, or ordering in it."""
+    first, last = month_first_day(month).isoformat(), month_last_day(month).isoformat()
+    left = table["status"].fillna("").astype(str).eq("已退网")
+    left_on = table["left_on"].fillna("").astype(str)
+    gone = (left & (left_on.eq("") | (left_on < first))) | (left_on.ne("") & (left_on < first))
+    joined = table["joined_on"].fillna("").astype(str)
+    not_yet = joined.ne("") & (joined > last)
+    return (table["in_roster"] & ~gone & ~not_yet) | (table["qty_0"] > 0)
+
+
+def _grouped(frame: pd.DataFrame, key: str, month: str, order: list[str]) -> list[dict]:
+    """Per price class / band: 条, 箱, 金额, shares, 单箱值 and change against last month and
+    the same month last year (from a frame of month, key, qty, amount)."""
+    prev, year_ago = month_add(month, -1), month_add(month, -12)
+    sums = frame.groupby(["month", key])[["qty", "amount"]].sum() if len(frame) else None
+
+    def get(m: str, k: str, col: str) -> float:
+        if sums is None or (m, k) not in sums.index:
+            return 0.0
+        return float(sums.loc[(m, k), col])
+
+    total_qty = sum(get(month, k, "qty") for k in order)
+    total_amount = sum(get(month, k, "amount") for k in order)
+    rows = []
+    for k in order:
+        qty, amount = get(month, k, "qty"), get(month, k, "amount")
+        rows.append({
+            key: k, "qty_cartons": _num(qty), "cases": _num(_cases(qty)), "amount": _num(amount),
+            "value_per_case": _num(_value_per_case(amount, qty)),
+            "qty_share_pct": _num(qty / total_qty * 100) if total_qty else None,
+            "amount_share_pct": _num(amount / total_amount * 100) if total_amount else None,
+            "mom_qty_pct": _pct(qty, get(prev, k, "qty")),
+            "yoy_qty_pct": _pct(qty, get(year_ago, k, "qty")),
+        })
+    return rows
+
+
+def _class_order(price_classes: PriceClasses, present: Sequence[str]) -> list[str]:
+    order = list(price_classes.names)
+    if UNCLASSIFIED in present:
+        order.append(UNCLASSIFIED)
+    return order
+
+
+def _top_skus(data: ManagerData, month: str, n: int) -> list[dict]:
+    sm = data.sku_months
+    if not len(sm):
+        return []
+    now = sm[sm["month"] == month].groupby("sku_code", as_index=False).agg(
+        sku_name=("sku_name", "max"), qty=("qty", "sum"), amount=("amount", "sum"))
+    prev = sm[sm["month"] == month_add(month, -1)].groupby("sku_code")["qty"].sum()
+    total = float(now["qty"].sum())
+    now = now.sort_values(["qty", "sku_code"], ascending=[False, True]).head(n)
+    out = []
+    for rank, row in enumerate(now.itertuples(index=False), start=1):
+        out.append({
+            "rank": rank, "sku_code": str(row.sku_code),
+            "sku_name": _text(row.sku_name) or data.sku_names.get(str(row.sku_code), ""),
+            "price_class": data.sku_classes.get(str(row.sku_code), UNCLASSIFIED),
+            "qty_cartons": _num(row.qty), "cases": _num(_cases(row.qty)),
+            "amount": _num(row.amount), "share_pct": _num(row.qty / total * 100) if total else None,
+            "mom_qty_pct": _pct(row.qty, float(prev.get(row.sku_code, 0.0))),
+        })
+    return out
+
+
+def _movers(table: pd.DataFrame, n: int) -> tuple[list[dict], list[dict]]:
+    moved = table[(table["qty_0"] > 0) | (table["qty_1"] > 0)].copy()
+    moved["change"] = moved["qty_0"] - moved["qty_1"]
+
+    def row_of(r) -> dict:
+        return {**_customer_ref(r), "qty_cartons": _num(r.qty_0), "base_qty_cartons": _num(r.qty_1),
+                "change_qty_cartons": _num(r.change), "change_pct": _pct(r.qty_0, r.qty_1),
+                "amount": _num(r.amount_0), "base_amount": _num(r.amount_1)}
+
+    up = moved[moved["change"] > 0].sort_values(["change", "customer_code"], ascending=[False, True])
+    down = moved[moved["change"] < 0].sort_values(["change", "customer_code"], ascending=[True, True])
+    return ([row_of(r) for r in up.head(n).itertuples(index=False)],
+            [row_of(r) for r in down.head(n).itertuples(index=False)])
+
+
+def _stopped(table: pd.DataFrame, month: str, lookback: int) -> list[dict]:
+    before = [f"qty_{k}" for k in range(1, lookback + 1)]
+    mask = (table[before] > 0).any(axis=1) & (table["qty_0"] <= 0)
+    out = []
+    for r in table[mask].sort_values("customer_code").itertuples(index=False):
+        last_k = next(k for k in range(1, lookback + 1) if getattr(r, f"qty_{k}") > 0)
+        status = _text(r.status) or "正常"
+        out.append({**_customer_ref(r), "last_order_month": month_add(month, -last_k),
+                    "last_qty_cartons": _num(getattr(r, f"qty_{last_k}")), "status": status})
+    return out
+
+
+def _new_customers(table: pd.DataFrame, month: str) -> list[dict]:
+    first, last = month_first_day(month).isoformat(), month_last_day(month).isoformat()
+    joined = table["joined_on"].fillna("").astype(str)
+    mask = (joined >= first) & (joined <= last)
+    out = []
+    for r in table[mask].sort_values(["joined_on", "customer_code"]).itertuples(index=False):
+        out.append({**_customer_ref(r), "joined_on": _text(r.joined_on)[:10],
+                    "qty_cartons": _num(r.qty_0), "amount": _num(r.amount_0)})
+    return out
+
+
+def early_warning(table: pd.DataFrame, ratio: float,
+                  band_order: Sequence[str] | None = None) -> tuple[list[dict], list[dict]]:
+    """The provincial 预警 rule: a customer whose month-on-month growth is below `ratio` times
+    the average growth of its grade band.
+
+    The band's average growth is weighted by last month's sales (the band's total growth), so
+    one tiny shop doubling cannot move it. When that average is negative, "below 0.8 x" would
+    flag almost everybody (0.8 x -10% = -8%); the threshold is then average / ratio (-12.5%):
+    falling faster than the band by the same proportion. Only customers who ordered in both
+    months are assessed: those who stopped are listed as 断订, new ones have no growth.
+    Returns (flagged customers, per-band thresholds)."""
+    base = table[table["qty_1"] > 0]
+    bands = []
+    flagged = []
+    order = {name: i for i, name in enumerate(band_order or [])}
+    groups = sorted(base.groupby("band"), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    for band, group in groups:
+        avg = float(group["qty_0"].sum()) / float(group["qty_1"].sum()) - 1.0
+        threshold = ratio * avg if avg >= 0 else (avg / ratio if ratio > 0 else avg)
+        bands.append({"band": band, "customers": int(len(group)),
+                      "avg_growth_pct": _num(avg * 100), "threshold_pct": _num(threshold * 100)})
+        assessed = group[group["qty_0"] > 0]
+        growth = assessed["qty_0"] / assessed["qty_1"] - 1.0
+        for r, g in zip(assessed.itertuples(index=False), growth, strict=True):
+            if g < threshold:
+                flagged.append({**_customer_ref(r), "qty_cartons": _num(r.qty_0),
+                                "base_qty_cartons": _num(r.qty_1), "growth_pct": _num(g * 100),
+                                "band_avg_growth_pct": _num(avg * 100),
+                                "threshold_pct": _num(threshold * 100),
+                                "gap_pct": _num((g - threshold) * 100)})
+    flagged.sort(key=lambda f: (f["gap_pct"], f["customer_code"]))
+    return flagged, bands
+
+
+def _large_declines(table: pd.DataFrame, decline_pct: float) -> list[dict]:
+    assessed = table[(table["qty_1"] > 0) & (table["qty_0"] > 0)].copy()
+    assessed["pct"] = (assessed["qty_0"] / assessed["qty_1"] - 1.0) * 100
+    hit = assessed[assessed["pct"] < -decline_pct].sort_values(["pct", "customer_code"])
+    return [{**_customer_ref(r), "qty_cartons": _num(r.qty_0), "base_qty_cartons": _num(r.qty_1),
+             "change_pct": _num(r.pct)} for r in hit.itertuples(index=False)]
+
+
+def overdue_visits(table: pd.DataFrame, data: ManagerData, month: str,
+                   bands: Sequence[PolicyBand]) -> list[dict] | None:
+    """Customers whose next visit (last visit + the band's interval) fell due before the month
+    end without a visit; customers never visited are listed with last_visit None. None when
+    no visits of this manager's customers were imported (nothing to judge by)."""
+    if data.last_visits is None or not data.has_visits:
+        return None
+    month_end = month_last_day(month)
+    last = dict(zip(data.last_visits["customer_code"].astype(str),
+                    data.last_visits["last_visit"], strict=True))
+    served = table[_served_mask(table, month) & table["in_roster"]]
+    out = []
+    for r in served.sort_values("customer_code").itertuples(index=False):
+        status = _text(r.status)
+        if status in ("已退网", "暂停经营"):
+            continue
+        band = next((b for b in bands if r.grade_int is not None and b.covers(r.grade_int)), None)
+        if band is None:
+            continue
+        seen = last.get(r.customer_code)
+        if seen:
+            due = next_visit_due(date.fromisoformat(str(seen)[:10]), band.interval_days)
+            if due < month_end:
+                out.append({**_customer_ref(r), "last_visit": str(seen)[:10],
+                            "due": due.isoformat(), "days_overdue": (month_end - due).days,
+                            "interval_days": band.interval_days})
+        else:
+            out.append({**_customer_ref(r), "last_visit": None, "due": None,
+                        "days_overdue": None, "interval_days": band.interval_days})
+    out.sort(key=lambda o: (o["last_visit"] is not None, -(o["days_overdue"] or 0),
+                            o["customer_code"]))
+    return out
+
+
+# --- part c: opinions ---------------------------------------------------------------------------
+
+# Topics of customers' opinions in visit notes: a note belongs to every topic one of whose
+# words it contains, unless 没/无/不 stands right before the word ("没有意见"). Special visits
+# are always listed. Deliberately simple and documented (docs/monthly-report.md).
+OPINION_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("商品质量", ("质量", "受潮", "霉", "破损", "掉丝", "松散", "异味", "少了一条", "不合格")),
+    ("货源供应", ("货源", "断货", "缺货", "多要", "多给", "紧俏", "投放")),
+    ("配送服务", ("送货", "配送", "送得", "送晚")),
+    ("价格", ("批发价", "调价", "价格会不会")),
+    ("订货与结算系统", ("扫码", "连不上", "扣款没成功", "订货平台", "订不上")),
+    ("意见建议", ("意见", "反映", "希望", "投诉", "不满", "抱怨", "评价", "提建议", "有建议",
+                  "建议公司")),
+)
+_NEGATIONS = ("没", "无", "不")
+
+
+def opinion_topics(text: str) -> list[str]:
+    topics = []
+    for topic, words in OPINION_TOPICS:
+        for word in words:
+            start = text.find(word)
+            while start >= 0:
+                before = text[max(0, start - 2):start]
+                if not any(n in before for n in _NEGATIONS):
+                    topics.append(topic)
+                    break
+                start = text.find(word, start + 1)
+            if topics and topics[-1] == topic:
+                break
+    return topics
+
+
+def _opinions(data: ManagerData, month: str) -> dict:
+    visits_out, special_out = [], []
+    frame = data.month_visits
+    if frame is not None and len(frame):
+        for r in frame.itertuples(index=False):
+            text = "；".join(t for t in (_text(r.notes), _text(r.situation), _text(r.action)) if t)
+            is_special = "特殊" in _text(r.visit_type)
+            topics = opinion_topics(text)
+            item = {"visit_date": _text(r.visit_date)[:10], "customer_code": str(r.customer_code),
+                    "customer_name": _text(r.customer_name), "visit_type": _text(r.visit_type),
+                    "text": text, "topics": topics}
+            if is_special:
+                special_out.append(item)
+            elif topics:
+                visits_out.append(item)
+    by_topic = []
+    for topic, _ in OPINION_TOPICS:
+        items = [v for v in visits_out + special_out if topic in v["topics"]]
+        if items:
+            by_topic.append({"topic": topic, "count": len(items),
+                             "customers": len({v["customer_code"] for v in items}),
+                             "example": items[0]["text"]})
+    complaints = _month_complaints(data, month)
+    return {"visits_loaded": frame is not None, "visit_opinions": visits_out,
+            "special_visits": special_out, "by_topic": by_topic, "complaints": complaints}
+
+
+def _status_label(status: str) -> str:
+    try:
+        from cmgr.core.complaint_flow import STATUS_LABELS
+    except ImportError:  # pragma: no cover - the complaints module is part of cmgr
+        STATUS_LABELS = {}
+    return STATUS_LABELS.get(status, status)
+
+
+def _month_complaints(data: ManagerData, month: str) -> dict:
+    frame = data.complaints
+    if frame is None:
+        return {"available": False, "list": [], "by_type": [], "by_sku": [], "by_status": []}
+    first, last = month_first_day(month).isoformat(), month_last_day(month).isoformat()
+    created = frame["created_at"].fillna("").astype(str).str[:10]
+    month_rows = frame[(created >= first) & (created <= last)]
+    items = []
+    for r in month_rows.itertuples(index=False):
+        status = _text(getattr(r, "status", ""))
+        items.append({"id": _text(r.id), "created_on": _text(r.created_at)[:10],
+                      "customer_code": _text(r.customer_code),
+                      "customer_name": _text(r.customer_name),
+                      "sku_code": _text(getattr(r, "sku_code", "")),
+                      "sku_name": _text(getattr(r, "sku_name", "")),
+                      "qty_cartons": _num(getattr(r, "qty", None)),
+                      "problem": _text(getattr(r, "problem", "")) or "未注明",
+                      "status": status, "status_label": _status_label(status)})
+
+    def count(key: str, label=lambda v: v) -> list[dict]:
+        counts: dict[str, int] = {}
+        for item in items:
+            counts[item[key] or "未注明"] = counts.get(item[key] or "未注明", 0) + 1
+        return [{"name": label(k), "count": v}
+                for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    return {"available": True, "list": items, "by_type": count("problem"),
+            "by_sku": count("sku_name"), "by_status": count("status", _status_label)}
+
+
+# --- part b: problems -----------------------------------------------------------------------
+
+PROBLEM_TITLES: dict[str, str] = {
+    "target": "未完成月度目标",
+    "decline_total": "销量环比下降",
+    "warning": "预警客户（增幅低于同档位平均水平）",
+    "decline": "销量大幅下降客户",
+    "stopped": "断订客户",
+    "price_flags": "价格违规",
+    "unlicensed_flags": "无证经营线索",
+    "complaints_open": "未结质量投诉",
+    "overdue_visits": "逾期未访问客户",
+}
+# Headings a --notes file may use for each problem (besides the key and the title).
+PROBLEM_ALIASES: dict[str, tuple[str, ...]] = {
+    "target": ("目标", "完成率", "月度目标"),
+    "decline_total": ("环比下降", "销量下降"),
+    "warning": ("预警", "预警客户"),
+    "decline": ("大幅下降", "下降客户"),
+    "stopped": ("断订", "断订客户"),
+    "price_flags": ("价格违规", "价格"),
+    "unlicensed_flags": ("无证经营", "无证"),
+    "complaints_open": ("投诉", "未结投诉", "质量投诉"),
+    "overdue_visits": ("逾期访问", "逾期未访", "未访问"),
+}
+# The heading the placeholders suggest for each problem in a --notes file.
+NOTE_HEADINGS: dict[str, str] = {
+    "target": "月度目标", "decline_total": "环比下降", "warning": "预警客户", "decline": "大幅下降",
+    "stopped": "断订客户", "price_flags": "价格违规", "unlicensed_flags": "无证经营",
+    "complaints_open": "未结投诉", "overdue_visits": "逾期未访",
+}
+# Free-text sections of a --notes file: key -> (Chinese headings).
+NOTE_SECTIONS: dict[str, tuple[str, ...]] = {
+    "summary": ("整体销售情况", "销售情况", "概况", "销售分析"),
+    "other": ("其他", "其他问题", "补充"),
+    "opinions": ("意见建议", "客户意见", "意见和建议"),
+    "forecast": ("预测", "次月预测", "销售预测"),
+}
+# Shown where the manager has not written the cause or the measure yet.
+CAUSE_PLACEHOLDER = "（待填写：在 --notes 文件的 ## {heading} 标题下写 原因：……）"
+MEASURE_PLACEHOLDER = "（待填写：在 --notes 文件的 ## {heading} 标题下写 对策：……）"
+EVIDENCE_SHOWN = 15  # customers listed under a problem in the documents; json/xlsx have all
+
+
+@dataclass
+class Notes:
+    """The manager's own text from a --notes file (format: docs/monthly-report.md)."""
+
+    problems: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> cause, measure
+    sections: dict[str, list[str]] = field(default_factory=dict)      # summary, other, ...
+    source: str = ""
+
+
+def _heading_key(heading: str) -> str | None:
+    text = heading.strip().strip("#").strip().rstrip("：:").strip()
+    low = text.lower()
+    for key, title in PROBLEM_TITLES.items():
+        if low == key or text == title or text in PROBLEM_ALIASES[key]:
+            return key
+    for key, names in NOTE_SECTIONS.items():
+        if low == key or text in names:
+            return key
+    return None
+
+
+_FIELD_RE = re.compile(r"^\s*[-*]?\s*(原因|对策|措施|cause|measure)\s*[：:]\s*(.*)$", re.IGNORECASE)
+
+
+def parse_notes(text: str, source: str = "notes") -> Notes:
+    """Read a --notes file: Markdown headings name a problem or a section, "原因：" and
+    "对策："/"措施：" lines start the cause and the measure, blank lines separate paragraphs."""
+    notes = Notes(source=source)
+    text = re.sub(r"<!--.*?-->", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    key: str | None = None
+    current = "cause"
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph and key is not None and key in NOTE_SECTIONS:
+            notes.sections.setdefault(key, []).append("".join(paragraph).strip())
+        paragraph.clear()
+
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            flush()
+            found = _heading_key(stripped)
+            if found is None:
+                known = ", ".join(list(PROBLEM_TITLES) + list(NOTE_SECTIONS))
+                raise InputError(
+                    f"unknown heading {stripped!r}",
+                    Location(source, row=lineno, value=stripped),
+                    hint=f"use a problem or section name: {known}, or their Chinese titles "
+                         "(docs/monthly-report.md)")
+            key, current = found, "cause"
+            continue
+        if not stripped:
+            flush()
+            continue
+        if key is None:
+            key = "other"  # text before the first heading: a free paragraph
+        if key in NOTE_SECTIONS:
+            paragraph.append(stripped)
+            continue
+        entry = notes.problems.setdefault(key, {"cause": "", "measure": ""})
+        m = _FIELD_RE.match(stripped)
+        if m:
+            current = "cause" if m.group(1).lower() in ("原因", "cause") else "measure"
+            stripped = m.group(2).strip()
+            if not stripped:
+                continue
+        entry[current] = (entry[current] + stripped) if entry[current] else stripped
+    flush()
+    return notes
+
+
+def _customers_line(items: list[dict], detail) -> list[dict]:
+    return [{"customer_code": i["customer_code"], "customer_name": i["customer_name"],
+             "detail": detail(i)} for i in items]
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _fmt_pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.2f}%"
+
+
+def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: ManagerData,
+              month: str, settings: ReportSettings) -> list[dict]:
+    problems: list[dict] = []
+
+    def add(key: str, summary: str, customers: list[dict] | None = None, count: int | None = None):
+        problems.append({"key": key, "title": PROBLEM_TITLES[key], "summary": summary,
+                         "count": count if count is not None else len(customers or []),
+                         "customers": customers or []})
+
+    target = report["target"]
+    if target and target["rate_pct"] is not None and target["rate_pct"] < 100:
+        add("target", f"本月销售 {_fmt(report['cases'])} 箱，月度目标 {_fmt(target['cases'])} 箱，"
+                      f"完成率 {target['rate_pct']:.2f}%，差 {_fmt(target['cases'] - report['cases'])} 箱。",
+            count=1)
+    mom = report["mom"]
+    if mom["available"] and mom["qty_cartons_pct"] is not None and mom["qty_cartons_pct"] < 0:
+        worst = sorted((r for r in report["by_price_class"] if r["mom_qty_pct"] is not None),
+                       key=lambda r: r["mom_qty_pct"])[:2]
+        detail = "；降幅较大的价类：" + "、".join(
+            f"{r['price_class']} {_fmt_pct(r['mom_qty_pct'])}" for r in worst) if worst else ""
+        add("decline_total", f"本月 {_fmt(report['cases'])} 箱，上月 {_fmt(mom['cases'])} 箱，"
+                             f"环比 {_fmt_pct(mom['qty_cartons_pct'])}{detail}。", count=1)
+    if warn_list:
+        band_text = "；".join(f"{b['band']}平均增幅 {_fmt_pct(b['avg_growth_pct'])}，预警线 "
+                             f"{_fmt_pct(b['threshold_pct'])}" for b in warn_bands)
+        add("warning", f"{len(warn_list)} 户环比增幅低于同档位平均增幅的 "
+                       f"{settings.warning_ratio:g} 倍（{band_text}）。",
+            _customers_line(warn_list, lambda i: f"{_fmt(i['base_qty_cartons'], 0)}→"
+                            f"{_fmt(i['qty_cartons'], 0)} 条，{_fmt_pct(i['growth_pct'])}"))
+    if declines:
+        add("decline", f"{len(declines)} 户销量环比下降超过 {settings.decline_pct:g}%。",
+            _customers_line(declines, lambda i: f"{_fmt(i['base_qty_cartons'], 0)}→"
+                            f"{_fmt(i['qty_cartons'], 0)} 条，{_fmt_pct(i['change_pct'])}"))
+    stopped = report["stopped"]
+    if stopped:
+        add("stopped", f"{len(stopped)} 户前 {settings.stopped_lookback_months} 个月有订货、"
+                       f"本月未订货。",
+            _customers_line(stopped, lambda i: f"最后订货 {i['last_order_month']}，"
+                            f"{_fmt(i['last_qty_cartons'], 0)} 条"
+                            + (f"，{i['status']}" if i["status"] != "正常" else "")))
+    if data.flags is not None and len(data.flags):
+        for kind, key in (("price", "price_flags"), ("unlicensed", "unlicensed_flags")):
+            rows = data.flags[data.flags["kind"] == kind]
+            if not len(rows):
+                continue
+            items = []
+            for r in rows.itertuples(index=False):
+                name = _text(r.customer_name) or ("（非本户）" if not _text(r.customer_code) else "")
+                note = _text(getattr(r, "note", ""))
+                items.append({"customer_code": _text(r.customer_code), "customer_name": name,
+                              "detail": f"{_text(getattr(r, 'visit_date', ''))[:10]} "
+                                        f"{_text(getattr(r, 'subkind', ''))} "
+                                        f"状态 {_text(getattr(r, 'status', ''))}："
+                                        f"{note[:60]}".strip()})
+            open_count = int((rows["status"].fillna("new").isin(["new"])).sum()) \
+                if "status" in rows else len(rows)
+            add(key, f"本月记录 {len(rows)} 条{PROBLEM_TITLES[key]}，其中 {open_count} 条尚未上报。",
+                items)
+    if data.complaints is not None and len(data.complaints):
+        open_rows = data.complaints[data.complaints["status"].fillna("") != "closed"]
+        if len(open_rows):
+            items = [{"customer_code": _text(r.customer_code),
+                      "customer_name": _text(r.customer_name),
+                      "detail": f"{_text(r.id)} {_text(getattr(r, 'sku_name', ''))} "
+                                f"{_text(getattr(r, 'problem', ''))}，"
+                                f"{_status_label(_text(r.status))}（{_text(r.created_at)[:10]} 受理）"}
+                     for r in open_rows.itertuples(index=False)]
+            add("complaints_open", f"截至月末有 {len(open_rows)} 件质量投诉尚未结案。", items)
+    if overdue:
+        never = sum(1 for o in overdue if o["last_visit"] is None)
+        late = len(overdue) - never
+        add("overdue_visits",
+            f"{late} 户按分级管理规定应在月末前访问而未访问" + (f"，另有 {never} 户没有访问记录" if never else "")
+            + "。",
+            _customers_line(overdue, lambda i: (f"上次访问 {i['last_visit']}，应访 {i['due']}，"
+                                                f"逾期 {i['days_overdue']} 天")
+                            if i["last_visit"] else "无访问记录"))
+    return problems
+
+
+def _merge_notes(problems: list[dict], notes: Notes | None) -> list[dict]:
+    written = dict(notes.problems) if notes else {}
+    for p in problems:
+        given = written.pop(p["key"], None)
+        p["cause"] = (given or {}).get("cause") or ""
+        p["measure"] = (given or {}).get("measure") or ""
+        p["from_data"] = True
+    # A problem the manager wrote about that the data does not show this month: kept, marked.
+    for key, given in written.items():
+        problems.append({"key": key, "title": PROBLEM_TITLES[key],
+                         "summary": "（客户经理补充，本月数据未显示此问题）", "count": 0,
+                         "customers": [], "cause": given.get("cause", ""),
+                         "measure": given.get("measure", ""), "from_data": False})
+    for p in problems:
+        heading = NOTE_HEADINGS.get(p["key"], p["title"])
+        p["cause_text"] = p["cause"] or CAUSE_PLACEHOLDER.format(heading=heading)
+        p["measure_text"] = p["measure"] or MEASURE_PLACEHOLDER.format(heading=heading)
+        p["customers_shown"] = p["customers"][:EVIDENCE_SHOWN]
+        p["customers_more"] = max(0, len(p["customers"]) - EVIDENCE_SHOWN)
+    return problems
+
+
+# --- part d: forecast ---------------------------------------------------------------------------
+
+def _series(frame: pd.DataFrame, months: list[str], column: str) -> dict[str, float]:
+    sums = frame.groupby("month")[column].sum() if len(frame) else {}
+    return {m: float(sums.get(m, 0.0)) if len(frame) else 0.0 for m in months}
+
+
+def _forecast_one(series: dict[str, float], target: str):
+    from cmgr.core.forecast import forecast_next
+
+    if not series or not any(v for v in series.values()):
+        return None
+    try:
+        return forecast_next(series, target)
+    except UsageError:
+        return None
+
+
+def _forecast_part(data: ManagerData, month: str, class_order: list[str]) -> dict:
+    target = month_add(month, 1)
+    first = data.data_first_date[:7] if data.data_first_date else month
+    history = months_between(max(first, month_add(month, -35)), month)
+    sm = data.sku_months[data.sku_months["month"] <= month] if len(data.sku_months) \
+        else data.sku_months
+    qty_fc = _forecast_one(_series(sm, history, "qty"), target)
+    amount_fc = _forecast_one(_series(sm, history, "amount"), target)
+    out = {"month": target, "available": qty_fc is not None, "history_months": len(history),
+           "history_from": history[0] if history else None}
+    if qty_fc is None:
+        out.update({"qty_cartons": None, "cases": None, "amount": None, "low": None, "high": None,
+                    "cases_low": None, "cases_high": None, "amount_low": None,
+                    "amount_high": None, "method": None, "backtest_wape": None,
+                    "naive_wape": None, "naive_method": None, "backtest_months": 0,
+                    "amount_backtest_wape": None, "amount_naive_wape": None,
+                    "note": "没有可用于预测的销售历史。", "by_price_class": [],
+                    "statement": ["没有可用于预测的销售历史，本月不作预测。"]})
+        return out
+    out.update({
+        "qty_cartons": _num(qty_fc.value), "cases": _num(_cases(qty_fc.value)),
+        "low": _num(qty_fc.low), "high": _num(qty_fc.high),
+        "cases_low": _num(_cases(qty_fc.low)), "cases_high": _num(_cases(qty_fc.high)),
+        "amount": _num(amount_fc.value) if amount_fc else None,
+        "amount_low": _num(amount_fc.low) if amount_fc else None,
+        "amount_high": _num(amount_fc.high) if amount_fc else None,
+        "method": qty_fc.method, "backtest_wape": _num(qty_fc.backtest_wape, 4),
+        "naive_wape": _num(qty_fc.naive_wape, 4), "naive_method": qty_fc.naive_method,
+        "backtest_months": qty_fc.backtest_months,
+        "amount_backtest_wape": _num(amount_fc.backtest_wape, 4) if amount_fc else None,
+        "amount_naive_wape": _num(amount_fc.naive_wape, 4) if amount_fc else None,
+        "note": qty_fc.note,
+    })
+    by_class = []
+    if len(sm):
+        classed = sm.assign(price_class=sm["sku_code"].astype(str).map(data.sku_classes)
+                            .fillna(UNCLASSIFIED))
+        for name in class_order:
+            part = classed[classed["price_class"] == name]
+            fq = _forecast_one(_series(part, history, "qty"), target)
+            fa = _forecast_one(_series(part, history, "amount"), target)
+            if fq is None:
+                continue
+            by_class.append({
+                "price_class": name, "qty_cartons": _num(fq.value), "cases": _num(_cases(fq.value)),
+                "low": _num(fq.low), "high": _num(fq.high),
+                "cases_low": _num(_cases(fq.low)), "cases_high": _num(_cases(fq.high)),
+                "amount": _num(fa.value) if fa else None,
+                "backtest_wape": _num(fq.backtest_wape, 4), "naive_wape": _num(fq.naive_wape, 4),
+            })
+    out["by_price_class"] = by_class
+    out["statement"] = forecast_statement(out)
+    return out
+
+
+def forecast_statement(fc: dict) -> list[str]:
+    """The method and its measured error, in plain words, better or worse."""
+    s = [f"预测方法：{fc['method']}。"]
+    wape, naive, n = fc["backtest_wape"], fc["naive_wape"], fc["backtest_months"]
+    if wape is None or not n:
+        s.append("历史太短，尚无法用回测检验预测误差，请谨慎使用。")
+    elif naive is None:
+        s.append(f"按本人历史滚动回测最近 {n} 个月，本方法销量的平均绝对百分比误差（WAPE）为 "
+                 f"{wape:.1%}；对照方法缺少数据，未作比较。")
+    else:
+        verdict = ("优于" if wape < naive else "与之相当，并未优于" if wape == naive
+                   else "差于")
+        s.append(f"按本人历史滚动回测最近 {n} 个月（每月只用当时已有的数据预测下月），"
+                 f"本方法销量 WAPE 为 {wape:.1%}，对照的{fc['naive_method']} WAPE 为 "
+                 f"{naive:.1%}，本方法{verdict}对照方法。")
+    s.append(f"预测区间为 80% 区间：{fc['cases_low']:,.2f}～{fc['cases_high']:,.2f} 箱。"
+             if fc["cases_low"] is not None else "")
+    if fc.get("note"):
+        s.append(fc["note"])
+    return [x for x in s if x]
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+def build_report(data: ManagerData, month: str, settings: ReportSettings,
+                 notes: Notes | None = None, due_date: date | None = None) -> dict:
+    """One manager's report for `month` ("YYYY-MM") as a JSON-ready dict (see module doc)."""
+    first_month = data.data_first_date[:7] if data.data_first_date else None
+    sm = data.sku_months
+    if len(sm):
+        sm = sm.assign(price_class=sm["sku_code"].astype(str).map(data.sku_classes)
+                       .fillna(UNCLASSIFIED))
+    totals = _month_totals(sm)
+    qty = float(totals["qty"].get(month, 0.0))
+    amount = float(totals["amount"].get(month, 0.0))
+    lookback = settings.stopped_lookback_months
+    table = _customer_table(data, month, lookback, settings.bands)
+    served = _served_mask(table, month)
+    ordering = int((table["qty_0"] > 0).sum())
+    orders = int(table.loc[table["qty_0"] > 0, "orders_0"].sum())
+    warnings: list[str] = []
+    not_in_roster = table[~table["in_roster"] & (table["qty_0"] > 0)]
+    if len(not_in_roster):
+        warnings.append(f"{len(not_in_roster)} 个订货客户不在客户名册中（已计入合计）："
+                        + "、".join(not_in_roster["customer_code"].head(5)))
+    month_rows = data.customer_months[data.customer_months["month"] == month] \
+        if len(data.customer_months) else data.customer_months
+    unvalued = int(month_rows["unvalued_lines"].sum()) if len(month_rows) else 0
+    if unvalued:
+        warnings.append(f"{unvalued} 条订单明细既无金额也无批发价，金额按 0 计。")
+
+    last_date = None
+    if len(sm) and (sm["month"] == month).any():
+        last_date = str(sm.loc[sm["month"] == month, "last_date"].max())[:10]
+    data_until = data.data_last_date[:10] if data.data_last_date else None
+    complete = data_until is not None and data_until >= month_last_day(month).isoformat()
+    coverage_note = ""
+    if data_until is None or data_until < month_first_day(month).isoformat():
+        coverage_note = f"数据库中没有 {month_cn(month)} 的订单数据。"
+    elif not complete:
+        coverage_note = (f"订单数据截至 {data_until}，{month_cn(month)}数据不完整，"
+                         f"本月及环比、同比数字偏低。")
+
+    target = None
+    if data.target_cases:
+        cases = qty / CARTONS_PER_CASE
+        target = {"cases": _num(data.target_cases),
+                  "rate_pct": _num(cases / data.target_cases * 100)}
+
+    present_classes = sorted(set(sm["price_class"])) if len(sm) else []
+    class_order = _class_order(settings.price_classes, present_classes)
+    by_class = [{**r} for r in _grouped(sm, "price_class", month, class_order)]
+
+    roster_bands = table.assign(month=month)
+    band_order = [b.name for b in settings.bands]
+    extra_bands = sorted(set(table["band"]) - set(band_order))
+    band_frames = []
+    for k in range(0, 2):
+        band_frames.append(pd.DataFrame({"month": month_add(month, -k), "band": table["band"],
+                                         "qty": table[f"qty_{k}"], "amount": table[f"amount_{k}"]}))
+    band_frame = pd.concat(band_frames, ignore_index=True)
+    by_band = _grouped(band_frame, "band", month, band_order + extra_bands)
+    labels = {b.name: _band_label(b) for b in settings.bands}
+    for row in by_band:
+        in_band = roster_bands["band"] == row["band"]
+        row["label"] = labels.get(row["band"], row["band"])
+        row["customers"] = int((served & in_band).sum())
+        row["ordering_customers"] = int(((table["qty_0"] > 0) & in_band).sum())
+        row["cases_per_customer"] = (_num(row["cases"] / row["ordering_customers"])
+                                     if row["ordering_customers"] and row["cases"] is not None
+                                     else None)
+        row.pop("yoy_qty_pct", None)  # per-customer history is loaded for the look-back only
+    by_band = [r for r in by_band if r["customers"] or r["qty_cartons"]]
+
+    growing, falling = _movers(table, settings.top_n)
+    stopped = _stopped(table, month, lookback)
+    warn_list, warn_bands = early_warning(table, settings.warning_ratio, band_order)
+    declines = _large_declines(table, settings.decline_pct)
+    overdue = overdue_visits(table, data, month, settings.bands)
+
+    trend_months = [month_add(month, -k) for k in range(settings.trend_months - 1, -1, -1)]
+    trend = []
+    for m in trend_months:
+        known = first_month is not None and m >= first_month
+        q = float(totals["qty"].get(m, 0.0)) if known else None
+        a = float(totals["amount"].get(m, 0.0)) if known else None
+        trend.append({"month": m, "qty_cartons": _num(q), "cases": _num(_cases(q)),
+                      "amount": _num(a)})
+    mix = []
+    for m in trend_months:
+        known = first_month is not None and m >= first_month
+        rows = sm[sm["month"] == m] if len(sm) else sm
+        total_m = float(rows["qty"].sum()) if len(rows) else 0.0
+        shares = {}
+        for name in class_order:
+            part = float(rows.loc[rows["price_class"] == name, "qty"].sum()) if len(rows) else 0.0
+            shares[name] = _num(part / total_m * 100) if known and total_m else None
+        mix.append({"month": m, "shares": shares})
+
+    report = {
+        "title": "客户月度销售情况分析报告",
+        "month": month, "month_cn": month_cn(month), "manager": data.manager,
+        "due_date": due_date.isoformat() if due_date else None,
+        "period": {"first_day": month_first_day(month).isoformat(),
+                   "last_day": month_last_day(month).isoformat()},
+        "data_until": data_until, "month_last_order_date": last_date,
+        "data_complete": complete, "coverage_note": coverage_note,
+        "customers_served": int(served.sum()), "ordering_customers": ordering,
+        "orders": orders, "orders_per_customer": _num(orders / ordering) if ordering else None,
+        "qty_cartons": _num(qty), "cases": _num(_cases(qty)), "amount": _num(amount),
+        "value_per_case": _num(_value_per_case(amount, qty)),
+        "mom": _base(totals, month, month_add(month, -1), first_month),
+        "yoy": _base(totals, month, month_add(month, -12), first_month),
+        "target": target,
+        "by_price_class": by_class, "by_grade_band": by_band,
+        "top_skus": _top_skus(data, month, settings.top_n),
+        "growing": growing, "falling": falling, "stopped": stopped,
+        "new_customers": _new_customers(table, month),
+        "warning_customers": warn_list, "warning_bands": warn_bands,
+        "large_declines": declines, "overdue_visits": overdue or [],
+        "trend": trend, "price_mix": mix,
+        "settings": {"stopped_lookback_months": lookback, "decline_pct": settings.decline_pct,
+                     "warning_ratio": settings.warning_ratio,
+                     "price_class_basis": settings.price_classes.basis,
+                     "price_class_bounds": list(settings.price_classes.bounds),
+                     "price_class_names": list(settings.price_classes.names)},
+        "warnings": warnings,
+    }
+    problems = _problems(report, warn_list, warn_bands, declines, overdue, data, month, settings)
+    report["problems"] = _merge_notes(problems, notes)
+    report["opinions"] = _opinions(data, month)
+    report["forecast"] = _forecast_part(data, month, class_order)
+    sections = notes.sections if notes else {}
+    report["notes"] = {key: list(sections.get(key, [])) for key in NOTE_SECTIONS}
+    report["notes_source"] = notes.source if notes else None
+    report["summary_text"] = summary_sentences(report)
+    return report
+
+
+def summary_sentences(report: dict) -> list[str]:
+    """The opening paragraph of part a, drafted from the figures."""
+    s = [f"{report['month_cn']}，所服务客户 {report['customers_served']} 户，其中订货客户 "
+         f"{report['ordering_customers']} 户，共 {report['orders']} 单"
+         + (f"（户均 {report['orders_per_customer']:.2f} 单）" if report["orders_per_customer"]
+            else "")
+         + f"；销售卷烟 {_fmt(report['qty_cartons'], 0)} 条，合 {_fmt(report['cases'])} 箱，"
+         f"金额 {_fmt(report['amount'])} 元，单箱值 {_fmt(report['value_per_case'])} 元/箱。"]
+    for key, label in (("mom", "环比"), ("yoy", "同比")):
+        base = report[key]
+        if not base["available"]:
+            s.append(f"{label}：{NO_BASE}（{base['base_month']}）。")
+        else:
+            s.append(f"{label}（{base['base_month']}）：销量 {_fmt_pct(base['qty_cartons_pct'])}，"
+                     f"金额 {_fmt_pct(base['amount_pct'])}。")
+    if report["target"]:
+        s.append(f"月度目标 {_fmt(report['target']['cases'])} 箱，完成率 "
+                 f"{_fmt(report['target']['rate_pct'])}%。")
+    return s
+
+
+def area_summary(reports: list[dict], month: str, due_date: date | None = None,
+                 unassigned: dict | None = None) -> dict:
+    """All managers side by side, with the area's totals (from the managers' figures)."""
+    rows = []
+    for r in reports:
+        fc = r["forecast"]
+        rows.append({
+            "manager": r["manager"], "customers_served": r["customers_served"],
+            "ordering_customers": r["ordering_customers"], "orders": r["orders"],
+            "qty_cartons": r["qty_cartons"], "cases": r["cases"], "amount": r["amount"],
+            "value_per_case": r["value_per_case"],
+            "mom_qty_pct": r["mom"]["qty_cartons_pct"], "yoy_qty_pct": r["yoy"]["qty_cartons_pct"],
+            "target_cases": r["target"]["cases"] if r["target"] else None,
+            "target_rate_pct": r["target"]["rate_pct"] if r["target"] else None,
+            "stopped": len(r["stopped"]), "new_customers": len(r["new_customers"]),
+            "warning_customers": len(r["warning_customers"]),
+            "forecast_cases": fc["cases"], "forecast_backtest_wape": fc["backtest_wape"],
+            "forecast_naive_wape": fc["naive_wape"],
+        })
+    rows.sort(key=lambda x: x["manager"])
+
+    def total(key: str) -> float:
+        return sum(x[key] or 0 for x in rows)
+
+    qty, amount = total("qty_cartons"), total("amount")
+    mom_base = sum((r["mom"]["qty_cartons"] or 0) for r in reports)
+    yoy_base = sum((r["yoy"]["qty_cartons"] or 0) for r in reports)
+    yoy_known = all(r["yoy"]["available"] for r in reports) if reports else False
+    mom_known = all(r["mom"]["available"] for r in reports) if reports else False
+    classes: dict[str, dict[str, float]] = {}
+    for r in reports:
+        for c in r["by_price_class"]:
+            entry = classes.setdefault(c["price_class"], {"qty": 0.0, "amount": 0.0})
+            entry["qty"] += c["qty_cartons"] or 0
+            entry["amount"] += c["amount"] or 0
+    by_class = [{"price_class": k, "qty_cartons": _num(v["qty"]), "cases": _num(_cases(v["qty"])),
+                 "amount": _num(v["amount"]),
+                 "qty_share_pct": _num(v["qty"] / qty * 100) if qty else None,
+                 "value_per_case": _num(_value_per_case(v["amount"], v["qty"]))}
+                for k, v in classes.items()]
+    return {
+        "title": "客户月度销售情况汇总（区域）", "month": month, "month_cn": month_cn(month),
+        "due_date": due_date.isoformat() if due_date else None,
+        "managers": rows,
+        "total": {"managers": len(rows), "customers_served": int(total("customers_served")),
+                  "ordering_customers": int(total("ordering_customers")),
+                  "orders": int(total("orders")),
+                  "qty_cartons": _num(qty), "cases": _num(_cases(qty)), "amount": _num(amount),
+                  "value_per_case": _num(_value_per_case(amount, qty)),
+                  "mom_qty_pct": _pct(qty, mom_base) if mom_known else None,
+                  "yoy_qty_pct": _pct(qty, yoy_base) if yoy_known else None,
+                  "stopped": int(total("stopped")), "new_customers": int(total("new_customers")),
+                  "forecast_cases": _num(total("forecast_cases"))},
+        "by_price_class": by_class,
+        "unassigned": unassigned or {"customers": 0, "qty_cartons": 0.0, "amount": 0.0},
+    }

@@ -1,0 +1,239 @@
+"""`monthly-report` end to end: load (store.monthly), compute (core.monthly), write (render).
+
+The command and `cmgr demo` both call `make_reports`. Loading is timed apart from rendering
+(`ReportRun.timings`) so the benchmark can quote the database side on its own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from cmgr.errors import NotFound, UsageError
+
+FORMATS = ("docx", "html", "md", "xlsx", "json")
+EXTENSIONS = {"docx": "docx", "html": "html", "md": "md", "xlsx": "xlsx", "json": "json"}
+DEFAULT_OUT = "月度报告-{manager}-{month}.{format}"
+SUMMARY_NAME = "区域汇总"
+# History loaded for the forecast: its members look 12 and 24 months back, and its backtest
+# re-forecasts the last 6 months.
+HISTORY_MONTHS = 36
+
+
+@dataclass
+class ReportRun:
+    month: str
+    due_date: date
+    reports: list[dict]
+    summary: dict | None
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+
+
+def settings_from(cfg):
+    from cmgr.core.monthly import ReportSettings
+
+    return ReportSettings(
+        price_classes=cfg.price_classes, bands=tuple(cfg.policy),
+        stopped_lookback_months=int(cfg.get("report.stopped_lookback_months")),
+        decline_pct=float(cfg.get("report.decline_pct")),
+        warning_ratio=float(cfg.get("report.warning_ratio")))
+
+
+def due_date_for(cfg, month: str) -> tuple[date, list[str]]:
+    """The report's deadline (the 5th of the next month, 节假日顺延) and calendar guesses."""
+    from cmgr.core.monthly import month_add
+    from cmgr.core.workdays import WorkCalendar, report_due_date
+
+    cal = WorkCalendar(cfg.get("calendar.file"))
+    following = month_add(month, 1)
+    due = report_due_date(cal, int(following[:4]), int(following[5:7]))
+    return due, cal.guess_warnings(due, due)
+
+
+def resolve_managers(db, manager: str | None, all_managers: bool) -> list[str] | None:
+    """The managers to report on: [name], or None for --all."""
+    import difflib
+
+    from cmgr.store import monthly as store
+
+    if manager and all_managers:
+        raise UsageError("give either --manager NAME or --all, not both")
+    known = store.managers(db)
+    if all_managers:
+        if not known:
+            raise NotFound("no customer in the database has a 客户经理",
+                           hint="import the roster (cmgr import customers FILE) with its 客户经理 column")
+        return None
+    if manager:
+        if manager not in known:
+            close = difflib.get_close_matches(manager, known, n=3, cutoff=0.3)
+            raise NotFound(f"no customers of manager {manager!r} in the roster",
+                           hint=("did you mean " + ", ".join(close) + "? " if close else "")
+                           + f"known managers: {', '.join(known[:20]) or 'none'}")
+        return [manager]
+    if len(known) == 1:
+        return known
+    raise UsageError("several managers in the roster: name one with --manager NAME, or use --all",
+                     hint=f"managers: {', '.join(known[:20])}" if known else
+                     "import the roster first (cmgr import customers FILE)")
+
+
+def load(db, cfg, month: str, managers: list[str] | None):
+    """ManagerData for each manager (all when None), and the orders no manager owns."""
+    from cmgr.core.monthly import (
+        ManagerData,
+        classify_skus,
+        month_add,
+        month_first_day,
+        month_last_day,
+        sku_name_map,
+    )
+    from cmgr.store import monthly as store
+
+    first_date, last_date = store.order_span(db)
+    if last_date is None:
+        raise UsageError("no orders in the database", hint="import the order exports first "
+                         "(cmgr import orders FILE...)")
+    if last_date < month_first_day(month).isoformat():
+        raise UsageError(f"no orders for {month} in the database: the orders end on {last_date}",
+                         hint="import that month's order exports, or choose another --month")
+    lookback = int(cfg.get("report.stopped_lookback_months"))
+    end = month_first_day(month_add(month, 1)).isoformat()
+    month_start = month_first_day(month).isoformat()
+    month_end = month_last_day(month).isoformat()
+    history_from = month_first_day(month_add(month, -(HISTORY_MONTHS - 1))).isoformat()
+    roster = store.customers(db, managers)
+    customer_months = store.customer_months(
+        db, month_first_day(month_add(month, -max(lookback, 1))).isoformat(), end, managers)
+    sku_months = store.sku_months(db, history_from, end, managers)
+    price_list = store.prices(db)
+    classes, _ = classify_skus(sku_months, price_list, cfg.price_classes)
+    names_of_skus = sku_name_map(sku_months, price_list)
+    last_visits = store.last_visits(db, month_end, managers)
+    month_visits = store.visits(db, month_start, month_end, managers)
+    flags = store.flags(db, month_start, month_end, managers)
+    complaints = store.complaints(db, month_end, managers)
+
+    names = managers if managers is not None else store.managers(db)
+    roster_manager = dict(zip(roster["customer_code"].astype(str), roster["manager"], strict=True))
+    customer_months["manager"] = customer_months["customer_code"].astype(str).map(roster_manager)
+    last_visits["manager"] = last_visits["customer_code"].astype(str).map(roster_manager)
+
+    def split(frame, column="manager"):
+        if frame is None:
+            return {}
+        return {k: g for k, g in frame.groupby(column, sort=False, dropna=True)}
+
+    by = {key: split(frame) for key, frame in (
+        ("roster", roster), ("cm", customer_months), ("sm", sku_months), ("lv", last_visits),
+        ("mv", month_visits), ("fl", flags), ("co", complaints))}
+    empty_roster = roster.iloc[0:0]
+    data = []
+    for name in names:
+        lv = by["lv"].get(name, last_visits.iloc[0:0])
+        data.append(ManagerData(
+            manager=name, roster=by["roster"].get(name, empty_roster),
+            customer_months=by["cm"].get(name, customer_months.iloc[0:0]),
+            sku_months=by["sm"].get(name, sku_months.iloc[0:0]),
+            sku_classes=classes, data_first_date=first_date, data_last_date=last_date,
+            target_cases=cfg.targets.get(name, {}).get(month),
+            last_visits=lv, has_visits=len(lv) > 0,
+            month_visits=by["mv"].get(name, month_visits.iloc[0:0]),
+            flags=None if flags is None else by["fl"].get(name, flags.iloc[0:0]),
+            complaints=None if complaints is None else by["co"].get(name, complaints.iloc[0:0]),
+            sku_names=names_of_skus))
+    unassigned = {"customers": 0, "qty_cartons": 0.0, "amount": 0.0}
+    if managers is None:
+        orphan = customer_months[customer_months["manager"].isna()
+                                 & (customer_months["month"] == month)]
+        unassigned = {"customers": int(orphan["customer_code"].nunique()),
+                      "qty_cartons": round(float(orphan["qty"].sum()), 2),
+                      "amount": round(float(orphan["amount"].sum()), 2)}
+    return data, unassigned
+
+
+def notes_loader(pattern: Path | None, all_managers: bool) -> Callable[[str, str], object]:
+    """A function (manager, month) -> Notes | None reading --notes (which may hold {manager})."""
+    from cmgr.core.monthly import parse_notes
+    from cmgr.errors import InputError
+    from cmgr.render.output import expand_out
+
+    if pattern is None:
+        return lambda manager, month: None
+    if all_managers and "{manager}" not in str(pattern):
+        raise UsageError("--notes with --all needs a {manager} placeholder, e.g. "
+                         "--notes 'notes/{manager}-{month}.md'")
+
+    def load_notes(manager: str, month: str):
+        path = expand_out(pattern, manager=manager, month=month)
+        if not path.exists():
+            if all_managers:
+                return None
+            raise UsageError(f"notes file not found: {path}")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = path.read_text(encoding="gb18030")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"cannot read as UTF-8 or GB18030 text: {exc}") from exc
+        return parse_notes(text, str(path))
+
+    return load_notes
+
+
+def make_reports(db, cfg, month: str, managers: list[str] | None, *,
+                 notes: Callable[[str, str], object] | None = None) -> ReportRun:
+    """Load and compute the reports (one per manager, plus the area summary with --all)."""
+    from cmgr.core.monthly import area_summary, build_report
+
+    due, guesses = due_date_for(cfg, month)
+    started = time.perf_counter()
+    data, unassigned = load(db, cfg, month, managers)
+    loaded = time.perf_counter()
+    settings = settings_from(cfg)
+    reports = [build_report(d, month, settings, notes(d.manager, month) if notes else None, due)
+               for d in data]
+    computed = time.perf_counter()
+    summary = area_summary(reports, month, due, unassigned) if managers is None else None
+    run = ReportRun(month, due, reports, summary,
+                    {"query_s": loaded - started, "compute_s": computed - loaded},
+                    list(guesses))
+    if unassigned["customers"]:
+        run.warnings.append(
+            f"{unassigned['customers']} 个订货客户不在客户名册或没有客户经理，"
+            f"{unassigned['qty_cartons']:,.0f} 条未计入任何客户经理（见区域汇总）")
+    for r in reports:
+        run.warnings.extend(f"{r['manager']}: {w}" for w in r["warnings"])
+    return run
+
+
+def write_run(run: ReportRun, fmt: str, out: str | Path | None, *,
+              user_dir: str | None = None) -> list[Path]:
+    """Write each report (and the summary) in `fmt` to `out` (placeholders {manager},
+    {month}, {format}); returns the paths written."""
+    from cmgr.render.monthly_report import write_report, write_summary
+    from cmgr.render.output import expand_out
+
+    pattern = str(out) if out else DEFAULT_OUT
+    several = len(run.reports) + (1 if run.summary else 0) > 1
+    if several and "{manager}" not in pattern:
+        raise UsageError(f"--out {pattern}: several reports need a {{manager}} placeholder",
+                         hint="e.g. --out 'reports/{manager}-{month}.docx'")
+    started = time.perf_counter()
+    paths: list[Path] = []
+    for report in run.reports:
+        path = expand_out(pattern, manager=report["manager"], month=run.month,
+                          format=EXTENSIONS[fmt])
+        paths.extend(write_report(report, fmt, path, user_dir=user_dir))
+    if run.summary is not None:
+        path = expand_out(pattern, manager=SUMMARY_NAME, month=run.month, format=EXTENSIONS[fmt])
+        paths.extend(write_summary(run.summary, fmt, path, user_dir=user_dir))
+    run.timings["render_s"] = time.perf_counter() - started
+    run.outputs.extend(paths)
+    return paths

@@ -1,0 +1,172 @@
+"""The monthly report's charts (matplotlib): the 13-month trend of 箱 and 金额, and the price-class
+mix. SVG for HTML with text kept as text (the browser draws the Chinese labels with its own
+fonts), PNG for Word.
+
+A PNG needs a CJK font, or the Chinese labels come out as boxes. `cjk_font()` looks for one
+(Noto Sans/Serif CJK, Source Han, WenQuanYi, SimHei, ...), registering font files matplotlib's
+cache has not seen yet. Without one, PNG charts fall back to English labels and
+`font_warning()` says, once per process, how to install a font.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+# Family names matplotlib reports for common CJK fonts, best first.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+    "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+    "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "STHeiti",
+    "SimSun", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
+)
+# Words in font file names that mark a CJK font not yet in matplotlib's cache.
+_CJK_FILE_HINTS = ("cjk", "wqy", "wenquanyi", "sourcehan", "simhei", "simsun", "msyh", "droidsansfallback",
+                   "notosanssc", "pingfang", "uming", "ukai")
+INSTALL_HINT = ("未找到中文字体，Word 报告中的图表改用英文标注。安装一种中文字体即可，"
+                "例如 Debian/Ubuntu：sudo apt-get install fonts-noto-cjk（或 fonts-wqy-microhei）；"
+                "Windows 和 macOS 自带的中文字体会被自动找到。"
+                "No CJK font found: PNG charts use English labels; install one, e.g. "
+                "`apt-get install fonts-noto-cjk`.")
+_warned = False
+
+# Colours that print well in grey too.
+BAR_COLOUR = "#4472c4"
+LINE_COLOUR = "#c0504d"
+CLASS_COLOURS = ("#1f3864", "#2e75b6", "#9dc3e6", "#f4b183", "#c55a11", "#a5a5a5", "#7f7f7f")
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The family name of an installed CJK font matplotlib can use, or None."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in names:
+            return family
+    # Fonts installed after matplotlib built its cache: look at the files and register them.
+    found = []
+    for path in font_manager.findSystemFonts():
+        lower = path.lower().replace("-", "").replace("_", "")
+        if any(hint in lower for hint in _CJK_FILE_HINTS):
+            try:
+                font_manager.fontManager.addfont(path)
+                found.append(font_manager.FontProperties(fname=path).get_name())
+            except (OSError, RuntimeError, ValueError):
+                continue
+    for family in CJK_FAMILIES:
+        if family in found:
+            return family
+    return sorted(found)[0] if found else None
+
+
+def font_warning() -> str | None:
+    """The install hint, the first time it is asked for in this process without a CJK font."""
+    global _warned
+    if cjk_font() is not None or _warned:
+        return None
+    _warned = True
+    return INSTALL_HINT
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _setup(fmt: str) -> tuple[dict, bool]:
+    """rc settings for the format, and whether Chinese labels can be used."""
+    font = cjk_font()
+    rc = {"svg.fonttype": "none", "axes.unicode_minus": False, "font.size": 9,
+          "svg.hashsalt": "cmgr"}  # deterministic SVG ids
+    if font:
+        rc["font.family"] = "sans-serif"
+        rc["font.sans-serif"] = [font, "DejaVu Sans"]
+    else:
+        # SVG keeps text as text, so the reader's fonts draw it: ask for common CJK fonts.
+        rc["font.sans-serif"] = ["DejaVu Sans"] if fmt == "png" else [
+            "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei",
+            "SimHei", "DejaVu Sans"]
+    chinese = font is not None or fmt == "svg"
+    return rc, chinese
+
+
+def _save(fig, fmt: str) -> bytes:
+    plt = _pyplot()
+    buf = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(buf, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _month_label(month: str) -> str:
+    return f"{month[2:4]}-{month[5:7]}"
+
+
+def trend_chart(trend: list[dict], fmt: str = "svg") -> bytes:
+    """Bars of 箱 and a line of 金额 (万元) for each month of `trend` (missing months blank)."""
+    import matplotlib
+
+    plt = _pyplot()
+    rc, chinese = _setup(fmt)
+    with matplotlib.rc_context(rc):
+        fig, ax = plt.subplots(figsize=(7.2, 3.0))
+        labels = [_month_label(t["month"]) for t in trend]
+        cases = [t["cases"] if t["cases"] is not None else 0 for t in trend]
+        amounts = [t["amount"] / 10000 if t["amount"] is not None else float("nan") for t in trend]
+        x = list(range(len(trend)))
+        bars = ax.bar(x, cases, color=BAR_COLOUR, width=0.6, label="销量（箱）" if chinese else "cases")
+        ax.set_ylabel("箱" if chinese else "cases")
+        ax.set_xticks(x, labels)
+        ax.spines[["top"]].set_visible(False)
+        for rect, value in zip(bars, cases, strict=True):
+            if value:
+                ax.annotate(f"{value:,.0f}", (rect.get_x() + rect.get_width() / 2, value),
+                            ha="center", va="bottom", fontsize=6.5, xytext=(0, 1),
+                            textcoords="offset points")
+        ax2 = ax.twinx()
+        ax2.plot(x, amounts, color=LINE_COLOUR, marker="o", markersize=3,
+                 label="金额（万元）" if chinese else "amount (10k yuan)")
+        ax2.set_ylabel("万元" if chinese else "10k yuan")
+        ax2.set_ylim(bottom=0)
+        ax2.spines[["top"]].set_visible(False)
+        handles = [bars, ax2.get_lines()[0]]
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=7,
+                  frameon=False, ncols=2)
+        ax.set_ylim(0, max(cases + [1]) * 1.18)
+        ax.set_title("近13个月销量与金额" if chinese else "Cases and amount, last 13 months",
+                     fontsize=10)
+        return _save(fig, fmt)
+
+
+def mix_chart(price_mix: list[dict], classes: list[str], fmt: str = "svg") -> bytes:
+    """100% stacked bars: each price class's share of 条 per month."""
+    import matplotlib
+
+    plt = _pyplot()
+    rc, chinese = _setup(fmt)
+    with matplotlib.rc_context(rc):
+        fig, ax = plt.subplots(figsize=(7.2, 3.0))
+        x = list(range(len(price_mix)))
+        bottom = [0.0] * len(price_mix)
+        for i, name in enumerate(classes):
+            values = [(m["shares"].get(name) or 0.0) for m in price_mix]
+            if not any(values):
+                continue
+            label = name if chinese else f"class {i + 1}" if i < 5 else "n/a"
+            ax.bar(x, values, bottom=bottom, color=CLASS_COLOURS[i % len(CLASS_COLOURS)],
+                   width=0.6, label=label)
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        ax.set_xticks(x, [_month_label(m["month"]) for m in price_mix])
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("占销量 %" if chinese else "% of cartons")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+        ax.set_title("价类结构（按条）" if chinese else "Price-class mix (cartons)", fontsize=10)
+        return _save(fig, fmt)

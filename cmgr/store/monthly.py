@@ -1,0 +1,197 @@
+"""The monthly report's queries: sales aggregated in SQL, the roster, visits, flags, complaints.
+
+Order lines are never loaded one by one: SQLite groups them per customer and month (for the
+customer figures) and per manager, month and cigarette (for totals, price classes and the
+forecast history), which keeps a city of ~24 million lines to a few hundred thousand rows.
+Only imported by `monthly-report` (and the demo), so pandas is imported at the top.
+
+The manager filter is the customer's current manager in the roster (`customers.manager`).
+Order lines whose customer is not in the roster come back with manager NULL: the caller
+reports them rather than dropping them silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from cmgr.store.db import Database
+
+
+def table_exists(db: Database, name: str) -> bool:
+    return bool(db.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
+                          (name,)))
+
+
+def _columns(db: Database, table: str) -> set[str]:
+    return {row[1] for row in db.query(f"PRAGMA table_info({table})")}
+
+
+def _frame(db: Database, sql: str, params: Sequence, columns: list[str]) -> pd.DataFrame:
+    rows = db.execute(sql, tuple(params)).fetchall()
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def _manager_filter(managers: Sequence[str] | None, column: str = "c.manager") -> tuple[str, list]:
+    if managers is None:
+        return "", []
+    marks = ", ".join("?" for _ in managers)
+    return f" AND {column} IN ({marks})", list(managers)
+
+
+def managers(db: Database) -> list[str]:
+    """The managers named in the roster, sorted."""
+    rows = db.query("SELECT DISTINCT manager FROM customers WHERE manager IS NOT NULL "
+                    "AND trim(manager) <> '' ORDER BY manager")
+    return [r[0] for r in rows]
+
+
+def order_span(db: Database) -> tuple[str | None, str | None]:
+    """First and last order date in the database (ISO text), or (None, None)."""
+    row = db.execute("SELECT min(order_date), max(order_date) FROM order_lines").fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def customers(db: Database, managers: Sequence[str] | None) -> pd.DataFrame:
+    """The roster of these managers (all customers when None)."""
+    where, params = _manager_filter(managers)
+    return _frame(
+        db,
+        "SELECT customer_code, customer_name, manager, grade, grade_label, route, joined_on, "
+        f"left_on, status FROM customers c WHERE 1=1{where} ORDER BY customer_code",
+        params,
+        ["customer_code", "customer_name", "manager", "grade", "grade_label", "route",
+         "joined_on", "left_on", "status"])
+
+
+# The month of an order line; substr is portable (SQLite and PostgreSQL).
+_MONTH = "substr(o.order_date, 1, 7)"
+# A line without an amount is valued at qty x wholesale price; one with neither adds 0 元
+# and is counted in `unvalued_lines`.
+_AMOUNT = "coalesce(o.amount, o.qty * o.wholesale_price)"
+
+
+def customer_months(db: Database, first_day: str, end_day: str,
+                    managers: Sequence[str] | None) -> pd.DataFrame:
+    """Per customer and month, orders dated first_day <= date < end_day: 条, 元, orders, lines.
+
+    An order is an order id, or a customer's order day when the export has no order ids.
+    """
+    if managers is None:
+        sql = (f"SELECT o.customer_code, {_MONTH} AS month, sum(o.qty), sum({_AMOUNT}), "
+               "count(DISTINCT coalesce(o.order_id, o.order_date)), count(*), "
+               "sum(CASE WHEN o.amount IS NULL AND o.wholesale_price IS NULL THEN 1 ELSE 0 END) "
+               "FROM order_lines o WHERE o.order_date >= ? AND o.order_date < ? "
+               "GROUP BY o.customer_code, month")
+        params: list = [first_day, end_day]
+    else:
+        # Per manager: walk the manager's customers through the (customer_code, order_date)
+        # index instead of scanning every line of the city.
+        where, params = _manager_filter(managers)
+        sql = (f"SELECT o.customer_code, {_MONTH} AS month, sum(o.qty), sum({_AMOUNT}), "
+               "count(DISTINCT coalesce(o.order_id, o.order_date)), count(*), "
+               "sum(CASE WHEN o.amount IS NULL AND o.wholesale_price IS NULL THEN 1 ELSE 0 END) "
+               "FROM customers c JOIN order_lines o ON o.customer_code = c.customer_code "
+               f"WHERE o.order_date >= ? AND o.order_date < ?{where} "
+               "GROUP BY o.customer_code, month")
+        params = [first_day, end_day, *params]
+    frame = _frame(db, sql, params, ["customer_code", "month", "qty", "amount", "orders", "lines",
+                                     "unvalued_lines"])
+    return frame
+
+
+def sku_months(db: Database, first_day: str, end_day: str,
+               managers: Sequence[str] | None) -> pd.DataFrame:
+    """Per manager, month and cigarette: 条, 元, lines, last order date, and the qty-weighted
+    wholesale price of the lines that carry one (priced_value / priced_qty)."""
+    cols = (f"c.manager, {_MONTH} AS month, o.sku_code, max(o.sku_name), sum(o.qty), "
+            f"sum({_AMOUNT}), count(*), max(o.order_date), "
+            "sum(CASE WHEN o.wholesale_price IS NOT NULL THEN o.qty ELSE 0 END), "
+            "sum(CASE WHEN o.wholesale_price IS NOT NULL THEN o.qty * o.wholesale_price ELSE 0 END)")
+    names = ["manager", "month", "sku_code", "sku_name", "qty", "amount", "lines", "last_date",
+             "priced_qty", "priced_value"]
+    if managers is None:
+        sql = (f"SELECT {cols} FROM order_lines o LEFT JOIN customers c "
+               "ON c.customer_code = o.customer_code "
+               "WHERE o.order_date >= ? AND o.order_date < ? "
+               "GROUP BY c.manager, month, o.sku_code")
+        params: list = [first_day, end_day]
+    else:
+        where, params = _manager_filter(managers)
+        sql = (f"SELECT {cols} FROM customers c JOIN order_lines o "
+               "ON o.customer_code = c.customer_code "
+               f"WHERE o.order_date >= ? AND o.order_date < ?{where} "
+               "GROUP BY c.manager, month, o.sku_code")
+        params = [first_day, end_day, *params]
+    return _frame(db, sql, params, names)
+
+
+def prices(db: Database) -> pd.DataFrame:
+    return _frame(db, "SELECT sku_code, sku_name, wholesale_price, retail_guide_price FROM prices",
+                  [], ["sku_code", "sku_name", "wholesale_price", "retail_guide_price"])
+
+
+def last_visits(db: Database, until_day: str, managers: Sequence[str] | None) -> pd.DataFrame:
+    """Each customer's last visit on or before `until_day`."""
+    where, params = _manager_filter(managers)
+    return _frame(
+        db,
+        "SELECT v.customer_code, max(v.visit_date) FROM visits v JOIN customers c "
+        f"ON c.customer_code = v.customer_code WHERE v.visit_date <= ?{where} "
+        "GROUP BY v.customer_code",
+        [until_day, *params], ["customer_code", "last_visit"])
+
+
+def visits(db: Database, first_day: str, last_day: str,
+           managers: Sequence[str] | None) -> pd.DataFrame:
+    """The visits of first_day..last_day (inclusive) to these managers' customers."""
+    where, params = _manager_filter(managers)
+    return _frame(
+        db,
+        "SELECT v.visit_date, v.customer_code, coalesce(c.customer_name, v.customer_name), "
+        "c.manager, v.visit_type, v.notes, v.situation, v.action FROM visits v "
+        "JOIN customers c ON c.customer_code = v.customer_code "
+        f"WHERE v.visit_date >= ? AND v.visit_date <= ?{where} "
+        "ORDER BY v.visit_date, v.customer_code, v.id",
+        [first_day, last_day, *params],
+        ["visit_date", "customer_code", "customer_name", "manager", "visit_type", "notes",
+         "situation", "action"])
+
+
+def flags(db: Database, first_day: str, last_day: str,
+          managers: Sequence[str] | None) -> pd.DataFrame | None:
+    """Price and unlicensed flags of the month (by visit date, else creation date), or None
+    when the flags table does not exist yet. A flag belongs to the manager of its customer,
+    else to the manager recorded on it (unlicensed sellers are not customers)."""
+    if not table_exists(db, "flags"):
+        return None
+    have = _columns(db, "flags")
+    pick = [c for c in ("kind", "subkind", "visit_date", "customer_code", "note",
+                        "observed_price", "reference_price", "deviation_pct", "status",
+                        "created_at") if c in have]
+    select = ", ".join(f"f.{c}" for c in pick)
+    manager_expr = "coalesce(c.manager, f.manager)" if "manager" in have else "c.manager"
+    where, params = _manager_filter(managers, manager_expr)
+    day = ("coalesce(f.visit_date, substr(f.created_at, 1, 10))" if "created_at" in have
+           else "f.visit_date")
+    sql = (f"SELECT {select}, {manager_expr}, c.customer_name FROM flags f "
+           "LEFT JOIN customers c ON c.customer_code = f.customer_code "
+           f"WHERE {day} >= ? AND {day} <= ?{where} ORDER BY {day}, f.id")
+    return _frame(db, sql, [first_day, last_day, *params], [*pick, "manager", "customer_name"])
+
+
+def complaints(db: Database, last_day: str, managers: Sequence[str] | None) -> pd.DataFrame | None:
+    """Complaints created on or before `last_day` for these managers' customers, or None when
+    the complaints table does not exist yet."""
+    if not table_exists(db, "complaints"):
+        return None
+    have = _columns(db, "complaints")
+    pick = [c for c in ("id", "customer_code", "sku_code", "sku_name", "qty", "problem", "found",
+                        "status", "created_at", "updated_at") if c in have]
+    select = ", ".join(f"t.{c}" for c in pick)
+    where, params = _manager_filter(managers)
+    sql = (f"SELECT {select}, c.manager, c.customer_name FROM complaints t "
+           "JOIN customers c ON c.customer_code = t.customer_code "
+           f"WHERE substr(t.created_at, 1, 10) <= ?{where} ORDER BY t.created_at, t.id")
+    return _frame(db, sql, [last_day, *params], [*pick, "manager", "customer_name"])

@@ -1,0 +1,390 @@
+"""Monthly report figures (cmgr.core.monthly on cmgr.store.monthly), checked against an
+independent pandas computation on the raw order lines of a seeded fixture database."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from cmgr.config import load_config
+from cmgr.core import monthly
+from cmgr.core.monthly import (
+    ManagerData,
+    ReportSettings,
+    early_warning,
+    month_add,
+    opinion_topics,
+    parse_notes,
+    parse_report_month,
+)
+from cmgr.errors import InputError, UsageError
+
+MONTH = "2026-11"
+MANAGER = "张三"
+OTHER = "李四"
+# sku -> (name, wholesale price per 条 or None when no line or list carries one)
+SKUS = {
+    "S1": ("中华(硬)", 120.0), "S2": ("泰山(心悦)", 80.0), "S3": ("泰山(宏图)", 45.0),
+    "S4": ("红塔山(硬经典)", 20.0), "S5": ("大前门(软)", 10.0), "S6": ("无价烟", None),
+}
+GRADES = {"C01": 3, "C02": 5, "C03": 8, "C04": 10, "C05": 12, "C06": 15, "C07": 18, "C08": 22,
+          "C09": 25, "C10": 28, "C11": 4, "C12": 9, "C13": 16, "C14": 27}
+
+
+def build_fixture(db, seed: int = 5) -> None:
+    """Two managers' customers, 14 months of weekly orders (2025-10..2026-11), messy on
+    purpose: lines without amount (valued at the wholesale price), without order id, a
+    cigarette priced only by its amount, a customer missing from the roster, a customer who
+    left, one who stopped, one who joined in the report month."""
+    rng = random.Random(seed)
+    with db.transaction():
+        for code, grade in GRADES.items():
+            manager = MANAGER if code <= "C10" else OTHER
+            joined = "2026-11-10" if code == "C10" else "2024-05-01"
+            status, left = ("已退网", "2026-10-20") if code == "C09" else (None, None)
+            db.execute("INSERT INTO customers(customer_code, customer_name, grade, manager, "
+                       "joined_on, left_on, status) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (code, f"客户{code}", grade, manager, joined, left, status))
+        for code, (name, price) in SKUS.items():
+            if price is not None and code != "S5":  # S5: price only on the order lines
+                db.execute("INSERT INTO prices(sku_code, sku_name, wholesale_price) VALUES (?, ?, ?)",
+                           (code, name, price))
+        rows = []
+        month = "2025-10"
+        while month <= MONTH:
+            y, m = int(month[:4]), int(month[5:])
+            for code in [*GRADES, "X99"]:
+                if code == "C10" and month < MONTH:
+                    continue
+                if code == "C09" and month >= "2026-11":
+                    continue
+                if code == "C08" and month == MONTH:
+                    continue
+                scale = GRADES.get(code, 10) / 10 * (1.3 if code == "C03" and month == MONTH else 1)
+                for day in (3, 10, 17, 24):
+                    if rng.random() < 0.15:
+                        continue
+                    order_id = None if rng.random() < 0.2 else f"{code}-{month}-{day}"
+                    for sku in rng.sample(list(SKUS), rng.randint(1, 4)):
+                        qty = float(max(1, round(rng.uniform(1, 12) * scale)))
+                        price = SKUS[sku][1]
+                        if sku == "S6":
+                            line_price, amount = None, qty * 55.0
+                        elif rng.random() < 0.1:
+                            line_price, amount = price, None
+                        else:
+                            line_price, amount = price, qty * price
+                        d = f"{y:04d}-{m:02d}-{day:02d}"
+                        key = f"{order_id or d + '|' + code}|{sku}"
+                        rows.append((key, order_id, d, code, sku, SKUS[sku][0], line_price, qty,
+                                     amount))
+            month = month_add(month, 1)
+        db.executemany("INSERT INTO order_lines(line_key, order_id, order_date, customer_code, "
+                       "sku_code, sku_name, wholesale_price, qty, amount) VALUES "
+                       "(?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        visits = [("V1", "2026-11-05", "C01", "常规访问", "老板对送货时间有意见，说送得太晚。"),
+                  ("V2", "2026-11-06", "C02", "常规访问", "店面收拾得挺干净，没有意见。"),
+                  ("V3", "2026-11-07", "C03", "特殊访问", "客户投诉泰山(宏图)受潮，已填反馈单。"),
+                  ("V4", "2026-09-01", "C04", "常规访问", "看了库存。"),
+                  ("V5", "2026-11-20", "C10", "常规访问", "新户，讲了订货流程。")]
+        for vid, d, code, vtype, notes in visits:
+            db.execute("INSERT INTO visits(visit_key, visit_id, visit_date, customer_code, "
+                       "manager, visit_type, notes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (vid, vid, d, code, MANAGER, vtype, notes))
+
+
+@pytest.fixture
+def fixture_db(db):
+    build_fixture(db)
+    return db
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    return load_config(None, overrides={"database.path": str(tmp_path / "unused.db")})
+
+
+def report_for(db, cfg, manager=MANAGER, month=MONTH, notes=None):
+    from cmgr.monthly_report import load, settings_from
+
+    data, _ = load(db, cfg, month, [manager])
+    return monthly.build_report(data[0], month, settings_from(cfg), notes, date(2026, 12, 7))
+
+
+# --- the independent computation ---------------------------------------------------------
+
+def raw_lines(db) -> pd.DataFrame:
+    rows = db.query("SELECT o.order_id, o.order_date, o.customer_code, o.sku_code, "
+                    "o.wholesale_price, o.qty, o.amount, c.manager, c.grade, c.joined_on "
+                    "FROM order_lines o LEFT JOIN customers c USING (customer_code)")
+    lines = pd.DataFrame([tuple(r) for r in rows], columns=[
+        "order_id", "order_date", "customer_code", "sku_code", "wholesale_price", "qty", "amount",
+        "manager", "grade", "joined_on"])
+    lines["month"] = lines["order_date"].str[:7]
+    lines["value"] = lines["amount"].astype(float).fillna(
+        lines["qty"] * lines["wholesale_price"].astype(float)).fillna(0.0)
+    lines["order"] = lines["order_id"].astype(object).where(lines["order_id"].notna(),
+                                                            lines["order_date"])
+    return lines
+
+
+def expected_class(sku: str, lines: pd.DataFrame) -> str:
+    own = lines[lines["sku_code"] == sku]
+    latest = own[own["month"] == own["month"].max()]
+    priced = latest[latest["wholesale_price"].notna()]
+    if len(priced):
+        price = (priced["qty"] * priced["wholesale_price"]).sum() / priced["qty"].sum()
+    else:
+        price = latest["value"].sum() / latest["qty"].sum()
+    for name, bound in (("一类", 100), ("二类", 70), ("三类", 30), ("四类", 16.5)):
+        if price >= bound:
+            return name
+    return "五类"
+
+
+def test_part_a_totals_match_an_independent_computation(fixture_db, cfg):
+    r = report_for(fixture_db, cfg)
+    lines = raw_lines(fixture_db)
+    mine = lines[lines["manager"] == MANAGER]
+    now = mine[mine["month"] == MONTH]
+    qty, amount = now["qty"].sum(), now["value"].sum()
+    assert r["qty_cartons"] == pytest.approx(qty)
+    assert r["cases"] == pytest.approx(qty / 250, abs=0.005)
+    assert r["amount"] == pytest.approx(amount, abs=0.01)
+    assert r["value_per_case"] == pytest.approx(amount / (qty / 250), abs=0.01)
+    buyers = now.groupby("customer_code")["qty"].sum()
+    assert r["ordering_customers"] == int((buyers > 0).sum())
+    orders = now.groupby("customer_code")["order"].nunique().sum()
+    assert r["orders"] == orders
+    assert r["orders_per_customer"] == pytest.approx(orders / (buyers > 0).sum(), abs=0.005)
+    for key, base in (("mom", "2026-10"), ("yoy", "2025-11")):
+        then = mine[mine["month"] == base]
+        assert r[key]["base_month"] == base
+        assert r[key]["qty_cartons"] == pytest.approx(then["qty"].sum())
+        assert r[key]["qty_cartons_pct"] == pytest.approx(
+            (qty / then["qty"].sum() - 1) * 100, abs=0.005)
+        assert r[key]["amount_pct"] == pytest.approx(
+            (amount / then["value"].sum() - 1) * 100, abs=0.005)
+
+
+def test_part_a_breakdowns_match(fixture_db, cfg):
+    r = report_for(fixture_db, cfg)
+    lines = raw_lines(fixture_db)
+    mine = lines[lines["manager"] == MANAGER].copy()
+    mine["price_class"] = mine["sku_code"].map({s: expected_class(s, lines) for s in SKUS})
+    now = mine[mine["month"] == MONTH]
+    by_class = now.groupby("price_class")[["qty", "value"]].sum()
+    got = {c["price_class"]: c for c in r["by_price_class"]}
+    assert sum(c["qty_cartons"] for c in got.values()) == pytest.approx(now["qty"].sum())
+    for name, row in by_class.iterrows():
+        assert got[name]["qty_cartons"] == pytest.approx(row["qty"])
+        assert got[name]["amount"] == pytest.approx(row["value"], abs=0.01)
+        assert got[name]["qty_share_pct"] == pytest.approx(row["qty"] / now["qty"].sum() * 100,
+                                                           abs=0.005)
+    # S6 has no price anywhere: classed by amount / qty = 55 -> 三类; S5 only on the lines.
+    assert expected_class("S6", lines) == "三类"
+
+    top = now.groupby("sku_code", as_index=False)["qty"].sum().sort_values(
+        ["qty", "sku_code"], ascending=[False, True]).set_index("sku_code")["qty"]
+    assert [t["sku_code"] for t in r["top_skus"]] == list(top.index[: len(r["top_skus"])])
+    assert r["top_skus"][0]["sku_name"] == SKUS[top.index[0]][0]
+
+    cust = mine.pivot_table(index="customer_code", columns="month", values="qty",
+                            aggfunc="sum").fillna(0)
+    change = (cust[MONTH] - cust["2026-10"]).rename("change").reset_index()
+    up = change[change["change"] > 0].sort_values(["change", "customer_code"],
+                                                  ascending=[False, True]).set_index("customer_code")["change"]
+    down = change[change["change"] < 0].sort_values(["change", "customer_code"]).set_index(
+        "customer_code")["change"]
+    assert [g["customer_code"] for g in r["growing"]] == list(up.index[:10])
+    assert [f["customer_code"] for f in r["falling"]] == list(down.index[:10])
+    assert r["growing"][0]["change_qty_cartons"] == pytest.approx(up.iloc[0])
+
+    before = cust[["2026-09", "2026-10"]].sum(axis=1) > 0
+    stopped = sorted(cust.index[before & (cust[MONTH] <= 0)])
+    assert [s["customer_code"] for s in r["stopped"]] == stopped
+    assert {"C08", "C09"} <= set(stopped)
+    assert next(s for s in r["stopped"] if s["customer_code"] == "C09")["status"] == "已退网"
+    assert [n["customer_code"] for n in r["new_customers"]] == ["C10"]
+
+    bands = {}
+    for code, grade in GRADES.items():
+        if code <= "C10":
+            bands[code] = cfg.band_for(grade).name
+    band_rows = {b["band"]: b for b in r["by_grade_band"]}
+    now_by_customer = now.groupby("customer_code")["qty"].sum()
+    for band in set(bands.values()):
+        members = [c for c, b in bands.items() if b == band]
+        assert band_rows[band]["qty_cartons"] == pytest.approx(
+            now_by_customer.reindex(members).fillna(0).sum())
+
+
+def test_early_warning_matches_the_rule(fixture_db, cfg):
+    r = report_for(fixture_db, cfg)
+    lines = raw_lines(fixture_db)
+    mine = lines[lines["manager"] == MANAGER]
+    cust = mine.pivot_table(index="customer_code", columns="month", values="qty",
+                            aggfunc="sum").fillna(0)
+    expected = set()
+    band_of = {c: cfg.band_for(g).name for c, g in GRADES.items()}
+    last, now = cust["2026-10"], cust[MONTH]
+    for band in set(band_of.values()):
+        members = [c for c in cust.index if band_of.get(c) == band and last[c] > 0]
+        if not members:
+            continue
+        avg = now[members].sum() / last[members].sum() - 1
+        line = 0.8 * avg if avg >= 0 else avg / 0.8
+        expected |= {c for c in members if now[c] > 0 and now[c] / last[c] - 1 < line}
+    assert {w["customer_code"] for w in r["warning_customers"]} == expected
+
+
+def test_early_warning_thresholds_on_rising_and_falling_bands():
+    table = pd.DataFrame({
+        "customer_code": ["a", "b", "c", "d", "e", "f"],
+        "customer_name": list("abcdef"), "grade_int": [1] * 3 + [20] * 3,
+        "band": ["一级"] * 3 + ["三级"] * 3,
+        "qty_1": [100.0, 100.0, 100.0, 100.0, 100.0, 100.0],
+        "qty_0": [130.0, 105.0, 95.0, 90.0, 85.0, 75.0],
+    })
+    flagged, bands = early_warning(table, 0.8)
+    by_band = {b["band"]: b for b in bands}
+    # 一级: average +10%, line +8%: b (+5%) and c (-5%) flagged, a (+30%) not.
+    assert by_band["一级"]["avg_growth_pct"] == pytest.approx(10.0)
+    assert by_band["一级"]["threshold_pct"] == pytest.approx(8.0)
+    # 三级: average -16.67%; the line is average / 0.8 = -20.83%: only f (-25%) falls below.
+    assert by_band["三级"]["threshold_pct"] == pytest.approx(-16.6667 / 0.8, abs=0.01)
+    # Sorted by how far below the line: c (-5% vs +8%), f (-25% vs -20.8%), b (+5% vs +8%).
+    assert [f["customer_code"] for f in flagged] == ["c", "f", "b"]
+
+
+def test_no_year_ago_data_says_so(fixture_db, cfg):
+    r = report_for(fixture_db, cfg, month="2026-02")
+    assert r["yoy"]["available"] is False and r["yoy"]["note"] == "无同期数据"
+    assert r["yoy"]["qty_cartons_pct"] is None and r["yoy"]["qty_cartons"] is None
+    assert r["mom"]["available"] is True
+    assert any("无同期数据" in s for s in r["summary_text"])
+    first = report_for(fixture_db, cfg, month="2025-10")
+    assert first["mom"]["available"] is False
+    assert first["forecast"]["month"] == "2025-11"
+
+
+def test_zero_base_gives_null_percentages(fixture_db, cfg):
+    r = report_for(fixture_db, cfg)
+    bands = {c["band"]: c for c in r["by_grade_band"]}
+    # 五级 is C10 alone, new this month: nothing last month, so no percentage (not inf, not 0).
+    assert bands["五级"]["qty_cartons"] > 0 and bands["五级"]["mom_qty_pct"] is None
+    assert bands["一级"]["mom_qty_pct"] is not None
+    growing = {g["customer_code"]: g for g in r["growing"]}
+    assert growing["C10"]["change_pct"] is None
+
+
+def test_target_completion_and_problem(fixture_db, tmp_path):
+    path = tmp_path / "cfg.toml"
+    path.write_text(f'[report.targets."{MANAGER}"]\n"{MONTH}" = 1000.0\n', encoding="utf-8")
+    cfg = load_config(path, overrides={"database.path": str(tmp_path / "x.db")})
+    r = report_for(fixture_db, cfg)
+    assert r["target"]["cases"] == 1000.0
+    assert r["target"]["rate_pct"] == pytest.approx(r["qty_cartons"] / 250 / 1000 * 100, abs=0.01)
+    assert "target" in [p["key"] for p in r["problems"]]
+
+
+def test_problems_carry_evidence_and_placeholders(fixture_db, cfg):
+    r = report_for(fixture_db, cfg)
+    keys = [p["key"] for p in r["problems"]]
+    assert "stopped" in keys and "overdue_visits" in keys
+    stopped = next(p for p in r["problems"] if p["key"] == "stopped")
+    assert {c["customer_code"] for c in stopped["customers"]} == {
+        s["customer_code"] for s in r["stopped"]}
+    assert stopped["cause"] == "" and "## 断订客户" in stopped["cause_text"]
+    overdue = {o["customer_code"]: o for o in r["overdue_visits"]}
+    # C04 (grade 10, every 14 days) was last seen 2026-09-01: due 09-15, overdue at month end.
+    assert overdue["C04"]["due"] == "2026-09-15" and overdue["C04"]["days_overdue"] == 76
+    assert overdue["C05"]["last_visit"] is None          # never visited
+    assert "C01" not in overdue                          # grade 3: 30 days from 11-05
+    assert "C09" not in overdue                          # left the network
+
+
+def test_notes_merge_into_problems_and_sections(fixture_db, cfg):
+    notes = parse_notes(
+        "## 断订客户\n原因：两户装修停业，\n一户退网。\n对策：装修结束后回访。\n\n"
+        "## overdue_visits\n- 原因: 月底集中走访\n\n## 价格违规\n原因：客户经理补充的问题\n\n"
+        "## 意见建议\n老板们普遍希望旺季多投放。\n\n第二段。\n", "n.md")
+    r = report_for(fixture_db, cfg, notes=notes)
+    by_key = {p["key"]: p for p in r["problems"]}
+    assert by_key["stopped"]["cause"] == "两户装修停业，一户退网。"
+    assert by_key["stopped"]["measure_text"] == "装修结束后回访。"
+    assert by_key["overdue_visits"]["cause"] == "月底集中走访"
+    assert "待填写" in by_key["overdue_visits"]["measure_text"]
+    assert by_key["price_flags"]["from_data"] is False  # kept, not dropped
+    assert r["notes"]["opinions"] == ["老板们普遍希望旺季多投放。", "第二段。"]
+
+
+def test_notes_unknown_heading_names_the_line():
+    with pytest.raises(InputError) as err:
+        parse_notes("## 断订\n原因：x\n\n## 天气\n很冷\n", "notes.md")
+    assert "notes.md" in err.value.message and "row 4" in err.value.message
+
+
+def test_opinions_from_visits(fixture_db, cfg):
+    r = report_for(fixture_db, cfg)
+    op = r["opinions"]
+    texts = [v["text"] for v in op["visit_opinions"]]
+    assert any("送货" in t for t in texts)
+    assert not any("没有意见" in t for t in texts)     # negated
+    assert [v["customer_code"] for v in op["special_visits"]] == ["C03"]
+    assert opinion_topics("客户投诉卷烟受潮") == ["商品质量", "意见建议"]
+    assert opinion_topics("没有意见") == []
+
+
+def test_forecast_part_states_method_and_backtest(fixture_db, cfg):
+    r = report_for(fixture_db, cfg)
+    fc = r["forecast"]
+    assert fc["month"] == "2026-12" and fc["available"]
+    assert fc["low"] <= fc["qty_cartons"] <= fc["high"]
+    assert fc["cases"] == pytest.approx(fc["qty_cartons"] / 250, abs=0.005)
+    assert fc["backtest_wape"] is not None and fc["naive_wape"] is not None
+    assert fc["method"] and any("WAPE" in s for s in fc["statement"])
+    assert {c["price_class"] for c in fc["by_price_class"]} <= {"一类", "二类", "三类", "四类", "五类"}
+
+
+def test_other_manager_and_orders_outside_the_roster(fixture_db, cfg):
+    from cmgr.monthly_report import make_reports
+
+    run = make_reports(fixture_db, cfg, MONTH, None)
+    assert [r["manager"] for r in run.reports] == sorted([OTHER, MANAGER])
+    lines = raw_lines(fixture_db)
+    now = lines[lines["month"] == MONTH]
+    orphan = now[now["manager"].isna()]
+    assert run.summary["unassigned"]["qty_cartons"] == pytest.approx(orphan["qty"].sum())
+    assert run.summary["total"]["qty_cartons"] + orphan["qty"].sum() == pytest.approx(
+        now["qty"].sum())
+    assert any("不在客户名册" in w for w in run.warnings)
+
+
+def test_parse_report_month():
+    today = date(2026, 1, 15)
+    assert parse_report_month("last", today) == "2025-12"
+    assert parse_report_month(None, today) == "2025-12"
+    assert parse_report_month("2026/3", today) == "2026-03"
+    assert parse_report_month("202611", today) == "2026-11"
+    assert parse_report_month("2026年11月", today) == "2026-11"
+    with pytest.raises(UsageError):
+        parse_report_month("2026-13", today)
+
+
+def test_empty_manager_data_gives_zeros_not_errors():
+    empty = pd.DataFrame(columns=["customer_code", "month", "qty", "amount", "orders", "lines",
+                                  "unvalued_lines"])
+    roster = pd.DataFrame({"customer_code": ["A"], "customer_name": ["a"], "manager": ["m"],
+                           "grade": [5], "grade_label": ["5"], "route": [None],
+                           "joined_on": [None], "left_on": [None], "status": [None]})
+    sku = pd.DataFrame(columns=["manager", "month", "sku_code", "sku_name", "qty", "amount",
+                                "lines", "last_date", "priced_qty", "priced_value"])
+    data = ManagerData("m", roster, empty, sku, {}, "2026-01-01", "2026-11-30")
+    r = monthly.build_report(data, MONTH, ReportSettings(bands=tuple(
+        load_config(None, overrides={"database.path": "/tmp/x.db"}).policy)))
+    assert r["qty_cartons"] == 0 and r["customers_served"] == 1
+    assert r["forecast"]["available"] is False
