@@ -508,19 +508,23 @@ def _split_cells(s: pd.Series) -> _Cells:
         return cells
 
     objects = s.to_numpy(dtype=object)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        # fastexcel and pyarrow CSV columns: the Arrow strings serve the fast paths as is.
+        import pyarrow as pa
+
+        arrow = pa.array(s)
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+        cells.text_pos = np.flatnonzero(arrow.is_valid().to_numpy(zero_copy_only=False))
+        cells.text = objects[cells.text_pos]
+        cells.text_arrow = arrow.drop_null()
+        return cells
     present = ~pd.isna(objects)
     kind = types.infer_dtype(objects, skipna=True)
     if kind == "empty":
         return cells
     if kind == "string":
         is_text, is_number = present, None
-        if getattr(dtype, "storage", None) == "pyarrow":  # fastexcel, pyarrow CSV: reuse
-            import pyarrow as pa
-
-            arrow = pa.array(s)
-            if isinstance(arrow, pa.ChunkedArray):
-                arrow = arrow.combine_chunks()
-            cells.text_arrow = arrow.drop_null()
     elif kind in ("integer", "floating", "mixed-integer-float"):
         is_text, is_number = None, present
     else:
@@ -585,6 +589,20 @@ class _Strings:
             arrow = arrow.take(pa.array(among))
         matched = pc.match_substring_regex(arrow, f"^(?:{pattern})$")
         return np.array(matched.to_numpy(zero_copy_only=False), dtype=bool)  # writable
+
+    def isin(self, markers: frozenset[str]) -> Any:
+        """Bool ndarray: which values are one of `markers`."""
+        import numpy as np
+        import pandas as pd
+
+        arrow = self.arrow()
+        if arrow is None:
+            return pd.Series(self.values, dtype=object).isin(markers).to_numpy()
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.is_in(arrow, value_set=pa.array(sorted(markers), type=arrow.type))
+        return np.array(found.to_numpy(zero_copy_only=False), dtype=bool)
 
     def floats(self, where: Any, drop: str = "") -> Any:
         """float64 of the admitted plain numbers at positions `where`, less `drop`."""
@@ -885,15 +903,13 @@ def parse_date_series_iso(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 def _codes_from_text(texts: Any, arrow: Any = None) -> tuple[Any, Any]:
     """Codes for an object ndarray of str: plain ASCII codes as they are, the rest by scalar."""
     import numpy as np
-    import pandas as pd
 
     parsed = np.full(len(texts), None, dtype=object)
     bad = np.zeros(len(texts), dtype=bool)
     rest = np.arange(len(texts))
     if len(texts) >= _FAST_PATH_MIN:
         strings = _Strings(texts, arrow)
-        plain = strings.admitted(_PLAIN_CODE)
-        plain[plain] = ~pd.Series(texts[plain], dtype=object).isin(_ALPHA_EMPTY_MARKERS)
+        plain = strings.admitted(_PLAIN_CODE) & ~strings.isin(_ALPHA_EMPTY_MARKERS)
         parsed[plain] = texts[plain]
         rest = rest[~plain]
     if len(rest):

@@ -337,10 +337,12 @@ def test_series_on_typed_columns():
     assert parse_code_series(ints)[0].tolist() == ["320102100123456789", "12"]
     bools = pd.Series([True, False])
     assert parse_number_series(bools)[1].tolist() == [True, True]
-    strings = pd.Series(["12条", None, "1,234"], dtype="str")
-    values, bad = parse_number_series(strings)
-    assert values.iloc[0] == 12.0 and math.isnan(values.iloc[1]) and values.iloc[2] == 1234.0
-    assert not bad.any()
+    for dtype in ("str", "string[python]", "string[pyarrow]"):
+        strings = pd.Series(["12条", None, "1,234"], dtype=dtype)
+        values, bad = parse_number_series(strings)
+        assert values.iloc[0] == 12.0 and math.isnan(values.iloc[1]) and values.iloc[2] == 1234.0
+        assert not bad.any()
+        assert parse_code_series(strings)[0].tolist() == ["12条", None, "1,234"]
     nullable = pd.Series([12, None], dtype="Int64")
     assert parse_int_series(nullable)[0].tolist() == [12, pd.NA]
 
