@@ -86,6 +86,10 @@ def _row_height(row, mm: float) -> None:
 
 
 def _widths(table, mm: list[float]) -> None:
+    """Word reads the cell widths, LibreOffice the grid: set both."""
+    table.autofit = False
+    for column, width in zip(table.columns, mm, strict=False):
+        column.width = Mm(width)
     for row in table.rows:
         for cell, width in zip(row.cells, mm, strict=False):
             cell.width = Mm(width)

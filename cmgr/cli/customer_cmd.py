@@ -188,8 +188,9 @@ def _print_card(card: dict) -> None:
 
     con.print("\n[bold]最近访问[/bold]" + ("" if card["visits"] else "  无"))
     for v in card["visits"]:
-        text = v.get("notes") or v.get("situation") or ""
-        con.print(f"  {v['visit_date']} {v.get('visit_type') or ''}  {escape(text[:60])}")
+        text = " ".join((v.get("notes") or v.get("situation") or "").split())
+        text = text if len(text) <= 26 else text[:25] + "…"  # CJK: two columns each
+        con.print(f"  {v['visit_date']} {v.get('visit_type') or ''}  {escape(text)}")
 
     if card["complaints"]:
         table = Table(title="未结质量投诉")

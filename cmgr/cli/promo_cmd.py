@@ -119,24 +119,32 @@ def recommend_command(
 
 
 def _table(rows: list[dict], settings) -> None:
+    """Each part as its figure over its 0-1 score; the weights in the header."""
+    from rich.markup import escape
     from rich.table import Table
 
     w = settings.weights
-    table = Table(title="促销客户推荐 综合测评 (part score 0-1 x weight)")
-    for col in ("#", "客户", "档位", f"增长 ×{w['growth']:g}", f"单箱值 ×{w['structure']:g}",
-                f"守法 ×{w['compliance']:g}", f"电子结算 ×{w['settlement']:g}",
-                f"投诉 ×{w['complaints']:g}", "综合得分"):
-        table.add_column(col, justify="left" if col in ("客户",) else "right")
+    table = Table(title="促销客户推荐 综合测评 (每项: 指标 / 得分 0-1)")
+    table.add_column("#", justify="right")
+    table.add_column("客户")
+    table.add_column("等级")
+    for part, label in (("growth", "增长"), ("structure", "单箱值"), ("compliance", "违规"),
+                        ("settlement", "结算"), ("complaints", "投诉")):
+        table.add_column(f"{label}\n×{w[part]:g}", justify="right")
+    table.add_column("综合得分", justify="right")
     for r in rows:
         p = {x["part"]: x for x in r["parts"]}
+        vpc = p["structure"]["value"]
+        flags = p["compliance"]["value"]
+        settlement = r["settlement"] or "未知"
         table.add_row(
-            str(r["rank"]), f"{r['customer_code']} {r['customer_name'] or ''}",
-            f"{r['grade']} {r['band']}",
-            f"{p['growth']['text']} → {p['growth']['score']:.2f}",
-            f"{p['structure']['text']} → {p['structure']['score']:.2f}",
-            f"{p['compliance']['text']} → {p['compliance']['score']:.0f}",
-            f"{p['settlement']['text']} → {p['settlement']['score']:.1f}",
-            f"{p['complaints']['text']} → {p['complaints']['score']:.0f}",
+            str(r["rank"]), escape(f"{r['customer_name'] or ''}\n{r['customer_code']}"),
+            f"{r['band']}\n{r['grade']}档",
+            f"{p['growth']['text']}\n{p['growth']['score']:.2f}",
+            f"{'—' if vpc is None else f'{vpc:,.0f}'}\n{p['structure']['score']:.2f}",
+            f"{'—' if flags is None else f'{flags:g}'}\n{p['compliance']['score']:g}",
+            f"{settlement.replace('结算', '')}\n{p['settlement']['score']:g}",
+            f"{r['complaints']}\n{p['complaints']['score']:g}",
             f"{r['total']:.2f}")
     common.out_console.print(table)
 
