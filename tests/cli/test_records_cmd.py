@@ -260,3 +260,39 @@ def test_visits_logged_here_are_the_last_visit(dbpath):
     card = run_json(["customer", "show", "C004"])
     assert card["visits"][0]["visit_date"] == yesterday and card["visits"][0]["source"] == "cmgr"
     assert json.dumps(card, ensure_ascii=False)
+
+
+def test_visits_logged_here_feed_the_flags(dbpath):
+    pytest.importorskip("cmgr.cli.flag_cmd", reason="flag (issue 4) has not landed yet")
+    day = (date.today() - timedelta(days=2)).isoformat()
+    # 中华(软): guide price 700 元/条 in the seed price list; 800 is above it
+    run(["visit", "log", "--customer", "C001", "--date", day, "--notes", "检查价格",
+         "--sku", "中华(软)", "--price", "800"])
+    run(["visit", "log", "--customer", "C002", "--date", day,
+         "--notes", "隔壁新开的小卖部没有许可证也在卖烟"])
+    result = run(["flag", "--since", day, "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(result.stdout)
+    flags = data if isinstance(data, list) else data.get("flags", [])
+    price = [f for f in flags if f.get("customer_code") == "C001" and f.get("kind") == "price"]
+    assert price and price[0].get("observed_price") == 800
+    assert any(f.get("customer_code") == "C002" and f.get("kind") == "unlicensed" for f in flags)
+
+
+def test_a_customer_who_left_is_out_of_the_plan(dbpath):
+    pytest.importorskip("cmgr.cli.plan_cmd", reason="plan-week (issue 3) has not landed yet")
+    from tests.cli.test_complaint_cmd import _planned_visits
+
+    today = date.today()
+    week_start = today + timedelta(days=7 - today.weekday())
+
+    def planned() -> set[str]:
+        result = run(["plan-week", "--start", week_start.isoformat(), "--manager", "王建国",
+                      "--format", "json", "--no-save"])
+        assert result.exit_code == 0, result.output
+        return {v["customer_code"] for v in _planned_visits(json.loads(result.stdout))}
+
+    assert {"C001", "C004"} <= planned()  # never visited: due
+    run(["customer", "leave", "C004", "--date", today.isoformat(), "--reason", "停业"])
+    after = planned()
+    assert "C004" not in after and "C001" in after
