@@ -63,7 +63,7 @@ def import_command(
     if fmt == common.Format.json:
         common.print_json({"dry_run": dry_run, "files": [_result_json(r) for r in results],
                            "rejects_file": str(issues_path) if issues_path and n_issues else None})
-    else:
+    elif not st.quiet or any(r.error or r.rejected for r in results):  # -q: only problems
         _present(results, dry_run, issues_path if n_issues else None)
     if any(r.error for r in results):
         common.exit_with(ExitCode.USAGE)

@@ -22,7 +22,8 @@ def expand_out(pattern: str | Path, **values: object) -> Path:
     values.setdefault("date", date.today().isoformat())
     safe = {k: _UNSAFE.sub("_", str(v)) for k, v in values.items() if v is not None}
     try:
-        return Path(text.format(**safe))
+        # A quoted ~ (cron lines quote --out for its braces) is still the home folder.
+        return Path(text.format(**safe)).expanduser()
     except KeyError as exc:
         raise UsageError(f"--out {text}: unknown placeholder {{{exc.args[0]}}}; available here: "
                          + ", ".join("{" + k + "}" for k in safe)) from None
