@@ -233,7 +233,10 @@ def _write_lock_note(path: Path) -> None:
     import sys
 
     try:
-        path.write_text(f"pid {os.getpid()} ({' '.join(['cmgr', *sys.argv[1:3]])})", encoding="utf-8")
+        # The whole command line: its first words are often global options (cmgr -q --db X ...).
+        command = " ".join(["cmgr", *sys.argv[1:]])
+        command = command if len(command) <= 160 else command[:157] + "..."
+        path.write_text(f"pid {os.getpid()} ({command})", encoding="utf-8")
     except OSError:
         pass
 

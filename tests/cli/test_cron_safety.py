@@ -353,3 +353,51 @@ def test_log_file_for_cron(tmp_path, placement):
     assert p.returncode == 0 and p.stderr == "", p.stderr  # quiet for cron...
     text = log.read_text(encoding="utf-8")  # ...and the log says what happened
     assert "import orders" in text and "10 read, 10 stored" in text and "finish: exit 0" in text
+
+
+def _leaf_commands():
+    import typer
+
+    from cmgr.cli.app import app
+
+    def walk(command, path=()):
+        subs = getattr(command, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                yield from walk(sub, (*path, name))
+        else:
+            yield path, command
+
+    return list(walk(typer.main.get_command(app)))
+
+
+def test_every_command_without_a_terminal_exits_with_a_documented_code(tmp_path, monkeypatch):
+    """Each command run bare, as a careless crontab line would: it must neither prompt (stdin
+    is empty: a prompt would abort with exit 1) nor crash, and an error leaves stdout empty.
+    Commands that succeed bare and take --format json must print only JSON on stdout."""
+    from typer.testing import CliRunner
+
+    from cmgr.cli.app import app
+
+    monkeypatch.chdir(tmp_path)  # a command that writes into the working folder writes here
+    runner = CliRunner()
+    checked_json = []
+    for path, command in _leaf_commands():
+        if path == ("demo",):  # builds the whole sample database: covered by its own tests
+            continue
+        result = runner.invoke(app, list(path))
+        name = " ".join(path)
+        assert result.exception is None or isinstance(result.exception, SystemExit), \
+            f"{name}: {result.exception!r}"
+        assert result.exit_code in (0, 2, 4), f"{name}: exit {result.exit_code}\n{result.stderr}"
+        if result.exit_code != 0:
+            assert result.stdout == "", name
+            continue
+        if any("--format" in getattr(p, "opts", ()) for p in command.params):
+            as_json = runner.invoke(app, [*path, "--format", "json"])
+            if as_json.exit_code == 2 and "json" in as_json.stderr:  # not one of its formats
+                continue
+            assert as_json.exit_code == 0, f"{name} --format json: {as_json.stderr}"
+            json.loads(as_json.stdout)
+            checked_json.append(name)
+    assert {"config show", "db check"} <= set(checked_json), checked_json

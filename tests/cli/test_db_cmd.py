@@ -492,3 +492,18 @@ def test_unwritable_log_file_is_a_usage_error(dbfile, tmp_path):
     blocker.write_text("x")
     result = cmgr("--log-file", str(blocker / "cmgr.log"), "db", "check")
     assert result.exit_code == 2 and "--log-file" in result.stderr
+
+
+def test_an_older_database_is_migrated_with_a_backup_taken_first(tmp_path, monkeypatch):
+    path = _version_1_database(tmp_path / "cmgr.db")
+    monkeypatch.setenv("CMGR_DB", str(path))
+    result = cmgr("init")  # any command that uses the database
+    assert result.exit_code == 0, result.stderr
+    assert _applied(path) == {v for v, _, _ in migrations()}
+    if latest_version() == 1:
+        return  # nothing to migrate yet
+    [saved] = list(tmp_path.glob("cmgr.db.before-v*.bak"))
+    assert _applied(saved) == {1}
+    con = sqlite3.connect(saved)
+    assert con.execute("SELECT customer_code FROM customers").fetchall() == [("000532009999",)]
+    con.close()
