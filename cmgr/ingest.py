@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,20 +107,18 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
     return results
 
 
-def _rows(records, columns: list[str]):
-    """Tuples (key, *columns) with NaN/NA turned into None, for executemany."""
-    import pandas as pd
-
+def _rows(records, columns: list[str], chunk: int = 100_000):
+    """Tuples (key, *columns) with NaN/NA as None, for executemany; made a chunk at a time so
+    a million-row file never holds a second full copy of itself as Python objects."""
     keyed = records[["_key", *columns]]
-    out = []
-    for col in keyed.columns:
-        s = keyed[col]
-        if s.dtype.kind == "f":
-            out.append([None if math.isnan(v) else v for v in s.tolist()])
-        else:
-            out.append([None if (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))
-                        else v for v in s.astype(object).tolist()])
-    return list(zip(*out, strict=True)) if out else []
+    for start in range(0, len(keyed), chunk):
+        part = keyed.iloc[start:start + chunk]
+        cols = []
+        for col in part.columns:
+            s = part[col]
+            values = s.astype(object).where(s.notna(), None).tolist()
+            cols.append(values)
+        yield from zip(*cols, strict=True)
 
 
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:

@@ -147,8 +147,9 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
                 r"(合计|总计|小计|总合计|本页合计)")
             is_total[np.flatnonzero(mask)[hit.to_numpy()]] = True
     parsed.skipped_total = int(is_total.sum())
-    frame = frame[~is_total]
-    rows = rows[~is_total]
+    if parsed.skipped_total:  # filtering copies every column: only when there is something to drop
+        frame = frame[~is_total]
+        rows = rows[~is_total]
 
     out = pd.DataFrame(index=frame.index)
     bad_any = pd.Series(False, index=frame.index)
@@ -180,7 +181,8 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
     blank = out[list(columns)].isna().all(axis=1) if columns else pd.Series(True, index=out.index)
     blank &= ~bad_any
     parsed.skipped_blank = int(blank.sum())
-    out, rows, bad_any = out[~blank], rows[~blank], bad_any[~blank]
+    if parsed.skipped_blank:
+        out, rows, bad_any = out[~blank], rows[~blank], bad_any[~blank]
     reject_reason = {i: r for i, r in reject_reason.items() if i in out.index}
     # Orders may count in 件 or 箱: convert to 条 on import.
     if kind_name == "orders":
@@ -196,8 +198,9 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
                                               f"the required {fieldname} is empty", "rejected"))
         bad_any |= empty
     parsed.rejects = [reject_reason[i] for i in sorted(reject_reason, key=lambda i: rows[i])]
-    out = out[~bad_any]
-    out["_row"] = rows[~bad_any].astype(int)
+    if bad_any.any():
+        out, rows = out[~bad_any], rows[~bad_any]
+    out["_row"] = rows.astype(int)
     _normalise(kind_name, out)
     out = _dedupe_in_file(kind_name, out, parsed)
     parsed.records = out.reset_index(drop=True)

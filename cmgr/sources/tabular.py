@@ -153,24 +153,23 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
         index = names.index(name)
         location = Location(str(path), name)
         try:
-            head = reader.load_sheet(index, header_row=None, n_rows=HEADER_SCAN_ROWS, dtypes="string")
+            # One load: calamine parses the whole sheet whatever n_rows says, so reading a
+            # head first and the body again would parse a big export twice.
+            sheet_data = reader.load_sheet(index, header_row=None, dtypes="string").to_arrow()
         except Exception as exc:
             raise InputError(f"cannot read this sheet ({_short(exc)})", location) from exc
-        if head.height == 0:
+        if sheet_data.num_rows == 0:
             last_error = InputError("the sheet is empty", location)
             continue
-        head_rows = [list(r) for r in zip(*head.to_arrow().to_pydict().values(), strict=True)]
+        head = sheet_data.slice(0, HEADER_SCAN_ROWS).to_pydict()
+        head_rows = [list(r) for r in zip(*head.values(), strict=True)]
         try:
             header_idx = _find_header(head_rows, mapping, accept_header, location)
         except InputError as exc:
             last_error = exc
             continue
-        try:
-            body = reader.load_sheet(index, header_row=None, skip_rows=header_idx + 1,
-                                     dtypes="string")
-            frame = body.to_pandas()
-        except Exception as exc:
-            raise InputError(f"cannot read this sheet ({_short(exc)})", location) from exc
+        frame = sheet_data.slice(header_idx + 1).to_pandas()
+        del sheet_data
         first = _first_row_xlsx(path, index) if path.suffix.lower() != ".xls" else _first_row_xls(path, index)
         headers = [("" if c is None else str(c)) for c in head_rows[header_idx]]
         frame = _fit_columns(frame, len(headers))
