@@ -1,0 +1,133 @@
+"""Measure the note flagger: accuracy on a labelled corpus, and speed at city scale.
+
+    python bench/eval_flags.py                      # the dev corpus (../shared/data/notes-dev)
+    python bench/eval_flags.py --corpus notes.csv   # any CSV with id,note,unlicensed,price_violation
+    python bench/eval_flags.py --lexicon my.toml    # a custom lexicon
+    python bench/eval_flags.py --speed 350000       # time scan_note on N synthetic notes
+
+Accuracy prints, per label, TP FP FN TN, precision and recall, then every miss with the
+note and what fired (or what matched and why it was not flagged). Exit code 1 when a label
+is below the --min precision/recall (default 0.95), so CI can run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from cmgr.core.flag_rules import load_lexicon, scan_note, trace_note  # noqa: E402
+
+DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "notes-dev" / "notes.csv"
+LABELS = {"unlicensed": "unlicensed", "price_violation": "price"}
+
+
+def evaluate(corpus: Path, lexicon, min_score: float) -> bool:
+    with corpus.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    counts = {label: {"TP": 0, "FP": 0, "FN": 0, "TN": 0} for label in LABELS}
+    misses = []
+    for row in rows:
+        findings = scan_note(row["note"], lexicon)
+        kinds = {f.kind for f in findings}
+        for label, kind in LABELS.items():
+            truth = str(row.get(label, "0")).strip() == "1"
+            predicted = kind in kinds
+            key = ("T" if truth == predicted else "F") + ("P" if predicted else "N")
+            counts[label][key] += 1
+            if truth != predicted:
+                misses.append((row, label, kind, truth))
+    ok = True
+    print(f"corpus: {corpus} ({len(rows)} notes)")
+    print(f"{'label':<16}{'TP':>5}{'FP':>5}{'FN':>5}{'TN':>5}{'precision':>11}{'recall':>8}")
+    for label, c in counts.items():
+        precision = c["TP"] / (c["TP"] + c["FP"]) if c["TP"] + c["FP"] else 1.0
+        recall = c["TP"] / (c["TP"] + c["FN"]) if c["TP"] + c["FN"] else 1.0
+        ok &= precision >= min_score and recall >= min_score
+        print(f"{label:<16}{c['TP']:>5}{c['FP']:>5}{c['FN']:>5}{c['TN']:>5}"
+              f"{precision:>11.3f}{recall:>8.3f}")
+    print(f"\nmisses: {len(misses)}")
+    for row, label, kind, truth in misses:
+        what = "missed (label 1)" if truth else "false alarm (label 0)"
+        print(f"- {row['id']} {label}: {what}\n  note: {row['note']}")
+        traces = [t for t in trace_note(row["note"], lexicon) if t.kind == kind]
+        for t in traces:
+            print(f"  {t.outcome:<12.60} | {t.rule} | {t.matched!r}")
+        if not traces:
+            print("  (no rule matched)")
+    return ok
+
+
+# Clauses for the speed test: everyday chatter (most notes), and problems with their
+# negations and remedies, written for this benchmark.
+_CHATTER = [
+    "店主在忙，简单交流了几句", "帮客户核对了本周订单", "烟柜摆放整齐，卫生良好",
+    "客户说最近细支烟走得快", "介绍了新上市的品规", "提醒客户周五前完成电子结算",
+    "客户对送货时间有意见，已记录", "交流了春节备货的打算", "了解到附近新开了一家超市",
+    "客户希望多投放一些畅销品规", "门头招牌有破损，建议更换", "讲解了终端数据采集的用法",
+    "向客户通报下月批发价格调整", "客户反映利润偏低", "周边便利店中华售价与本店相同",
+    "价格执行到位，明码标价规范", "证照齐全，亮证经营", "许可证下月到期，已提醒及时延续",
+    "客户咨询办证需要哪些材料", "经检查未发现违规情况", "今天雨大，客流少",
+]
+_PROBLEMS = [
+    "店里没看到许可证，老板说还在办", "许可证过期两个月了还在卖", "证被吊销后仍有烟在卖",
+    "用的是他亲戚的证", "搬到新店后没办变更", "隔壁小卖部没证也在卖烟",
+    "玉溪卖到30一包，超了指导价", "软中华价签不见了", "同一款烟收银和价签对不上",
+    "为了抢客低于批发价卖", "有几个品规没标价", "上次超价的问题已经改过来了",
+    "之前无证的问题现已办好证", "已当场要求整改，现已按指导价执行",
+]
+
+
+def synth_notes(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    notes = []
+    for _ in range(n):
+        parts = rng.sample(_CHATTER, rng.randint(1, 4))
+        if rng.random() < 0.15:
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(_PROBLEMS))
+        text = "，".join(parts[:2]) + "。" + "。".join(parts[2:])
+        if rng.random() < 0.05:
+            text = text.replace("2", "２").replace("3", "３") + " 👍"
+        if rng.random() < 0.02:
+            text = f"<p>{text}</p>"
+        notes.append(text)
+    return notes
+
+
+def speed(n: int, lexicon) -> None:
+    notes = synth_notes(n)
+    started = time.perf_counter()
+    flagged = sum(1 for note in notes if scan_note(note, lexicon))
+    elapsed = time.perf_counter() - started
+    print(f"speed: {n} notes in {elapsed:.2f} s ({elapsed / n * 1e6:.1f} µs/note, "
+          f"{n / elapsed:,.0f} notes/s), {flagged} notes flagged")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--lexicon", type=Path, default=None)
+    parser.add_argument("--speed", type=int, default=0, metavar="N",
+                        help="also time scan_note on N synthetic notes")
+    parser.add_argument("--min", type=float, default=0.95, dest="min_score")
+    args = parser.parse_args(argv)
+    lexicon = load_lexicon(args.lexicon)
+    ok = True
+    if args.corpus.exists():
+        ok = evaluate(args.corpus, lexicon, args.min_score)
+    else:
+        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+        ok = args.speed > 0
+    if args.speed:
+        speed(args.speed, lexicon)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
