@@ -108,9 +108,12 @@ def load(db, cfg, month: str, managers: list[str] | None):
     month_end = month_last_day(month).isoformat()
     history_from = month_first_day(month_add(month, -(HISTORY_MONTHS - 1))).isoformat()
     roster = store.customers(db, managers)
+    # Bounds that restrict nothing are left out (see store.monthly._date_range).
+    end_bound = end if end <= last_date else None
     customer_months = store.customer_months(
-        db, month_first_day(month_add(month, -max(lookback, 1))).isoformat(), end, managers)
-    sku_months = store.sku_months(db, history_from, end, managers)
+        db, month_first_day(month_add(month, -max(lookback, 1))).isoformat(), end_bound, managers)
+    sku_months = store.sku_months(db, history_from if history_from > first_date else None,
+                                  end_bound, managers)
     price_list = store.prices(db)
     classes, _ = classify_skus(sku_months, price_list, cfg.price_classes)
     names_of_skus = sku_name_map(sku_months, price_list)

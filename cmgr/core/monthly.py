@@ -217,11 +217,15 @@ def _band_label(band: PolicyBand) -> str:
 
 
 def next_visit_due(last_visit: date, interval_days: float) -> date:
-    """The day the next visit is due: last visit + the band's interval (rounded up).
+    """The day the next visit is due: last visit + the band's interval, rounded up.
 
-    Local on purpose: cmgr.core.visit_plan (plan-week) did not exist when this was written;
-    when it offers the same rule, call it from here so both commands agree."""
-    return last_visit + timedelta(days=math.ceil(interval_days))
+    plan-week's rule (cmgr.core.visit_plan.next_due_date) when that module is installed, so
+    both commands agree; the same rule locally otherwise (it was written in parallel)."""
+    try:
+        from cmgr.core.visit_plan import next_due_date
+    except ImportError:
+        return last_visit + timedelta(days=math.ceil(interval_days - 1e-9))
+    return next_due_date(last_visit, interval_days)
 
 
 # --- part a: 整体销售情况 ----------------------------------------------------------------------
@@ -711,8 +715,12 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
             count=1)
     mom = report["mom"]
     if mom["available"] and mom["qty_cartons_pct"] is not None and mom["qty_cartons_pct"] < 0:
-        worst = sorted((r for r in report["by_price_class"] if r["mom_qty_pct"] is not None),
-                       key=lambda r: r["mom_qty_pct"])[:2]
+        def drop(row: dict) -> float:  # 条 lost against last month: the classes that matter
+            return row["qty_cartons"] - row["qty_cartons"] / (1 + row["mom_qty_pct"] / 100)
+
+        worst = sorted((r for r in report["by_price_class"]
+                        if r["mom_qty_pct"] is not None and r["mom_qty_pct"] < 0
+                        and r["mom_qty_pct"] > -100), key=drop)[:2]
         detail = "；降幅较大的价类：" + "、".join(
             f"{r['price_class']} {_fmt_pct(r['mom_qty_pct'])}" for r in worst) if worst else ""
         add("decline_total", f"本月 {_fmt(report['cases'])} 箱，上月 {_fmt(mom['cases'])} 箱，"

@@ -388,3 +388,42 @@ def test_empty_manager_data_gives_zeros_not_errors():
         load_config(None, overrides={"database.path": "/tmp/x.db"}).policy)))
     assert r["qty_cartons"] == 0 and r["customers_served"] == 1
     assert r["forecast"]["available"] is False
+
+
+def test_flags_and_complaints_become_problems_and_opinions(fixture_db, cfg):
+    db = fixture_db
+    # The flags table comes with migration 002; the contract's columns are enough here.
+    db.execute("CREATE TABLE IF NOT EXISTS flags (id INTEGER PRIMARY KEY, flag_key TEXT UNIQUE, "
+               "kind TEXT, subkind TEXT, source TEXT, visit_key TEXT, visit_id TEXT, "
+               "visit_date TEXT, customer_code TEXT, manager TEXT, matched TEXT, rule TEXT, "
+               "note TEXT, observed_price REAL, reference_price REAL, deviation REAL, "
+               "deviation_pct REAL, status TEXT, created_at TEXT, updated_at TEXT)")
+    db.executemany("INSERT INTO flags(flag_key, kind, subkind, visit_date, customer_code, manager, "
+                   "note, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                       ("f1", "price", "above", "2026-11-12", "C02", MANAGER, "中华卖贵了", "new",
+                        "2026-11-12T18:00:00"),
+                       ("f2", "unlicensed", "tip", "2026-11-13", None, MANAGER, "菜市场无证卖烟",
+                        "reported", "2026-11-13T18:00:00"),
+                       ("f3", "price", "below", "2026-10-02", "C02", MANAGER, "上月的", "new",
+                        "2026-10-02T18:00:00"),
+                       ("f4", "price", "above", "2026-11-14", "C11", OTHER, "别人的", "new",
+                        "2026-11-14T18:00:00")])
+    db.executemany("INSERT INTO complaints(id, customer_code, sku_code, sku_name, qty, problem, "
+                   "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+                       ("TS-20261105-001", "C03", "S3", "泰山(宏图)", 2.0, "受潮", "submitted",
+                        "2026-11-05T10:00:00"),
+                       ("TS-20261020-001", "C04", "S1", "中华(硬)", 1.0, "破损", "approved",
+                        "2026-10-20T10:00:00"),
+                       ("TS-20261001-001", "C05", "S1", "中华(硬)", 1.0, "破损", "closed",
+                        "2026-10-01T10:00:00")])
+    r = report_for(db, cfg)
+    by_key = {p["key"]: p for p in r["problems"]}
+    assert [c["customer_code"] for c in by_key["price_flags"]["customers"]] == ["C02"]
+    assert "中华卖贵了" in by_key["price_flags"]["customers"][0]["detail"]
+    assert by_key["unlicensed_flags"]["count"] == 1
+    open_ids = [c["detail"].split()[0] for c in by_key["complaints_open"]["customers"]]
+    assert open_ids == ["TS-20261020-001", "TS-20261105-001"]  # closed one left out
+    complaints = r["opinions"]["complaints"]
+    assert complaints["available"] and [c["id"] for c in complaints["list"]] == ["TS-20261105-001"]
+    assert complaints["by_type"] == [{"name": "受潮", "count": 1}]
+    assert complaints["by_status"][0]["name"] != "submitted"  # shown with its Chinese label
