@@ -20,7 +20,7 @@ class ExitCode(IntEnum):
 EXIT_CODE_TABLE = """\
 Exit codes:
   0  success
-  1  completed with findings the caller asked to fail on (--fail-on-new)
+  1  completed with findings the caller asked to fail on (--fail-on-new; db check)
   2  usage or input error (nothing written)
   3  import completed with rejected rows
   4  database busy or locked past the timeout

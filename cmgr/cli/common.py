@@ -200,8 +200,12 @@ class CmgrGroup(TyperGroup):
             log.error("%s", exc.message)
             raise typer.Exit(int(exc.exit_code)) from None
         except typer.Abort:
-            exit_code = 1
-            raise
+            # A prompt got no answer (end of input, Ctrl-C). Click would exit 1, which the table
+            # reserves for findings: nothing was written, so it is 2.
+            exit_code = int(ExitCode.USAGE)
+            err_console.print("[red]error:[/red] no answer given; nothing was changed")
+            log.error("aborted: no answer given")
+            raise typer.Exit(exit_code) from None
         except KeyboardInterrupt:
             exit_code = 130
             err_console.print("interrupted")

@@ -507,3 +507,20 @@ def test_an_older_database_is_migrated_with_a_backup_taken_first(tmp_path, monke
     con = sqlite3.connect(saved)
     assert con.execute("SELECT customer_code FROM customers").fetchall() == [("000532009999",)]
     con.close()
+
+
+def test_a_bare_prompt_without_an_answer_exits_2_not_1():
+    """A command that prompts directly (not through the helpers) and gets end of input."""
+    demo = common.new_app("test app")
+
+    @demo.command("ask")
+    def ask() -> None:
+        """Prompts directly."""
+        typer.prompt("name", err=True)
+
+    @demo.command("other")
+    def other() -> None:
+        """Unused."""
+
+    result = runner.invoke(demo, ["ask"], input="")
+    assert result.exit_code == 2 and "no answer" in result.stderr
