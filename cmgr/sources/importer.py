@@ -9,6 +9,8 @@ cost only that cell: the row is kept and a warning names it. No SQL here: the st
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,13 +141,13 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
     is_total = np.zeros(len(frame), dtype=bool)
     for col in set(range(min(3, frame.shape[1]))) | {columns[f] for f in kind.key_fields if f in columns}:
         s = frame[col]
-        # Cheap filter first ("计" is in every total label), the exact test on the few hits.
-        mask = (s.notna() & s.astype(str).str.contains("计", regex=False)).to_numpy()
-        if mask.any():
-            text = s[mask].astype(str)
-            hit = text.str.replace(r"[\s:：]", "", regex=True).str.fullmatch(
-                r"(合计|总计|小计|总合计|本页合计)")
-            is_total[np.flatnonzero(mask)[hit.to_numpy()]] = True
+        # A cheap filter first (every total label has 计 or "total"), the exact test on the hits.
+        lowered = s.astype(str).str.lower()
+        mask = (s.notna() & (lowered.str.contains("计", regex=False)
+                             | lowered.str.contains("total", regex=False))).to_numpy()
+        for pos in np.flatnonzero(mask):
+            if cells.is_total_label(s.iat[pos]):
+                is_total[pos] = True
     parsed.skipped_total = int(is_total.sum())
     if parsed.skipped_total:  # filtering copies every column: only when there is something to drop
         frame = frame[~is_total]
@@ -208,11 +210,11 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
 
 
 _EXPECTED = {
-    "code": "a code as text (e.g. 053200100123)",
+    "code": cells.EXPECTED_CODE,
     "text": "text",
-    "date": "a date such as 2026-11-03, 2026/11/3, 2026年11月03日, 20261103 or an Excel date",
-    "number": "a number such as 12, 1,234.50 or 二十",
-    "price": "a price such as 23, 23.5 or 23元/条",
+    "date": cells.EXPECTED_DATE,
+    "number": cells.EXPECTED_NUMBER,
+    "price": "a price per 条 such as 23, 23.5 or 230元/条",
     "grade": "a 档位 such as 12, 12档, 二十 or a code such as A3",
 }
 
@@ -225,8 +227,10 @@ def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]
         return cells.parse_text_series(raw)
     if ftype == "date":
         return cells.parse_date_series_iso(raw)
-    if ftype in ("number", "price"):
+    if ftype == "number":
         return cells.parse_number_series(raw)
+    if ftype == "price":
+        return _parse_price_series(raw)
     if ftype == "grade":
         value, bad = cells.parse_int_series(raw)
         # A region's code grade (A3, B1) is not an error: it is kept as grade_label.
@@ -236,6 +240,23 @@ def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]
         bad[coded[coded].index] = False
         return value, bad
     raise AssertionError(ftype)
+
+
+_PER_PACK = re.compile(r"^[¥￥]?\s*(\d+(?:\.\d+)?)\s*元?\s*/\s*包$")
+PACKS_PER_CARTON = 10
+
+
+def _parse_price_series(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Prices per 条; a price written per 包 ("23元/包") is converted (1 条 = 10 包)."""
+    value, bad = cells.parse_number_series(raw)
+    if bad.any():
+        value, bad = value.copy(), bad.copy()
+        for i in bad[bad].index:
+            m = _PER_PACK.match(unicodedata.normalize("NFKC", str(raw[i])).strip())
+            if m:
+                value[i] = float(m.group(1)) * PACKS_PER_CARTON
+                bad[i] = False
+    return value, bad
 
 
 def _orders_quantity(out: pd.DataFrame, parsed: ParsedFile) -> None:

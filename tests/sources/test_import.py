@@ -229,11 +229,14 @@ def test_dry_run_writes_nothing_but_counts(db, tmp_path):
 def test_visits_keep_notes_and_observed_prices(db, tmp_path):
     rows = [["访问编号", "访问日期", "客户编码", "访问类型", "访问内容", "检查品规", "实际零售价"],
             ["V1", "2026-11-03", "001", "常规", "价格规范", "中华（硬）", "５００元/条"],
-            ["V2", "2026-11-04", "001", "特殊访问", "超价销售", "玉溪(软)", "很贵"]]
+            ["V2", "2026-11-04", "001", "特殊访问", "超价销售", "玉溪(软)", "很贵"],
+            ["V3", "2026-11-05", "001", "常规", "", "玉溪(软)", "23元/包"]]
     r = import_file(db, "visits", write_xlsx(tmp_path / "v.xlsx", rows))
-    assert r.stored == 2
+    assert r.stored == 3
+    assert db.scalar("SELECT observed_price FROM visits WHERE visit_id='V3'") == 230
     got = [tuple(x) for x in db.query(
-        "SELECT visit_type, observed_price, observed_price_text FROM visits ORDER BY visit_id")]
+        "SELECT visit_type, observed_price, observed_price_text FROM visits "
+        "WHERE visit_id IN ('V1', 'V2') ORDER BY visit_id")]
     assert got == [("常规访问", 500.0, None), ("特殊访问", None, "很贵")]
 
 
