@@ -69,8 +69,9 @@ SETTINGS: list[Setting] = [
             "a large drop: last 4 weeks' orders below this share of the 8 weeks before", minimum=0),
     Setting("plan.start_lon", None, (int, float), "the manager's start point (default: territory centroid)"),
     Setting("plan.start_lat", None, (int, float), "the manager's start point (default: territory centroid)"),
-    Setting("plan.solver_seconds", 2.0, (int, float), "time the route solver may use per manager",
-            minimum=0),
+    Setting("plan.solver_seconds", 0.0, (int, float),
+            "seconds OR-Tools may spend improving each manager's tours (0: the built-in heuristic "
+            "only, fast and byte-for-byte reproducible; see docs/plan-week.md)", minimum=0),
     Setting("flags.lexicon", None, str,
             "your own flag vocabulary file (TOML; default: the packaged lexicon)"),
     Setting("flags.price.min_retail_factor", 1.0, (int, float),

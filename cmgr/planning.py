@@ -1,0 +1,429 @@
+"""`plan-week` and `plan-review` between the store and the pure plan logic.
+
+Gathers each manager's records (cmgr.store.plans), builds the plans (cmgr.core.visit_plan),
+turns them into the documented JSON/CSV records, saves them, and reviews a saved plan against
+the visits recorded since. Raises CmgrError subclasses; never prints.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from cmgr.core import visit_plan as vp
+from cmgr.core.workdays import WorkCalendar, iso_week_bounds, next_week_start
+from cmgr.errors import ConfigError, InputError, NotFound, UsageError
+from cmgr.store import plans as store
+
+VISIT_KEYS = ("manager", "date", "seq", "customer_code", "customer_name", "route", "grade", "kind",
+              "reasons", "last_visit", "next_due", "km_from_previous")
+DISTANCE_NOTE = "直线距离（haversine 球面距离，非道路里程），公里；每天从起点出发并回到起点"
+ROUTE_HISTORY_WEEKS = 12  # a route's usual weekday is learned from this many weeks of visits
+REVIEW_STATUS_CN = {"as_planned": "按计划访问", "other_day": "改日访问", "not_visited": "未访问"}
+
+
+# --- which week, which managers ------------------------------------------------------------------
+
+def week_bounds(week: str | None, start: str | None, today: date) -> tuple[date, date]:
+    """--week 2026-W49 or --start 2026-11-30 (a Monday); default: the week after today's."""
+    if week and start:
+        raise UsageError("give --week or --start, not both")
+    if week:
+        return iso_week_bounds(week)
+    if start:
+        try:
+            monday = date.fromisoformat(start.strip())
+        except ValueError:
+            raise UsageError(f"--start {start!r} is not a date",
+                             hint="write the week's Monday as YYYY-MM-DD, e.g. 2026-11-30") from None
+        if monday.weekday() != 0:
+            first = monday - timedelta(days=monday.weekday())
+            raise UsageError(f"--start {start} is a {vp.WEEKDAY_CN[monday.weekday()]}; weeks start "
+                             f"on Monday", hint=f"use --start {first.isoformat()} for that week")
+        return monday, monday + timedelta(days=6)
+    monday = next_week_start(today)
+    return monday, monday + timedelta(days=6)
+
+
+def resolve_managers(db, names: Sequence[str], all_managers: bool) -> list[str]:
+    """The managers to plan: --all, the names given (checked, close names suggested), or the
+    only manager in the roster."""
+    known = store.managers(db)
+    if not known:
+        raise NotFound("the roster has no customers with a 客户经理",
+                       hint="import the customer roster first: cmgr import customers FILE")
+    if all_managers:
+        if names:
+            raise UsageError("give --manager or --all, not both")
+        return known
+    if not names:
+        if len(known) == 1:
+            return known
+        shown = "、".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        raise UsageError(f"the roster has {len(known)} managers ({shown})",
+                         hint="name one with --manager NAME (repeatable), or plan all with --all")
+    out = []
+    for name in names:
+        name = name.strip()
+        if name in known:
+            if name not in out:
+                out.append(name)
+            continue
+        close = [k for k in known if name and (name in k or k in name)]
+        close += [k for k in difflib.get_close_matches(name, known, n=5, cutoff=0.5)
+                  if k not in close]
+        hint = (f"did you mean {'、'.join(close[:5])}?" if close
+                else "`cmgr plan-week --all` plans every manager in the roster")
+        raise NotFound(f"no customers belong to manager {name!r}", hint=hint)
+    return out
+
+
+# --- building plans ------------------------------------------------------------------------------
+
+@dataclass
+class PlanRun:
+    week_start: date
+    week_end: date
+    plans: list[vp.WeekPlan]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def week(self) -> str:
+        return vp.week_label(self.week_start)
+
+
+def settings_from_config(cfg, *, fill: bool = False, visits_per_day: int | None = None,
+                         solver_seconds: float | None = None) -> vp.PlanSettings:
+    lon, lat = cfg.get("plan.start_lon"), cfg.get("plan.start_lat")
+    if (lon is None) != (lat is None):
+        raise ConfigError("give both plan.start_lon and plan.start_lat, or neither",
+                          key="plan.start_lon" if lon is None else "plan.start_lat")
+    if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ConfigError(f"start point ({lon}, {lat}) is not a longitude/latitude",
+                          key="plan.start_lon")
+    if visits_per_day is not None and visits_per_day < 1:
+        raise UsageError("--visits-per-day must be at least 1")
+    return vp.PlanSettings(
+        visits_per_day=visits_per_day or int(cfg.get("plan.visits_per_day")),
+        new_customer_days=int(cfg.get("plan.new_customer_days")),
+        fill=fill,
+        start=(float(lon), float(lat)) if lon is not None else None,
+        solver_seconds=float(cfg.get("plan.solver_seconds") if solver_seconds is None
+                             else solver_seconds),
+        route_weekdays=dict(cfg.route_weekdays),
+    )
+
+
+def calendar_from_config(cfg) -> WorkCalendar:
+    return WorkCalendar(cfg.get("calendar.file"))
+
+
+def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: date, *,
+               today: date, settings: vp.PlanSettings, calendar: WorkCalendar | None = None
+               ) -> PlanRun:
+    """One plan per manager. Every manager is checked before anything is returned, so a bad
+    customer anywhere stops the run with all the problems named (nothing half-written)."""
+    cal = calendar or calendar_from_config(cfg)
+    run = PlanRun(week_start, week_end, [])
+    run.warnings.extend(cal.guess_warnings(week_start, week_end))
+    if week_end < today:
+        run.warnings.append(f"{vp.week_label(week_start)}（{week_start.isoformat()} 至 "
+                            f"{week_end.isoformat()}）已经过去：按当时的数据重排（补打或核对用）")
+    if settings.start is not None and len(managers) > 1:
+        run.warnings.append("plan.start_lon/plan.start_lat apply to every manager planned in this "
+                            "run; without them each territory starts from its own centroid")
+    last_order = store.latest_order_date(db)
+    if last_order is None:
+        run.warnings.append("no orders in the database: 断订 and large drops are not checked")
+    anchor = min(week_start, last_order + timedelta(days=1)) if last_order else week_start
+    if last_order is not None and anchor < week_start - timedelta(days=7):
+        run.warnings.append(f"the latest order in the database is of {last_order.isoformat()}: "
+                            f"断订 and drops are judged on the weeks up to then")
+    stop_w = int(cfg.get("plan.stop_ordering_weeks"))
+    look_w = int(cfg.get("plan.stop_ordering_lookback_weeks"))
+    ratio = float(cfg.get("plan.order_drop_ratio"))
+    weeks_back = max(stop_w + look_w, 12)
+    problems: list[str] = []
+
+    def band_for(grade):
+        band = cfg.band_for(grade)
+        return None if band is None else vp.Band(band.level, band.name, band.interval_days)
+
+    for manager in managers:
+        customers = [vp.PlanCustomer(**row) for row in store.customers_for_plan(db, manager, week_start)]
+        if not customers:
+            raise NotFound(f"manager {manager!r} has no customers in the roster")
+        history = store.route_visit_days(db, manager, week_start - timedelta(weeks=ROUTE_HISTORY_WEEKS),
+                                         week_start)
+        learned = vp.learn_route_weekdays(history)
+        situations: list[vp.Situation] = []
+        if last_order is not None:
+            daily = store.daily_orders(db, manager, anchor - timedelta(weeks=weeks_back), anchor)
+            situations.extend(vp.order_situations(daily, anchor, stop_weeks=stop_w,
+                                                  lookback_weeks=look_w, drop_ratio=ratio).values())
+        complaints = store.open_complaints(db, manager)
+        if complaints:
+            situations.extend(vp.complaint_situations(complaints))
+        flags = store.open_flags(db, manager)
+        if flags:
+            situations.extend(vp.flag_situations(flags))
+        missed = missed_last_week(db, manager, week_start)
+        situations.extend(vp.missed_situations(missed))
+        workdays = cal.workdays(week_start, week_end, manager)
+        try:
+            plan = vp.build_plan(manager, week_start, week_end, workdays, customers, band_for,
+                                 situations=situations, learned_weekdays=learned, settings=settings)
+        except InputError as exc:
+            problems.append(exc.message)
+            continue
+        unrouted = [c for c in customers if c.status in vp.ACTIVE_STATUSES and not c.has_coords]
+        if unrouted and plan.start_point is not None:
+            run.warnings.append(f"{manager}: {len(unrouted)} active customer(s) without coordinates "
+                                f"go last on their day, outside the tour")
+        if not workdays:
+            run.warnings.append(f"{manager}: {vp.week_label(week_start)} has no working day")
+        if plan.counts.get("active", 0) == 0:
+            run.warnings.append(f"{manager}: no customer in normal business (正常): empty plan")
+        run.plans.append(plan)
+    if problems:
+        raise InputError("; ".join(problems) if len(problems) <= 3 else
+                         f"{len(problems)} managers have customers whose 档位 no band covers; "
+                         + "; ".join(problems[:3]) + " ...",
+                         hint="add [[plan.policy]] bands for these grades in the configuration, or "
+                              "correct the 档位 in the roster and import it again")
+    return run
+
+
+def missed_last_week(db, manager: str, week_start: date) -> dict[str, date]:
+    """Customers due in the saved plan of the week before and not visited that week."""
+    if not store.has_table(db, "plans"):
+        return {}
+    previous = store.load_plan(db, manager, vp.week_label(week_start - timedelta(days=7)))
+    if previous is None:
+        return {}
+    lines = review_lines(previous, store.visits_between(
+        db, [v.customer_code for v in previous.visits], previous.week_start, previous.week_end))
+    out: dict[str, date] = {}
+    for line in lines:
+        if line["status"] == "not_visited" and line["due"]:
+            code = line["customer_code"]
+            day = date.fromisoformat(line["date"])
+            out[code] = min(out.get(code, day), day)
+    return out
+
+
+# --- records: JSON and CSV -----------------------------------------------------------------------
+
+def _iso(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def _grade(c: vp.PlanCustomer):
+    return c.grade if c.grade is not None else (c.grade_label or None)
+
+
+def visit_records(plan: vp.WeekPlan) -> list[dict]:
+    return [{
+        "manager": plan.manager, "date": v.date.isoformat(), "seq": v.seq,
+        "customer_code": v.customer.code, "customer_name": v.customer.name,
+        "route": v.customer.route, "grade": _grade(v.customer), "kind": v.kind,
+        "reasons": list(v.reasons), "last_visit": _iso(v.customer.last_visit),
+        "next_due": _iso(v.next_due), "km_from_previous": v.km_from_previous,
+    } for v in plan.visits]
+
+
+def pushed_records(plan: vp.WeekPlan) -> list[dict]:
+    return [{"customer_code": p.customer.code, "customer_name": p.customer.name,
+             "reason": p.reason, "next_due": _iso(p.next_due)} for p in plan.pushed]
+
+
+def plan_json(plan: vp.WeekPlan) -> dict:
+    return {
+        "manager": plan.manager, "week": plan.week, "start": plan.start.isoformat(),
+        "end": plan.end.isoformat(), "workdays": [d.isoformat() for d in plan.workdays],
+        "visits_per_day": plan.visits_per_day,
+        "start_point": (None if plan.start_point is None else
+                        {"lon": plan.start_point[0], "lat": plan.start_point[1],
+                         "source": plan.start_point_source}),
+        "km": plan.km, "route_weekdays": plan.route_weekdays,
+        "days": [{"date": d.date.isoformat(), "weekday": d.weekday_cn, "routes": d.routes,
+                  "visits": len(d.visits), "km": d.km} for d in plan.days],
+        "counts": plan.counts,
+        "visits": visit_records(plan),
+        "pushed": pushed_records(plan),
+        "not_planned": [{"customer_code": p.customer.code, "customer_name": p.customer.name,
+                         "reason": p.reason} for p in plan.not_planned],
+    }
+
+
+def run_json(run: PlanRun, plans: Sequence[vp.WeekPlan] | None = None) -> dict:
+    return {"week": run.week, "start": run.week_start.isoformat(), "end": run.week_end.isoformat(),
+            "distance": DISTANCE_NOTE,
+            "managers": [plan_json(p) for p in (run.plans if plans is None else plans)]}
+
+
+def csv_rows(plans: Sequence[vp.WeekPlan]) -> list[list]:
+    rows: list[list] = [list(VISIT_KEYS)]
+    for plan in plans:
+        for r in visit_records(plan):
+            rows.append([("；".join(r[k]) if k == "reasons" else
+                          "" if r[k] is None else r[k]) for k in VISIT_KEYS])
+    return rows
+
+
+def save(db, plans: Sequence[vp.WeekPlan]) -> None:
+    store.save_plans(db, [{
+        "manager": p.manager, "week": p.week, "week_start": p.start.isoformat(),
+        "week_end": p.end.isoformat(), "workdays": ",".join(d.isoformat() for d in p.workdays),
+        "visits_per_day": p.visits_per_day, "km": p.km,
+        "visits": [{**r, "grade": None if r["grade"] is None else str(r["grade"]),
+                    "reasons": "；".join(r["reasons"]), "due": v.due}
+                   for r, v in zip(visit_records(p), p.visits, strict=True)],
+        "pushed": pushed_records(p),
+    } for p in plans])
+
+
+# --- review --------------------------------------------------------------------------------------
+
+def review_lines(plan: store.SavedPlan, visits: Sequence[tuple[str, date, str | None]]) -> list[dict]:
+    """Each planned visit: visited as planned, visited another day of the week, or not visited.
+    A customer's visits in the week are matched to its planned visits, same day first."""
+    seen: dict[str, list[date]] = {}
+    for code, day, _ in visits:
+        if plan.week_start <= day <= plan.week_end:
+            seen.setdefault(code, []).append(day)
+    planned: dict[str, list[store.SavedVisit]] = {}
+    for v in plan.visits:
+        planned.setdefault(v.customer_code, []).append(v)
+    result: dict[int, tuple[str, date | None]] = {}
+    for code, items in planned.items():
+        days = sorted(seen.get(code, []))
+        rest = []
+        for v in items:
+            if v.visit_date in days:
+                days.remove(v.visit_date)
+                result[id(v)] = ("as_planned", v.visit_date)
+            else:
+                rest.append(v)
+        for v in rest:
+            if days:
+                best = min(days, key=lambda d: (abs((d - v.visit_date).days), d))
+                days.remove(best)
+                result[id(v)] = ("other_day", best)
+            else:
+                result[id(v)] = ("not_visited", None)
+    out = []
+    for v in plan.visits:
+        status, on = result[id(v)]
+        out.append({
+            "date": v.visit_date.isoformat(), "seq": v.seq, "customer_code": v.customer_code,
+            "customer_name": v.customer_name, "route": v.route, "kind": v.kind, "due": v.due,
+            "planned_reasons": v.reasons, "status": status,
+            "visited_on": _iso(on),
+            "miss_reason": plan.miss_reasons.get(v.customer_code) if status == "not_visited" else None,
+        })
+    return out
+
+
+@dataclass
+class Review:
+    manager: str
+    plan: store.SavedPlan
+    lines: list[dict]
+    unplanned: list[dict]
+
+    @property
+    def summary(self) -> dict:
+        c = {k: sum(1 for x in self.lines if x["status"] == k) for k in REVIEW_STATUS_CN}
+        missing = sum(1 for x in self.lines if x["status"] == "not_visited" and not x["miss_reason"])
+        return {"planned": len(self.lines), **c, "not_visited_without_reason": missing,
+                "unplanned_visits": len(self.unplanned)}
+
+
+def review_week(db, managers: Sequence[str], week: str | None, today: date, *,
+                explicit: bool) -> tuple[str, list[Review], list[str]]:
+    """The week to review (given, or the latest saved plan that has started) and each manager's
+    review. `explicit`: the managers were named, so a missing plan is an error."""
+    notes: list[str] = []
+    if week is None:
+        started = [(start, w) for m in managers for w, start in store.saved_weeks(db, m)
+                   if start <= today]
+        if not started:
+            raise NotFound("no saved plan for a week that has started",
+                           hint="plans are saved by `cmgr plan-week`; name a week with --week")
+        week = max(started)[1]
+    else:
+        week = vp.week_label(iso_week_bounds(week)[0])
+    reviews = []
+    for m in managers:
+        plan = store.load_plan(db, m, week)
+        if plan is None:
+            if explicit:
+                raise NotFound(f"no saved plan for {m} in {week}",
+                               hint=f"run `cmgr plan-week --week {week} --manager {m}` first")
+            notes.append(f"{m}: no saved plan for {week}")
+            continue
+        visits = store.visits_between(db, [v.customer_code for v in plan.visits],
+                                      plan.week_start, plan.week_end)
+        lines = review_lines(plan, visits)
+        planned_codes = {v.customer_code for v in plan.visits}
+        matched = {(x["customer_code"], x["visited_on"]) for x in lines if x["visited_on"]}
+        unplanned = [{"customer_code": code, "customer_name": name, "date": d.isoformat(),
+                      "in_plan": code in planned_codes}
+                     for code, name, d in store.manager_visits_between(db, m, plan.week_start,
+                                                                       plan.week_end)
+                     if (code, d.isoformat()) not in matched]
+        reviews.append(Review(m, plan, lines, unplanned))
+    if not reviews:
+        raise NotFound(f"no saved plan for {week}", hint="run `cmgr plan-week` for that week first")
+    return week, reviews, notes
+
+
+def parse_reasons(items: Sequence[str]) -> dict[str, str]:
+    """--reason CODE:"text" (customer code, colon, why the planned visit did not happen)."""
+    out = {}
+    for item in items:
+        code, sep, text = item.replace("：", ":", 1).partition(":")
+        code, text = code.strip(), text.strip()
+        if not sep or not code or not text:
+            raise UsageError(f"--reason {item!r}: expected CUSTOMER_CODE:\"why it did not happen\"",
+                             hint='e.g. --reason 053200103756:"店主外出，门店关闭"')
+        out[code] = text
+    return out
+
+
+def record_reasons(db, week: str, reviews: Sequence[Review], reasons: dict[str, str]) -> None:
+    """Attach each reason to the missed planned visits of that customer; a customer not in the
+    plans, or visited, is an error (nothing is recorded then)."""
+    per_manager: dict[str, dict[str, str]] = {}
+    for code, text in reasons.items():
+        owners = [r for r in reviews if any(x["customer_code"] == code for x in r.lines)]
+        if not owners:
+            raise NotFound(f"customer {code} is not in the saved plan of {week}",
+                           hint="`cmgr plan-review` lists the planned visits")
+        lines = [x for r in owners for x in r.lines if x["customer_code"] == code]
+        if not any(x["status"] == "not_visited" for x in lines):
+            on = ", ".join(sorted({x["visited_on"] for x in lines if x["visited_on"]}))
+            raise UsageError(f"customer {code} was visited ({on}); only a visit that did not "
+                             f"happen needs a reason")
+        for r in owners:
+            per_manager.setdefault(r.manager, {})[code] = text
+    for manager, items in per_manager.items():
+        store.save_miss_reasons(db, manager, week, items)
+    for r in reviews:
+        for x in r.lines:
+            if x["status"] == "not_visited" and x["customer_code"] in per_manager.get(r.manager, {}):
+                x["miss_reason"] = per_manager[r.manager][x["customer_code"]]
+                r.plan.miss_reasons[x["customer_code"]] = x["miss_reason"]
+
+
+def review_json(week: str, reviews: Sequence[Review]) -> dict:
+    return {"week": week, "managers": [{
+        "manager": r.manager, "week": week, "start": r.plan.week_start.isoformat(),
+        "end": r.plan.week_end.isoformat(), "plan_saved_at": r.plan.created_at,
+        "summary": r.summary,
+        "visits": [{k: v for k, v in x.items() if k != "due"} | {"due": x["due"]} for x in r.lines],
+        "unplanned": r.unplanned,
+    } for r in reviews]}
