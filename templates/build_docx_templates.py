@@ -123,7 +123,7 @@ def _repeat_header(row) -> None:
 
 
 def _table(doc, columns: list[tuple[str, str, float, bool]], loop: str | None,
-           rows: list[list[str]] | None = None) -> None:
+           rows: list[list[str]] | None = None, size: float = 9) -> None:
     """A styled table: header row, then a docxtpl row loop `loop` ("c in r.top_skus") over the
     cells of `columns` (header, cell expression, width mm, right-aligned), or fixed `rows`."""
     table = doc.add_table(rows=1, cols=len(columns))
@@ -132,20 +132,20 @@ def _table(doc, columns: list[tuple[str, str, float, bool]], loop: str | None,
     header = table.rows[0]
     _repeat_header(header)
     for cell, (head, _, _, _) in zip(header.cells, columns, strict=True):
-        _cell(cell, head, bold=True, white=True)
+        _cell(cell, head, bold=True, white=True, size=size)
         _shade(cell, HEADER_FILL)
     if loop:
         start = table.add_row().cells
         _cell(start[0], f"{{%tr for {loop} %}}")
         body = table.add_row().cells
         for cell, (_, expr, _, right) in zip(body, columns, strict=True):
-            _cell(cell, expr, right=right)
+            _cell(cell, expr, right=right, size=size)
         end = table.add_row().cells
         _cell(end[0], "{%tr endfor %}")
     for values in rows or []:
         cells = table.add_row().cells
         for cell, value, (_, _, _, right) in zip(cells, values, columns, strict=True):
-            _cell(cell, value, right=right)
+            _cell(cell, value, right=right, size=size)
     # Fixed layout with the grid set too: Word reads the cell widths, LibreOffice the grid.
     table.autofit = False
     for column, (_, _, width, _) in zip(table.columns, columns, strict=True):
@@ -234,12 +234,12 @@ def build_report(path: Path) -> None:
                  ("环比", "{{ c.mom_qty_pct|pct }}", 18, True)], "c in r.top_skus")
     _empty_note(doc, "not r.top_skus", "本月无销售。")
 
-    mover_cols = [("客户编码", "{{ c.customer_code }}", 28, False),
-                  ("客户名称", "{{ c.customer_name }}", 44, False), ("档位", GRADE, 12, True),
-                  ("上月（条）", "{{ c.base_qty_cartons|num(0) }}", 20, True),
-                  ("本月（条）", "{{ c.qty_cartons|num(0) }}", 20, True),
-                  ("增减（条）", "{{ c.change_qty_cartons|num(0) }}", 20, True),
-                  ("增减率", "{{ c.change_pct|pct }}", 20, True)]
+    mover_cols = [("客户编码", "{{ c.customer_code }}", 32, False),
+                  ("客户名称", "{{ c.customer_name }}", 40, False), ("档位", GRADE, 12, True),
+                  ("上月（条）", "{{ c.base_qty_cartons|num(0) }}", 19, True),
+                  ("本月（条）", "{{ c.qty_cartons|num(0) }}", 19, True),
+                  ("增减（条）", "{{ c.change_qty_cartons|num(0) }}", 19, True),
+                  ("增减率", "{{ c.change_pct|pct }}", 23, True)]
     doc.add_heading("（四）环比增长最多的 {{ r.growing|length }} 户", level=2)
     _table(doc, mover_cols, "c in r.growing")
     doc.add_heading("（五）环比下降最多的 {{ r.falling|length }} 户", level=2)
@@ -248,7 +248,7 @@ def build_report(path: Path) -> None:
     doc.add_heading("（六）断订客户 {{ r.stopped|length }} 户", level=2)
     _para(doc, "前 {{ r.settings.stopped_lookback_months }} 个月内有订货、本月未订货的客户。", size=9)
     _tag(doc, "{%p if r.stopped %}")
-    _table(doc, [("客户编码", "{{ c.customer_code }}", 28, False),
+    _table(doc, [("客户编码", "{{ c.customer_code }}", 32, False),
                  ("客户名称", "{{ c.customer_name }}", 48, False), ("档位", GRADE, 12, True),
                  ("最后订货月", "{{ c.last_order_month }}", 22, False),
                  ("当月订货（条）", "{{ c.last_qty_cartons|num(0) }}", 24, True),
@@ -257,7 +257,7 @@ def build_report(path: Path) -> None:
 
     doc.add_heading("（七）新增客户 {{ r.new_customers|length }} 户", level=2)
     _tag(doc, "{%p if r.new_customers %}")
-    _table(doc, [("客户编码", "{{ c.customer_code }}", 28, False),
+    _table(doc, [("客户编码", "{{ c.customer_code }}", 32, False),
                  ("客户名称", "{{ c.customer_name }}", 48, False), ("档位", GRADE, 12, True),
                  ("入网日期", "{{ c.joined_on }}", 24, False),
                  ("本月（条）", "{{ c.qty_cartons|num(0) }}", 20, True),
@@ -269,8 +269,8 @@ def build_report(path: Path) -> None:
     doc.add_heading("（{{ loop.index }}）{{ p.title }}", level=2)
     _para(doc, "{{ p.summary }}", bold_lead="情况：")
     _tag(doc, "{%p if p.customers_shown %}")
-    _table(doc, [("客户编码", "{{ c.customer_code }}", 28, False),
-                 ("客户名称", "{{ c.customer_name }}", 46, False),
+    _table(doc, [("客户编码", "{{ c.customer_code }}", 32, False),
+                 ("客户名称", "{{ c.customer_name }}", 42, False),
                  ("情况", "{{ c.detail }}", 100, False)], "c in p.customers_shown")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if p.customers_more %}")
@@ -296,9 +296,9 @@ def build_report(path: Path) -> None:
                "{{ '，' if not loop.last }}{% endfor %}；按状态："
                "{% for t in r.opinions.complaints.by_status %}{{ t.name }} {{ t.count }} 件"
                "{{ '，' if not loop.last }}{% endfor %}。")
-    _table(doc, [("编号", "{{ c.id }}", 30, False), ("受理日期", "{{ c.created_on }}", 22, False),
-                 ("客户", "{{ c.customer_name or c.customer_code }}", 36, False),
-                 ("卷烟", "{{ c.sku_name }}", 30, False),
+    _table(doc, [("编号", "{{ c.id }}", 34, False), ("受理日期", "{{ c.created_on }}", 22, False),
+                 ("客户", "{{ c.customer_name or c.customer_code }}", 34, False),
+                 ("卷烟", "{{ c.sku_name }}", 28, False),
                  ("数量（条）", "{{ c.qty_cartons|num(1) }}", 16, True),
                  ("问题", "{{ c.problem }}", 20, False), ("状态", "{{ c.status_label }}", 20, False)],
            "c in r.opinions.complaints.list")
@@ -350,24 +350,24 @@ def build_summary(path: Path) -> None:
     _para(doc, "{{ r.month_cn }}　客户经理 {{ r.total.managers }} 人　上交期限：{{ r.due_date|date_cn }}",
           align=WD_ALIGN_PARAGRAPH.CENTER, size=10)
     doc.add_heading("各客户经理销售情况", level=1)
-    cols = [("客户经理", "{{ c.manager }}", 22, False),
-            ("服务客户", "{{ c.customers_served }}", 15, True),
-            ("订货客户", "{{ c.ordering_customers }}", 15, True),
+    cols = [("客户经理", "{{ c.manager }}", 20, False),
+            ("服务客户", "{{ c.customers_served }}", 14, True),
+            ("订货客户", "{{ c.ordering_customers }}", 14, True),
             ("销量（箱）", "{{ c.cases|num }}", 18, True),
-            ("金额（元）", "{{ c.amount|num }}", 26, True),
-            ("单箱值", "{{ c.value_per_case|num }}", 20, True),
-            ("环比", "{{ c.mom_qty_pct|pct }}", 16, True),
-            ("同比", "{{ c.yoy_qty_pct|pct }}", 16, True),
+            ("金额（元）", "{{ c.amount|num }}", 27, True),
+            ("单箱值", "{{ c.value_per_case|num }}", 19, True),
+            ("环比", "{{ c.mom_qty_pct|pct }}", 17, True),
+            ("同比", "{{ c.yoy_qty_pct|pct }}", 17, True),
             ("目标（箱）", "{{ c.target_cases|num }}", 16, True),
             ("完成率", "{{ share(c.target_rate_pct) }}", 16, True),
             ("断订", "{{ c.stopped }}", 10, True), ("新增", "{{ c.new_customers }}", 10, True),
             ("预警", "{{ c.warning_customers }}", 10, True),
-            ("次月预测（箱）", "{{ c.forecast_cases|num }}", 20, True),
+            ("次月预测（箱）", "{{ c.forecast_cases|num }}", 19, True),
             ("回测WAPE", "{{ wape(c.forecast_backtest_wape) }}", 14, True),
             ("对照WAPE", "{{ wape(c.forecast_naive_wape) }}", 14, True)]
     _table(doc, cols, "c in r.managers + [dict(r.total, manager='合计', target_cases=none, "
                       "target_rate_pct=none, warning_customers='', forecast_backtest_wape=none, "
-                      "forecast_naive_wape=none)]")
+                      "forecast_naive_wape=none)]", size=8)
     doc.add_heading("价类结构", level=1)
     _table(doc, [("价类", "{{ c.price_class }}", 20, False), ("销量（箱）", "{{ c.cases|num }}", 26, True),
                  ("金额（元）", "{{ c.amount|num }}", 32, True),
