@@ -788,9 +788,9 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
     if _search(cues["education_before"], before) or _search(cues["education_after"], after):
         return "education or campaign, not a case"
     if cand.kind == "price":
-        if _search(cues["market_before"], sent_before):
+        if _search(cues["market_before"], before):
             return "market or wholesale price talk"
-        if _search(cues["margin_complaint"], sentence):
+        if _search(cues["margin_complaint"], text[c_start:c_end]):
             return "margin complaint"
     if rule is not None and rule.suppress is not None and rule.suppress.search(sentence):
         return "rule's own exclusion (e.g. licence still valid)"
@@ -823,8 +823,6 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
         sentence = ctx.text[s_start:s_end]
         if not _DIGIT_RE.search(sentence):
             continue
-        if num.normal is not None and num.normal.search(sentence):
-            continue
         values: dict[str, list[tuple[float, str | None, int, int]]] = {
             "guide": [], "minimum": [], "tag": [], "sold": []}
         for m in num.regex.finditer(ctx.text, s_start, s_end):
@@ -843,19 +841,27 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
                   ("sold", "tag", "inconsistent_price", lambda s, r: abs(s - r) > 1e-9)]
         labels = {"guide": "指导价", "minimum": "最低价/批发价", "tag": "标价"}
         for observed_group, group, subkind, broken in checks:
-            for sold, s_unit, start, end in values[observed_group]:
-                for ref, r_unit, *_ in values[group]:
-                    s_val = _per_carton(sold, s_unit, r_unit)
-                    r_val = _per_carton(ref, r_unit, s_unit)
-                    if r_val <= 0 or not 0.5 <= s_val / r_val <= 2.0:
-                        continue  # different units or unrelated numbers
-                    if broken(s_val, r_val):
-                        what = "标价" if observed_group == "tag" else "售价"
-                        found.append(_Candidate(
-                            "price", subkind,
-                            f"price.{subkind}: {what}{sold:g}与{labels[group]}{ref:g}比较(数值规则)",
-                            start, end, i))
-                        break
+            for ref, r_unit, ref_start, ref_end in values[group]:
+                # A reference price goes with the observed price written nearest to it
+                # ("隔壁卖450, 店里卖630, 批发价600": 600 is compared with 630).
+                if not values[observed_group]:
+                    break
+                sold, s_unit, start, end = min(values[observed_group],
+                                               key=lambda v, r=ref_start: abs(v[2] - r))
+                s_val = _per_carton(sold, s_unit, r_unit)
+                r_val = _per_carton(ref, r_unit, s_unit)
+                if r_val <= 0 or not 0.5 <= s_val / r_val <= 2.0:
+                    continue  # different units or unrelated numbers
+                first, last = min(start, ref_start), max(end, ref_end)
+                span_start, span_end = ctx.clause_of(first)[0], ctx.clause_of(last - 1)[1]
+                if num.normal is not None and num.normal.search(ctx.text, span_start, span_end):
+                    continue  # "..., 未见异常": the writer says the price is fine
+                if broken(s_val, r_val):
+                    what = "标价" if observed_group == "tag" else "售价"
+                    found.append(_Candidate(
+                        "price", subkind,
+                        f"price.{subkind}: {what}{sold:g}与{labels[group]}{ref:g}比较(数值规则)",
+                        start, end, i))
     return found
 
 
@@ -908,14 +914,21 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
             continue
         targets = _resolution_kinds(lex, res, text[c_start:c_end])
         label = f"resolved: {res.name} ({text[start:end]})"
-        still_open = [c for c in open_cands if c.outcome == "flagged" and _resolves(targets, c)]
+        # A remedy at the visited shop does not close a tip about another outlet, and a
+        # remedy at another outlet does not close the visited shop's problem.
+        who = _nearest(cues, ("other_outlet", "this_outlet"), text[ctx.sent_starts[sent]:start])
+        still_open = [c for c in open_cands if c.outcome == "flagged" and _resolves(targets, c)
+                      and not (who == "this_outlet" and c.subkind == "tip_other_outlet")
+                      and not (who == "other_outlet" and c.kind == "unlicensed"
+                               and c.subkind != "tip_other_outlet")]
         # A problem the note places in the past is closed by a remedy anywhere in the note.
         for c in still_open:
             if c.past:
                 c.outcome = label
         if res.scope == "sentence":
             # A state of this outlet ("no longer sells") says nothing about another outlet.
-            hits = [c for c in still_open if c.sentence == sent and c.subkind != "tip_other_outlet"]
+            hits = [c for c in still_open if c.sentence == sent
+                    and (c.subkind != "tip_other_outlet" or who == "other_outlet")]
         else:
             hits = [c for c in still_open if c.sentence == sent and c.start < start]
         back = sent - 1
@@ -946,7 +959,7 @@ def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
     ctx = _segment(norm, lex)
     cands: list[_Candidate] = []
     rule_of: dict[int, _Rule] = {}
-    for start, end, rule in raw:
+    for start, end, rule in dict.fromkeys(raw):  # two pieces of a rule may match the same text
         cand = _Candidate(rule.kind, rule.subkind, rule.label, start, end, ctx.sentence_of(start))
         rule_of[id(cand)] = rule
         cands.append(cand)

@@ -58,6 +58,7 @@ RULES = [
     ("店主用的是他哥哥的证，本人不是持证人", "unlicensed", "borrowed_license"),
     ("证是从别人那里租来的", "unlicensed", "borrowed_license"),
     ("店换了老板，证还是原来老板的", "unlicensed", "borrowed_license"),
+    ("持证人已外出务工，店铺由其亲戚经营卷烟", "unlicensed", "borrowed_license"),
     ("搬到对面街后一直没办许可证变更，照常卖烟", "unlicensed", "moved_without_change"),
     ("店面搬了，证没换", "unlicensed", "moved_without_change"),
     ("实际经营地址和许可证上的地址不一致", "unlicensed", "moved_without_change"),
@@ -79,6 +80,10 @@ RULES = [
     ("同一款烟两个价", "price", "inconsistent_price"),
     ("乱价！！！", "price", "inconsistent_price"),
     ("老板对熟客便宜卖，对生客加价", "price", "inconsistent_price"),
+    ("该户存在价格欺诈行为", "price", "inconsistent_price"),
+    ("卷烟售价存在上浮", "price", "above_guide"),
+    ("买一条送一包", "price", "below_minimum"),
+    ("该户擅自变更零售价格", "price", "not_following_guide"),
     ("该户不按指导价卖", "price", "not_following_guide"),
 ]
 
@@ -106,6 +111,7 @@ NUMERIC = [
     ("批发价180元，店里卖200元", set()),
     ("卖了3条中华，指导价650", set()),  # a quantity, not a price
     ("中华批发价600，指导价650，利润空间小", set()),
+    ("隔壁卖450，店里中华卖630，批发价600", set()),  # 600 goes with the nearest price, 630
 ]
 
 
@@ -181,6 +187,13 @@ RESOLVED = [
     ("该户已不再经营卷烟，许可证过期不续", "no longer sells (before the problem)"),
     ("该户无证经营，卷烟已被专卖暂扣", "stock seized"),
     ("已搬到新址，许可证变更手续已办结", "change completed"),
+    ("价签不全，当场补齐", "short form: 当场补齐"),
+    ("超价，已改", "short form: 已改"),
+    ("超价，改了", "short form: 改了"),
+    ("许可证过期，已续上", "short form: 已续上"),
+    ("无证，已补办", "short form: 已补办"),
+    ("该户许可证过期两天，已当场办理延续", "已当场办理延续"),
+    ("该户超价问题已于上周整改", "已于上周整改"),
 ]
 
 
@@ -204,6 +217,9 @@ STILL_OPEN = [
     ("前期无证已办证；本次发现超价", "price", "old licence fixed, new price problem"),
     ("超价问题已整改，但仍存在乱价", "price", "one fixed, another open"),
     ("未发现无证经营，但发现超价", "price", "negation ends at 但"),
+    ("价签不全，客户表示会尽快补齐", "price", "promise to 补齐"),
+    ("价签不全，已督促补齐", "price", "urged to 补齐"),
+    ("许可证已过期，老板不想续了", "unlicensed", "refuses to renew"),
 ]
 
 
@@ -225,6 +241,14 @@ def test_resolving_one_kind_leaves_the_other(lex):
 def test_this_shop_stopping_does_not_close_a_tip(lex):
     found = scan_note("该户已停止销售卷烟，隔壁小店无证卖烟", lex)
     assert [(f.kind, f.subkind) for f in found] == [("unlicensed", "tip_other_outlet")]
+    found = scan_note("隔壁有家无证烟摊。该户许可证已完成延续。", lex)
+    assert [(f.kind, f.subkind) for f in found] == [("unlicensed", "tip_other_outlet")]
+
+
+def test_another_outlet_closed_does_not_close_this_shop(lex):
+    found = scan_note("该户无证经营，隔壁的无证烟摊已被取缔", lex)
+    assert [(f.kind, f.subkind) for f in found] == [("unlicensed", "no_license")]
+    assert scan_note("附近有家无证烟摊。已被取缔。", lex) == []
 
 
 def test_the_visited_shop_is_not_a_tip(lex):
