@@ -33,7 +33,8 @@ def test_orders_xlsx_with_title_date_and_total_rows(db, tmp_path):
     r = import_file(db, "orders", path)
     assert (r.rows_read, r.stored, r.rejected) == (6, 5, 0)
     assert r.skipped_detail["合计"] == 1
-    rows = db.query("SELECT order_id, order_date, customer_code, qty, amount FROM order_lines ORDER BY id")
+    rows = db.query("SELECT order_id, order_date, customer_code, qty, amount FROM order_lines "
+                    "ORDER BY order_id, qty")
     assert [tuple(x) for x in rows] == [
         ("D001", "2026-11-03", "053200100123", 2.0, 900.0),
         ("D001", "2026-11-03", "053200100123", 10.0, 1855.0),
