@@ -185,7 +185,7 @@ HOLDER = textwrap.dedent("""
     with db.transaction():
         db.execute("INSERT INTO prices(sku_code, sku_name) VALUES ('6901028075022', '中华(硬)')")
         print("HOLDING", flush=True)
-        time.sleep(float(sys.argv[2]))
+        sys.stdin.readline()  # hold the lock until the test says so: no race with slow starts
 """)
 
 
@@ -194,8 +194,8 @@ def test_a_writer_past_the_timeout_exits_4_naming_the_holder_while_readers_go_on
     check_fresh = run("--db", str(db), "init")  # creates and migrates
     assert check_fresh.returncode == 0, check_fresh.stderr
     orders = orders_csv(tmp_path / "o.csv", 100, "H")
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), "3"], stdout=subprocess.PIPE,
-                              text=True, env=env())
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db)], stdout=subprocess.PIPE,
+                              stdin=subprocess.PIPE, text=True, env=env())
     try:
         assert holder.stdout.readline().strip() == "HOLDING"
         p = run("--db", str(db), "import", "orders", str(orders), "--format", "json",
@@ -209,6 +209,8 @@ def test_a_writer_past_the_timeout_exits_4_naming_the_holder_while_readers_go_on
         assert report["tables"]["order_lines"] == 0
         assert holder.poll() is None  # ...and the holder really was still holding it
     finally:
+        holder.stdin.write("\n")
+        holder.stdin.close()
         holder.wait(timeout=30)
         holder.stdout.close()
     assert holder.returncode == 0
