@@ -133,14 +133,15 @@ def is_interactive() -> bool:
 
 
 def prompt_or_fail(option: str, label: str, *, default: Any = None, type: Any = None,
-                   hide_input: bool = False) -> Any:
+                   hide_input: bool = False, **prompt_options: Any) -> Any:
     """Ask for a value the user did not give, on a terminal; without one, a usage error that
     names the option (cron must never hang on a prompt)."""
     if not is_interactive():
         raise UsageError(f"missing {option} ({label}); there is no terminal to ask on",
                          hint=f"pass {option}")
     try:
-        return typer.prompt(label, default=default, type=type, hide_input=hide_input, err=True)
+        return typer.prompt(label, default=default, type=type, hide_input=hide_input, err=True,
+                            **prompt_options)
     except click.exceptions.Abort:
         raise UsageError(f"no value given for {option}; nothing was changed") from None
 

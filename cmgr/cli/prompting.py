@@ -25,10 +25,7 @@ def interactive() -> bool:
 
 
 def _prompt(label: str, option: str, **kwargs: Any) -> Any:
-    try:
-        return typer.prompt(label, err=True, **kwargs)
-    except common.click.exceptions.Abort:
-        raise UsageError(f"no value given for {option}; nothing was changed") from None
+    return common.prompt_or_fail(option, label, **kwargs)
 
 
 def missing(option: str, what: str) -> UsageError:
