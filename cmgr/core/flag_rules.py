@@ -116,6 +116,9 @@ class Lexicon:
     pieces_by_anchor: dict[str, frozenset[int]] = field(default_factory=dict)
     unanchored: frozenset[int] = frozenset()
     all_pieces: tuple[tuple[_Rule, _Piece], ...] = ()
+    remedies_by_anchor: dict[str, frozenset[int]] = field(default_factory=dict)
+    unanchored_remedies: frozenset[int] = frozenset()
+    all_remedies: tuple[tuple[_Resolution, _Piece], ...] = ()
 
     def anchors_in(self, text: str) -> set[str]:
         """The anchors (of all rules) that occur in `text` (lower-cased)."""
@@ -132,6 +135,12 @@ class Lexicon:
         for anchor in present:
             ids |= self.pieces_by_anchor.get(anchor, frozenset())
         return [self.all_pieces[i] for i in sorted(ids)]
+
+    def live_remedies(self, present: set[str]) -> list[tuple[_Resolution, _Piece]]:
+        ids = set(self.unanchored_remedies)
+        for anchor in present:
+            ids |= self.remedies_by_anchor.get(anchor, frozenset())
+        return [self.all_remedies[i] for i in sorted(ids)]
 
     def describe(self) -> str:
         counts = ", ".join(f"{k}: {len(v)} sub-kinds" for k, v in self.subkinds.items())
@@ -438,17 +447,23 @@ def _compile(data: dict, path: str, text: str) -> Lexicon:
     for i, (_, piece) in enumerate(all_pieces):
         for anchor in piece.anchors or ():
             by_anchor.setdefault(anchor, set()).add(i)
-    res_pieces = [piece for res in resolutions for piece in res.pieces]
+    all_remedies = tuple((res, piece) for res in resolutions for piece in res.pieces)
+    remedies_by_anchor: dict[str, set[int]] = {}
+    for i, (_, piece) in enumerate(all_remedies):
+        for anchor in piece.anchors or ():
+            remedies_by_anchor.setdefault(anchor, set()).add(i)
     index: dict[str, list[str]] = {}
-    for anchor in sorted(set(by_anchor) | set(numeric.anchors or ())
-                         | {a for piece in res_pieces for a in piece.anchors or ()}):
+    for anchor in sorted(set(by_anchor) | set(numeric.anchors or ()) | set(remedies_by_anchor)):
         index.setdefault(anchor[0], []).append(anchor)
     return Lexicon(path, rules, resolutions, cues, numeric, char_map, sentence_breaks,
                    clause_breaks, {k: v for k, v in subkinds.items() if v},
                    {k: tuple(v) for k, v in index.items()},
                    {k: frozenset(v) for k, v in by_anchor.items()},
                    frozenset(i for i, (_, p) in enumerate(all_pieces) if p.anchors is None),
-                   all_pieces)
+                   all_pieces,
+                   {k: frozenset(v) for k, v in remedies_by_anchor.items()},
+                   frozenset(i for i, (_, p) in enumerate(all_remedies) if p.anchors is None),
+                   all_remedies)
 
 
 # -- prefilter anchors ---------------------------------------------------------
@@ -769,12 +784,22 @@ def _nearest(cues: dict[str, re.Pattern[str] | None], names: tuple[str, ...], te
     return best_name
 
 
+# How far cues reach from a match (chars). Real clauses are far shorter; the bounds keep a
+# pathological note (one phrase repeated thousands of times) linear.
+_REACH_CLAUSE = 40
+_REACH_SENTENCE = 120
+_MAX_MATCHES = 1000  # per note, for rule matches and for remedies
+
+
 def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule | None) -> str | None:
     text, cues = ctx.text, lex.cues
     c_start, c_end = ctx.clause_of(cand.start)
+    c_start = max(c_start, cand.start - _REACH_CLAUSE)
+    c_end = min(c_end, cand.end + _REACH_CLAUSE)
     before = text[c_start:cand.start]
     after = text[cand.end:c_end]
-    s_start, s_end = ctx.sent_starts[cand.sentence], ctx.sent_ends[cand.sentence]
+    s_start = max(ctx.sent_starts[cand.sentence], cand.start - _REACH_SENTENCE)
+    s_end = min(ctx.sent_ends[cand.sentence], cand.end + _REACH_SENTENCE)
     sentence = text[s_start:s_end]
     sent_before = text[s_start:cand.start]
     if _search(cues["negation_adjacent"], before) or _search(cues["negation_before"], before):
@@ -797,7 +822,7 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
     if rule is not None and rule.requires_selling:
         following = ""
         if cand.sentence + 1 < len(ctx.sent_starts):
-            following = ctx.sentence_text(cand.sentence + 1)
+            following = ctx.sentence_text(cand.sentence + 1)[:_REACH_SENTENCE]
         if not (_selling_in(lex, sentence) or _selling_in(lex, following)):
             return "no sign it is still selling"
     temporal = _nearest(cues, ("past", "history", "current"), sent_before)
@@ -809,7 +834,8 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
 
 def _outlet(lex: Lexicon, ctx: _Context, cand: _Candidate) -> str | None:
     """"other_outlet", "this_outlet" or None: whom the sentence is about at the match."""
-    sent_before = ctx.text[ctx.sent_starts[cand.sentence]:cand.start]
+    sent_before = ctx.text[max(ctx.sent_starts[cand.sentence], cand.start - _REACH_SENTENCE):
+                           cand.start]
     return _nearest(lex.cues, ("other_outlet", "this_outlet"), sent_before)
 
 
@@ -888,6 +914,14 @@ def _resolves(targets: set[str], cand: _Candidate) -> bool:
     return cand.kind in targets or f"{cand.kind}.{cand.subkind}" in targets
 
 
+def _closable(c: _Candidate, targets: set[str], who: str | None) -> bool:
+    """Whether a remedy (of `targets`, said of `who`) can close this open problem."""
+    return (c.outcome == "flagged" and _resolves(targets, c)
+            and not (who == "this_outlet" and c.subkind == "tip_other_outlet")
+            and not (who == "other_outlet" and c.kind == "unlicensed"
+                     and c.subkind != "tip_other_outlet"))
+
+
 def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
                        present: set[str]) -> None:
     text, cues = ctx.text, lex.cues
@@ -895,15 +929,19 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
     if not open_cands or not lex.resolutions:
         return
     events = []
-    for res in lex.resolutions:
-        for piece in res.pieces:
-            if piece.anchors is None or not piece.anchors.isdisjoint(present):
-                for m in piece.regex.finditer(text):
-                    events.append((m.start(), m.end(), res))
+    for res, piece in lex.live_remedies(present):
+        for m in piece.regex.finditer(text):
+            events.append((m.start(), m.end(), res))
     events.sort(key=lambda e: (e[0], -e[1]))
-    for start, end, res in events:
+    by_sentence: dict[int, list[_Candidate]] = {}
+    for c in open_cands:
+        by_sentence.setdefault(c.sentence, []).append(c)
+    past = [c for c in open_cands if c.past]
+    for start, end, res in events[:_MAX_MATCHES]:
         sent = ctx.sentence_of(start)
         c_start, c_end = ctx.clause_of(start)
+        c_start = max(c_start, start - _REACH_CLAUSE)
+        c_end = min(c_end, end + _REACH_CLAUSE)
         before = text[c_start:start]
         if (_search(cues["negation_adjacent"], before)
                 or _search(cues["non_resolution_before"], before)
@@ -916,24 +954,22 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
         label = f"resolved: {res.name} ({text[start:end]})"
         # A remedy at the visited shop does not close a tip about another outlet, and a
         # remedy at another outlet does not close the visited shop's problem.
-        who = _nearest(cues, ("other_outlet", "this_outlet"), text[ctx.sent_starts[sent]:start])
-        still_open = [c for c in open_cands if c.outcome == "flagged" and _resolves(targets, c)
-                      and not (who == "this_outlet" and c.subkind == "tip_other_outlet")
-                      and not (who == "other_outlet" and c.kind == "unlicensed"
-                               and c.subkind != "tip_other_outlet")]
+        who = _nearest(cues, ("other_outlet", "this_outlet"),
+                       text[max(ctx.sent_starts[sent], start - _REACH_SENTENCE):start])
+
         # A problem the note places in the past is closed by a remedy anywhere in the note.
-        for c in still_open:
-            if c.past:
+        for c in past:
+            if _closable(c, targets, who):
                 c.outcome = label
+        here = [c for c in by_sentence.get(sent, ()) if _closable(c, targets, who)]
         if res.scope == "sentence":
             # A state of this outlet ("no longer sells") says nothing about another outlet.
-            hits = [c for c in still_open if c.sentence == sent
-                    and (c.subkind != "tip_other_outlet" or who == "other_outlet")]
+            hits = [c for c in here if c.subkind != "tip_other_outlet" or who == "other_outlet"]
         else:
-            hits = [c for c in still_open if c.sentence == sent and c.start < start]
+            hits = [c for c in here if c.start < start]
         back = sent - 1
         while not hits and back >= max(0, sent - 2):
-            hits = [c for c in still_open if c.sentence == back]
+            hits = [c for c in by_sentence.get(back, ()) if _closable(c, targets, who)]
             back -= 1
         for c in hits:
             c.outcome = label
@@ -945,11 +981,13 @@ def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
     if norm is None:
         norm = _normalize_with_map(text, lex.char_map)[0]
     present = lex.anchors_in(norm.lower())
-    raw: list[tuple[int, int, _Rule]] = []
+    raw: dict[tuple[int, int, int], _Rule] = {}  # two pieces of a rule may match the same text
     for rule, piece in lex.live_pieces(present):
         for m in piece.regex.finditer(norm):
             if m.end() > m.start():
-                raw.append((m.start(), m.end(), rule))
+                raw[(m.start(), m.end(), id(rule))] = rule
+    if len(raw) > _MAX_MATCHES:  # a runaway note: keep the first matches
+        raw = dict(sorted(raw.items())[:_MAX_MATCHES])
     num = lex.numeric
     run_numeric = (num.regex is not None
                    and (num.anchors is None or not num.anchors.isdisjoint(present))
@@ -959,7 +997,7 @@ def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
     ctx = _segment(norm, lex)
     cands: list[_Candidate] = []
     rule_of: dict[int, _Rule] = {}
-    for start, end, rule in dict.fromkeys(raw):  # two pieces of a rule may match the same text
+    for (start, end, _), rule in raw.items():
         cand = _Candidate(rule.kind, rule.subkind, rule.label, start, end, ctx.sentence_of(start))
         rule_of[id(cand)] = rule
         cands.append(cand)
