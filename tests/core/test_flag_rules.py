@@ -194,6 +194,8 @@ RESOLVED = [
     ("无证，已补办", "short form: 已补办"),
     ("该户许可证过期两天，已当场办理延续", "已当场办理延续"),
     ("该户超价问题已于上周整改", "已于上周整改"),
+    ("检查发现该户价签不全，已协助补齐", "the manager helped: 已协助补齐"),
+    ("价签缺失，已帮其重新摆放价签", "已帮其重新摆放价签"),
 ]
 
 
@@ -219,6 +221,7 @@ STILL_OPEN = [
     ("未发现无证经营，但发现超价", "price", "negation ends at 但"),
     ("价签不全，客户表示会尽快补齐", "price", "promise to 补齐"),
     ("价签不全，已督促补齐", "price", "urged to 补齐"),
+    ("该户许可证已过期，延续申请已受理", "unlicensed", "application accepted, not granted"),
     ("许可证已过期，老板不想续了", "unlicensed", "refuses to renew"),
 ]
 
