@@ -15,6 +15,7 @@ No I/O apart from reading the lexicon file; nothing here prints or exits.
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import re
 import tomllib
@@ -93,12 +94,12 @@ class _Resolution:
 
 @dataclass(frozen=True)
 class _Numeric:
-    regex: re.Pattern[str] | None  # labelled numbers: groups guide / minimum / sold
+    regex: re.Pattern[str] | None  # labelled numbers: groups guide / minimum / tag / sold
     normal: re.Pattern[str] | None
     anchors: frozenset[str] | None
 
 
-@dataclass
+@dataclass(repr=False)
 class Lexicon:
     """A loaded, compiled lexicon. Build it with `load_lexicon`."""
 
@@ -146,6 +147,9 @@ class Lexicon:
         counts = ", ".join(f"{k}: {len(v)} sub-kinds" for k, v in self.subkinds.items())
         return f"lexicon {self.path} ({len(self.rules)} rules, {counts})"
 
+    def __repr__(self) -> str:
+        return f"<Lexicon {self.path}: {len(self.rules)} rules, {len(self.resolutions)} remedies>"
+
 
 _CUE_KEYS = {
     # key: how the code anchors it (see _compile_cue)
@@ -186,9 +190,26 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
 
     A file that does not parse, has an unknown key or an invalid pattern raises
     ConfigError naming the file, the line and the entry; the default is never used instead.
+    Compiled lexicons are cached per file and modification time.
     """
+    file_path = Path(path) if path is not None else _default_lexicon_path()
+    try:
+        stat = file_path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = None  # let _read_toml report it
+    if stamp is None:
+        return _load_lexicon(file_path)
+    return _load_cached(str(file_path.resolve()), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str, stamp: tuple[int, int]) -> Lexicon:
+    return _load_lexicon(Path(path))
+
+
+def _load_lexicon(file_path: Path) -> Lexicon:
     default_path = _default_lexicon_path()
-    file_path = Path(path) if path is not None else default_path
     data, text = _read_toml(file_path)
     if data.get("extends") not in (None, "default"):
         raise ConfigError(f"extends must be \"default\", not {data.get('extends')!r}",
