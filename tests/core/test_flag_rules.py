@@ -154,6 +154,8 @@ NOT_FLAGGED = [
     ("低价烟销售好", "cheap cigarettes are a price class, not a violation"),
     ("无证据显示该户有违规行为", "证据 is not a licence"),
     ("客户拍了照片发给我，无照片原件", "照片 is not a licence"),
+    ("客户身份证过期，提醒更新信息", "an identity card is not the licence"),
+    ("店员健康证过期了", "a health certificate is not the licence"),
     ("新店装修中，许可证还在办理，暂未卖烟", "not selling yet"),
     ("客户准备搬店，提醒先办理许可证变更", "plan, not a move"),
 ]
