@@ -218,9 +218,11 @@ def _load_lexicon(file_path: Path) -> Lexicon:
         base, base_text = _read_toml(default_path)
         _check_shape(base, str(default_path), base_text)
         _check_shape(data, str(file_path), text)
-        data = _merge(base, data)
-    else:
-        _check_shape(data, str(file_path), text)
+        # Entries are numbered as in the user's file: the default's come first in the merge.
+        offsets = {"rules": len(base.get("rules", [])),
+                   "resolutions": len(base.get("resolutions", []))}
+        return _compile(_merge(base, data), str(file_path), text, offsets)
+    _check_shape(data, str(file_path), text)
     return _compile(data, str(file_path), text)
 
 
@@ -359,7 +361,7 @@ def _compile_cue(compiler: _Compiler, patterns: list[str], how: str, key: str) -
     return re.compile(body, re.IGNORECASE)
 
 
-def _compile(data: dict, path: str, text: str) -> Lexicon:
+def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = None) -> Lexicon:
     compiler = _Compiler(data.get("macros", {}), path, text)
 
     normalize = data.get("normalize", {})
@@ -388,7 +390,7 @@ def _compile(data: dict, path: str, text: str) -> Lexicon:
     rules: list[_Rule] = []
     subkinds: dict[str, set[str]] = {k: set() for k in KINDS}
     for i, entry in enumerate(data.get("rules", [])):
-        key = f"rules[{i}]"
+        key = f"rules[{i - (offsets or {}).get('rules', 0)}]"
         unknown = set(entry) - {"kind", "subkind", "name", "patterns", "requires", "suppress"}
         if unknown:
             raise _err(path, text, f"{key}.{sorted(unknown)[0]}",
@@ -420,7 +422,7 @@ def _compile(data: dict, path: str, text: str) -> Lexicon:
 
     resolutions: list[_Resolution] = []
     for i, entry in enumerate(data.get("resolutions", [])):
-        key = f"resolutions[{i}]"
+        key = f"resolutions[{i - (offsets or {}).get('resolutions', 0)}]"
         unknown = set(entry) - {"name", "patterns", "resolves", "scope"}
         if unknown:
             raise _err(path, text, f"{key}.{sorted(unknown)[0]}",

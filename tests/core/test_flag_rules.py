@@ -456,6 +456,19 @@ patterns = ['白板店']
     assert kinds("该户超价销售", lex) == set()  # the default words are not there
 
 
+def test_an_error_in_an_extending_file_is_numbered_as_in_that_file(tmp_path):
+    path = _write(tmp_path, """extends = "default"
+[[rules]]
+kind = "price"
+subkind = "above_guide"
+patterns = ['[卖高价']
+""")
+    with pytest.raises(ConfigError) as err:
+        load_lexicon(path)
+    assert "rules[0].patterns[0]" in str(err.value)
+    assert "line 5" in str(err.value)
+
+
 def test_extends_default_adds_company_words(tmp_path):
     lex = load_lexicon(_write(tmp_path, """extends = "default"
 [[rules]]
