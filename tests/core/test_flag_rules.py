@@ -46,6 +46,7 @@ RULES = [
     ("该户无照经营，烟酒都卖", "unlicensed", "no_license"),
     ("还没办证就开始卖烟了，已报专卖", "unlicensed", "no_license"),
     ("老板说证还没下来，先卖着烟", "unlicensed", "no_license"),
+    ("证还在办，已经开始卖烟", "unlicensed", "no_license"),
     ("店主拿不出许可证", "unlicensed", "no_license"),
     ("许可证：无；价格：正常", "unlicensed", "no_license"),
     ("证过期快三个月了，还在卖烟", "unlicensed", "expired"),
@@ -158,6 +159,8 @@ NOT_FLAGGED = [
     ("店员健康证过期了", "a health certificate is not the licence"),
     ("新店装修中，许可证还在办理，暂未卖烟", "not selling yet"),
     ("客户准备搬店，提醒先办理许可证变更", "plan, not a move"),
+    ("客户打算加价销售，已劝阻", "intention not carried out"),
+    ("店主计划下月开始卖烟，证还在办", "will sell, does not yet"),
 ]
 
 
