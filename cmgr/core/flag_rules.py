@@ -1074,8 +1074,16 @@ def _located(text: str, lex: Lexicon, selected: list[_Candidate]) -> list[tuple[
     return [(c, *_original_span(text, offsets, c.start, c.end)) for c in selected]
 
 
+def _note_text(text) -> str:
+    # An empty spreadsheet cell arrives as None or NaN; anything else is read as text.
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return text if isinstance(text, str) else str(text)
+
+
 def scan_note(text: str, lexicon: Lexicon) -> list[NoteFinding]:
     """The current, unresolved problems a visit note reports, in note order."""
+    text = _note_text(text)
     if not text:
         return []
     _, cands = _candidates(text, lexicon)
@@ -1086,6 +1094,7 @@ def scan_note(text: str, lexicon: Lexicon) -> list[NoteFinding]:
 
 def trace_note(text: str, lexicon: Lexicon) -> list[CandidateTrace]:
     """Every rule match in a note and its outcome: flagged, suppressed (why) or resolved (by what)."""
+    text = _note_text(text)
     if not text:
         return []
     _, cands = _candidates(text, lexicon)

@@ -374,6 +374,8 @@ def test_one_finding_per_kind_and_subkind(lex):
 def test_empty_and_blank_notes(lex):
     assert scan_note("", lex) == []
     assert scan_note("   \n ", lex) == []
+    assert scan_note(None, lex) == []  # an empty spreadsheet cell
+    assert scan_note(float("nan"), lex) == []
 
 
 def test_normalize_text():
