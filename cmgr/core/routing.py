@@ -188,6 +188,42 @@ class _Search:
             self._index(day)
         return left
 
+    def repair(self, left: Sequence[int]) -> list[int]:
+        """Make room for visits that fit nowhere (every day they may go on is full, or holds the
+        same customer): move one visit out of such a day to a day with room, then insert.
+        Returns the visits that still fit nowhere."""
+        p, d = self.p, self.d
+        still = []
+        for v in left:
+            best = None
+            for day in range(p.n_days):
+                if not (p.allowed[v] >> day) & 1 or not self._group_ok(v, day):
+                    continue
+                route = self.routes[day]
+                for u in route:
+                    pu, nu = self._prev(u), self._next(u)
+                    out_gain = d[pu][u] + d[u][nu] - d[pu][nu]
+                    for other in range(p.n_days):
+                        if (other == day or len(self.routes[other]) >= p.capacity[other]
+                                or not (p.allowed[u] >> other) & 1 or not self._group_ok(u, other)):
+                            continue
+                        cu, at_u = self._best_insertion(u, self.routes[other], -1)
+                        cv, at_v = self._best_insertion(v, route, u)
+                        cost = cu + cv - out_gain
+                        if best is None or cost < best[0] - _EPS:
+                            best = (cost, day, u, other, at_u, at_v)
+            if best is None:
+                still.append(v)
+                continue
+            _, day, u, other, at_u, at_v = best
+            self.routes[other].insert(at_u, u)
+            rest = [x for x in self.routes[day] if x != u]
+            rest.insert(at_v, v)
+            self.routes[day] = rest
+            self._index(day)
+            self._index(other)
+        return still
+
     def sweep(self, free: list[int], start: int) -> list[int]:
         """Fill the days in order with free visits sorted by angle around the start point."""
         p = self.p
@@ -522,6 +558,7 @@ def solve_heuristic(problem: RoutingProblem, *, rounds: int | None = None,
             left = s.insert_cheapest(sorted(free, key=lambda v: (-p.dist[0][v], v)))
         else:
             left = s.sweep(free, start)
+        left = s.repair(left)
         if left:
             raise Infeasible(left)
         s.local_search()
@@ -551,14 +588,38 @@ def solve_heuristic(problem: RoutingProblem, *, rounds: int | None = None,
 def solve_ortools(problem: RoutingProblem, seconds: float,
                   initial: list[list[int]] | None = None) -> list[list[int]]:
     """OR-Tools' routing solver with guided local search for `seconds`, distances as a transit
-    matrix in whole metres. Starts from `initial` tours when given (else its own first solution).
-    Returns `initial` (or raises Infeasible) when it finds nothing better in time."""
-    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+    matrix in whole metres. Starts from `initial` tours when given, else from its own first
+    solution (trying a few construction strategies: with tight capacity and day restrictions
+    some dead-end). Returns `initial` when it finds nothing better; raises Infeasible when it
+    finds nothing at all."""
+    from ortools.constraint_solver import routing_enums_pb2
 
     p = problem
+    if p.n_nodes <= 1 or p.n_days == 0:
+        return [[] for _ in range(p.n_days)]
+    first = routing_enums_pb2.FirstSolutionStrategy
+    strategies = [first.PATH_CHEAPEST_ARC, first.PARALLEL_CHEAPEST_INSERTION,
+                  first.LOCAL_CHEAPEST_INSERTION, first.SAVINGS, first.CHRISTOFIDES]
+    if initial is not None:
+        strategies = strategies[:1]
+    for strategy in strategies:
+        routes = _ortools_once(p, seconds, strategy, initial)
+        if routes is not None:
+            break
+    else:
+        if initial is not None:
+            return [list(r) for r in initial]
+        raise Infeasible(list(range(1, p.n_nodes)))
+    if initial is not None and total_km(p.dist, initial) <= total_km(p.dist, routes):
+        return [list(r) for r in initial]
+    return routes
+
+
+def _ortools_once(p: RoutingProblem, seconds: float, strategy: int,
+                  initial: list[list[int]] | None) -> list[list[int]] | None:
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
     n, days = p.n_nodes, p.n_days
-    if n <= 1 or days == 0:
-        return [[] for _ in range(days)]
     manager = pywrapcp.RoutingIndexManager(n, days, 0)
     routing = pywrapcp.RoutingModel(manager)
     metres = [[int(round(x * 1000)) for x in row] for row in p.dist]
@@ -582,12 +643,7 @@ def solve_ortools(problem: RoutingProblem, seconds: float,
                 solver.Add(routing.VehicleVar(manager.NodeToIndex(members[a]))
                            != routing.VehicleVar(manager.NodeToIndex(members[b])))
     params = pywrapcp.DefaultRoutingSearchParameters()
-    strategy = routing_enums_pb2.FirstSolutionStrategy
-    # Path-cheapest-arc is the usual start, but it dead-ends when many visits are tied to
-    # their day; parallel cheapest insertion copes with those restrictions.
-    restricted = any(p.allowed[v] & full != full for v in range(1, n)) or bool(groups)
-    params.first_solution_strategy = (strategy.PARALLEL_CHEAPEST_INSERTION if restricted
-                                      else strategy.PATH_CHEAPEST_ARC)
+    params.first_solution_strategy = strategy
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
     params.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
@@ -598,18 +654,13 @@ def solve_ortools(problem: RoutingProblem, seconds: float,
     else:
         solution = routing.SolveWithParameters(params)
     if solution is None:
-        if initial is not None:
-            return [list(r) for r in initial]
-        raise Infeasible(list(range(1, n)))
+        return None
     routes = []
     for day in range(days):
-        index = routing.Start(day)
+        index = solution.Value(routing.NextVar(routing.Start(day)))
         tour = []
-        index = solution.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
             tour.append(manager.IndexToNode(index))
             index = solution.Value(routing.NextVar(index))
         routes.append(tour)
-    if initial is not None and total_km(p.dist, initial) <= total_km(p.dist, routes):
-        return [list(r) for r in initial]
     return routes

@@ -91,7 +91,8 @@ class PlanCustomer:
     @property
     def has_coords(self) -> bool:
         return (self.lon is not None and self.lat is not None
-                and -180 <= self.lon <= 180 and -90 <= self.lat <= 90)
+                and -180 <= self.lon <= 180 and -90 <= self.lat <= 90
+                and not (self.lon == 0 and self.lat == 0))  # 0, 0: an empty cell read as zero
 
 
 @dataclass(frozen=True)
@@ -250,10 +251,16 @@ def complaint_situations(rows: Iterable[tuple[str, str, str]]) -> list[Situation
     return out
 
 
-def flag_situations(rows: Iterable[tuple[int, str, str, str | None]]) -> list[Situation]:
-    """(flag id, customer code, kind, visit date) of open flags: re-check on the next visit."""
+def flag_situations(rows: Iterable[tuple[int, str, str, str | None]],
+                    last_visits: Mapping[str, date | None] | None = None) -> list[Situation]:
+    """(flag id, customer code, kind, visit date) of open flags: re-check on the next visit.
+    A flag found before the customer's last visit was re-checked by that visit already and
+    is left to the flag workflow (given `last_visits`)."""
     out = []
     for flag_id, code, kind, seen in rows:
+        last = (last_visits or {}).get(code)
+        if seen and last is not None and str(seen)[:10] < last.isoformat():
+            continue
         what = {"price": "价格违规", "unlicensed": "无证经营线索"}.get(kind, f"{kind} 标记")
         when = f"，{seen} 发现" if seen else ""
         out.append(Situation(code, "flag", f"{what}待复查（标记 #{flag_id}{when}）", PRIORITY_FLAG))
@@ -369,7 +376,10 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
         due_day = next_due_date(c.last_visit, interval)
         sits = sorted(by_customer.get(c.code, []), key=lambda s: (-s.priority, s.text))
         missed = any(s.code == "missed" for s in sits)
-        priority = band.level + sum(s.priority for s in sits)
+        strongest: dict[str, int] = {}  # several flags of one customer count once
+        for s in sits:
+            strongest[s.code] = max(strongest.get(s.code, 0), s.priority)
+        priority = band.level + sum(strongest.values())
         is_new = c.joined_on is not None and new_since <= c.joined_on <= week_end
         never = c.last_visit is None
         due = never or is_new or (due_day is not None and due_day <= week_end)

@@ -317,3 +317,68 @@ def test_customers_without_coordinates_close_their_day(cfg):
         flags = [v.km_from_previous is None for v in day.visits]
         assert flags == sorted(flags)  # the unrouted ones come last
     assert {v.customer.code for v in p.visits if v.km_from_previous is None} == {"A03", "A07"}
+
+
+# --- the tours ---------------------------------------------------------------------------------
+
+def _grid_problem(n: int, days: int, cap: int, seed: int = 1, allowed=None, group=None):
+    from cmgr.core import routing
+
+    rng = random.Random(seed)
+    pts = [(117.0, 36.65)] + [(117.0 + rng.uniform(-0.05, 0.05), 36.65 + rng.uniform(-0.04, 0.04))
+                              for _ in range(n)]
+    full = (1 << days) - 1
+    return routing.RoutingProblem(routing.distance_matrix(pts), [cap] * days,
+                                  allowed or [0] + [full] * n, group or [-1] * (n + 1),
+                                  routing.planar_xy(pts, pts[0]))
+
+
+def test_heuristic_tours_respect_every_constraint_and_repeat_exactly():
+    from cmgr.core import routing
+
+    n, days = 40, 4
+    allowed = [0] + [(1 << (i % days)) if i % 3 == 0 else (1 << days) - 1 for i in range(1, n + 1)]
+    group = [-1] * (n + 1)
+    group[5] = group[6] = 7  # one customer seen twice: different days
+    p = _grid_problem(n, days, 10, allowed=allowed, group=group)  # 40 visits in 40 places
+    tours = routing.solve_heuristic(p)
+    assert sorted(v for t in tours for v in t) == list(range(1, n + 1))
+    assert all(len(t) <= 10 for t in tours)
+    for day, t in enumerate(tours):
+        assert all((allowed[v] >> day) & 1 for v in t)
+    assert {i for i, t in enumerate(tours) if 5 in t} != {i for i, t in enumerate(tours) if 6 in t}
+    assert routing.solve_heuristic(p) == tours  # deterministic
+
+
+def test_heuristic_finds_the_optimum_of_a_small_instance():
+    from itertools import permutations
+
+    from cmgr.core import routing
+
+    p = _grid_problem(7, 2, 4, seed=3)
+    best = float("inf")
+    for perm in permutations(range(1, 8)):  # every split of every order into two days
+        for cut in range(3, 5):
+            a, b = perm[:cut], perm[cut:]
+            if len(a) <= 4 and len(b) <= 4:
+                best = min(best, routing.route_km(p.dist, a) + routing.route_km(p.dist, b))
+    got = routing.total_km(p.dist, routing.solve_heuristic(p))
+    assert got == pytest.approx(best, rel=1e-9)
+
+
+def test_infeasible_visits_are_reported_not_dropped():
+    from cmgr.core import routing
+
+    allowed = [0, 1, 1, 1, 2]  # three visits allowed only on day 0, which takes two
+    p = _grid_problem(4, 2, 2, allowed=allowed)
+    with pytest.raises(routing.Infeasible) as exc:
+        routing.solve_heuristic(p)
+    assert len(exc.value.nodes) == 1
+
+
+def test_flag_already_rechecked_by_a_later_visit_is_not_a_reason():
+    rows = [(1, "A19", "price", "2026-11-20"), (2, "A19", "unlicensed", "2026-11-10"),
+            (3, "A02", "price", "2026-11-01")]
+    last = {"A19": date(2026, 11, 20), "A02": date(2026, 11, 10)}
+    found = vp.flag_situations(rows, last)
+    assert [(s.customer_code, "#1" in s.text) for s in found] == [("A19", True)]
