@@ -69,11 +69,22 @@ def _start_log(ctx: typer.Context, st: common.AppState, log_file: Path | None) -
 
 
 def _register() -> None:
-    from cmgr.cli import complaint_cmd, config_cmd, customer_cmd, db_cmd, demo_cmd, import_cmd
-    from cmgr.cli import plan_cmd, promo_cmd, report_cmd, visit_cmd
+    from cmgr.cli import (
+        complaint_cmd,
+        config_cmd,
+        customer_cmd,
+        db_cmd,
+        demo_cmd,
+        flag_cmd,
+        import_cmd,
+        plan_cmd,
+        promo_cmd,
+        report_cmd,
+        visit_cmd,
+    )
 
     for module in (import_cmd, config_cmd, db_cmd, demo_cmd, complaint_cmd, visit_cmd, promo_cmd,
-                   customer_cmd, report_cmd, plan_cmd):
+                   customer_cmd, report_cmd, flag_cmd, plan_cmd):
         module.register(app)
 
 

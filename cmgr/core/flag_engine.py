@@ -1,0 +1,390 @@
+"""Flag engine: from visits, the guide price list and the roster to findings, and the states
+a flag goes through.
+
+Pure: the store (cmgr/store/flags.py) reads the rows and writes the findings. The note rules
+themselves live in `flag_rules` (lexicon-driven); this module applies them to visits, adds
+the structured checks and names every finding with a stable key:
+
+* ``note``           — `scan_note` on the visit's 访问内容
+* ``observed_price`` — the visit's 实际零售价 of the 检查品规 against the guide price list
+* ``roster``         — an active customer ordering or visited while its licence number is
+  missing or its licence has expired
+
+The lifecycle follows the seed (4.1.3 e-f, 4.7): ``new`` → ``reported`` (to the area market
+manager) → ``closed`` with the result, or ``dismissed`` with a reason (a false alarm).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cmgr.core.flag_rules import (
+    Lexicon,
+    NoteFinding,
+    check_observed_price,
+    normalize_sku_name,
+    parse_price,
+    scan_note,
+)
+from cmgr.errors import StateError
+
+KINDS = ("unlicensed", "price")
+SOURCES = ("note", "observed_price", "roster")
+STATUSES = ("new", "reported", "closed", "dismissed")
+
+KIND_LABELS = {"unlicensed": "无证经营", "price": "价格违规"}
+SOURCE_LABELS = {"note": "访问记录", "observed_price": "实际零售价", "roster": "客户名册"}
+STATUS_LABELS = {"new": "待上报", "reported": "已上报", "closed": "已办结", "dismissed": "已排除"}
+SUBKIND_LABELS = {
+    # unlicensed
+    "no_license": "无证经营",
+    "expired": "许可证过期",
+    "revoked_suspended": "许可证注销/吊销/停业仍销售",
+    "moved_without_change": "迁址未办变更",
+    "borrowed_license": "借用他人许可证",
+    "tip_other_outlet": "周边无证经营线索",
+    "license_missing": "名册无许可证号",
+    "license_expired": "名册许可证已过期",
+    # price
+    "above_guide": "超零售指导价",
+    "below_minimum": "低于最低零售价",
+    "dumping": "低价倾销/砸价",
+    "inconsistent_price": "乱价/价签不符",
+    "unmarked_tags": "未明码标价",
+    "not_following_guide": "未执行零售指导价",
+}
+
+_ACTIVE_STATUSES = ("", "正常", "正常经营", "营业", "在营")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NO_LICENCE = {"无", "暂无", "没有", "无证", "未办", "未办理", "空", "null", "none", "nan"}
+
+
+def subkind_label(subkind: str) -> str:
+    """Chinese name of a sub-kind; a company's own sub-kind (custom lexicon) as written."""
+    return SUBKIND_LABELS.get(subkind, subkind)
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """What the engine needs of one visit."""
+
+    visit_key: str
+    visit_id: str | None
+    visit_date: str  # ISO
+    customer_code: str
+    manager: str | None
+    notes: str | None
+    checked_sku: str | None = None
+    observed_price: float | None = None
+    observed_price_text: str | None = None  # as written, when the import could not parse it
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    sku_code: str
+    sku_name: str | None
+    wholesale_price: float | None
+    retail_guide_price: float | None
+    min_retail_price: float | None
+
+
+@dataclass(frozen=True)
+class PriceRef:
+    """The compliant band of one cigarette: guide price above, minimum price below (元/条)."""
+
+    sku_code: str
+    sku_name: str | None
+    guide: float | None
+    minimum: float | None
+    minimum_basis: str  # "最低零售价" | "批发价×1.05" | ""
+
+
+class PriceBook:
+    """The guide price list, looked up by 卷烟编码 or by normalised name.
+
+    The minimum is the list's own 最低零售价 where the row has one, otherwise the wholesale
+    price times `min_retail_factor` (configuration key flags.price.min_retail_factor).
+    """
+
+    def __init__(self, rows: Iterable[PriceRow], min_retail_factor: float = 1.0) -> None:
+        self.factor = float(min_retail_factor)
+        self.by_code: dict[str, PriceRef] = {}
+        self.by_name: dict[str, PriceRef] = {}
+        for row in rows:
+            if row.min_retail_price is not None and row.min_retail_price > 0:
+                minimum, basis = float(row.min_retail_price), "最低零售价"
+            elif row.wholesale_price is not None and row.wholesale_price > 0:
+                minimum = round(float(row.wholesale_price) * self.factor, 2)
+                basis = f"批发价×{self.factor:g}"
+            else:
+                minimum, basis = None, ""
+            ref = PriceRef(row.sku_code, row.sku_name, row.retail_guide_price, minimum, basis)
+            self.by_code[_code_key(row.sku_code)] = ref
+            if row.sku_name:
+                # The first of two specs with one normalised name wins; codes stay exact.
+                self.by_name.setdefault(normalize_sku_name(row.sku_name), ref)
+
+    def __len__(self) -> int:
+        return len(self.by_code)
+
+    def lookup(self, checked: str | None) -> PriceRef | None:
+        """The price list row for a 检查品规 given as a code or a name; None when nothing matches."""
+        if not checked or not checked.strip():
+            return None
+        ref = self.by_code.get(_code_key(checked))
+        if ref is None:
+            ref = self.by_name.get(normalize_sku_name(checked))
+        return ref
+
+
+def _code_key(value: str) -> str:
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+@dataclass(frozen=True)
+class RosterCustomer:
+    customer_code: str
+    customer_name: str | None
+    manager: str | None
+    license_no: str | None
+    license_expiry: str | None  # ISO date, or None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class LicenceGap:
+    """A customer whose roster entry cannot cover its trade: activity after `after` (any
+    activity when None) is unlicensed."""
+
+    customer: RosterCustomer
+    subkind: str  # "license_missing" | "license_expired"
+    after: str | None
+
+    @property
+    def flag_key(self) -> str:
+        return f"roster|{self.customer.customer_code}|unlicensed|{self.subkind}|{self.after or ''}"
+
+
+@dataclass(frozen=True)
+class Activity:
+    """The first order or visit of a customer inside the licence gap."""
+
+    day: str
+    what: str  # "order" | "visit"
+    visit_key: str | None = None
+    visit_id: str | None = None
+
+
+# ---------------------------------------------------------------------------
+# Findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One flag as the rules found it; `flag_key` is its identity across runs."""
+
+    flag_key: str
+    kind: str
+    subkind: str
+    source: str
+    visit_key: str | None
+    visit_id: str | None
+    visit_date: str | None
+    customer_code: str
+    manager: str | None
+    matched: str
+    rule: str
+    note: str | None
+    observed_price: float | None = None
+    reference_price: float | None = None
+    deviation: float | None = None
+    deviation_pct: float | None = None
+
+
+@dataclass
+class VisitScan:
+    """What scanning a batch of visits found, and what it could not check."""
+
+    findings: list[Finding] = field(default_factory=list)
+    visits: int = 0
+    notes: int = 0
+    price_checks: int = 0
+    unmatched_skus: Counter = field(default_factory=Counter)  # 检查品规 as written -> visits
+    unparsed_prices: list[tuple[str, str]] = field(default_factory=list)  # (visit, text)
+    price_without_sku: int = 0
+
+    def merge(self, other: VisitScan) -> None:
+        self.findings.extend(other.findings)
+        self.visits += other.visits
+        self.notes += other.notes
+        self.price_checks += other.price_checks
+        self.unmatched_skus.update(other.unmatched_skus)
+        self.unparsed_prices.extend(other.unparsed_prices)
+        self.price_without_sku += other.price_without_sku
+
+
+def note_key(visit_key: str, kind: str, subkind: str) -> str:
+    return f"note|{visit_key}|{kind}|{subkind}"
+
+
+def observed_key(visit_key: str, subkind: str) -> str:
+    return f"observed_price|{visit_key}|price|{subkind}"
+
+
+def scan_visits(visits: Iterable[VisitRow], lexicon: Lexicon, prices: PriceBook, *,
+                note_cache: dict[str, list[NoteFinding]] | None = None) -> VisitScan:
+    """Every note and observed-price finding of `visits`.
+
+    Identical notes are read once (`note_cache`, shared across batches by the caller):
+    "正常走访，无异常" and copied remarks recur thousands of times in a city's notes.
+    """
+    cache = note_cache if note_cache is not None else {}
+    out = VisitScan()
+    for visit in visits:
+        out.visits += 1
+        text = visit.notes
+        if text and text.strip():
+            out.notes += 1
+            found = cache.get(text)
+            if found is None:
+                found = scan_note(text, lexicon)
+                cache[text] = found
+            for f in found:
+                out.findings.append(Finding(
+                    note_key(visit.visit_key, f.kind, f.subkind), f.kind, f.subkind, "note",
+                    visit.visit_key, visit.visit_id, visit.visit_date, visit.customer_code,
+                    visit.manager, f.matched, f.rule, text))
+        if visit.observed_price is not None or (visit.observed_price_text or "").strip():
+            finding = _price_finding(visit, prices, out)
+            if finding is not None:
+                out.findings.append(finding)
+    return out
+
+
+def _price_finding(visit: VisitRow, prices: PriceBook, out: VisitScan) -> Finding | None:
+    who = visit.visit_id or visit.visit_key
+    observed = visit.observed_price
+    if observed is None:
+        try:
+            observed = parse_price(visit.observed_price_text)
+        except ValueError:
+            out.unparsed_prices.append((who, str(visit.observed_price_text)))
+            return None
+        if observed is None:
+            return None
+    sku = (visit.checked_sku or "").strip()
+    if not sku:
+        out.price_without_sku += 1
+        return None
+    ref = prices.lookup(sku)
+    if ref is None:
+        out.unmatched_skus[sku] += 1
+        return None
+    out.price_checks += 1
+    check = check_observed_price(observed, ref.guide, ref.minimum)
+    if check is None:
+        return None
+    name = ref.sku_name or ref.sku_code
+    if check.subkind == "above_guide":
+        matched = f"{name} 实际零售价{check.observed:g}元/条，高于零售指导价{check.reference:g}元/条"
+        rule = "price.above_guide: 实际零售价高于零售指导价"
+    else:
+        matched = (f"{name} 实际零售价{check.observed:g}元/条，低于最低零售价{check.reference:g}元/条"
+                   f"（{ref.minimum_basis}）")
+        rule = f"price.below_minimum: 实际零售价低于最低零售价（{ref.minimum_basis}）"
+    return Finding(observed_key(visit.visit_key, check.subkind), "price", check.subkind,
+                   "observed_price", visit.visit_key, visit.visit_id, visit.visit_date,
+                   visit.customer_code, visit.manager, matched, rule, visit.notes,
+                   check.observed, check.reference, check.deviation, check.deviation_pct)
+
+
+# ---------------------------------------------------------------------------
+# The roster rule
+
+
+def is_active(status: str | None) -> bool:
+    """正常 (or no status: the roster's default) is active; 暂停经营 and 已退网 are not."""
+    return (status or "").strip() in _ACTIVE_STATUSES
+
+
+def licence_missing(license_no: str | None) -> bool:
+    """No licence number: empty, a word like 无/暂无, or anything without a digit."""
+    text = unicodedata.normalize("NFKC", license_no or "").strip()
+    if not text or text.lower() in _NO_LICENCE:
+        return True
+    return not any(ch.isdigit() for ch in text)
+
+
+def licence_gap(customer: RosterCustomer) -> LicenceGap | None:
+    """Why an active customer's trade may be unlicensed, or None.
+
+    A missing licence number makes every order and visit unlicensed; an expiry date makes
+    those after it unlicensed. A customer without an expiry date (the export does not carry
+    one) is not judged on it.
+    """
+    if not is_active(customer.status):
+        return None
+    if licence_missing(customer.license_no):
+        return LicenceGap(customer, "license_missing", None)
+    expiry = (customer.license_expiry or "").strip()
+    if _ISO_DATE.match(expiry):
+        return LicenceGap(customer, "license_expired", expiry)
+    return None
+
+
+def roster_finding(gap: LicenceGap, activity: Activity) -> Finding:
+    """The roster flag of a licence gap, dated by the first order or visit inside it."""
+    c = gap.customer
+    what = "订货" if activity.what == "order" else "被走访"
+    if gap.subkind == "license_missing":
+        matched = f"客户名册无许可证号；{activity.day}{what}"
+        rule = "roster.license_missing: 正常经营客户无许可证号，仍在订货或被走访"
+    else:
+        matched = f"许可证有效期至{gap.after}；{activity.day}仍{what}"
+        rule = "roster.license_expired: 许可证已过有效期，仍在订货或被走访"
+    return Finding(gap.flag_key, "unlicensed", gap.subkind, "roster", activity.visit_key,
+                   activity.visit_id, activity.day, c.customer_code, c.manager, matched, rule,
+                   None)
+
+
+# ---------------------------------------------------------------------------
+# Lifecycle
+
+ACTIONS = ("report", "close", "dismiss")
+_PAST = {"report": "reported", "close": "closed", "dismiss": "dismissed"}
+_TRANSITIONS = {
+    ("new", "report"): "reported",
+    ("reported", "close"): "closed",
+    ("new", "dismiss"): "dismissed",
+    ("reported", "dismiss"): "dismissed",
+}
+
+
+def next_status(flag_id: int, status: str, action: str) -> str:
+    """The status after `action`, or StateError saying why the step is refused."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    target = _TRANSITIONS.get((status, action))
+    if target is not None:
+        return target
+    if status == "new" and action == "close":
+        raise StateError(f"flag {flag_id} has not been reported yet: it cannot be closed",
+                         hint=f"report it first (cmgr flag review {flag_id} --report), or dismiss "
+                              "it as a false alarm (--dismiss --reason ...)")
+    if status == "reported" and action == "report":
+        raise StateError(f"flag {flag_id} is already reported",
+                         hint=f"close it with the result: cmgr flag review {flag_id} --close "
+                              "--result ...")
+    if status in ("closed", "dismissed"):
+        raise StateError(f"flag {flag_id} is {status} ({STATUS_LABELS[status]}); it cannot be "
+                         f"{_PAST[action]}",
+                         hint="a closed or dismissed flag is final; its history is kept")
+    raise StateError(f"flag {flag_id}: {action} is not allowed from {status}")

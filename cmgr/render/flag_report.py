@@ -1,0 +1,369 @@
+"""Flag outputs: the list (JSON records, CSV, xlsx) and the escalation report for the area market
+manager, 《价格违规及无证经营情况报告》 (HTML from templates/flag_report.html, xlsx, docx).
+
+Only `cmgr flag` and its demo step import this; openpyxl and python-docx load inside the
+writers that need them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, STATUS_LABELS, subkind_label
+
+# `cmgr flag --format json`: these keys, in this order (docs/flags.md).
+JSON_KEYS = ("id", "kind", "subkind", "source", "visit_id", "visit_date", "customer_code",
+             "customer_name", "manager", "matched", "rule", "note", "observed_price",
+             "reference_price", "deviation", "deviation_pct", "status")
+
+# The list as a person reads it (table and xlsx): key, header.
+LIST_COLUMNS = (
+    ("id", "编号"), ("status", "状态"), ("kind", "类型"), ("subkind", "问题"), ("source", "来源"),
+    ("visit_date", "日期"), ("visit_id", "访问编号"), ("customer_code", "客户编码"),
+    ("customer_name", "客户名称"), ("manager", "客户经理"), ("matched", "命中内容"),
+    ("observed_price", "实际零售价(元/条)"), ("reference_price", "参考价(元/条)"),
+    ("deviation", "偏离(元)"), ("deviation_pct", "偏离(%)"), ("rule", "规则"), ("note", "访问内容"),
+)
+
+REPORT_TITLE = "价格违规及无证经营情况报告"
+EXCERPT_CHARS = 40  # of note on each side of the matched phrase
+
+
+def flag_record(row: dict) -> dict:
+    return {k: row.get(k) for k in JSON_KEYS}
+
+
+def display_value(key: str, value):
+    """A list cell for people: Chinese labels for the coded columns."""
+    if value is None:
+        return ""
+    if key == "status":
+        return STATUS_LABELS.get(value, value)
+    if key == "kind":
+        return KIND_LABELS.get(value, value)
+    if key == "subkind":
+        return subkind_label(value)
+    if key == "source":
+        return SOURCE_LABELS.get(value, value)
+    return value
+
+
+def flags_csv(rows: list[dict]) -> str:
+    """The list as CSV with the JSON keys as header (for scripts; codes, not labels)."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(JSON_KEYS)
+    for row in rows:
+        out.writerow(["" if row.get(k) is None else row.get(k) for k in JSON_KEYS])
+    return buf.getvalue()
+
+
+def write_flags_xlsx(rows: list[dict], path: str | Path) -> Path:
+    """The list as one worksheet, Chinese headers, for the manager to filter in Excel."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from cmgr.render.output import atomic_path
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "违规标记"
+    ws.append([header for _, header in LIST_COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="4472C4")
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for row in rows:
+        ws.append([_cell(display_value(k, row.get(k))) for k, _ in LIST_COLUMNS])
+    widths = {"matched": 36, "rule": 30, "note": 60, "customer_name": 18, "visit_id": 16}
+    for i, (key, _) in enumerate(LIST_COLUMNS, start=1):
+        ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = widths.get(key, 11)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
+
+
+def _cell(value):
+    # A note starting with "=" must stay text, not become a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+# ---------------------------------------------------------------------------
+# The escalation report
+
+
+def excerpt(note: str | None, matched: str | None, width: int = EXCERPT_CHARS) -> dict:
+    """The note around the matched phrase: {before, matched, after} (plain text; the template
+    escapes it and marks `matched`). Without the phrase in the note: the note's start."""
+    text = (note or "").strip()
+    if not text:
+        return {"before": "", "matched": "", "after": ""}
+    pos = text.find(matched) if matched else -1
+    if pos < 0:
+        short = text if len(text) <= 2 * width else text[:2 * width] + "…"
+        return {"before": short, "matched": "", "after": ""}
+    start, end = pos, pos + len(matched)
+    before = text[max(0, start - width):start]
+    after = text[end:end + width]
+    return {"before": ("…" if start > width else "") + before, "matched": matched,
+            "after": after + ("…" if end + width < len(text) else "")}
+
+
+def referral_status(flags: list[dict], events: dict[int, dict]) -> str:
+    """Where the case stands with the area manager and 专卖, from its flags' states."""
+    statuses = {f["status"] for f in flags}
+    last = [events[f["id"]] for f in flags if f["id"] in events]
+    text = next((e["text"] for e in reversed(last) if e.get("text")), None)
+    if "closed" in statuses and statuses <= {"closed", "dismissed"}:
+        return "已办结" + (f"：{text}" if text else "")
+    if "reported" in statuses:
+        who = next((e for e in reversed(last) if e["action"] == "report"), None)
+        when = f"{who['at'][:10]} " if who else ""
+        return f"{when}已上报区域市场经理" + (f"：{text}" if text else "，待转专卖处理")
+    if statuses == {"dismissed"}:
+        return "已排除" + (f"：{text}" if text else "")
+    return "待上报"
+
+
+def report_context(flags: list[dict], events: dict[int, dict], *, since: str | None,
+                   until: str | None, manager: str | None, generated: date | None = None) -> dict:
+    """What templates/flag_report.html sees (documented in docs/flags.md).
+
+    One row per visit and kind (a note flag and an observed-price flag of one visit are one
+    case); roster flags are rows of their own.
+    """
+    generated = generated or date.today()
+    groups: dict[tuple, list[dict]] = {}
+    for f in flags:
+        groups.setdefault((f["kind"], f["visit_key"] if f["source"] != "roster" else f["flag_key"]),
+                          []).append(f)
+    price_rows, unlicensed_rows = [], []
+    for (kind, _), members in groups.items():
+        members.sort(key=lambda f: (f["source"] != "observed_price", f["id"]))
+        first = members[0]
+        observed = next((f for f in members if f["source"] == "observed_price"), None)
+        noted = next((f for f in members if f["source"] == "note"), None)
+        base = {
+            "ids": [f["id"] for f in members],
+            "id_text": "、".join(str(f["id"]) for f in members),
+            "date": first["visit_date"] or "",
+            "visit_id": first.get("visit_id") or "",
+            "customer_code": first.get("customer_code") or "",
+            "customer_name": first.get("customer_name") or "",
+            "license_no": first.get("license_no") or "",
+            "address": first.get("address") or "",
+            "manager": first.get("manager") or "",
+            "problems": "、".join(dict.fromkeys(subkind_label(f["subkind"]) for f in members)),
+            "sources": "、".join(dict.fromkeys(SOURCE_LABELS.get(f["source"], f["source"])
+                                              for f in members)),
+            "status": "、".join(dict.fromkeys(STATUS_LABELS.get(f["status"], f["status"])
+                                             for f in members)),
+            "referral": referral_status(members, events),
+        }
+        if noted is not None:
+            base["excerpt"] = excerpt(noted.get("note"), noted.get("matched"))
+        elif first["source"] == "roster":
+            base["excerpt"] = {"before": first.get("matched") or "", "matched": "", "after": ""}
+        else:
+            base["excerpt"] = excerpt(first.get("note"), None)
+        if kind == "price":
+            base.update({
+                "cigarette": (first.get("checked_sku") or "") if observed else "",
+                "observed_price": observed["observed_price"] if observed else None,
+                "reference_price": observed["reference_price"] if observed else None,
+                "reference_label": ("零售指导价" if observed and observed["subkind"] == "above_guide"
+                                    else "最低零售价" if observed else ""),
+                "deviation": observed["deviation"] if observed else None,
+                "deviation_pct": observed["deviation_pct"] if observed else None,
+                "action": "降级处理",
+            })
+            price_rows.append(base)
+        else:
+            tip = any(f["subkind"] == "tip_other_outlet" for f in members)
+            base.update({
+                "place": (f"{base['address'] or base['customer_name']}附近（{base['customer_name']}周边线索）"
+                          if tip else f"{base['customer_name']} {base['address']}".strip()),
+                "tip": tip,
+                "action": "移交专卖管理部门",
+            })
+            unlicensed_rows.append(base)
+    for rows in (price_rows, unlicensed_rows):
+        rows.sort(key=lambda r: (r["date"], r["customer_code"], r["ids"][0]))
+        for i, r in enumerate(rows, start=1):
+            r["no"] = i
+    period = _period_text(since, until, flags)
+    return {
+        "title": REPORT_TITLE,
+        "manager": manager or "、".join(sorted({f["manager"] for f in flags if f.get("manager")})) or "",
+        "period": period,
+        "since": since, "until": until,
+        "generated": generated.isoformat(),
+        "price_rows": price_rows,
+        "unlicensed_rows": unlicensed_rows,
+        "counts": {
+            "price_cases": len(price_rows),
+            "price_customers": len({r["customer_code"] for r in price_rows}),
+            "unlicensed_cases": len(unlicensed_rows),
+            "flags": len(flags),
+        },
+    }
+
+
+def _period_text(since: str | None, until: str | None, flags: list[dict]) -> str:
+    days = sorted(f["visit_date"] for f in flags if f.get("visit_date"))
+    first = since or (days[0] if days else None)
+    last = until or (days[-1] if days else None)
+    if not first and not last:
+        return ""
+    from cmgr.render.templates import date_cn
+
+    return f"{date_cn(first)} 至 {date_cn(last)}" if first and last else date_cn(first or last)
+
+
+def write_report(fmt: str, context: dict, path: str | Path, *, user_dir: str | None = None) -> Path:
+    if fmt == "html":
+        from cmgr.render.output import write_text
+        from cmgr.render.templates import render
+
+        return write_text(path, render("flag_report.html", {"r": context}, user_dir=user_dir))
+    if fmt == "xlsx":
+        return _report_xlsx(context, path)
+    if fmt == "docx":
+        return _report_docx(context, path)
+    raise ValueError(f"unknown report format {fmt!r}")
+
+
+_PRICE_COLUMNS = (
+    ("no", "序号", 6), ("customer_name", "客户名称", 18), ("customer_code", "客户编码", 15),
+    ("license_no", "许可证号", 15), ("date", "日期", 11), ("cigarette", "检查品规", 16),
+    ("observed_price", "实际零售价(元/条)", 11), ("reference_price", "参考价(元/条)", 11),
+    ("reference_label", "参考价类别", 11), ("deviation", "偏离(元)", 9), ("deviation_pct", "偏离(%)", 9),
+    ("problems", "问题", 18), ("excerpt", "访问记录摘录", 50), ("action", "建议处理", 10),
+    ("referral", "处理状态", 20), ("id_text", "标记编号", 9),
+)
+_UNLICENSED_COLUMNS = (
+    ("no", "序号", 6), ("place", "经营场所/地址", 30), ("customer_name", "走访客户", 18),
+    ("date", "日期", 11), ("problems", "问题", 18), ("excerpt", "情况描述", 55),
+    ("referral", "专卖移交状态", 24), ("id_text", "标记编号", 9),
+)
+
+
+def _plain(value) -> str | float | None:
+    if isinstance(value, dict):  # an excerpt
+        return f"{value['before']}【{value['matched']}】{value['after']}" if value["matched"] \
+            else value["before"]
+    return value
+
+
+def _report_xlsx(context: dict, path: str | Path) -> Path:
+    import openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from cmgr.render.output import atomic_path
+
+    wb = openpyxl.Workbook()
+    sheets = (("价格违规", _PRICE_COLUMNS, context["price_rows"]),
+              ("无证经营", _UNLICENSED_COLUMNS, context["unlicensed_rows"]))
+    for index, (title, columns, rows) in enumerate(sheets):
+        ws = wb.active if index == 0 else wb.create_sheet()
+        ws.title = title
+        ws.append([f"{context['title']}（{title}）"])
+        ws.append([f"客户经理：{context['manager']}　期间：{context['period']}　"
+                   f"报送：区域市场经理　制表日期：{context['generated']}"])
+        ws.append([h for _, h, _ in columns])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+        ws["A1"].font = Font(bold=True, size=14)
+        for cell in ws[3]:
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="4472C4")
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+        for row in rows:
+            ws.append([_cell(_plain(row.get(k))) for k, _, _ in columns])
+        if not rows:
+            ws.append(["本期无" + title])
+        for i, (_, _, width) in enumerate(columns, start=1):
+            ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = width
+        for r in ws.iter_rows(min_row=4):
+            for cell in r:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A4"
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
+
+
+def _report_docx(context: dict, path: str | Path) -> Path:
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+    from docx.shared import Mm, Pt
+
+    from cmgr.render.output import atomic_path
+
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(15))
+    style = doc.styles["Normal"]
+    style.font.size = Pt(9)
+    title = doc.add_heading(context["title"], level=1)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(f"客户经理：{context['manager']}　期间：{context['period']}　"
+                      f"报送：区域市场经理　制表日期：{context['generated']}")
+    counts = context["counts"]
+    doc.add_paragraph(f"本期发现价格违规 {counts['price_cases']} 起（涉及 {counts['price_customers']} 户），"
+                      f"无证经营 {counts['unlicensed_cases']} 起。价格违规建议按规定降级处理；"
+                      "无证经营请转专卖管理部门查处，处理结果反馈卷烟经营部门。")
+    for heading, columns, rows in (
+            ("一、价格违规", _PRICE_COLUMNS, context["price_rows"]),
+            ("二、无证经营", _UNLICENSED_COLUMNS, context["unlicensed_rows"])):
+        doc.add_heading(heading, level=2)
+        if not rows:
+            doc.add_paragraph("本期无。")
+            continue
+        table = doc.add_table(rows=1, cols=len(columns))
+        table.style = "Table Grid"
+        for cell, (_, header, _) in zip(table.rows[0].cells, columns, strict=True):
+            cell.text = header
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, (key, _, _) in zip(cells, columns, strict=True):
+                value = row.get(key)
+                if isinstance(value, dict):  # the excerpt, its phrase highlighted
+                    para = cell.paragraphs[0]
+                    para.add_run(value["before"])
+                    if value["matched"]:
+                        mark = para.add_run(value["matched"])
+                        mark.bold = True
+                        mark.font.highlight_color = WD_COLOR_INDEX.YELLOW
+                    para.add_run(value["after"])
+                else:
+                    cell.text = _docx_text(key, value)
+    doc.add_paragraph()
+    doc.add_paragraph("客户经理（签字）：　　　　　　　　区域市场经理（签字）：　　　　　　　　日期：")
+    with atomic_path(path) as tmp:
+        doc.save(str(tmp))
+    return Path(path)
+
+
+def _docx_text(key: str, value) -> str:
+    if value is None or value == "":
+        return "—" if key in ("observed_price", "reference_price", "deviation", "deviation_pct") else ""
+    if key == "deviation_pct":
+        return f"{value:+.2f}%"
+    if key == "deviation":
+        return f"{value:+.2f}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)

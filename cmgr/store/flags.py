@@ -1,0 +1,347 @@
+"""Flags in the database: scanning visits and the roster into `flags`, listing them, and the
+review steps with their history (`flag_events`). The rules are in cmgr/core/flag_engine.py.
+
+A scan reads only what it needs: visits never read before or changed since (visits.updated_at
+at or after the time of the last read, kept in `flag_scans`), or, with `rescan`, every visit
+in the date range. Re-running adds nothing (flag_key is unique). When a visit is read again:
+
+* a finding still there refreshes a flag that is still 'new' (its note, phrase, prices);
+* a 'new' flag whose finding is gone (the note was edited, or the lexicon changed and the
+  range was re-scanned) is removed: nobody has acted on it yet;
+* a flag already reported, closed or dismissed is never changed by a scan: it is in a
+  person's hands. A reported flag whose finding is gone gets a `not_found` event saying so,
+  for the person who closes it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from cmgr.core import flag_engine as fe
+from cmgr.errors import NotFound, UsageError
+from cmgr.store.db import Database, now_iso
+
+FINDING_COLUMNS = ("flag_key", "kind", "subkind", "source", "visit_key", "visit_id", "visit_date",
+                   "customer_code", "manager", "matched", "rule", "note", "observed_price",
+                   "reference_price", "deviation", "deviation_pct")
+# What a re-scan refreshes on a flag that is still 'new' (the key fixes kind, subkind, source).
+_REFRESHED = FINDING_COLUMNS[4:]
+_VISIT_SOURCES = ("note", "observed_price")
+
+
+def flags_ready(db: Database) -> bool:
+    return bool(db.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='flags'"))
+
+
+# ---------------------------------------------------------------------------
+# Scanning
+
+
+@dataclass
+class ScanSummary:
+    visits: int = 0  # visits read
+    notes: int = 0  # of which with a note
+    price_checks: int = 0  # observed prices compared with the price list
+    added: int = 0
+    refreshed: int = 0
+    removed: int = 0
+    not_found: int = 0  # reported flags whose finding is gone (kept, with an event)
+    roster_cases: int = 0  # active customers trading without a valid licence (roster)
+    prices_in_list: int = 0
+    price_without_sku: int = 0
+    unmatched_skus: dict[str, int] = field(default_factory=dict)
+    unparsed_prices: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def scan(db: Database, lexicon, *, min_retail_factor: float = 1.0, since: str | None = None,
+         until: str | None = None, rescan: bool = False, batch: int = 20_000) -> ScanSummary:
+    """Run the flag rules over the visits that need it and the roster; store the findings."""
+    started = time.perf_counter()
+    summary = ScanSummary()
+    # Taken before reading: a visit changed while we read has updated_at >= this, so the next
+    # scan reads it again.
+    scanned_at = now_iso()
+    book = fe.PriceBook(price_rows(db), min_retail_factor)
+    summary.prices_in_list = len(book)
+    found = fe.VisitScan()
+    keys: list[str] = []
+    cache: dict = {}
+    for chunk in _visits_to_scan(db, since, until, rescan, batch):
+        keys.extend(v.visit_key for v in chunk)
+        found.merge(fe.scan_visits(chunk, lexicon, book, note_cache=cache))
+    gaps = [g for g in map(fe.licence_gap, roster(db)) if g is not None]
+    with db.transaction():
+        _store_visit_findings(db, keys, found.findings, scanned_at, summary)
+        _store_roster(db, gaps, since, until, summary)
+    summary.visits, summary.notes, summary.price_checks = found.visits, found.notes, found.price_checks
+    summary.price_without_sku = found.price_without_sku
+    summary.unmatched_skus = dict(found.unmatched_skus.most_common())
+    summary.unparsed_prices = found.unparsed_prices
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def price_rows(db: Database) -> list[fe.PriceRow]:
+    return [fe.PriceRow(*r) for r in db.query(
+        "SELECT sku_code, sku_name, wholesale_price, retail_guide_price, min_retail_price "
+        "FROM prices ORDER BY sku_code")]
+
+
+def roster(db: Database) -> list[fe.RosterCustomer]:
+    return [fe.RosterCustomer(*r) for r in db.query(
+        "SELECT customer_code, customer_name, manager, license_no, license_expiry, status "
+        "FROM customers ORDER BY customer_code")]
+
+
+def _visits_to_scan(db: Database, since: str | None, until: str | None, rescan: bool,
+                    batch: int) -> Iterator[list[fe.VisitRow]]:
+    where, params = _range("v.visit_date", since, until)
+    join = ""
+    if not rescan:
+        join = " LEFT JOIN flag_scans s ON s.visit_key = v.visit_key"
+        where.append("(s.visit_key IS NULL OR v.updated_at >= s.scanned_at)")
+    sql = ("SELECT v.visit_key, v.visit_id, v.visit_date, v.customer_code, "
+           "coalesce(v.manager, c.manager), v.notes, v.checked_sku, v.observed_price, "
+           "v.observed_price_text FROM visits v "
+           "LEFT JOIN customers c ON c.customer_code = v.customer_code" + join
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY v.visit_date, v.id")
+    cur = db.conn.cursor()
+    cur.row_factory = None  # plain tuples: 350,000 rows read noticeably faster
+    try:
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(batch):
+            yield [fe.VisitRow(*r) for r in rows]
+    finally:
+        cur.close()
+
+
+def _range(column: str, since: str | None, until: str | None) -> tuple[list[str], list]:
+    where, params = [], []
+    if since:
+        where.append(f"{column} >= ?")
+        params.append(since)
+    if until:
+        where.append(f"{column} <= ?")
+        params.append(until)
+    return where, params
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:
+    """Id lists small enough for an IN (...) under every SQLite's parameter limit."""
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _finding_values(f: fe.Finding) -> tuple:
+    return tuple(getattr(f, c) for c in FINDING_COLUMNS)
+
+
+def _store_visit_findings(db: Database, keys: list[str], findings: list[fe.Finding],
+                          scanned_at: str, summary: ScanSummary) -> None:
+    if not keys:
+        return
+    now = now_iso()
+    db.execute("DROP TABLE IF EXISTS temp.flag_scan_keys")
+    db.execute("CREATE TEMP TABLE flag_scan_keys (visit_key TEXT PRIMARY KEY)")
+    db.executemany("INSERT INTO temp.flag_scan_keys (visit_key) VALUES (?)", ((k,) for k in keys))
+    existing = {r["flag_key"]: r for r in db.query(
+        f"SELECT f.id, f.status, {', '.join('f.' + c for c in FINDING_COLUMNS)} FROM flags f "
+        "JOIN temp.flag_scan_keys k ON k.visit_key = f.visit_key "
+        "WHERE f.source IN ('note', 'observed_price')")}
+    new = {f.flag_key: f for f in findings}
+    inserts = [(*_finding_values(f), now, now) for k, f in new.items() if k not in existing]
+    refresh = []
+    for key, f in new.items():
+        row = existing.get(key)
+        if row is not None and row["status"] == "new" and any(
+                row[c] != getattr(f, c) for c in _REFRESHED):
+            refresh.append((*(getattr(f, c) for c in _REFRESHED), now, row["id"]))
+    gone_new = [row["id"] for key, row in existing.items() if key not in new and row["status"] == "new"]
+    gone_reported = [row["id"] for key, row in existing.items()
+                     if key not in new and row["status"] == "reported"]
+    cols = ", ".join(FINDING_COLUMNS)
+    db.executemany(f"INSERT INTO flags ({cols}, created_at, updated_at) VALUES "
+                   f"({', '.join('?' for _ in FINDING_COLUMNS)}, ?, ?) "
+                   "ON CONFLICT(flag_key) DO NOTHING", inserts)
+    db.executemany(f"UPDATE flags SET {', '.join(c + ' = ?' for c in _REFRESHED)}, updated_at = ? "
+                   "WHERE id = ?", refresh)
+    if gone_new:
+        # Nobody acted on these: no event refers to them.
+        db.executemany("DELETE FROM flags WHERE id = ? AND status = 'new'", ((i,) for i in gone_new))
+    if gone_reported:
+        already = {r[0] for part in _chunks(gone_reported) for r in db.query(
+            "SELECT DISTINCT flag_id FROM flag_events WHERE action = 'not_found' AND flag_id IN "
+            f"({', '.join('?' for _ in part)})", part)}
+        events = [(i, "not_found", "cmgr", now,
+                   "重新检查访问记录时未再发现该问题（访问记录或规则已修改），请核实后办结或排除")
+                  for i in gone_reported if i not in already]
+        db.executemany("INSERT INTO flag_events (flag_id, action, by, at, text) VALUES (?, ?, ?, ?, ?)",
+                       events)
+        summary.not_found += len(events)
+    db.execute("INSERT INTO flag_scans (visit_key, scanned_at) SELECT visit_key, ? "
+               "FROM temp.flag_scan_keys WHERE true "
+               "ON CONFLICT(visit_key) DO UPDATE SET scanned_at = excluded.scanned_at", (scanned_at,))
+    db.execute("DROP TABLE temp.flag_scan_keys")
+    summary.added += len(inserts)
+    summary.refreshed += len(refresh)
+    summary.removed += len(gone_new)
+
+
+def _store_roster(db: Database, gaps: list[fe.LicenceGap], since: str | None, until: str | None,
+                  summary: ScanSummary) -> None:
+    now = now_iso()
+    existing = {r["flag_key"]: r for r in db.query(
+        "SELECT id, flag_key, status, visit_date FROM flags WHERE source = 'roster'")}
+    current = {g.flag_key for g in gaps}
+    o_where, o_params = _range("order_date", since, until)
+    v_where, v_params = _range("visit_date", since, until)
+    inserts, updates = [], []
+    for gap in gaps:
+        code, after = gap.customer.customer_code, gap.after or ""
+        first_order = db.scalar(
+            "SELECT min(order_date) FROM order_lines WHERE customer_code = ? AND order_date > ?"
+            + "".join(" AND " + w for w in o_where), (code, after, *o_params))
+        visit = db.execute(
+            "SELECT visit_date, visit_key, visit_id FROM visits WHERE customer_code = ? "
+            "AND visit_date > ?" + "".join(" AND " + w for w in v_where)
+            + " ORDER BY visit_date, id LIMIT 1", (code, after, *v_params)).fetchone()
+        if visit is not None and (first_order is None or visit["visit_date"] <= first_order):
+            activity = fe.Activity(visit["visit_date"], "visit", visit["visit_key"], visit["visit_id"])
+        elif first_order is not None:
+            activity = fe.Activity(first_order, "order")
+        else:
+            continue  # no trade inside the gap (in the range): nothing to report
+        f = fe.roster_finding(gap, activity)
+        summary.roster_cases += 1
+        row = existing.get(f.flag_key)
+        if row is None:
+            inserts.append((*_finding_values(f), now, now))
+        elif row["status"] == "new" and (row["visit_date"] is None or f.visit_date < row["visit_date"]):
+            # A run over a wider range found earlier trade inside the gap.
+            updates.append((f.visit_key, f.visit_id, f.visit_date, f.matched, now, row["id"]))
+    gone = [row["id"] for key, row in existing.items() if key not in current and row["status"] == "new"]
+    cols = ", ".join(FINDING_COLUMNS)
+    db.executemany(f"INSERT INTO flags ({cols}, created_at, updated_at) VALUES "
+                   f"({', '.join('?' for _ in FINDING_COLUMNS)}, ?, ?) "
+                   "ON CONFLICT(flag_key) DO NOTHING", inserts)
+    db.executemany("UPDATE flags SET visit_key = ?, visit_id = ?, visit_date = ?, matched = ?, "
+                   "updated_at = ? WHERE id = ?", updates)
+    # The roster now shows a valid licence (or the customer left): nothing left to report.
+    db.executemany("DELETE FROM flags WHERE id = ? AND status = 'new'", ((i,) for i in gone))
+    summary.added += len(inserts)
+    summary.refreshed += len(updates)
+    summary.removed += len(gone)
+
+
+# ---------------------------------------------------------------------------
+# Listing
+
+
+@dataclass(frozen=True)
+class FlagFilter:
+    since: str | None = None
+    until: str | None = None
+    manager: str | None = None
+    kind: str | None = None
+    statuses: tuple[str, ...] | None = None
+    ids: tuple[int, ...] | None = None
+
+
+_LIST_SQL = (
+    "SELECT f.*, coalesce(c.customer_name, v.customer_name) AS customer_name, "
+    "c.license_no, c.license_expiry, c.address, v.checked_sku, v.visit_type "
+    "FROM flags f LEFT JOIN customers c ON c.customer_code = f.customer_code "
+    "LEFT JOIN visits v ON v.visit_key = f.visit_key")
+
+
+def list_flags(db: Database, flt: FlagFilter = FlagFilter()) -> list[dict]:
+    """Flags with the customer's name, licence and address and the visit's 检查品规, in date order."""
+    where, params = _range("f.visit_date", flt.since, flt.until)
+    if flt.manager:
+        where.append("f.manager = ?")
+        params.append(flt.manager)
+    if flt.kind:
+        where.append("f.kind = ?")
+        params.append(flt.kind)
+    if flt.statuses:
+        where.append(f"f.status IN ({', '.join('?' for _ in flt.statuses)})")
+        params.extend(flt.statuses)
+    if flt.ids is not None:
+        if not flt.ids:
+            return []
+        where.append(f"f.id IN ({', '.join('?' for _ in flt.ids)})")
+        params.extend(flt.ids)
+    sql = _LIST_SQL + (" WHERE " + " AND ".join(where) if where else "") + \
+        " ORDER BY f.visit_date, f.customer_code, f.id"
+    return [dict(r) for r in db.query(sql, params)]
+
+
+def known_managers(db: Database) -> list[str]:
+    return [r[0] for r in db.query(
+        "SELECT manager FROM customers WHERE manager IS NOT NULL UNION "
+        "SELECT manager FROM visits WHERE manager IS NOT NULL ORDER BY 1")]
+
+
+def get_flag(db: Database, flag_id: int) -> dict:
+    """One flag, as listed, with its events (oldest first)."""
+    row = db.execute(_LIST_SQL + " WHERE f.id = ?", (flag_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no flag {flag_id}", hint="list them with `cmgr flag`")
+    flag = dict(row)
+    flag["events"] = [dict(r) for r in db.query(
+        "SELECT action, by, at, text FROM flag_events WHERE flag_id = ? ORDER BY id", (flag_id,))]
+    return flag
+
+
+def last_events(db: Database, flag_ids: Sequence[int]) -> dict[int, dict]:
+    """The latest event of each flag that has one (who reported it, the result...)."""
+    out: dict[int, dict] = {}
+    for part in _chunks(flag_ids):
+        for r in db.query(
+                "SELECT flag_id, action, by, at, text FROM flag_events WHERE flag_id IN "
+                f"({', '.join('?' for _ in part)}) ORDER BY id", part):
+            out[r["flag_id"]] = dict(r)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Review
+
+
+def review(db: Database, flag_id: int, action: str, *, by: str | None, text: str | None,
+           at: str | None = None) -> dict:
+    """report | close (text: the result) | dismiss (text: the reason); who and when are kept."""
+    if action == "close" and not (text or "").strip():
+        raise UsageError("closing a flag needs the result (--result TEXT)")
+    if action == "dismiss" and not (text or "").strip():
+        raise UsageError("dismissing a flag needs the reason (--reason TEXT)")
+    when = at or now_iso()
+    with db.transaction():
+        row = db.execute("SELECT id, status, manager FROM flags WHERE id = ?", (flag_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no flag {flag_id}", hint="list them with `cmgr flag`")
+        target = fe.next_status(flag_id, row["status"], action)
+        who = (by or "").strip() or row["manager"] or "cmgr"
+        db.execute("UPDATE flags SET status = ?, updated_at = ? WHERE id = ?", (target, when, flag_id))
+        db.execute("INSERT INTO flag_events (flag_id, action, by, at, text) VALUES (?, ?, ?, ?, ?)",
+                   (flag_id, action, who, when, (text or "").strip() or None))
+    return get_flag(db, flag_id)
+
+
+def mark_reported(db: Database, flag_ids: Sequence[int], *, by: str | None, text: str) -> int:
+    """Report every flag of `flag_ids` that is still new (the escalation document went out)."""
+    when = now_iso()
+    with db.transaction():
+        rows = [r for part in _chunks(flag_ids) for r in db.query(
+            f"SELECT id, manager FROM flags WHERE status = 'new' AND id IN "
+            f"({', '.join('?' for _ in part)})", part)]
+        db.executemany("UPDATE flags SET status = 'reported', updated_at = ? WHERE id = ?",
+                       [(when, r["id"]) for r in rows])
+        db.executemany("INSERT INTO flag_events (flag_id, action, by, at, text) VALUES (?, ?, ?, ?, ?)",
+                       [(r["id"], "report", (by or "").strip() or r["manager"] or "cmgr", when, text)
+                        for r in rows])
+    return len(rows)
