@@ -224,31 +224,32 @@ def _present(rows: list[dict], fmt: ListFormat, out: str | None, manager: str | 
         common.info(f"{len(rows):,} flag(s) written to {path}")
 
 
+_SHORT_SOURCE = {"note": "记录", "observed_price": "实价", "roster": "名册"}
+
+
 def _print_table(rows: list[dict]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, STATUS_LABELS, subkind_label
+    from cmgr.core.flag_engine import STATUS_LABELS, subkind_label
 
     if not rows:
         common.info("no flags")
         return
     table = Table(title=f"违规标记 · {len(rows)} 条", title_justify="left")
-    for col in ("编号", "状态", "日期", "客户", "经理", "问题", "来源", "命中内容", "实际/参考价"):
+    for col in ("编号", "状态", "日期", "客户", "问题", "命中内容"):
         table.add_column(col, justify="right" if col == "编号" else "left",
-                         no_wrap=col in ("编号", "日期", "状态"))
+                         no_wrap=col in ("编号", "状态", "日期"),
+                         ratio=3 if col == "命中内容" else (1 if col in ("客户", "问题") else None),
+                         overflow="fold")
     for r in rows:
-        price = ""
-        if r["observed_price"] is not None:
-            price = (f"{r['observed_price']:g} / {r['reference_price']:g}"
-                     f" ({r['deviation_pct']:+.1f}%)")
         matched = r["matched"] or ""
+        if len(matched) > 60:
+            matched = matched[:59] + "…"
+        problem = f"{subkind_label(r['subkind'])}·{_SHORT_SOURCE.get(r['source'], r['source'])}"
         table.add_row(str(r["id"]), STATUS_LABELS.get(r["status"], r["status"]), r["visit_date"] or "",
-                      escape(f"{r['customer_name'] or ''} {r['customer_code'] or ''}".strip()),
-                      escape(r["manager"] or ""),
-                      escape(f"{KIND_LABELS.get(r['kind'], r['kind'])}·{subkind_label(r['subkind'])}"),
-                      SOURCE_LABELS.get(r["source"], r["source"]),
-                      escape(matched if len(matched) <= 40 else matched[:39] + "…"), price)
+                      escape(r["customer_name"] or r["customer_code"] or ""), escape(problem),
+                      escape(matched))
     common.out_console.print(table)
 
 

@@ -1,0 +1,247 @@
+"""`cmgr flag`, `cmgr flag review`, `cmgr flag report`, and the flags of the sample territory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.cli.records_seed import run, seeded_db_path
+
+JSON_KEYS = ["id", "kind", "subkind", "source", "visit_id", "visit_date", "customer_code",
+             "customer_name", "manager", "matched", "rule", "note", "observed_price",
+             "reference_price", "deviation", "deviation_pct", "status"]
+
+VISITS = [
+    # key, date, customer, notes, checked sku, observed price
+    ("ZF1", "2026-11-02", "C001", "软中华卖到800一条，超指导价了", "中华（软）", 800.0),
+    ("ZF2", "2026-11-03", "C002", "老板说<b>隔壁</b>小卖部没有许可证也在卖烟 😅", None, None),
+    ("ZF3", "2026-11-04", "C003", "陈列整齐，明码标价到位，未发现无证经营", "利群(新版)", 160.0),
+    ("ZF4", "2026-11-05", "C005", "好几个品规没有价签", "6901016302772", 120.0),
+]
+
+
+@pytest.fixture
+def dbpath(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = seeded_db_path(tmp_path, monkeypatch)
+    con = sqlite3.connect(path)
+    con.executemany(
+        "INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, manager, notes, "
+        "checked_sku, observed_price, updated_at) VALUES (?, ?, ?, ?, "
+        "(SELECT manager FROM customers WHERE customer_code = ?), ?, ?, ?, '2026-11-06T00:00:00')",
+        [(k, k, d, c, c, n, s, p) for k, d, c, n, s, p in VISITS])
+    con.commit()
+    con.close()
+    return path
+
+
+def flags_json(*args: str) -> list[dict]:
+    result = run(["flag", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def by_visit(flags: list[dict]) -> dict[str, set[tuple[str, str]]]:
+    out: dict[str, set] = {}
+    for f in flags:
+        out.setdefault(f["visit_id"], set()).add((f["kind"], f["source"]))
+    return out
+
+
+def test_json_list_has_exactly_the_documented_keys(dbpath):
+    result = run(["flag", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    flags = json.loads(result.stdout)  # stdout is the JSON and nothing else
+    assert "flag scan" in result.stderr
+    assert flags and all(list(f) == JSON_KEYS for f in flags)
+    found = by_visit(flags)
+    assert found["ZF1"] == {("price", "note"), ("price", "observed_price")}
+    assert ("unlicensed", "note") in found["ZF2"]
+    assert "ZF3" not in found
+    assert found["ZF4"] == {("price", "note"), ("price", "observed_price")}  # 120 < 140 wholesale
+    zf1 = next(f for f in flags if f["visit_id"] == "ZF1" and f["source"] == "observed_price")
+    assert (zf1["observed_price"], zf1["reference_price"], zf1["deviation"]) == (800, 700, 100)
+    assert zf1["customer_name"] == "张三便利店" and zf1["manager"] == "王建国"
+    assert zf1["status"] == "new"
+
+
+def test_rerun_adds_nothing_and_filters_apply(dbpath):
+    everything = flags_json()
+    assert flags_json() == everything
+    assert {f["visit_id"] for f in flags_json("--manager", "李娜")} == {"ZF4"}
+    assert {f["kind"] for f in flags_json("--kind", "unlicensed")} == {"unlicensed"}
+    assert {f["visit_id"] for f in flags_json("--since", "2026/11/4", "--until", "2026年11月5日")} \
+        == {"ZF4"}
+
+
+def test_fail_on_new_and_new_only_for_cron(dbpath):
+    result = run(["flag", "--new-only", "--fail-on-new", "--format", "json"])
+    assert result.exit_code == 1
+    new = json.loads(result.stdout)
+    assert new and all(f["status"] == "new" for f in new)
+    for f in new:
+        assert run(["flag", "review", str(f["id"]), "--report"]).exit_code == 0
+    result = run(["flag", "--new-only", "--fail-on-new", "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    assert {f["status"] for f in flags_json()} == {"reported"}
+
+
+def test_review_steps_and_refusals(dbpath):
+    fid = str(flags_json("--kind", "unlicensed")[0]["id"])
+    refused = run(["flag", "review", fid, "--close", "--result", "已查处"])
+    assert refused.exit_code == 2 and "not been reported" in refused.stderr
+    assert run(["flag", "review", fid, "--report", "--note", "已报区域经理，转专卖",
+                "--by", "王建国"]).exit_code == 0
+    again = run(["flag", "review", fid, "--report"])
+    assert again.exit_code == 2 and "already reported" in again.stderr
+    assert run(["flag", "review", fid, "--close"]).exit_code == 2  # no result
+    done = run(["flag", "review", fid, "--close", "--result", "专卖已查处", "--format", "json"])
+    assert done.exit_code == 0, done.output
+    shown = json.loads(done.stdout)
+    assert shown["status"] == "closed"
+    assert [(e["action"], e["by"], e["text"]) for e in shown["events"]] == [
+        ("report", "王建国", "已报区域经理，转专卖"), ("close", "王建国", "专卖已查处")]
+    final = run(["flag", "review", fid, "--dismiss", "--reason", "误报"])
+    assert final.exit_code == 2 and "closed" in final.stderr
+    assert run(["flag", "review", "99999", "--report"]).exit_code == 2
+    assert run(["flag", "review", fid, "--report", "--dismiss"]).exit_code == 2
+    assert run(["flag", "review", fid, "--reason", "x"]).exit_code == 2
+
+
+def test_usage_errors_exit_2(dbpath):
+    for args in (["flag", "--since", "昨天"], ["flag", "--since", "2026-11-05", "--until", "2026-11-01"],
+                 ["flag", "--out", "x.txt"], ["flag", "--manager", "不存在"],
+                 ["flag", "--new-only", "--status", "closed"], ["flag", "--kind", "fake"],
+                 ["flag", "--since", "2026-11-01", "report"]):
+        result = run(args)
+        assert result.exit_code == 2, (args, result.output)
+
+
+def test_csv_and_xlsx_lists(dbpath, tmp_path):
+    result = run(["flag", "--format", "csv"])
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == JSON_KEYS and len(rows) - 1 == len(flags_json())
+    result = run(["flag", "--format", "xlsx", "--out", str(tmp_path / "f-{manager}.xlsx"),
+                  "--manager", "王建国"])
+    assert result.exit_code == 0, result.output
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "f-王建国.xlsx").active
+    assert ws.max_row - 1 == len(flags_json("--manager", "王建国"))
+    assert "命中内容" in [c.value for c in ws[1]]
+
+
+def test_report_html_escapes_notes_and_marks_the_phrase(dbpath, tmp_path):
+    out = tmp_path / "report.html"
+    result = run(["flag", "report", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "<b>隔壁</b>" not in text and "&lt;b&gt;隔壁&lt;/b&gt;" in text
+    assert "😅" in text
+    assert "<mark>没有许可证" in text
+    assert "价格违规" in text and "无证经营" in text and "降级处理" in text
+    assert "800.00" in text and "700.00" in text
+    assert "待上报" in text
+
+
+def test_report_xlsx_docx_and_mark_reported(dbpath, tmp_path):
+    import openpyxl
+    from docx import Document
+
+    result = run(["flag", "report", "--format", "xlsx", "--out", str(tmp_path / "r.xlsx"),
+                  "--mark-reported", "--by", "王建国"])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert wb.sheetnames == ["价格违规", "无证经营"]
+    price_rows = [r for r in wb["价格违规"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(price_rows) == 2  # ZF1 and ZF4: note and observed flags of a visit are one case
+    assert {f["status"] for f in flags_json()} == {"reported"}
+    result = run(["flag", "report", "--format", "docx", "--out", str(tmp_path / "r.docx")])
+    assert result.exit_code == 0, result.output
+    doc = Document(str(tmp_path / "r.docx"))
+    assert len(doc.tables) == 2
+    assert "已上报区域市场经理" in "".join(c.text for c in doc.tables[1].rows[1].cells)
+
+
+def test_config_factor_and_a_broken_lexicon(dbpath, tmp_path):
+    con = sqlite3.connect(dbpath)
+    con.execute("INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, checked_sku, "
+                "observed_price) VALUES ('ZF5', 'ZF5', '2026-11-06', 'C001', '中华(软)', 620)")
+    con.commit()
+    con.close()
+    bad = tmp_path / "lexicon.toml"
+    bad.write_text('extends = "default"\n[[rules]]\nkind = "price"\nsubkind = "mine"\n'
+                   "patterns = ['乱(价']\n", encoding="utf-8")
+    cfg = tmp_path / "cmgr.toml"
+    cfg.write_text(f"[flags]\nlexicon = '{bad}'\n[flags.price]\nmin_retail_factor = 1.05\n",
+                   encoding="utf-8")
+    result = run(["--config", str(cfg), "flag", "--format", "json"])
+    assert result.exit_code == 2
+    assert "lexicon.toml" in result.stderr and "line 5" in result.stderr
+    assert sqlite3.connect(dbpath).execute("SELECT count(*) FROM flags").fetchone()[0] == 0
+    cfg.write_text("[flags.price]\nmin_retail_factor = 1.05\n", encoding="utf-8")
+    result = run(["--config", str(cfg), "flag", "--format", "json"])
+    zf5 = [f for f in json.loads(result.stdout) if f["visit_id"] == "ZF5"]
+    assert [(f["subkind"], f["reference_price"]) for f in zf5] == [("below_minimum", 640.5)]
+
+
+def test_unknown_cigarettes_are_named(dbpath):
+    con = sqlite3.connect(dbpath)
+    con.execute("INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, checked_sku, "
+                "observed_price) VALUES ('ZF6', 'ZF6', '2026-11-06', 'C001', '中华(金中支)', 999)")
+    con.commit()
+    con.close()
+    result = run(["flag", "--format", "json"])
+    assert "中华(金中支)" in result.stderr and "not in the price list" in result.stderr
+
+
+# --- the sample territory ----------------------------------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+@pytest.mark.skipif(not (SAMPLE / "visits.xlsx").exists(), reason="sample data not generated")
+def test_sample_territory_flags_against_the_answer_key(db):
+    """Per-visit flags vs sample_data/truth/visit_labels.csv (printed; floors asserted)."""
+    from cmgr.core.flag_rules import load_lexicon
+    from cmgr.ingest import import_file
+    from cmgr.store.flags import list_flags, scan
+
+    for kind, name in (("customers", "customers.xlsx"), ("prices", "prices.xlsx"),
+                       ("visits", "visits.xlsx")):
+        assert import_file(db, kind, SAMPLE / name).error is None
+    summary = scan(db, load_lexicon())
+    flags = list_flags(db)
+    with (SAMPLE / "truth" / "visit_labels.csv").open(encoding="utf-8") as fh:
+        truth = {r["visit_id"]: r for r in csv.DictReader(fh)}
+    checks = {
+        "unlicensed (note)": (lambda t: t["unlicensed"] == "1",
+                              lambda f: f["kind"] == "unlicensed" and f["source"] == "note"),
+        "price (note)": (lambda t: t["price_violation"] == "1",
+                         lambda f: f["kind"] == "price" and f["source"] == "note"),
+        "price (observed)": (lambda t: t["price_check"] in ("above_guide", "below_min"),
+                             lambda f: f["source"] == "observed_price"),
+    }
+    scores = {}
+    for label, (is_true, is_flag) in checks.items():
+        flagged = {f["visit_id"] for f in flags if is_flag(f)}
+        positive = {v for v, t in truth.items() if is_true(t)}
+        tp, fp, fn = len(flagged & positive), len(flagged - positive), len(positive - flagged)
+        scores[label] = (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0)
+        print(f"{label:<20} TP {tp:>4} FP {fp:>4} FN {fn:>4}  precision {scores[label][0]:.3f}"
+              f"  recall {scores[label][1]:.3f}")
+    unknown = {v for v, t in truth.items() if t["price_check"] == "unknown_sku"}
+    assert sum(summary.unmatched_skus.values()) == len(unknown)
+    assert scores["price (observed)"] == (1.0, 1.0)
+    assert min(scores["price (note)"]) >= 0.95
+    # The note rules are still being generalised (helper-1); the sample's colloquial licence
+    # notes are the hardest. A floor, not the goal.
+    assert min(scores["unlicensed (note)"]) >= 0.7
+    roster = {f["customer_code"] for f in flags if f["source"] == "roster"}
+    assert len(roster) >= 3  # the roster's customers without a licence number are visited
