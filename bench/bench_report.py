@@ -170,9 +170,12 @@ def bench_city(path: Path, fmt: str, out: Path) -> None:
           f"{run.timings['render_s']:.1f} s")
     print(f"  --all, total in process: {total + run.timings['render_s']:.1f} s")
     db.close()
-    seconds, _ = run_cli(["--db", str(path), "monthly-report", "--all", "--month", "2026-11",
-                          "--format", fmt, "--out", str(target / "cli-{manager}.{format}")])
-    print(f"  cmgr monthly-report --all --format {fmt} (new process): {seconds:.1f} s wall")
+    seconds, proc = run_cli(["-v", "--db", str(path), "monthly-report", "--all", "--month",
+                             "2026-11", "--format", fmt, "--out",
+                             str(target / "cli-{manager}.{format}")])
+    split = next((line for line in proc.stderr.splitlines() if "query_s" in line), "")
+    print(f"  cmgr monthly-report --all --format {fmt} (new process): {seconds:.1f} s wall "
+          f"({split.strip()})")
     one = f"经理{len(run.reports) // 2:03d}"
     seconds, _ = run_cli(["--db", str(path), "monthly-report", "--manager", one,
                           "--month", "2026-11", "--format", fmt,
