@@ -87,6 +87,8 @@ def plan_week_command(
     st = common.state()
     cfg = st.config()
     fmt = _format_from(fmt, out, PlanFormat)
+    if fmt == PlanFormat.table and out:
+        raise UsageError("--out writes a file: give --format xlsx, html, csv or json")
     week_start, week_end = planning.week_bounds(week, start, date.today())
     settings = planning.settings_from_config(cfg, fill=fill, visits_per_day=visits_per_day,
                                              solver_seconds=solver_seconds)

@@ -342,3 +342,31 @@ def test_help_is_fast_to_import():
                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0
     assert "ortools" not in out.stderr and "openpyxl" not in out.stderr
+
+
+def test_calendar_file_leave_moves_the_route_day(cli_db, tmp_path):
+    calendar = tmp_path / "calendar.toml"
+    calendar.write_text('[leave]\n"王建国" = ["2026-11-30"]\n', encoding="utf-8")
+    config = tmp_path / "cfg.toml"
+    config.write_text(f'[calendar]\nfile = "{calendar.as_posix()}"\n', encoding="utf-8")
+    result = run("--config", str(config), "plan-week", "--week", WEEK, "-m", "王建国", "--format",
+                 "json", "--no-save")
+    assert result.exit_code == 0, result.output
+    m = json.loads(result.stdout)["managers"][0]
+    assert "2026-11-30" not in m["workdays"]
+    east = {v["date"] for v in m["visits"] if v["route"] == "东线" and
+            v["customer_code"] not in DUE_TWICE}
+    assert east == {"2026-12-01"}  # Monday's route on the next working day
+
+
+def test_half_a_start_point_is_a_config_error(cli_db, tmp_path):
+    config = tmp_path / "cfg.toml"
+    config.write_text("[plan]\nstart_lon = 117.0\n", encoding="utf-8")
+    result = run("--config", str(config), "plan-week", "--week", WEEK, "-m", "王建国")
+    assert result.exit_code == 2 and "start_lat" in result.stderr
+    config.write_text("[plan]\nstart_lon = 117.0\nstart_lat = 36.6\n", encoding="utf-8")
+    result = run("--config", str(config), "plan-week", "--week", WEEK, "-m", "王建国", "--format",
+                 "json", "--no-save")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["managers"][0]["start_point"] == {
+        "lon": 117.0, "lat": 36.6, "source": "config"}
