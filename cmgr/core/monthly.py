@@ -928,6 +928,8 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
     unvalued = int(month_rows["unvalued_lines"].sum()) if len(month_rows) else 0
     if unvalued:
         warnings.append(f"{unvalued} 条订单明细既无金额也无批发价，金额按 0 计。")
+    if qty == 0:
+        warnings.append(f"{month_cn(month)}该客户经理的客户没有订单。")
 
     last_date = None
     if len(sm) and (sm["month"] == month).any():

@@ -271,6 +271,21 @@ def test_charts_find_a_cjk_font_or_say_how_to_install_one(monkeypatch):
     assert b"<text" in svg and "近13个月".encode() in svg
 
 
+def test_charts_without_a_cjk_font_warn_once_and_label_in_english(monkeypatch):
+    from cmgr.render import charts
+
+    monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    monkeypatch.setattr(charts, "_warned", False)
+    hint = charts.font_warning()
+    assert hint and "apt-get install fonts-noto-cjk" in hint
+    assert charts.font_warning() is None
+    assert charts._setup("png")[1] is False   # no boxes: English labels in PNG
+    assert charts._setup("svg")[1] is True    # SVG text is drawn by the reader's fonts
+    png = charts.mix_chart([{"month": "2026-11", "shares": {"一类": 40.0, "二类": 60.0}}],
+                           ["一类", "二类"], "png")
+    assert png[:4] == b"\x89PNG"
+
+
 def test_help_lists_the_command():
     result = run("monthly-report", "--help")
     assert result.exit_code == 0 and "--notes" in result.output

@@ -388,6 +388,7 @@ def test_empty_manager_data_gives_zeros_not_errors():
         load_config(None, overrides={"database.path": "/tmp/x.db"}).policy)))
     assert r["qty_cartons"] == 0 and r["customers_served"] == 1
     assert r["forecast"]["available"] is False
+    assert any("没有订单" in w for w in r["warnings"])
 
 
 def test_flags_and_complaints_become_problems_and_opinions(fixture_db, cfg):
