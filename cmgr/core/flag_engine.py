@@ -118,6 +118,7 @@ class PriceBook:
         self.factor = float(min_retail_factor)
         self.by_code: dict[str, PriceRef] = {}
         self.by_name: dict[str, PriceRef] = {}
+        self._seen: dict[str, PriceRef | None] = {}
         for row in rows:
             if row.min_retail_price is not None and row.min_retail_price > 0:
                 minimum, basis = float(row.min_retail_price), "最低零售价"
@@ -139,9 +140,14 @@ class PriceBook:
         """The price list row for a 检查品规 given as a code or a name; None when nothing matches."""
         if not checked or not checked.strip():
             return None
+        try:
+            return self._seen[checked]
+        except KeyError:
+            pass
         ref = self.by_code.get(_code_key(checked))
         if ref is None:
             ref = self.by_name.get(normalize_sku_name(checked))
+        self._seen[checked] = ref  # a city checks the same few hundred names 100,000 times
         return ref
 
 

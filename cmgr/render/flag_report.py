@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def write_flags_xlsx(rows: list[dict], path: str | Path) -> Path:
         cell.fill = PatternFill("solid", fgColor="4472C4")
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in rows:
-        ws.append([_cell(display_value(k, row.get(k))) for k, _ in LIST_COLUMNS])
+        _append(ws, [display_value(k, row.get(k)) for k, _ in LIST_COLUMNS])
     widths = {"matched": 36, "rule": 30, "note": 60, "customer_name": 18, "visit_id": 16}
     for i, (key, _) in enumerate(LIST_COLUMNS, start=1):
         ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = widths.get(key, 11)
@@ -88,11 +89,25 @@ def write_flags_xlsx(rows: list[dict], path: str | Path) -> Path:
     return Path(path)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def xml_safe(text: str) -> str:
+    """Text without the control characters XML (xlsx, docx) cannot hold; a note pasted from
+    another program sometimes carries a vertical tab or a bell."""
+    return _CONTROL.sub(" ", text)
+
+
 def _cell(value):
-    # A note starting with "=" must stay text, not become a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return xml_safe(value) if isinstance(value, str) else value
+
+
+def _append(ws, values: list) -> None:
+    """Append a row; a note that starts with "=" stays text, never becomes a formula."""
+    ws.append([_cell(v) for v in values])
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 # ---------------------------------------------------------------------------
@@ -274,9 +289,9 @@ def _report_xlsx(context: dict, path: str | Path) -> Path:
     for index, (title, columns, rows) in enumerate(sheets):
         ws = wb.active if index == 0 else wb.create_sheet()
         ws.title = title
-        ws.append([f"{context['title']}（{title}）"])
-        ws.append([f"客户经理：{context['manager']}　期间：{context['period']}　"
-                   f"报送：区域市场经理　制表日期：{context['generated']}"])
+        _append(ws, [f"{context['title']}（{title}）"])
+        _append(ws, [f"客户经理：{context['manager']}　期间：{context['period']}　"
+                     f"报送：区域市场经理　制表日期：{context['generated']}"])
         ws.append([h for _, h, _ in columns])
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
         ws["A1"].font = Font(bold=True, size=14)
@@ -285,7 +300,7 @@ def _report_xlsx(context: dict, path: str | Path) -> Path:
             cell.fill = PatternFill("solid", fgColor="4472C4")
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for row in rows:
-            ws.append([_cell(_plain(row.get(k))) for k, _, _ in columns])
+            _append(ws, [_plain(row.get(k)) for k, _, _ in columns])
         if not rows:
             ws.append(["本期无" + title])
         for i, (_, _, width) in enumerate(columns, start=1):
@@ -317,8 +332,8 @@ def _report_docx(context: dict, path: str | Path) -> Path:
     style.font.size = Pt(9)
     title = doc.add_heading(context["title"], level=1)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(f"客户经理：{context['manager']}　期间：{context['period']}　"
-                      f"报送：区域市场经理　制表日期：{context['generated']}")
+    doc.add_paragraph(xml_safe(f"客户经理：{context['manager']}　期间：{context['period']}　"
+                               f"报送：区域市场经理　制表日期：{context['generated']}"))
     counts = context["counts"]
     doc.add_paragraph(f"本期发现价格违规 {counts['price_cases']} 起（涉及 {counts['price_customers']} 户），"
                       f"无证经营 {counts['unlicensed_cases']} 起。价格违规建议按规定降级处理；"
@@ -342,14 +357,14 @@ def _report_docx(context: dict, path: str | Path) -> Path:
                 value = row.get(key)
                 if isinstance(value, dict):  # the excerpt, its phrase highlighted
                     para = cell.paragraphs[0]
-                    para.add_run(value["before"])
+                    para.add_run(xml_safe(value["before"]))
                     if value["matched"]:
-                        mark = para.add_run(value["matched"])
+                        mark = para.add_run(xml_safe(value["matched"]))
                         mark.bold = True
                         mark.font.highlight_color = WD_COLOR_INDEX.YELLOW
-                    para.add_run(value["after"])
+                    para.add_run(xml_safe(value["after"]))
                 else:
-                    cell.text = _docx_text(key, value)
+                    cell.text = xml_safe(_docx_text(key, value))
     doc.add_paragraph()
     doc.add_paragraph("客户经理（签字）：　　　　　　　　区域市场经理（签字）：　　　　　　　　日期：")
     with atomic_path(path) as tmp:

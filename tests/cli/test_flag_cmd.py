@@ -245,3 +245,28 @@ def test_sample_territory_flags_against_the_answer_key(db):
     assert min(scores["unlicensed (note)"]) >= 0.7
     roster = {f["customer_code"] for f in flags if f["source"] == "roster"}
     assert len(roster) >= 3  # the roster's customers without a licence number are visited
+
+
+def test_odd_characters_survive_every_output(dbpath, tmp_path):
+    """Control characters (not allowed in XML), a formula-like note, full-width text."""
+    import openpyxl
+    from docx import Document
+
+    note = "=SUM(A1)\x0b这户没有许可证\x07也在卖烟，ＡＢＣ１２３"
+    con = sqlite3.connect(dbpath)
+    con.execute("INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, notes) "
+                "VALUES ('ZF7', 'ZF7', '2026-11-07', 'C003', ?)", (note,))
+    con.commit()
+    con.close()
+    flags = [f for f in flags_json() if f["visit_id"] == "ZF7"]
+    assert flags and flags[0]["note"] == note  # the JSON keeps the note exactly
+    for fmt in ("xlsx", "docx", "html"):
+        result = run(["flag", "report", "--format", fmt, "--out", str(tmp_path / f"r.{fmt}")])
+        assert result.exit_code == 0, result.output
+    assert run(["flag", "--format", "xlsx", "--out", str(tmp_path / "l.xlsx")]).exit_code == 0
+    ws = openpyxl.load_workbook(tmp_path / "l.xlsx").active
+    notes = [row[-1] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert "=SUM(A1) 这户没有许可证 也在卖烟，ＡＢＣ１２３" in notes  # text, not a formula
+    text = "".join(c.text for t in Document(str(tmp_path / "r.docx")).tables for r in t.rows
+                   for c in r.cells)
+    assert "没有许可证" in text
