@@ -611,6 +611,7 @@ NOTE_SECTIONS: dict[str, tuple[str, ...]] = {
 # Shown where the manager has not written the cause or the measure yet.
 CAUSE_PLACEHOLDER = "（待填写：在 --notes 文件的 ## {heading} 标题下写 原因：……）"
 MEASURE_PLACEHOLDER = "（待填写：在 --notes 文件的 ## {heading} 标题下写 对策：……）"
+FLAG_STATUS = {"new": "未上报", "reported": "已上报", "closed": "已处理", "dismissed": "已排除"}
 EVIDENCE_SHOWN = 15  # customers listed under a problem in the documents; json/xlsx have all
 
 
@@ -746,17 +747,18 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
     if data.flags is not None and len(data.flags):
         for kind, key in (("price", "price_flags"), ("unlicensed", "unlicensed_flags")):
             rows = data.flags[data.flags["kind"] == kind]
+            if "status" in rows:  # a flag the manager dismissed was a false alarm
+                rows = rows[rows["status"].fillna("new") != "dismissed"]
             if not len(rows):
                 continue
             items = []
             for r in rows.itertuples(index=False):
                 name = _text(r.customer_name) or ("（非本户）" if not _text(r.customer_code) else "")
-                note = _text(getattr(r, "note", ""))
+                what = _text(getattr(r, "matched", "")) or _text(getattr(r, "note", ""))[:60]
+                status = _text(getattr(r, "status", "")) or "new"
                 items.append({"customer_code": _text(r.customer_code), "customer_name": name,
                               "detail": f"{_text(getattr(r, 'visit_date', ''))[:10]} "
-                                        f"{_text(getattr(r, 'subkind', ''))} "
-                                        f"状态 {_text(getattr(r, 'status', ''))}："
-                                        f"{note[:60]}".strip()})
+                                        f"{FLAG_STATUS.get(status, status)}：{what}"})
             open_count = int((rows["status"].fillna("new").isin(["new"])).sum()) \
                 if "status" in rows else len(rows)
             add(key, f"本月记录 {len(rows)} 条{PROBLEM_TITLES[key]}，其中 {open_count} 条尚未上报。",

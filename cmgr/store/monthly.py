@@ -185,7 +185,7 @@ def flags(db: Database, first_day: str, last_day: str,
     if not table_exists(db, "flags"):
         return None
     have = _columns(db, "flags")
-    pick = [c for c in ("kind", "subkind", "visit_date", "customer_code", "note",
+    pick = [c for c in ("kind", "subkind", "visit_date", "customer_code", "matched", "note",
                         "observed_price", "reference_price", "deviation_pct", "status",
                         "created_at") if c in have]
     select = ", ".join(f"f.{c}" for c in pick)

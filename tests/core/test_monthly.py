@@ -407,6 +407,8 @@ def test_flags_and_complaints_become_problems_and_opinions(fixture_db, cfg):
                         "reported", "2026-11-13T18:00:00"),
                        ("f3", "price", "below", "2026-10-02", "C02", MANAGER, "上月的", "new",
                         "2026-10-02T18:00:00"),
+                       ("f5", "price", "above", "2026-11-15", "C02", MANAGER, "看错了", "dismissed",
+                        "2026-11-15T18:00:00"),
                        ("f4", "price", "above", "2026-11-14", "C11", OTHER, "别人的", "new",
                         "2026-11-14T18:00:00")])
     db.executemany("INSERT INTO complaints(id, customer_code, sku_code, sku_name, qty, problem, "
