@@ -323,7 +323,16 @@ def _print_flag(flag: dict) -> None:
         con.print(f"实际零售价 {flag['observed_price']:g} 元/条, 参考价 {flag['reference_price']:g}, "
                   f"偏离 {flag['deviation']:+.2f} 元 ({flag['deviation_pct']:+.2f}%)")
     if flag.get("note"):
-        con.print(f"访问内容: {escape(flag['note'])}")
+        note, matched = flag["note"], flag.get("matched") or ""
+        at = note.find(matched) if matched and flag["source"] == "note" else -1
+        from rich.text import Text
+
+        shown = Text("访问内容: ")
+        if at < 0:
+            shown.append(note)
+        else:  # Text, not markup: a note may hold brackets and backslashes
+            shown.append(note[:at]).append(matched, style="reverse").append(note[at + len(matched):])
+        con.print(shown)
     for e in flag["events"]:
         con.print(f"  {e['at']}  {e['action']:<9} {escape(e['by'] or '')}"
                   + (f"  {escape(e['text'])}" if e.get("text") else ""))

@@ -270,3 +270,16 @@ def test_odd_characters_survive_every_output(dbpath, tmp_path):
     text = "".join(c.text for t in Document(str(tmp_path / "r.docx")).tables for r in t.rows
                    for c in r.cells)
     assert "没有许可证" in text
+
+
+def test_review_without_a_step_shows_the_flag_and_its_note(dbpath):
+    con = sqlite3.connect(dbpath)
+    con.execute("INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, notes) "
+                "VALUES ('ZF8', 'ZF8', '2026-11-07', 'C003', '[red]备注\\ 这户没有许可证还在卖烟')")
+    con.commit()
+    con.close()
+    fid = next(f["id"] for f in flags_json() if f["visit_id"] == "ZF8")
+    result = run(["flag", "review", str(fid)])
+    assert result.exit_code == 0
+    assert "[red]备注\\ 这户没有许可证还在卖烟" in result.stdout.replace("\n", "")
+    assert next(f for f in flags_json() if f["id"] == fid)["status"] == "new"  # nothing recorded
