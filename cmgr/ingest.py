@@ -66,7 +66,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     try:
         with db.transaction():
             import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
-            counts = upsert(db, kind, columns, rows, import_id)
+            counts = upsert(db, kind, columns, rows, import_id,
+                            presorted=bool(records["_key"].is_monotonic_increasing))
             finish_import(db, import_id, rows_read=result.rows_read, stored=counts.stored,
                           updated=counts.updated, unchanged=counts.unchanged,
                           skipped=result.skipped, rejected=result.rejected)

@@ -18,8 +18,8 @@ CHILD = textwrap.dedent("""
     from cmgr.ingest import import_file
 
     real = records.upsert
-    def slow_upsert(db, kind, columns, rows, import_id):
-        counts = real(db, kind, columns, rows, import_id)
+    def slow_upsert(*args, **kwargs):
+        counts = real(*args, **kwargs)
         print("STORED-IN-TX", flush=True)
         time.sleep(60)  # killed here, inside the open transaction
         return counts

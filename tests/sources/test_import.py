@@ -272,3 +272,18 @@ def test_cli_import_exit_codes_and_json(tmp_path):
     assert "garbage" in (tmp_path / "rej.csv").read_text(encoding="utf-8-sig")
     p = run("import", "orders", str(tmp_path / "missing.xlsx"))
     assert p.returncode == 2 and "not found" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_csv_with_ragged_total_row_and_blank_line_keeps_excel_row_numbers(db, tmp_path):
+    text = ("订单明细表\n导出日期：2026-11-28\n"
+            "订单编号,订货日期,客户编码,卷烟编码,订购量\n"
+            "D1,2026-11-03,001,690,2\n"
+            "\n"
+            "D2,2026-11-04,001,690,x\n"
+            "合计,,4\n")
+    path = tmp_path / "o.csv"
+    path.write_text(text, encoding="utf-8")
+    r = import_file(db, "orders", path)
+    assert r.stored == 1 and r.rejected == 1
+    assert r.skipped_detail == {"blank": 1, "合计": 1, "duplicate": 0}
+    assert [(i.row, i.column) for i in r.issues] == [(6, "订购量")]
