@@ -18,7 +18,17 @@ Two scenarios: "default" (a mild month-of-year profile, a stocking ramp that
 peaks on the eve, 3-10% noise) and "strong" (a stronger profile with a low
 December, a flat stocking window, 5-15% noise).
 
+With --sample DB the same comparison runs on a database instead, the way the
+monthly report reads it (cmgr.monthly_report.load): one manager's monthly 条
+and 金额, in total and by price class, each of the last 6 complete months
+forecast from the months before it (the month the orders end in is left out
+when the data do not reach its last working day), the forecaster next to
+seasonal naive and naive last month; then the same 2 months ahead, as the
+report forecasts when its month is incomplete. Build the database from the
+bundled sample data with `python -m cmgr --db X demo --dir Y`.
+
     python bench/backtest_forecast.py [--territories 100] [--seed 7]
+    python bench/backtest_forecast.py --sample /tmp/demo/demo.db [--manager 王建国]
 """
 
 from __future__ import annotations
@@ -128,11 +138,90 @@ def evaluate(territories: list[dict[str, float]], history: int | None) -> dict:
     }
 
 
+def sample_series(db_path: Path, manager: str | None) -> tuple[str, str, str, dict]:
+    """(manager, first and last order date, {(measure, price class or "合计"): {month: value}})
+    from a cmgr database, loaded as the monthly report loads it."""
+    from cmgr.config import load_config
+    from cmgr.core.monthly import UNCLASSIFIED, months_between
+    from cmgr.monthly_report import load, resolve_managers
+    from cmgr.store.db import open_database
+
+    cfg = load_config(None, overrides={"database.path": str(db_path)})
+    db = open_database(cfg.db_path)
+    try:
+        from cmgr.store import monthly as store
+
+        first, last = store.order_span(db)
+        if last is None:
+            raise SystemExit(f"{db_path}: no orders")
+        if manager is None:  # the manager with the most customers
+            manager = store.customers(db, None)["manager"].value_counts().idxmax()
+        data = load(db, cfg, last[:7], resolve_managers(db, manager, False))[0][0]
+    finally:
+        db.close()
+    sm = data.sku_months
+    sm = sm.assign(price_class=sm["sku_code"].astype(str).map(data.sku_classes)
+                   .fillna(UNCLASSIFIED))
+    months = months_between(sm["month"].min(), last[:7])
+    series = {}
+    for measure in ("qty", "amount"):
+        groups = [("合计", sm)] + [(name, sm[sm["price_class"] == name])
+                                  for name in cfg.price_classes.names]
+        for name, frame in groups:
+            sums = frame.groupby("month")[measure].sum()
+            series[measure, name] = {m: float(sums.get(m, 0.0)) for m in months}
+    return data.manager, first, last, series
+
+
+def sample_main(db_path: Path, manager: str | None) -> None:
+    name, first, last, series = sample_series(db_path, manager)
+    totals = series["qty", "合计"]
+    print(f"{db_path}: manager {name}, orders {first} .. {last}, "
+          f"{len(totals)} months ({min(totals)} .. {max(totals)})")
+    for horizon in (1, 2):
+        rows = []
+        measure_total = {}
+        for (measure, group), values in series.items():
+            bt = backtest(values, horizon=horizon, data_end=last)
+            actual = sum(r["actual"] for r in bt["rows"])
+            measure_total.setdefault(measure, actual)   # the first group is the total
+            if actual:
+                rows.append((measure, group, actual / measure_total[measure], bt))
+        bt0 = rows[0][3]
+        print()
+        print(f"{horizon} month(s) ahead, rolling origin over {', '.join(bt0['months'])}"
+              + (f" ({bt0['partial_month']} left out: the orders end on {last})"
+                 if bt0["partial_month"] else ""))
+        print(f"  {'measure':<8}{'class':<6}{'share':>7}{'method':>9}{'seas.naive':>12}"
+              f"{'naive':>8}  better")
+        for measure, group, share, bt in rows:
+            w = bt["wape"]
+            sn = w["seasonal_naive"]
+            verdict = "-" if sn is None else "method" if w["combined"] < sn else "seasonal naive"
+            print(f"  {measure:<8}{group:<6}{share:>7.1%}{_pct(w['combined']):>9}"
+                  f"{_pct(sn):>12}{_pct(w['naive']):>8}  {verdict}")
+    print()
+    print("WAPE = sum|forecast - actual| / sum(actual) over those months; share: the group's "
+          "part of the measure's total. method: cmgr.core.forecast (forecast_next at each "
+          "origin); seasonal naive: the same month a year before; naive: the last month known.")
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--territories", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sample", type=Path, metavar="DB",
+                        help="backtest on a cmgr database (e.g. the one `cmgr demo` builds)")
+    parser.add_argument("--manager", help="with --sample: the manager (default: the one with "
+                        "the most customers)")
     args = parser.parse_args(argv)
+    if args.sample:
+        sample_main(args.sample, args.manager)
+        return
     print(f"{args.territories} synthetic territories per scenario, seed {args.seed}, "
           f"one-step forecasts of every month {EVAL_FROM[0]}-{EVAL_FROM[1]:02d}.."
           f"{LAST[0]}-{LAST[1]:02d}")

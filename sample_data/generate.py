@@ -36,9 +36,16 @@ DEFAULT_SEED = 20261128
 EXPORT_DATE = dt.date(2026, 11, 28)
 ORDERS_END = dt.date(2026, 11, 27)
 LAST_MONTH = (2026, 11)
+MAX_MONTHS = 26  # orders from 2024-10: two years of history, so every month has a year-ago one
+# The roster is the one of 2025-10 (joining dates count from it) whatever --months says, and
+# orders before it come from their own random stream: the older history added later left the
+# roster, the visits and the orders from 2025-10 on as they were.
+ROSTER_EPOCH = dt.date(2025, 10, 1)
 VISITS_START = dt.date(2026, 9, 1)
 VISITS_END = dt.date(2026, 11, 27)
 SPRING_FESTIVAL = dt.date(2026, 2, 17)
+SPRING_FESTIVALS = (dt.date(2025, 1, 29), SPRING_FESTIVAL)  # 农历正月初一 in the data's span
+MID_AUTUMN = (dt.date(2024, 9, 17), dt.date(2025, 10, 6), dt.date(2026, 9, 25))
 MAIN_MANAGER = "王建国"
 SECOND_MANAGER = "李娜"
 EXPORT_DATE_TEXT = f"导出日期：{EXPORT_DATE.year}年{EXPORT_DATE.month}月{EXPORT_DATE.day}日"
@@ -52,12 +59,16 @@ def _days(start: dt.date, end: dt.date) -> set[dt.date]:
 
 D = dt.date
 HOLIDAYS: set[dt.date] = (
-    _days(D(2025, 10, 1), D(2025, 10, 8)) | _days(D(2026, 1, 1), D(2026, 1, 3))
+    _days(D(2024, 10, 1), D(2024, 10, 7)) | {D(2025, 1, 1)}
+    | _days(D(2025, 1, 28), D(2025, 2, 4)) | _days(D(2025, 4, 4), D(2025, 4, 6))
+    | _days(D(2025, 5, 1), D(2025, 5, 5)) | _days(D(2025, 5, 31), D(2025, 6, 2))
+    | _days(D(2025, 10, 1), D(2025, 10, 8)) | _days(D(2026, 1, 1), D(2026, 1, 3))
     | _days(D(2026, 2, 15), D(2026, 2, 23)) | _days(D(2026, 4, 4), D(2026, 4, 6))
     | _days(D(2026, 5, 1), D(2026, 5, 5)) | _days(D(2026, 6, 19), D(2026, 6, 21))
     | _days(D(2026, 9, 25), D(2026, 9, 27)) | _days(D(2026, 10, 1), D(2026, 10, 7))
 )
 MAKEUP_WORKDAYS: set[dt.date] = {
+    D(2024, 9, 29), D(2024, 10, 12), D(2025, 1, 26), D(2025, 2, 8), D(2025, 4, 27),
     D(2025, 9, 28), D(2025, 10, 11), D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28),
     D(2026, 5, 9), D(2026, 9, 20), D(2026, 10, 10),
 }
@@ -88,19 +99,22 @@ def season_factor(day: dt.date, start: dt.date = D(2025, 10, 1)) -> float:
     """Order volume relative to an ordinary week: stocking up before 春节, the dip after it,
     a smaller bump before 中秋/国庆 and 元旦, and a gentle upward trend."""
     f = 1.0
-    to_cny = (SPRING_FESTIVAL - day).days
-    if 0 < to_cny <= 45:
-        f = 1.0 + 1.1 * (1 - to_cny / 45) ** 1.2
-    elif -6 <= to_cny <= 0:
-        f = 0.3
-    elif -42 <= to_cny < -6:
-        f = 0.55 + 0.45 * ((-to_cny - 6) / 36)
-    to_mid_autumn = (D(2026, 9, 25) - day).days
-    if 0 < to_mid_autumn <= 21:
-        f *= 1.0 + 0.15 * (1 - to_mid_autumn / 21)
-    if D(2025, 12, 22) <= day <= D(2025, 12, 31):
+    for festival in SPRING_FESTIVALS:
+        to_cny = (festival - day).days
+        if 0 < to_cny <= 45:
+            f = 1.0 + 1.1 * (1 - to_cny / 45) ** 1.2
+        elif -6 <= to_cny <= 0:
+            f = 0.3
+        elif -42 <= to_cny < -6:
+            f = 0.55 + 0.45 * ((-to_cny - 6) / 36)
+    for mid_autumn in MID_AUTUMN:
+        to_mid_autumn = (mid_autumn - day).days
+        if 0 < to_mid_autumn <= 21:
+            f *= 1.0 + 0.15 * (1 - to_mid_autumn / 21)
+    if day.month == 12 and day.day >= 22:
         f *= 1.1
-    if D(2025, 10, 9) <= day <= D(2025, 10, 17) or D(2026, 10, 8) <= day <= D(2026, 10, 16):
+    if (D(2024, 10, 8) <= day <= D(2024, 10, 16) or D(2025, 10, 9) <= day <= D(2025, 10, 17)
+            or D(2026, 10, 8) <= day <= D(2026, 10, 16)):
         f *= 0.85  # after 国庆 shops still sit on holiday stock
     trend = 1 + 0.05 * ((day - start).days / 400)
     return f * trend
@@ -513,6 +527,23 @@ def profile_factor(c: Customer, day: dt.date) -> float:
     return 1.0 - 0.7 * progress if c.profile == "falling" else 1.0 + 0.75 * progress
 
 
+# Year-on-year trends (a year, compounded from ROSTER_EPOCH) by 业态 and by price class, on top
+# of season_factor's overall one: convenience stores and tobacco shops gain on small grocers,
+# and dear brands gain on cheap ones (提升结构). Real territories drift like this by a few per
+# cent a year, which is why last year's month alone is a poor forecast.
+BUSINESS_TYPE_TREND = {"食杂店": -0.04, "便利店": 0.06, "超市": 0.02, "烟酒商店": 0.04,
+                       "商场": -0.03, "娱乐服务类": -0.06, "其他类": -0.05}
+PRICE_CLASS_TREND = (0.05, 0.03, 0.0, -0.04, -0.10)  # 一类 .. 五类
+
+
+def group_trend(c: Customer, sku: Sku, day: dt.date) -> float:
+    """The customer's 业态 and the cigarette's price class trend at `day` (1.0 at the epoch)."""
+    years = (day - ROSTER_EPOCH).days / 365.25
+    rate = (1 + BUSINESS_TYPE_TREND.get(c.business_type, 0.0)) * (
+        1 + PRICE_CLASS_TREND[sku.price_class])
+    return rate ** years
+
+
 def order_lines_for_week(rng: random.Random, customers: Iterable[Customer], monday: dt.date,
                          first_day: dt.date, last_day: dt.date,
                          seq_by_day: dict[dt.date, int]) -> list[OrderLine]:
@@ -540,7 +571,7 @@ def order_lines_for_week(rng: random.Random, customers: Iterable[Customer], mond
         order_id = f"{day:%Y%m%d}{seq:06d}"
         for sku in chosen:
             mu = ((1.5 + c.grade * 0.45) * (0.55, 0.9, 1.1, 1.0, 0.8)[sku.price_class]
-                  * season * trend * c.qty_scale)
+                  * season * trend * c.qty_scale * group_trend(c, sku, day))
             qty = max(1, min(20, round(rng.gauss(mu, 0.35 * mu + 0.5))))
             lines.append(OrderLine(order_id, day, c, sku, qty, round(qty * sku.wholesale, 2)))
     return lines
@@ -548,13 +579,21 @@ def order_lines_for_week(rng: random.Random, customers: Iterable[Customer], mond
 
 def generate_orders(customers: Sequence[Customer], first_day: dt.date, last_day: dt.date,
                     seed: int = DEFAULT_SEED) -> list[OrderLine]:
-    rng = random.Random(f"{seed}-orders")
-    monday = first_day - dt.timedelta(days=first_day.weekday())
-    seq_by_day: dict[dt.date, int] = {}
+    """Weekly orders from `first_day` to `last_day`: the days before ROSTER_EPOCH from a random
+    stream of their own, so adding older history leaves the later orders as they were."""
     lines: list[OrderLine] = []
-    while monday <= last_day:
-        lines.extend(order_lines_for_week(rng, customers, monday, first_day, last_day, seq_by_day))
-        monday += dt.timedelta(days=7)
+    periods = ((f"{seed}-orders-history", first_day,
+                min(last_day, ROSTER_EPOCH - dt.timedelta(days=1))),
+               (f"{seed}-orders", max(first_day, ROSTER_EPOCH), last_day))
+    for stream, start, end in periods:
+        if start > end:
+            continue
+        rng = random.Random(stream)
+        monday = start - dt.timedelta(days=start.weekday())
+        seq_by_day: dict[dt.date, int] = {}
+        while monday <= end:
+            lines.extend(order_lines_for_week(rng, customers, monday, start, end, seq_by_day))
+            monday += dt.timedelta(days=7)
     lines.sort(key=lambda line: (line.order_date, line.order_id))  # as the system lists them
     return lines
 
@@ -1038,6 +1077,7 @@ class OrderFileSpec:
     date_style: str  # date | slash | cn | compact | iso
     brackets: str = "half"  # half | full
     text_numbers: float = 0.0  # share of money/qty cells written as text with separators
+    cell_refs: bool = True  # False: cells without r="A1" references (valid; a quarter the size)
 
 
 def _quarter(year: int, q: int) -> tuple[tuple[int, int], ...]:
@@ -1045,6 +1085,11 @@ def _quarter(year: int, q: int) -> tuple[tuple[int, int], ...]:
 
 
 ORDER_FILES: tuple[OrderFileSpec, ...] = (
+    # The older year in one file, written without cell references as some system exports are:
+    # it keeps the committed sample under 5 MB.
+    OrderFileSpec("orders_2024-10_2025-09.xlsx",
+                  tuple(months_back(12, (2025, 9))), "xlsx-shared", ORDER_HEADER, "date",
+                  cell_refs=False),
     OrderFileSpec("orders_2025Q4.xlsx", _quarter(2025, 4), "xlsx-shared", ORDER_HEADER, "date"),
     OrderFileSpec("orders_2026Q1.xlsx", _quarter(2026, 1), "xlsx-shared",
                   ("订单号", "订单日期", "客户编码", "客户名称", "商品编码", "商品名称",
@@ -1134,7 +1179,8 @@ def write_order_file(path: Path, spec: OrderFileSpec, lines: Sequence[OrderLine]
     if spec.kind == "xlsx-openpyxl":
         _write_openpyxl(path, "订单明细", rows, n_cols, widths)
         return
-    with XlsxStreamWriter(path, shared_strings=spec.kind == "xlsx-shared") as writer:
+    with XlsxStreamWriter(path, shared_strings=spec.kind == "xlsx-shared",
+                          cell_refs=spec.cell_refs) as writer:
         writer.write_sheet("订单明细", rows, merges=_merge_title(n_cols), n_rows=len(rows),
                            n_cols=n_cols, title_rows=1, col_widths=widths)
 
@@ -1254,14 +1300,14 @@ MAPPING_EXAMPLE = """\
 # --- the whole sample --------------------------------------------------------------------------
 
 
-def generate(out_dir: Path, *, n_customers: int = 250, n_months: int = 14,
+def generate(out_dir: Path, *, n_customers: int = 250, n_months: int = MAX_MONTHS,
              seed: int = DEFAULT_SEED) -> dict[str, object]:
     """Write every sample file into `out_dir`; returns counts for the report."""
     out_dir.mkdir(parents=True, exist_ok=True)
     months = months_back(n_months)
     first_day = month_start(*months[0])
     skus = build_catalogue(seed)
-    customers = build_customers(n_customers, skus, seed, first_day=first_day)
+    customers = build_customers(n_customers, skus, seed, first_day=ROSTER_EPOCH)
     lines = generate_orders(customers, first_day, ORDERS_END, seed)
     visits_start = max(VISITS_START, first_day)
     visits = generate_visits(customers, skus, visits_start, VISITS_END, seed)
@@ -1294,12 +1340,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
                         help="output directory (default: sample_data/)")
     parser.add_argument("--customers", type=int, default=250, help="number of retailers")
-    parser.add_argument("--months", type=int, default=14,
-                        help="months of orders, ending 2026-11 (1-14)")
+    parser.add_argument("--months", type=int, default=MAX_MONTHS,
+                        help=f"months of orders, ending 2026-11 (1-{MAX_MONTHS})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
-    if not 1 <= args.months <= 14:
-        parser.error("--months must be between 1 and 14")
+    if not 1 <= args.months <= MAX_MONTHS:
+        parser.error(f"--months must be between 1 and {MAX_MONTHS}")
     if args.customers < 20:
         parser.error("--customers must be at least 20")
     started = time.perf_counter()

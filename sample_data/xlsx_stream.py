@@ -166,9 +166,14 @@ class XlsxStreamWriter:
             for r, row in enumerate(rows, start=1):
                 title_style = STYLE_TITLE if r <= title_rows else 0
                 cells = []
+                gap = 0
                 for c, value in enumerate(row):
                     if value is None or value == "":
+                        gap += 1
                         continue
+                    if gap and not refs:  # without references a cell's place is its position
+                        cells.append("<c/>" * gap)
+                    gap = 0
                     ref = f' r="{letters[c]}{r}"' if refs else ""
                     if isinstance(value, str):
                         cells.append(text_cell(ref, value, title_style))

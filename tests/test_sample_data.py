@@ -20,7 +20,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "sample_data"
-ORDER_FILES = ("orders_2025Q4.xlsx", "orders_2026Q1.xlsx", "orders_2026Q2.xlsx",
+HISTORY_FILE = "orders_2024-10_2025-09.xlsx"
+ORDER_FILES = (HISTORY_FILE, "orders_2025Q4.xlsx", "orders_2026Q1.xlsx", "orders_2026Q2.xlsx",
                "orders_2026-07_08.xlsx", "orders_2026-09.xls", "orders_2026-10.csv",
                "orders_2026-11.xlsx")
 DATA_FILES = ("customers.xlsx", "prices.xlsx", "visits.xlsx", "mapping-example.toml",
@@ -37,7 +38,7 @@ def _run(script: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def small_sample(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample")
-    _run(SAMPLE_DIR / "generate.py", "--out", str(out), "--customers", "30", "--months", "14")
+    _run(SAMPLE_DIR / "generate.py", "--out", str(out), "--customers", "30", "--months", "26")
     return out
 
 
@@ -123,6 +124,8 @@ def test_the_xls_opens_with_xlrd(small_sample: Path) -> None:
 
 def test_each_orders_file_writes_dates_its_own_way(small_sample: Path) -> None:
     forms = {
+        HISTORY_FILE: lambda v: isinstance(v, dt.date) and dt.date(2024, 10, 1) <= v
+        < dt.date(2025, 10, 1),
         "orders_2025Q4.xlsx": lambda v: isinstance(v, dt.date),
         "orders_2026Q1.xlsx": lambda v: re.fullmatch(r"2026/\d{1,2}/\d{1,2}", v),
         "orders_2026Q2.xlsx": lambda v: re.fullmatch(r"2026年\d\d月\d\d日", v),
@@ -144,6 +147,8 @@ def test_string_layouts(small_sample: Path) -> None:
     names, sheet = parts("orders_2026-11.xlsx")
     assert "xl/sharedStrings.xml" not in names and 't="inlineStr"' in sheet
     assert '<mergeCell ref="A1:I1"/>' in sheet
+    names, sheet = parts(HISTORY_FILE)  # cells without r="A1" references: a compact older year
+    assert "xl/sharedStrings.xml" in names and 't="s"' in sheet and ' r="' not in sheet
 
 
 def test_the_messy_cells_are_there(small_sample: Path) -> None:
@@ -173,6 +178,68 @@ def test_months_option_limits_the_order_files(tmp_path: Path) -> None:
          "--months", "3")
     written = sorted(p.name for p in tmp_path.glob("orders_*"))
     assert written == ["orders_2026-09.xls", "orders_2026-10.csv", "orders_2026-11.xlsx"]
+
+
+def test_the_older_year_leaves_the_rest_as_it_was(small_sample: Path, tmp_path: Path) -> None:
+    """The history before 2025-10 has a random stream of its own: generating it changes
+    neither the roster nor the visits (their answer keys) nor the later orders' lines."""
+    _run(SAMPLE_DIR / "generate.py", "--out", str(tmp_path), "--customers", "30",
+         "--months", "14")
+    assert not (tmp_path / HISTORY_FILE).exists()
+    for name in ("customers.xlsx", "visits.xlsx", "truth/visit_labels.csv",
+                 "truth/customer_profiles.csv", *ORDER_FILES[1:]):
+        assert (tmp_path / name).read_bytes() == (small_sample / name).read_bytes(), name
+
+
+def _order_month(value) -> tuple[int, int]:
+    """(year, month) of an 订货日期 in any of the files' forms: a date cell, 2026/1/5,
+    2026年04月06日, 20260706, 2026-10-03."""
+    if isinstance(value, dt.date):
+        return value.year, value.month
+    digits = re.findall(r"\d+", str(value))
+    if len(digits) == 1:
+        return int(digits[0][:4]), int(digits[0][4:6])
+    return int(digits[0]), int(digits[1])
+
+
+def _monthly_qty(sample: Path) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for name in ORDER_FILES:
+        for r in _rows(sample / name)[3:-1]:
+            month = "{}-{:02d}".format(*_order_month(r[1]))
+            totals[month] = totals.get(month, 0.0) + _number(r[7])
+    return totals
+
+
+def test_two_years_of_orders_with_the_spring_festival_moving(small_sample: Path) -> None:
+    qty = _monthly_qty(small_sample)
+    assert sorted(qty) == [f"{y}-{m:02d}" for y, m in
+                           [(2024, 10), (2024, 11), (2024, 12)]
+                           + [(2025, m) for m in range(1, 13)] + [(2026, m) for m in range(1, 12)]]
+    # 2025's festival (Jan 29) put the stocking peak in January and the lull in February;
+    # 2026's (Feb 17) splits them between the two months.
+    assert qty["2025-01"] > 2.5 * qty["2025-02"]
+    assert qty["2026-01"] < 2 * qty["2026-02"]
+    assert qty["2026-02"] > 1.5 * qty["2025-02"] and qty["2026-01"] < qty["2025-01"]
+
+
+def test_price_classes_trend_apart(small_sample: Path) -> None:
+    """Dear brands gain on cheap ones (提升结构): October to August, a year apart."""
+    prices = _rows(small_sample / "prices.xlsx")
+    class_of = {r[0]: r[2] for r in prices[3:]}
+    by_year: dict[tuple[str, int], float] = {}
+    for name in ORDER_FILES[:5]:   # 2024-10 .. 2026-08
+        for r in _rows(small_sample / name)[3:-1]:
+            year, month = _order_month(r[1])
+            if month == 9:
+                continue
+            season = year + (month >= 10) - 2025   # 0: 2024-10..2025-08, 1: 2025-10..2026-08
+            key = ("dear" if class_of[r[4]] in ("一类", "二类") else
+                   "cheap" if class_of[r[4]] in ("四类", "五类") else "middle", season)
+            by_year[key] = by_year.get(key, 0.0) + _number(r[7])
+    dear = by_year["dear", 1] / by_year["dear", 0]
+    cheap = by_year["cheap", 1] / by_year["cheap", 0]
+    assert dear > 1.03 and dear > cheap + 0.02
 
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:

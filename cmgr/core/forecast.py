@@ -1,6 +1,6 @@
 """Next month's sales forecast for the monthly report (part d, 次月销售预测).
 
-The series is short (13-14 months, sometimes less), so the forecaster is a
+The series is short (one or two years, sometimes less), so the forecaster is a
 small combination of simple methods, the robust choice of the forecasting
 competitions, with one piece of domain knowledge: the Spring Festival (春节)
 moves between late January and mid February, and the weeks before it carry the
@@ -8,19 +8,31 @@ year's stocking-up peak. January and February are therefore forecast as one
 season (their sum) and split by where this year's festival falls.
 
 Every figure is also backtested the way it would have been used: rolling origin,
-one step ahead, over the last up to 6 months, next to seasonal naive (same month
-last year), the usual benchmark.
+over the last up to 6 complete months, each forecast as far ahead as the forecast
+itself is made (one month, or more when recent months are missing or incomplete),
+next to seasonal naive (same month last year), the usual benchmark.
+
+An incomplete month is left out, not scaled up. When the caller gives the data's
+last order date (`data_end`) and a working day of that month follows it (Monday to
+Friday unless an `is_workday` calendar is given), that month is dropped from the
+fitting and from the backtest, and the forecast is made from the last complete month,
+two months ahead instead of one; the note says so. Scaling the part-month by its
+elapsed working days was the alternative, but orders come weekly on each route's day,
+so the missing days are not average days (a missing Monday is one route's whole week),
+and a guessed month would enter the year-on-year growth and the recent level as
+if it were measured.
 
 Pure Python on a few dozen numbers: the series only needs `.items()`, so a
 pandas Series works without this module importing pandas. Measured on seeded
-synthetic territories by bench/backtest_forecast.py.
+synthetic territories and on the sample data by bench/backtest_forecast.py.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from cmgr.errors import UsageError
@@ -70,6 +82,7 @@ METHOD = "组合预测：去年同月×同比增长，1-2月按春节日期拆�
 SHORT_METHOD = "近期水平组合：上月、近3月均值、指数平滑 (recent-level combination)"
 SEASONAL_NAIVE = "季节性朴素：去年同月 (seasonal naive)"
 NAIVE = "朴素：上月值 (naive, last month)"
+NAIVE_LAST_COMPLETE = "朴素：最近一个完整月的值 (naive, last complete month)"  # horizon > 1
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,8 @@ class Forecast:
     naive_method: str             # the baseline: seasonal naive, or naive last month when history is short
     backtest_months: int          # how many months both WAPEs rest on
     note: str                     # in Chinese: what is missing when the history is short; "" otherwise
+    horizon: int = 1              # months from the last complete month used to the target
+    partial_month: str | None = None  # "YYYY-MM" left out as incomplete (see data_end)
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,51 @@ def _parse_month(text: object) -> int:
             if 1 <= month <= 12:
                 return _month_index(year, month)
     raise UsageError(f"bad month {text!r}", hint='write a month as YYYY-MM, e.g. "2026-12"')
+
+
+def _month_cn(index: int) -> str:
+    return f"{index // 12}年{index % 12 + 1}月"
+
+
+def _parse_day(value: object) -> date:
+    """A date, a datetime or an ISO "YYYY-MM-DD..." text -> date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise UsageError(f"bad data end date {value!r}", hint="give the last order date as YYYY-MM-DD")
+
+
+def _weekday(day: date) -> bool:
+    return day.weekday() < 5
+
+
+def _complete(full: _Monthly, target: int | None, data_end,
+              is_workday: Callable[[date], bool] | None) -> tuple[_Monthly, int | None]:
+    """The series cut before `target` and after the last month the data cover completely,
+    and the incomplete month left out (None when there is none)."""
+    end = full.last if target is None else min(full.last, target - 1)
+    partial = None
+    if data_end is not None and full.values:
+        day = _parse_day(data_end)
+        month = _month_index(day.year, day.month)
+        workday = is_workday or _weekday
+        following = day + timedelta(days=1)
+        while following.month == day.month and not workday(following):
+            following += timedelta(days=1)
+        complete = month if following.month != day.month else month - 1
+        if complete < end:
+            if complete == month - 1 and full.start <= month <= end:
+                partial = month
+            end = complete
+    if end < full.start:
+        return _Monthly(full.start, ()), partial
+    return _Monthly(full.start, full.values[: end - full.start + 1]), partial
 
 
 def _to_monthly(series) -> _Monthly:
@@ -321,13 +381,12 @@ def _wape(actual: list[float], predicted: list[float]) -> float | None:
     return sum(abs(a - p) for a, p in zip(actual, predicted, strict=True)) / total
 
 
-def _backtest(h: _Monthly, months: int) -> dict:
-    targets = [
-        t for t in range(max(h.start + MIN_HISTORY, h.last - months + 1), h.last + 1)
-    ]
+def _backtest(h: _Monthly, months: int, horizon: int = 1) -> dict:
+    """Each of the last `months` months forecast from the data `horizon` months before it."""
+    first = h.start + MIN_HISTORY - 1 + horizon
     rows = []
-    for target in targets:
-        origin = target - 1
+    for target in range(max(first, h.last - months + 1), h.last + 1):
+        origin = target - horizon
         value, seasonal = _combined(h, origin, target)
         rows.append({
             "month": _month_text(target),
@@ -343,7 +402,8 @@ def _backtest(h: _Monthly, months: int) -> dict:
     elif len(with_year_ago) >= MIN_SEASONAL_BACKTEST:
         window, baseline, baseline_name = with_year_ago, "seasonal_naive", SEASONAL_NAIVE
     else:
-        window, baseline, baseline_name = rows, "naive", NAIVE
+        window, baseline, baseline_name = (rows, "naive",
+                                            NAIVE if horizon == 1 else NAIVE_LAST_COMPLETE)
     wape = {}
     for key in ("combined", "seasonal_naive", "naive"):
         pairs = [(r["actual"], r[key]) for r in window if r[key] is not None]
@@ -361,16 +421,24 @@ def _backtest(h: _Monthly, months: int) -> dict:
     }
 
 
-def backtest(series, months: int = 6) -> dict:
-    """Rolling-origin one-step-ahead backtest over the last up to `months` months.
+def backtest(series, months: int = 6, *, horizon: int = 1, data_end=None,
+             is_workday: Callable[[date], bool] | None = None) -> dict:
+    """Rolling-origin backtest over the last up to `months` complete months, each forecast
+    `horizon` months ahead (1: from the month before).
 
     Returns {"months": [...], "wape": {"combined", "seasonal_naive", "naive"}, "baseline",
-    "baseline_method", "seasonal_months", "rows": [per month: actual and each forecast]}.
-    The WAPEs are measured on the same months ("months"): every backtest month when each
-    has a year-ago value, else only those that have one (at least 2), else the naive
-    last-month baseline stands in for seasonal naive and "seasonal_naive" is None.
+    "baseline_method", "seasonal_months", "rows": [per month: actual and each forecast],
+    "partial_month"}. The WAPEs are measured on the same months ("months"): every backtest
+    month when each has a year-ago value, else only those that have one (at least 2), else
+    the naive last-known-month baseline stands in for seasonal naive. `data_end` (the last
+    order date) leaves out a month the data do not cover to its end (module doc).
     """
-    return _backtest(_to_monthly(series), months)
+    if not 1 <= horizon <= 12:
+        raise UsageError(f"backtest horizon {horizon} is not 1-12 months")
+    h, partial = _complete(_to_monthly(series), None, data_end, is_workday)
+    result = _backtest(h, months, horizon)
+    result["partial_month"] = _month_text(partial) if partial is not None else None
+    return result
 
 
 def _interval(value: float, bt: dict, seasonal: bool) -> tuple[float, float, int]:
@@ -392,32 +460,44 @@ def _interval(value: float, bt: dict, seasonal: bool) -> tuple[float, float, int
     return max(0.0, value - half), value + half, len(errors)
 
 
-def forecast_next(series, target_month: str) -> Forecast:
-    """Forecast `target_month` ("YYYY-MM") from the months before it, with its backtest.
+def forecast_next(series, target_month: str, *, data_end=None,
+                  is_workday: Callable[[date], bool] | None = None) -> Forecast:
+    """Forecast `target_month` ("YYYY-MM") from the complete months before it, with its backtest.
 
     Months of `series` from `target_month` on are ignored, so a past month can be
-    re-forecast as it would have been. Missing months count as 0.
+    re-forecast as it would have been. Missing months count as 0. `data_end`, the last
+    order date in the data (a date or "YYYY-MM-DD"), marks the month it falls in as
+    incomplete when a working day of that month follows it (`is_workday`, default Monday to
+    Friday): that month and any later one are left out, and the forecast and its backtest
+    are made that many months ahead.
     """
     target = _parse_month(target_month)
-    full = _to_monthly(series)
-    if not full.values or full.start >= target:
+    h, partial = _complete(_to_monthly(series), target, data_end, is_workday)
+    if not h.values:
         raise UsageError(
-            f"no sales history before {_month_text(target)} to forecast from",
-            hint="import at least one month of orders before the month to forecast",
+            f"no complete month of sales history before {_month_text(target)} to forecast from",
+            hint="import at least one whole month of orders before the month to forecast",
         )
-    h = _Monthly(full.start, full.values[: target - full.start])
     origin = h.last
-    if target - origin > 12:
+    horizon = target - origin
+    if horizon > 12:
         raise UsageError(
             f"the history ends in {_month_text(origin)}, more than 12 months before {_month_text(target)}",
             hint="import the recent months first",
         )
     value, seasonal = _combined(h, origin, target)
     value = max(0.0, value or 0.0)
-    bt = _backtest(h, 6)
+    bt = _backtest(h, 6, horizon)
     low, high, interval_months = _interval(value, bt, seasonal)
 
     notes = []
+    if partial is not None:
+        end = _parse_day(data_end)
+        notes.append(
+            f"{_month_cn(partial)}的订单数据只到 {end.month} 月 {end.day} 日，该月不完整，"
+            f"未用于预测和回测；预测依据截至{_month_cn(origin)}的完整月份，"
+            f"是提前 {horizon} 个月的预测，回测也按提前 {horizon} 个月计算。"
+        )
     history = len(h.values)
     festival_years = {target // 12, target // 12 - 1}
     if not seasonal:
@@ -431,7 +511,8 @@ def forecast_next(series, target_month: str) -> Forecast:
         notes.append("历史太短，无法回测。")
     elif bt["baseline"] == "naive":
         notes.append(
-            "回测月份中去年同月数据不足，对照方法改用上月值（朴素预测），而非去年同月。"
+            f"回测月份中去年同月数据不足，对照方法改用"
+            f"{'上月值' if horizon == 1 else '最近一个完整月的值'}（朴素预测），而非去年同月。"
         )
     elif len(bt["months"]) < len(bt["rows"]):
         notes.append(
@@ -454,4 +535,6 @@ def forecast_next(series, target_month: str) -> Forecast:
         naive_method=bt["baseline_method"],
         backtest_months=len(bt["months"]),
         note="".join(notes),
+        horizon=horizon,
+        partial_month=_month_text(partial) if partial is not None else None,
     )

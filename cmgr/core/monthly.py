@@ -814,13 +814,13 @@ def _series(frame: pd.DataFrame, months: list[str], column: str) -> dict[str, fl
     return {m: float(sums.get(m, 0.0)) if len(frame) else 0.0 for m in months}
 
 
-def _forecast_one(series: dict[str, float], target: str):
+def _forecast_one(series: dict[str, float], target: str, data_end: str | None = None):
     from cmgr.core.forecast import forecast_next
 
     if not series or not any(v for v in series.values()):
         return None
     try:
-        return forecast_next(series, target)
+        return forecast_next(series, target, data_end=data_end)
     except UsageError:
         return None
 
@@ -831,8 +831,8 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str]) -> dic
     history = months_between(max(first, month_add(month, -35)), month)
     sm = data.sku_months[data.sku_months["month"] <= month] if len(data.sku_months) \
         else data.sku_months
-    qty_fc = _forecast_one(_series(sm, history, "qty"), target)
-    amount_fc = _forecast_one(_series(sm, history, "amount"), target)
+    qty_fc = _forecast_one(_series(sm, history, "qty"), target, data.data_last_date)
+    amount_fc = _forecast_one(_series(sm, history, "amount"), target, data.data_last_date)
     out = {"month": target, "available": qty_fc is not None, "history_months": len(history),
            "history_from": history[0] if history else None}
     if qty_fc is None:
@@ -864,8 +864,8 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str]) -> dic
                             .fillna(UNCLASSIFIED))
         for name in class_order:
             part = classed[classed["price_class"] == name]
-            fq = _forecast_one(_series(part, history, "qty"), target)
-            fa = _forecast_one(_series(part, history, "amount"), target)
+            fq = _forecast_one(_series(part, history, "qty"), target, data.data_last_date)
+            fa = _forecast_one(_series(part, history, "amount"), target, data.data_last_date)
             if fq is None:
                 continue
             by_class.append({

@@ -9,6 +9,7 @@ import pytest
 
 from cmgr.core.forecast import (
     NAIVE,
+    NAIVE_LAST_COMPLETE,
     SEASONAL_NAIVE,
     SHORT_METHOD,
     SPRING_FESTIVAL,
@@ -128,10 +129,31 @@ def test_backtest_wapes_match_an_independent_computation():
     # The method's backtest is forecast_next run at each origin.
     method_err = sum(abs(values[m] - forecast_next(series, m).value) for m in last6)
     assert bt["wape"]["combined"] == pytest.approx(method_err / total)
-    fc = forecast_next(series, "2026-01")
+    fc = forecast_next(series, "2025-12")
     assert fc.backtest_wape == pytest.approx(bt["wape"]["combined"])
     assert fc.naive_wape == pytest.approx(bt["wape"]["seasonal_naive"])
     assert fc.naive_method == SEASONAL_NAIVE and fc.backtest_months == 6 and fc.note == ""
+    assert fc.horizon == 1 and fc.partial_month is None
+
+
+def test_two_months_ahead_is_backtested_two_months_ahead():
+    series = daily_model_series("2023-10", 26, random.Random(3))   # 2023-10 .. 2025-11
+    fc = forecast_next(series, "2026-01")
+    assert fc.horizon == 2
+    bt = backtest(series, horizon=2)
+    last6 = list(series.index[-6:])
+    assert bt["months"] == last6
+    values = series.to_dict()
+    # each month forecast from the data up to two months before it
+    method_err = sum(abs(values[m] - forecast_next(series[series.index < m].iloc[:-1], m).value)
+                     for m in last6)
+    naive_err = sum(abs(values[m] - values[series.index[series.index.get_loc(m) - 2]])
+                    for m in last6)
+    total = sum(values[m] for m in last6)
+    assert bt["wape"]["combined"] == pytest.approx(method_err / total)
+    assert bt["wape"]["naive"] == pytest.approx(naive_err / total)
+    assert fc.backtest_wape == pytest.approx(method_err / total)
+    assert fc.backtest_wape != pytest.approx(backtest(series)["wape"]["combined"])
 
 
 def test_fourteen_months_compare_with_seasonal_naive_on_the_two_comparable_months():
@@ -171,6 +193,74 @@ def test_one_month_of_history():
     assert fc.value == 500.0
     assert fc.backtest_months == 0 and fc.backtest_wape is None
     assert "无法回测" in fc.note
+
+
+# -- an incomplete last month -------------------------------------------------------------------
+
+def test_a_month_the_data_do_not_cover_to_its_end_is_left_out():
+    series = daily_model_series("2024-10", 26, random.Random(8))      # 2024-10 .. 2026-11
+    cut = series.copy()
+    cut["2026-11"] = round(series["2026-11"] * 19 / 20)    # orders to Friday the 27th, Monday the 30th missing
+    fc = forecast_next(cut, "2026-12", data_end="2026-11-27")
+    from_october = forecast_next(series[:"2026-10"], "2026-12")
+    assert (fc.value, fc.low, fc.high) == (from_october.value, from_october.low, from_october.high)
+    assert fc.backtest_wape == from_october.backtest_wape and fc.backtest_months == 6
+    assert fc.partial_month == "2026-11" and fc.horizon == 2
+    assert "2026年11月" in fc.note and "11 月 27 日" in fc.note and "提前 2 个月" in fc.note
+    # Without the end date the short month is taken at face value, one month ahead.
+    taken_as_complete = forecast_next(cut, "2026-12")
+    assert taken_as_complete.partial_month is None and taken_as_complete.horizon == 1
+    assert taken_as_complete.value != fc.value
+    # Months after the data's end (zeros in a report's series) are left out too.
+    padded = pd.concat([cut, pd.Series({"2026-12": 0.0})])
+    assert forecast_next(padded, "2027-01", data_end="2026-11-27").horizon == 3
+
+
+def test_the_backtest_covers_the_last_complete_months():
+    series = daily_model_series("2024-10", 26, random.Random(9))
+    bt = backtest(series, data_end=date(2026, 11, 27))
+    assert bt["months"] == months("2026-05", 6) and bt["partial_month"] == "2026-11"
+    assert bt["wape"] == backtest(series[:"2026-10"])["wape"]
+
+
+@pytest.mark.parametrize(("data_end", "partial"), [
+    ("2026-11-27", "2026-11"),        # a Friday; Monday the 30th is still to come
+    ("2026-11-30", None),             # the month's last day
+    ("2026-10-30", None),             # a Friday; only the weekend is left
+    ("2026-10-30T17:45:00", None),
+    (date(2026, 10, 29), "2026-10"),
+])
+def test_a_month_is_complete_when_no_working_day_of_it_is_left(data_end, partial):
+    last = data_end if isinstance(data_end, date) else date.fromisoformat(data_end[:10])
+    series = pd.Series(dict.fromkeys(months(f"{last.year - 1}-{last.month:02d}", 13), 100.0))
+    assert backtest(series, data_end=data_end)["partial_month"] == partial
+
+
+def test_a_holiday_calendar_decides_what_is_left_of_the_month():
+    # The 2025 Spring Festival holiday ran from Tuesday January 28 to February 4: orders to
+    # Monday January 27 cover January.
+    holidays = {date(2025, 1, 28) + timedelta(days=k) for k in range(8)}
+    series = pd.Series(dict.fromkeys(months("2024-01", 13), 100.0))
+    assert backtest(series, data_end="2025-01-27")["partial_month"] == "2025-01"
+    assert backtest(series, data_end="2025-01-27",
+                    is_workday=lambda d: d.weekday() < 5 and d not in holidays
+                    )["partial_month"] is None
+
+
+def test_short_history_with_an_incomplete_month_compares_with_the_last_complete_month():
+    series = pd.Series(dict(zip(months("2026-03", 9), [100, 110, 90, 105, 95, 100, 98, 102, 40],
+                                strict=True)))
+    fc = forecast_next(series, "2026-12", data_end="2026-11-10")
+    assert fc.partial_month == "2026-11" and fc.horizon == 2
+    assert fc.naive_method == NAIVE_LAST_COMPLETE and "最近一个完整月" in fc.note
+    assert 90 <= fc.value <= 110          # the 40 of ten days is not taken for a month
+
+
+def test_no_complete_month_or_a_bad_end_date():
+    with pytest.raises(UsageError, match="complete month"):
+        forecast_next(pd.Series({"2026-11": 500.0}), "2026-12", data_end="2026-11-20")
+    with pytest.raises(UsageError, match="end date"):
+        forecast_next(pd.Series({"2026-11": 500.0}), "2026-12", data_end="27/11/2026")
 
 
 # -- what the method does ----------------------------------------------------------------------
