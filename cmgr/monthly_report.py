@@ -36,8 +36,10 @@ class ReportRun:
 
 def settings_from(cfg):
     from cmgr.core.monthly import ReportSettings
+    from cmgr.core.workdays import WorkCalendar
 
     return ReportSettings(
+        is_workday=WorkCalendar(cfg.get("calendar.file")).is_workday,
         price_classes=cfg.price_classes, bands=tuple(cfg.policy),
         stopped_lookback_months=int(cfg.get("report.stopped_lookback_months")),
         decline_pct=float(cfg.get("report.decline_pct")),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -83,6 +83,9 @@ class ReportSettings:
     warning_ratio: float = 0.8
     top_n: int = 10
     trend_months: int = 13
+    # Decides whether the data's last month is complete (its remaining days all off);
+    # the working-day calendar in practice, Monday-Friday when None.
+    is_workday: Callable[[date], bool] | None = None
 
 
 @dataclass
@@ -814,25 +817,27 @@ def _series(frame: pd.DataFrame, months: list[str], column: str) -> dict[str, fl
     return {m: float(sums.get(m, 0.0)) if len(frame) else 0.0 for m in months}
 
 
-def _forecast_one(series: dict[str, float], target: str, data_end: str | None = None):
+def _forecast_one(series: dict[str, float], target: str, data_end: str | None = None,
+                  is_workday: Callable[[date], bool] | None = None):
     from cmgr.core.forecast import forecast_next
 
     if not series or not any(v for v in series.values()):
         return None
     try:
-        return forecast_next(series, target, data_end=data_end)
+        return forecast_next(series, target, data_end=data_end, is_workday=is_workday)
     except UsageError:
         return None
 
 
-def _forecast_part(data: ManagerData, month: str, class_order: list[str]) -> dict:
+def _forecast_part(data: ManagerData, month: str, class_order: list[str],
+                   is_workday: Callable[[date], bool] | None = None) -> dict:
     target = month_add(month, 1)
     first = data.data_first_date[:7] if data.data_first_date else month
     history = months_between(max(first, month_add(month, -35)), month)
     sm = data.sku_months[data.sku_months["month"] <= month] if len(data.sku_months) \
         else data.sku_months
-    qty_fc = _forecast_one(_series(sm, history, "qty"), target, data.data_last_date)
-    amount_fc = _forecast_one(_series(sm, history, "amount"), target, data.data_last_date)
+    qty_fc = _forecast_one(_series(sm, history, "qty"), target, data.data_last_date, is_workday)
+    amount_fc = _forecast_one(_series(sm, history, "amount"), target, data.data_last_date, is_workday)
     out = {"month": target, "available": qty_fc is not None, "history_months": len(history),
            "history_from": history[0] if history else None}
     if qty_fc is None:
@@ -864,8 +869,8 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str]) -> dic
                             .fillna(UNCLASSIFIED))
         for name in class_order:
             part = classed[classed["price_class"] == name]
-            fq = _forecast_one(_series(part, history, "qty"), target, data.data_last_date)
-            fa = _forecast_one(_series(part, history, "amount"), target, data.data_last_date)
+            fq = _forecast_one(_series(part, history, "qty"), target, data.data_last_date, is_workday)
+            fa = _forecast_one(_series(part, history, "amount"), target, data.data_last_date, is_workday)
             if fq is None:
                 continue
             by_class.append({
@@ -892,7 +897,7 @@ def forecast_statement(fc: dict) -> list[str]:
     else:
         verdict = ("优于" if wape < naive else "与之相当，并未优于" if wape == naive
                    else "差于")
-        s.append(f"按本人历史滚动回测最近 {n} 个月（每月只用当时已有的数据预测下月），"
+        s.append(f"按本人历史滚动回测最近 {n} 个月（每次只用当时已有的数据向前预测），"
                  f"本方法销量 WAPE 为 {wape:.1%}，对照的{fc['naive_method']} WAPE 为 "
                  f"{naive:.1%}，本方法{verdict}对照方法。")
     s.append(f"预测区间为 80% 区间：{fc['cases_low']:,.2f}～{fc['cases_high']:,.2f} 箱。"
@@ -1033,7 +1038,7 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
     problems = _problems(report, warn_list, warn_bands, declines, overdue, data, month, settings)
     report["problems"] = _merge_notes(problems, notes)
     report["opinions"] = _opinions(data, month)
-    report["forecast"] = _forecast_part(data, month, class_order)
+    report["forecast"] = _forecast_part(data, month, class_order, settings.is_workday)
     sections = notes.sections if notes else {}
     report["notes"] = {key: list(sections.get(key, [])) for key in NOTE_SECTIONS}
     report["notes_source"] = notes.source if notes else None
