@@ -198,7 +198,7 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
 
 def missed_last_week(db, manager: str, week_start: date) -> dict[str, date]:
     """Customers due in the saved plan of the week before and not visited that week."""
-    if not store.has_table(db, "plans"):
+    if not db.has_table("plans"):
         return {}
     previous = store.load_plan(db, manager, vp.week_label(week_start - timedelta(days=7)))
     if previous is None:

@@ -17,10 +17,6 @@ LEFT = "已退网"
 INACTIVE_STATUSES = (LEFT, "暂停经营")
 
 
-def table_exists(db: Database, name: str) -> bool:
-    return bool(db.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?", (name,)))
-
-
 def get_customer(db: Database, code: str) -> dict | None:
     row = db.execute("SELECT * FROM customers WHERE customer_code = ?", (code,)).fetchone()
     return dict(row) if row else None
@@ -152,7 +148,7 @@ def last_order_date(db: Database, code: str | None = None) -> str | None:
 
 def open_flags(db: Database, code: str) -> list[dict]:
     """The customer's open price / licence flags, when the flags table exists (migration 002)."""
-    if not table_exists(db, "flags"):
+    if not db.has_table("flags"):
         return []
     return [dict(r) for r in db.query(
         "SELECT id, kind, subkind, visit_date, note, observed_price, reference_price, status "
@@ -237,5 +233,5 @@ def customer_card(db: Database, code: str, *, months: int = 13, last_month: str 
                     "amount": by_month.get(m, {}).get("amount")} for m in month_list],
         "complaints": list_complaints(db, ComplaintFilter(open_only=True, customer_codes=(code,))),
         "flags": open_flags(db, code),
-        "flags_known": table_exists(db, "flags"),
+        "flags_known": db.has_table("flags"),
     }

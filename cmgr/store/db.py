@@ -145,11 +145,13 @@ class Database:
 
     # -- schema ------------------------------------------------------------------------
     def applied_versions(self) -> set[int]:
-        has_table = self.scalar(
-            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_migrations'")
-        if not has_table:
+        if not self.has_table("schema_migrations"):
             return set()
         return {int(r[0]) for r in self.query("SELECT version FROM schema_migrations")}
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.scalar(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?", (name,)))
 
     def schema_version(self) -> int:
         return max(self.applied_versions(), default=0)

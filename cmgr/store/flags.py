@@ -32,7 +32,7 @@ _VISIT_SOURCES = ("note", "observed_price")
 
 
 def flags_ready(db: Database) -> bool:
-    return bool(db.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='flags'"))
+    return db.has_table("flags")
 
 
 # ---------------------------------------------------------------------------

@@ -19,11 +19,6 @@ import pandas as pd
 from cmgr.store.db import Database
 
 
-def table_exists(db: Database, name: str) -> bool:
-    return bool(db.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
-                          (name,)))
-
-
 def _columns(db: Database, table: str) -> set[str]:
     return {row[1] for row in db.query(f"PRAGMA table_info({table})")}
 
@@ -182,7 +177,7 @@ def flags(db: Database, first_day: str, last_day: str,
     """Price and unlicensed flags of the month (by visit date, else creation date), or None
     when the flags table does not exist yet. A flag belongs to the manager of its customer,
     else to the manager recorded on it (unlicensed sellers are not customers)."""
-    if not table_exists(db, "flags"):
+    if not db.has_table("flags"):
         return None
     have = _columns(db, "flags")
     pick = [c for c in ("kind", "subkind", "visit_date", "customer_code", "matched", "note",
@@ -202,7 +197,7 @@ def flags(db: Database, first_day: str, last_day: str,
 def complaints(db: Database, last_day: str, managers: Sequence[str] | None) -> pd.DataFrame | None:
     """Complaints created on or before `last_day` for these managers' customers, or None when
     the complaints table does not exist yet."""
-    if not table_exists(db, "complaints"):
+    if not db.has_table("complaints"):
         return None
     have = _columns(db, "complaints")
     pick = [c for c in ("id", "customer_code", "sku_code", "sku_name", "qty", "problem", "found",

@@ -24,11 +24,6 @@ def _d(text: str | None) -> date | None:
         return None
 
 
-def has_table(db: Database, name: str) -> bool:
-    return bool(db.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
-                          (name,)))
-
-
 def managers(db: Database) -> list[str]:
     """Every manager named in the roster."""
     return [r[0] for r in db.query(
@@ -96,7 +91,7 @@ def daily_orders(db: Database, manager: str, since: date, before: date
 def open_complaints(db: Database, manager: str) -> list[tuple[str, str, str]] | None:
     """(id, customer code, status) of complaints waiting for an on-site step ('new': inspect,
     'approved': exchange); None when the complaints table does not exist yet."""
-    if not has_table(db, "complaints"):
+    if not db.has_table("complaints"):
         return None
     return [tuple(r) for r in db.query(
         "SELECT k.id, k.customer_code, k.status FROM complaints k "
@@ -107,7 +102,7 @@ def open_complaints(db: Database, manager: str) -> list[tuple[str, str, str]] | 
 def open_flags(db: Database, manager: str) -> list[tuple[int, str, str, str | None]] | None:
     """(id, customer code, kind, visit date) of flags still open ('new' or 'reported') on the
     manager's customers; None when the flags table does not exist yet."""
-    if not has_table(db, "flags"):
+    if not db.has_table("flags"):
         return None
     return [tuple(r) for r in db.query(
         "SELECT f.id, f.customer_code, f.kind, f.visit_date FROM flags f "

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from cmgr.core.promo import PromoCandidate, PromoScore
 from cmgr.errors import NotFound, UsageError
-from cmgr.store.customers import table_exists
 from cmgr.store.db import Database, now_iso
 
 
@@ -46,7 +45,7 @@ def promo_candidates(db: Database, *, as_of: date, period_days: int,
         "FROM order_lines o WHERE o.order_date >= ? AND o.order_date <= ? GROUP BY o.customer_code",
         (r0, r0, r0, p0, end))}
     flags: dict[str, int] | None = None
-    if table_exists(db, "flags"):
+    if db.has_table("flags"):
         flags = {r[0]: int(r[1]) for r in db.query(
             "SELECT customer_code, count(*) FROM flags WHERE kind IN ('price', 'unlicensed') "
             "AND status IN ('new', 'reported') "

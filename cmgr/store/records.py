@@ -87,14 +87,3 @@ def upsert(db: Database, kind: str, columns: list[str], rows, import_id: int | N
         f"ON CONFLICT({key}) DO UPDATE SET {set_clause} WHERE {changed}", params)
     db.execute("DROP TABLE temp.incoming")
     return counts
-
-
-def import_history(db: Database, limit: int = 20) -> list[dict]:
-    rows = db.query("SELECT * FROM imports ORDER BY id DESC LIMIT ?", (limit,))
-    return [dict(r) for r in rows]
-
-
-def table_counts(db: Database) -> dict[str, int]:
-    names = [r[0] for r in db.query(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    return {n: int(db.scalar(f"SELECT count(*) FROM {n}")) for n in names}
