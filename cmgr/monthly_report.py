@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from cmgr.errors import NotFound, UsageError
+from cmgr.errors import UsageError
 
 FORMATS = ("docx", "html", "md", "xlsx", "json")
 EXTENSIONS = {"docx": "docx", "html": "html", "md": "md", "xlsx": "xlsx", "json": "json"}
@@ -59,30 +59,10 @@ def due_date_for(cfg, month: str) -> tuple[date, list[str]]:
 
 def resolve_managers(db, manager: str | None, all_managers: bool) -> list[str] | None:
     """The managers to report on: [name], or None for --all."""
-    import difflib
+    from cmgr.managers import resolve_managers as resolve
 
-    from cmgr.store import monthly as store
-
-    if manager and all_managers:
-        raise UsageError("give either --manager NAME or --all, not both")
-    known = store.managers(db)
-    if all_managers:
-        if not known:
-            raise NotFound("no customer in the database has a 客户经理",
-                           hint="import the roster (cmgr import customers FILE) with its 客户经理 column")
-        return None
-    if manager:
-        if manager not in known:
-            close = difflib.get_close_matches(manager, known, n=3, cutoff=0.3)
-            raise NotFound(f"no customers of manager {manager!r} in the roster",
-                           hint=("did you mean " + ", ".join(close) + "? " if close else "")
-                           + f"known managers: {', '.join(known[:20]) or 'none'}")
-        return [manager]
-    if len(known) == 1:
-        return known
-    raise UsageError("several managers in the roster: name one with --manager NAME, or use --all",
-                     hint=f"managers: {', '.join(known[:20])}" if known else
-                     "import the roster first (cmgr import customers FILE)")
+    names = resolve(db, [manager] if manager else [], all_managers)
+    return None if all_managers else names
 
 
 def load(db, cfg, month: str, managers: list[str] | None):
@@ -124,7 +104,9 @@ def load(db, cfg, month: str, managers: list[str] | None):
     flags = store.flags(db, month_start, month_end, managers)
     complaints = store.complaints(db, month_end, managers)
 
-    names = managers if managers is not None else store.managers(db)
+    from cmgr.store.customers import managers as roster_managers
+
+    names = managers if managers is not None else roster_managers(db)
     roster_manager = dict(zip(roster["customer_code"].astype(str), roster["manager"], strict=True))
     customer_months["manager"] = customer_months["customer_code"].astype(str).map(roster_manager)
     last_visits["manager"] = last_visits["customer_code"].astype(str).map(roster_manager)

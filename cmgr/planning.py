@@ -7,7 +7,6 @@ the visits recorded since. Raises CmgrError subclasses; never prints.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -48,36 +47,10 @@ def week_bounds(week: str | None, start: str | None, today: date) -> tuple[date,
 
 
 def resolve_managers(db, names: Sequence[str], all_managers: bool) -> list[str]:
-    """The managers to plan: --all, the names given (checked, close names suggested), or the
-    only manager in the roster."""
-    known = store.managers(db)
-    if not known:
-        raise NotFound("the roster has no customers with a 客户经理",
-                       hint="import the customer roster first: cmgr import customers FILE")
-    if all_managers:
-        if names:
-            raise UsageError("give --manager or --all, not both")
-        return known
-    if not names:
-        if len(known) == 1:
-            return known
-        shown = "、".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
-        raise UsageError(f"the roster has {len(known)} managers ({shown})",
-                         hint="name one with --manager NAME (repeatable), or plan all with --all")
-    out = []
-    for name in names:
-        name = name.strip()
-        if name in known:
-            if name not in out:
-                out.append(name)
-            continue
-        close = [k for k in known if name and (name in k or k in name)]
-        close += [k for k in difflib.get_close_matches(name, known, n=5, cutoff=0.5)
-                  if k not in close]
-        hint = (f"did you mean {'、'.join(close[:5])}?" if close
-                else "`cmgr plan-week --all` plans every manager in the roster")
-        raise NotFound(f"no customers belong to manager {name!r}", hint=hint)
-    return out
+    """The managers to plan: --all, the names given, or the only manager in the roster."""
+    from cmgr.managers import resolve_managers as resolve
+
+    return resolve(db, names, all_managers)
 
 
 # --- building plans ------------------------------------------------------------------------------

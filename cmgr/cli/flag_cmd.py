@@ -125,13 +125,11 @@ def run_scan(st: common.AppState, since: str | None, until: str | None, rescan: 
 def _check_manager(db, manager: str | None) -> None:
     if not manager:
         return
-    from cmgr.errors import NotFound
+    from cmgr.managers import resolve_managers
     from cmgr.store.flags import known_managers
 
-    known = known_managers(db)
-    if manager not in known:
-        raise NotFound(f"no manager {manager!r} in the roster or the visits",
-                       hint="known: " + (", ".join(known[:20]) or "none (import the roster first)"))
+    # Flags also belong to managers named only in visit records, so those count as known.
+    resolve_managers(db, [manager], False, known=known_managers(db))
 
 
 # --- cmgr flag -----------------------------------------------------------------------------------

@@ -17,6 +17,13 @@ LEFT = "已退网"
 INACTIVE_STATUSES = (LEFT, "暂停经营")
 
 
+def managers(db: Database) -> list[str]:
+    """Every manager named in the roster, sorted."""
+    return [r[0] for r in db.query(
+        "SELECT DISTINCT manager FROM customers WHERE manager IS NOT NULL "
+        "AND trim(manager) <> '' ORDER BY manager")]
+
+
 def get_customer(db: Database, code: str) -> dict | None:
     row = db.execute("SELECT * FROM customers WHERE customer_code = ?", (code,)).fetchone()
     return dict(row) if row else None

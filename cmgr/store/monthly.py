@@ -49,13 +49,6 @@ def _manager_filter(managers: Sequence[str] | None, column: str = "c.manager") -
     return f" AND {column} IN ({marks})", list(managers)
 
 
-def managers(db: Database) -> list[str]:
-    """The managers named in the roster, sorted."""
-    rows = db.query("SELECT DISTINCT manager FROM customers WHERE manager IS NOT NULL "
-                    "AND trim(manager) <> '' ORDER BY manager")
-    return [r[0] for r in rows]
-
-
 def order_span(db: Database) -> tuple[str | None, str | None]:
     """First and last order date in the database (ISO text), or (None, None)."""
     # Two queries: SQLite answers a lone min() or max() from the order_date index, but

@@ -24,13 +24,6 @@ def _d(text: str | None) -> date | None:
         return None
 
 
-def managers(db: Database) -> list[str]:
-    """Every manager named in the roster."""
-    return [r[0] for r in db.query(
-        "SELECT DISTINCT manager FROM customers WHERE manager IS NOT NULL AND manager <> '' "
-        "ORDER BY manager")]
-
-
 def customers_for_plan(db: Database, manager: str, before: date) -> list[dict]:
     """The manager's customers with their last visit (routine or special) before `before`."""
     rows = db.query(
