@@ -1,13 +1,24 @@
-"""Measure the note flagger: accuracy on a labelled corpus, and speed at city scale.
+"""Measure the note flagger: accuracy on labelled corpora, and speed at city scale.
 
-    python bench/eval_flags.py                      # the dev corpus (../shared/data/notes-dev)
-    python bench/eval_flags.py --corpus notes.csv   # any CSV with id,note,unlicensed,price_violation
-    python bench/eval_flags.py --lexicon my.toml    # a custom lexicon
-    python bench/eval_flags.py --speed 350000       # time scan_note on N synthetic notes
+    python bench/eval_flags.py                       # the dev corpus (../shared/data/notes-dev)
+    python bench/eval_flags.py --corpus heldout      # tests/core/flag_heldout_notes.csv
+    python bench/eval_flags.py --corpus sample       # the sample territory's answer key
+    python bench/eval_flags.py --corpus all          # dev, heldout and sample in turn
+    python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
+    python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
+    python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
+                                                     # an answer key (visit_id,unlicensed,
+                                                     # price_violation) joined with a visits export
+    python bench/eval_flags.py --lexicon my.toml     # a custom lexicon
+    python bench/eval_flags.py --speed 350000        # time scan_note on N synthetic notes
 
-Accuracy prints, per label, TP FP FN TN, precision and recall, then every miss with the
-note and what fired (or what matched and why it was not flagged). Exit code 1 when a label
-is below the --min precision/recall (default 0.95), so CI can run it.
+--corpus may be given several times. The sample answer key is
+sample_data/truth/visit_labels.csv joined on 访问编号 with the 访问内容 of
+sample_data/visits.xlsx (title rows above the header are skipped).
+
+Accuracy prints, per label, TP FP FN TN, precision and recall, then every miss (at most
+--max-misses) with the note and what fired (or what matched and why it was not flagged).
+Exit code 1 when a label is below the --min precision/recall (default 0.95), so CI can run it.
 """
 
 from __future__ import annotations
@@ -25,12 +36,72 @@ sys.path.insert(0, str(REPO))
 from cmgr.core.flag_rules import load_lexicon, scan_note, trace_note  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "notes-dev" / "notes.csv"
+HELDOUT_CORPUS = REPO / "tests" / "core" / "flag_heldout_notes.csv"
+SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
+SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
+CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
+CITY_VISITS = REPO / "bench" / "out" / "city_visits.csv"
+# name -> (labels file, visits export holding the notes, or None when the labels file has them)
+NAMED_CORPORA = {
+    "dev": (DEFAULT_CORPUS, None),
+    "heldout": (HELDOUT_CORPUS, None),
+    "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
+    "city": (CITY_LABELS, CITY_VISITS),
+}
 LABELS = {"unlicensed": "unlicensed", "price_violation": "price"}
+VISIT_ID_HEADER, NOTE_HEADER = "访问编号", "访问内容"
 
 
-def evaluate(corpus: Path, lexicon, min_score: float) -> bool:
-    with corpus.open(encoding="utf-8-sig", newline="") as fh:
+def _visit_notes(path: Path) -> dict[str, str]:
+    """visit id -> note text from a visits export (.xlsx or .csv), header row found by name."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            book.close()
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    header = next((i for i, row in enumerate(rows[:20])
+                   if {VISIT_ID_HEADER, NOTE_HEADER} <= {str(c).strip() for c in row}), None)
+    if header is None:
+        raise SystemExit(f"{path}: no header row with {VISIT_ID_HEADER} and {NOTE_HEADER}")
+    cells = [str(c).strip() for c in rows[header]]
+    id_col, note_col = cells.index(VISIT_ID_HEADER), cells.index(NOTE_HEADER)
+    notes = {}
+    for row in rows[header + 1:]:
+        if len(row) > max(id_col, note_col) and row[id_col] is not None:
+            note = row[note_col]
+            notes[str(row[id_col]).strip()] = "" if note is None else str(note)
+    return notes
+
+
+def load_corpus(labels: Path, visits: Path | None = None) -> list[dict[str, str]]:
+    """Rows with id, note, unlicensed, price_violation.
+
+    `labels` either holds the notes itself (a `note` column) or is an answer key keyed by
+    `visit_id` whose notes come from the visits export `visits`.
+    """
+    with labels.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
+    if rows and "note" in rows[0]:
+        return rows
+    if visits is None:
+        raise SystemExit(f"{labels} has no note column: give the visits export with --visits")
+    notes = _visit_notes(visits)
+    missing = [r["visit_id"] for r in rows if r["visit_id"] not in notes]
+    if missing:
+        raise SystemExit(f"{len(missing)} labelled visits are not in {visits}, e.g. {missing[0]}")
+    return [{"id": r["visit_id"], "note": notes[r["visit_id"]], "unlicensed": r["unlicensed"],
+             "price_violation": r["price_violation"]} for r in rows]
+
+
+def evaluate(corpus: Path, lexicon, min_score: float, visits: Path | None = None,
+             max_misses: int | None = None) -> bool:
+    rows = load_corpus(corpus, visits)
     counts = {label: {"TP": 0, "FP": 0, "FN": 0, "TN": 0} for label in LABELS}
     misses = []
     for row in rows:
@@ -44,16 +115,16 @@ def evaluate(corpus: Path, lexicon, min_score: float) -> bool:
             if truth != predicted:
                 misses.append((row, label, kind, truth))
     ok = True
-    print(f"corpus: {corpus} ({len(rows)} notes)")
-    print(f"{'label':<16}{'TP':>5}{'FP':>5}{'FN':>5}{'TN':>5}{'precision':>11}{'recall':>8}")
+    print(f"corpus: {corpus}{f' + {visits}' if visits else ''} ({len(rows)} notes)")
+    print(f"{'label':<16}{'TP':>7}{'FP':>7}{'FN':>7}{'TN':>8}{'precision':>11}{'recall':>8}")
     for label, c in counts.items():
         precision = c["TP"] / (c["TP"] + c["FP"]) if c["TP"] + c["FP"] else 1.0
         recall = c["TP"] / (c["TP"] + c["FN"]) if c["TP"] + c["FN"] else 1.0
         ok &= precision >= min_score and recall >= min_score
-        print(f"{label:<16}{c['TP']:>5}{c['FP']:>5}{c['FN']:>5}{c['TN']:>5}"
+        print(f"{label:<16}{c['TP']:>7}{c['FP']:>7}{c['FN']:>7}{c['TN']:>8}"
               f"{precision:>11.3f}{recall:>8.3f}")
     print(f"\nmisses: {len(misses)}")
-    for row, label, kind, truth in misses:
+    for row, label, kind, truth in misses[:max_misses]:
         what = "missed (label 1)" if truth else "false alarm (label 0)"
         print(f"- {row['id']} {label}: {what}\n  note: {row['note']}")
         traces = [t for t in trace_note(row["note"], lexicon) if t.kind == kind]
@@ -61,6 +132,8 @@ def evaluate(corpus: Path, lexicon, min_score: float) -> bool:
             print(f"  {t.outcome:<12.60} | {t.rule} | {t.matched!r}")
         if not traces:
             print("  (no rule matched)")
+    if max_misses is not None and len(misses) > max_misses:
+        print(f"... and {len(misses) - max_misses} more (--max-misses)")
     return ok
 
 
@@ -111,7 +184,13 @@ def speed(n: int, lexicon) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--corpus", action="append", default=None,
+                        help="dev | heldout | sample | city | all | a CSV path (repeatable; "
+                             "default dev)")
+    parser.add_argument("--visits", type=Path, default=None,
+                        help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
+    parser.add_argument("--max-misses", type=int, default=None, metavar="N",
+                        help="list at most N misses per corpus")
     parser.add_argument("--lexicon", type=Path, default=None)
     parser.add_argument("--speed", type=int, default=0, metavar="N",
                         help="also time scan_note on N synthetic notes")
@@ -119,11 +198,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lexicon = load_lexicon(args.lexicon)
     ok = True
-    if args.corpus.exists():
-        ok = evaluate(args.corpus, lexicon, args.min_score)
-    else:
-        print(f"corpus not found: {args.corpus}", file=sys.stderr)
-        ok = args.speed > 0
+    specs = args.corpus or ["dev"]
+    if "all" in specs:
+        specs = [s for s in specs if s != "all"] + ["dev", "heldout", "sample"]
+    for i, spec in enumerate(specs):
+        labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))
+        if i:
+            print()
+        if not labels.exists() or (visits is not None and not visits.exists()):
+            print(f"corpus not found: {labels if not labels.exists() else visits}",
+                  file=sys.stderr)
+            ok = ok and args.speed > 0
+            continue
+        ok = evaluate(labels, lexicon, args.min_score, visits, args.max_misses) and ok
     if args.speed:
         speed(args.speed, lexicon)
     return 0 if ok else 1
