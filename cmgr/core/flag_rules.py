@@ -28,6 +28,7 @@ from cmgr.errors import ConfigError
 
 KINDS = ("unlicensed", "price")
 _SCOPES = ("after", "sentence")
+_WITHIN = ("clause", "sentence")
 
 # ---------------------------------------------------------------------------
 # Results
@@ -71,6 +72,17 @@ class _Piece:
 
 
 @dataclass(frozen=True)
+class _State:
+    """A state rule's second half: the rule's patterns find a thing (the licence) and this
+    finds what the note says of it (过期, 不是他的, 没见过...办) close by, in either order."""
+
+    regex: re.Pattern[str]
+    anchors: frozenset[str] | None
+    reach: int  # at most this many characters between the thing and its state
+    within: str  # "clause" (no comma between them) | "sentence"
+
+
+@dataclass(frozen=True)
 class _Rule:
     kind: str
     subkind: str
@@ -78,6 +90,7 @@ class _Rule:
     pieces: tuple[_Piece, ...]
     requires_selling: bool
     suppress: re.Pattern[str] | None
+    state: _State | None = None
 
     @property
     def label(self) -> str:
@@ -391,11 +404,12 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
     subkinds: dict[str, set[str]] = {k: set() for k in KINDS}
     for i, entry in enumerate(data.get("rules", [])):
         key = f"rules[{i - (offsets or {}).get('rules', 0)}]"
-        unknown = set(entry) - {"kind", "subkind", "name", "patterns", "requires", "suppress"}
+        unknown = set(entry) - {"kind", "subkind", "name", "patterns", "requires", "suppress",
+                                "state", "reach", "within"}
         if unknown:
             raise _err(path, text, f"{key}.{sorted(unknown)[0]}",
-                       "unknown key; a rule has kind, subkind, name, patterns, requires, suppress",
-                       sorted(unknown)[0])
+                       "unknown key; a rule has kind, subkind, name, patterns, requires, suppress, "
+                       "state, reach, within", sorted(unknown)[0])
         kind = entry.get("kind")
         if kind not in KINDS:
             raise _err(path, text, f"{key}.kind", f"kind must be one of {', '.join(KINDS)}, not {kind!r}",
@@ -417,7 +431,8 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
                        "requires")
         suppress_list = _string_list(entry.get("suppress", []), path, text, f"{key}.suppress")
         suppress = _compile_cue(compiler, suppress_list, "search", f"{key}.suppress")
-        rules.append(_Rule(kind, subkind, name, pieces, "selling" in requires, suppress))
+        state = _compile_state(compiler, entry, path, text, key)
+        rules.append(_Rule(kind, subkind, name, pieces, "selling" in requires, suppress, state))
         subkinds[kind].add(subkind)
 
     resolutions: list[_Resolution] = []
@@ -456,7 +471,10 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
             label_re = "|".join(f"(?P<{g}>{p})" for g, p in labels.items())
             number_re = ("(?:" + label_re + ")"
                          r"(?:是|为|:|应为|只有|只要|才|约|大约|大概|在|到|了|高达)?\s*"
-                         r"(?P<num>\d+(?:\.\d+)?)(?!\d)"
+                         # digits, or a number in Chinese (四十五, 六百五); "五十一包" is
+                         # 五十 + 一包 (per 包), not 五十一
+                         r"(?P<num>\d+(?:\.\d+)?(?!\d)"
+                         f"|[{_CN_NUMERALS}]+?(?=一\\s*[条包盒]|(?![{_CN_NUMERALS}])))"
                          r"(?!\s*(?:个|张|款|种|家|户|次|天|%|年|月|号|日|人|名|位|小时|分钟|岁))"
                          r"\s*(?P<unit>元|块|¥)?\s*(?P<sep>/|每|一)?\s*(?P<per>条|包|盒|支|箱|件)?")
             normal = _compile_cue(compiler, _string_list(num.get("normal_cues", []), path, text,
@@ -470,13 +488,15 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
     for i, (_, piece) in enumerate(all_pieces):
         for anchor in piece.anchors or ():
             by_anchor.setdefault(anchor, set()).add(i)
+    state_anchors = {a for rule in rules if rule.state for a in rule.state.anchors or ()}
     all_remedies = tuple((res, piece) for res in resolutions for piece in res.pieces)
     remedies_by_anchor: dict[str, set[int]] = {}
     for i, (_, piece) in enumerate(all_remedies):
         for anchor in piece.anchors or ():
             remedies_by_anchor.setdefault(anchor, set()).add(i)
     index: dict[str, list[str]] = {}
-    for anchor in sorted(set(by_anchor) | set(numeric.anchors or ()) | set(remedies_by_anchor)):
+    for anchor in sorted(set(by_anchor) | set(numeric.anchors or ()) | set(remedies_by_anchor)
+                         | state_anchors):
         index.setdefault(anchor[0], []).append(anchor)
     return Lexicon(path, rules, resolutions, cues, numeric, char_map, sentence_breaks,
                    clause_breaks, {k: v for k, v in subkinds.items() if v},
@@ -487,6 +507,28 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
                    {k: frozenset(v) for k, v in remedies_by_anchor.items()},
                    frozenset(i for i, (_, p) in enumerate(all_remedies) if p.anchors is None),
                    all_remedies)
+
+
+def _compile_state(compiler: _Compiler, entry: dict, path: str, text: str, key: str) -> _State | None:
+    if "state" not in entry:
+        for extra in ("reach", "within"):
+            if extra in entry:
+                raise _err(path, text, f"{key}.{extra}", f"{extra} only goes with state", extra)
+        return None
+    patterns = _string_list(entry["state"], path, text, f"{key}.state")
+    if not patterns:
+        raise _err(path, text, f"{key}.state", "state needs at least one pattern", "state")
+    _, expanded = compiler.compile_list(patterns, f"{key}.state")
+    reach = entry.get("reach", 12)
+    if not isinstance(reach, int) or isinstance(reach, bool) or not 0 <= reach <= 60:
+        raise _err(path, text, f"{key}.reach", "reach is a whole number of characters, 0 to 60",
+                   "reach")
+    within = entry.get("within", "clause")
+    if within not in _WITHIN:
+        raise _err(path, text, f"{key}.within", f"within must be one of {', '.join(_WITHIN)}",
+                   str(within))
+    body = "|".join(f"(?:{p})" for p in expanded)
+    return _State(_compile_fast(body), _anchors(expanded), reach, within)
 
 
 # -- prefilter anchors ---------------------------------------------------------
@@ -577,8 +619,75 @@ def _cost(strings: set[str]) -> int:
 
 
 def _pieces(patterns: list[str]) -> tuple[_Piece, ...]:
-    return tuple(_Piece(re.compile(piece, re.IGNORECASE), _anchors([piece]))
+    return tuple(_Piece(_compile_fast(piece), _anchors([piece]))
                  for pattern in patterns for piece in _split_alternatives(pattern))
+
+
+def _compile_fast(pattern: str) -> re.Pattern[str]:
+    """`pattern`, led by a lookahead for the characters a match can start with when they are
+    known: re then skips to those characters instead of trying every alternative at every
+    position (several times faster on patterns that open with optional words)."""
+    firsts = _first_chars(pattern)
+    if firsts:
+        chars = "".join(sorted(re.escape(c) for c in firsts))
+        pattern = f"(?=[{chars}])(?:{pattern})"
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _first_chars(pattern: str) -> set[str] | None:
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(pattern, re.IGNORECASE)
+    except Exception:  # pragma: no cover - no parser: no lookahead, same matches
+        return None
+    firsts, nullable = _firsts_of(list(parsed), _parser)
+    if firsts is None or nullable or len(firsts) > 200:
+        return None
+    # Case-insensitive matching: both cases of every letter.
+    return {c for ch in firsts for c in (ch, ch.lower(), ch.upper()) if len(c) == 1}
+
+
+def _firsts_of(items: list, p) -> tuple[set[str] | None, bool]:
+    """(characters a match of this sequence can start with, whether it can match empty);
+    None when not known (., \\w, a negated class...)."""
+    firsts: set[str] = set()
+    for op, av in items:
+        sub: set[str] | None
+        if op is p.LITERAL:
+            sub, nullable = {chr(av)}, False
+        elif op is p.IN:
+            sub, nullable = set(), False
+            for sub_op, sub_av in av:
+                if sub_op is p.LITERAL:
+                    sub.add(chr(sub_av))
+                elif sub_op is p.RANGE and sub_av[1] - sub_av[0] < 128:
+                    sub.update(chr(c) for c in range(sub_av[0], sub_av[1] + 1))
+                else:
+                    return None, False
+        elif op is p.SUBPATTERN:
+            sub, nullable = _firsts_of(list(av[-1]), p)
+        elif op is p.BRANCH:
+            sub, nullable = set(), False
+            for branch in av[1]:
+                b_firsts, b_nullable = _firsts_of(list(branch), p)
+                if b_firsts is None:
+                    return None, False
+                sub |= b_firsts
+                nullable = nullable or b_nullable
+        elif op in (p.MAX_REPEAT, p.MIN_REPEAT, getattr(p, "POSSESSIVE_REPEAT", None)):
+            sub, body_nullable = _firsts_of(list(av[2]), p)
+            nullable = av[0] == 0 or body_nullable
+        elif op in (p.ASSERT, p.ASSERT_NOT, p.AT):
+            continue  # zero-width: the next item decides
+        else:
+            return None, False
+        if sub is None:
+            return None, False
+        firsts |= sub
+        if not nullable:
+            return firsts, False
+    return firsts, True
 
 
 def _split_alternatives(pattern: str) -> list[str]:
@@ -637,7 +746,8 @@ def _space_for(run: str, text: str, start: int, end: int) -> str:
     if _CJK.match(text, start - 1) and _CJK.match(text, end):
         return ""
     return " "
-_DIGIT_RE = re.compile(r"\d")
+_CN_NUMERALS = "零〇一二两三四五六七八九十百千"
+_NUMBER_RE = re.compile(rf"[\d{_CN_NUMERALS}]")
 
 
 def _nfkc_run(run: str, start: int, out: list[str], offsets: list[int]) -> None:
@@ -855,11 +965,63 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
     return None
 
 
+def _with_state(lex: Lexicon, ctx: _Context, state: _State, start: int, end: int) -> tuple[int, int] | None:
+    """The span of a thing (start, end) and the nearest state said of it, or None.
+
+    The state counts when it is at most `reach` characters away, in the same clause (or
+    sentence), with no negation right before it (证没过期) or right before the licence after
+    it (没发现无证: the state's negation is not about the licence) and no negation, question
+    or condition between the two (证要是过期, 证有没有过期).
+    """
+    text, cues = ctx.text, lex.cues
+    if state.within == "clause":
+        w_start, w_end = ctx.clause_of(start)
+        w_end = max(w_end, end)
+    else:
+        sent = ctx.sentence_of(start)
+        w_start, w_end = ctx.sent_starts[sent], ctx.sent_ends[sent]
+    lo = max(w_start, start - state.reach - _REACH_CLAUSE)
+    hi = min(w_end, end + state.reach + _REACH_CLAUSE)
+    best: tuple[int, int, int] | None = None
+    for m in state.regex.finditer(text, lo, hi):
+        s_start, s_end = m.start(), m.end()
+        if s_end <= s_start:
+            continue
+        gap = start - s_end if s_end <= start else max(0, s_start - end)
+        if gap > state.reach or (best is not None and gap >= best[0]):
+            continue
+        between = text[s_end:start] if s_end <= start else text[end:s_start]
+        clause_start = ctx.clause_of(s_start)[0]
+        before_state = text[max(clause_start, s_start - _REACH_CLAUSE):s_start]
+        if (_search(cues["negation_adjacent"], before_state)
+                or _search(cues["negation_adjacent"], between)
+                or _search(cues["negation_before"], between)
+                or _search(cues["question_before"], between)
+                or _search(cues["hypothetical_before"], between)):
+            continue
+        best = (gap, s_start, s_end)
+    if best is None:
+        return None
+    return min(start, best[1]), max(end, best[2])
+
+
 def _outlet(lex: Lexicon, ctx: _Context, cand: _Candidate) -> str | None:
-    """"other_outlet", "this_outlet" or None: whom the sentence is about at the match."""
+    """"other_outlet", "this_outlet" or None: whom the sentence is about at the match.
+
+    The nearest cue before the match decides; without one, an outlet named right after it
+    ("没证那家", "无证的那个摊") does.
+    """
     sent_before = ctx.text[max(ctx.sent_starts[cand.sentence], cand.start - _REACH_SENTENCE):
                            cand.start]
-    return _nearest(lex.cues, ("other_outlet", "this_outlet"), sent_before)
+    who = _nearest(lex.cues, ("other_outlet", "this_outlet"), sent_before)
+    if who is None:
+        after = ctx.text[cand.end:min(ctx.clause_of(cand.start)[1], cand.end + 8)]
+        after = after[1:] if after.startswith("的") else after
+        for name in ("other_outlet", "this_outlet"):
+            m = _search(lex.cues[name], after)
+            if m is not None and m.start() == 0:
+                return name
+    return who
 
 
 def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
@@ -870,7 +1032,7 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
     for i in range(len(ctx.sent_starts)):
         s_start, s_end = ctx.sent_starts[i], ctx.sent_ends[i]
         sentence = ctx.text[s_start:s_end]
-        if not _DIGIT_RE.search(sentence):
+        if not _NUMBER_RE.search(sentence):
             continue
         values: dict[str, list[tuple[float, str | None, int, int]]] = {
             "guide": [], "minimum": [], "tag": [], "sold": []}
@@ -882,7 +1044,7 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
             if per in ("支", "箱", "件"):
                 continue
             unit = "包" if per in ("包", "盒") else ("条" if per else None)
-            values[group].append((float(m.group("num")), unit, m.start(), m.end()))
+            values[group].append((_number(m.group("num")), unit, m.start(), m.end()))
         checks = [("sold", "guide", "above_guide", lambda s, r: s > r + 1e-9),
                   ("tag", "guide", "above_guide", lambda s, r: s > r + 1e-9),
                   ("sold", "minimum", "below_minimum", lambda s, r: s < r - 1e-9),
@@ -912,6 +1074,31 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
                         f"price.{subkind}: {what}{sold:g}与{labels[group]}{ref:g}比较(数值规则)",
                         start, end, i))
     return found
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def _number(text: str) -> float:
+    """A number written in digits or in Chinese: 45, 四十五, 六百五 (650), 一百零二, 六五零."""
+    if text[0].isdigit():
+        return float(text)
+    if not any(ch in _CN_UNITS for ch in text):
+        return float("".join(str(_CN_DIGITS[ch]) for ch in text))  # 六五零: digit by digit
+    total, digit, last_unit, after_zero = 0, None, 1, False
+    for ch in text:
+        if ch in _CN_UNITS:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit, last_unit, after_zero = None, _CN_UNITS[ch], False
+        else:
+            after_zero = after_zero or _CN_DIGITS[ch] == 0
+            digit = _CN_DIGITS[ch] if _CN_DIGITS[ch] else digit
+    if digit is not None:
+        # 六百五 is 650 and 两千三 2300: a last digit right after 百/千 counts in the next unit down.
+        total += digit * (last_unit // 10 if last_unit >= 100 and not after_zero else 1)
+    return float(total)
 
 
 def _per_carton(value: float, unit: str | None, other_unit: str | None) -> float:
@@ -986,8 +1173,10 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
                 c.outcome = label
         here = [c for c in by_sentence.get(sent, ()) if _closable(c, targets, who)]
         if res.scope == "sentence":
-            # A state of this outlet ("no longer sells") says nothing about another outlet.
-            hits = [c for c in here if c.subkind != "tip_other_outlet" or who == "other_outlet"]
+            # A state ("no longer sells") also closes what follows it in the sentence, but
+            # not a tip about another outlet written after it ("该户已停售，隔壁无证卖烟").
+            hits = [c for c in here if c.start < start or c.subkind != "tip_other_outlet"
+                    or who == "other_outlet"]
         else:
             hits = [c for c in here if c.start < start]
         back = sent - 1
@@ -1005,7 +1194,33 @@ def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
         norm = _normalize_with_map(text, lex.char_map)[0]
     present = lex.anchors_in(norm.lower())
     raw: dict[tuple[int, int, int], _Rule] = {}  # two pieces of a rule may match the same text
+    stated: dict[int, bool] = {}  # per state rule: is its state written anywhere in the note
+    selling_in_note: bool | None = None  # computed when first needed
+    mentions: dict[str, list[tuple[int, int]]] = {}  # state rules share their licence pattern
     for rule, piece in lex.live_pieces(present):
+        if rule.state is not None:
+            if id(rule) not in stated:
+                anchors = rule.state.anchors
+                stated[id(rule)] = (anchors is None or not anchors.isdisjoint(present))
+            if not stated[id(rule)]:
+                continue  # nothing is said of the licence in this rule's words
+            spans = mentions.get(piece.regex.pattern)
+            if spans is None:
+                spans = [m.span() for m in piece.regex.finditer(norm) if m.end() > m.start()]
+                mentions[piece.regex.pattern] = spans
+            state = rule.state
+            reach = state.reach + _REACH_CLAUSE
+            near = [(start, end) for start, end in spans
+                    if state.regex.search(norm, max(0, start - reach), end + reach)]
+            if near and rule.requires_selling:
+                if selling_in_note is None:
+                    selling_in_note = _selling_in(lex, norm)
+                if not selling_in_note:
+                    stated[id(rule)] = False
+                    continue
+            for start, end in near:
+                raw[(start, end, id(rule))] = rule
+            continue
         for m in piece.regex.finditer(norm):
             if m.end() > m.start():
                 raw[(m.start(), m.end(), id(rule))] = rule
@@ -1014,13 +1229,21 @@ def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
     num = lex.numeric
     run_numeric = (num.regex is not None
                    and (num.anchors is None or not num.anchors.isdisjoint(present))
-                   and _DIGIT_RE.search(norm) is not None)
+                   and _NUMBER_RE.search(norm) is not None
+                   and num.regex.search(norm) is not None)
     if not raw and not run_numeric:
         return norm, []
     ctx = _segment(norm, lex)
     cands: list[_Candidate] = []
     rule_of: dict[int, _Rule] = {}
+    spans: set[tuple[int, int, int]] = set()
     for (start, end, _), rule in raw.items():
+        if rule.state is not None:
+            span = _with_state(lex, ctx, rule.state, start, end)
+            if span is None or (*span, id(rule)) in spans:
+                continue
+            start, end = span
+            spans.add((start, end, id(rule)))
         cand = _Candidate(rule.kind, rule.subkind, rule.label, start, end, ctx.sentence_of(start))
         rule_of[id(cand)] = rule
         cands.append(cand)

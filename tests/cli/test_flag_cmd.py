@@ -240,9 +240,9 @@ def test_sample_territory_flags_against_the_answer_key(db):
     assert sum(summary.unmatched_skus.values()) == len(unknown)
     assert scores["price (observed)"] == (1.0, 1.0)
     assert min(scores["price (note)"]) >= 0.95
-    # The note rules are still being generalised (helper-1); the sample's colloquial licence
-    # notes are the hardest. A floor, not the goal.
-    assert min(scores["unlicensed (note)"]) >= 0.7
+    # The sample's notes are written by another author than the dev corpus: the rules must
+    # generalise (licence states, tips, remedies; see docs/flag-rules.md).
+    assert min(scores["unlicensed (note)"]) >= 0.95
     roster = {f["customer_code"] for f in flags if f["source"] == "roster"}
     assert len(roster) >= 3  # the roster's customers without a licence number are visited
 
