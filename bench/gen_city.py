@@ -37,7 +37,7 @@ import random
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,6 +53,7 @@ ORDER_HEADER = sample.ORDER_HEADER
 VISIT_HEADER = sample.VISIT_HEADER
 CUSTOMER_HEADER = sample.CUSTOMER_HEADER
 PARTS = ("customers", "prices", "orders-xlsx", "orders-csv", "visits", "months")
+MAX_UNDERCUT = 20  # 元/条: the most sample.NoteWriter writes a below-minimum price under the minimum
 
 # The city's county-level districts: (name, code, centre lon, centre lat, spread km)
 DISTRICTS = (
@@ -88,13 +89,15 @@ def extended_catalogue(seed: int, n_specs: int = 150) -> list[sample.Sku]:
     rng = random.Random(f"{seed}-city-catalogue")
     skus = sample.build_catalogue(seed)
     names = {s.name for s in skus}
+    # The names the visit generator checks as "not in the price list" must stay out of it.
+    unlisted = {n.replace("（", "(").replace("）", ")") for n in sample.UNLISTED_SKU_NAMES}
     codes = {s.code for s in skus}
     # pack prices by class, weighted towards the mid classes as real lists are
     price_choices = (100, 70, 50, 45, 40, 35, 30, 26, 25, 23, 22, 20, 19, 18, 16, 15, 14, 13, 12,
                      11, 10, 10, 9, 8, 8, 7, 7, 6, 6, 5, 5, 4, 3, 2.5, 2)
     while len(skus) < n_specs:
         name = f"{rng.choice(_EXTRA_BRANDS)}({rng.choice(_EXTRA_SERIES)})"
-        if name in names:
+        if name in names or name in unlisted:
             continue
         names.add(name)
         guide = round(rng.choice(price_choices) * 10, 2)
@@ -106,7 +109,11 @@ def extended_catalogue(seed: int, n_specs: int = 150) -> list[sample.Sku]:
         codes.add(code)
         skus.append(sample.Sku(code, name, wholesale, guide, min_price,
                                rng.uniform(0.3, 4.0), sample.price_class_of(wholesale)))
-    return skus
+    # The visit generator writes a below-minimum sale as the minimum price less up to 20 元;
+    # on the cheapest specs that would be a negative price, so they get no minimum price
+    # (their violations are then written as above the guide price).
+    return [replace(s, min_price=None) if s.min_price is not None and s.min_price <= MAX_UNDERCUT
+            else s for s in skus]
 
 
 def build_city(n_customers: int = 27_000, n_managers: int = 100,
