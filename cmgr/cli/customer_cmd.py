@@ -166,7 +166,7 @@ def _print_card(card: dict) -> None:
     else:
         band_text = "档位不在分级管理规定范围内" if c.get("grade") is not None else "档位未知"
     profile = [
-        ("档位", f"{c.get('grade_label') or c.get('grade') or '—'}  {band_text}"),
+        ("档位", f"{c.get('grade') if c.get('grade') is not None else (c.get('grade_label') or '—')}  {band_text}"),
         ("许可证", f"{c.get('license_no') or '—'}" + (f"  有效期至 {c['license_expiry']}"
                                                        if c.get("license_expiry") else "")),
         ("地址", c.get("address") or "—"), ("电话", c.get("phone") or "—"),

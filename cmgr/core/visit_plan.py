@@ -84,9 +84,10 @@ class PlanCustomer:
 
     @property
     def grade_text(self) -> str:
-        if self.grade_label not in (None, ""):
-            return str(self.grade_label)
-        return "" if self.grade is None else str(self.grade)
+        """The 档位 as a number when it is one ("12档" and "十二" both show 12), else as written (A3)."""
+        if self.grade is not None:
+            return str(self.grade)
+        return "" if self.grade_label in (None, "") else str(self.grade_label)
 
     @property
     def has_coords(self) -> bool:
