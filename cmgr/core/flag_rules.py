@@ -110,6 +110,29 @@ class _Numeric:
     regex: re.Pattern[str] | None  # labelled numbers: groups guide / minimum / tag / sold
     normal: re.Pattern[str] | None
     anchors: frozenset[str] | None
+    # Right after an unlabelled price: a guide / minimum price that it is compared with
+    # ("280元/条(指导价250)": 280 is the price charged).
+    reference_after: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class _Spelling:
+    """Respellings applied after the char_map: dialect words and common typos written the
+    standard way (冇 -> 没, 妹有 -> 没有, 吊消 -> 吊销). A match is replaced only when the
+    replacement has the same length, so spans in the original note stay exact."""
+
+    regex: re.Pattern[str]
+    replacements: tuple[str, ...]  # by group number - 1
+
+    def apply(self, text: str) -> str:
+        if not self.regex.search(text):
+            return text
+
+        def sub(m: re.Match[str]) -> str:
+            new = self.replacements[m.lastindex - 1]
+            return new if len(new) == len(m.group()) else m.group()
+
+        return self.regex.sub(sub, text)
 
 
 @dataclass(repr=False)
@@ -133,6 +156,7 @@ class Lexicon:
     remedies_by_anchor: dict[str, frozenset[int]] = field(default_factory=dict)
     unanchored_remedies: frozenset[int] = frozenset()
     all_remedies: tuple[tuple[_Resolution, _Piece], ...] = ()
+    spelling: _Spelling | None = None
 
     def anchors_in(self, text: str) -> set[str]:
         """The anchors (of all rules) that occur in `text` (lower-cased)."""
@@ -388,6 +412,7 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
             raise _err(path, text, f"normalize.char_map.{src}",
                        "maps one character to one character (spans in the note stay exact)", src)
         char_map[ord(src)] = dst
+    spelling = _compile_spelling(compiler, normalize.get("spelling", {}), path, text)
 
     seg = data.get("segmentation", {})
     sentence_breaks = compiler.compile(seg.get("sentence_breaks", r"[。;!?\n…]+"),
@@ -470,7 +495,7 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
         if "sold" in labels or "tag" in labels:
             label_re = "|".join(f"(?P<{g}>{p})" for g, p in labels.items())
             number_re = ("(?:" + label_re + ")"
-                         r"(?:是|为|:|应为|只有|只要|才|约|大约|大概|在|到|了|高达)?\s*"
+                         r"(?:是|为|:|应为|只有|只要|才|约|大约|大概|在|到|了|高达)?\s*(?:¥|rmb)?\s*"
                          # digits, or a number in Chinese (四十五, 六百五); "五十一包" is
                          # 五十 + 一包 (per 包), not 五十一
                          r"(?P<num>\d+(?:\.\d+)?(?!\d)"
@@ -482,7 +507,15 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
                                   "search", "numeric.normal_cues")
             # Without a guide or minimum price there is nothing to compare: those labels anchor.
             references = [labels[g] for g in ("guide", "minimum", "tag") if g in labels]
-            numeric = _Numeric(re.compile(number_re, re.IGNORECASE), normal, _anchors(references))
+            reference_after = None
+            if "guide" in labels or "minimum" in labels:
+                ref_labels = "|".join(labels[g] for g in ("guide", "minimum") if g in labels)
+                reference_after = re.compile(rf"\s*[(,:]?\s*(?:{ref_labels})", re.IGNORECASE)
+            anchors = _anchors(references)
+            if anchors is not None:
+                anchors = anchors | _BARE_TAG_ANCHORS
+            numeric = _Numeric(re.compile(number_re, re.IGNORECASE), normal, anchors,
+                               reference_after)
     all_pieces = tuple((rule, piece) for rule in rules for piece in rule.pieces)
     by_anchor: dict[str, set[int]] = {}
     for i, (_, piece) in enumerate(all_pieces):
@@ -506,7 +539,26 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
                    all_pieces,
                    {k: frozenset(v) for k, v in remedies_by_anchor.items()},
                    frozenset(i for i, (_, p) in enumerate(all_remedies) if p.anchors is None),
-                   all_remedies)
+                   all_remedies, spelling)
+
+
+def _compile_spelling(compiler: _Compiler, table, path: str, text: str) -> _Spelling | None:
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise _err(path, text, "normalize.spelling",
+                   "must be a table of pattern = replacement strings", "spelling")
+    if not table:
+        return None
+    bodies, replacements = [], []
+    for pattern, replacement in table.items():
+        key = f"normalize.spelling.{pattern}"
+        compiler.compile(pattern, key)
+        if not replacement:
+            raise _err(path, text, key, "the replacement must not be empty", pattern)
+        # Inner groups would shift the group numbers: make them non-capturing.
+        body = re.sub(r"(?<!\\)\((?!\?)", "(?:", compiler.expand(pattern, key, pattern))
+        bodies.append(f"({body})")
+        replacements.append(replacement)
+    return _Spelling(_compile_fast("|".join(bodies)), tuple(replacements))
 
 
 def _compile_state(compiler: _Compiler, entry: dict, path: str, text: str, key: str) -> _State | None:
@@ -762,7 +814,8 @@ def _nfkc_run(run: str, start: int, out: list[str], offsets: list[int]) -> None:
         offsets.extend([start + i] * len(n))
 
 
-def _normalize_with_map(text: str, char_map: dict[int, str] | None = None) -> tuple[str, list[int]]:
+def _normalize_with_map(text: str, char_map: dict[int, str] | None = None,
+                        spelling: _Spelling | None = None) -> tuple[str, list[int]]:
     """Normalised text and, for each of its chars, the index of the original char."""
     out: list[str] = []
     offsets: list[int] = []
@@ -785,6 +838,8 @@ def _normalize_with_map(text: str, char_map: dict[int, str] | None = None) -> tu
     joined = "".join(out)
     if char_map:
         joined = joined.translate(char_map)
+    if spelling is not None:
+        joined = spelling.apply(joined)
     joined = _SYMBOL_RE.sub(" ", joined)
     # Collapse whitespace; a run that holds a line break stays a line break (a sentence end).
     result: list[str] = []
@@ -805,7 +860,8 @@ def _normalize_with_map(text: str, char_map: dict[int, str] | None = None) -> tu
     return normalized, result_offsets
 
 
-def _normalize_plain(text: str, char_map: dict[int, str] | None = None) -> str | None:
+def _normalize_plain(text: str, char_map: dict[int, str] | None = None,
+                     spelling: _Spelling | None = None) -> str | None:
     """`_normalize_with_map`'s text without the offsets, for the common note: no HTML, and
     NFKC keeps its length. None otherwise (use `_normalize_with_map`)."""
     if _MARKUP_RE.search(text):
@@ -815,6 +871,8 @@ def _normalize_plain(text: str, char_map: dict[int, str] | None = None) -> str |
         return None
     if char_map:
         norm = norm.translate(char_map)
+    if spelling is not None:
+        norm = spelling.apply(norm)
     norm = _SYMBOL_RE.sub(" ", norm)
     return _SPACE_RE.sub(lambda m: _space_for(m.group(), norm, m.start(), m.end()), norm)
 
@@ -1024,6 +1082,40 @@ def _outlet(lex: Lexicon, ctx: _Context, cand: _Candidate) -> str | None:
     return who
 
 
+# A price written without a label: 280元/条, 160一条, ¥65, 30块.
+_BARE_PRICE_RE = re.compile(
+    r"(?<![\d.])(?:¥\s*)?(?P<num>\d+(?:\.\d+)?)\s*"
+    r"(?:(?P<unit>元|块)\s*(?:(?P<sep>/|每|一)\s*(?P<per>条|包|盒))?"
+    r"|(?P<sep2>/|一|每)\s*(?P<per2>条|包|盒)(?![烟中玉利芙南云黄红白双真娇七万苏钻])"
+    r"|(?<=\d)(?=的))")
+# "65一包的中华": a price said of the product, read as its tag (anchors the numeric check).
+_BARE_TAG_ANCHORS = frozenset({"包的", "条的", "盒的", "元的", "块的"})
+
+
+def _bare_prices(ctx: _Context, s_start: int, s_end: int, taken: list[tuple[int, int]],
+                 reference_after: re.Pattern[str] | None):
+    """Unlabelled prices in a sentence that its words make a sold price or a tag.
+
+    Right before a guide or minimum price ("280元/条(指导价250)") it is the price charged;
+    followed by 的 and a product ("¥65一包的软中华") it is the product's price (its tag).
+    Yields (group, value, unit, start, end).
+    """
+    text = ctx.text
+    for m in _BARE_PRICE_RE.finditer(text, s_start, s_end):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        per = m.group("per") or m.group("per2")
+        has_unit = m.group("unit") or per
+        if not has_unit and not text.startswith("¥", m.start()):
+            continue
+        unit = "包" if per in ("包", "盒") else ("条" if per else None)
+        value = float(m.group("num"))
+        if reference_after is not None and reference_after.match(text, m.end(), s_end):
+            yield "sold", value, unit, m.start(), m.end()
+        elif text.startswith("的", m.end()) and not re.match(r"的\s*\d", text[m.end():m.end() + 3]):
+            yield "tag", value, unit, m.start(), m.end()
+
+
 def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
     num = lex.numeric
     if num.regex is None:
@@ -1045,6 +1137,10 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
                 continue
             unit = "包" if per in ("包", "盒") else ("条" if per else None)
             values[group].append((_number(m.group("num")), unit, m.start(), m.end()))
+        taken = [(v[2], v[3]) for vs in values.values() for v in vs]
+        for group, value, unit, start, end in _bare_prices(ctx, s_start, s_end, taken,
+                                                          num.reference_after):
+            values[group].append((value, unit, start, end))
         checks = [("sold", "guide", "above_guide", lambda s, r: s > r + 1e-9),
                   ("tag", "guide", "above_guide", lambda s, r: s > r + 1e-9),
                   ("sold", "minimum", "below_minimum", lambda s, r: s < r - 1e-9),
@@ -1189,9 +1285,9 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
 
 def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
     """The normalised note and every rule match in it, each with its outcome."""
-    norm = _normalize_plain(text, lex.char_map)
+    norm = _normalize_plain(text, lex.char_map, lex.spelling)
     if norm is None:
-        norm = _normalize_with_map(text, lex.char_map)[0]
+        norm = _normalize_with_map(text, lex.char_map, lex.spelling)[0]
     present = lex.anchors_in(norm.lower())
     raw: dict[tuple[int, int, int], _Rule] = {}  # two pieces of a rule may match the same text
     stated: dict[int, bool] = {}  # per state rule: is its state written anywhere in the note
@@ -1289,11 +1385,11 @@ def _original_span(text: str, offsets: list[int], start: int, end: int) -> tuple
 def _located(text: str, lex: Lexicon, selected: list[_Candidate]) -> list[tuple[_Candidate, int, int]]:
     if not selected:
         return []
-    plain = _normalize_plain(text, lex.char_map)
+    plain = _normalize_plain(text, lex.char_map, lex.spelling)
     if plain is not None and len(plain) == len(text):
         # Only one-to-one changes (NFKC kept the length, nothing collapsed): same positions.
         return [(c, c.start, c.end) for c in selected]
-    offsets = _normalize_with_map(text, lex.char_map)[1]
+    offsets = _normalize_with_map(text, lex.char_map, lex.spelling)[1]
     return [(c, *_original_span(text, offsets, c.start, c.end)) for c in selected]
 
 
