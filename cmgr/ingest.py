@@ -60,6 +60,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                                         "duplicate": parsed.skipped_duplicate})
     _, _, allowed = TABLES[kind]
     records = parsed.records
+    if kind == "customers" and "status" in records.columns:
+        _keep_recorded_leaving(db, parsed, result)
     columns = [c for c in allowed if c in records.columns]
     say(f"storing {len(records):,} rows")
     rows = _rows(records, columns)
@@ -83,6 +85,29 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
         kind, parsed.file, " (dry run)" if dry_run else "", result.rows_read, result.stored,
         result.updated, result.unchanged, result.skipped, result.rejected, result.seconds)
     return result
+
+
+def _keep_recorded_leaving(db: Database, parsed, result: FileResult) -> None:
+    """A roster that still says 正常 for a customer recorded as left with `cmgr customer leave`
+    does not undo the 退网: exports lag behind. Kept, and said per row; `cmgr customer join`
+    takes a customer back."""
+    from cmgr.sources.importer import Issue
+    from cmgr.store.customers import LEFT, left_in_cmgr
+
+    left = left_in_cmgr(db)
+    if not left:
+        return
+    records = parsed.records
+    hit = records["customer_code"].isin(list(left)) & (records["status"].fillna("正常") != LEFT)
+    for i in records.index[hit]:
+        code = records.at[i, "customer_code"]
+        result.issues.append(Issue(
+            parsed.file, parsed.sheet, int(records.at[i, "_row"]), "status",
+            records.at[i, "status"],
+            f"customer {code} left the network on {left[code]} (cmgr customer leave); kept "
+            f"{LEFT} — use `cmgr customer join {code}` if it has rejoined",
+            "stored with status 已退网"))
+        records.at[i, "status"] = LEFT
 
 
 class _DryRun(Exception):

@@ -17,6 +17,13 @@ LEFT = "已退网"
 INACTIVE_STATUSES = (LEFT, "暂停经营")
 
 
+def left_in_cmgr(db: Database) -> dict[str, str]:
+    """Customers recorded as left (cmgr customer leave): code -> left_on."""
+    return {r[0]: r[1] for r in db.query(
+        "SELECT customer_code, left_on FROM customers WHERE status = ? AND left_on IS NOT NULL",
+        (LEFT,))}
+
+
 def managers(db: Database) -> list[str]:
     """Every manager named in the roster, sorted."""
     return [r[0] for r in db.query(

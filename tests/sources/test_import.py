@@ -287,3 +287,19 @@ def test_csv_with_ragged_total_row_and_blank_line_keeps_excel_row_numbers(db, tm
     assert r.stored == 1 and r.rejected == 1
     assert r.skipped_detail == {"blank": 1, "合计": 1, "duplicate": 0}
     assert [(i.row, i.column) for i in r.issues] == [(6, "订购量")]
+
+
+def test_roster_saying_normal_does_not_undo_a_recorded_leave(db, tmp_path):
+    from datetime import date
+
+    from cmgr.store.customers import leave_customer
+
+    roster = [["客户编码", "客户名称", "经营状态"], ["001", "甲店", "正常"], ["002", "乙店", "正常"]]
+    import_file(db, "customers", write_xlsx(tmp_path / "a.xlsx", roster))
+    leave_customer(db, "001", on_date=date(2026, 11, 20), reason="转让")
+    r = import_file(db, "customers", write_xlsx(tmp_path / "b.xlsx", roster))
+    status = dict(db.query("SELECT customer_code, status FROM customers"))
+    assert status == {"001": "已退网", "002": "正常"}
+    kept = [i for i in r.issues if i.column == "status"]
+    assert len(kept) == 1 and kept[0].row == 2 and "2026-11-20" in kept[0].reason
+    assert "cmgr customer join 001" in kept[0].reason
