@@ -208,10 +208,17 @@ _CUE_KEYS = {
     "this_outlet": "search",
     "selling": "search",
     "selling_negated": "end",
+    "selling_negated_after": "search",
     "non_resolution_before": "search",
     "non_resolution_adjacent": "end",
     "hint_price": "search",
     "hint_unlicensed": "search",
+    "pending_after": "start",
+    "checklist_head": "search",
+    "partial_before": "search",
+    "shop_marker": "search",
+    "not_cigarette": "search",
+    "cigarette": "search",
 }
 _TOP_KEYS = {"version", "extends", "normalize", "segmentation", "macros", "cues", "rules",
              "resolutions", "numeric"}
@@ -495,7 +502,7 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
         if "sold" in labels or "tag" in labels:
             label_re = "|".join(f"(?P<{g}>{p})" for g, p in labels.items())
             number_re = ("(?:" + label_re + ")"
-                         r"(?:是|为|:|应为|只有|只要|才|约|大约|大概|在|到|了|高达)?\s*(?:¥|rmb)?\s*"
+                         r"(?:还是|仍是|仍为|应该是|本来是|是|为|:|应为|只有|只要|才|约|大约|大概|在|到|了|高达)?\s*(?:¥|rmb)?\s*"
                          # digits, or a number in Chinese (四十五, 六百五); "五十一包" is
                          # 五十 + 一包 (per 包), not 五十一
                          r"(?P<num>\d+(?:\.\d+)?(?!\d)"
@@ -838,8 +845,6 @@ def _normalize_with_map(text: str, char_map: dict[int, str] | None = None,
     joined = "".join(out)
     if char_map:
         joined = joined.translate(char_map)
-    if spelling is not None:
-        joined = spelling.apply(joined)
     joined = _SYMBOL_RE.sub(" ", joined)
     # Collapse whitespace; a run that holds a line break stays a line break (a sentence end).
     result: list[str] = []
@@ -856,6 +861,9 @@ def _normalize_with_map(text: str, char_map: dict[int, str] | None = None,
     result.append(joined[pos:])
     result_offsets.extend(offsets[pos:])
     normalized = "".join(result)
+    if spelling is not None:
+        # After the spaces: "wz 无 cj 无" keeps the spaces that keep its fields apart.
+        normalized = spelling.apply(normalized)
     result_offsets.append(len(text))  # sentinel: the end of the original
     return normalized, result_offsets
 
@@ -871,10 +879,9 @@ def _normalize_plain(text: str, char_map: dict[int, str] | None = None,
         return None
     if char_map:
         norm = norm.translate(char_map)
-    if spelling is not None:
-        norm = spelling.apply(norm)
     norm = _SYMBOL_RE.sub(" ", norm)
-    return _SPACE_RE.sub(lambda m: _space_for(m.group(), norm, m.start(), m.end()), norm)
+    norm = _SPACE_RE.sub(lambda m: _space_for(m.group(), norm, m.start(), m.end()), norm)
+    return spelling.apply(norm) if spelling is not None else norm
 
 
 def normalize_text(text: str) -> str:
@@ -956,9 +963,13 @@ def _selling_in(lex: Lexicon, text: str) -> bool:
     if cue is None:
         return True
     negated = lex.cues.get("selling_negated")
+    negated_after = lex.cues.get("selling_negated_after")
     for m in cue.finditer(text):
-        if negated is None or not negated.search(text, 0, m.start()):
-            return True
+        if negated is not None and negated.search(text, 0, m.start()):
+            continue
+        if negated_after is not None and negated_after.match(text, m.end()):
+            continue  # 在售：否
+        return True
     return False
 
 
@@ -989,6 +1000,13 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
     c_end = min(c_end, cand.end + _REACH_CLAUSE)
     before = text[c_start:cand.start]
     after = text[cand.end:c_end]
+    head = cues.get("checklist_head")
+    if head is not None and before:
+        # 是否持证：否 is a field and its answer: blank the 是否 so it does not negate.
+        for m in head.finditer(text, c_start, c_end):
+            if m.end() <= cand.start:
+                before = (before[:m.start() - c_start] + " " * (m.end() - m.start())
+                          + before[m.end() - c_start:])
     s_start = max(ctx.sent_starts[cand.sentence], cand.start - _REACH_SENTENCE)
     s_end = min(ctx.sent_ends[cand.sentence], cand.end + _REACH_SENTENCE)
     sentence = text[s_start:s_end]
@@ -1003,6 +1021,8 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
         return "hypothetical or prohibition"
     if _search(cues["education_before"], before) or _search(cues["education_after"], after):
         return "education or campaign, not a case"
+    if _nearest(cues, ("not_cigarette", "cigarette"), before) == "not_cigarette":
+        return "about goods other than cigarettes"
     if cand.kind == "price":
         if _search(cues["market_before"], before):
             return "market or wholesale price talk"
@@ -1011,9 +1031,11 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
     if rule is not None and rule.suppress is not None and rule.suppress.search(sentence):
         return "rule's own exclusion (e.g. licence still valid)"
     if rule is not None and rule.requires_selling:
-        following = ""
-        if cand.sentence + 1 < len(ctx.sent_starts):
-            following = ctx.sentence_text(cand.sentence + 1)[:_REACH_SENTENCE]
+        # The next two sentences: a terse note puts a date or a detail in between
+        # ("Licence expired 2026-02-28. Renewal submitted 03-01. Still selling.").
+        following = "".join(ctx.sentence_text(i)[:_REACH_SENTENCE] + "\n"
+                            for i in range(cand.sentence + 1,
+                                           min(cand.sentence + 3, len(ctx.sent_starts))))
         if not (_selling_in(lex, sentence) or _selling_in(lex, following)):
             return "no sign it is still selling"
     temporal = _nearest(cues, ("past", "history", "current"), sent_before)
@@ -1150,18 +1172,22 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
         for observed_group, group, subkind, broken in checks:
             for ref, r_unit, ref_start, ref_end in values[group]:
                 # A reference price goes with the observed price written nearest to it
-                # ("隔壁卖450, 店里卖630, 批发价600": 600 is compared with 630).
-                if not values[observed_group]:
-                    break
-                sold, s_unit, start, end = min(values[observed_group],
+                # ("隔壁卖450, 店里卖630, 批发价600": 600 is compared with 630), among those
+                # of its order of size (prices twice as far apart or more are per 包 vs per
+                # 条, or not prices: "标190, 单包卖20, 算下来一条200" compares 190 with 200).
+                comparable = [v for v in values[observed_group]
+                              if _comparable(v[0], v[1], ref, r_unit)]
+                if not comparable:
+                    continue
+                sold, s_unit, start, end = min(comparable,
                                                key=lambda v, r=ref_start: abs(v[2] - r))
                 s_val = _per_carton(sold, s_unit, r_unit)
                 r_val = _per_carton(ref, r_unit, s_unit)
-                if r_val <= 0 or not 0.5 <= s_val / r_val <= 2.0:
-                    continue  # different units or unrelated numbers
                 first, last = min(start, ref_start), max(end, ref_end)
                 span_start, span_end = ctx.clause_of(first)[0], ctx.clause_of(last - 1)[1]
-                if num.normal is not None and num.normal.search(ctx.text, span_start, span_end):
+                if num.normal is not None and any(
+                        not _in_quotes(ctx.text, m.start(), m.end())
+                        for m in num.normal.finditer(ctx.text, span_start, span_end)):
                     continue  # "..., 未见异常": the writer says the price is fine
                 if broken(s_val, r_val):
                     what = "标价" if observed_group == "tag" else "售价"
@@ -1170,6 +1196,61 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
                         f"price.{subkind}: {what}{sold:g}与{labels[group]}{ref:g}比较(数值规则)",
                         start, end, i))
     return found
+
+
+def _comparable(sold: float, s_unit: str | None, ref: float, r_unit: str | None) -> bool:
+    s_val, r_val = _per_carton(sold, s_unit, r_unit), _per_carton(ref, r_unit, s_unit)
+    return r_val > 0 and 0.5 <= s_val / r_val <= 2.0
+
+
+# Dates in a note: the licence's expiry date and the visit's date ("有效期至2026年3月31日，
+# 今天4月12日"; "到期日 2026-01-31。今天 2026-03-02"). When the note gives both and the visit
+# is later, the licence has expired, whatever else the note says of it.
+_DATE = (r"(?:(?P<{p}y>20\d\d)\s*[-/.年]\s*)?(?P<{p}m>1[0-2]|0?[1-9])\s*[-/.月]\s*"
+         r"(?P<{p}d>3[01]|[12]\d|0?[1-9])(?!\d)\s*[日号]?")
+_EXPIRY_RE = re.compile(
+    r"(?:有效期(?:至|到|截至|截止(?:到|至)?|为?到)|到期(?:日期|日|时间)|(?:expir(?:es|y date|ed on|y)"
+    r"|valid (?:until|till|to))(?![a-z]))[\s:为是]*" + _DATE.format(p="e"), re.IGNORECASE)
+_VISIT_RE = re.compile(
+    r"(?:今天|今日|当天|本次(?:检查|走访|拜访|访问)?|(?:访问|检查|拜访|走访)(?:日期|时间)|today|visit(?:ed)?(?: on)?)"
+    r"[\s:是为]*" + _DATE.format(p="v"), re.IGNORECASE)
+
+
+def _date_of(m: re.Match[str], p: str, year: int | None) -> tuple[int, int, int] | None:
+    y = m.group(f"{p}y")
+    if y is None and year is None:
+        return None
+    return (int(y) if y else year, int(m.group(f"{p}m")), int(m.group(f"{p}d")))
+
+
+def _expiry_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
+    """An expiry date earlier than the visit date written in the note, with selling after it."""
+    text = ctx.text
+    found = []
+    visit = _VISIT_RE.search(text)
+    if visit is None:
+        return found
+    for m in _EXPIRY_RE.finditer(text):
+        expiry = _date_of(m, "e", None)
+        seen = _date_of(visit, "v", expiry[0] if expiry else None)
+        if expiry is None or seen is None or not expiry < seen:
+            continue
+        if not _selling_in(lex, text[m.start():]):
+            continue
+        found.append(_Candidate("unlicensed", "expired",
+                                "unlicensed.expired: 到期日早于访问日期(日期规则)",
+                                m.start(), m.end(), ctx.sentence_of(m.start())))
+        break
+    return found
+
+
+_OPEN_QUOTES, _CLOSE_QUOTES = "\"“「『'‘", "\"”」』'’"
+
+
+def _in_quotes(text: str, start: int, end: int) -> bool:
+    """Praise in quotes is irony (价格"非常规范"：...): it does not say the price is fine."""
+    before, after = text[max(0, start - 4):start], text[end:end + 3]
+    return any(q in before for q in _OPEN_QUOTES) and any(q in after for q in _CLOSE_QUOTES)
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
@@ -1243,6 +1324,14 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
     for c in open_cands:
         by_sentence.setdefault(c.sentence, []).append(c)
     past = [c for c in open_cands if c.past]
+    # Several shops in one note: a problem written inside one shop's part is closed only by a
+    # remedy in that part (a problem before the first shop, a summary, by any of them).
+    marker = cues.get("shop_marker")
+    shop_starts = [m.start() for m in marker.finditer(text)] if marker is not None else []
+
+    def shop_of(pos: int) -> int:
+        return bisect.bisect_right(shop_starts, pos) - 1
+
     for start, end, res in events[:_MAX_MATCHES]:
         sent = ctx.sentence_of(start)
         c_start, c_end = ctx.clause_of(start)
@@ -1254,10 +1343,23 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
                 or _search(cues["non_resolution_adjacent"], before)
                 or _search(cues["question_before"], before)
                 or _search(cues["hypothetical_before"], before)
-                or ctx.sent_question[sent]):
+                or _search(cues["partial_before"], before)
+                or ctx.sent_question[sent]
+                or (res.scope == "after"
+                    and _search(cues["pending_after"], text[end:min(ctx.sent_ends[sent],
+                                                                    end + _REACH_CLAUSE)]))):
+            # Ordered, promised, asked, about part of the case (其中1户已办证), or not
+            # done yet (已去办延续了，还没批下来; a state such as 已停售 is done whatever
+            # paperwork is pending): the problem stays open.
             continue
         targets = _resolution_kinds(lex, res, text[c_start:c_end])
         label = f"resolved: {res.name} ({text[start:end]})"
+        shop = shop_of(start)
+
+        def same_shop(c: _Candidate, shop: int = shop) -> bool:
+            where = shop_of(c.start)
+            return where < 0 or where == shop
+
         # A remedy at the visited shop does not close a tip about another outlet, and a
         # remedy at another outlet does not close the visited shop's problem.
         who = _nearest(cues, ("other_outlet", "this_outlet"),
@@ -1265,9 +1367,12 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
 
         # A problem the note places in the past is closed by a remedy anywhere in the note.
         for c in past:
-            if _closable(c, targets, who):
+            # An earlier case, followed up in this visit: the remedy is that outlet's
+            # ("上月上报的那户无证……店主现在不卖烟了").
+            if _closable(c, targets, None if who == "this_outlet" else who) and same_shop(c):
                 c.outcome = label
-        here = [c for c in by_sentence.get(sent, ()) if _closable(c, targets, who)]
+        here = [c for c in by_sentence.get(sent, ())
+                if _closable(c, targets, who) and same_shop(c)]
         if res.scope == "sentence":
             # A state ("no longer sells") also closes what follows it in the sentence, but
             # not a tip about another outlet written after it ("该户已停售，隔壁无证卖烟").
@@ -1277,7 +1382,8 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
             hits = [c for c in here if c.start < start]
         back = sent - 1
         while not hits and back >= max(0, sent - 2):
-            hits = [c for c in by_sentence.get(back, ()) if _closable(c, targets, who)]
+            hits = [c for c in by_sentence.get(back, ())
+                    if _closable(c, targets, who) and same_shop(c)]
             back -= 1
         for c in hits:
             c.outcome = label
@@ -1327,7 +1433,11 @@ def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
                    and (num.anchors is None or not num.anchors.isdisjoint(present))
                    and _NUMBER_RE.search(norm) is not None
                    and num.regex.search(norm) is not None)
-    if not raw and not run_numeric:
+    # Cheap test first: digits and an expiry word (到期/有效期/expir/valid).
+    has_dates = (_NUMBER_RE.search(norm) is not None
+                 and any(w in norm for w in ("到期", "有效期", "xpir", "valid"))
+                 and _VISIT_RE.search(norm) is not None)
+    if not raw and not run_numeric and not has_dates:
         return norm, []
     ctx = _segment(norm, lex)
     cands: list[_Candidate] = []
@@ -1345,6 +1455,8 @@ def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
         cands.append(cand)
     if run_numeric:
         cands.extend(_numeric_candidates(lex, ctx))
+    if has_dates:
+        cands.extend(_expiry_candidates(lex, ctx))
     cands.sort(key=lambda c: (c.start, -(c.end - c.start)))
     for cand in cands:
         why = _why_suppressed(lex, ctx, cand, rule_of.get(id(cand)))
