@@ -65,7 +65,7 @@ class Database:
             self.conn.row_factory = sqlite3.Row
             self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             self.conn.execute("PRAGMA foreign_keys = ON")
-            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = self._switch_to_wal()
         except sqlite3.OperationalError as exc:
             if _is_busy(exc):
                 raise self._busy_error() from exc
@@ -74,13 +74,23 @@ class Database:
             raise DatabaseError(f"{self.path} is not a cmgr database (or is damaged): {exc}",
                                 hint="run `cmgr db check`, or restore a backup") from exc
         if mode.lower() != "wal":
-            raise DatabaseError(f"cannot switch {self.path} to WAL mode (got {mode})")
+            raise self._busy_error()
         self.conn.execute("PRAGMA synchronous = NORMAL")
         # Big imports build indexes on millions of keys: a larger page cache and in-memory
         # temporary tables roughly halve the time of a 1M-row load.
         self.conn.execute("PRAGMA cache_size = -262144")
         self.conn.execute("PRAGMA temp_store = MEMORY")
         self._in_tx = False
+
+    def _switch_to_wal(self) -> str:
+        """WAL mode, retried: while another process holds the new file open in its first
+        (rollback-journal) moments, SQLite answers with the old mode instead of waiting."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() == "wal" or time.monotonic() >= deadline:
+                return mode
+            time.sleep(0.05)
 
     # -- queries -----------------------------------------------------------------------
     def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
