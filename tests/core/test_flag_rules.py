@@ -32,6 +32,9 @@ UNSEEN_CORPUS = Path(__file__).resolve().parent / "flag_unseen_notes.csv"
 # A second independent author's notes (see its `why` column); the rules first scored
 # unlicensed 0.821/0.627 and price 0.897/0.686 (precision/recall) on them.
 UNSEEN2_CORPUS = Path(__file__).resolve().parent / "flag_unseen2_notes.csv"
+# A third independent author's notes (voice input, homophones, bureaucratic forms, slang,
+# traditional characters, relative prices); first run: unlicensed 0.889/0.762, price 0.907/0.830.
+UNSEEN3_CORPUS = Path(__file__).resolve().parent / "flag_unseen3_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 
@@ -658,6 +661,64 @@ def test_second_unseen_mechanisms(lex, note, unlicensed, price):
         trace_note(note, lex)
 
 
+# Wordings for the mechanisms added after the third unseen set (tests/core/
+# flag_unseen3_notes.csv); written here, not copied from it.
+THIRD_UNSEEN_MECHANISMS = [
+    # traditional characters folded to simplified
+    ("該店許可證已過期，櫃檯裡還在賣煙", 1, 0),
+    ("此前價簽缺了幾個，已於上週全部補齊，現明碼標價", 0, 0),
+    ("本店明碼標價不到位，好幾個品規沒有價簽", 0, 1),
+    # homophones from voice input (spelling table)
+    ("老张那个许可整到期半年了还在卖烟", 1, 0),
+    ("明码标家没做 好几个烟没价签", 0, 1),
+    ("价格都按只到价卖的 没问题", 0, 0),
+    ("村口小卖部无正经营 一直在卖散烟", 1, 0),
+    # dictated notes without punctuation: 然后 starts a new clause
+    ("那个店里没有价签的烟有好几个然后他的证也是过期的还在卖", 1, 1),
+    ("证是有的就是过期半年了然后也没去续烟还在卖价格的话都还可以", 1, 0),
+    # bureaucratic forms: 未予, 业经整改, 予以销号
+    ("经查，该户三个品规未予明码标价，拟下周复查", 0, 1),
+    ("经查，该户前期价签不全问题业经整改，予以销号", 0, 0),
+    ("该户此前部分价签缺失，现价签齐全", 0, 0),
+    # tags half blank or unwritten
+    ("货架上的价签好多是空白的，问价全靠老板说", 0, 1),
+    ("价签都是手写的，一半都没写", 0, 1),
+    # at cost, at the wholesale price
+    ("玉溪按进价卖，说是为了拉人气", 0, 1),
+    ("云烟批发价多少他就卖多少", 0, 1),
+    ("老板说利群倒贴卖也卖不动，已按指导价销售", 0, 0),
+    # one cigarette, two prices; a checked overcharge that was a scanning slip
+    ("有个烟一个烟三个价", 0, 1),
+    ("同一款中华收银台和货架上两个价", 0, 1),
+    ("顾客说结账多收了钱，核对后是店员扫错了码，已退还，价格本身没问题", 0, 0),
+    # indirect evidence of no licence
+    ("店里烟柜摆着烟，墙上没挂证，问起来说还在办", 1, 0),
+    ("烟柜里在卖烟，系统里查无此户", 1, 0),
+    ("门口挂着烟酒招牌，在卖烟，系统里是未审批状态", 1, 0),
+    ("店里没有任何许可证，柜台下有烟，我在的时候卖出去三包", 1, 0),
+    ("在卖烟，许可证有效期到去年五月，老板说一直没空去续", 1, 0),
+    # someone else's licence: the former owner, a parent, the name on it
+    ("新店主接手后证还是前面老板的名字，照样在卖烟", 1, 0),
+    ("证上是我妈的名字，她早就不管店了，现以其母许可证经营", 1, 0),
+    ("许可证一看名字不是店主，店主说是他表姐的", 1, 0),
+    # still valid; resolved in plain words; the case a shop says is another's and fixed
+    ("老板问证过期了怎么办，他的证下个月才到期，已提醒延续", 0, 0),
+    ("前期无证问题终于解决了，证前天下来了", 0, 0),
+    ("之前无证的事已经搞定了，今天看价签少了好几个", 0, 1),
+    ("店主说：“你们说的那家无证的，是对面那家，上周已经办下来了。”经核实对面已持证", 0, 0),
+    ("对面那家也是无证经营，我去看了，证是有的挂着，是他看错了", 0, 0),
+    ("价签有几个没放，当场帮他放好了，现在都齐了", 0, 0),
+]
+
+
+@pytest.mark.parametrize("note,unlicensed,price", THIRD_UNSEEN_MECHANISMS,
+                         ids=[n[0] for n in THIRD_UNSEEN_MECHANISMS])
+def test_third_unseen_mechanisms(lex, note, unlicensed, price):
+    found = kinds(note, lex)
+    assert ("unlicensed" in found, "price" in found) == (bool(unlicensed), bool(price)), \
+        trace_note(note, lex)
+
+
 def test_dates_in_the_note_decide_expiry(lex):
     [finding] = scan_note("有效期至2026-03-31。今天2026-04-02。仍在售", lex)
     assert finding.kind == "unlicensed" and finding.subkind == "expired"
@@ -991,6 +1052,22 @@ def test_second_unseen_notes_precision_and_recall(lex):
     assert len(rows) >= 150 and all(r["why"] for r in rows)
     for label, (precision, recall) in _scores(rows, lex).items():
         assert precision >= 0.95 and recall >= 0.95, (label, precision, recall)
+
+
+def test_third_unseen_notes_precision_and_recall(lex):
+    """The third independent author's notes. After the mechanisms they showed up: 1.000
+    precision and recall on both labels; asserted at the 0.95 target."""
+    with UNSEEN3_CORPUS.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 150 and all(r["why"] for r in rows)
+    for label, (precision, recall) in _scores(rows, lex).items():
+        assert precision >= 0.95 and recall >= 0.95, (label, precision, recall)
+
+
+def test_mechanism_wordings_are_not_taken_from_the_third_unseen_notes():
+    with UNSEEN3_CORPUS.open(encoding="utf-8", newline="") as fh:
+        unseen = {r["note"] for r in csv.DictReader(fh)}
+    assert not unseen & {n for n, _, _ in THIRD_UNSEEN_MECHANISMS}
 
 
 def test_mechanism_wordings_are_not_taken_from_the_second_unseen_notes():
