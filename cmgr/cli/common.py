@@ -195,9 +195,9 @@ class CmgrGroup(TyperGroup):
             raise
         except CmgrError as exc:
             exit_code = int(exc.exit_code)
-            err_console.print(f"[red]error:[/red] {_escape(exc.message)}")
+            err_console.print(f"[red]error:[/red] {escape(exc.message)}")
             if exc.hint:
-                err_console.print(f"[dim]hint: {_escape(exc.hint)}[/dim]")
+                err_console.print(f"[dim]hint: {escape(exc.hint)}[/dim]")
             log.error("%s", exc.message)
             raise typer.Exit(int(exc.exit_code)) from None
         except typer.Abort:
@@ -236,7 +236,8 @@ class CmgrGroup(TyperGroup):
                 log_finish(exit_code, time.perf_counter() - started)
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
+    """User text made safe inside rich markup."""
     from rich.markup import escape
 
     return escape(text)

@@ -58,7 +58,7 @@ def ask_parsed(label: str, option: str, parse: Callable[[str], T], given: str | 
         try:
             return parse(given)
         except UsageError as exc:
-            common.err_console.print(f"[red]{common._escape(exc.message)}[/red]")
+            common.err_console.print(f"[red]{common.escape(exc.message)}[/red]")
     while True:
         text = ask(label, option, default=default, required=required)
         if not text and not required:
@@ -66,14 +66,14 @@ def ask_parsed(label: str, option: str, parse: Callable[[str], T], given: str | 
         try:
             return parse(text)
         except UsageError as exc:
-            common.err_console.print(f"[red]{common._escape(exc.message)}[/red]")
+            common.err_console.print(f"[red]{common.escape(exc.message)}[/red]")
 
 
 def pick(items: list[T], describe: Callable[[T], str], *, what: str) -> T | None:
     """A numbered list on stderr; returns the chosen item, or None to search again (0)."""
     shown = items[:PICK_LIMIT]
     for i, item in enumerate(shown, start=1):
-        common.err_console.print(f"  {i:>2}. {common._escape(describe(item))}")
+        common.err_console.print(f"  {i:>2}. {common.escape(describe(item))}")
     if len(items) > PICK_LIMIT:
         common.err_console.print(f"  ... more than {PICK_LIMIT}; type 0 and more of the name")
     while True:
@@ -82,6 +82,16 @@ def pick(items: list[T], describe: Callable[[T], str], *, what: str) -> T | None
         if text.isdigit() and 0 <= int(text) <= len(shown):
             return None if int(text) == 0 else shown[int(text) - 1]
         common.err_console.print(f"请输入 0 到 {len(shown)} 之间的数字")
+
+
+def _no_single_match(option: str, text: str, matches: list, describe: Callable[[Any], str],
+                     what: str, none_found: Exception, *, hint: str) -> Exception:
+    """In a script, no match or several: `none_found`, or an error listing the first ten."""
+    if not matches:
+        return none_found
+    listed = "; ".join(describe(m) for m in matches[:10])
+    more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+    return UsageError(f"{option} {text!r} matches {len(matches)} {what}: {listed}{more}", hint=hint)
 
 
 def describe_customer(c: dict) -> str:
@@ -103,17 +113,15 @@ def choose_customer(db, text: str | None, *, option: str = "--customer") -> dict
         if len(matches) == 1:
             return matches[0]
         if not interactive():
-            if not matches:
-                raise NotFound(f"no customer matches {text!r} ({option})",
-                               hint="give the customer code, or a part of the name as in the roster")
-            listed = "; ".join(describe_customer(m) for m in matches[:10])
-            more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
-            raise UsageError(f"{option} {text!r} matches {len(matches)} customers: {listed}{more}",
-                             hint="give the customer code")
+            raise _no_single_match(
+                option, text, matches, describe_customer, "customers",
+                NotFound(f"no customer matches {text!r} ({option})",
+                         hint="give the customer code, or a part of the name as in the roster"),
+                hint="give the customer code")
         if not matches:
-            common.err_console.print(f"没有找到与 “{common._escape(text)}” 匹配的客户")
+            common.err_console.print(f"没有找到与 “{common.escape(text)}” 匹配的客户")
         else:
-            common.err_console.print(f"“{common._escape(text)}” 匹配到 {len(matches)} 个客户：")
+            common.err_console.print(f"“{common.escape(text)}” 匹配到 {len(matches)} 个客户：")
             chosen = pick(matches, describe_customer, what="客户")
             if chosen is not None:
                 return chosen
@@ -144,17 +152,15 @@ def choose_sku(db, text: str | None, *, customer_code: str | None, option: str =
                         "recorded as typed")
             return {"sku_code": None, "sku_name": text.strip(), "ordered": 0.0}
         if not interactive():
-            if not matches:
-                raise NotFound(f"no cigarette matches {text!r} ({option}) in the price list or the "
-                               "order history",
-                               hint="give the 卷烟编码, import the price list, or add --sku-as-typed "
-                                    "to record the name as written")
-            listed = "; ".join(describe_sku(m) for m in matches[:10])
-            more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
-            raise UsageError(f"{option} {text!r} matches {len(matches)} cigarettes: {listed}{more}",
-                             hint="give the 卷烟编码 or the full name")
+            raise _no_single_match(
+                option, text, matches, describe_sku, "cigarettes",
+                NotFound(f"no cigarette matches {text!r} ({option}) in the price list or the "
+                         "order history",
+                         hint="give the 卷烟编码, import the price list, or add --sku-as-typed "
+                              "to record the name as written"),
+                hint="give the 卷烟编码 or the full name")
         if not matches:
-            common.err_console.print(f"价目表和订单中没有 “{common._escape(text)}”")
+            common.err_console.print(f"价目表和订单中没有 “{common.escape(text)}”")
             try:
                 keep = typer.confirm("按输入的名称记录?", default=False, err=True)
             except common.click.exceptions.Abort:
@@ -162,7 +168,7 @@ def choose_sku(db, text: str | None, *, customer_code: str | None, option: str =
             if keep:
                 return {"sku_code": None, "sku_name": text.strip(), "ordered": 0.0}
         else:
-            common.err_console.print(f"“{common._escape(text)}” 匹配到 {len(matches)} 个品规：")
+            common.err_console.print(f"“{common.escape(text)}” 匹配到 {len(matches)} 个品规：")
             chosen = pick(matches, describe_sku, what="品规")
             if chosen is not None:
                 return chosen

@@ -247,7 +247,7 @@ def _read_csv(path: Path, mapping, accept_header) -> RawTable:
                                 names=range(max(len(headers), 1)), index_col=False, engine="c")
         except (pd.errors.ParserError, ValueError) as exc:
             raise InputError(f"cannot parse as CSV ({_short(exc)})", location) from exc
-    header_line = _line_of_record(text, header_idx)
+    header_line = header_idx + 1  # title rows have no embedded newlines
     rows = pd.Series(range(header_line + 1, header_line + 1 + len(frame)), index=frame.index)
     return RawTable(str(path), None, header_line, headers, frame, rows)
 
@@ -272,11 +272,6 @@ def _csv_body_arrow(text: str, delimiter: str, skip: int, width: int) -> pd.Data
     frame = table.to_pandas()
     frame.columns = range(frame.shape[1])
     return frame
-
-
-def _line_of_record(text: str, index: int) -> int:
-    """1-based line number of record `index` (title rows have no embedded newlines)."""
-    return index + 1
 
 
 def _sniff_delimiter(sample: str) -> str:
