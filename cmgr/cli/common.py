@@ -82,6 +82,12 @@ class AppState:
             self._db = open_database(cfg.db_path, busy_timeout=float(cfg.get("database.busy_timeout")))
         return self._db
 
+    def use_database(self, path: Path) -> None:
+        """Switch to another database file (the demo builds its own)."""
+        self.close()
+        self.db_option = path
+        self._config = None
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()

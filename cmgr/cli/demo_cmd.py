@@ -46,9 +46,7 @@ def demo_command(
     db_path = directory / "demo.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
-    st.close()
-    st.db_option = db_path
-    st._config = None
+    st.use_database(db_path)
     sample = packaged_dir("sample_data")
     common.info(f"sample data: {sample}")
     db = st.db()
