@@ -141,7 +141,7 @@ def _present(results, dry_run: bool, issues_path: Path | None) -> None:
         if detail:
             con.print(f"{escape(name)}: skipped {detail} rows")
         if r.ignored_columns:
-            con.print(f"{escape(name)}: ignored unknown columns: {escape(', '.join(r.ignored_columns))}")
+            con.print(f"{escape(name)}: ignored columns: {escape(', '.join(r.ignored_columns))}")
         for note in r.notes:
             con.print(f"{escape(name)}: {escape(note)}")
         shown = [i for i in r.issues][:10]

@@ -128,7 +128,10 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
             columns[fieldname] = i
             written[fieldname] = header
         elif header.strip():
-            ignored.append(header if fieldname is None else f"{header} (duplicate or not used for {kind.name})")
+            reason = ("unknown" if fieldname is None
+                      else f"second {fieldname} column" if fieldname in columns
+                      else f"{fieldname}, not stored for {kind.name}")
+            ignored.append(f"{header} ({reason})")
     parsed = ParsedFile(kind_name, str(path), table.sheet, sha256_of(path), table.header_row,
                         written, ignored)
     frame = table.frame
