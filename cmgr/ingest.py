@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cmgr.errors import InputError
 from cmgr.store.db import Database
-from cmgr.store.records import TABLES, finish_import, start_import, upsert
+from cmgr.store.records import TABLES, finish_import, staged, start_import, upsert
 
 
 @dataclass
@@ -58,18 +58,17 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                         skipped_detail={"blank": parsed.skipped_blank,
                                         "合计": parsed.skipped_total,
                                         "duplicate": parsed.skipped_duplicate})
-    _, _, allowed = TABLES[kind]
+    _, key, allowed = TABLES[kind]
     records = parsed.records
     if kind == "customers" and "status" in records.columns:
         _keep_recorded_leaving(db, parsed, result)
     columns = [c for c in allowed if c in records.columns]
     say(f"storing {len(records):,} rows")
-    rows = _rows(records, columns)
     try:
-        with db.transaction():
+        with staged(db, kind, _arrow_table(records, key, columns)) as stage, \
+                db.transaction(check_foreign_keys=False):
             import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
-            counts = upsert(db, kind, columns, rows, import_id,
-                            presorted=bool(records["_key"].is_monotonic_increasing))
+            counts = upsert(db, kind, columns, stage, import_id)
             finish_import(db, import_id, rows_read=result.rows_read, stored=counts.stored,
                           updated=counts.updated, unchanged=counts.unchanged,
                           skipped=result.skipped, rejected=result.rejected)
@@ -133,18 +132,13 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
     return results
 
 
-def _rows(records, columns: list[str], chunk: int = 100_000):
-    """Tuples (key, *columns) with NaN/NA as None, for executemany; made a chunk at a time so
-    a million-row file never holds a second full copy of itself as Python objects."""
-    keyed = records[["_key", *columns]]
-    for start in range(0, len(keyed), chunk):
-        part = keyed.iloc[start:start + chunk]
-        cols = []
-        for col in part.columns:
-            s = part[col]
-            values = s.astype(object).where(s.notna(), None).tolist()
-            cols.append(values)
-        yield from zip(*cols, strict=True)
+def _arrow_table(records, key: str, columns: list[str]):
+    """The records to store as an Arrow table: the natural key (named as its column), then
+    the stored columns; NaN becomes null (SQL NULL)."""
+    import pyarrow as pa
+
+    frame = records[["_key", *columns]].rename(columns={"_key": key})
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
