@@ -170,6 +170,9 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
                                        columns.items()))
     for (fieldname, col), (value, bad) in zip(columns.items(), parsed_columns, strict=True):
         raw = frame[col]
+        if value.attrs.get("converted"):
+            parsed.notes.append(f"{value.attrs['converted']} {written[fieldname]} cell(s) written "
+                                "with their own unit (件, 箱 or 条) converted")
         out[fieldname] = value
         if fieldname == "grade":
             out["grade_label"] = cells.parse_text_series(raw)[0]
@@ -238,6 +241,8 @@ def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]
         return cells.parse_text_series(raw)
     if ftype == "date":
         return cells.parse_date_series_iso(raw)
+    if fieldname in QTY_COLUMN_CARTONS:
+        return _parse_quantity_series(fieldname, raw)
     if ftype == "number":
         return cells.parse_number_series(raw)
     if ftype == "price":
@@ -251,6 +256,40 @@ def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]
         bad[coded[coded].index] = False
         return value, bad
     raise AssertionError(ftype)
+
+
+# Quantities: the column's unit (from its header) in 条, and units a cell may carry itself.
+QTY_COLUMN_CARTONS = {"qty": 1, "qty_jian": CARTONS_PER_JIAN, "qty_xiang": CARTONS_PER_CASE}
+_CELL_UNIT_CARTONS = {"条": 1, "件": CARTONS_PER_JIAN, "箱": CARTONS_PER_CASE}
+_QTY_WITH_UNIT = re.compile(r"^(?P<n>.+?)\s*(?P<u>条|件|箱)$")
+
+
+def _parse_quantity_series(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A quantity column; a cell that names its own unit ("2件", "1箱", "30条") is converted
+    to the column's unit, so "2件" under 数量 stores 2 x 50 条, and "20条" under 订购量(件)
+    stores 0.4 件 (20 条), not 20 件. How many were converted is in `value.attrs`."""
+    per = QTY_COLUMN_CARTONS[fieldname]
+    # 条 in a 件 or 箱 column must be converted, not dropped as the number parser would.
+    units = cells.DEFAULT_UNITS if per == 1 else tuple(u for u in cells.DEFAULT_UNITS if u != "条")
+    value, bad = cells.parse_number_series(raw, units=units)
+    converted = 0
+    if bad.any():
+        value, bad = value.copy(), bad.copy()
+        for i in bad[bad].index:
+            m = _QTY_WITH_UNIT.match(unicodedata.normalize("NFKC", str(raw[i])).strip())
+            if not m:
+                continue
+            try:
+                number = cells.parse_number(m["n"], units=())
+            except cells.CellError:
+                continue
+            if number is None:
+                continue
+            value[i] = number * _CELL_UNIT_CARTONS[m["u"]] / per
+            bad[i] = False
+            converted += 1
+    value.attrs["converted"] = converted
+    return value, bad
 
 
 _PER_PACK = re.compile(r"^[¥￥]?\s*(\d+(?:\.\d+)?)\s*元?\s*/\s*包$")

@@ -170,6 +170,29 @@ def test_quantities_in_jian_are_converted_to_cartons(db, tmp_path):
     assert any("件" in n for n in r.notes)
 
 
+def test_a_unit_written_in_the_cell_is_converted_not_rejected(db, tmp_path):
+    rows = [["订单编号", "订货日期", "客户编码", "卷烟编码", "数量"],
+            ["D1", "2026-11-03", "001", "690", "2件"],
+            ["D2", "2026-11-03", "001", "690", "1 箱"],
+            ["D3", "2026-11-03", "001", "690", "30条"],
+            ["D4", "2026-11-03", "001", "690", "二件"],
+            ["D5", "2026-11-03", "001", "690", 7],
+            ["D6", "2026-11-03", "001", "690", "2包"]]  # 包 is not converted: rejected, named
+    r = import_file(db, "orders", write_csv(tmp_path / "o.csv", rows))
+    got = dict(db.query("SELECT order_id, qty FROM order_lines"))
+    assert got == {"D1": 100.0, "D2": 250.0, "D3": 30.0, "D4": 100.0, "D5": 7.0}
+    assert r.rejected == 1 and r.issues[0].row == 7 and r.issues[0].value == "2包"
+    assert any("3 数量 cell(s)" in n for n in r.notes)  # 2件, 1 箱, 二件 (30条 is the column's unit)
+
+
+def test_cartons_written_in_a_jian_column_are_not_taken_for_jian(db, tmp_path):
+    rows = [["订单编号", "订货日期", "客户编码", "卷烟编码", "订购量(件)"],
+            ["D1", "2026-11-03", "001", "690", "20条"],
+            ["D2", "2026-11-03", "001", "690", 2]]
+    import_file(db, "orders", write_csv(tmp_path / "o.csv", rows))
+    assert dict(db.query("SELECT order_id, qty FROM order_lines")) == {"D1": 20.0, "D2": 100.0}
+
+
 def test_wrong_kind_names_missing_columns_and_writes_nothing(db, tmp_path):
     visits = write_xlsx(tmp_path / "visits.xlsx", [["访问日期", "客户编码", "访问内容"],
                                                    ["2026-11-03", "001", "正常"]])
