@@ -29,6 +29,15 @@ def _parse_date(text: str | None, option: str = "--date") -> date:
     return d or date.today()
 
 
+def _visit_weekdays(text: str | None) -> str | None:
+    from cmgr.sources.cells import EXPECTED_WEEKDAYS, CellError, parse_weekdays
+
+    try:
+        return parse_weekdays(text)
+    except CellError:
+        raise UsageError(f"--visit-day {text!r}: expected {EXPECTED_WEEKDAYS}") from None
+
+
 def _grade(text: str | None) -> tuple[int | None, str | None]:
     from cmgr.sources.cells import CellError, parse_int
 
@@ -51,6 +60,8 @@ def join_command(
     name: Annotated[str | None, typer.Option(help="客户名称.")] = None,
     grade: Annotated[str | None, typer.Option(help="档位, e.g. 12 or A3.")] = None,
     route: Annotated[str | None, typer.Option(help="线路.")] = None,
+    visit_day: Annotated[str | None, typer.Option(
+        "--visit-day", help="访销日: the weekday(s) of its visit, e.g. 周二 or 周二、周五.")] = None,
     manager: Annotated[str | None, typer.Option(help="客户经理.")] = None,
     day: Annotated[str | None, typer.Option("--date", help="入网日期 (default today).")] = None,
     license_no: Annotated[str | None, typer.Option("--license", help="许可证号.")] = None,
@@ -81,7 +92,8 @@ def join_command(
               "license_expiry": (_parse_date(license_expiry, "--license-expiry").isoformat()
                                  if license_expiry else None),
               "address": address, "phone": phone, "settlement": settlement,
-              "business_type": business_type, "lon": lon, "lat": lat}
+              "business_type": business_type, "lon": lon, "lat": lat,
+              "visit_weekdays": _visit_weekdays(visit_day)}
     customer = join_customer(db, code, fields, on_date=_parse_date(day), by=by, reason=reason)
     common.info(f"{code} {customer.get('customer_name') or ''} joined the network on "
                 f"{customer['joined_on']}")
@@ -152,6 +164,7 @@ def _print_card(card: dict) -> None:
     from rich.table import Table
 
     from cmgr.core.complaint_flow import STATUS_LABELS, qty_text
+    from cmgr.core.visit_plan import WEEKDAY_CN
 
     con = common.out_console
     c = card["customer"]
@@ -171,6 +184,8 @@ def _print_card(card: dict) -> None:
                                                        if c.get("license_expiry") else "")),
         ("地址", c.get("address") or "—"), ("电话", c.get("phone") or "—"),
         ("客户经理", c.get("manager") or "—"), ("线路", c.get("route") or "—"),
+        ("访销日", "、".join(WEEKDAY_CN[int(d) - 1] for d in c["visit_weekdays"])
+         if c.get("visit_weekdays") else "—"),
         ("业态", c.get("business_type") or "—"), ("结算方式", c.get("settlement") or "—"),
         ("入网日期", c.get("joined_on") or "—"),
     ]

@@ -17,8 +17,10 @@ renders the `WeekPlan` this module returns. The rules, in the order they apply:
 4. Ranking: last week's missed visits, then overdue, then by how overdue, then by priority.
    Capacity is visits_per_day per working day; the lowest-ranked go to the pushed list with the
    reason. `fill` pulls forward the customers due soonest into the spare capacity.
-5. Days: a route keeps its usual weekday (moved to the next working day of the week when that
-   day is off); a day over capacity keeps its highest-ranked visits and the rest go where the
+5. Days: a visit goes on its weekday (moved to the next working day of the week when that
+   day is off): the route's weekday set in `[plan.route_weekdays]`, else the customer's own
+   访销日 from the roster (a customer seen twice a week takes its listed days in turn), else
+   the route's usual weekday learned from past visits. A day over capacity keeps its highest-ranked visits and the rest go where the
    tours are shortest; repeat visits of one customer go on different days.
 6. Tours: each day is a closed tour from the start point (configured, or the centroid of the
    territory), in straight-line (haversine) km (cmgr.core.routing).
@@ -76,6 +78,7 @@ class PlanCustomer:
     grade: int | None = None
     grade_label: str | None = None
     route: str | None = None
+    visit_weekdays: str | None = None  # 访销日 from the roster, ISO digits: "2", "25"
     lon: float | None = None
     lat: float | None = None
     joined_on: date | None = None
@@ -435,6 +438,11 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
             pushed.append(PushedVisit(s.customer, "本周没有工作日（节假日），顺延到下周", s.next_due))
         slots = []
     # Repeat visits need a working day each: snap every occurrence to its own day.
+    for s in slots:  # a customer seen twice a week: its listed 访销日 are the targets
+        if s.occurrences > 1:
+            own = _own_day(s.customer, s.occurrence, week_start, workdays, settings)
+            if own is not None:
+                s.target = own
     slots, no_day = _place_repeats(slots, workdays)
     for s in no_day:
         pushed.append(PushedVisit(s.customer, f"本周工作日不够安排第 {s.occurrence} 次访问，顺延到下周",
@@ -458,7 +466,12 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
     weekdays.update(settings.route_weekdays)
     route_dates = {r: route_day(week_start, wd, workdays) for r, wd in weekdays.items()}
     for s in slots:
-        if s.occurrences == 1 and s.customer.route in route_dates:
+        if s.occurrences > 1:
+            continue
+        own = _own_day(s.customer, 1, week_start, workdays, settings)
+        if own is not None:
+            s.preferred = own
+        elif s.customer.route in route_dates:
             s.preferred = route_dates[s.customer.route]
 
     start_point, source = _start_point(settings, [c for c, _ in active])
@@ -484,6 +497,17 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
         counts=dict(counts), visits_per_day=settings.visits_per_day,
         solver="heuristic+ortools" if settings.solver_seconds > 0 else "heuristic",
         routing_problem=problem)
+
+
+def _own_day(c: PlanCustomer, occurrence: int, week_start: date, workdays: Sequence[date],
+             settings: PlanSettings) -> date | None:
+    """The working day of the customer's own 访销日 for this visit of the week (the first listed
+    day for the first visit, and so on), unless its route's weekday is set in the config."""
+    if not c.visit_weekdays or c.route in settings.route_weekdays:
+        return None
+    if occurrence > len(c.visit_weekdays):
+        return None
+    return route_day(week_start, int(c.visit_weekdays[occurrence - 1]), workdays)
 
 
 def _place_repeats(slots: list[_Slot], workdays: Sequence[date]) -> tuple[list[_Slot], list[_Slot]]:

@@ -42,6 +42,7 @@ class CellError(ValueError):
 EXPECTED_DATE = "a date such as 2026-11-03, 2026/11/3, 2026年11月03日, 20261103 or an Excel date"
 EXPECTED_NUMBER = "a number such as 1234.5, 1,234.50, 12条, ¥23 or 二十"
 EXPECTED_INT = "a whole number such as 12, 12.0, 12档 or 二十"
+EXPECTED_WEEKDAYS = "a weekday such as 周二, 星期二, 二 or 2 (1 = Monday), or several: 周二、周五"
 EXPECTED_CODE = "a code as text or a whole number, such as 320102100123"
 EXPECTED_CODE_SCIENTIFIC = (
     "the full code as text (the cell shows scientific notation, so digits were lost)"
@@ -992,3 +993,64 @@ def parse_text_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if len(cells.moment_pos):
         parsed[cells.moment_pos] = _via_distinct(cells.moment_objects(), _texts_of)[0]
     return _series_result(s, parsed, np.zeros(cells.n, dtype=bool), object)
+
+
+# --- weekdays (访销日) ------------------------------------------------------------------------
+
+_WEEKDAY_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7, "七": 7,
+                  "1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7,
+                  "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+_WEEKDAY_PREFIX = re.compile(r"^(?:星期|礼拜|周)")
+_WEEKDAY_SPLIT = re.compile(r"[、,，;；/|+和及\s]+")
+
+
+def parse_weekdays(value: Any) -> str | None:
+    """The weekdays of a roster's 访销日 as ISO digits in the order written: "周二" -> "2",
+    "星期二、星期五" -> "25", "2" -> "2", "Tue" -> "2". Empty -> None."""
+    if _is_missing(value):
+        return None
+    if _is_bool(value):
+        raise CellError(EXPECTED_WEEKDAYS)
+    if isinstance(value, numbers.Real):
+        whole = _integral(float(value))
+        if whole is None or not 1 <= whole <= 7:
+            raise CellError(EXPECTED_WEEKDAYS)
+        return str(whole)
+    text = unicodedata.normalize("NFKC", str(value)).strip(STRIP_CHARS).lower()
+    if text in EMPTY_MARKERS or not text:
+        return None
+    days: list[str] = []
+    for part in _WEEKDAY_SPLIT.split(text):
+        if not part:
+            continue
+        word = _WEEKDAY_PREFIX.sub("", part)
+        word = word[:3] if word[:3] in _WEEKDAY_WORDS else word
+        day = _WEEKDAY_WORDS.get(word)
+        if day is None:
+            raise CellError(EXPECTED_WEEKDAYS)
+        if str(day) not in days:
+            days.append(str(day))
+    if not days:
+        raise CellError(EXPECTED_WEEKDAYS)
+    return "".join(days)
+
+
+def parse_weekdays_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """`parse_weekdays` over a column; a roster repeats a handful of values, parsed once each."""
+    import numpy as np
+
+    seen: dict[Any, Any] = {}
+    values = s.to_numpy(dtype=object, na_value=None)
+    parsed = np.empty(len(values), dtype=object)
+    bad = np.zeros(len(values), dtype=bool)
+    for i, value in enumerate(values):
+        key = (type(value), value)
+        if key not in seen:
+            try:
+                seen[key] = parse_weekdays(value)
+            except CellError:
+                seen[key] = _BAD
+        result = seen[key]
+        bad[i] = result is _BAD
+        parsed[i] = None if result is _BAD else result
+    return _series_result(s, parsed, bad, object)

@@ -27,6 +27,7 @@ FIELD_TYPES: dict[str, str] = {
     "status": "text",
     "settlement": "text",
     "business_type": "text",
+    "visit_weekdays": "weekdays",
     "order_id": "code",
     "order_date": "date",
     "sku_code": "code",
@@ -58,6 +59,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "phone": ("联系电话", "电话", "手机", "手机号", "联系方式"),
     "grade": ("档位", "客户档位"),
     "manager": ("客户经理",),
+    "visit_weekdays": ("访销日", "访销星期", "拜访日"),
     "route": ("线路", "送货线路", "访销线路"),
     "lon": ("经度",),
     "lat": ("纬度",),
@@ -146,8 +148,8 @@ KINDS: dict[str, Kind] = {
     "customers": Kind(
         "customers", "客户信息", (("customer_code",),), ("customer_code",),
         ("customer_code", "customer_name", "license_no", "license_expiry", "address", "phone",
-         "grade", "manager", "route", "lon", "lat", "joined_on", "status", "settlement",
-         "business_type")),
+         "grade", "manager", "route", "visit_weekdays", "lon", "lat", "joined_on", "status",
+         "settlement", "business_type")),
     "orders": Kind(
         "orders", "订单明细",
         (("order_date",), ("customer_code",), ("sku_code",), ("qty", "qty_jian", "qty_xiang")),

@@ -230,6 +230,7 @@ _EXPECTED = {
     "number": cells.EXPECTED_NUMBER,
     "price": "a price per 条 such as 23, 23.5 or 230元/条",
     "grade": "a 档位 such as 12, 12档, 二十 or a code such as A3",
+    "weekdays": cells.EXPECTED_WEEKDAYS,
 }
 
 
@@ -247,6 +248,8 @@ def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]
         return cells.parse_number_series(raw)
     if ftype == "price":
         return _parse_price_series(raw)
+    if ftype == "weekdays":
+        return cells.parse_weekdays_series(raw)
     if ftype == "grade":
         value, bad = cells.parse_int_series(raw)
         # A region's code grade (A3, B1) is not an error: it is kept as grade_label.

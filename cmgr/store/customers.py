@@ -72,7 +72,8 @@ def find_customers(db: Database, text: str, *, limit: int = 50) -> list[dict]:
 # --- 入网 / 退网 -----------------------------------------------------------------------------
 
 PROFILE_FIELDS = ("customer_name", "license_no", "license_expiry", "address", "phone", "grade",
-                  "grade_label", "manager", "route", "lon", "lat", "settlement", "business_type")
+                  "grade_label", "manager", "route", "visit_weekdays", "lon", "lat", "settlement",
+                  "business_type")
 
 
 def join_customer(db: Database, code: str, fields: dict, *, on_date: date, by: str | None = None,

@@ -28,7 +28,7 @@ def customers_for_plan(db: Database, manager: str, before: date) -> list[dict]:
     """The manager's customers with their last visit (routine or special) before `before`."""
     rows = db.query(
         "SELECT c.customer_code, c.customer_name, c.address, c.phone, c.grade, c.grade_label, "
-        "c.route, c.lon, c.lat, c.joined_on, c.status, "
+        "c.route, c.visit_weekdays, c.lon, c.lat, c.joined_on, c.status, "
         "(SELECT max(v.visit_date) FROM visits v WHERE v.customer_code = c.customer_code "
         " AND v.visit_date < ?) AS last_visit "
         "FROM customers c WHERE c.manager = ? ORDER BY c.customer_code",
@@ -36,8 +36,8 @@ def customers_for_plan(db: Database, manager: str, before: date) -> list[dict]:
     return [{
         "code": r["customer_code"], "name": r["customer_name"], "address": r["address"],
         "phone": r["phone"], "grade": r["grade"], "grade_label": r["grade_label"],
-        "route": r["route"], "lon": r["lon"], "lat": r["lat"],
-        "joined_on": _d(r["joined_on"]), "status": r["status"],
+        "route": r["route"], "visit_weekdays": r["visit_weekdays"], "lon": r["lon"],
+        "lat": r["lat"], "joined_on": _d(r["joined_on"]), "status": r["status"],
         "last_visit": _d(r["last_visit"]),
     } for r in rows]
 

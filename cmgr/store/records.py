@@ -26,8 +26,8 @@ from cmgr.store.db import Database, now_iso
 TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "customers": ("customers", "customer_code", (
         "customer_name", "license_no", "license_expiry", "address", "phone", "grade",
-        "grade_label", "manager", "route", "lon", "lat", "joined_on", "status", "settlement",
-        "business_type")),
+        "grade_label", "manager", "route", "visit_weekdays", "lon", "lat", "joined_on", "status",
+        "settlement", "business_type")),
     "orders": ("order_lines", "line_key", (
         "order_id", "order_date", "customer_code", "sku_code", "sku_name", "wholesale_price",
         "qty", "amount")),

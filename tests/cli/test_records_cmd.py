@@ -224,6 +224,16 @@ def test_join_leave_keep_history(dbpath):
     assert len(rows(dbpath, "SELECT * FROM customer_events WHERE customer_code = 'C002'")) == 2
 
 
+def test_join_with_a_visit_day_shows_it_on_the_card(dbpath):
+    joined = run_json(["customer", "join", "C300", "--name", "周记烟酒", "--grade", "12",
+                       "--manager", "王建国", "--route", "城东一线", "--visit-day", "星期二、星期五"])
+    assert joined["visit_weekdays"] == "25"
+    table = run(["customer", "show", "C300"])
+    assert table.exit_code == 0 and "周二、周五" in table.stdout
+    bad = run(["customer", "join", "C301", "--name", "x", "--visit-day", "下周"])
+    assert bad.exit_code == 2 and "--visit-day" in bad.stderr and "周二" in bad.stderr
+
+
 def test_join_without_a_name_in_a_script(dbpath):
     result = run(["customer", "join", "C200"])
     assert result.exit_code == 2 and "--name" in result.stderr

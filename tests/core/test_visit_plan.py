@@ -183,6 +183,22 @@ def test_routes_keep_their_weekday_and_twice_weekly_go_monday_and_thursday(cfg):
             assert vs[0].date == route_date[vs[0].customer.route], code
 
 
+def test_a_customers_own_visit_day_from_the_roster_beats_its_routes_learned_weekday(cfg):
+    import dataclasses
+
+    own = {"A01": "4", "A08": "2", "A09": "25"}  # ISO weekday digits, as stored
+    customers = [dataclasses.replace(c, visit_weekdays=own.get(c.code)) for c in territory()]
+    p = plan(cfg, customers=customers)
+    days = {code: [v.date for v in vs] for code, vs in visits_by_code(p).items()}
+    assert days["A01"] == [MON + timedelta(3)]  # its 访销日 (Thu), not 东线's Monday
+    assert days["A08"] == [MON + timedelta(1)]  # Tue, not 西线's Wednesday
+    assert days["A09"] == [MON + timedelta(1), MON + timedelta(4)]  # twice a week: Tue and Fri
+    assert days["A20"] == [MON + timedelta(4)]  # no 访销日: the route's learned Friday
+    # A route weekday set in the config wins over the roster: the user said so explicitly.
+    p = plan(cfg, customers=customers, route_weekdays={"东线": 2})
+    assert [v.date for v in visits_by_code(p)["A01"]] == [MON + timedelta(1)]
+
+
 def test_days_are_tours_with_haversine_km(cfg):
     p = plan(cfg)
     assert p.start_point_source == "centroid"

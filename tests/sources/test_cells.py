@@ -430,3 +430,31 @@ def test_series_matches_scalar_on_arrow_string_columns(kind):
     values += [f"{rng.randrange(10**11, 10**12)}" for _ in range(8000)] + [None] * 100
     rng.shuffle(values)
     _check_series_matches_scalar(kind, values, dtype="str")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("周二", "2"), ("星期二", "2"), ("礼拜天", "7"), ("星期日", "7"), ("二", "2"), (2, "2"),
+    (2.0, "2"), ("2", "2"), ("２", "2"), ("Tue", "2"), ("tuesday", "2"), (" 周五 ", "5"),
+    ("周二、周五", "25"), ("周二/周五", "25"), ("星期一，星期四", "14"), ("周五、周二", "52"),
+    ("周二、周二", "2"), ("", None), (None, None), ("—", None),
+])
+def test_parse_weekdays(value, expected):
+    from cmgr.sources.cells import parse_weekdays
+
+    assert parse_weekdays(value) == expected
+
+
+@pytest.mark.parametrize("value", ["周八", "8", 0, 2.5, "下周", "每周", True, "周"])
+def test_parse_weekdays_refuses(value):
+    from cmgr.sources.cells import CellError, parse_weekdays
+
+    with pytest.raises(CellError):
+        parse_weekdays(value)
+
+
+def test_parse_weekdays_series_marks_bad_cells_and_keeps_the_rest():
+    from cmgr.sources.cells import parse_weekdays_series
+
+    values, bad = parse_weekdays_series(pd.Series(["周二", None, "周八", "周二", 3]))
+    assert values.tolist() == ["2", None, None, "2", "3"]
+    assert bad.tolist() == [False, False, True, False, False]

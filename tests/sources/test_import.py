@@ -312,6 +312,20 @@ def test_csv_with_ragged_total_row_and_blank_line_keeps_excel_row_numbers(db, tm
     assert [(i.row, i.column) for i in r.issues] == [(6, "订购量")]
 
 
+def test_roster_visit_day_is_stored_and_a_bad_one_costs_only_the_cell(db, tmp_path):
+    roster = [["客户编码", "客户名称", "线路", "访销日"],
+              ["001", "甲店", "东线", "周二"],
+              ["002", "乙店", "东线", "星期二、星期五"],
+              ["003", "丙店", "东线", "下周"],
+              ["004", "丁店", "东线", None]]
+    r = import_file(db, "customers", write_xlsx(tmp_path / "roster.xlsx", roster))
+    assert r.stored == 4 and r.rejected == 0
+    got = dict(db.query("SELECT customer_code, visit_weekdays FROM customers"))
+    assert got == {"001": "2", "002": "25", "003": None, "004": None}
+    (warning,) = [i for i in r.issues if i.action != "rejected"]
+    assert (warning.row, warning.column, warning.value) == (4, "访销日", "下周")
+
+
 def test_roster_saying_normal_does_not_undo_a_recorded_leave(db, tmp_path):
     from datetime import date
 
