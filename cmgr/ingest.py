@@ -66,7 +66,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     say(f"storing {len(records):,} rows")
     try:
         with staged(db, kind, _arrow_table(records, key, columns)) as stage, \
-                db.transaction(check_foreign_keys=False):
+                db.transaction(check_foreign_keys=False, lock_attached=False):
             import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
             counts = upsert(db, kind, columns, stage, import_id)
             finish_import(db, import_id, rows_read=result.rows_read, stored=counts.stored,

@@ -117,13 +117,19 @@ class Database:
         return None if row is None else row[0]
 
     @contextmanager
-    def transaction(self, *, check_foreign_keys: bool = True) -> Iterator[Database]:
+    def transaction(self, *, check_foreign_keys: bool = True,
+                    lock_attached: bool = True) -> Iterator[Database]:
         """A write transaction: all or nothing. Waits for the write lock up to busy_timeout.
 
         `check_foreign_keys=False` is for bulk imports only: every imported row references the
         import-log row made in the same transaction, so the per-row parent lookup (about a
         second per million rows) proves nothing. SQLite ignores the pragma inside a
         transaction, so it is switched before BEGIN and back after the end.
+
+        `lock_attached=False` locks only the main database at the start, for imports whose
+        staged parts (attached files) are still being written when the transaction starts:
+        BEGIN IMMEDIATE would lock and read every attached file at once. Each part is then
+        locked and read when first used, once written.
         """
         if self._in_tx:  # nested: join the outer transaction
             yield self
@@ -132,8 +138,16 @@ class Database:
         try:
             if not check_foreign_keys:
                 self.conn.execute("PRAGMA foreign_keys = OFF")
-            self.conn.execute("BEGIN IMMEDIATE")
+            if lock_attached:
+                self.conn.execute("BEGIN IMMEDIATE")
+            else:
+                self.conn.execute("BEGIN DEFERRED")
+                # A write statement takes the main database's write lock (waiting busy_timeout)
+                # even when it changes nothing; the attached files stay unlocked.
+                self.conn.execute("UPDATE main.schema_migrations SET version = version WHERE 0")
         except sqlite3.OperationalError as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             self.conn.execute("PRAGMA foreign_keys = ON")
             if _is_busy(exc):
                 raise self._busy_error() from exc

@@ -4,17 +4,18 @@ A file's rows are staged first, then one INSERT ... SELECT ... ON CONFLICT DO UP
 them on their natural key; rows identical to what is stored are left untouched. Only the
 columns the file had are written, so a roster export without coordinates does not wipe them.
 
-Two ways to stage, one merge: an import's columns (Arrow) go to a scratch SQLite file
+Two ways to stage, one merge: an import's columns (Arrow) go to scratch SQLite files
 through ADBC (`staged()`), which binds values in C: a million rows take about 0.5 s, where
-building a Python tuple per row for executemany takes about 1.5 s. A few rows given as
-tuples (tests, small callers) go to a temporary table with executemany.
+building a Python tuple per row for executemany takes about 1.5 s, and a big file's later
+parts are written while the earlier ones merge. A few rows given as tuples (tests, small
+callers) go to a temporary table with executemany.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,16 +63,20 @@ def finish_import(db: Database, import_id: int, *, rows_read: int, stored: int, 
 
 @dataclass(frozen=True)
 class Stage:
-    """Rows staged in an attached scratch database, ready for `upsert`."""
+    """Rows staged in attached scratch databases, ready for `upsert`: one relation per part,
+    in key order; `wait(i)` returns once part i is written (or raises why it could not be)."""
 
     kind: str
     columns: tuple[str, ...]  # stored columns, after the key
     rows: int
-    relation: str = "cmgr_stage.incoming"
+    relations: tuple[str, ...]
+    wait: Callable[[int], None]
 
 
 STAGE_PREFIX = "cmgr-stage-"
 STALE_STAGE_SECONDS = 24 * 3600
+STAGE_PART_ROWS = 131_072
+MAX_STAGE_PARTS = 8  # SQLite attaches at most 10 databases unless compiled otherwise
 
 
 def _remove_stale_stages() -> None:
@@ -88,45 +93,101 @@ def _remove_stale_stages() -> None:
         pass  # housekeeping only: never the reason an import fails
 
 
+def _write_stage(path: Path, table, mode: str) -> None:
+    """One scratch file, written by ADBC's own SQLite without fsync: it is thrown away, and a
+    crash leaves nothing to recover. The rollback journal stays on: its commit bumps the file's
+    change counter, which is how `db` (another SQLite library in this process) learns that
+    the pages it read before are stale. Appending to a fresh file journals only a few pages."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    try:
+        with adbc.connect(str(path), autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute("PRAGMA synchronous = OFF")
+            cur.adbc_ingest("incoming", table, mode=mode)
+    except Exception as exc:  # disk full in TMPDIR and the like
+        raise DatabaseError(f"cannot stage {table.num_rows:,} rows in {path.parent}: {exc}",
+                            hint="free space in the temporary folder, or point TMPDIR at one "
+                                 "with room") from exc
+
+
 @contextmanager
 def staged(db: Database, kind: str, table) -> Iterator[Stage]:
     """Stage an Arrow table (the kind's key column first, then stored columns) for `upsert`.
 
-    Written to a scratch file in the system temporary folder (TMPDIR) by ADBC's SQLite
-    driver, with no journal and no fsync since it is thrown away, then attached to `db`.
-    SQLite cannot attach inside a transaction, so call this before `db.transaction()`. The
-    file is detached and deleted on the way out, whatever happens.
+    The rows go to scratch files in the system temporary folder (TMPDIR), attached to `db`;
+    SQLite cannot attach inside a transaction, so call this before `db.transaction()`.
+    A big table is cut into parts (up to MAX_STAGE_PARTS files): the first is written now,
+    the others by a background thread while `upsert` merges the ones before. ADBC and SQLite
+    both work without the GIL, so on two cores writing part i+1 costs no time next to merging
+    part i. The parts' empty tables exist before they are attached (so `db` knows their
+    schema), and `db` reads a part only after ADBC has finished and closed it.
+    Everything is detached and deleted on the way out, whatever happens.
     """
-    import adbc_driver_sqlite.dbapi as adbc
+    import threading
 
     _table, key, allowed = TABLES[kind]
     names = list(table.column_names)
     if not names or names[0] != key or any(c not in allowed for c in names[1:]):
         raise ValueError(f"a {kind} stage needs {key} then stored columns, not {names}")
+    n = table.num_rows
+    parts = max(1, min(MAX_STAGE_PARTS, -(-n // STAGE_PART_ROWS)))
+    size = -(-n // parts) if n else 0
+    slices = [table.slice(i * size, size) for i in range(parts)]
     _remove_stale_stages()
     try:
         folder = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX))
     except OSError as exc:
         raise DatabaseError(f"cannot make a scratch folder for the import: {exc}",
                             hint="point TMPDIR at a writable folder with room") from exc
-    path = folder / "incoming.db"
-    attached = False
-    try:
+    paths = [folder / f"incoming{i}.db" for i in range(parts)]
+    aliases = [f"cmgr_stage{i}" for i in range(parts)]
+    ready = [threading.Event() for _ in range(parts)]
+    failed: list[BaseException] = []
+    stop = threading.Event()
+    attached: list[str] = []
+    worker = None
+
+    def fill() -> None:
         try:
-            with adbc.connect(str(path), autocommit=True) as conn, conn.cursor() as cur:
-                cur.execute("PRAGMA journal_mode = OFF")
-                cur.execute("PRAGMA synchronous = OFF")
-                cur.adbc_ingest("incoming", table, mode="create")
-        except Exception as exc:  # disk full in TMPDIR and the like
-            raise DatabaseError(f"cannot stage {table.num_rows:,} rows in {folder}: {exc}",
-                                hint="free space in the temporary folder, or point TMPDIR "
-                                     "at one with room") from exc
-        db.execute("ATTACH DATABASE ? AS cmgr_stage", (str(path),))
-        attached = True
-        yield Stage(kind, tuple(names[1:]), table.num_rows)
+            for i in range(1, parts):
+                if stop.is_set():
+                    return
+                _write_stage(paths[i], slices[i], "append")
+                ready[i].set()
+        except BaseException as exc:  # raised in the merging thread, by wait()
+            failed.append(exc)
+        finally:
+            for event in ready:
+                event.set()
+
+    def wait(i: int) -> None:
+        ready[i].wait()
+        if failed:
+            raise failed[0]
+
+    try:
+        _write_stage(paths[0], slices[0], "create")
+        ready[0].set()
+        for path in paths[1:]:
+            _write_stage(path, table.schema.empty_table(), "create")
+        for path, alias in zip(paths, aliases, strict=True):
+            db.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+            attached.append(alias)
+        # Read every part's schema now, while no other writer is about: preparing any
+        # statement later would load all attached schemas at once, part i+1 mid-write
+        # included ("database disk image is malformed"). Appends do not change a schema.
+        for alias in aliases:
+            db.scalar(f"SELECT count(*) FROM {alias}.sqlite_master")
+        if parts > 1:
+            worker = threading.Thread(target=fill, name="cmgr-stage", daemon=True)
+            worker.start()
+        yield Stage(kind, tuple(names[1:]), n, tuple(f"{a}.incoming" for a in aliases), wait)
     finally:
-        if attached:
-            db.execute("DETACH DATABASE cmgr_stage")
+        stop.set()
+        if worker is not None:
+            worker.join()
+        for alias in attached:
+            db.execute(f"DETACH DATABASE {alias}")
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -147,28 +208,31 @@ def upsert(db: Database, kind: str, columns: list[str], rows, import_id: int | N
     if isinstance(rows, Stage):
         if list(rows.columns) != list(columns) or rows.kind != kind:
             raise ValueError(f"staged {rows.kind} {list(rows.columns)}, asked {kind} {columns}")
-        source, total = rows.relation, rows.rows
+        sources, total = rows.relations, rows.rows
     else:
         db.execute("DROP TABLE IF EXISTS temp.incoming")
         db.execute(f"CREATE TEMP TABLE incoming ({', '.join(cols)})")
         cur = db.executemany(f"INSERT INTO temp.incoming VALUES ({', '.join('?' for _ in cols)})",
                              rows)
-        source, total = "temp.incoming", max(cur.rowcount, 0)
+        sources, total = ("temp.incoming",), max(cur.rowcount, 0)
     extra_cols = ["import_id", *(["updated_at"] if kind in _HAS_UPDATED_AT else [])]
     extra = (import_id, now_iso()) if kind in _HAS_UPDATED_AT else (import_id,)
     set_clause = ", ".join(f"{c} = excluded.{c}" for c in [*columns, *extra_cols])
     changed = " OR ".join(f"NOT ({table}.{c} IS excluded.{c})" for c in columns) or "0"
     last_rowid = db.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}")
     changes_before = db.conn.total_changes
-    # "WHERE true" disambiguates the upsert clause for SQLite's parser. The WHERE on DO
-    # UPDATE leaves identical rows untouched: no write, and no change counted.
-    db.execute(
-        f"INSERT INTO {table} ({', '.join(cols + extra_cols)}) "
-        f"SELECT {', '.join('i.' + c for c in cols)}, {', '.join('?' for _ in extra)} "
-        f"FROM {source} i WHERE true "
-        f"ON CONFLICT({key}) DO UPDATE SET {set_clause} WHERE {changed}", extra)
+    for i, source in enumerate(sources):
+        if isinstance(rows, Stage):
+            rows.wait(i)
+        # "WHERE true" disambiguates the upsert clause for SQLite's parser. The WHERE on DO
+        # UPDATE leaves identical rows untouched: no write, and no change counted.
+        db.execute(
+            f"INSERT INTO {table} ({', '.join(cols + extra_cols)}) "
+            f"SELECT {', '.join('i.' + c for c in cols)}, {', '.join('?' for _ in extra)} "
+            f"FROM {source} i WHERE true "
+            f"ON CONFLICT({key}) DO UPDATE SET {set_clause} WHERE {changed}", extra)
     changes = db.conn.total_changes - changes_before
     stored = db.scalar(f"SELECT count(*) FROM {table} WHERE rowid > ?", (last_rowid,))
-    if source == "temp.incoming":
+    if not isinstance(rows, Stage):
         db.execute("DROP TABLE temp.incoming")
     return StoreCounts(stored=stored, updated=changes - stored, unchanged=total - changes)

@@ -152,3 +152,48 @@ def test_scratch_folders_of_killed_imports_go_after_a_day(db, tmp_path, monkeypa
         os.utime(folder, (two_days_ago, two_days_ago))
     stage_upsert(db, FIRST)
     assert sorted(p.name for p in scratch.iterdir()) == [f"{STAGE_PREFIX}young", "someone-elses"]
+
+
+def orders_file(tmp_path, n: int, qty: int = 1, name: str = "o.csv") -> Path:
+    rows = [["订单编号", "订货日期", "客户编码", "卷烟编码", "数量"]]
+    rows += [[f"D{(i * 7919) % n:05d}", "2026-11-03", f"{i % 13:03d}", "690", qty] for i in range(n)]
+    return write_csv(tmp_path / name, rows)
+
+
+def test_a_file_staged_in_parts_stores_the_same_as_in_one(db, tmp_path, monkeypatch):
+    from cmgr.store import records
+
+    monkeypatch.setattr(records, "STAGE_PART_ROWS", 7)  # 50 rows -> 8 parts, written meanwhile
+    first = import_file(db, "orders", orders_file(tmp_path, 50))
+    assert (first.stored, first.updated, first.unchanged) == (50, 0, 0)
+    assert db.scalar("SELECT count(DISTINCT order_id) FROM order_lines") == 50
+    again = import_file(db, "orders", orders_file(tmp_path, 50))
+    assert (again.stored, again.updated, again.unchanged) == (0, 0, 50)
+    changed = import_file(db, "orders", orders_file(tmp_path, 60, qty=2, name="p.csv"))
+    assert (changed.stored, changed.updated, changed.unchanged) == (10, 50, 0)
+    assert db.scalar("SELECT sum(qty) FROM order_lines") == 120
+    assert [r[1] for r in db.query("PRAGMA database_list")] == ["main"]
+    assert db.scalar("PRAGMA integrity_check") == "ok"
+
+
+def test_a_part_that_cannot_be_staged_fails_the_import_and_writes_nothing(db, tmp_path, monkeypatch):
+    from cmgr.store import records
+
+    real = records._write_stage
+
+    def fail_on_append(path, table, mode):
+        if mode == "append" and path.name == "incoming3.db":
+            raise DatabaseError(f"cannot stage {table.num_rows} rows in {path.parent}: disk full")
+        real(path, table, mode)
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(records, "STAGE_PART_ROWS", 7)
+    monkeypatch.setattr(records, "_write_stage", fail_on_append)
+    with pytest.raises(DatabaseError, match="disk full"):
+        import_file(db, "orders", orders_file(tmp_path, 50))
+    assert db.scalar("SELECT count(*) FROM order_lines") == 0
+    assert db.scalar("SELECT count(*) FROM imports") == 0
+    assert list(scratch.iterdir()) == []
+    assert [r[1] for r in db.query("PRAGMA database_list")] == ["main"]
