@@ -65,7 +65,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     columns = [c for c in allowed if c in records.columns]
     say(f"storing {len(records):,} rows")
     try:
-        with staged(db, kind, _arrow_table(records, key, columns)) as stage, \
+        with staged(db, kind, _arrow_parts(records, key, columns), len(records)) as stage, \
                 db.transaction(check_foreign_keys=False, lock_attached=False):
             import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
             counts = upsert(db, kind, columns, stage, import_id)
@@ -132,13 +132,22 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
     return results
 
 
-def _arrow_table(records, key: str, columns: list[str]):
-    """The records to store as an Arrow table: the natural key (named as its column), then
-    the stored columns; NaN becomes null (SQL NULL)."""
+def _arrow_parts(records, key: str, columns: list[str]):
+    """The records to store, as `part(start, stop)` -> Arrow table: the natural key (named as
+    its column), then the stored columns; NaN becomes null (SQL NULL). One schema from the
+    column types, so a part whose column happens to be all empty still matches the others."""
     import pyarrow as pa
 
     frame = records[["_key", *columns]].rename(columns={"_key": key})
-    return pa.Table.from_pandas(frame, preserve_index=False)
+    schema = pa.schema([(name, pa.float64() if dtype.kind == "f" else
+                         pa.int64() if dtype.kind in "iu" else
+                         pa.bool_() if dtype.kind == "b" else pa.string())
+                        for name, dtype in frame.dtypes.items()])
+
+    def part(start: int, stop: int):
+        return pa.Table.from_pandas(frame.iloc[start:stop], schema=schema, preserve_index=False)
+
+    return part
 
 
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:

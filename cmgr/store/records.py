@@ -111,8 +111,11 @@ def _write_stage(path: Path, table, mode: str) -> None:
 
 
 @contextmanager
-def staged(db: Database, kind: str, table) -> Iterator[Stage]:
-    """Stage an Arrow table (the kind's key column first, then stored columns) for `upsert`.
+def staged(db: Database, kind: str, source, rows: int | None = None) -> Iterator[Stage]:
+    """Stage rows for `upsert`: an Arrow table (the kind's key column first, then stored
+    columns), or `source(start, stop)` giving rows [start, stop) of `rows` as one, so that a
+    big frame is converted a part at a time, off the merging thread. Every part must have the
+    first part's schema.
 
     The rows go to scratch files in the system temporary folder (TMPDIR), attached to `db`;
     SQLite cannot attach inside a transaction, so call this before `db.transaction()`.
@@ -126,13 +129,20 @@ def staged(db: Database, kind: str, table) -> Iterator[Stage]:
     import threading
 
     _table, key, allowed = TABLES[kind]
-    names = list(table.column_names)
-    if not names or names[0] != key or any(c not in allowed for c in names[1:]):
-        raise ValueError(f"a {kind} stage needs {key} then stored columns, not {names}")
-    n = table.num_rows
+    if callable(source):
+        n, part_of = int(rows or 0), source
+    else:
+        n = source.num_rows
+
+        def part_of(start: int, stop: int):
+            return source.slice(start, stop - start)
     parts = max(1, min(MAX_STAGE_PARTS, -(-n // STAGE_PART_ROWS)))
     size = -(-n // parts) if n else 0
-    slices = [table.slice(i * size, size) for i in range(parts)]
+    bounds = [(i * size, min(n, (i + 1) * size)) for i in range(parts)]
+    first = part_of(*bounds[0])
+    names = list(first.column_names)
+    if not names or names[0] != key or any(c not in allowed for c in names[1:]):
+        raise ValueError(f"a {kind} stage needs {key} then stored columns, not {names}")
     _remove_stale_stages()
     try:
         folder = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX))
@@ -152,7 +162,7 @@ def staged(db: Database, kind: str, table) -> Iterator[Stage]:
             for i in range(1, parts):
                 if stop.is_set():
                     return
-                _write_stage(paths[i], slices[i], "append")
+                _write_stage(paths[i], part_of(*bounds[i]), "append")
                 ready[i].set()
         except BaseException as exc:  # raised in the merging thread, by wait()
             failed.append(exc)
@@ -166,10 +176,10 @@ def staged(db: Database, kind: str, table) -> Iterator[Stage]:
             raise failed[0]
 
     try:
-        _write_stage(paths[0], slices[0], "create")
+        _write_stage(paths[0], first, "create")
         ready[0].set()
         for path in paths[1:]:
-            _write_stage(path, table.schema.empty_table(), "create")
+            _write_stage(path, first.schema.empty_table(), "create")
         for path, alias in zip(paths, aliases, strict=True):
             db.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
             attached.append(alias)

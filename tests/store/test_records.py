@@ -197,3 +197,20 @@ def test_a_part_that_cannot_be_staged_fails_the_import_and_writes_nothing(db, tm
     assert db.scalar("SELECT count(*) FROM imports") == 0
     assert list(scratch.iterdir()) == []
     assert [r[1] for r in db.query("PRAGMA database_list")] == ["main"]
+
+
+def test_parts_share_one_schema_when_a_column_is_empty_in_some(db, tmp_path, monkeypatch):
+    from cmgr.store import records
+
+    monkeypatch.setattr(records, "STAGE_PART_ROWS", 2)
+    roster = [["客户编码", "客户名称", "经营地址", "档位", "经度"],
+              ["001", "甲店", None, None, None], ["002", "乙店", None, None, None],  # part 0: empty
+              ["003", "丙店", "历下区1号", 12, 117.1], ["004", "丁店", "历下区2号", "二十", 117.2],
+              ["005", "戊店", None, "A3", None]]
+    r = import_file(db, "customers", write_csv(tmp_path / "roster.csv", roster))
+    assert (r.stored, r.rejected) == (5, 0)
+    got = {row[0]: tuple(row[1:]) for row in db.query(
+        "SELECT customer_code, address, grade, grade_label, lon FROM customers")}
+    assert got["001"] == (None, None, None, None)
+    assert got["004"] == ("历下区2号", 20, "二十", 117.2)
+    assert got["005"] == (None, None, "A3", None)
