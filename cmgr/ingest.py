@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cmgr.errors import InputError
 from cmgr.store.db import Database
-from cmgr.store.records import TABLES, finish_import, staged, start_import, upsert
+from cmgr.store.records import TABLES, finish_import, stage_parts, staged, start_import
 
 
 @dataclass
@@ -42,42 +42,65 @@ class FileResult:
 def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None = None,
                 mapping: dict[str, str] | None = None, dry_run: bool = False,
                 progress: Callable[[str], None] | None = None) -> FileResult:
-    """Import one file. An unusable file raises InputError and writes nothing."""
-    import time
+    """Import one file in one transaction. An unusable file raises InputError and writes
+    nothing.
 
-    from cmgr.sources.importer import parse_file
+    A big file goes in parts (records.stage_parts): while part i is parsed here, a
+    background thread stages and merges part i-1 into the database (records.Stage), so on
+    two cores the store costs little beside the parse. The first part is parsed before the
+    transaction starts; its columns fix every part's.
+    """
+    import time
+    from functools import partial
+
+    from cmgr.sources.importer import finish_file, parse_rows, prepare_file
+    from cmgr.store.customers import left_in_cmgr
 
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     say(f"reading {Path(path).name}")
-    parsed = parse_file(path, kind, sheet=sheet, mapping=mapping)
-    result = FileResult(parsed.file, kind, parsed.sheet, rows_read=parsed.rows_read,
-                        skipped=parsed.skipped, rejected=len(parsed.rejects),
-                        issues=[*parsed.rejects, *parsed.warnings],
-                        ignored_columns=parsed.ignored_columns, notes=parsed.notes,
-                        skipped_detail={"blank": parsed.skipped_blank,
-                                        "合计": parsed.skipped_total,
-                                        "duplicate": parsed.skipped_duplicate})
+    prep = prepare_file(path, kind, sheet=sheet, mapping=mapping)
+    parsed = prep.parsed
     _, key, allowed = TABLES[kind]
-    records = parsed.records
-    if kind == "customers" and "status" in records.columns:
-        _keep_recorded_leaving(db, parsed, result)
-    columns = [c for c in allowed if c in records.columns]
-    say(f"storing {len(records):,} rows")
+    bounds = stage_parts(len(prep))
+    first = parse_rows(prep, *bounds[0])
+    columns = [c for c in allowed if c in first.columns]
+    schema = _arrow_schema(first, key, columns)
+    left = left_in_cmgr(db) if kind == "customers" and "status" in first.columns else {}
+    leaving: list = []
+    say(f"storing {len(prep):,} rows")
     try:
-        with staged(db, kind, _arrow_parts(records, key, columns), len(records)) as stage, \
+        with staged(db, kind, schema, len(bounds)) as stage, \
                 db.transaction(check_foreign_keys=False, lock_attached=False):
             import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
-            counts = upsert(db, kind, columns, stage, import_id)
-            finish_import(db, import_id, rows_read=result.rows_read, stored=counts.stored,
+            stage.start(import_id)  # db belongs to the stage's thread until finish()
+            try:
+                for i, (start, stop) in enumerate(bounds):
+                    part = first if i == 0 else parse_rows(prep, start, stop)
+                    if left:
+                        leaving += _keep_recorded_leaving(left, part, parsed)
+                    stage.put(partial(_arrow_part, part, key, columns, schema))
+                counts = stage.finish()
+            except BaseException:
+                stage.stop()  # before the rollback: the stage's thread may be in a statement
+                raise
+            finish_file(prep)
+            finish_import(db, import_id, rows_read=parsed.rows_read, stored=counts.stored,
                           updated=counts.updated, unchanged=counts.unchanged,
-                          skipped=result.skipped, rejected=result.rejected)
+                          skipped=parsed.skipped, rejected=len(parsed.rejects))
             if dry_run:
                 # Everything ran, so the counts are real; the rollback keeps nothing.
                 raise _DryRun()
     except _DryRun:
         pass
-    result.stored, result.updated, result.unchanged = counts.stored, counts.updated, counts.unchanged
+    result = FileResult(parsed.file, kind, parsed.sheet, rows_read=parsed.rows_read,
+                        stored=counts.stored, updated=counts.updated, unchanged=counts.unchanged,
+                        skipped=parsed.skipped, rejected=len(parsed.rejects),
+                        issues=[*parsed.rejects, *parsed.warnings, *leaving],
+                        ignored_columns=parsed.ignored_columns, notes=parsed.notes,
+                        skipped_detail={"blank": parsed.skipped_blank,
+                                        "合计": parsed.skipped_total,
+                                        "duplicate": parsed.skipped_duplicate})
     result.seconds = time.perf_counter() - t0
     logging.getLogger("cmgr.ingest").info(
         "%s %s%s: %d read, %d stored, %d updated, %d unchanged, %d skipped, %d rejected in %.2f s",
@@ -86,27 +109,25 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     return result
 
 
-def _keep_recorded_leaving(db: Database, parsed, result: FileResult) -> None:
+def _keep_recorded_leaving(left: dict[str, str], records, parsed) -> list:
     """A roster that still says 正常 for a customer recorded as left with `cmgr customer leave`
-    does not undo the 退网: exports lag behind. Kept, and said per row; `cmgr customer join`
-    takes a customer back."""
+    does not undo the 退网: exports lag behind. Kept, and said per row (the issues returned);
+    `cmgr customer join` takes a customer back."""
     from cmgr.sources.importer import Issue
-    from cmgr.store.customers import LEFT, left_in_cmgr
+    from cmgr.store.customers import LEFT
 
-    left = left_in_cmgr(db)
-    if not left:
-        return
-    records = parsed.records
+    issues = []
     hit = records["customer_code"].isin(list(left)) & (records["status"].fillna("正常") != LEFT)
     for i in records.index[hit]:
         code = records.at[i, "customer_code"]
-        result.issues.append(Issue(
+        issues.append(Issue(
             parsed.file, parsed.sheet, int(records.at[i, "_row"]), "status",
             records.at[i, "status"],
             f"customer {code} left the network on {left[code]} (cmgr customer leave); kept "
             f"{LEFT} — use `cmgr customer join {code}` if it has rejoined",
             "stored with status 已退网"))
         records.at[i, "status"] = LEFT
+    return issues
 
 
 class _DryRun(Exception):
@@ -132,22 +153,24 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
     return results
 
 
-def _arrow_parts(records, key: str, columns: list[str]):
-    """The records to store, as `part(start, stop)` -> Arrow table: the natural key (named as
-    its column), then the stored columns; NaN becomes null (SQL NULL). One schema from the
-    column types, so a part whose column happens to be all empty still matches the others."""
+def _arrow_schema(records, key: str, columns: list[str]):
+    """The Arrow schema every part is staged under: the natural key (named as its column),
+    then the stored columns, typed from the frame's dtypes (text -> string, float -> float64,
+    Int64 -> int64), so a part whose column happens to be all empty matches the others."""
+    import pyarrow as pa
+
+    dtypes = records.dtypes
+    return pa.schema([(key, pa.string())] + [
+        (c, pa.float64() if dtypes[c].kind == "f" else pa.int64() if dtypes[c].kind in "iu"
+         else pa.bool_() if dtypes[c].kind == "b" else pa.string()) for c in columns])
+
+
+def _arrow_part(records, key: str, columns: list[str], schema):
+    """One part's records as an Arrow table under `schema`; NaN becomes null (SQL NULL)."""
     import pyarrow as pa
 
     frame = records[["_key", *columns]].rename(columns={"_key": key})
-    schema = pa.schema([(name, pa.float64() if dtype.kind == "f" else
-                         pa.int64() if dtype.kind in "iu" else
-                         pa.bool_() if dtype.kind == "b" else pa.string())
-                        for name, dtype in frame.dtypes.items()])
-
-    def part(start: int, stop: int):
-        return pa.Table.from_pandas(frame.iloc[start:stop], schema=schema, preserve_index=False)
-
-    return part
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
 
 
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:

@@ -113,9 +113,28 @@ def _guess_kind(present: set[str]) -> str | None:
     return None
 
 
-def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
-               mapping: dict[str, str] | None = None) -> ParsedFile:
-    """Read and validate one file. Raises InputError when the file cannot be used at all."""
+@dataclass
+class PreparedFile:
+    """A file read, its header mapped and its 合计 rows taken out: ready to be parsed in parts
+    (`parse_rows`), so that a big file's first parts can be stored while the rest is parsed."""
+
+    parsed: ParsedFile  # header facts now; counts, rejects and warnings as parts are parsed
+    kind: Kind
+    frame: pd.DataFrame  # the data rows as text cells, column i under header i
+    rows: pd.Series  # each frame row's Excel row number
+    columns: dict[str, int]  # canonical field -> frame column
+    converted: dict[str, int] = field(default_factory=dict)  # header -> cells with own unit
+    # Parts parsed so far, for repeats across parts: (first key, last key, keys, records).
+    done: list[tuple[str, str, object, pd.DataFrame]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
+                 mapping: dict[str, str] | None = None) -> PreparedFile:
+    """Read one file, map its header and skip its 合计 rows. Raises InputError when the file
+    cannot be used at all."""
     kind = KINDS[kind_name]
     path = Path(path)
     table = read_table(path, sheet=sheet, mapping=mapping, accept_header=_header_check(kind, mapping))
@@ -138,7 +157,7 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
     rows = table.row_numbers
     parsed.rows_read = len(frame)
     if len(frame) == 0:
-        return parsed
+        return PreparedFile(parsed, kind, frame, rows, columns)
 
     # 合计/总计/小计 rows: skipped, and counted. (Blank rows are found after parsing, so that
     # cells holding only spaces count as blank too.)
@@ -159,7 +178,17 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
             frame, rows = frame.iloc[: totals[0]], rows.iloc[: totals[0]]  # a cheap slice
         else:
             frame, rows = frame[~is_total], rows[~is_total]
+    return PreparedFile(parsed, kind, frame, rows, columns)
 
+
+def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
+    """Rows [start, stop) of a prepared file as records to store (canonical columns, "_row"
+    and "_key"), in key order. Parts must be parsed in order, each once: a key repeated from an
+    earlier part is told apart exactly as within one part. Rejects, warnings and skipped
+    counts accumulate in `prep.parsed`."""
+    kind, kind_name, parsed, columns = prep.kind, prep.parsed.kind, prep.parsed, prep.columns
+    written = parsed.columns
+    frame, rows = prep.frame.iloc[start:stop], prep.rows.iloc[start:stop]
     out = pd.DataFrame(index=frame.index)
     bad_any = pd.Series(False, index=frame.index)
     reject_reason: dict[int, Issue] = {}
@@ -171,8 +200,8 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
     for (fieldname, col), (value, bad) in zip(columns.items(), parsed_columns, strict=True):
         raw = frame[col]
         if value.attrs.get("converted"):
-            parsed.notes.append(f"{value.attrs['converted']} {written[fieldname]} cell(s) written "
-                                "with their own unit (件, 箱 or 条) converted")
+            header = written[fieldname]
+            prep.converted[header] = prep.converted.get(header, 0) + value.attrs["converted"]
         out[fieldname] = value
         if fieldname == "grade":
             out["grade_label"] = cells.parse_text_series(raw)[0]
@@ -196,8 +225,9 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
     # Rows with nothing in any used column: skipped, and counted.
     blank = out[list(columns)].isna().all(axis=1) if columns else pd.Series(True, index=out.index)
     blank &= ~bad_any
-    parsed.skipped_blank = int(blank.sum())
-    if parsed.skipped_blank:
+    skipped_blank = int(blank.sum())
+    parsed.skipped_blank += skipped_blank
+    if skipped_blank:
         out, rows, bad_any = out[~blank], rows[~blank], bad_any[~blank]
     reject_reason = {i: r for i, r in reject_reason.items() if i in out.index}
     # Orders may count in 件 or 箱: convert to 条 on import.
@@ -213,13 +243,32 @@ def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
                                               written.get(fieldname, fieldname), None,
                                               f"the required {fieldname} is empty", "rejected"))
         bad_any |= empty
-    parsed.rejects = [reject_reason[i] for i in sorted(reject_reason, key=lambda i: rows[i])]
+    parsed.rejects.extend(reject_reason.values())
     if bad_any.any():
         out, rows = out[~bad_any], rows[~bad_any]
     out["_row"] = rows.astype(int)
     _normalise(kind_name, out)
-    out = _dedupe_in_file(kind_name, out, parsed)
-    parsed.records = out.reset_index(drop=True)
+    out = _dedupe(prep, out).reset_index(drop=True)
+    return out
+
+
+def finish_file(prep: PreparedFile) -> ParsedFile:
+    """The file's account once every part is parsed: rejects in row order, file-level notes."""
+    parsed = prep.parsed
+    parsed.rejects.sort(key=lambda r: r.row)
+    for header, n in prep.converted.items():
+        parsed.notes.append(f"{n} {header} cell(s) written with their own unit (件, 箱 or 条) "
+                            "converted")
+    return parsed
+
+
+def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
+               mapping: dict[str, str] | None = None) -> ParsedFile:
+    """Read and validate one file whole. Raises InputError when the file cannot be used."""
+    prep = prepare_file(path, kind_name, sheet=sheet, mapping=mapping)
+    records = parse_rows(prep, 0, len(prep))
+    parsed = finish_file(prep)
+    parsed.records = records
     return parsed
 
 
@@ -317,17 +366,23 @@ def _orders_quantity(out: pd.DataFrame, parsed: ParsedFile) -> None:
     if "qty_jian" in out:
         fill = qty.isna() & out["qty_jian"].notna()
         qty = qty.where(~fill, out["qty_jian"] * CARTONS_PER_JIAN)
-        parsed.notes.append(f"quantities in 件 converted to 条 (1 件 = {CARTONS_PER_JIAN} 条)")
+        _note(parsed, f"quantities in 件 converted to 条 (1 件 = {CARTONS_PER_JIAN} 条)")
         del out["qty_jian"]
     if "qty_xiang" in out:
         fill = qty.isna() & out["qty_xiang"].notna()
         qty = qty.where(~fill, out["qty_xiang"] * CARTONS_PER_CASE)
-        parsed.notes.append(f"quantities in 箱 converted to 条 (1 箱 = {CARTONS_PER_CASE} 条)")
+        _note(parsed, f"quantities in 箱 converted to 条 (1 箱 = {CARTONS_PER_CASE} 条)")
         del out["qty_xiang"]
     out["qty"] = qty
     if "amount" not in out and "wholesale_price" in out:
         out["amount"] = (out["qty"] * out["wholesale_price"]).round(2)
-        parsed.notes.append("金额 computed as 数量 x 批发价 (the file has no 金额 column)")
+        _note(parsed, "金额 computed as 数量 x 批发价 (the file has no 金额 column)")
+
+
+def _note(parsed: ParsedFile, text: str) -> None:
+    """A file-level remark, once however many parts say it."""
+    if text not in parsed.notes:
+        parsed.notes.append(text)
 
 
 def _normalise(kind_name: str, out: pd.DataFrame) -> None:
@@ -380,17 +435,19 @@ def record_key(kind_name: str, out: pd.DataFrame) -> np.ndarray:
     raise AssertionError(kind_name)
 
 
-def _dedupe_in_file(kind_name: str, out: pd.DataFrame, parsed: ParsedFile) -> pd.DataFrame:
+def _dedupe(prep: PreparedFile, out: pd.DataFrame) -> pd.DataFrame:
     """Exact repeats within one file are skipped (counted); a key repeated with other values
     is rejected with the row it clashes with, since silently keeping either would lose data.
+    The file's first row of a key wins, whichever part it is in.
 
-    Returns the records in key order (stable: the file's first of equal keys comes first),
-    which is what finds repeats here, and what the store wants: B-tree writes in key order
-    are about twice as fast as in file order.
+    Returns the part in key order (stable: the file's first of equal keys comes first), which
+    is what finds repeats here, and what the store wants: B-tree writes in key order are about
+    twice as fast as in file order.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    kind_name, parsed = prep.parsed.kind, prep.parsed
     if out.empty:
         out["_key"] = pd.Series(dtype=object)
         return out
@@ -399,23 +456,51 @@ def _dedupe_in_file(kind_name: str, out: pd.DataFrame, parsed: ParsedFile) -> pd
     if not (order[1:] > order[:-1]).all():  # not in key order already
         out, key = out.iloc[order], key[order]
     out["_key"] = pd.Series(key, index=out.index, dtype=object)  # no inference into str: 0.1 s
-    dup = np.zeros(len(key), dtype=bool)
-    dup[1:] = key[1:] == key[:-1]
-    if not dup.any():
-        return out
-    dup = pd.Series(dup, index=out.index)
     value_cols = [c for c in out.columns if c not in ("_row", "_key")]
-    exact = out.duplicated(subset=value_cols + ["_key"], keep="first")
-    first_row = out[~dup].set_index("_key")["_row"]
-    parsed.skipped_duplicate = int((dup & exact).sum())
-    clash = dup & ~exact
-    for i in clash[clash].index:
-        parsed.rejects.append(Issue(
-            parsed.file, parsed.sheet, int(out.at[i, "_row"]), None, out.at[i, "_key"],
-            f"same key as row {int(first_row[out.at[i, '_key']])} ({_key_words(kind_name)}) "
-            "with different values", "rejected"))
-    parsed.rejects.sort(key=lambda r: r.row)
-    return out[~dup]
+    drop = np.zeros(len(key), dtype=bool)
+    drop[1:] = key[1:] == key[:-1]
+    if drop.any():  # repeats inside this part
+        dup = pd.Series(drop, index=out.index)
+        exact = out.duplicated(subset=value_cols + ["_key"], keep="first")
+        first_row = out[~dup].set_index("_key")["_row"]
+        parsed.skipped_duplicate += int((dup & exact).sum())
+        clash = dup & ~exact
+        for i in clash[clash].index:
+            parsed.rejects.append(_clash(parsed, int(out.at[i, "_row"]), out.at[i, "_key"],
+                                         int(first_row[out.at[i, "_key"]])))
+    # Repeats of keys kept from earlier parts: only parts whose key range overlaps this one's
+    # can hold them (none at all for an export sorted by its key).
+    kept = ~drop
+    keys_kept = pa.array(key[kept], type=pa.large_string())
+    low, high = key[kept][0], key[kept][-1]
+    positions = np.flatnonzero(kept)
+    for first, last, earlier_keys, earlier in prep.done:
+        if last < low or first > high:
+            continue
+        hit = pc.index_in(keys_kept, value_set=earlier_keys).to_numpy(zero_copy_only=False)
+        for j in np.flatnonzero(~np.isnan(hit.astype(float))):
+            pos, then = positions[j], earlier.iloc[int(hit[j])]
+            row = out.iloc[pos]
+            same = all(_same(row[c], then[c]) for c in value_cols)
+            if same:
+                parsed.skipped_duplicate += 1
+            else:
+                parsed.rejects.append(_clash(parsed, int(row["_row"]), row["_key"], int(then["_row"])))
+            drop[pos] = True
+    out = out[~drop]
+    if len(out):
+        prep.done.append((key[kept][0], key[kept][-1], pa.array(out["_key"].to_numpy(), type=pa.large_string()), out))
+    return out
+
+
+def _same(a, b) -> bool:
+    return (pd.isna(a) and pd.isna(b)) if (pd.isna(a) or pd.isna(b)) else a == b
+
+
+def _clash(parsed: ParsedFile, row: int, key: str, first_row: int) -> Issue:
+    return Issue(parsed.file, parsed.sheet, row, None, key,
+                 f"same key as row {first_row} ({_key_words(parsed.kind)}) with different values",
+                 "rejected")
 
 
 def _key_words(kind_name: str) -> str:

@@ -61,22 +61,17 @@ def finish_import(db: Database, import_id: int, *, rows_read: int, stored: int, 
                (rows_read, stored, updated, unchanged, skipped, rejected, now_iso(), import_id))
 
 
-@dataclass(frozen=True)
-class Stage:
-    """Rows staged in attached scratch databases, ready for `upsert`: one relation per part,
-    in key order; `wait(i)` returns once part i is written (or raises why it could not be)."""
-
-    kind: str
-    columns: tuple[str, ...]  # stored columns, after the key
-    rows: int
-    relations: tuple[str, ...]
-    wait: Callable[[int], None]
-
-
 STAGE_PREFIX = "cmgr-stage-"
 STALE_STAGE_SECONDS = 24 * 3600
 STAGE_PART_ROWS = 131_072
 MAX_STAGE_PARTS = 8  # SQLite attaches at most 10 databases unless compiled otherwise
+
+
+def stage_parts(rows: int) -> list[tuple[int, int]]:
+    """How a file of `rows` data rows is cut into parts: [start, stop) each, in order."""
+    parts = max(1, min(MAX_STAGE_PARTS, -(-rows // STAGE_PART_ROWS)))
+    size = -(-rows // parts) if rows else 0
+    return [(i * size, min(rows, (i + 1) * size)) for i in range(parts)]
 
 
 def _remove_stale_stages() -> None:
@@ -110,37 +105,97 @@ def _write_stage(path: Path, table, mode: str) -> None:
                                  "with room") from exc
 
 
-@contextmanager
-def staged(db: Database, kind: str, source, rows: int | None = None) -> Iterator[Stage]:
-    """Stage rows for `upsert`: an Arrow table (the kind's key column first, then stored
-    columns), or `source(start, stop)` giving rows [start, stop) of `rows` as one, so that a
-    big frame is converted a part at a time, off the merging thread. Every part must have the
-    first part's schema.
-
-    The rows go to scratch files in the system temporary folder (TMPDIR), attached to `db`;
-    SQLite cannot attach inside a transaction, so call this before `db.transaction()`.
-    A big table is cut into parts (up to MAX_STAGE_PARTS files): the first is written now,
-    the others by a background thread while `upsert` merges the ones before. ADBC and SQLite
-    both work without the GIL, so on two cores writing part i+1 costs no time next to merging
-    part i. The parts' empty tables exist before they are attached (so `db` knows their
-    schema), and `db` reads a part only after ADBC has finished and closed it.
-    Everything is detached and deleted on the way out, whatever happens.
+class Stage:
+    """An import's parts on their way in: each part handed over with `put` is written to its
+    scratch file by ADBC and merged into the table by a background thread, while the caller
+    parses the next part. ADBC and SQLite work without the GIL, so on two cores the storing
+    costs next to nothing beside the parsing. Made by `staged()`; see `upsert` for the merge.
     """
-    import threading
 
+    def __init__(self, db: Database, kind: str, columns: tuple[str, ...], paths: list[Path],
+                 relations: list[str]) -> None:
+        import queue
+
+        self.db, self.kind, self.columns = db, kind, columns
+        self._paths, self._relations = paths, relations
+        self._queue: queue.Queue = queue.Queue()
+        self._failed: list[BaseException] = []
+        self._worker = None
+        self._given = 0
+        self.counts: StoreCounts | None = None
+
+    def start(self, import_id: int | None) -> None:
+        """Start merging (inside the caller's transaction; the caller leaves `db` alone until
+        `finish` or `stop`)."""
+        import threading
+
+        self._worker = threading.Thread(target=self._run, args=(import_id,), name="cmgr-stage",
+                                        daemon=True)
+        self._worker.start()
+
+    def put(self, make_table: Callable[[], object]) -> None:
+        """Hand over the next part: `make_table()` gives it as an Arrow table (called on the
+        background thread, so converting it overlaps the caller's work too)."""
+        if self._failed:
+            raise self._failed[0]
+        if self._given >= len(self._paths):
+            raise ValueError(f"more parts than the {len(self._paths)} staged")
+        self._given += 1
+        self._queue.put(make_table)
+
+    def finish(self) -> StoreCounts:
+        """Wait for every part to be merged; the counts, or the reason it failed."""
+        if self._given != len(self._paths):
+            raise ValueError(f"{self._given} parts given, {len(self._paths)} staged")
+        self._queue.put(None)
+        self._worker.join()
+        if self._failed:
+            raise self._failed[0]
+        assert self.counts is not None
+        return self.counts
+
+    def stop(self) -> None:
+        """Abandon the merge (the caller is failing): the statement running is interrupted and
+        the thread waited for, so the caller's rollback has `db` to itself."""
+        if self._worker is None or not self._worker.is_alive():
+            return
+        self._failed.append(DatabaseError("import abandoned"))
+        self._queue.put(None)
+        self.db.conn.interrupt()
+        self._worker.join()
+
+    def _run(self, import_id: int | None) -> None:
+        try:
+            counting = _Counting(self.db, self.kind)
+            total = 0
+            sql, extra = _merge_sql(self.kind, list(self.columns), import_id)
+            for path, relation in zip(self._paths, self._relations, strict=True):
+                make_table = self._queue.get()
+                if make_table is None or self._failed:
+                    return
+                table = make_table()
+                total += table.num_rows
+                _write_stage(path, table, "append")
+                self.db.execute(sql.format(source=relation), extra)
+            self.counts = counting.done(total)
+        except BaseException as exc:  # raised in the caller's thread by put/finish
+            self._failed.append(exc)
+
+
+@contextmanager
+def staged(db: Database, kind: str, schema, parts: int) -> Iterator[Stage]:
+    """Scratch files for an import of `parts` parts whose Arrow `schema` is the kind's key
+    column, then stored columns; attached to `db`, so call this before `db.transaction(
+    lock_attached=False)`: SQLite cannot attach inside a transaction, and BEGIN IMMEDIATE
+    would lock (and read) every attached file while it is still being written.
+
+    Safe reading of files another SQLite library in this process writes: each part's (empty)
+    table exists and its schema is read before anything is written, and `db` reads a part
+    only when merging it, after ADBC has written and closed it. Everything is detached and
+    deleted on the way out, whatever happens.
+    """
     _table, key, allowed = TABLES[kind]
-    if callable(source):
-        n, part_of = int(rows or 0), source
-    else:
-        n = source.num_rows
-
-        def part_of(start: int, stop: int):
-            return source.slice(start, stop - start)
-    parts = max(1, min(MAX_STAGE_PARTS, -(-n // STAGE_PART_ROWS)))
-    size = -(-n // parts) if n else 0
-    bounds = [(i * size, min(n, (i + 1) * size)) for i in range(parts)]
-    first = part_of(*bounds[0])
-    names = list(first.column_names)
+    names = list(schema.names)
     if not names or names[0] != key or any(c not in allowed for c in names[1:]):
         raise ValueError(f"a {kind} stage needs {key} then stored columns, not {names}")
     _remove_stale_stages()
@@ -151,98 +206,79 @@ def staged(db: Database, kind: str, source, rows: int | None = None) -> Iterator
                             hint="point TMPDIR at a writable folder with room") from exc
     paths = [folder / f"incoming{i}.db" for i in range(parts)]
     aliases = [f"cmgr_stage{i}" for i in range(parts)]
-    ready = [threading.Event() for _ in range(parts)]
-    failed: list[BaseException] = []
-    stop = threading.Event()
     attached: list[str] = []
-    worker = None
-
-    def fill() -> None:
-        try:
-            for i in range(1, parts):
-                if stop.is_set():
-                    return
-                _write_stage(paths[i], part_of(*bounds[i]), "append")
-                ready[i].set()
-        except BaseException as exc:  # raised in the merging thread, by wait()
-            failed.append(exc)
-        finally:
-            for event in ready:
-                event.set()
-
-    def wait(i: int) -> None:
-        ready[i].wait()
-        if failed:
-            raise failed[0]
-
+    stage = None
     try:
-        _write_stage(paths[0], first, "create")
-        ready[0].set()
-        for path in paths[1:]:
-            _write_stage(path, first.schema.empty_table(), "create")
+        for path in paths:
+            _write_stage(path, schema.empty_table(), "create")
         for path, alias in zip(paths, aliases, strict=True):
             db.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
             attached.append(alias)
         # Read every part's schema now, while no other writer is about: preparing any
-        # statement later would load all attached schemas at once, part i+1 mid-write
-        # included ("database disk image is malformed"). Appends do not change a schema.
+        # statement later would load all attached schemas at once, parts mid-write included
+        # ("database disk image is malformed"). Appends do not change a schema.
         for alias in aliases:
             db.scalar(f"SELECT count(*) FROM {alias}.sqlite_master")
-        if parts > 1:
-            worker = threading.Thread(target=fill, name="cmgr-stage", daemon=True)
-            worker.start()
-        yield Stage(kind, tuple(names[1:]), n, tuple(f"{a}.incoming" for a in aliases), wait)
+        stage = Stage(db, kind, tuple(names[1:]), paths, [f"{a}.incoming" for a in aliases])
+        yield stage
     finally:
-        stop.set()
-        if worker is not None:
-            worker.join()
+        if stage is not None:
+            stage.stop()
         for alias in attached:
             db.execute(f"DETACH DATABASE {alias}")
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def upsert(db: Database, kind: str, columns: list[str], rows, import_id: int | None) -> StoreCounts:
-    """Merge rows into the kind's table inside the caller's transaction; return how many were
-    new, changed and unchanged. `rows` is a `Stage`, or tuples (key first, then `columns`).
+class _Counting:
+    """New, changed and unchanged rows of a merge without a comparison pass: new rows get
+    rowids above the table's largest (no AUTOINCREMENT, so SQLite takes max + 1), and SQLite
+    counts a change for each row inserted or actually updated; the rest were unchanged. Rows
+    must not repeat a key (the importer removes repeats), so each is exactly one of the three."""
 
-    The counts need no comparison pass: new rows get rowids above the table's largest (no
-    AUTOINCREMENT, so SQLite takes max + 1), and SQLite counts a change for each row inserted
-    or actually updated; the rest were unchanged. Rows must not repeat a key (the importer
-    removes repeats), so each row is exactly one of the three.
-    """
+    def __init__(self, db: Database, kind: str) -> None:
+        self.db, self.table = db, TABLES[kind][0]
+        self.last_rowid = db.scalar(f"SELECT coalesce(max(rowid), 0) FROM {self.table}")
+        self.changes_before = db.conn.total_changes
+
+    def done(self, total: int) -> StoreCounts:
+        changes = self.db.conn.total_changes - self.changes_before
+        stored = self.db.scalar(f"SELECT count(*) FROM {self.table} WHERE rowid > ?",
+                                (self.last_rowid,))
+        return StoreCounts(stored=stored, updated=changes - stored, unchanged=total - changes)
+
+
+def _merge_sql(kind: str, columns: list[str], import_id: int | None) -> tuple[str, tuple]:
+    """The merge of one staged relation (`{source}` in the text) into the kind's table."""
     table, key, allowed = TABLES[kind]
     unknown = [c for c in columns if c not in allowed]
     if unknown:
         raise ValueError(f"columns not stored for {kind}: {unknown}")
     cols = [key, *columns]
-    if isinstance(rows, Stage):
-        if list(rows.columns) != list(columns) or rows.kind != kind:
-            raise ValueError(f"staged {rows.kind} {list(rows.columns)}, asked {kind} {columns}")
-        sources, total = rows.relations, rows.rows
-    else:
-        db.execute("DROP TABLE IF EXISTS temp.incoming")
-        db.execute(f"CREATE TEMP TABLE incoming ({', '.join(cols)})")
-        cur = db.executemany(f"INSERT INTO temp.incoming VALUES ({', '.join('?' for _ in cols)})",
-                             rows)
-        sources, total = ("temp.incoming",), max(cur.rowcount, 0)
     extra_cols = ["import_id", *(["updated_at"] if kind in _HAS_UPDATED_AT else [])]
     extra = (import_id, now_iso()) if kind in _HAS_UPDATED_AT else (import_id,)
     set_clause = ", ".join(f"{c} = excluded.{c}" for c in [*columns, *extra_cols])
     changed = " OR ".join(f"NOT ({table}.{c} IS excluded.{c})" for c in columns) or "0"
-    last_rowid = db.scalar(f"SELECT coalesce(max(rowid), 0) FROM {table}")
-    changes_before = db.conn.total_changes
-    for i, source in enumerate(sources):
-        if isinstance(rows, Stage):
-            rows.wait(i)
-        # "WHERE true" disambiguates the upsert clause for SQLite's parser. The WHERE on DO
-        # UPDATE leaves identical rows untouched: no write, and no change counted.
-        db.execute(
-            f"INSERT INTO {table} ({', '.join(cols + extra_cols)}) "
-            f"SELECT {', '.join('i.' + c for c in cols)}, {', '.join('?' for _ in extra)} "
-            f"FROM {source} i WHERE true "
-            f"ON CONFLICT({key}) DO UPDATE SET {set_clause} WHERE {changed}", extra)
-    changes = db.conn.total_changes - changes_before
-    stored = db.scalar(f"SELECT count(*) FROM {table} WHERE rowid > ?", (last_rowid,))
-    if not isinstance(rows, Stage):
-        db.execute("DROP TABLE temp.incoming")
-    return StoreCounts(stored=stored, updated=changes - stored, unchanged=total - changes)
+    # "WHERE true" disambiguates the upsert clause for SQLite's parser. The WHERE on DO
+    # UPDATE leaves identical rows untouched: no write, and no change counted.
+    sql = (f"INSERT INTO {table} ({', '.join(cols + extra_cols)}) "
+           f"SELECT {', '.join('i.' + c for c in cols)}, {', '.join('?' for _ in extra)} "
+           f"FROM {{source}} i WHERE true "
+           f"ON CONFLICT({key}) DO UPDATE SET {set_clause} WHERE {changed}")
+    return sql, extra
+
+
+def upsert(db: Database, kind: str, columns: list[str], rows, import_id: int | None) -> StoreCounts:
+    """Merge a few rows given as tuples (key first, then `columns`) inside the caller's
+    transaction; return how many were new, changed and unchanged. Imports use `staged`."""
+    table, key, _allowed = TABLES[kind]
+    sql, extra = _merge_sql(kind, columns, import_id)
+    cols = [key, *columns]
+    db.execute("DROP TABLE IF EXISTS temp.incoming")
+    db.execute(f"CREATE TEMP TABLE incoming ({', '.join(cols)})")
+    cur = db.executemany(f"INSERT INTO temp.incoming VALUES ({', '.join('?' for _ in cols)})", rows)
+    total = max(cur.rowcount, 0)
+    counting = _Counting(db, kind)
+    db.execute(sql.format(source="temp.incoming"), extra)
+    counts = counting.done(total)
+    db.execute("DROP TABLE temp.incoming")
+    return counts

@@ -223,13 +223,12 @@ KILLABLE = textwrap.dedent("""
     import sys, time
     import cmgr.ingest as ingest
 
-    real = ingest.upsert
-    def slow_upsert(*args, **kwargs):
-        counts = real(*args, **kwargs)
+    real = ingest.finish_import
+    def slow_finish(*args, **kwargs):
+        real(*args, **kwargs)
         print("STORED-IN-TX", flush=True)  # every row written, nothing committed yet
         time.sleep(60)
-        return counts
-    ingest.upsert = slow_upsert
+    ingest.finish_import = slow_finish
     from cmgr.cli.app import main
     sys.argv = ["cmgr", *sys.argv[1:]]
     main()

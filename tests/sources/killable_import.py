@@ -13,18 +13,16 @@ from pathlib import Path
 
 CHILD = textwrap.dedent("""
     import sys, time
-    from cmgr.store import records
     from cmgr.store.db import open_database
     from cmgr.ingest import import_file
 
-    real = records.upsert
-    def slow_upsert(*args, **kwargs):
-        counts = real(*args, **kwargs)
-        print("STORED-IN-TX", flush=True)
-        time.sleep(60)  # killed here, inside the open transaction
-        return counts
     import cmgr.ingest as ingest
-    ingest.upsert = slow_upsert
+    real = ingest.finish_import
+    def slow_finish(*args, **kwargs):
+        real(*args, **kwargs)
+        print("STORED-IN-TX", flush=True)
+        time.sleep(60)  # killed here, inside the open transaction, every row written
+    ingest.finish_import = slow_finish
     db = open_database(sys.argv[1])
     import_file(db, "orders", sys.argv[2])
 """)

@@ -163,6 +163,15 @@ def test_same_key_with_other_values_is_rejected_not_merged(db, tmp_path):
     assert r.rejected == 1 and "same key as row 2" in r.issues[0].reason
 
 
+@pytest.mark.parametrize("tail", [[], [["合计", None, None, None, None]]], ids=["header", "total"])
+def test_a_file_with_a_header_and_no_data_rows_imports_nothing_cleanly(db, tmp_path, tail):
+    rows = [["订单编号", "订货日期", "客户编码", "卷烟编码", "数量"], *tail]
+    r = import_file(db, "orders", write_csv(tmp_path / "o.csv", rows))
+    assert (r.rows_read, r.stored, r.rejected, r.error) == (len(tail), 0, 0, None)
+    assert db.scalar("SELECT count(*) FROM order_lines") == 0
+    assert db.scalar("SELECT count(*) FROM imports") == 1  # the import is logged
+
+
 def test_quantities_in_jian_are_converted_to_cartons(db, tmp_path):
     rows = [["订货日期", "客户编码", "卷烟编码", "订购量(件)"], ["2026-11-03", "001", "690", 2]]
     r = import_file(db, "orders", write_xlsx(tmp_path / "o.xlsx", rows))

@@ -22,10 +22,16 @@ def price_table(rows: list[tuple]) -> pa.Table:
     return pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
 
 
-def stage_upsert(db, rows: list[tuple]):
-    with staged(db, "prices", price_table(rows)) as stage, db.transaction(check_foreign_keys=False):
+def stage_upsert(db, rows: list[tuple], parts: int = 1):
+    table = price_table(rows)
+    size = -(-len(rows) // parts)
+    with staged(db, "prices", table.schema, parts) as stage, \
+            db.transaction(check_foreign_keys=False, lock_attached=False):
         import_id = start_import(db, "prices", "p.csv", None, "0" * 64)
-        counts = upsert(db, "prices", PRICE_COLUMNS, stage, import_id)
+        stage.start(import_id)
+        for i in range(parts):
+            stage.put(lambda i=i: table.slice(i * size, size))
+        counts = stage.finish()
         finish_import(db, import_id, rows_read=len(rows), stored=counts.stored,
                       updated=counts.updated, unchanged=counts.unchanged, skipped=0, rejected=0)
     return counts
@@ -44,7 +50,8 @@ SECOND = [("001", "中华(硬)", 450.0, 500.0),      # unchanged
           ("004", "黄鹤楼(软蓝)", 190.8, 230.0)]  # new
 
 
-@pytest.mark.parametrize("load", [stage_upsert, tuple_upsert], ids=["staged", "tuples"])
+@pytest.mark.parametrize("load", [stage_upsert, lambda db, rows: stage_upsert(db, rows, parts=3),
+                                  tuple_upsert], ids=["staged", "staged-in-parts", "tuples"])
 def test_counts_new_changed_and_unchanged_rows_exactly(db, load):
     first = load(db, FIRST)
     assert (first.stored, first.updated, first.unchanged) == (3, 0, 0)
@@ -72,7 +79,7 @@ def test_scratch_file_is_detached_and_deleted_after_success_and_failure(db, tmp_
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     stage_upsert(db, FIRST)
     assert list(scratch.iterdir()) == []
-    with pytest.raises(RuntimeError), staged(db, "prices", price_table(SECOND)):
+    with pytest.raises(RuntimeError), staged(db, "prices", price_table(SECOND).schema, 2):
         assert len(list(scratch.iterdir())) == 1  # staged while inside
         raise RuntimeError("boom")
     assert list(scratch.iterdir()) == []
@@ -98,7 +105,7 @@ def test_import_turns_foreign_key_checks_back_on(db, tmp_path):
 
 def test_stage_refuses_columns_the_kind_does_not_store(db):
     bad = pa.table({"sku_code": ["001"], "secret": ["x"]})
-    with pytest.raises(ValueError, match="stored columns"), staged(db, "prices", bad):
+    with pytest.raises(ValueError, match="stored columns"), staged(db, "prices", bad.schema, 1):
         pass
 
 
@@ -163,7 +170,7 @@ def orders_file(tmp_path, n: int, qty: int = 1, name: str = "o.csv") -> Path:
 def test_a_file_staged_in_parts_stores_the_same_as_in_one(db, tmp_path, monkeypatch):
     from cmgr.store import records
 
-    monkeypatch.setattr(records, "STAGE_PART_ROWS", 7)  # 50 rows -> 8 parts, written meanwhile
+    monkeypatch.setattr(records, "STAGE_PART_ROWS", 7)  # 50 rows -> 8 parts, parsed meanwhile
     first = import_file(db, "orders", orders_file(tmp_path, 50))
     assert (first.stored, first.updated, first.unchanged) == (50, 0, 0)
     assert db.scalar("SELECT count(DISTINCT order_id) FROM order_lines") == 50
