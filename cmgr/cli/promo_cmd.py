@@ -167,7 +167,7 @@ def _write_xlsx(path: Path, rows: list[dict], *, title: str) -> None:
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
-    from cmgr.render.output import atomic_path
+    from cmgr.render.output import save_workbook
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -192,8 +192,7 @@ def _write_xlsx(path: Path, rows: list[dict], *, title: str) -> None:
     for i, (_, label) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = max(8, len(label) * 2 + 2)
     ws.freeze_panes = "A3"
-    with atomic_path(path) as tmp:
-        wb.save(str(tmp))
+    save_workbook(wb, path)
 
 
 @app.command("receipt")

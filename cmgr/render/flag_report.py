@@ -67,7 +67,7 @@ def write_flags_xlsx(rows: list[dict], path: str | Path) -> Path:
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from cmgr.render.output import atomic_path
+    from cmgr.render.output import save_workbook
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -84,9 +84,7 @@ def write_flags_xlsx(rows: list[dict], path: str | Path) -> Path:
         ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = widths.get(key, 11)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    return Path(path)
+    return save_workbook(wb, path)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -281,7 +279,7 @@ def _report_xlsx(context: dict, path: str | Path) -> Path:
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from cmgr.render.output import atomic_path
+    from cmgr.render.output import save_workbook
 
     wb = openpyxl.Workbook()
     sheets = (("价格违规", _PRICE_COLUMNS, context["price_rows"]),
@@ -309,9 +307,7 @@ def _report_xlsx(context: dict, path: str | Path) -> Path:
             for cell in r:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "A4"
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    return Path(path)
+    return save_workbook(wb, path)
 
 
 def _report_docx(context: dict, path: str | Path) -> Path:

@@ -12,7 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from cmgr.render.output import atomic_path, write_bytes, write_text
+from cmgr.render.output import save_workbook, write_bytes, write_text
 
 CHART_WIDTH_MM = 165.0
 
@@ -247,7 +247,6 @@ def summary_sheets(s: dict) -> list[tuple[str, list[Column], list[dict]]]:
 
 
 def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -> Path:
-    import datetime as dt
 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -255,8 +254,6 @@ def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -
 
     wb = Workbook()
     wb.remove(wb.active)
-    fixed = dt.datetime(2000, 1, 1)
-    wb.properties.created = wb.properties.modified = fixed  # same input, same workbook
     head_font, head_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="4472C4")
     formats = {"num": "#,##0.00", "pct": '0.00"%"', "wape": "0.0%", "int": "0"}
     for name, columns, rows in sheets:
@@ -277,6 +274,4 @@ def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -
                 for (c,) in ws.iter_rows(min_row=2, min_col=j, max_col=j) if c.value is not None])
             ws.column_dimensions[letter].width = max(8, min(60, longest))
         ws.freeze_panes = "A2"
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    return Path(path)
+    return save_workbook(wb, path)

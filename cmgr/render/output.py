@@ -63,6 +63,31 @@ def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:
     return Path(path)
 
 
+# Workbooks carry no save time: the same data gives the same bytes, so a cron job run twice
+# writes an identical file (checksums and diffs say "no change"). Excel shows this as the
+# document's created/modified date.
+WORKBOOK_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def save_workbook(wb, path: str | Path) -> Path:
+    """Save an openpyxl workbook atomically, byte for byte the same for the same content:
+    fixed document times, and the zip entries' times fixed too (openpyxl stamps them now)."""
+    import datetime as dt
+    import zipfile
+
+    wb.properties.created = wb.properties.modified = dt.datetime(*WORKBOOK_TIME)
+    with atomic_path(path) as tmp:
+        wb.save(str(tmp))
+        with zipfile.ZipFile(tmp) as src:
+            entries = [(info, src.read(info)) for info in src.infolist()]
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info, data in entries:
+                fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+                fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+                dst.writestr(fixed, data)
+    return Path(path)
+
+
 def write_bytes(path: str | Path, data: bytes) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)

@@ -13,6 +13,8 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cmgr.render.output import save_workbook
+
 SCHEDULE_SHEET = "客户访问日程表"
 SIGNIN_SHEET = "营销人员市场走访签到记录簿"
 SCHEDULE_HEADER = ["日期", "序号", "客户编码", "客户名称", "经营地址", "联系电话", "档位", "线路",
@@ -161,8 +163,7 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
         for i, name in enumerate(SIGNIN_HEADER, start=1):
             if name in WORK_ITEMS:  # keep the tick columns narrow; their header wraps
                 ws.column_dimensions[get_column_letter(i)].width = 9
-    wb.save(str(path))
-    return Path(path)
+    return save_workbook(wb, path)
 
 
 def write_review_xlsx(week: str, reviews: Sequence, path: str | Path) -> Path:
@@ -196,8 +197,7 @@ def write_review_xlsx(week: str, reviews: Sequence, path: str | Path) -> Path:
     _body(extra, HEADER_ROW + 1, wrap_cols={4}, date_cols={2})
     _fit_columns(extra, ["客户经理", "访问日期", "客户编码", "客户名称", "在计划中"], HEADER_ROW + 1,
                  extra.max_row)
-    wb.save(str(path))
-    return Path(path)
+    return save_workbook(wb, path)
 
 
 def _date(text: str | None):

@@ -123,6 +123,27 @@ def test_deterministic_bytes_for_csv_and_json(cli_db):
     assert outs[0] == outs[2] and outs[1] == outs[3]
 
 
+def test_xlsx_is_the_same_bytes_for_the_same_plan(cli_db, tmp_path, monkeypatch):
+    import datetime as real_datetime
+    import time
+    import zipfile
+
+    paths = []
+    for i, clock in enumerate((0, 3 * 3600 + 7)):  # a later run: openpyxl and zip would stamp it
+        base = time.time() + clock
+        monkeypatch.setattr(time, "time", lambda base=base: base)
+        monkeypatch.setattr(time, "localtime", lambda *_a, base=base: real_datetime.datetime
+                            .fromtimestamp(base).timetuple())
+        out = tmp_path / f"run{i}" / "plan.xlsx"
+        result = run("plan-week", "--week", WEEK, "-m", "王建国", "--no-save", "--out", str(out))
+        assert result.exit_code == 0, result.output
+        paths.append(out)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    with zipfile.ZipFile(paths[0]) as zf:
+        assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert b"2000-01-01T00:00:00Z" in zf.read("docProps/core.xml")
+
+
 def test_csv_has_bom_and_parses_back(cli_db, tmp_path):
     result = run("plan-week", "--week", WEEK, "-m", "王建国", "--out", "plans/{manager}-{week}.csv")
     assert result.exit_code == 0, result.output
