@@ -86,7 +86,8 @@ SETTINGS: list[Setting] = [
             "预警: growth below this times the average growth of the same grade band", minimum=0),
 ]
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
-STRUCTURED = ("plan.policy", "price_classes", "mapping", "report.targets", "plan.route_weekdays")
+STRUCTURED = ("plan.policy", "price_classes", "mapping", "report.targets", "plan.route_weekdays",
+              "plan.start_points")
 
 
 # --- structured sections -----------------------------------------------------------------
@@ -257,6 +258,22 @@ def _route_weekdays(raw: Any, path: str | None) -> dict[str, int]:
     return out
 
 
+def _start_points(raw: Any, path: str | None) -> dict[str, tuple[float, float]]:
+    """[plan.start_points] "王建国" = [117.02, 36.67]   (longitude, latitude)"""
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a table of manager = [longitude, latitude]", path=path,
+                          key="plan.start_points")
+    out = {}
+    for manager, point in raw.items():
+        ok = (isinstance(point, list) and len(point) == 2
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point))
+        if not ok or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
+            raise ConfigError(f"expected [longitude, latitude] such as [117.02, 36.67]; got "
+                              f"{point!r}", path=path, key=f"plan.start_points.{manager}")
+        out[manager] = (float(point[0]), float(point[1]))
+    return out
+
+
 # --- the effective configuration ----------------------------------------------------------
 
 @dataclass
@@ -269,6 +286,7 @@ class Config:
     mapping: dict[str, str] = field(default_factory=dict)
     targets: dict[str, dict[str, float]] = field(default_factory=dict)
     route_weekdays: dict[str, int] = field(default_factory=dict)
+    start_points: dict[str, tuple[float, float]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)  # the file's parsed TOML, for sections others own
 
     def get(self, key: str) -> Any:
@@ -410,8 +428,10 @@ def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | N
     route_weekdays = (_route_weekdays(plan["route_weekdays"], origin)
                       if "route_weekdays" in plan else {})
     sources["plan.route_weekdays"] = f"file {origin}" if "route_weekdays" in plan else "default"
+    start_points = _start_points(plan["start_points"], origin) if "start_points" in plan else {}
+    sources["plan.start_points"] = f"file {origin}" if "start_points" in plan else "default"
     return Config(values, sources, cfg_path if cfg_path.exists() else None, policy, price_classes,
-                  mapping, targets, route_weekdays, raw)
+                  mapping, targets, route_weekdays, start_points, raw)
 
 
 # Top-level tables validated by the modules that own them (e.g. [promo] weights).
@@ -444,6 +464,9 @@ def default_config_text() -> str:
         lines.append("")
     lines += ["# A route's usual weekday (1 = Monday). Learned from the visit history when absent.",
               "[plan.route_weekdays]", "# \"城东一线\" = 1", "",
+              "# Each manager's own start point [longitude, latitude] (the office, home); it wins",
+              "# over plan.start_lon/plan.start_lat, and without either the territory's centroid.",
+              "[plan.start_points]", "# \"王建国\" = [117.02, 36.67]", "",
               "# 价类: lower bounds (inclusive) of 一类..四类 in 元/条 on `basis`; below the last is 五类.",
               "[price_classes]", 'basis = "wholesale_price"', "bounds = [100, 70, 30, 16.5]",
               'names = ["一类", "二类", "三类", "四类", "五类"]', "",

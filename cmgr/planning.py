@@ -8,7 +8,7 @@ the visits recorded since. Raises CmgrError subclasses; never prints.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from cmgr.core import visit_plan as vp
@@ -104,9 +104,11 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
     if week_end < today:
         run.warnings.append(f"{vp.week_label(week_start)}（{week_start.isoformat()} 至 "
                             f"{week_end.isoformat()}）已经过去：按当时的数据重排（补打或核对用）")
-    if settings.start is not None and len(managers) > 1:
-        run.warnings.append("plan.start_lon/plan.start_lat apply to every manager planned in this "
-                            "run; without them each territory starts from its own centroid")
+    own_start = dict(cfg.start_points)
+    shared = [m for m in managers if m not in own_start]
+    if settings.start is not None and len(shared) > 1:
+        run.warnings.append(f"plan.start_lon/plan.start_lat apply to {len(shared)} managers planned "
+                            "in this run; give each their own in [plan.start_points]")
     last_order = store.latest_order_date(db)
     if last_order is None:
         run.warnings.append("no orders in the database: 断订 and large drops are not checked")
@@ -146,8 +148,10 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
         situations.extend(vp.missed_situations(missed))
         workdays = cal.workdays(week_start, week_end, manager)
         try:
+            mine = (replace(settings, start=own_start[manager])
+                    if manager in own_start else settings)
             plan = vp.build_plan(manager, week_start, week_end, workdays, customers, band_for,
-                                 situations=situations, learned_weekdays=learned, settings=settings)
+                                 situations=situations, learned_weekdays=learned, settings=mine)
         except InputError as exc:
             problems.append(exc.message)
             continue

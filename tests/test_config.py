@@ -72,6 +72,9 @@ def test_lookup_order_env_over_file_and_option_over_env(tmp_path):
      "[[plan.policy]]\ngrades = [5, 9]\nlevel = 2\ninterval_days = 7\n", "plan.policy", "overlap"),
     ("[price_classes]\nbounds = [30, 70]\n", "price_classes.bounds", "falling"),
     ("[mapping]\n\"零售户代码\" = \"customer_cod\"\n", "mapping.零售户代码", "customer_code"),
+    ("[plan.start_points]\n\"王建国\" = [36.67, 117.02]\n", "plan.start_points.王建国",
+     "[longitude, latitude]"),
+    ("[plan.start_points]\n\"王建国\" = \"117,36\"\n", "plan.start_points.王建国", "[117.02, 36.67]"),
 ])
 def test_invalid_values_name_the_key_and_expectation(tmp_path, text, key, words):
     p = write(tmp_path, text)

@@ -54,6 +54,7 @@ def show_command(
         "mapping": cfg.mapping,
         "report.targets": cfg.targets,
         "plan.route_weekdays": cfg.route_weekdays,
+        "plan.start_points": {m: list(p) for m, p in cfg.start_points.items()},
     }
     if fmt == common.Format.json:
         common.print_json({"config_file": str(cfg.path) if cfg.path else None,

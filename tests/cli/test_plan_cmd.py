@@ -380,6 +380,20 @@ def test_calendar_file_leave_moves_the_route_day(cli_db, tmp_path):
     assert east == {"2026-12-01"}  # Monday's route on the next working day
 
 
+def test_each_manager_can_have_their_own_start_point(cli_db, tmp_path):
+    config = tmp_path / "cfg.toml"
+    config.write_text("[plan]\nstart_lon = 117.0\nstart_lat = 36.6\n"
+                      "[plan.start_points]\n\"李娜\" = [116.91, 36.61]\n", encoding="utf-8")
+    result = run("--config", str(config), "plan-week", "--week", WEEK, "-m", "王建国", "-m", "李娜",
+                 "--format", "json", "--no-save")
+    assert result.exit_code == 0, result.output
+    starts = {m["manager"]: m["start_point"] for m in json.loads(result.stdout)["managers"]}
+    assert starts["李娜"] == {"lon": 116.91, "lat": 36.61, "source": "config"}
+    assert starts["王建国"] == {"lon": 117.0, "lat": 36.6, "source": "config"}  # the shared one
+    shown = json.loads(run("--config", str(config), "config", "show", "--format", "json").stdout)
+    assert shown["values"]["plan.start_points"]["value"] == {"李娜": [116.91, 36.61]}
+
+
 def test_half_a_start_point_is_a_config_error(cli_db, tmp_path):
     config = tmp_path / "cfg.toml"
     config.write_text("[plan]\nstart_lon = 117.0\n", encoding="utf-8")
