@@ -99,7 +99,7 @@ def _header_check(kind: Kind, mapping):
         seen = ", ".join(str(c) for c in cells_ if c not in (None, ""))
         other = _guess_kind(present)
         guess = f" This looks like a {other} file." if other and other != kind.name else ""
-        return (f"not a {kind.name} ({kind.label}) file: missing required column(s) {wanted}. "
+        return (f"not an export of {kind.name} ({kind.label}): missing required column(s) {wanted}. "
                 f"Headers found: {seen}.{guess}")
     return check
 
