@@ -106,35 +106,40 @@ def _write_stage(path: Path, table, mode: str) -> None:
 
 
 class Stage:
-    """An import's parts on their way in: each part handed over with `put` is written to its
-    scratch file by ADBC and merged into the table by a background thread, while the caller
-    parses the next part. ADBC and SQLite work without the GIL, so on two cores the storing
-    costs next to nothing beside the parsing. Made by `staged()`; see `upsert` for the merge.
+    """An import's parts on their way in: each part handed over with `put` is converted to
+    Arrow and written to its scratch file by ADBC on one background thread, and merged into the
+    table on another, while the caller parses the next part. ADBC and SQLite work without the
+    GIL, so on two cores the storing costs little beside the parsing. Made by `staged()`.
     """
 
     def __init__(self, db: Database, kind: str, columns: tuple[str, ...], paths: list[Path],
                  relations: list[str]) -> None:
         import queue
+        import threading
 
         self.db, self.kind, self.columns = db, kind, columns
         self._paths, self._relations = paths, relations
         self._queue: queue.Queue = queue.Queue()
+        self._written = [threading.Event() for _ in paths]
+        self._rows = [0] * len(paths)
         self._failed: list[BaseException] = []
-        self._worker = None
+        self._threads: list = []
         self._given = 0
         self.counts: StoreCounts | None = None
 
     def start(self, import_id: int | None) -> None:
-        """Start merging (inside the caller's transaction; the caller leaves `db` alone until
-        `finish` or `stop`)."""
+        """Start writing and merging (inside the caller's transaction; the caller leaves `db`
+        alone until `finish` or `stop`)."""
         import threading
 
-        self._worker = threading.Thread(target=self._run, args=(import_id,), name="cmgr-stage",
-                                        daemon=True)
-        self._worker.start()
+        self._threads = [threading.Thread(target=self._write, name="cmgr-stage-write", daemon=True),
+                         threading.Thread(target=self._merge, args=(import_id,),
+                                          name="cmgr-stage-merge", daemon=True)]
+        for thread in self._threads:
+            thread.start()
 
     def put(self, make_table: Callable[[], object]) -> None:
-        """Hand over the next part: `make_table()` gives it as an Arrow table (called on the
+        """Hand over the next part: `make_table()` gives it as an Arrow table (called on a
         background thread, so converting it overlaps the caller's work too)."""
         if self._failed:
             raise self._failed[0]
@@ -147,8 +152,8 @@ class Stage:
         """Wait for every part to be merged; the counts, or the reason it failed."""
         if self._given != len(self._paths):
             raise ValueError(f"{self._given} parts given, {len(self._paths)} staged")
-        self._queue.put(None)
-        self._worker.join()
+        for thread in self._threads:
+            thread.join()
         if self._failed:
             raise self._failed[0]
         assert self.counts is not None
@@ -156,29 +161,45 @@ class Stage:
 
     def stop(self) -> None:
         """Abandon the merge (the caller is failing): the statement running is interrupted and
-        the thread waited for, so the caller's rollback has `db` to itself."""
-        if self._worker is None or not self._worker.is_alive():
+        the threads waited for, so the caller's rollback has `db` to itself."""
+        if not any(thread.is_alive() for thread in self._threads):
             return
         self._failed.append(DatabaseError("import abandoned"))
         self._queue.put(None)
+        for event in self._written:
+            event.set()
         self.db.conn.interrupt()
-        self._worker.join()
+        for thread in self._threads:
+            thread.join()
 
-    def _run(self, import_id: int | None) -> None:
+    def _write(self) -> None:
         try:
-            counting = _Counting(self.db, self.kind)
-            total = 0
-            sql, extra = _merge_sql(self.kind, list(self.columns), import_id)
-            for path, relation in zip(self._paths, self._relations, strict=True):
+            for i, path in enumerate(self._paths):
                 make_table = self._queue.get()
                 if make_table is None or self._failed:
                     return
                 table = make_table()
-                total += table.num_rows
+                self._rows[i] = table.num_rows
                 _write_stage(path, table, "append")
-                self.db.execute(sql.format(source=relation), extra)
-            self.counts = counting.done(total)
+                self._written[i].set()
         except BaseException as exc:  # raised in the caller's thread by put/finish
+            self._failed.append(exc)
+        finally:
+            for event in self._written:  # the merging thread must not wait for ever
+                event.set()
+
+    def _merge(self, import_id: int | None) -> None:
+        try:
+            counting = _Counting(self.db, self.kind)
+            sql, extra = _merge_sql(self.kind, list(self.columns), import_id)
+            for i, relation in enumerate(self._relations):
+                self._written[i].wait()
+                if self._failed:
+                    return
+                # Read only now: ADBC has written and closed this part.
+                self.db.execute(sql.format(source=relation), extra)
+            self.counts = counting.done(sum(self._rows))
+        except BaseException as exc:
             self._failed.append(exc)
 
 
