@@ -45,8 +45,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     """Import one file in one transaction. An unusable file raises InputError and writes
     nothing.
 
-    A big file goes in parts (records.stage_parts): while part i is parsed here, a
-    background thread stages and merges part i-1 into the database (records.Stage), so on
+    A big file goes in parts (records.stage_parts): while part i is parsed here, background
+    threads stage and merge the parts before it into the database (records.Stage), so on
     two cores the store costs little beside the parse. The first part is parsed before the
     transaction starts; its columns fix every part's.
     """
@@ -73,7 +73,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
         with staged(db, kind, schema, len(bounds)) as stage, \
                 db.transaction(check_foreign_keys=False, lock_attached=False):
             import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
-            stage.start(import_id)  # db belongs to the stage's thread until finish()
+            stage.start(import_id)  # db belongs to the stage's threads until finish()
             try:
                 for i, (start, stop) in enumerate(bounds):
                     part = first if i == 0 else parse_rows(prep, start, stop)
@@ -82,7 +82,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                     stage.put(partial(_arrow_part, part, key, columns, schema))
                 counts = stage.finish()
             except BaseException:
-                stage.stop()  # before the rollback: the stage's thread may be in a statement
+                stage.stop()  # before the rollback: a stage thread may be in a statement
                 raise
             finish_file(prep)
             finish_import(db, import_id, rows_read=parsed.rows_read, stored=counts.stored,
