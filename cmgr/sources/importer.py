@@ -124,8 +124,8 @@ class PreparedFile:
     rows: pd.Series  # each frame row's Excel row number
     columns: dict[str, int]  # canonical field -> frame column
     converted: dict[str, int] = field(default_factory=dict)  # header -> cells with own unit
-    # Parts parsed so far, for repeats across parts: (first key, last key, keys, records).
-    done: list[tuple[str, str, object, pd.DataFrame]] = field(default_factory=list)
+    # Parts parsed so far, for repeats across parts: (their keys in order, their records).
+    done: list[tuple[np.ndarray, pd.DataFrame]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -468,28 +468,30 @@ def _dedupe(prep: PreparedFile, out: pd.DataFrame) -> pd.DataFrame:
         for i in clash[clash].index:
             parsed.rejects.append(_clash(parsed, int(out.at[i, "_row"]), out.at[i, "_key"],
                                          int(first_row[out.at[i, "_key"]])))
-    # Repeats of keys kept from earlier parts: only parts whose key range overlaps this one's
-    # can hold them (none at all for an export sorted by its key).
+    # Repeats of keys kept from earlier parts: only where this part's key range overlaps an
+    # earlier part's (nowhere for an export sorted by its key; at the seams for one sorted by
+    # order but not by cigarette), searched for within the overlap only.
     kept = ~drop
-    keys_kept = pa.array(key[kept], type=pa.large_string())
-    low, high = key[kept][0], key[kept][-1]
+    mine = key[kept]  # in key order
     positions = np.flatnonzero(kept)
-    for first, last, earlier_keys, earlier in prep.done:
-        if last < low or first > high:
+    for earlier_keys, earlier in prep.done:
+        if earlier_keys[-1] < mine[0] or earlier_keys[0] > mine[-1]:
             continue
-        hit = pc.index_in(keys_kept, value_set=earlier_keys).to_numpy(zero_copy_only=False)
-        for j in np.flatnonzero(~np.isnan(hit.astype(float))):
-            pos, then = positions[j], earlier.iloc[int(hit[j])]
+        a, b = np.searchsorted(mine, earlier_keys[0], "left"), np.searchsorted(mine, earlier_keys[-1], "right")
+        lo, hi = np.searchsorted(earlier_keys, mine[0], "left"), np.searchsorted(earlier_keys, mine[-1], "right")
+        hit = pc.index_in(pa.array(mine[a:b], type=pa.large_string()),
+                          value_set=pa.array(earlier_keys[lo:hi], type=pa.large_string()))
+        for j in np.flatnonzero(hit.is_valid().to_numpy(zero_copy_only=False)):
+            pos, then = positions[a + j], earlier.iloc[lo + hit[int(j)].as_py()]
             row = out.iloc[pos]
-            same = all(_same(row[c], then[c]) for c in value_cols)
-            if same:
+            if all(_same(row[c], then[c]) for c in value_cols):
                 parsed.skipped_duplicate += 1
             else:
                 parsed.rejects.append(_clash(parsed, int(row["_row"]), row["_key"], int(then["_row"])))
             drop[pos] = True
     out = out[~drop]
     if len(out):
-        prep.done.append((key[kept][0], key[kept][-1], pa.array(out["_key"].to_numpy(), type=pa.large_string()), out))
+        prep.done.append((key[~drop], out))
     return out
 
 
