@@ -155,7 +155,9 @@ def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
                         written, ignored)
     frame = table.frame
     rows = table.row_numbers
-    parsed.rows_read = len(frame)
+    parsed.rows_read = len(frame) + len(table.unreadable)
+    parsed.rejects.extend(Issue(parsed.file, parsed.sheet, line, None, raw, reason, "rejected")
+                          for line, reason, raw in table.unreadable)
     if len(frame) == 0:
         return PreparedFile(parsed, kind, frame, rows, columns)
 

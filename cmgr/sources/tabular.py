@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +32,9 @@ class RawTable:
     headers: list[str]  # as written, one per column
     frame: pd.DataFrame  # column i holds the cells under headers[i], as text or None
     row_numbers: pd.Series  # the Excel row number of each frame row
+    # Rows that could not be read into the header's columns: (row number, reason, the row as
+    # written). Only CSV rows with more cells than the header have; they are rejected.
+    unreadable: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -240,17 +243,51 @@ def _read_csv(path: Path, mapping, accept_header) -> RawTable:
     header_idx = _find_header(head_rows, mapping, accept_header, location)
     headers = [c or "" for c in head_rows[header_idx]]
     frame = _csv_body_arrow(text, delimiter, header_idx + 1, len(headers))
-    if frame is None:  # ragged rows and the like: pandas' parser pads them
-        try:
-            frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
-                                skiprows=header_idx + 1, skip_blank_lines=False,
-                                keep_default_na=False, na_values=[""],
-                                names=range(max(len(headers), 1)), index_col=False, engine="c")
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise InputError(f"cannot parse as CSV ({_short(exc)})", location) from exc
     header_line = header_idx + 1  # title rows have no embedded newlines
+    if frame is None:  # ragged rows, a quote left open: read row by row
+        return _csv_body_rows(path, text, delimiter, header_line, headers, location)
     rows = pd.Series(range(header_line + 1, header_line + 1 + len(frame)), index=frame.index)
     return RawTable(str(path), None, header_line, headers, frame, rows)
+
+
+def _csv_body_rows(path: Path, text: str, delimiter: str, header_line: int, headers: list[str],
+                   location: Location) -> RawTable:
+    """The rows below the header with Python's csv module, for files Arrow refuses: a short
+    row is padded with empty cells; a row with more cells than the header (a comma inside a
+    name that was not quoted shifts every cell after it) is not guessed at but set aside as
+    unreadable, with its line number, for the importer to reject. Slower than Arrow, but only
+    such files come here."""
+    width = max(len(headers), 1)
+    lines = io.StringIO(text)
+    for _ in range(header_line):
+        lines.readline()
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    records: list[list[str | None]] = []
+    chunks: list[pd.DataFrame] = []  # Arrow-backed text a chunk at a time: Python strings for a
+    numbers: list[int] = []          # million rows would take over a gigabyte
+    unreadable: list[tuple[int, str, str]] = []
+    consumed = 0  # source lines read before this record (a quoted cell may span lines)
+    try:
+        for cells in reader:
+            line, consumed = header_line + 1 + consumed, reader.line_num
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                unreadable.append((line, f"{len(cells)} cells where the header has {width}: a "
+                                         "comma inside a value that is not quoted?",
+                                   delimiter.join(cells)))
+                continue
+            numbers.append(line)
+            records.append([c if c.strip() else None for c in cells[:width]]
+                           + [None] * (width - min(len(cells), width)))
+            if len(records) == 100_000:
+                chunks.append(pd.DataFrame(records, columns=range(width), dtype="str"))
+                records = []
+    except csv.Error as exc:
+        raise InputError(f"cannot parse as CSV (line {header_line + reader.line_num}: {exc})",
+                         location) from exc
+    chunks.append(pd.DataFrame(records, columns=range(width), dtype="str"))
+    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    rows = pd.Series(numbers, index=frame.index, dtype="int64")
+    return RawTable(str(path), None, header_line, headers, frame, rows, unreadable)
 
 
 def _csv_body_arrow(text: str, delimiter: str, skip: int, width: int) -> pd.DataFrame | None:

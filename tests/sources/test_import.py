@@ -27,6 +27,11 @@ def order_rows():
     ]
 
 
+def write_text(path, text: str):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def test_orders_xlsx_with_title_date_and_total_rows(db, tmp_path):
     path = write_xlsx(tmp_path / "orders.xlsx", order_rows(), title="订单明细表",
                       export_date="导出日期：2026年11月28日", total=["合计", None, None, None, None, None, None, 45, 14166.5])
@@ -319,6 +324,29 @@ def test_csv_with_ragged_total_row_and_blank_line_keeps_excel_row_numbers(db, tm
     assert r.stored == 1 and r.rejected == 1
     assert r.skipped_detail == {"blank": 1, "合计": 1, "duplicate": 0}
     assert [(i.row, i.column) for i in r.issues] == [(6, "订购量")]
+
+
+def test_csv_row_with_more_cells_than_the_header_is_rejected_not_guessed(db, tmp_path):
+    text = ("订单编号,订货日期,客户编码,客户名称,卷烟编码,数量\n"
+            "1,2026-11-03,001,\"张记,便利店\",690,1\n"        # row 2: quoted comma, fine
+            "2,2026-11-03,002,李记,便利店,690,1\n"            # row 3: unquoted comma, shifted
+            "3,2026-11-03,003,\"两行\n的店名\",690,2\n"        # rows 4-5: one record
+            "4,2026-11-03,004,赵记,690\n"                      # row 6: short, no 数量
+            "5,2026-11-03,005,钱记,690,3\n")                   # row 7
+    r = import_file(db, "orders", write_text(tmp_path / "o.csv", text))
+    assert (r.rows_read, r.stored, r.rejected) == (5, 3, 2)
+    assert [(i.row, i.column) for i in r.issues] == [(3, None), (6, "数量")]
+    assert "7 cells where the header has 6" in r.issues[0].reason
+    assert r.issues[0].value == "2,2026-11-03,002,李记,便利店,690,1"
+    assert dict(db.query("SELECT order_id, qty FROM order_lines")) == {"1": 1, "3": 2, "5": 3}
+
+
+def test_csv_with_a_quote_left_open_is_refused_with_its_line(db, tmp_path):
+    path = write_text(tmp_path / "o.csv", "订单编号,订货日期,客户编码,卷烟编码,数量\n"
+                                          "1,2026-11-03,001,690,1\n\"2,2026-11-03,001,690,1\n")
+    with pytest.raises(InputError, match="cannot parse as CSV .line 3"):
+        import_file(db, "orders", path)
+    assert db.scalar("SELECT count(*) FROM order_lines") == 0
 
 
 def test_roster_visit_day_is_stored_and_a_bad_one_costs_only_the_cell(db, tmp_path):
