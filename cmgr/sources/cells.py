@@ -1035,22 +1035,26 @@ def parse_weekdays(value: Any) -> str | None:
     return "".join(days)
 
 
-def parse_weekdays_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """`parse_weekdays` over a column; a roster repeats a handful of values, parsed once each."""
+def _weekdays_of(values: Any) -> tuple[Any, Any]:
     import numpy as np
 
-    seen: dict[Any, Any] = {}
-    values = s.to_numpy(dtype=object, na_value=None)
+    out = _scalar_each(values, parse_weekdays)
     parsed = np.empty(len(values), dtype=object)
-    bad = np.zeros(len(values), dtype=bool)
-    for i, value in enumerate(values):
-        key = (type(value), value)
-        if key not in seen:
-            try:
-                seen[key] = parse_weekdays(value)
-            except CellError:
-                seen[key] = _BAD
-        result = seen[key]
-        bad[i] = result is _BAD
-        parsed[i] = None if result is _BAD else result
+    parsed[:] = _good_of(out)
+    return parsed, _bad_of(out)
+
+
+def parse_weekdays_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """`parse_weekdays` over a column (object Series of ISO digit strings or None, bad mask);
+    a roster repeats a handful of values, each parsed once."""
+    import numpy as np
+
+    cells = _split_cells(s)
+    parsed = np.full(cells.n, None, dtype=object)
+    bad = np.zeros(cells.n, dtype=bool)
+    for pos, values in ((cells.text_pos, cells.text), (cells.number_pos, cells.number_objects),
+                        (cells.other_pos, cells.other)):
+        if len(pos):
+            parsed[pos], bad[pos] = _via_distinct(values, _weekdays_of)
+    bad[cells.moment_pos] = True  # a date is not a weekday
     return _series_result(s, parsed, bad, object)

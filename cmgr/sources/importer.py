@@ -1,7 +1,7 @@
 """Turn one export file into canonical records of one kind, accounting for every row.
 
-Every data row below the header ends up in exactly one place: `records` (to be stored),
-`skipped` (blank rows, 合计 rows, exact duplicates within the file: counted and reported), or
+Every data row below the header ends up in exactly one place: the records `parse_rows`
+returns (to be stored), `skipped` (blank rows, 合计 rows, exact duplicates within the file: counted and reported), or
 `rejects` (with file, sheet, Excel row, column, value and reason). Unreadable optional cells
 cost only that cell: the row is kept and a warning names it. No SQL here: the store writes.
 """
@@ -68,7 +68,6 @@ class ParsedFile:
     skipped_blank: int = 0
     skipped_total: int = 0
     skipped_duplicate: int = 0
-    records: pd.DataFrame = field(default_factory=pd.DataFrame)  # canonical columns + "_row"
     rejects: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # file-level remarks (unit conversions...)
@@ -261,16 +260,6 @@ def finish_file(prep: PreparedFile) -> ParsedFile:
     for header, n in prep.converted.items():
         parsed.notes.append(f"{n} {header} cell(s) written with their own unit (件, 箱 or 条) "
                             "converted")
-    return parsed
-
-
-def parse_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
-               mapping: dict[str, str] | None = None) -> ParsedFile:
-    """Read and validate one file whole. Raises InputError when the file cannot be used."""
-    prep = prepare_file(path, kind_name, sheet=sheet, mapping=mapping)
-    records = parse_rows(prep, 0, len(prep))
-    parsed = finish_file(prep)
-    parsed.records = records
     return parsed
 
 
