@@ -65,6 +65,7 @@ def new_command(
     from cmgr.store.complaints import NewComplaint, create_complaint, parse_at
 
     _check_form_format(form_format)
+    _check_format(fmt, RECORD_FORMATS)  # before anything is written
     st = common.state()
     db = st.db()
     when = parse_at(at, what="--date")
@@ -95,6 +96,7 @@ def _step(step: str, complaint_id: str, by: str | None, note: str | None, at: st
     from cmgr.core.complaint_flow import STATUS_LABELS, StepInput, next_steps
     from cmgr.store.complaints import get_complaint, parse_at, record_step
 
+    _check_format(fmt, RECORD_FORMATS)  # before anything is written
     db = common.state().db()
     current = get_complaint(db, complaint_id)
     if step in ("approve", "reject") and not (by or "").strip():
@@ -280,6 +282,9 @@ def _check_form_format(form_format: str) -> None:
         raise UsageError(f"--format for a form must be docx or html; got {form_format!r}")
 
 
+RECORD_FORMATS = (common.Format.table, common.Format.json)
+
+
 def _check_format(fmt: common.Format, allowed: tuple[common.Format, ...]) -> None:
     if fmt not in allowed:
         raise UsageError(f"--format must be one of {', '.join(a.value for a in allowed)}; got {fmt.value}")
@@ -302,11 +307,10 @@ def record_json(record: dict) -> dict:
 def _print_record(record: dict, fmt: common.Format, *, id_only: bool, quiet_table: bool = False) -> None:
     from cmgr.core.complaint_flow import STATUS_LABELS, STEP_LABELS, next_steps, qty_text
 
+    _check_format(fmt, RECORD_FORMATS)
     if fmt == common.Format.json:
         common.print_json(record_json(record))
         return
-    if fmt != common.Format.table:
-        raise UsageError(f"--format must be table or json; got {fmt.value}")
     if id_only:
         typer.echo(record["id"])
         return

@@ -182,6 +182,20 @@ def test_out_of_order_steps_are_refused_and_nothing_is_written(dbpath, done, ste
     assert events(dbpath, cid) == before
 
 
+def test_a_format_the_record_cannot_be_printed_in_is_refused_before_anything_is_written(dbpath):
+    cid = new()
+    before = events(dbpath, cid)
+    result = run(["complaint", "inspect", cid, "--format", "csv"])
+    assert result.exit_code == 2 and "--format" in result.stderr
+    assert events(dbpath, cid) == before
+    result = run(["complaint", "new", "--customer", "C001", "--sku", "6901028229524", "--qty", "2",
+                  "--problem", "烟支发霉", "--no-form", "--format", "csv"])
+    assert result.exit_code == 2
+    con = sqlite3.connect(dbpath)
+    assert con.execute("SELECT count(*) FROM complaints").fetchone()[0] == 1
+    con.close()
+
+
 def test_a_step_dated_before_the_previous_one_is_refused(dbpath):
     cid = new("--date", "2026-11-20T10:00")
     result = run(["complaint", "inspect", cid, "--at", "2026-11-19"])
