@@ -66,24 +66,21 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     first = parse_rows(prep, *bounds[0])
     columns = [c for c in allowed if c in first.columns]
     schema = _arrow_schema(first, key, columns)
-    left = left_in_cmgr(db) if kind == "customers" and "status" in first.columns else {}
     leaving: list = []
     say(f"storing {len(prep):,} rows")
     try:
         with staged(db, kind, schema, len(bounds)) as stage, \
                 db.transaction(check_foreign_keys=False, lock_attached=False):
             import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
-            stage.start(import_id)  # db belongs to the stage's threads until finish()
-            try:
+            # Read under the write lock, so a `customer leave` cannot slip in between.
+            left = left_in_cmgr(db) if kind == "customers" and "status" in first.columns else {}
+            with stage.running(import_id):  # db belongs to the stage's threads until finish()
                 for i, (start, stop) in enumerate(bounds):
                     part = first if i == 0 else parse_rows(prep, start, stop)
                     if left:
                         leaving += _keep_recorded_leaving(left, part, parsed)
                     stage.put(partial(_arrow_part, part, key, columns, schema))
                 counts = stage.finish()
-            except BaseException:
-                stage.stop()  # before the rollback: a stage thread may be in a statement
-                raise
             finish_file(prep)
             finish_import(db, import_id, rows_read=parsed.rows_read, stored=counts.stored,
                           updated=counts.updated, unchanged=counts.unchanged,
@@ -175,11 +172,10 @@ def _arrow_part(records, key: str, columns: list[str], schema):
 
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
     """Every rejected row and every cell stored empty, as CSV (UTF-8 with BOM for Excel)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from cmgr.render.output import atomic_path
+
     n = 0
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["file", "sheet", "row", "column", "value", "reason", "action"])
         for r in results:
@@ -192,5 +188,4 @@ def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
                 w.writerow([i.file, i.sheet or "", i.row, i.column or "",
                             "" if i.value is None else i.value, i.reason, i.action])
                 n += 1
-    tmp.replace(path)
     return n

@@ -57,6 +57,7 @@ class Database:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = None
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a write transaction
             # takes the lock up front (BEGIN IMMEDIATE) and never deadlocks on an upgrade.
@@ -67,13 +68,16 @@ class Database:
             self.conn.execute("PRAGMA foreign_keys = ON")
             mode = self._switch_to_wal()
         except sqlite3.OperationalError as exc:
+            self._close_quietly()
             if _is_busy(exc):
                 raise self._busy_error() from exc
             raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
+            self._close_quietly()
             raise DatabaseError(f"{self.path} is not a cmgr database (or is damaged): {exc}",
                                 hint="run `cmgr db check`, or restore a backup") from exc
         if mode.lower() != "wal":
+            self._close_quietly()
             raise self._busy_error()
         self.conn.execute("PRAGMA synchronous = NORMAL")
         # Big imports build indexes on millions of keys: a larger page cache and in-memory
@@ -81,6 +85,14 @@ class Database:
         self.conn.execute("PRAGMA cache_size = -262144")
         self.conn.execute("PRAGMA temp_store = MEMORY")
         self._in_tx = False
+
+    def _close_quietly(self) -> None:
+        """A connection that failed to open properly: closed, so no file handle is left."""
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except sqlite3.Error:
+                pass
 
     def _switch_to_wal(self) -> str:
         """WAL mode, retried: while another process holds the new file open in its first
@@ -145,11 +157,11 @@ class Database:
                 # A write statement takes the main database's write lock (waiting busy_timeout)
                 # even when it changes nothing; the attached files stay unlocked.
                 self.conn.execute("UPDATE main.schema_migrations SET version = version WHERE 0")
-        except sqlite3.OperationalError as exc:
+        except BaseException as exc:  # busy, a damaged file, Ctrl-C: leave no half-begun state
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             self.conn.execute("PRAGMA foreign_keys = ON")
-            if _is_busy(exc):
+            if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
                 raise self._busy_error() from exc
             raise
         self._in_tx = True
@@ -236,18 +248,16 @@ class Database:
 
     def backup(self, target: str | Path) -> Path:
         """A consistent copy through SQLite's online backup API, safe while others write."""
+        from cmgr.render.output import atomic_path
+
         target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".part")
-        if tmp.exists():
-            tmp.unlink()
-        dest = sqlite3.connect(str(tmp))
-        try:
-            self.conn.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dest.close()
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            dest = sqlite3.connect(str(tmp))
+            try:
+                self.conn.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
         return target
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ callers) go to a temporary table with executemany.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -127,9 +128,21 @@ class Stage:
         self._given = 0
         self.counts: StoreCounts | None = None
 
+    @contextmanager
+    def running(self, import_id: int | None) -> Iterator[Stage]:
+        """Write and merge while the block runs (inside the caller's transaction; the block
+        leaves `db` alone until `finish`). If the block fails, the threads are stopped before
+        the exception reaches the transaction, so its rollback has `db` to itself."""
+        self.start(import_id)
+        try:
+            yield self
+        except BaseException:
+            self.stop()
+            raise
+
     def start(self, import_id: int | None) -> None:
         """Start writing and merging (inside the caller's transaction; the caller leaves `db`
-        alone until `finish` or `stop`)."""
+        alone until `finish` or `stop`). `running` is the safer way to call it."""
         import threading
 
         self._threads = [threading.Thread(target=self._write, name="cmgr-stage-write", daemon=True),
@@ -196,6 +209,8 @@ class Stage:
                 self._written[i].wait()
                 if self._failed:
                     return
+                if not self.db.conn.in_transaction:  # never write outside the import's transaction
+                    raise DatabaseError("the import's transaction ended before its rows were merged")
                 # Read only now: ADBC has written and closed this part.
                 self.db.execute(sql.format(source=relation), extra)
             self.counts = counting.done(sum(self._rows))
@@ -243,11 +258,16 @@ def staged(db: Database, kind: str, schema, parts: int) -> Iterator[Stage]:
         stage = Stage(db, kind, tuple(names[1:]), paths, [f"{a}.incoming" for a in aliases])
         yield stage
     finally:
-        if stage is not None:
-            stage.stop()
-        for alias in attached:
-            db.execute(f"DETACH DATABASE {alias}")
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            if stage is not None:
+                stage.stop()
+            for alias in attached:
+                try:
+                    db.execute(f"DETACH DATABASE {alias}")
+                except sqlite3.Error:  # still locked after a failed begin: closing frees it
+                    pass
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class _Counting:

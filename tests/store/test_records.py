@@ -28,10 +28,10 @@ def stage_upsert(db, rows: list[tuple], parts: int = 1):
     with staged(db, "prices", table.schema, parts) as stage, \
             db.transaction(check_foreign_keys=False, lock_attached=False):
         import_id = start_import(db, "prices", "p.csv", None, "0" * 64)
-        stage.start(import_id)
-        for i in range(parts):
-            stage.put(lambda i=i: table.slice(i * size, size))
-        counts = stage.finish()
+        with stage.running(import_id):
+            for i in range(parts):
+                stage.put(lambda i=i: table.slice(i * size, size))
+            counts = stage.finish()
         finish_import(db, import_id, rows_read=len(rows), stored=counts.stored,
                       updated=counts.updated, unchanged=counts.unchanged, skipped=0, rejected=0)
     return counts
@@ -221,3 +221,28 @@ def test_parts_share_one_schema_when_a_column_is_empty_in_some(db, tmp_path, mon
     assert got["001"] == (None, None, None, None)
     assert got["004"] == ("历下区2号", 20, "二十", 117.2)
     assert got["005"] == (None, None, "A3", None)
+
+
+def test_a_failed_begin_leaves_no_transaction_and_foreign_keys_on(db):
+    import sqlite3
+
+    real = db.conn
+
+    class Failing:  # the no-op write that takes the lock fails as on a damaged file
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def execute(self, sql, *args):
+            if sql.startswith("UPDATE main.schema_migrations"):
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            return real.execute(sql, *args)
+
+    db.conn = Failing()
+    try:
+        with pytest.raises(sqlite3.DatabaseError, match="malformed"), \
+                db.transaction(check_foreign_keys=False, lock_attached=False):
+            pass
+    finally:
+        db.conn = real
+    assert not real.in_transaction
+    assert db.scalar("PRAGMA foreign_keys") == 1
