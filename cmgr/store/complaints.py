@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from cmgr.core import complaint_flow as flow
 from cmgr.errors import NotFound, UsageError
-from cmgr.store.customers import require_customer
+from cmgr.store.customers import last_order_date, require_customer
 from cmgr.store.db import Database, now_iso
 
 
@@ -135,15 +135,6 @@ def list_complaints(db: Database, flt: ComplaintFilter = ComplaintFilter()) -> l
     return [dict(r) for r in db.query(sql, tuple(params))]
 
 
-def waiting_on_site(db: Database) -> list[dict]:
-    """Open complaints the manager must go to the shop for: 'new' (inspect) or 'approved'
-    (exchange). plan-week schedules a visit for each."""
-    rows = list_complaints(db, ComplaintFilter(statuses=tuple(flow.ON_SITE_STATUSES)))
-    for r in rows:
-        r["on_site_step"] = flow.ON_SITE_STATUSES[r["status"]]
-    return rows
-
-
 # --- cigarettes ------------------------------------------------------------------------------
 
 def find_skus(db: Database, text: str, *, customer_code: str | None = None,
@@ -209,7 +200,7 @@ def demo_subject(db: Database) -> dict | None:
     """For `cmgr demo`: the active customer (of the manager with most customers) who ordered
     most in the last month of data, with
     the cigarette they ordered most then (deterministic on the same data)."""
-    last = db.scalar("SELECT max(order_date) FROM order_lines")
+    last = last_order_date(db)
     if not last:
         return None
     month = last[:7]

@@ -155,10 +155,9 @@ def monthly_orders(db: Database, code: str, first_month: str, last_month: str) -
     return {r["month"]: {"qty": r["qty"] or 0.0, "amount": r["amount"]} for r in rows}
 
 
-def last_order_date(db: Database, code: str | None = None) -> str | None:
-    if code is None:
-        return db.scalar("SELECT max(order_date) FROM order_lines")
-    return db.scalar("SELECT max(order_date) FROM order_lines WHERE customer_code = ?", (code,))
+def last_order_date(db: Database) -> str | None:
+    """The newest order date in the database (ISO text), from the order_date index."""
+    return db.scalar("SELECT max(order_date) FROM order_lines")
 
 
 def open_flags(db: Database, code: str) -> list[dict]:

@@ -31,10 +31,6 @@ _REFRESHED = FINDING_COLUMNS[4:]
 _VISIT_SOURCES = ("note", "observed_price")
 
 
-def flags_ready(db: Database) -> bool:
-    return db.has_table("flags")
-
-
 # ---------------------------------------------------------------------------
 # Scanning
 

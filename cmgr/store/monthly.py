@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from cmgr.store.customers import last_order_date
 from cmgr.store.db import Database
 
 
@@ -54,7 +55,7 @@ def order_span(db: Database) -> tuple[str | None, str | None]:
     # Two queries: SQLite answers a lone min() or max() from the order_date index, but
     # scans the whole table for both in one statement.
     return (db.scalar("SELECT min(order_date) FROM order_lines"),
-            db.scalar("SELECT max(order_date) FROM order_lines"))
+            last_order_date(db))
 
 
 def customers(db: Database, managers: Sequence[str] | None) -> pd.DataFrame:

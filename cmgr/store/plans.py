@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from cmgr.store.customers import last_order_date
 from cmgr.store.db import Database, now_iso
 
 _CHUNK = 500  # customer codes per IN (...) list
@@ -61,7 +62,7 @@ def route_visit_days(db: Database, manager: str, since: date, before: date
 
 
 def latest_order_date(db: Database) -> date | None:
-    return _d(db.scalar("SELECT max(order_date) FROM order_lines"))
+    return _d(last_order_date(db))
 
 
 def daily_orders(db: Database, manager: str, since: date, before: date

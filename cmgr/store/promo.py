@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from cmgr.core.promo import PromoCandidate, PromoScore
 from cmgr.errors import NotFound, UsageError
+from cmgr.store.customers import last_order_date
 from cmgr.store.db import Database, now_iso
 
 
@@ -17,7 +18,7 @@ def default_as_of(db: Database, manager: str | None = None) -> date:
         last = db.scalar("SELECT max(o.order_date) FROM order_lines o JOIN customers c "
                          "ON c.customer_code = o.customer_code WHERE c.manager = ?", (manager,))
     else:
-        last = db.scalar("SELECT max(order_date) FROM order_lines")
+        last = last_order_date(db)
     return date.fromisoformat(last) if last else date.today()
 
 
