@@ -257,6 +257,7 @@ def finish_file(prep: PreparedFile) -> ParsedFile:
     """The file's account once every part is parsed: rejects in row order, file-level notes."""
     parsed = prep.parsed
     parsed.rejects.sort(key=lambda r: r.row)
+    parsed.warnings.sort(key=lambda w: w.row)  # the same order however the file was cut
     for header, n in prep.converted.items():
         parsed.notes.append(f"{n} {header} cell(s) written with their own unit (件, 箱 or 条) "
                             "converted")
@@ -449,41 +450,42 @@ def _dedupe(prep: PreparedFile, out: pd.DataFrame) -> pd.DataFrame:
     out["_key"] = pd.Series(key, index=out.index, dtype=object)  # no inference into str: 0.1 s
     value_cols = [c for c in out.columns if c not in ("_row", "_key")]
     drop = np.zeros(len(key), dtype=bool)
-    drop[1:] = key[1:] == key[:-1]
-    if drop.any():  # repeats inside this part
-        dup = pd.Series(drop, index=out.index)
-        exact = out.duplicated(subset=value_cols + ["_key"], keep="first")
-        first_row = out[~dup].set_index("_key")["_row"]
-        parsed.skipped_duplicate += int((dup & exact).sum())
-        clash = dup & ~exact
-        for i in clash[clash].index:
-            parsed.rejects.append(_clash(parsed, int(out.at[i, "_row"]), out.at[i, "_key"],
-                                         int(first_row[out.at[i, "_key"]])))
-    # Repeats of keys kept from earlier parts: only where this part's key range overlaps an
-    # earlier part's (nowhere for an export sorted by its key; at the seams for one sorted by
-    # order but not by cigarette), searched for within the overlap only.
-    kept = ~drop
-    mine = key[kept]  # in key order
-    positions = np.flatnonzero(kept)
+    # Keys kept by an earlier part: every row of theirs here is a repeat of that kept row.
+    # Only where this part's key range overlaps an earlier part's (nowhere for an export
+    # sorted by its key; at the seams for one sorted by order but not by cigarette), and
+    # searched for within the overlap only.
     for earlier_keys, earlier in prep.done:
-        if earlier_keys[-1] < mine[0] or earlier_keys[0] > mine[-1]:
+        if earlier_keys[-1] < key[0] or earlier_keys[0] > key[-1]:
             continue
-        a, b = np.searchsorted(mine, earlier_keys[0], "left"), np.searchsorted(mine, earlier_keys[-1], "right")
-        lo, hi = np.searchsorted(earlier_keys, mine[0], "left"), np.searchsorted(earlier_keys, mine[-1], "right")
-        hit = pc.index_in(pa.array(mine[a:b], type=pa.large_string()),
+        a, b = np.searchsorted(key, earlier_keys[0], "left"), np.searchsorted(key, earlier_keys[-1], "right")
+        lo, hi = np.searchsorted(earlier_keys, key[0], "left"), np.searchsorted(earlier_keys, key[-1], "right")
+        hit = pc.index_in(pa.array(key[a:b], type=pa.large_string()),
                           value_set=pa.array(earlier_keys[lo:hi], type=pa.large_string()))
         for j in np.flatnonzero(hit.is_valid().to_numpy(zero_copy_only=False)):
-            pos, then = positions[a + j], earlier.iloc[lo + hit[int(j)].as_py()]
-            row = out.iloc[pos]
-            if all(_same(row[c], then[c]) for c in value_cols):
-                parsed.skipped_duplicate += 1
-            else:
-                parsed.rejects.append(_clash(parsed, int(row["_row"]), row["_key"], int(then["_row"])))
+            pos = a + j
+            _repeat(parsed, out.iloc[pos], earlier.iloc[lo + hit[int(j)].as_py()], value_cols)
             drop[pos] = True
+    # Repeats inside this part (keys new to the file), each against its key's first row here.
+    again = np.zeros(len(key), dtype=bool)
+    again[1:] = (key[1:] == key[:-1]) & ~drop[1:]
+    if again.any():
+        first_pos = np.maximum.accumulate(np.where(again, 0, np.arange(len(key))))
+        for pos in np.flatnonzero(again):
+            _repeat(parsed, out.iloc[pos], out.iloc[first_pos[pos]], value_cols)
+        drop |= again
     out = out[~drop]
     if len(out):
         prep.done.append((key[~drop], out))
     return out
+
+
+def _repeat(parsed: ParsedFile, row: pd.Series, first: pd.Series, value_cols: list[str]) -> None:
+    """A row repeating the key of an earlier kept row: the same values, skipped and counted;
+    other values, rejected naming the row it clashes with."""
+    if all(_same(row[c], first[c]) for c in value_cols):
+        parsed.skipped_duplicate += 1
+    else:
+        parsed.rejects.append(_clash(parsed, int(row["_row"]), row["_key"], int(first["_row"])))
 
 
 def _same(a, b) -> bool:

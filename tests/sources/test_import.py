@@ -177,6 +177,17 @@ def test_a_file_with_a_header_and_no_data_rows_imports_nothing_cleanly(db, tmp_p
     assert db.scalar("SELECT count(*) FROM imports") == 1  # the import is logged
 
 
+def test_a_repeat_is_compared_with_the_row_kept_not_with_another_repeat(db, tmp_path):
+    rows = [["订单编号", "订货日期", "客户编码", "卷烟编码", "数量"],
+            ["D1", "2026-11-03", "001", "690", 1],   # row 2: kept
+            ["D1", "2026-11-03", "001", "690", 7],   # row 3: clashes with row 2
+            ["D1", "2026-11-03", "001", "690", 7],   # row 4: also clashes with row 2
+            ["D1", "2026-11-03", "001", "690", 1]]   # row 5: the same as row 2
+    r = import_file(db, "orders", write_csv(tmp_path / "o.csv", rows))
+    assert (r.stored, r.skipped_detail["duplicate"], r.rejected) == (1, 1, 2)
+    assert [(i.row, "row 2" in i.reason) for i in r.issues] == [(3, True), (4, True)]
+
+
 def test_quantities_in_jian_are_converted_to_cartons(db, tmp_path):
     rows = [["订货日期", "客户编码", "卷烟编码", "订购量(件)"], ["2026-11-03", "001", "690", 2]]
     r = import_file(db, "orders", write_xlsx(tmp_path / "o.xlsx", rows))
