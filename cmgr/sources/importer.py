@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,35 +302,47 @@ def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]
 
 
 # Quantities: the column's unit (from its header) in 条, and units a cell may carry itself.
+# Quantities: the column's unit (from its header) in 条, and units a cell may carry itself.
 QTY_COLUMN_CARTONS = {"qty": 1, "qty_jian": CARTONS_PER_JIAN, "qty_xiang": CARTONS_PER_CASE}
 _CELL_UNIT_CARTONS = {"条": 1, "件": CARTONS_PER_JIAN, "箱": CARTONS_PER_CASE}
 _QTY_WITH_UNIT = re.compile(r"^(?P<n>.+?)\s*(?P<u>条|件|箱)$")
 
 
+def _rescue(raw: pd.Series, value: pd.Series, bad: pd.Series, convert) -> tuple[pd.Series, pd.Series, int]:
+    """Cells the number parser refused that `convert(text) -> float | None` can read after
+    all (a unit in the cell, a price per 包); each distinct text is tried once, so a column
+    full of "2件" costs as little as a clean one. Returns value, bad, and how many were read."""
+    if not bad.any():
+        return value, bad, 0
+    value, bad = value.copy(), bad.copy()
+    idx = bad[bad].index
+    codes, uniques = pd.factorize(raw[idx].astype(str))
+    read = np.array([convert(cells._normalize(u)) for u in uniques], dtype=float)[codes]
+    ok = ~np.isnan(read)
+    value[idx[ok]] = read[ok]
+    bad[idx[ok]] = False
+    return value, bad, int(ok.sum())
+
+
 def _parse_quantity_series(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """A quantity column; a cell that names its own unit ("2件", "1箱", "30条") is converted
-    to the column's unit, so "2件" under 数量 stores 2 x 50 条, and "20条" under 订购量(件)
-    stores 0.4 件 (20 条), not 20 件. How many were converted is in `value.attrs`."""
+    """A quantity column, in 条 whatever its header's unit; a cell that names its own unit
+    ("2件", "1箱", "30条") is read in that unit, so "2件" under 数量 is 2 x 50 条 and "20条"
+    under 订购量(件) is 20 条, not 20 件. How many cells named a unit is in `value.attrs`."""
     per = QTY_COLUMN_CARTONS[fieldname]
-    # 条 in a 件 or 箱 column must be converted, not dropped as the number parser would.
+    # 条 in a 件 or 箱 column must be read as 条, not dropped as the number parser would.
     units = cells.DEFAULT_UNITS if per == 1 else tuple(u for u in cells.DEFAULT_UNITS if u != "条")
     value, bad = cells.parse_number_series(raw, units=units)
-    converted = 0
-    if bad.any():
-        value, bad = value.copy(), bad.copy()
-        for i in bad[bad].index:
-            m = _QTY_WITH_UNIT.match(unicodedata.normalize("NFKC", str(raw[i])).strip())
-            if not m:
-                continue
-            try:
-                number = cells.parse_number(m["n"], units=())
-            except cells.CellError:
-                continue
-            if number is None:
-                continue
-            value[i] = number * _CELL_UNIT_CARTONS[m["u"]] / per
-            bad[i] = False
-            converted += 1
+    value = value * per
+
+    def with_unit(text: str) -> float | None:
+        m = _QTY_WITH_UNIT.match(text)
+        try:
+            number = cells.parse_number(m["n"], units=()) if m else None
+        except cells.CellError:
+            return None
+        return None if number is None else number * _CELL_UNIT_CARTONS[m["u"]]
+
+    value, bad, converted = _rescue(raw, value, bad, with_unit)
     value.attrs["converted"] = converted
     return value, bad
 
@@ -343,13 +354,12 @@ PACKS_PER_CARTON = 10
 def _parse_price_series(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Prices per 条; a price written per 包 ("23元/包") is converted (1 条 = 10 包)."""
     value, bad = cells.parse_number_series(raw)
-    if bad.any():
-        value, bad = value.copy(), bad.copy()
-        for i in bad[bad].index:
-            m = _PER_PACK.match(unicodedata.normalize("NFKC", str(raw[i])).strip())
-            if m:
-                value[i] = float(m.group(1)) * PACKS_PER_CARTON
-                bad[i] = False
+
+    def per_pack(text: str) -> float | None:
+        m = _PER_PACK.match(text)
+        return float(m.group(1)) * PACKS_PER_CARTON if m else None
+
+    value, bad, _ = _rescue(raw, value, bad, per_pack)
     return value, bad
 
 
@@ -357,12 +367,12 @@ def _orders_quantity(out: pd.DataFrame, parsed: ParsedFile) -> None:
     qty = out["qty"] if "qty" in out else pd.Series(np.nan, index=out.index)
     if "qty_jian" in out:
         fill = qty.isna() & out["qty_jian"].notna()
-        qty = qty.where(~fill, out["qty_jian"] * CARTONS_PER_JIAN)
+        qty = qty.where(~fill, out["qty_jian"])  # already in 条
         _note(parsed, f"quantities in 件 converted to 条 (1 件 = {CARTONS_PER_JIAN} 条)")
         del out["qty_jian"]
     if "qty_xiang" in out:
         fill = qty.isna() & out["qty_xiang"].notna()
-        qty = qty.where(~fill, out["qty_xiang"] * CARTONS_PER_CASE)
+        qty = qty.where(~fill, out["qty_xiang"])  # already in 条
         _note(parsed, f"quantities in 箱 converted to 条 (1 箱 = {CARTONS_PER_CASE} 条)")
         del out["qty_xiang"]
     out["qty"] = qty

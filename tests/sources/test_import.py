@@ -216,6 +216,9 @@ def test_cartons_written_in_a_jian_column_are_not_taken_for_jian(db, tmp_path):
             ["D2", "2026-11-03", "001", "690", 2]]
     import_file(db, "orders", write_csv(tmp_path / "o.csv", rows))
     assert dict(db.query("SELECT order_id, qty FROM order_lines")) == {"D1": 20.0, "D2": 100.0}
+    rows = [rows[0], ["D3", "2026-11-03", "001", "690", "7条"]]  # exactly 7, not 7.000000000000001
+    import_file(db, "orders", write_csv(tmp_path / "p.csv", rows))
+    assert db.scalar("SELECT qty FROM order_lines WHERE order_id = 'D3'") == 7
 
 
 def test_wrong_kind_names_missing_columns_and_writes_nothing(db, tmp_path):
