@@ -39,7 +39,7 @@ def _visit_weekdays(text: str | None) -> str | None:
 
 
 def _grade(text: str | None) -> tuple[int | None, str | None]:
-    from cmgr.sources.cells import CellError, parse_int
+    from cmgr.sources.cells import GRADE_CODE, CellError, parse_int
 
     if text is None or not str(text).strip():
         return None, None
@@ -49,7 +49,7 @@ def _grade(text: str | None) -> tuple[int | None, str | None]:
     except CellError:
         import re
 
-        if re.fullmatch(r"[A-Za-z]\d{1,2}", label):  # a region's code grade (A3, B1)
+        if re.fullmatch(GRADE_CODE, label):
             return None, label.upper()
         raise UsageError(f"--grade {text!r}: expected a 档位 such as 12, 12档 or a code such as A3") from None
 

@@ -71,17 +71,22 @@ WORKBOOK_TIME = (2000, 1, 1, 0, 0, 0)
 
 def save_workbook(wb, path: str | Path) -> Path:
     """Save an openpyxl workbook atomically, byte for byte the same for the same content:
-    fixed document times, and the zip entries' times fixed too (openpyxl stamps them now)."""
+    fixed document times, and the zip entries' times fixed too. openpyxl stamps both with the
+    save time (`save_workbook` sets properties.modified to now), so both are rewritten after."""
     import datetime as dt
     import zipfile
 
-    wb.properties.created = wb.properties.modified = dt.datetime(*WORKBOOK_TIME)
+    from openpyxl.xml.functions import tostring
+
     with atomic_path(path) as tmp:
         wb.save(str(tmp))
+        wb.properties.created = wb.properties.modified = dt.datetime(*WORKBOOK_TIME)
         with zipfile.ZipFile(tmp) as src:
             entries = [(info, src.read(info)) for info in src.infolist()]
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
             for info, data in entries:
+                if info.filename == "docProps/core.xml":
+                    data = tostring(wb.properties.to_tree())
                 fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
                 fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
                 dst.writestr(fixed, data)

@@ -42,6 +42,7 @@ class CellError(ValueError):
 EXPECTED_DATE = "a date such as 2026-11-03, 2026/11/3, 2026年11月03日, 20261103 or an Excel date"
 EXPECTED_NUMBER = "a number such as 1234.5, 1,234.50, 12条, ¥23 or 二十"
 EXPECTED_INT = "a whole number such as 12, 12.0, 12档 or 二十"
+GRADE_CODE = r"[A-Za-z]\d{1,2}"  # a region's code grade (A3, B1), kept as written, not a number
 EXPECTED_WEEKDAYS = "a weekday such as 周二, 星期二, 二 or 2 (1 = Monday), or several: 周二、周五"
 EXPECTED_CODE = "a code as text or a whole number, such as 320102100123"
 EXPECTED_CODE_SCIENTIFIC = (
@@ -1002,6 +1003,7 @@ _WEEKDAY_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "�
                   "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 _WEEKDAY_PREFIX = re.compile(r"^(?:星期|礼拜|周)")
 _WEEKDAY_SPLIT = re.compile(r"[、,，;；/|+和及\s]+")
+_WEEKDAY_NEXT_PREFIX = re.compile(r"(?<=.)(?=星期|礼拜|周)")
 
 
 def parse_weekdays(value: Any) -> str | None:
@@ -1013,23 +1015,28 @@ def parse_weekdays(value: Any) -> str | None:
         raise CellError(EXPECTED_WEEKDAYS)
     if isinstance(value, numbers.Real):
         whole = _integral(float(value))
-        if whole is None or not 1 <= whole <= 7:
+        if whole is None or whole < 1:
             raise CellError(EXPECTED_WEEKDAYS)
-        return str(whole)
+        value = str(whole)
     text = unicodedata.normalize("NFKC", str(value)).strip(STRIP_CHARS).lower()
     if text in EMPTY_MARKERS or not text:
         return None
+    # "周二周五" has no separator but each day its own prefix.
+    text = _WEEKDAY_NEXT_PREFIX.sub("、", text)
     days: list[str] = []
     for part in _WEEKDAY_SPLIT.split(text):
         if not part:
             continue
         word = _WEEKDAY_PREFIX.sub("", part)
         word = word[:3] if word[:3] in _WEEKDAY_WORDS else word
-        day = _WEEKDAY_WORDS.get(word)
-        if day is None:
-            raise CellError(EXPECTED_WEEKDAYS)
-        if str(day) not in days:
-            days.append(str(day))
+        # "25" is how cmgr stores 周二、周五 (and what `db export` writes): one digit a day.
+        found = ([_WEEKDAY_WORDS[c] for c in word] if word.isdigit() and set(word) <= set("1234567")
+                 else [_WEEKDAY_WORDS.get(word)])
+        for day in found:
+            if day is None:
+                raise CellError(EXPECTED_WEEKDAYS)
+            if str(day) not in days:
+                days.append(str(day))
     if not days:
         raise CellError(EXPECTED_WEEKDAYS)
     return "".join(days)

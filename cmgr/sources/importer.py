@@ -294,7 +294,7 @@ def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]
         value, bad = cells.parse_int_series(raw)
         # A region's code grade (A3, B1) is not an error: it is kept as grade_label.
         text = raw[bad].astype(str).str.strip()
-        coded = text.str.fullmatch(r"[A-Za-z]\d{1,2}")
+        coded = text.str.fullmatch(cells.GRADE_CODE)
         bad = bad.copy()
         bad[coded[coded].index] = False
         return value, bad

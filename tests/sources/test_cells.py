@@ -437,6 +437,7 @@ def test_series_matches_scalar_on_arrow_string_columns(kind):
     (2.0, "2"), ("2", "2"), ("２", "2"), ("Tue", "2"), ("tuesday", "2"), (" 周五 ", "5"),
     ("周二、周五", "25"), ("周二/周五", "25"), ("星期一，星期四", "14"), ("周五、周二", "52"),
     ("周二、周二", "2"), ("", None), (None, None), ("—", None),
+    ("25", "25"), (25, "25"), ("周二周五", "25"), ("星期一星期四", "14"),  # as stored; no separator
 ])
 def test_parse_weekdays(value, expected):
     from cmgr.sources.cells import parse_weekdays
@@ -444,7 +445,7 @@ def test_parse_weekdays(value, expected):
     assert parse_weekdays(value) == expected
 
 
-@pytest.mark.parametrize("value", ["周八", "8", 0, 2.5, "下周", "每周", True, "周"])
+@pytest.mark.parametrize("value", ["周八", "8", 0, 2.5, "下周", "每周", True, "周", "28", 28])
 def test_parse_weekdays_refuses(value):
     from cmgr.sources.cells import CellError, parse_weekdays
 
