@@ -14,8 +14,6 @@ from pathlib import Path
 
 from cmgr.errors import UsageError
 
-FORMATS = ("docx", "html", "md", "xlsx", "json")
-EXTENSIONS = {"docx": "docx", "html": "html", "md": "md", "xlsx": "xlsx", "json": "json"}
 DEFAULT_OUT = "月度报告-{manager}-{month}.{format}"
 SUMMARY_NAME = "区域汇总"
 # History loaded for the forecast: its members look 12 and 24 months back, and its backtest
@@ -34,24 +32,23 @@ class ReportRun:
     outputs: list[Path] = field(default_factory=list)
 
 
-def settings_from(cfg):
+def settings_from(cfg, calendar=None):
     from cmgr.core.monthly import ReportSettings
     from cmgr.core.workdays import WorkCalendar
 
     return ReportSettings(
-        is_workday=WorkCalendar(cfg.get("calendar.file")).is_workday,
+        is_workday=(calendar or WorkCalendar(cfg.get("calendar.file"))).is_workday,
         price_classes=cfg.price_classes, bands=tuple(cfg.policy),
         stopped_lookback_months=int(cfg.get("report.stopped_lookback_months")),
         decline_pct=float(cfg.get("report.decline_pct")),
         warning_ratio=float(cfg.get("report.warning_ratio")))
 
 
-def due_date_for(cfg, month: str) -> tuple[date, list[str]]:
+def due_date_for(cal, month: str) -> tuple[date, list[str]]:
     """The report's deadline (the 5th of the next month, 节假日顺延) and calendar guesses."""
     from cmgr.core.monthly import month_add
-    from cmgr.core.workdays import WorkCalendar, report_due_date
+    from cmgr.core.workdays import report_due_date
 
-    cal = WorkCalendar(cfg.get("calendar.file"))
     following = month_add(month, 1)
     due = report_due_date(cal, int(following[:4]), int(following[5:7]))
     return due, cal.guess_warnings(due, due)
@@ -178,12 +175,14 @@ def make_reports(db, cfg, month: str, managers: list[str] | None, *,
                  notes: Callable[[str, str], object] | None = None) -> ReportRun:
     """Load and compute the reports (one per manager, plus the area summary with --all)."""
     from cmgr.core.monthly import area_summary, build_report
+    from cmgr.core.workdays import WorkCalendar
 
-    due, guesses = due_date_for(cfg, month)
+    calendar = WorkCalendar(cfg.get("calendar.file"))  # reads the user's calendar file: once
+    due, guesses = due_date_for(calendar, month)
     started = time.perf_counter()
     data, unassigned = load(db, cfg, month, managers)
     loaded = time.perf_counter()
-    settings = settings_from(cfg)
+    settings = settings_from(cfg, calendar)
     reports = [build_report(d, month, settings, notes(d.manager, month) if notes else None, due)
                for d in data]
     computed = time.perf_counter()
@@ -216,10 +215,10 @@ def write_run(run: ReportRun, fmt: str, out: str | Path | None, *,
     paths: list[Path] = []
     for report in run.reports:
         path = expand_out(pattern, manager=report["manager"], month=run.month,
-                          format=EXTENSIONS[fmt])
+                          format=fmt)
         paths.extend(write_report(report, fmt, path, user_dir=user_dir))
     if run.summary is not None:
-        path = expand_out(pattern, manager=SUMMARY_NAME, month=run.month, format=EXTENSIONS[fmt])
+        path = expand_out(pattern, manager=SUMMARY_NAME, month=run.month, format=fmt)
         paths.extend(write_summary(run.summary, fmt, path, user_dir=user_dir))
     run.timings["render_s"] = time.perf_counter() - started
     run.outputs.extend(paths)

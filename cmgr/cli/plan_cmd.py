@@ -11,6 +11,7 @@ import typer
 
 from cmgr.cli import common
 from cmgr.errors import UsageError
+from cmgr.managers import resolve_managers
 
 
 class PlanFormat(StrEnum):
@@ -93,7 +94,7 @@ def plan_week_command(
     settings = planning.settings_from_config(cfg, fill=fill, visits_per_day=visits_per_day,
                                              solver_seconds=solver_seconds)
     db = st.db()
-    managers = planning.resolve_managers(db, manager or [], all_managers)
+    managers = resolve_managers(db, manager or [], all_managers)
     if fmt in (PlanFormat.xlsx, PlanFormat.html) and len(managers) > 1 and out \
             and "{manager}" not in out:
         raise UsageError(f"--out {out}: {len(managers)} managers need one {fmt.value} file each",
@@ -256,7 +257,7 @@ def plan_review_command(
     st = common.state()
     fmt = _format_from(fmt, out, ReviewFormat)
     db = st.db()
-    managers = planning.resolve_managers(db, manager or [], all_managers)
+    managers = resolve_managers(db, manager or [], all_managers)
     reasons = planning.parse_reasons(reason or [])
     week_label, reviews, notes = planning.review_week(db, managers, week, date.today(),
                                                       explicit=bool(manager))
@@ -339,7 +340,7 @@ def demo_step(st, out_dir: Path) -> list[Path]:
     db = st.db()
     last = latest_visit_date(db) or date.today()
     week_start = next_week_start(last)
-    managers = planning.resolve_managers(db, [], True)
+    managers = resolve_managers(db, [], True)
     run = planning.make_plans(db, cfg, managers, week_start, week_start + timedelta(days=6),
                               today=week_start, settings=planning.settings_from_config(cfg))
     for message in run.warnings:

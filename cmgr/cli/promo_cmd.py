@@ -26,13 +26,13 @@ def _settings(cfg):
     return promo_settings(cfg.raw.get("promo"), str(cfg.path) if cfg.path else None)
 
 
-def _as_of(text: str | None) -> date | None:
+def _as_of(text: str | None, option: str = "--as-of") -> date | None:
     if text is None:
         return None
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"--as-of {text!r} is not a date; expected e.g. 2026-11-27") from None
+        raise UsageError(f"{option} {text!r} is not a date; expected e.g. 2026-11-27") from None
 
 
 COLUMNS = [("rank", "排名"), ("customer_code", "客户编码"), ("customer_name", "客户名称"),
@@ -223,7 +223,7 @@ def receipt_command(
     st = common.state()
     cfg = st.config()
     db = st.db()
-    issued = _as_of(day) if day else date.today()
+    issued = _as_of(day, "--date") if day else date.today()
     if customers:
         codes = [c.strip() for c in customers.replace("，", ",").split(",") if c.strip()]
         if top:

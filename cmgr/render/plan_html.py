@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cmgr.core.routing import planar_xy
-from cmgr.render.plan_xlsx import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
+from cmgr.planning import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
 
 MAP_WIDTH = 360
 MAP_HEIGHT = 260

@@ -13,16 +13,11 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cmgr.planning import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
 from cmgr.render.output import save_workbook
 
 SCHEDULE_SHEET = "客户访问日程表"
 SIGNIN_SHEET = "营销人员市场走访签到记录簿"
-SCHEDULE_HEADER = ["日期", "序号", "客户编码", "客户名称", "经营地址", "联系电话", "档位", "线路",
-                   "访问事由", "上次访问日期"]
-# Seed 4.1.3: the six things done on every visit, ticked on the sign-in sheet.
-WORK_ITEMS = ["a 传递公司信息", "b 收集信息", "c 核对库存·建议订货", "d 摆放出样·调换价签",
-              "e 督促守法经营", "f 检查最低零售价"]
-SIGNIN_HEADER = ["日期", "序号", "客户编码", "客户名称", *WORK_ITEMS, "到达时间", "客户签名", "备注"]
 REVIEW_SHEET = "访问计划执行情况"
 REVIEW_HEADER = ["客户经理", "计划日期", "序号", "客户编码", "客户名称", "线路", "访问类型", "执行情况",
                  "实际访问日期", "未访问原因"]
