@@ -251,9 +251,9 @@ def escape(text: str) -> str:
 
 def new_app(help: str, **kwargs) -> typer.Typer:
     """A command group with cmgr's conventions."""
-    return typer.Typer(help=help, cls=CmgrGroup, no_args_is_help=True,
-                       pretty_exceptions_enable=False, add_completion=False,
-                       rich_markup_mode=None, **kwargs)
+    settings = {"cls": CmgrGroup, "no_args_is_help": True, "pretty_exceptions_enable": False,
+                "add_completion": False, "rich_markup_mode": None, **kwargs}
+    return typer.Typer(help=help, **settings)
 
 
 def exit_with(code: ExitCode | int) -> None:

@@ -14,12 +14,11 @@ import typer
 from cmgr.cli import common
 from cmgr.errors import ExitCode, UsageError
 
-app = typer.Typer(
-    help="违规标记: find price violations and unlicensed sales in visit notes, observed prices "
-         "and the roster; list them, review them, write the escalation report.\n\n"
-         "Run bare, it reads the visits not read yet, stores what it finds and lists the flags.",
-    cls=common.CmgrGroup, invoke_without_command=True, no_args_is_help=False,
-    pretty_exceptions_enable=False, add_completion=False, rich_markup_mode=None)
+app = common.new_app(
+    "违规标记: find price violations and unlicensed sales in visit notes, observed prices "
+    "and the roster; list them, review them, write the escalation report.\n\n"
+    "Run bare, it reads the visits not read yet, stores what it finds and lists the flags.",
+    invoke_without_command=True, no_args_is_help=False)
 
 
 class Kind(StrEnum):

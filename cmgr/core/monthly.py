@@ -220,14 +220,9 @@ def _band_label(band: PolicyBand) -> str:
 
 
 def next_visit_due(last_visit: date, interval_days: float) -> date:
-    """The day the next visit is due: last visit + the band's interval, rounded up.
+    """The day the next visit is due: plan-week's rule, so both commands agree."""
+    from cmgr.core.visit_plan import next_due_date
 
-    plan-week's rule (cmgr.core.visit_plan.next_due_date) when that module is installed, so
-    both commands agree; the same rule locally otherwise (it was written in parallel)."""
-    try:
-        from cmgr.core.visit_plan import next_due_date
-    except ImportError:
-        return last_visit + timedelta(days=math.ceil(interval_days - 1e-9))
     return next_due_date(last_visit, interval_days)
 
 
@@ -536,10 +531,8 @@ def _opinions(data: ManagerData, month: str) -> dict:
 
 
 def _status_label(status: str) -> str:
-    try:
-        from cmgr.core.complaint_flow import STATUS_LABELS
-    except ImportError:  # pragma: no cover - the complaints module is part of cmgr
-        STATUS_LABELS = {}
+    from cmgr.core.complaint_flow import STATUS_LABELS
+
     return STATUS_LABELS.get(status, status)
 
 

@@ -438,27 +438,26 @@ class _Search:
             can_move = set(movable)
             pairs = [(x, y) for x in movable for y in self.near[x] if y > x and y in can_move]
         for x, y in pairs:
-            if True:
-                A, B = self.route_of[x], self.route_of[y]
-                if A == B or not (p.allowed[x] >> B) & 1 or not (p.allowed[y] >> A) & 1:
-                    continue
-                if not (self._group_ok(x, B, ignore=y) and self._group_ok(y, A, ignore=x)):
-                    continue
-                px, nx, py, ny = self._prev(x), self._next(x), self._prev(y), self._next(y)
-                gain = (d[px][x] + d[x][nx] - d[px][nx]) + (d[py][y] + d[y][ny] - d[py][ny])
-                cy, at_y = self._best_insertion(y, self.routes[A], x)
-                if cy - gain > -_EPS:  # insertion costs are >= 0 (triangle inequality)
-                    continue
-                cx, at_x = self._best_insertion(x, self.routes[B], y)
-                if cx + cy - gain < -_EPS:
-                    ra = [u for u in self.routes[A] if u != x]
-                    rb = [u for u in self.routes[B] if u != y]
-                    ra.insert(at_y, y)
-                    rb.insert(at_x, x)
-                    self.routes[A], self.routes[B] = ra, rb
-                    self._index(A)
-                    self._index(B)
-                    return {A, B}
+            A, B = self.route_of[x], self.route_of[y]
+            if A == B or not (p.allowed[x] >> B) & 1 or not (p.allowed[y] >> A) & 1:
+                continue
+            if not (self._group_ok(x, B, ignore=y) and self._group_ok(y, A, ignore=x)):
+                continue
+            px, nx, py, ny = self._prev(x), self._next(x), self._prev(y), self._next(y)
+            gain = (d[px][x] + d[x][nx] - d[px][nx]) + (d[py][y] + d[y][ny] - d[py][ny])
+            cy, at_y = self._best_insertion(y, self.routes[A], x)
+            if cy - gain > -_EPS:  # insertion costs are >= 0 (triangle inequality)
+                continue
+            cx, at_x = self._best_insertion(x, self.routes[B], y)
+            if cx + cy - gain < -_EPS:
+                ra = [u for u in self.routes[A] if u != x]
+                rb = [u for u in self.routes[B] if u != y]
+                ra.insert(at_y, y)
+                rb.insert(at_x, x)
+                self.routes[A], self.routes[B] = ra, rb
+                self._index(A)
+                self._index(B)
+                return {A, B}
         return set()
 
     def local_search(self, days: set[int] | None = None) -> None:
