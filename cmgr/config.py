@@ -208,8 +208,17 @@ def _price_classes(raw: Any, path: str | None) -> PriceClasses:
     return PriceClasses(basis, tuple(float(b) for b in bounds), tuple(names))
 
 
-def _mapping(raw: Any, path: str | None, *, key: str = "mapping") -> dict[str, str]:
+def read_mapping_file(path: Path) -> dict[str, str]:
+    """A `--mapping FILE`: a [mapping] table (or a bare table) of "header" = "field"."""
+    raw = read_toml(path, what="mapping file",
+                    hint="see sample_data/mapping-example.toml for the format")
+    return _mapping(raw.get("mapping", raw), str(path))
+
+
+def _mapping(raw: Any, path: str | None) -> dict[str, str]:
     from cmgr.sources.fields import CANONICAL_FIELDS
+
+    key = "mapping"
 
     if not isinstance(raw, dict):
         raise ConfigError("expected a table of \"header\" = \"field\"", path=path, key=key)
@@ -356,14 +365,14 @@ def _from_env(setting: Setting, text: str) -> Any:
                       key=setting.key)
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, *, what: str = "configuration file",
+              hint: str = "run `cmgr init` to write a default one") -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
-        raise ConfigError("configuration file not found", path=str(path),
-                          hint="run `cmgr init` to write a default one") from exc
+        raise ConfigError(f"{what} not found", path=str(path), hint=hint) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read configuration: {exc}", path=str(path)) from exc
+        raise ConfigError(f"cannot read {what}: {exc}", path=str(path)) from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -37,7 +37,7 @@ def demo_command(
     = Path("cmgr-demo"),
 ) -> None:
     """Build a fresh database from the sample data and run the main jobs on it."""
-    from cmgr.cli.import_cmd import load_mapping_file
+    from cmgr.config import read_mapping_file
     from cmgr.ingest import import_files
     from cmgr.resources import packaged_dir
 
@@ -52,7 +52,7 @@ def demo_command(
     db = st.db()
     # One sample export names its cigarette column 卷烟规格名称: mapped the way a user would.
     mapping_file = sample / "mapping-example.toml"
-    mapping = load_mapping_file(mapping_file) if mapping_file.exists() else None
+    mapping = read_mapping_file(mapping_file) if mapping_file.exists() else None
     for kind, patterns in SAMPLE_IMPORTS:
         files = sorted({p for pat in patterns for p in sample.glob(pat)})
         results = import_files(db, kind, files, mapping=mapping)

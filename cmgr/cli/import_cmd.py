@@ -39,13 +39,14 @@ def import_command(
 
     Exit status: 0 all rows stored; 3 some rows rejected; 2 a file could not be used.
     """
+    from cmgr.config import read_mapping_file
     from cmgr.ingest import import_files, write_issues_csv
 
     st = common.state()
     cfg = st.config()
     extra = dict(cfg.mapping)
     if mapping is not None:
-        extra.update(load_mapping_file(mapping))
+        extra.update(read_mapping_file(mapping))
     db = st.db()
     with _progress(len(files)) as progress:
         results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
@@ -69,14 +70,6 @@ def import_command(
         common.exit_with(ExitCode.USAGE)
     if any(r.rejected for r in results):
         common.exit_with(ExitCode.REJECTED_ROWS)
-
-
-def load_mapping_file(path: Path) -> dict[str, str]:
-    from cmgr.config import _mapping, read_toml
-
-    raw = read_toml(path)
-    table = raw.get("mapping", raw)
-    return _mapping(table, str(path))
 
 
 @contextmanager
