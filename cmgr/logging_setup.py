@@ -48,13 +48,6 @@ def configure_log_file(path: str | Path | None, *, verbose: bool = False,
     return target
 
 
-def log_file_path() -> Path | None:
-    for handler in logging.getLogger(LOGGER_NAME).handlers:
-        if handler.get_name() == _HANDLER_NAME:
-            return Path(handler.baseFilename)
-    return None
-
-
 def log_start(argv: list[str]) -> None:
     logging.getLogger(LOGGER_NAME).info("start: cmgr %s (cwd %s)", _join(argv), os.getcwd())
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from cmgr.errors import StateError, UsageError
+from cmgr.sources.fields import PACKS_PER_CARTON
 
 STATUSES = ("new", "inspected", "signed", "submitted", "approved", "rejected", "exchanged",
             "confirmed", "closed")
@@ -68,7 +69,6 @@ STEP_WHAT = {
 }
 # Complaints waiting for the manager at the shop (plan-week schedules a visit for these).
 ON_SITE_STATUSES = {"new": "inspect", "approved": "exchange"}
-OPEN_STATUSES = tuple(s for s in STATUSES if s != "closed")
 
 
 def next_steps(status: str) -> list[str]:
@@ -208,7 +208,6 @@ def normalise_id(text: str) -> str:
 
 # --- quantities ------------------------------------------------------------------------------
 
-PACKS_PER_CARTON = 10
 _QTY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(条|包|盒)?\s*$")
 
 

@@ -32,10 +32,6 @@ from cmgr.core.flag_rules import (
 )
 from cmgr.errors import StateError
 
-KINDS = ("unlicensed", "price")
-SOURCES = ("note", "observed_price", "roster")
-STATUSES = ("new", "reported", "closed", "dismissed")
-
 KIND_LABELS = {"unlicensed": "无证经营", "price": "价格违规"}
 SOURCE_LABELS = {"note": "访问记录", "observed_price": "实际零售价", "roster": "客户名册"}
 STATUS_LABELS = {"new": "待上报", "reported": "已上报", "closed": "已办结", "dismissed": "已排除"}

@@ -226,7 +226,9 @@ _MACRO_RE = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
 
 def _default_lexicon_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "flag_lexicon.toml"
+    from cmgr.resources import data_file
+
+    return data_file("flag_lexicon.toml")
 
 
 def load_lexicon(path: str | Path | None = None) -> Lexicon:

@@ -21,9 +21,8 @@ import pandas as pd
 
 from cmgr.config import PolicyBand, PriceClasses
 from cmgr.errors import InputError, Location, UsageError
+from cmgr.sources.fields import CARTONS_PER_CASE
 
-CARTONS_PER_CASE = 250
-UNASSIGNED = "未分配客户经理"
 UNBANDED = "未定档"
 UNCLASSIFIED = "未分类"
 NO_BASE = "无同期数据"

@@ -23,13 +23,13 @@ from typing import Any
 
 from cmgr.config import PolicyBand
 from cmgr.errors import ConfigError
+from cmgr.sources.fields import CARTONS_PER_CASE
 
 PARTS = ("growth", "structure", "compliance", "settlement", "complaints")
 PART_LABELS = {"growth": "销量增长", "structure": "单箱值", "compliance": "守法经营",
                "settlement": "电子结算", "complaints": "质量投诉"}
 DEFAULT_WEIGHTS = {"growth": 0.30, "structure": 0.30, "compliance": 0.20, "settlement": 0.10,
                    "complaints": 0.10}
-CARTONS_PER_CASE = 250
 INACTIVE = ("已退网", "暂停经营")
 
 

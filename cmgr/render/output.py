@@ -12,7 +12,6 @@ from pathlib import Path
 
 from cmgr.errors import UsageError
 
-PLACEHOLDERS = ("manager", "week", "month", "date", "id", "format")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 

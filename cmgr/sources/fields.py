@@ -90,6 +90,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 _UNIT_FIELDS = {("qty", "件"): "qty_jian", ("qty", "箱"): "qty_xiang"}
 CARTONS_PER_JIAN = 50  # 件: shipping carton, commonly 50 条
 CARTONS_PER_CASE = 250  # 箱 = 250 条
+PACKS_PER_CARTON = 10  # 条 = 10 包
 
 _BRACKETED_UNIT = re.compile(r"[(\[]([^()\[\]]*)[)\]]$")
 

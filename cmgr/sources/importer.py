@@ -24,6 +24,7 @@ from cmgr.sources.fields import (
     CARTONS_PER_JIAN,
     FIELD_TYPES,
     KINDS,
+    PACKS_PER_CARTON,
     Kind,
     field_for_header,
 )
@@ -348,7 +349,6 @@ def _parse_quantity_series(fieldname: str, raw: pd.Series) -> tuple[pd.Series, p
 
 
 _PER_PACK = re.compile(r"^[¥￥]?\s*(\d+(?:\.\d+)?)\s*元?\s*/\s*包$")
-PACKS_PER_CARTON = 10
 
 
 def _parse_price_series(raw: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -37,12 +37,6 @@ class RawTable:
     unreadable: list[tuple[int, str, str]] = field(default_factory=list)
 
 
-def sheet_names(path: Path) -> list[str]:
-    if path.suffix.lower() not in EXCEL_SUFFIXES:
-        return []
-    return list(_excel_reader(path).sheet_names)
-
-
 def read_table(path: str | Path, *, sheet: str | None = None,
                mapping: dict[str, str] | None = None,
                accept_header=None) -> RawTable:
