@@ -53,7 +53,7 @@ def monthly_report_command(
     Prints the due date (the 5th of the next month, moved to the next working day) and warns
     when the report is late.
     """
-    from cmgr.core.monthly import parse_report_month
+    from cmgr.core.months import parse_report_month
     from cmgr.monthly_report import make_reports, notes_loader, resolve_managers, write_run
 
     st = common.state()
@@ -87,7 +87,7 @@ def monthly_report_command(
 
 
 def _announce_due(month: str, due: date, today: date) -> None:
-    from cmgr.core.monthly import month_cn
+    from cmgr.core.months import month_cn
 
     common.info(f"{month_cn(month)}报告上交期限：{due.isoformat()}（每月5日前，节假日顺延）")
     if today > due:
@@ -99,7 +99,7 @@ def demo_month(last_order_date: str) -> str:
     order's month, unless the orders reach that month's last day. The sample exports end on
     2026-11-27 (exported 2026-11-28), so the demo writes October 2026, as `--month last`
     would on the export date."""
-    from cmgr.core.monthly import month_add, month_last_day
+    from cmgr.core.months import month_add, month_last_day
 
     month = last_order_date[:7]
     if last_order_date[:10] >= month_last_day(month).isoformat():

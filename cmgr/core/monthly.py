@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
@@ -29,47 +29,15 @@ NO_BASE = "无同期数据"
 
 # --- months ------------------------------------------------------------------------------------
 
-_MONTH_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?\s*$")
-
-
-def month_add(month: str, k: int) -> str:
-    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + k
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def month_first_day(month: str) -> date:
-    return date(int(month[:4]), int(month[5:7]), 1)
-
-
-def month_last_day(month: str) -> date:
-    return month_first_day(month_add(month, 1)) - timedelta(days=1)
-
-
-def month_cn(month: str) -> str:
-    return f"{int(month[:4])}年{int(month[5:7])}月"
-
-
-def months_between(first: str, last: str) -> list[str]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = month_add(m, 1)
-    return out
-
-
-def parse_report_month(text: str | None, today: date) -> str:
-    """'last' (or nothing) is the month before `today`; else 2026-11, 2026/11, 202611, 2026年11月."""
-    if text is None or text.strip().lower() in ("", "last"):
-        return month_add(f"{today.year:04d}-{today.month:02d}", -1)
-    raw = text.strip()
-    if len(raw) == 6 and raw.isdigit():
-        raw = f"{raw[:4]}-{raw[4:]}"
-    m = _MONTH_RE.match(raw)
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"--month {text!r} is not a month",
-                         hint='write YYYY-MM (e.g. 2026-11) or "last" for last month')
-    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
-
+# The month helpers live in cmgr.core.months (no pandas, for the CLI's option parsing).
+from cmgr.core.months import (  # noqa: E402, F401  (re-exported: cmgr.core.monthly.month_add ...)
+    month_add,
+    month_cn,
+    month_first_day,
+    month_last_day,
+    months_between,
+    parse_report_month,
+)
 
 # --- inputs ------------------------------------------------------------------------------------
 

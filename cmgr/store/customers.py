@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from cmgr.core.complaint_flow import normalise_name
+from cmgr.core.months import month_add, months_between
 from cmgr.errors import NotFound, UsageError
 from cmgr.store.db import Database, now_iso
 
@@ -151,7 +152,7 @@ def monthly_orders(db: Database, code: str, first_month: str, last_month: str) -
         "SELECT substr(order_date, 1, 7) AS month, sum(qty) AS qty, sum(amount) AS amount "
         "FROM order_lines WHERE customer_code = ? AND order_date >= ? AND order_date < ? "
         "GROUP BY substr(order_date, 1, 7)",
-        (code, f"{first_month}-01", _month_after(last_month) + "-01"))
+        (code, f"{first_month}-01", month_add(last_month, 1) + "-01"))
     return {r["month"]: {"qty": r["qty"] or 0.0, "amount": r["amount"]} for r in rows}
 
 
@@ -168,11 +169,6 @@ def open_flags(db: Database, code: str) -> list[dict]:
         "SELECT id, kind, subkind, visit_date, note, observed_price, reference_price, status "
         "FROM flags WHERE customer_code = ? AND status IN ('new', 'reported') "
         "ORDER BY visit_date DESC, id DESC", (code,))]
-
-
-def _month_after(month: str) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    return f"{y + (m == 12)}-{m % 12 + 1:02d}"
 
 
 # --- visits recorded in cmgr -----------------------------------------------------------------
@@ -234,10 +230,7 @@ def customer_card(db: Database, code: str, *, months: int = 13, last_month: str 
 
     customer = require_customer(db, code)
     last_month = last_month or (last_order_date(db) or date.today().isoformat())[:7]
-    month_list = [last_month]
-    for _ in range(months - 1):
-        y, m = int(month_list[0][:4]), int(month_list[0][5:7])
-        month_list.insert(0, f"{y - (m == 1)}-{(m - 2) % 12 + 1:02d}")
+    month_list = months_between(month_add(last_month, 1 - months), last_month)
     by_month = monthly_orders(db, code, month_list[0], month_list[-1])
     return {
         "customer": customer,
