@@ -15,7 +15,7 @@ import traceback
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -49,6 +49,10 @@ class Format(StrEnum):
     html = "html"
     md = "md"
     docx = "docx"
+
+
+# The --format of commands that print a table for people or JSON for scripts.
+FormatOpt = Annotated[Format, typer.Option("--format", help="table or json")]
 
 
 @dataclass

@@ -17,7 +17,6 @@ from cmgr.errors import UsageError
 app = common.new_app("质量投诉: the 《商品及服务质量信息反馈单》 workflow, step by step "
                      "(new, inspect, sign, submit, approve/reject, exchange, confirm, feedback).")
 
-FormatOpt = Annotated[common.Format, typer.Option("--format", help="table or json")]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Who took the step (default: the "
                                                         "customer's manager).")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="What was done or said.")]
@@ -54,7 +53,7 @@ def new_command(
     form_format: Annotated[str, typer.Option("--form-format", help="docx or html")] = "docx",
     out: Annotated[str | None, typer.Option("--out", help="Form file; placeholders {id} {format} "
                                                           "(default {id}.{format}).")] = None,
-    fmt: FormatOpt = common.Format.table,
+    fmt: common.FormatOpt = common.Format.table,
 ) -> None:
     """Record a quality complaint and print its id (TS-YYYYMMDD-NNN).
 
@@ -118,21 +117,21 @@ def _step(step: str, complaint_id: str, by: str | None, note: str | None, at: st
 def inspect_command(complaint_id: IdArg, by: ByOpt = None, note: NoteOpt = None, at: AtOpt = None,
                     found: Annotated[str | None, typer.Option(
                         help="The on-site finding (the cause), printed on the form.")] = None,
-                    fmt: FormatOpt = common.Format.table) -> None:
+                    fmt: common.FormatOpt = common.Format.table) -> None:
     """现场查看: the manager saw the goods on site and found the cause."""
     _step("inspect", complaint_id, by, note, at, fmt, found=found)
 
 
 @app.command("sign")
 def sign_command(complaint_id: IdArg, by: ByOpt = None, note: NoteOpt = None, at: AtOpt = None,
-                 fmt: FormatOpt = common.Format.table) -> None:
+                 fmt: common.FormatOpt = common.Format.table) -> None:
     """客户签字: the customer signed the feedback form."""
     _step("sign", complaint_id, by, note, at, fmt)
 
 
 @app.command("submit")
 def submit_command(complaint_id: IdArg, by: ByOpt = None, note: NoteOpt = None, at: AtOpt = None,
-                   fmt: FormatOpt = common.Format.table) -> None:
+                   fmt: common.FormatOpt = common.Format.table) -> None:
     """交区域市场经理: the form and the goods handed to the area market manager."""
     _step("submit", complaint_id, by, note, at, fmt)
 
@@ -144,7 +143,7 @@ AreaByOpt = Annotated[str | None, typer.Option("--by", help="The area market man
 @app.command("approve")
 def approve_command(complaint_id: IdArg, by: AreaByOpt = None, remark: RemarkOpt = None,
                     note: NoteOpt = None, at: AtOpt = None,
-                    fmt: FormatOpt = common.Format.table) -> None:
+                    fmt: common.FormatOpt = common.Format.table) -> None:
     """审核同意: the area market manager approves the exchange (--by NAME, --remark)."""
     _step("approve", complaint_id, by, note, at, fmt, remark=remark)
 
@@ -152,7 +151,7 @@ def approve_command(complaint_id: IdArg, by: AreaByOpt = None, remark: RemarkOpt
 @app.command("reject")
 def reject_command(complaint_id: IdArg, by: AreaByOpt = None, remark: RemarkOpt = None,
                    note: NoteOpt = None, at: AtOpt = None,
-                   fmt: FormatOpt = common.Format.table) -> None:
+                   fmt: common.FormatOpt = common.Format.table) -> None:
     """审核不同意: the area market manager rejects it (--by NAME, --remark REASON); the reason
     then goes back to the customer with `feedback`."""
     _step("reject", complaint_id, by, note, at, fmt, remark=remark)
@@ -163,21 +162,21 @@ def exchange_command(complaint_id: IdArg, by: ByOpt = None,
                      qty: Annotated[float | None, typer.Option(
                          "--qty", help="条 exchanged (default: the quantity complained about).")] = None,
                      note: NoteOpt = None, at: AtOpt = None,
-                     fmt: FormatOpt = common.Format.table) -> None:
+                     fmt: common.FormatOpt = common.Format.table) -> None:
     """调换: the defective cigarettes exchanged at the shop."""
     _step("exchange", complaint_id, by, note, at, fmt, qty=qty)
 
 
 @app.command("confirm")
 def confirm_command(complaint_id: IdArg, by: ByOpt = None, note: NoteOpt = None, at: AtOpt = None,
-                    fmt: FormatOpt = common.Format.table) -> None:
+                    fmt: common.FormatOpt = common.Format.table) -> None:
     """客户确认: the customer signed 客户确认 for the exchanged goods."""
     _step("confirm", complaint_id, by, note, at, fmt)
 
 
 @app.command("feedback")
 def feedback_command(complaint_id: IdArg, by: ByOpt = None, note: NoteOpt = None, at: AtOpt = None,
-                     fmt: FormatOpt = common.Format.table) -> None:
+                     fmt: common.FormatOpt = common.Format.table) -> None:
     """结果反馈: the result reported back to the customer; closes the complaint."""
     _step("feedback", complaint_id, by, note, at, fmt)
 
@@ -239,7 +238,7 @@ def list_command(
 
 
 @app.command("show")
-def show_command(complaint_id: IdArg, fmt: FormatOpt = common.Format.table) -> None:
+def show_command(complaint_id: IdArg, fmt: common.FormatOpt = common.Format.table) -> None:
     """The complaint and its timeline: each step, who and when."""
     from cmgr.store.complaints import get_complaint
 

@@ -41,7 +41,7 @@ def init_command(
 
 @config_app.command("show")
 def show_command(
-    fmt: Annotated[common.Format, typer.Option("--format", help="table or json")] = common.Format.table,
+    fmt: common.FormatOpt = common.Format.table,
 ) -> None:
     """Print the effective configuration and where each value came from."""
     cfg = common.state().config()

@@ -74,7 +74,7 @@ def join_command(
     lat: Annotated[float | None, typer.Option(help="纬度.")] = None,
     by: Annotated[str | None, typer.Option(help="Who recorded it.")] = None,
     reason: Annotated[str | None, typer.Option(help="A note (申请 number, ...).")] = None,
-    fmt: Annotated[common.Format, typer.Option("--format", help="table or json")] = common.Format.table,
+    fmt: common.FormatOpt = common.Format.table,
 ) -> None:
     """入网: add a customer to the network (or take back one who left; history is kept)."""
     from cmgr.store.customers import get_customer, join_customer
@@ -107,7 +107,7 @@ def leave_command(
     day: Annotated[str | None, typer.Option("--date", help="退网日期 (default today).")] = None,
     reason: Annotated[str | None, typer.Option(help="退网原因.")] = None,
     by: Annotated[str | None, typer.Option(help="Who recorded it.")] = None,
-    fmt: Annotated[common.Format, typer.Option("--format", help="table or json")] = common.Format.table,
+    fmt: common.FormatOpt = common.Format.table,
 ) -> None:
     """退网: the customer leaves the network: status 已退网 and the date; orders, visits and
     complaints stay, and the customer drops out of visit plans."""
@@ -138,7 +138,7 @@ def bar(value: float, top: float, width: int = 30) -> str:
 def show_command(
     code: Annotated[str, typer.Argument(help="客户编码, or part of the name.")],
     months: Annotated[int, typer.Option(min=1, max=60, help="Months of order trend.")] = 13,
-    fmt: Annotated[common.Format, typer.Option("--format", help="table or json")] = common.Format.table,
+    fmt: common.FormatOpt = common.Format.table,
 ) -> None:
     """The customer card: profile, grade band and visit interval, last visits, the order trend,
     open complaints and flags."""

@@ -267,7 +267,7 @@ def review_command(
         "--note", help="With --report: to whom / what was passed on.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who (default: the flag's manager).")]
     = None,
-    fmt: Annotated[common.Format, typer.Option("--format", help="table or json")]
+    fmt: common.FormatOpt
     = common.Format.table,
 ) -> None:
     """Move a flag on: --report, --close --result TEXT, or --dismiss --reason TEXT.

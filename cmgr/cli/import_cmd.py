@@ -33,7 +33,7 @@ def import_command(
     rejects: Annotated[Path | None, typer.Option(
         help="Write rejected rows and cells stored empty to this CSV.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
-    fmt: Annotated[common.Format, typer.Option("--format", help="table or json")] = common.Format.table,
+    fmt: common.FormatOpt = common.Format.table,
 ) -> None:
     """Import the company system's exports. Re-importing the same rows adds nothing.
 

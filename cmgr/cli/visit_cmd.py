@@ -62,7 +62,7 @@ def log_command(
     sku: Annotated[str | None, typer.Option(help="A cigarette whose retail price was checked.")] = None,
     price: Annotated[str | None, typer.Option(help="The retail price seen for it, 元/条.")] = None,
     manager: Annotated[str | None, typer.Option(help="Default: the customer's manager.")] = None,
-    fmt: Annotated[common.Format, typer.Option("--format", help="table or json")] = common.Format.table,
+    fmt: common.FormatOpt = common.Format.table,
 ) -> None:
     """Record a visit (常规 or 特殊) with notes and, optionally, an observed price."""
     from cmgr.store.customers import VisitRecord, add_visit
@@ -117,7 +117,7 @@ def special_command(
     form: Annotated[bool, typer.Option("--form/--no-form", help="Render the record.")] = True,
     out: Annotated[str | None, typer.Option("--out", help="Record file; placeholders {id} {format} "
                                                           "(default 特殊访问-{id}.{format}).")] = None,
-    fmt: Annotated[common.Format, typer.Option("--format", help="table or json")] = common.Format.table,
+    fmt: common.FormatOpt = common.Format.table,
 ) -> None:
     """Record a special visit (《特殊访问记录》: the situation and the action) and render it."""
     from cmgr.store.customers import VisitRecord, add_visit, get_customer
