@@ -77,3 +77,8 @@ def write_xls(path: Path, rows: list[list], sheet: str = "Sheet1") -> Path:
                 ws.write(i, j, v)
     wb.save(str(path))
     return path
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite tests/golden/expected/ from the current outputs.")

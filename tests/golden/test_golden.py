@@ -1,0 +1,87 @@
+"""Golden files: the bundled sample territory in, each document command's output compared
+exactly with the file committed beside this test (beangulp's testing.py, for cmgr).
+
+Regenerate on purpose only, after a change meant to alter an output:
+
+    python -m pytest tests/golden --update-golden
+
+and read the diff of tests/golden/expected/ before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXPECTED = Path(__file__).parent / "expected"
+# The demo's printed form carries the time it was printed; nothing else depends on the clock.
+PRINTED_AT = re.compile(r"(打印时间：)\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+
+
+def _cmgr(env: dict, *args: str) -> str:
+    proc = subprocess.run([sys.executable, "-m", "cmgr", *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, f"cmgr {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}"
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, dict]:
+    """The demo territory, built once by `cmgr demo` from the committed sample_data/."""
+    out = tmp_path_factory.mktemp("golden-demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CMGR_")}
+    env.update(CMGR_CONFIG="", CMGR_DB=str(out / "demo.db"), XDG_CONFIG_HOME=str(out / "cfg"),
+               XDG_DATA_HOME=str(out / "data"), MPLBACKEND="Agg")
+    _cmgr(env, "demo", "--dir", str(out))
+    return out, env
+
+
+def _normalise(text: str, out: Path) -> str:
+    text = text.replace(str(out), "<DEMO>")
+    return PRINTED_AT.sub(r"\1<NOW>", text)
+
+
+CASES = {
+    "plan-week.json": ["plan-week", "--all", "--week", "2026-W49", "--format", "json",
+                       "--no-save"],
+    "monthly-report-王建国-2026-10.json": ["monthly-report", "--manager", "王建国", "--month",
+                                        "2026-10", "--format", "json"],
+    "monthly-report-李娜-2026-10.json": ["monthly-report", "--manager", "李娜", "--month",
+                                       "2026-10", "--format", "json"],
+    "flag.json": ["flag", "--format", "json"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_command_output_matches_golden(demo, name: str, request) -> None:
+    out, env = demo
+    actual = _normalise(_cmgr(env, *CASES[name]), out)
+    _compare(request, name, actual)
+
+
+def test_complaint_form_html_matches_golden(demo, request) -> None:
+    out, _env = demo
+    forms = sorted(out.glob("TS-*.html"))
+    assert len(forms) == 1, forms
+    _compare(request, "complaint-form.html", _normalise(forms[0].read_text("utf-8"), out))
+
+
+def _compare(request, name: str, actual: str) -> None:
+    path = EXPECTED / name
+    if request.config.getoption("--update-golden"):
+        EXPECTED.mkdir(exist_ok=True)
+        path.write_text(actual, "utf-8")
+        return
+    assert path.exists(), f"{path} missing: run pytest tests/golden --update-golden"
+    expected = path.read_text("utf-8")
+    if actual != expected:
+        import difflib
+
+        diff = "".join(list(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                                 f"expected/{name}", "actual", n=2))[:80])
+        pytest.fail(f"{name} differs from its golden file:\n{diff}")
