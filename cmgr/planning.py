@@ -22,7 +22,7 @@ SCHEDULE_HEADER = ["日期", "序号", "客户编码", "客户名称", "经营�
 # Seed 4.1.3: the six things done on every visit, ticked on the sign-in sheet.
 WORK_ITEMS = ["a 传递公司信息", "b 收集信息", "c 核对库存·建议订货", "d 摆放出样·调换价签",
               "e 督促守法经营", "f 检查最低零售价"]
-SIGNIN_HEADER = ["日期", "序号", "客户编码", "客户名称", *WORK_ITEMS, "到达时间", "客户签名", "备注"]
+SIGNIN_HEADER = ["日期", "序号", "客户编码", "客户名称", *WORK_ITEMS, "到达时间", "客户签名", "客户经理签名", "备注"]
 VISIT_KEYS = ("manager", "date", "seq", "customer_code", "customer_name", "route", "grade", "kind",
               "reasons", "last_visit", "next_due", "km_from_previous")
 DISTANCE_NOTE = "直线距离（haversine 球面距离，非道路里程），公里；每天从起点出发并回到起点"
