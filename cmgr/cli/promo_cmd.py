@@ -206,6 +206,8 @@ def receipt_command(
     top: Annotated[int | None, typer.Option("--top", min=1, help="Only the first N of the last list.")]
     = None,
     day: Annotated[str | None, typer.Option("--date", help="Issue date (default today).")] = None,
+    unit: Annotated[str, typer.Option("--unit", help="促销品的单位（份、张、个），印在数量和合计后。")]
+    = "份",
     form_format: Annotated[str, typer.Option("--format", help="docx or html")] = "docx",
     out: Annotated[str | None, typer.Option("--out", help="Output file; placeholders {id} {date} "
                                                           "{format} (default 签收单-{id}-{date}.{format}).")]
@@ -260,7 +262,7 @@ def receipt_command(
     lines = [{"customer_code": code, "customer_name": found[code].get("customer_name"),
               "address": found[code].get("address"), "item": item_text, "qty": per_customer}
              for code in codes]
-    context = promo_receipt_context(camp, lines, issued, "、".join(managers))
+    context = promo_receipt_context(camp, lines, issued, "、".join(managers), unit=unit)
     path = expand_out(out or "签收单-{id}-{date}.{format}", id=camp["name"], date=issued.isoformat(),
                       format=form_format)
     render_form("promo_receipt", context, path, form_format, user_dir=cfg.get("templates.dir"))

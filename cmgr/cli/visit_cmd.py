@@ -146,6 +146,29 @@ def special_command(
         typer.echo(visit["visit_id"])
 
 
+@app.command("special-form")
+def special_form_command(
+    visit_id: Annotated[str, typer.Argument(metavar="访问编号", help="The visit's id, e.g. FW-20261127-001.")],
+    form_format: Annotated[str, typer.Option("--format", help="html or docx")] = "html",
+    out: Annotated[str | None, typer.Option("--out", help="Record file; placeholders {id} {format} "
+                                                          "(default 特殊访问-{id}.{format}).")] = None,
+) -> None:
+    """Print the 《特殊访问记录》 of a recorded special visit again (another format, a lost copy)."""
+    from cmgr.store.customers import find_visit, get_customer
+
+    if form_format not in ("html", "docx"):
+        raise UsageError(f"--format must be html or docx; got {form_format!r}")
+    st = common.state()
+    db = st.db()
+    visit = find_visit(db, visit_id)
+    if visit.get("visit_type") != "特殊访问":
+        raise UsageError(f"{visit_id} is a {visit.get('visit_type') or 'visit'}, not a 特殊访问",
+                         hint="only special visits have a 《特殊访问记录》")
+    path = render_special(st, visit, get_customer(db, visit["customer_code"]), form_format, out)
+    common.info(f"record: {path}")
+    typer.echo(str(path))
+
+
 def render_special(st: common.AppState, visit: dict, customer: dict | None, form_format: str,
                    out: str | None) -> Path:
     from cmgr.render.forms import render_form, special_visit_context

@@ -90,6 +90,23 @@ def test_visit_special_is_recorded_and_rendered(dbpath, tmp_path, fmt):
         assert expected in text
 
 
+def test_special_visit_record_printed_again_from_the_record(dbpath, tmp_path):
+    v = run_json(["visit", "special", "--customer", "C002", "--date", "2026-11-10",
+                  "--situation", "断货", "--action", "补货", "--no-form"])
+    before = rows(dbpath, "SELECT count(*) AS n FROM visits")[0]["n"]
+    out = tmp_path / "again.docx"
+    result = run(["visit", "special-form", v["visit_id"], "--format", "docx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    import docx
+
+    d = docx.Document(str(out))
+    text = "\n".join(c.text for t in d.tables for r in t.rows for c in r.cells)
+    assert "断货" in text and "补货" in text and "客户经理签字" in text
+    assert rows(dbpath, "SELECT count(*) AS n FROM visits")[0]["n"] == before  # not recorded twice
+    assert run(["visit", "special-form", "FW-20990101-001"]).exit_code == 2
+    assert run(["visit", "special-form", "V1", "--format", "pdf"]).exit_code == 2
+
+
 def test_visit_special_needs_situation_and_action(dbpath):
     result = run(["visit", "special", "--customer", "C002", "--situation", "x"])
     assert result.exit_code == 2 and "--action" in result.stderr
@@ -169,13 +186,18 @@ def test_promo_receipt_from_the_last_list(dbpath, tmp_path, fmt):
         d = docx.Document(str(out))
         cells = [[c.text for c in r.cells] for t in d.tables for r in t.rows]
         assert cells[0][:3] == ["序号", "客户编码", "客户名称"] and "客户签名" in cells[0]
-        assert len(cells) == 3  # header + one row per customer (the loop rows are gone)
+        # header, one row per customer (the loop rows are gone), the total
+        assert len(cells) == 4
         assert {cells[1][1], cells[2][1]} == {r["customer_code"] for r in lines}
-        assert all(row[6] == "" for row in cells[1:])  # blank signature boxes
+        assert [row[5] for row in cells[1:]] == ["2 份", "2 份", "4 份"]  # with the unit; total
+        assert cells[3][0] == "合计 2 户"
+        assert all(row[6] == "" for row in cells[1:3])  # blank signature boxes
         text = "\n".join(p.text for p in d.paragraphs)
     else:
         text = out.read_text(encoding="utf-8")
+        assert "4 份" in text
     assert "宣传促销品签收单" in text and "元旦宣传" in text
+    assert "客户经理（签字）" in text and "品牌经理（签字）" in text
 
 
 def test_promo_receipt_named_customers_and_errors(dbpath, tmp_path):
