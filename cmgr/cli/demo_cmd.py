@@ -74,15 +74,20 @@ def demo_command(
         for path in outputs:
             common.info(f"{title}: {path}")
     common.info("demo complete")
-    _next_steps(db_path)
+    _next_steps(db_path, db)
 
 
-def _next_steps(db_path: Path) -> None:
-    """The demo's database is not the default one: say how to keep using it."""
+def _next_steps(db_path: Path, db) -> None:
+    """The demo's database is not the default one: say how to keep using it, and two commands
+    that show something on it (the demo's own plan week, the complaint it walked)."""
     import shlex
+    from datetime import date
 
-    quoted = shlex.quote(str(db_path.resolve()))
+    from cmgr.core.workdays import next_week_start
+    from cmgr.store.plans import latest_visit_date
+
+    week = next_week_start(latest_visit_date(db) or date.today()).isocalendar()
     common.info("接下来在演示数据库上试试：")
-    common.info(f"  export CMGR_DB={quoted}")
-    common.info("  cmgr plan-week --all --format table")
-    common.info(f"  cmgr --db {quoted} flag --new-only")
+    common.info(f"  export CMGR_DB={shlex.quote(str(db_path.resolve()))}")
+    common.info(f"  cmgr plan-week --all --week {week.year}-W{week.week:02d} --no-save")
+    common.info("  cmgr complaint list")

@@ -85,10 +85,11 @@ def write_flags_xlsx(rows: list[dict], path: str | Path) -> Path:
         _append(ws, [display_value(k, row.get(k)) for k, _ in LIST_COLUMNS])
     if not rows:
         ws.append(["无"])
-    widths = {"id": 6, "status": 7, "kind": 8, "subkind": 14, "source": 8, "visit_date": 11,
-              "visit_id": 15, "customer_code": 14, "customer_name": 16, "manager": 8,
-              "matched": 20, "observed_price": 10, "reference_price": 10, "deviation": 8,
-              "deviation_pct": 8, "rule": 22, "note": 44}
+    # About 190 units: landscape A4 at about 72 %, so the printed text stays near 8 pt.
+    widths = {"id": 5, "status": 6, "kind": 7, "subkind": 12, "source": 7, "visit_date": 11,
+              "visit_id": 16, "customer_code": 14, "customer_name": 14, "manager": 7,
+              "matched": 16, "observed_price": 8, "reference_price": 8, "deviation": 7,
+              "deviation_pct": 7, "rule": 16, "note": 32}
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, (key, _) in enumerate(LIST_COLUMNS, start=1):
         ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = widths.get(key, 11)

@@ -286,7 +286,6 @@ def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -
             ws.column_dimensions[letter].width = width
             total += width
         ws.freeze_panes = "A2"
-        print_setup(ws, landscape=total > PORTRAIT_UNITS, title_rows="1:1")
-        ws.oddHeader.center.text = "&A"
+        print_setup(ws, landscape=total > PORTRAIT_UNITS, title_rows="1:1", page_header="&A")
         fit_row_heights(ws, 1)
     return save_workbook(wb, path)

@@ -136,7 +136,6 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
         for v in plan.visits:
             ws.append([v.date, v.seq, v.customer.code, v.customer.name,
                        *["□"] * len(WORK_ITEMS), *[None] * (len(SIGNIN_HEADER) - 4 - len(WORK_ITEMS))])
-        ws.row_dimensions[HEADER_ROW].height = 32
         _body(ws, HEADER_ROW + 1, wrap_cols={4}, date_cols={1})
         _fit_columns(ws, SIGNIN_HEADER, HEADER_ROW + 1, ws.max_row,
                      minimum={"到达时间": 8, "客户签名": 16, "客户经理签名": 16, "备注": 12,
@@ -144,6 +143,7 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
         for i, name in enumerate(SIGNIN_HEADER, start=1):
             if name in WORK_ITEMS:  # keep the tick columns narrow; their header wraps
                 ws.column_dimensions[get_column_letter(i)].width = 9
+        fit_row_heights(ws, HEADER_ROW, HEADER_ROW)  # the tick columns' headers wrap
         # Room for a handwritten signature on every line.
         fit_row_heights(ws, HEADER_ROW + 1, ws.max_row, minimum=26)
     return save_workbook(wb, path)

@@ -43,9 +43,10 @@ def cell_text(value: object) -> str:
 
 
 def print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None = None,
-                fit_width: bool = True) -> None:
+                fit_width: bool = True, page_header: str | None = None) -> None:
     """A4, the orientation, fit every column on the page width (as many pages down as needed),
-    the title rows ("3:3") repeated, centred, page numbers in the footer."""
+    the title rows ("3:3") repeated, centred, page numbers in the footer, and an optional
+    `page_header` ("&A" is the sheet's name) above the table."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     if fit_width:
@@ -56,12 +57,16 @@ def print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None = None
         ws.print_title_rows = title_rows
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = 0.5
+    ws.page_margins.top = 0.8 if page_header else 0.5
+    ws.page_margins.header = 0.3
     ws.page_margins.bottom = 0.6
     ws.page_margins.footer = 0.25
     ws.oddFooter.center.text = PAGE_FOOTER
     ws.oddFooter.center.size = 9
     ws.evenFooter.center.text = PAGE_FOOTER
+    if page_header:
+        ws.oddHeader.center.text = ws.evenHeader.center.text = page_header
+        ws.oddHeader.center.size = 10
 
 
 def fit_columns(ws: Worksheet, first_row: int, last_row: int | None = None, *,

@@ -509,8 +509,9 @@ def test_an_older_database_is_migrated_with_a_backup_taken_first(tmp_path, monke
     con.close()
 
 
-def test_a_bare_prompt_without_an_answer_exits_2_not_1():
-    """A command that prompts directly (not through the helpers) and gets end of input."""
+def test_a_bare_prompt_at_end_of_input_is_cancelled_130_not_1():
+    """A command that prompts directly (not through the helpers) and gets end of input (Ctrl-D):
+    cancelled, 130, never 1 (which the exit-code table keeps for findings)."""
     demo = common.new_app("test app")
 
     @demo.command("ask")
@@ -523,4 +524,4 @@ def test_a_bare_prompt_without_an_answer_exits_2_not_1():
         """Unused."""
 
     result = runner.invoke(demo, ["ask"], input="")
-    assert result.exit_code == 2 and "no answer" in result.stderr
+    assert result.exit_code == 130 and "已取消" in result.stderr
