@@ -124,7 +124,7 @@ def run_scan(st: common.AppState, since: str | None, until: str | None, rescan: 
 def _check_manager(db, manager: str | None) -> None:
     if not manager:
         return
-    from cmgr.managers import resolve_managers
+    from cmgr.jobs.managers import resolve_managers
     from cmgr.store.flags import known_managers
 
     # Flags also belong to managers named only in visit records, so those count as known.

@@ -40,7 +40,7 @@ def import_command(
     Exit status: 0 all rows stored; 3 some rows rejected; 2 a file could not be used.
     """
     from cmgr.config import read_mapping_file
-    from cmgr.ingest import import_files, write_issues_csv
+    from cmgr.jobs.ingest import import_files, write_issues_csv
 
     st = common.state()
     cfg = st.config()

@@ -11,7 +11,7 @@ import typer
 
 from cmgr.cli import common
 from cmgr.errors import UsageError
-from cmgr.managers import resolve_managers
+from cmgr.jobs.managers import resolve_managers
 
 
 class PlanFormat(StrEnum):
@@ -83,7 +83,7 @@ def plan_week_command(
     with 调休), routes on their usual weekday, and each day ordered into a short tour
     (straight-line km). The plan is saved for `cmgr plan-review`.
     """
-    from cmgr import planning
+    from cmgr.jobs import plan_week as planning
 
     st = common.state()
     cfg = st.config()
@@ -116,7 +116,7 @@ def plan_week_command(
 
 def _write_outputs(run, fmt: PlanFormat, out: str | None, cfg) -> list[Path]:
     """Render every file first, then move them into place, so a failure writes nothing."""
-    from cmgr import planning
+    from cmgr.jobs import plan_week as planning
     from cmgr.render.output import expand_out
 
     if fmt == PlanFormat.table:
@@ -252,7 +252,7 @@ def plan_review_command(
     A planned visit that did not happen needs a reason (--reason); missed due customers come
     first in the next plan.
     """
-    from cmgr import planning
+    from cmgr.jobs import plan_week as planning
 
     st = common.state()
     fmt = _format_from(fmt, out, ReviewFormat)
@@ -304,7 +304,7 @@ def _print_review(week: str, reviews) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from cmgr.planning import REVIEW_STATUS_CN
+    from cmgr.jobs.plan_week import REVIEW_STATUS_CN
 
     con = common.out_console
     for r in reviews:
@@ -332,8 +332,8 @@ def demo_step(st, out_dir: Path) -> list[Path]:
     """The week after the sample data's last visit (deterministic), every manager, xlsx and html."""
     from datetime import timedelta
 
-    from cmgr import planning
     from cmgr.core.workdays import next_week_start
+    from cmgr.jobs import plan_week as planning
     from cmgr.store.plans import latest_visit_date
 
     cfg = st.config()

@@ -54,16 +54,18 @@ def monthly_report_command(
     when the report is late.
     """
     from cmgr.core.months import parse_report_month
-    from cmgr.monthly_report import make_reports, notes_loader, resolve_managers, write_run
+    from cmgr.jobs.managers import resolve_managers
+    from cmgr.jobs.monthly_report import make_reports, notes_loader, write_run
 
     st = common.state()
     cfg = st.config()
     db = st.db()
     today = date.today()
     the_month = parse_report_month(month, today)
-    managers = resolve_managers(db, manager, all_managers)
+    managers = resolve_managers(db, [manager] if manager else [], all_managers)
     load_notes = notes_loader(notes, all_managers)
-    run = make_reports(db, cfg, the_month, managers, notes=load_notes)
+    # None: the whole area (every manager and the 区域汇总)
+    run = make_reports(db, cfg, the_month, None if all_managers else managers, notes=load_notes)
     _announce_due(run.month, run.due_date, today)
     for message in run.warnings:
         common.warn(message)
@@ -108,7 +110,7 @@ def demo_month(last_order_date: str) -> str:
 
 
 def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:
-    from cmgr.monthly_report import make_reports, write_run
+    from cmgr.jobs.monthly_report import make_reports, write_run
     from cmgr.store.monthly import order_span
 
     db, cfg = st.db(), st.config()

@@ -13,8 +13,8 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cmgr.planning import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
 from cmgr.render.output import save_workbook
+from cmgr.render.plan_sheets import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
 
 SCHEDULE_SHEET = "客户访问日程表"
 SIGNIN_SHEET = "营销人员市场走访签到记录簿"
@@ -162,7 +162,7 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
 
 
 def write_review_xlsx(week: str, reviews: Sequence, path: str | Path) -> Path:
-    from cmgr.planning import REVIEW_STATUS_CN
+    from cmgr.render.plan_sheets import REVIEW_STATUS_CN
 
     wb = Workbook()
     _named_styles(wb)

@@ -108,7 +108,7 @@ def cfg(tmp_path):
 
 
 def report_for(db, cfg, manager=MANAGER, month=MONTH, notes=None):
-    from cmgr.monthly_report import load, settings_from
+    from cmgr.jobs.monthly_report import load, settings_from
 
     data, _ = load(db, cfg, month, [manager])
     return monthly.build_report(data[0], month, settings_from(cfg), notes, date(2026, 12, 7))
@@ -351,7 +351,7 @@ def test_forecast_part_states_method_and_backtest(fixture_db, cfg):
 
 
 def test_other_manager_and_orders_outside_the_roster(fixture_db, cfg):
-    from cmgr.monthly_report import make_reports
+    from cmgr.jobs.monthly_report import make_reports
 
     run = make_reports(fixture_db, cfg, MONTH, None)
     assert [r["manager"] for r in run.reports] == sorted([OTHER, MANAGER])

@@ -54,14 +54,6 @@ def due_date_for(cal, month: str) -> tuple[date, list[str]]:
     return due, cal.guess_warnings(due, due)
 
 
-def resolve_managers(db, manager: str | None, all_managers: bool) -> list[str] | None:
-    """The managers to report on: [name], or None for --all."""
-    from cmgr.managers import resolve_managers as resolve
-
-    names = resolve(db, [manager] if manager else [], all_managers)
-    return None if all_managers else names
-
-
 def load(db, cfg, month: str, managers: list[str] | None):
     """ManagerData for each manager (all when None), and the orders no manager owns."""
     from cmgr.core.monthly import (
@@ -203,7 +195,7 @@ def write_run(run: ReportRun, fmt: str, out: str | Path | None, *,
               user_dir: str | None = None) -> list[Path]:
     """Write each report (and the summary) in `fmt` to `out` (placeholders {manager},
     {month}, {format}); returns the paths written."""
-    from cmgr.render.monthly_report import write_report, write_summary
+    from cmgr.render.monthly_report_doc import write_report, write_summary
     from cmgr.render.output import expand_out
 
     pattern = str(out) if out else DEFAULT_OUT

@@ -1,0 +1,86 @@
+"""Output files, written all or nothing (no layer below: any layer may use it).
+
+`all_or_nothing()` is how every command writes its files: each file of a run is rendered into
+a hidden staging folder beside its target, under its own name (so a writer that adds side
+files next to its output, such as the Markdown report's charts, names them right); when the
+whole run has succeeded every staged file is renamed into place, and on any error they are all
+removed. A failed run therefore leaves no new file and every earlier output as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class OutputSet:
+    """The files of one run, staged until the run has succeeded."""
+
+    def __init__(self) -> None:
+        self._stages: dict[Path, Path] = {}  # target folder -> its staging folder
+        self.written: list[Path] = []  # the final paths, once committed
+
+    def _stage(self, folder: Path) -> Path:
+        folder = Path(folder).expanduser().absolute()
+        stage = self._stages.get(folder)
+        if stage is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            stage = Path(tempfile.mkdtemp(prefix=".cmgr-staging-", dir=folder))
+            self._stages[folder] = stage
+        return stage
+
+    def path(self, target: str | Path) -> Path:
+        """Where to write `target` during the run (a file of the same name, staged)."""
+        target = Path(target)
+        return self._stage(target.parent) / target.name
+
+    def directory(self, target_dir: str | Path) -> Path:
+        """A staged folder whose files all land in `target_dir` (for writers given a folder)."""
+        return self._stage(Path(target_dir))
+
+    def final(self, staged: str | Path) -> Path:
+        """The path a staged file will have (or has) once the run is committed."""
+        staged = Path(staged)
+        for folder, stage in self._stages.items():
+            if staged.parent == stage:
+                return folder / staged.name
+        return staged
+
+    def commit(self) -> list[Path]:
+        """Rename every staged file into place; returns the final paths."""
+        moves = []
+        for folder, stage in self._stages.items():
+            for staged in sorted(stage.iterdir()):
+                # A writer's own leftovers (atomic_path's .part files) are not outputs.
+                if staged.is_file() and not staged.name.endswith(".part"):
+                    moves.append((staged, folder / staged.name))
+        try:
+            for staged, target in moves:
+                os.replace(staged, target)
+                self.written.append(target)
+        finally:
+            self.discard()
+        return self.written
+
+    def discard(self) -> None:
+        """Remove the staging folders and whatever is still in them."""
+        for stage in self._stages.values():
+            shutil.rmtree(stage, ignore_errors=True)
+        self._stages.clear()
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[OutputSet]:
+    """Stage a run's output files; commit them all when the block ends without an error,
+    remove them all when it raises (then the error goes on)."""
+    outputs = OutputSet()
+    try:
+        yield outputs
+    except BaseException:
+        outputs.discard()
+        raise
+    outputs.commit()
