@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from cmgr.errors import UsageError
+
 
 class OutputSet:
     """The files of one run, staged until the run has succeeded."""
@@ -28,8 +30,12 @@ class OutputSet:
         folder = Path(folder).expanduser().absolute()
         stage = self._stages.get(folder)
         if stage is None:
-            folder.mkdir(parents=True, exist_ok=True)
-            stage = Path(tempfile.mkdtemp(prefix=".cmgr-staging-", dir=folder))
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                stage = Path(tempfile.mkdtemp(prefix=".cmgr-staging-", dir=folder))
+            except OSError as exc:
+                raise UsageError(f"cannot write files in {folder}: {exc.strerror or exc}",
+                                 hint="choose another --out folder") from None
             self._stages[folder] = stage
         return stage
 
@@ -59,6 +65,9 @@ class OutputSet:
                 if staged.is_file() and not staged.name.endswith(".part"):
                     moves.append((staged, folder / staged.name))
         try:
+            for staged, _ in moves:  # on disk before any rename: a crash leaves old or new
+                with open(staged, "rb+") as fh:
+                    os.fsync(fh.fileno())
             for staged, target in moves:
                 os.replace(staged, target)
                 self.written.append(target)
