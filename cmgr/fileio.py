@@ -18,6 +18,20 @@ from pathlib import Path
 
 from cmgr.errors import UsageError
 
+STAGE_PREFIX = ".cmgr-staging-"
+STALE_SECONDS = 24 * 3600  # older staging folders are a killed run's (kill -9, power loss)
+
+
+def _remove_stale_stages(folder: Path) -> None:
+    import time
+
+    for old in folder.glob(STAGE_PREFIX + "*"):
+        try:
+            if old.is_dir() and time.time() - old.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
 
 class OutputSet:
     """The files of one run, staged until the run has succeeded."""
@@ -32,7 +46,8 @@ class OutputSet:
         if stage is None:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                stage = Path(tempfile.mkdtemp(prefix=".cmgr-staging-", dir=folder))
+                _remove_stale_stages(folder)
+                stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=folder))
             except OSError as exc:
                 raise UsageError(f"cannot write files in {folder}: {exc.strerror or exc}",
                                  hint="choose another --out folder") from None

@@ -98,3 +98,21 @@ def test_monthly_report_run_writes_every_report_or_none(tmp_path, monkeypatch):
         path.write_text(report["manager"], encoding="utf-8") and path])
     assert len(write_run(run, "html", pattern)) == 3
     assert (tmp_path / "月度报告-王建国-2026-10.html").read_text(encoding="utf-8") == "王建国"
+
+
+def test_a_killed_runs_staging_folder_is_removed_a_day_later(tmp_path):
+    import os
+    import time
+
+    from cmgr.fileio import STAGE_PREFIX
+
+    old, recent = tmp_path / f"{STAGE_PREFIX}old", tmp_path / f"{STAGE_PREFIX}recent"
+    for stage in (old, recent):
+        stage.mkdir()
+        (stage / "plan.xlsx").write_text("half", encoding="utf-8")
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    with all_or_nothing() as files:
+        files.path(tmp_path / "new.txt").write_text("new", encoding="utf-8")
+    assert not old.exists()
+    assert recent.exists()  # perhaps another run, still writing

@@ -146,6 +146,8 @@ def receipt(db, cfg, *, campaign: str, item: str | None, qty: float | None,
         if c.get("status") in ("已退网", "暂停经营"):
             result.warnings.append(f"{code} {c.get('customer_name') or ''}: status {c['status']}")
     managers = sorted({found[c].get("manager") for c in codes if found[c].get("manager")})
+    # Any error inside rolls the transaction back and removes the staged form; on success the
+    # transaction commits, then the form is renamed into the folder it was just written in.
     with all_or_nothing() as files, db.transaction():
         camp = ensure_campaign(db, campaign, item=item, qty=qty)
         item_text = item or camp.get("item")
