@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from cmgr.core import visit_plan as vp
 from cmgr.core.workdays import WorkCalendar, iso_week_bounds, next_week_start
+from cmgr.domain import WEEKDAY_NAMES, is_active
 from cmgr.errors import ConfigError, InputError, NotFound, UsageError
 from cmgr.store import plans as store
 
@@ -46,7 +47,7 @@ def week_bounds(week: str | None, start: str | None, today: date) -> tuple[date,
                              hint="write the week's Monday as YYYY-MM-DD, e.g. 2026-11-30") from None
         if monday.weekday() != 0:
             first = monday - timedelta(days=monday.weekday())
-            raise UsageError(f"--start {start} is a {vp.WEEKDAY_CN[monday.weekday()]}; weeks start "
+            raise UsageError(f"--start {start} is a {WEEKDAY_NAMES[monday.weekday()]}; weeks start "
                              f"on Monday", hint=f"use --start {first.isoformat()} for that week")
         return monday, monday + timedelta(days=6)
     monday = next_week_start(today)
@@ -122,10 +123,6 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
     weeks_back = max(stop_w + look_w, 12)
     problems: list[str] = []
 
-    def band_for(grade):
-        band = cfg.band_for(grade)
-        return None if band is None else vp.Band(band.level, band.name, band.interval_days)
-
     for manager in managers:
         customers = [vp.PlanCustomer(**row) for row in store.customers_for_plan(db, manager, week_start)]
         if not customers:
@@ -150,12 +147,12 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
         try:
             mine = (replace(settings, start=own_start[manager])
                     if manager in own_start else settings)
-            plan = vp.build_plan(manager, week_start, week_end, workdays, customers, band_for,
+            plan = vp.build_plan(manager, week_start, week_end, workdays, customers, cfg.policy,
                                  situations=situations, learned_weekdays=learned, settings=mine)
         except InputError as exc:
             problems.append(exc.message)
             continue
-        unrouted = [c for c in customers if c.status in vp.ACTIVE_STATUSES and not c.has_coords]
+        unrouted = [c for c in customers if is_active(c.status) and not c.has_coords]
         if unrouted and plan.start_point is not None:
             run.warnings.append(f"{manager}: {len(unrouted)} active customer(s) without coordinates "
                                 f"go last on their day, outside the tour")

@@ -228,7 +228,8 @@ def _print_table(rows: list[dict]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from cmgr.core.flag_engine import STATUS_LABELS, subkind_label
+    from cmgr.core.flag_engine import subkind_label
+    from cmgr.domain import flag_status_label
 
     if not rows:
         common.info("no flags")
@@ -244,7 +245,7 @@ def _print_table(rows: list[dict]) -> None:
         if len(matched) > 60:
             matched = matched[:59] + "…"
         problem = f"{subkind_label(r['subkind'])}·{_SHORT_SOURCE.get(r['source'], r['source'])}"
-        table.add_row(str(r["id"]), STATUS_LABELS.get(r["status"], r["status"]), r["visit_date"] or "",
+        table.add_row(str(r["id"]), flag_status_label(r["status"]), r["visit_date"] or "",
                       escape(r["customer_name"] or r["customer_code"] or ""), escape(problem),
                       escape(matched))
     common.out_console.print(table)
@@ -305,10 +306,11 @@ def review_command(
 def _print_flag(flag: dict) -> None:
     from rich.markup import escape
 
-    from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, STATUS_LABELS, subkind_label
+    from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, subkind_label
+    from cmgr.domain import flag_status_label
 
     con = common.out_console
-    con.print(f"[bold]flag {flag['id']}[/bold]  {STATUS_LABELS.get(flag['status'], flag['status'])} "
+    con.print(f"[bold]flag {flag['id']}[/bold]  {flag_status_label(flag['status'])} "
               f"({flag['status']})  {KIND_LABELS.get(flag['kind'], flag['kind'])}·"
               f"{escape(subkind_label(flag['subkind']))}  来源 {SOURCE_LABELS.get(flag['source'])}")
     con.print(f"{flag['visit_date'] or ''}  {escape(flag['customer_name'] or '')} "
@@ -376,13 +378,14 @@ def write_report(st: common.AppState, fmt: str, out: str | None, *, since: str |
                  until: str | None, manager: str | None, kind: str | None = None,
                  include_done: bool = False, mark_reported: bool = False,
                  by: str | None = None) -> list[Path]:
+    from cmgr.domain import OPEN_FLAG_STATUSES
     from cmgr.render import flag_report as fr
     from cmgr.render.output import expand_out
     from cmgr.store.flags import FlagFilter, last_events, list_flags
     from cmgr.store.flags import mark_reported as mark
 
     db = st.db()
-    statuses = None if include_done else ("new", "reported")
+    statuses = None if include_done else OPEN_FLAG_STATUSES
     rows = list_flags(db, FlagFilter(since=since, until=until, manager=manager, kind=kind,
                                      statuses=statuses))
     context = fr.report_context(rows, last_events(db, [r["id"] for r in rows]), since=since,

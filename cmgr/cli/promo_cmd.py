@@ -213,7 +213,7 @@ def receipt_command(
 ) -> None:
     """Render the 《宣传促销品签收单》 for the chosen customers (item, quantity, 客户签名, date)
     and record what each was given."""
-    from cmgr.core.promo import level_of
+    from cmgr.domain import band_for, is_active
     from cmgr.render.forms import promo_receipt_context, render_form
     from cmgr.render.output import expand_out
     from cmgr.store.promo import customers_by_code, ensure_campaign, last_list, record_receipts
@@ -249,11 +249,11 @@ def receipt_command(
     settings = _settings(cfg)
     for code in codes:
         c = found[code]
-        band = level_of(c.get("grade"), cfg.policy)
+        band = band_for(c.get("grade"), cfg.policy)
         if band is None or band.level < settings.min_level:
             common.warn(f"{code} {c.get('customer_name') or ''}: "
                         f"{band.name if band else '等级未知'}, below the 三级以上 the seed asks for")
-        if c.get("status") in ("已退网", "暂停经营"):
+        if not is_active(c.get("status")):
             common.warn(f"{code} {c.get('customer_name') or ''}: status {c['status']}")
     record_receipts(db, int(camp["id"]), [(code, item_text, per_customer) for code in codes], issued)
     managers = sorted({found[c].get("manager") for c in codes if found[c].get("manager")})

@@ -88,9 +88,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 
 # Units a header may carry: "订购量（件）" is counted in 件, "订购量（箱）" in 箱.
 _UNIT_FIELDS = {("qty", "件"): "qty_jian", ("qty", "箱"): "qty_xiang"}
-CARTONS_PER_JIAN = 50  # 件: shipping carton, commonly 50 条
-CARTONS_PER_CASE = 250  # 箱 = 250 条
-PACKS_PER_CARTON = 10  # 条 = 10 包
+# (How many 条 a 件 or a 箱 holds: cmgr.domain.)
 
 _BRACKETED_UNIT = re.compile(r"[(\[]([^()\[\]]*)[)\]]$")
 
