@@ -187,7 +187,7 @@ def read_mapping_file(path: Path) -> dict[str, str]:
 
 
 def _mapping(raw: Any, path: str | None) -> dict[str, str]:
-    from cmgr.sources.fields import CANONICAL_FIELDS
+    from cmgr.domain import CANONICAL_FIELDS
 
     key = "mapping"
 

@@ -22,6 +22,48 @@ CARTONS_PER_JIAN = 50  # 件: shipping carton, commonly 50 条
 PACKS_PER_CARTON = 10  # 条 = 10 包
 
 
+# --- canonical fields ----------------------------------------------------------------------------
+
+# The canonical fields cmgr stores (docs/domain.md, "Canonical fields"), each with the kind of
+# value it holds: the parser the importer uses for it (cmgr.sources.cells).
+FIELD_TYPES: dict[str, str] = {
+    "customer_code": "code",
+    "customer_name": "text",
+    "license_no": "code",
+    "license_expiry": "date",
+    "address": "text",
+    "phone": "code",
+    "grade": "grade",
+    "manager": "text",
+    "route": "text",
+    "lon": "number",
+    "lat": "number",
+    "joined_on": "date",
+    "status": "text",
+    "settlement": "text",
+    "business_type": "text",
+    "visit_weekdays": "weekdays",
+    "order_id": "code",
+    "order_date": "date",
+    "sku_code": "code",
+    "sku_name": "text",
+    "wholesale_price": "number",
+    "qty": "number",
+    "qty_jian": "number",
+    "qty_xiang": "number",
+    "amount": "number",
+    "visit_id": "code",
+    "visit_date": "date",
+    "visit_type": "text",
+    "notes": "text",
+    "checked_sku": "text",
+    "observed_price": "price",
+    "retail_guide_price": "number",
+    "min_retail_price": "number",
+}
+CANONICAL_FIELDS = tuple(FIELD_TYPES)
+
+
 # --- customer status ---------------------------------------------------------------------------
 
 NORMAL = "正常"
@@ -128,6 +170,11 @@ OPEN_FLAG_STATUSES = ("new", "reported")  # still in the manager's or the area m
 def flag_status_label(status: str) -> str:
     """The Chinese label every document uses for a flag status (an unknown one as written)."""
     return FLAG_STATUS_LABELS.get(status, status)
+
+
+# --- plan review: what happened to each planned visit (plan-review) -------------------------------
+
+PLAN_REVIEW_LABELS = {"as_planned": "按计划访问", "other_day": "改日访问", "not_visited": "未访问"}
 
 
 # --- weekdays ----------------------------------------------------------------------------------------

@@ -172,7 +172,7 @@ def _arrow_part(records, key: str, columns: list[str], schema):
 
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
     """Every rejected row and every cell stored empty, as CSV (UTF-8 with BOM for Excel)."""
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import atomic_path
 
     n = 0
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:

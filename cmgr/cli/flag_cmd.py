@@ -192,8 +192,9 @@ def flag_command(
 def _present(rows: list[dict], fmt: ListFormat, out: str | None, manager: str | None) -> None:
     import sys
 
+    from cmgr.fileio import write_text
     from cmgr.render import flag_report as fr
-    from cmgr.render.output import expand_out, write_text
+    from cmgr.render.output import expand_out
 
     if fmt == ListFormat.table:
         _print_table(rows)

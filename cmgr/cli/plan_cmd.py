@@ -156,7 +156,7 @@ def _write_outputs(run, fmt: PlanFormat, out: str | None, cfg) -> list[Path]:
 def _commit(jobs) -> list[Path]:
     from contextlib import ExitStack
 
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import atomic_path
 
     written = []
     with ExitStack() as stack:  # every temporary file is renamed only when all were written
@@ -271,7 +271,8 @@ def plan_review_command(
         if out:
             import json
 
-            from cmgr.render.output import expand_out, write_text
+            from cmgr.fileio import write_text
+            from cmgr.render.output import expand_out
 
             path = write_text(expand_out(out, week=week_label, manager=_one(managers),
                                          format="json"),
@@ -280,7 +281,8 @@ def plan_review_command(
         else:
             common.print_json(data)
     elif fmt == ReviewFormat.xlsx:
-        from cmgr.render.output import atomic_path, expand_out
+        from cmgr.fileio import atomic_path
+        from cmgr.render.output import expand_out
         from cmgr.render.plan_xlsx import write_review_xlsx
 
         path = expand_out(out or DEFAULT_REVIEW_OUT, week=week_label, manager=_one(managers),
@@ -304,7 +306,7 @@ def _print_review(week: str, reviews) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from cmgr.planning import REVIEW_STATUS_CN
+    from cmgr.domain import PLAN_REVIEW_LABELS
 
     con = common.out_console
     for r in reviews:
@@ -322,7 +324,7 @@ def _print_review(week: str, reviews) -> None:
             why = (escape(x["miss_reason"]) if x["miss_reason"]
                    else "[red]缺原因[/red]" if x["status"] == "not_visited" else "")
             table.add_row(x["date"], x["customer_code"], escape(x["customer_name"] or ""),
-                          REVIEW_STATUS_CN[x["status"]], x["visited_on"] or "", why)
+                          PLAN_REVIEW_LABELS[x["status"]], x["visited_on"] or "", why)
         con.print(table)
 
 

@@ -244,7 +244,7 @@ def _period_text(since: str | None, until: str | None, flags: list[dict]) -> str
 
 def write_report(fmt: str, context: dict, path: str | Path, *, user_dir: str | None = None) -> Path:
     if fmt == "html":
-        from cmgr.render.output import write_text
+        from cmgr.fileio import write_text
         from cmgr.render.templates import render
 
         return write_text(path, render("flag_report.html", {"r": context}, user_dir=user_dir))
@@ -318,7 +318,7 @@ def _report_docx(context: dict, path: str | Path) -> Path:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
     from docx.shared import Mm, Pt
 
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import atomic_path
 
     doc = Document()
     section = doc.sections[0]

@@ -17,15 +17,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cmgr.domain import CARTONS_PER_CASE, CARTONS_PER_JIAN, PACKS_PER_CARTON, canonical_status
+from cmgr.domain import (
+    CARTONS_PER_CASE,
+    CARTONS_PER_JIAN,
+    FIELD_TYPES,
+    PACKS_PER_CARTON,
+    canonical_status,
+)
 from cmgr.errors import Location
 from cmgr.sources import cells
-from cmgr.sources.fields import (
-    FIELD_TYPES,
-    KINDS,
-    Kind,
-    field_for_header,
-)
+from cmgr.sources.fields import KINDS, Kind, field_for_header
 from cmgr.sources.tabular import read_table
 
 VISIT_TYPES = {"常规": "常规访问", "常规访问": "常规访问", "正常访问": "常规访问", "定期访问": "常规访问",

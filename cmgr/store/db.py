@@ -255,7 +255,7 @@ class Database:
 
     def backup(self, target: str | Path) -> Path:
         """A consistent copy through SQLite's online backup API, safe while others write."""
-        from cmgr.render.output import atomic_path
+        from cmgr.fileio import atomic_path
 
         target = Path(target)
         with atomic_path(target) as tmp:
