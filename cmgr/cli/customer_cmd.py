@@ -1,4 +1,4 @@
-"""`cmgr customer join | leave | show`: 入网 and 退网 (seed 4.3), and the customer card."""
+"""`cmgr customer join | leave | show`: 入网 and 退网 (duty 4.3, docs/domain.md), and the customer card."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`cmgr flag`: price violations (价格违规) and unlicensed sales (无证经营) found in the visits and
 the roster, listed, reviewed (new -> reported -> closed, or dismissed) and escalated to the area
-market manager in 《价格违规及无证经营情况报告》 (seed 4.1.3 e-f, 4.7). docs/flags.md.
+market manager in 《价格违规及无证经营情况报告》 (duties 4.1.3 e-f and 4.7, docs/domain.md). docs/flags.md.
 """
 
 from __future__ import annotations

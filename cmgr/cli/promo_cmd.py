@@ -1,5 +1,5 @@
 """`cmgr promo recommend` / `cmgr promo receipt`: 促销客户推荐 and the 《宣传促销品签收单》
-(seed 4.2). The score and its parts are documented in cmgr/core/promo.py and docs/complaints.md."""
+(duty 4.2, docs/domain.md). The score and its parts are documented in cmgr/core/promo.py and docs/complaints.md."""
 
 from __future__ import annotations
 
@@ -252,7 +252,7 @@ def receipt_command(
         band = band_for(c.get("grade"), cfg.policy)
         if band is None or band.level < settings.min_level:
             common.warn(f"{code} {c.get('customer_name') or ''}: "
-                        f"{band.name if band else '等级未知'}, below the 三级以上 the seed asks for")
+                        f"{band.name if band else '等级未知'}, below the 三级以上 promotions are limited to")
         if not is_active(c.get("status")):
             common.warn(f"{code} {c.get('customer_name') or ''}: status {c['status']}")
     record_receipts(db, int(camp["id"]), [(code, item_text, per_customer) for code in codes], issued)

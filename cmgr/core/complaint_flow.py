@@ -1,4 +1,4 @@
-"""The 《商品及服务质量信息反馈单》 workflow (seed 4.6) as a pure state machine.
+"""The 《商品及服务质量信息反馈单》 workflow (duty 4.6, docs/domain.md) as a pure state machine.
 
     new --inspect--> inspected --sign--> signed --submit--> submitted
     submitted --approve--> approved --exchange--> exchanged --confirm--> confirmed --feedback--> closed

@@ -10,7 +10,7 @@ the structured checks and names every finding with a stable key:
 * ``roster``         — an active customer ordering or visited while its licence number is
   missing or its licence has expired
 
-The lifecycle follows the seed (4.1.3 e-f, 4.7): ``new`` → ``reported`` (to the area market
+The lifecycle follows duties 4.1.3 e-f and 4.7 (docs/domain.md, "Flag statuses"): ``new`` → ``reported`` (to the area market
 manager) → ``closed`` with the result, or ``dismissed`` with a reason (a false alarm).
 """
 

@@ -1,4 +1,4 @@
-"""The figures of the 《客户月度销售情况分析报告》 (seed 4.4), parts a-d, from DataFrames.
+"""The figures of the 《客户月度销售情况分析报告》 (duty 4.4, docs/domain.md), parts a-d, from DataFrames.
 
 Pure: no SQL, no files. `cmgr.store.monthly` supplies the aggregated frames, this module turns
 one manager's frames into the report as a JSON-ready dict (English keys, the contract of

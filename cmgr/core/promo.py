@@ -1,7 +1,7 @@
-"""促销客户推荐 (seed 4.2): the 综合测评 (overall score) of the customers eligible for a
+"""促销客户推荐 (duty 4.2, docs/domain.md): the 综合测评 (overall score) of the customers eligible for a
 promotion, from documented, configurable parts. Pure: the figures come in as PromoCandidate.
 
-Eligible: level >= promo.min_level (default 3, the seed's 三级以上) by the visit policy's grade
+Eligible: level >= promo.min_level (default 3: duty 4.2's 三级以上) by the visit policy's grade
 bands; in normal business (cmgr.domain.is_active: not 暂停经营, 已退网 or a status word
 cmgr does not know). Each part is a score from 0 to 1:
 

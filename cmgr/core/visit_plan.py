@@ -232,7 +232,7 @@ def order_situations(daily: Mapping[str, Sequence[tuple[date, float]]], anchor: 
 
 def complaint_situations(rows: Iterable[tuple[str, str, str]]) -> list[Situation]:
     """(complaint id, customer code, status): 'new' waits for the on-site inspection,
-    'approved' for the on-site exchange (seed 4.6)."""
+    'approved' for the on-site exchange (duty 4.6, docs/domain.md)."""
     out = []
     for complaint_id, code, status in rows:
         if status == "new":

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# The headers of DOMAIN.md, plus the forms seen with units in brackets. Matching ignores case,
+# The headers exports use (docs/domain.md, "Canonical fields"), plus the forms seen with units in brackets. Matching ignores case,
 # spaces, full-width forms and a trailing unit in brackets: "金额（元）" == "金额".
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "customer_code": ("客户编码", "客户代码", "客户编号", "零售户编码", "零售户代码", "零售户编号"),

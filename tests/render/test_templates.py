@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from cmgr.resources import packaged_dir
 
 TEMPLATES = packaged_dir("templates")
-JINJA_TEMPLATES = sorted(p.name for p in TEMPLATES.iterdir() if p.suffix in (".html", ".md"))
+JINJA_TEMPLATES = sorted(p.name for p in TEMPLATES.iterdir()
+                         if p.suffix in (".html", ".md") and p.name != "README.md")
 DOCX_TEMPLATES = sorted(p.name for p in TEMPLATES.glob("*.docx"))
 
 
