@@ -122,7 +122,7 @@ def _keep_recorded_leaving(left: dict[str, str], records, parsed) -> list:
             records.at[i, "status"],
             f"customer {code} left the network on {left[code]} (cmgr customer leave); kept "
             f"{LEFT} — use `cmgr customer join {code}` if it has rejoined",
-            "stored with status 已退网"))
+            f"stored with status {LEFT}"))
         records.at[i, "status"] = LEFT
     return issues
 

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common
+from cmgr.domain import FLAG_STATUSES
 from cmgr.errors import ExitCode, UsageError
 
 app = common.new_app(
@@ -26,11 +27,7 @@ class Kind(StrEnum):
     price = "price"
 
 
-class Status(StrEnum):
-    new = "new"
-    reported = "reported"
-    closed = "closed"
-    dismissed = "dismissed"
+Status = StrEnum("Status", {s: s for s in FLAG_STATUSES})  # cmgr.domain: the one list
 
 
 class ListFormat(StrEnum):

@@ -20,6 +20,7 @@ import pandas as pd
 from cmgr.domain import (
     CARTONS_PER_CASE,
     CARTONS_PER_JIAN,
+    CUSTOMER_STATUSES,
     FIELD_TYPES,
     PACKS_PER_CARTON,
     canonical_status,
@@ -381,8 +382,8 @@ def _note(parsed: ParsedFile, text: str) -> None:
         parsed.notes.append(text)
 
 
-UNKNOWN_STATUS = ("客户状态「{word}」不在 cmgr 的状态表中（正常、暂停经营、已退网及其同义词，见 "
-                  "docs/domain.md）")
+UNKNOWN_STATUS = ("客户状态「{word}」不在 cmgr 的状态表中（" + "、".join(CUSTOMER_STATUSES)
+                  + "及其同义词，见 docs/domain.md）")
 UNKNOWN_STATUS_ACTION = "照原样保存，按非正常经营处理：不排访问、不推荐促销、不按名册查无证"
 
 
