@@ -1,10 +1,11 @@
-"""Output files, written all or nothing (no layer below: any layer may use it).
+"""Output files: atomic single writes and runs written all or nothing (no layer below:
+any layer may use it).
 
-`all_or_nothing()` is how every command writes its files: each file of a run is rendered into
-a hidden staging folder beside its target, under its own name (so a writer that adds side
-files next to its output, such as the Markdown report's charts, names them right); when the
-whole run has succeeded every staged file is renamed into place, and on any error they are all
-removed. A failed run therefore leaves no new file and every earlier output as it was.
+`atomic_path()` writes one file through a temporary file in the target's folder and a rename,
+so a crash leaves the old file or the new one. `all_or_nothing()` is how every command writes
+its files: each file of a run is rendered into a hidden staging folder beside its target, under
+its own name; when the whole run has succeeded every staged file is renamed into place, and on
+any error they are all removed.
 """
 
 from __future__ import annotations
@@ -108,3 +109,40 @@ def all_or_nothing() -> Iterator[OutputSet]:
         outputs.discard()
         raise
     outputs.commit()
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; rename it over the target on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
+        os.chmod(tmp_path, 0o666 & ~_umask())
+        with open(tmp_path, "rb+") as fh:  # on disk before the rename, so a crash leaves old or new
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding=encoding)
+    return Path(path)
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)

@@ -1,4 +1,4 @@
-"""`cmgr complaint`: the 《商品及服务质量信息反馈单》 workflow (seed 4.6).
+"""`cmgr complaint`: the 《商品及服务质量信息反馈单》 workflow (duty 4.6, docs/domain.md).
 
 new -> inspect -> sign -> submit -> approve | reject -> exchange -> confirm -> feedback.
 """

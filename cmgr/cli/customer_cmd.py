@@ -1,4 +1,4 @@
-"""`cmgr customer join | leave | show`: 入网 and 退网 (seed 4.3), and the customer card."""
+"""`cmgr customer join | leave | show`: 入网 and 退网 (duty 4.3, docs/domain.md), and the customer card."""
 
 from __future__ import annotations
 
@@ -133,6 +133,7 @@ def show_command(
 ) -> None:
     """The customer card: profile, grade band and visit interval, last visits, the order trend,
     open complaints and flags."""
+    from cmgr.domain import band_for
     from cmgr.store.customers import customer_card
 
     st = common.state()
@@ -141,7 +142,7 @@ def show_command(
     customer = prompting.choose_customer(db, code, option="CODE")
     card = customer_card(db, customer["customer_code"], months=months)
     c = card["customer"]
-    band = cfg.band_for(c.get("grade"))
+    band = band_for(c.get("grade"), cfg.policy)
     card["band"] = (None if band is None else
                     {"level": band.level, "name": band.name, "interval_days": band.interval_days})
     if fmt == "json":
@@ -155,11 +156,11 @@ def _print_card(card: dict) -> None:
     from rich.table import Table
 
     from cmgr.core.complaint_flow import STATUS_LABELS, qty_text
-    from cmgr.core.visit_plan import WEEKDAY_CN
+    from cmgr.domain import NORMAL, WEEKDAY_NAMES
 
     con = common.out_console
     c = card["customer"]
-    status = c.get("status") or "正常"
+    status = c.get("status") or NORMAL
     con.print(f"[bold]{escape(c['customer_code'])} {escape(c.get('customer_name') or '')}[/bold]  "
               f"{escape(status)}" + (f" ({c['left_on']})" if c.get("left_on") else ""))
     band = card.get("band")
@@ -175,7 +176,7 @@ def _print_card(card: dict) -> None:
                                                        if c.get("license_expiry") else "")),
         ("地址", c.get("address") or "—"), ("电话", c.get("phone") or "—"),
         ("客户经理", c.get("manager") or "—"), ("线路", c.get("route") or "—"),
-        ("访销日", "、".join(WEEKDAY_CN[int(d) - 1] for d in c["visit_weekdays"])
+        ("访销日", "、".join(WEEKDAY_NAMES[int(d) - 1] for d in c["visit_weekdays"])
          if c.get("visit_weekdays") else "—"),
         ("业态", c.get("business_type") or "—"), ("结算方式", c.get("settlement") or "—"),
         ("入网日期", c.get("joined_on") or "—"),

@@ -1,6 +1,6 @@
 """`cmgr flag`: price violations (价格违规) and unlicensed sales (无证经营) found in the visits and
 the roster, listed, reviewed (new -> reported -> closed, or dismissed) and escalated to the area
-market manager in 《价格违规及无证经营情况报告》 (seed 4.1.3 e-f, 4.7). docs/flags.md.
+market manager in 《价格违规及无证经营情况报告》 (duties 4.1.3 e-f and 4.7, docs/domain.md). docs/flags.md.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
+from cmgr.domain import FLAG_STATUSES
 from cmgr.errors import ExitCode, UsageError
 
 app = common.new_app(
@@ -26,11 +27,7 @@ class Kind(StrEnum):
     price = "price"
 
 
-class Status(StrEnum):
-    new = "new"
-    reported = "reported"
-    closed = "closed"
-    dismissed = "dismissed"
+Status = StrEnum("Status", {s: s for s in FLAG_STATUSES})  # cmgr.domain: the one list
 
 
 ListFormatOpt = options.format_option(
@@ -159,7 +156,8 @@ def _print_table(rows: list[dict]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from cmgr.core.flag_engine import STATUS_LABELS, subkind_label
+    from cmgr.core.flag_engine import subkind_label
+    from cmgr.domain import flag_status_label
 
     if not rows:
         common.info("no flags")
@@ -175,7 +173,7 @@ def _print_table(rows: list[dict]) -> None:
         if len(matched) > 60:
             matched = matched[:59] + "…"
         problem = f"{subkind_label(r['subkind'])}·{_SHORT_SOURCE.get(r['source'], r['source'])}"
-        table.add_row(str(r["id"]), STATUS_LABELS.get(r["status"], r["status"]), r["visit_date"] or "",
+        table.add_row(str(r["id"]), flag_status_label(r["status"]), r["visit_date"] or "",
                       escape(r["customer_name"] or r["customer_code"] or ""), escape(problem),
                       escape(matched))
     common.out_console.print(table)
@@ -235,10 +233,11 @@ def review_command(
 def _print_flag(flag: dict) -> None:
     from rich.markup import escape
 
-    from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, STATUS_LABELS, subkind_label
+    from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, subkind_label
+    from cmgr.domain import flag_status_label
 
     con = common.out_console
-    con.print(f"[bold]flag {flag['id']}[/bold]  {STATUS_LABELS.get(flag['status'], flag['status'])} "
+    con.print(f"[bold]flag {flag['id']}[/bold]  {flag_status_label(flag['status'])} "
               f"({flag['status']})  {KIND_LABELS.get(flag['kind'], flag['kind'])}·"
               f"{escape(subkind_label(flag['subkind']))}  来源 {SOURCE_LABELS.get(flag['source'])}")
     con.print(f"{flag['visit_date'] or ''}  {escape(flag['customer_name'] or '')} "

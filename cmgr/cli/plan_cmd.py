@@ -206,7 +206,7 @@ def _print_review(week: str, reviews) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from cmgr.render.plan_sheets import REVIEW_STATUS_CN
+    from cmgr.domain import PLAN_REVIEW_LABELS
 
     con = common.out_console
     for r in reviews:
@@ -224,7 +224,7 @@ def _print_review(week: str, reviews) -> None:
             why = (escape(x["miss_reason"]) if x["miss_reason"]
                    else "[red]缺原因[/red]" if x["status"] == "not_visited" else "")
             table.add_row(x["date"], x["customer_code"], escape(x["customer_name"] or ""),
-                          REVIEW_STATUS_CN[x["status"]], x["visited_on"] or "", why)
+                          PLAN_REVIEW_LABELS[x["status"]], x["visited_on"] or "", why)
         con.print(table)
 
 

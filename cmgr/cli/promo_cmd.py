@@ -1,5 +1,5 @@
 """`cmgr promo recommend` / `cmgr promo receipt`: 促销客户推荐 and the 《宣传促销品签收单》
-(seed 4.2). The score and its parts are documented in cmgr/core/promo.py and docs/complaints.md."""
+(duty 4.2, docs/domain.md). The score and its parts are documented in cmgr/core/promo.py and docs/complaints.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`cmgr monthly-report`: the 《客户月度销售情况分析报告》 (seed 4.4), parts a-d."""
+"""`cmgr monthly-report`: the 《客户月度销售情况分析报告》 (duty 4.4, docs/domain.md), parts a-d."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`cmgr visit log` / `cmgr visit special`: visits recorded in cmgr (source 'cmgr'), seen by
 plan-week (last visit) and flag like imported ones; a special visit also renders the
-《特殊访问记录》 (seed 4.1.2)."""
+《特殊访问记录》 (duty 4.1.2, docs/domain.md)."""
 
 from __future__ import annotations
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from cmgr.domain import OPEN_FLAG_STATUSES
 from cmgr.errors import UsageError
 
 DEFAULT_LIST_OUT = "flags-{date}.{format}"
 DEFAULT_REPORT_OUT = "价格违规及无证经营情况报告-{date}.{format}"
-OPEN_STATUSES = ("new", "reported")
 
 
 def date_range(since: date | None, until: date | None) -> tuple[str | None, str | None]:
@@ -96,7 +96,7 @@ def write_report(db, cfg, fmt: str, out: str | None, *, since: str | None, until
     from cmgr.store.flags import mark_reported as mark
 
     rows = list_flags(db, since=since, until=until, manager=manager, kind=kind,
-                      statuses=None if include_done else OPEN_STATUSES)
+                      statuses=None if include_done else OPEN_FLAG_STATUSES)
     context = fr.report_context(rows, last_events(db, [r["id"] for r in rows]), since=since,
                                 until=until, manager=manager)
     path = expand_out(out or DEFAULT_REPORT_OUT, manager=manager or "all", format=fmt)

@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from cmgr.core import visit_plan as vp
+from cmgr.core.routing import DISTANCE_NOTE
 from cmgr.core.workdays import WorkCalendar, iso_week_bounds, next_week_start
+from cmgr.domain import PLAN_REVIEW_LABELS, WEEKDAY_NAMES, is_active
 from cmgr.errors import ConfigError, InputError, NotFound, UsageError
-from cmgr.render.plan_sheets import DISTANCE_NOTE, REVIEW_STATUS_CN
 from cmgr.store import plans as store
 
 VISIT_KEYS = ("manager", "date", "seq", "customer_code", "customer_name", "route", "grade", "kind",
@@ -34,7 +35,7 @@ def week_bounds(week: str | None, start: date | None, today: date) -> tuple[date
     if start:
         if start.weekday() != 0:
             first = start - timedelta(days=start.weekday())
-            raise UsageError(f"--start {start.isoformat()} is a {vp.WEEKDAY_CN[start.weekday()]}; "
+            raise UsageError(f"--start {start.isoformat()} is a {WEEKDAY_NAMES[start.weekday()]}; "
                              f"weeks start on Monday",
                              hint=f"use --start {first.isoformat()} for that week")
         return start, start + timedelta(days=6)
@@ -111,10 +112,6 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
     weeks_back = max(stop_w + look_w, 12)
     problems: list[str] = []
 
-    def band_for(grade):
-        band = cfg.band_for(grade)
-        return None if band is None else vp.Band(band.level, band.name, band.interval_days)
-
     for manager in managers:
         customers = [vp.PlanCustomer(**row) for row in store.customers_for_plan(db, manager, week_start)]
         if not customers:
@@ -139,12 +136,12 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
         try:
             mine = (replace(settings, start=own_start[manager])
                     if manager in own_start else settings)
-            plan = vp.build_plan(manager, week_start, week_end, workdays, customers, band_for,
+            plan = vp.build_plan(manager, week_start, week_end, workdays, customers, cfg.policy,
                                  situations=situations, learned_weekdays=learned, settings=mine)
         except InputError as exc:
             problems.append(exc.message)
             continue
-        unrouted = [c for c in customers if c.status in vp.ACTIVE_STATUSES and not c.has_coords]
+        unrouted = [c for c in customers if is_active(c.status) and not c.has_coords]
         if unrouted and plan.start_point is not None:
             run.warnings.append(f"{manager}: {len(unrouted)} active customer(s) without coordinates "
                                 f"go last on their day, outside the tour")
@@ -302,7 +299,7 @@ class Review:
 
     @property
     def summary(self) -> dict:
-        c = {k: sum(1 for x in self.lines if x["status"] == k) for k in REVIEW_STATUS_CN}
+        c = {k: sum(1 for x in self.lines if x["status"] == k) for k in PLAN_REVIEW_LABELS}
         missing = sum(1 for x in self.lines if x["status"] == "not_visited" and not x["miss_reason"])
         return {"planned": len(self.lines), **c, "not_visited_without_reason": missing,
                 "unplanned_visits": len(self.unplanned)}

@@ -123,7 +123,7 @@ def receipt(db, cfg, *, campaign: str, item: str | None, qty: float | None,
     what each was given. The form is rendered first (to a staged file); the campaign and the
     receipts are recorded, and the form put in place, only when it rendered: a template error
     records nothing, and a failed record leaves no form."""
-    from cmgr.core.promo import level_of
+    from cmgr.domain import band_for, is_active
     from cmgr.fileio import all_or_nothing
     from cmgr.render.forms import promo_receipt_context, render_form
     from cmgr.render.output import expand_out
@@ -138,12 +138,12 @@ def receipt(db, cfg, *, campaign: str, item: str | None, qty: float | None,
     min_level = settings(cfg).min_level
     for code in codes:
         c = found[code]
-        band = level_of(c.get("grade"), cfg.policy)
+        band = band_for(c.get("grade"), cfg.policy)
         if band is None or band.level < min_level:
             result.warnings.append(f"{code} {c.get('customer_name') or ''}: "
                                    f"{band.name if band else '等级未知'}, below the 三级以上 the "
                                    "seed asks for")
-        if c.get("status") in ("已退网", "暂停经营"):
+        if not is_active(c.get("status")):
             result.warnings.append(f"{code} {c.get('customer_name') or ''}: status {c['status']}")
     managers = sorted({found[c].get("manager") for c in codes if found[c].get("manager")})
     # Any error inside rolls the transaction back and removes the staged form; on success the

@@ -17,7 +17,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
     import csv
     import io
 
-    from cmgr.render.output import write_text
+    from cmgr.fileio import write_text
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

@@ -117,7 +117,7 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import atomic_path
 
     template = find_template(name, user_dir=user_dir)
     doc = DocxTemplate(str(template))

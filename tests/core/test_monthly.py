@@ -20,6 +20,7 @@ from cmgr.core.monthly import (
     parse_notes,
     parse_report_month,
 )
+from cmgr.domain import band_for
 from cmgr.errors import InputError, UsageError
 
 MONTH = "2026-11"
@@ -213,7 +214,7 @@ def test_part_a_breakdowns_match(fixture_db, cfg):
     bands = {}
     for code, grade in GRADES.items():
         if code <= "C10":
-            bands[code] = cfg.band_for(grade).name
+            bands[code] = band_for(grade, cfg.policy).name
     band_rows = {b["band"]: b for b in r["by_grade_band"]}
     now_by_customer = now.groupby("customer_code")["qty"].sum()
     for band in set(bands.values()):
@@ -229,7 +230,7 @@ def test_early_warning_matches_the_rule(fixture_db, cfg):
     cust = mine.pivot_table(index="customer_code", columns="month", values="qty",
                             aggfunc="sum").fillna(0)
     expected = set()
-    band_of = {c: cfg.band_for(g).name for c, g in GRADES.items()}
+    band_of = {c: band_for(g, cfg.policy).name for c, g in GRADES.items()}
     last, now = cust["2026-10"], cust[MONTH]
     for band in set(band_of.values()):
         members = [c for c in cust.index if band_of.get(c) == band and last[c] > 0]
