@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cmgr.core import complaint_flow as flow
+from cmgr.domain import PROMO_ITEM_UNIT
 from cmgr.render.templates import date_cn, render, render_docx
 from cmgr.store.db import now_iso
 
@@ -105,7 +106,7 @@ def special_visit_context(visit: dict, customer: dict | None) -> dict[str, Any]:
 
 
 def promo_receipt_context(campaign: dict, lines: list[dict], issued_on: date,
-                          manager: str | None, unit: str = "份") -> dict[str, Any]:
+                          manager: str | None, unit: str = PROMO_ITEM_UNIT) -> dict[str, Any]:
     """`lines`: [{customer_code, customer_name, address, item, qty}] in list order; `unit`
     the 促销品's unit (份, 张, 个...), printed with each quantity and the total."""
     quantities = [r["qty"] for r in lines if r.get("qty") is not None]
@@ -128,7 +129,7 @@ def promo_receipt_context(campaign: dict, lines: list[dict], issued_on: date,
 def render_form(template_stem: str, context: dict[str, Any], out: Path, fmt: str, *,
                 user_dir: str | None = None) -> Path:
     """Write `template_stem`.html or .docx filled with `context` to `out`."""
-    from cmgr.render.output import write_text
+    from cmgr.fileio import write_text
 
     if fmt == "html":
         return write_text(out, render(f"{template_stem}.html", context, user_dir=user_dir))

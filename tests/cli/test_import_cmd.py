@@ -57,7 +57,7 @@ def test_dry_run_writes_no_rejects_file(tmp_path):
 
 
 def test_progress_counts_the_rows_stored(db, tmp_path):
-    from cmgr.ingest import import_file
+    from cmgr.jobs.ingest import import_file
 
     heard = []
     path = _orders(tmp_path / "o.csv", 1200)

@@ -117,10 +117,10 @@ def _build_documents(root: Path, db: Path) -> dict[str, Path]:
     extra = demo / "print"
     extra.mkdir()
     month = re.search(r"(\d{4}-\d{2})", next(demo.glob("月度报告-王建国-*.docx")).name).group(1)
-    _cmgr(env, "flag", "report", "--all", "--format", "docx", "--out", str(extra / "flag-report.docx"),
-          )
-    _cmgr(env, "flag", "report", "--all", "--format", "xlsx", "--out", str(extra / "flag-report.xlsx"),
-          )
+    _cmgr(env, "flag", "report", "--include-closed", "--format", "docx",
+          "--out", str(extra / "flag-report.docx"))
+    _cmgr(env, "flag", "report", "--include-closed", "--format", "xlsx",
+          "--out", str(extra / "flag-report.xlsx"))
     _cmgr(env, "monthly-report", "--month", month, "--manager", "王建国", "--format", "xlsx",
           "--out", str(extra / "monthly.xlsx"))
     _cmgr(env, "promo", "recommend", "--top", "10")
