@@ -55,6 +55,22 @@ class Format(StrEnum):
 FormatOpt = Annotated[Format, typer.Option("--format", help="table or json")]
 
 
+def parse_day(text: str | None, option: str = "--date", default=None):
+    """A date option (2026-11-27, 2026/11/27, 2026年11月27日 ...) as a date; `default` when
+    not given. A bad value is a usage error naming the option."""
+    if text is None:
+        return default
+    from cmgr.sources.cells import CellError, parse_date
+
+    try:
+        day = parse_date(text)
+    except CellError as exc:
+        raise UsageError(f"{option} {text!r}: expected {exc.expected}") from None
+    if day is None:
+        raise UsageError(f"{option} is empty")
+    return day
+
+
 @dataclass
 class AppState:
     """Global options, and the configuration and database opened on first use."""
