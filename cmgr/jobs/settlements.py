@@ -26,11 +26,8 @@ def chase_list_for(db: Database, as_of: date, managers: Sequence[str] | None = N
                         any_settlements=store.has_settlements(db))
     unknown = [line.customer_code for line in result.lines if line.customer_code not in infos]
     if unknown:
-        names = store.settlement_customer_names(db, unknown)
-        lines = [replace(line, customer_name=names.get(line.customer_code, line.customer_name))
-                 if line.customer_code in names else line for line in result.lines]
-        result = replace(result, lines=lines, notes=[
-            *result.notes, f"{len(unknown)} 户不在客户信息表中（没有电话和客户经理）: "
+        result = replace(result, notes=[
+            *result.notes, f"{len(unknown)} 户不在客户信息表中（没有名称、电话和客户经理）: "
                            + "、".join(unknown[:10])])
     return result
 

@@ -213,7 +213,7 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
         if fieldname == "observed_price":
             out["observed_price_text"] = raw.where(bad, None)
         if fieldname == "settle_status":
-            out["status_text"] = cells.parse_text_series(raw)[0]
+            out["status_text"] = value.attrs["text"]
         if bad.any():
             idx = bad[bad].index
             is_key = fieldname in kind.key_fields
@@ -330,18 +330,18 @@ def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]
 
 
 def _parse_words_series(raw: pd.Series, convert) -> tuple[pd.Series, pd.Series]:
-    """A text column read through `convert(text) -> value | None` (None: not understood),
-    once per distinct text: statuses, grade bands."""
-    text, _ = cells.parse_text_series(raw)
-    present = text.notna()
-    value = pd.Series(None, index=raw.index, dtype=object)
-    bad = pd.Series(False, index=raw.index)
-    if present.any():
-        codes, uniques = pd.factorize(text[present])
-        read = np.array([convert(u) for u in uniques] + [None], dtype=object)[codes]
-        value[present] = read
-        bad[present] = pd.isna(read)
-    return value, bad
+    """A column of a few distinct words read through `convert(text) -> value | None` (None:
+    not understood): statuses, grade bands, months. Each distinct cell is read once, so a
+    million rows cost a factorize. The text as read is in `value.attrs["text"]`."""
+    codes, uniques = pd.factorize(raw)  # empty cells: code -1, the None appended below
+    texts = [cells.parse_text(u) for u in uniques]
+    text = np.array(texts + [None], dtype=object)[codes]
+    values = np.array([None if t is None else convert(t) for t in texts] + [None],
+                      dtype=object)[codes]
+    bad = pd.notna(text) & pd.isna(values)
+    value = pd.Series(values, index=raw.index, dtype=object)
+    value.attrs["text"] = pd.Series(text, index=raw.index, dtype=object)
+    return value, pd.Series(bad, index=raw.index)
 
 
 _GRADE_RANGE = re.compile(r"^(\d{1,2})\s*档?\s*(?:-|~|—|–|至|到)\s*(\d{1,2})\s*档?$")

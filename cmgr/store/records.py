@@ -39,8 +39,8 @@ TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "prices": ("prices", "sku_code", (
         "sku_name", "wholesale_price", "retail_guide_price", "min_retail_price")),
     "settlements": ("settlements", "settlement_key", (
-        "deduction_id", "order_id", "order_date", "customer_code", "customer_name", "amount",
-        "settle_status", "status_text", "settled_at", "fail_reason")),
+        "deduction_id", "order_id", "order_date", "customer_code", "amount", "settle_status",
+        "status_text", "settled_at", "fail_reason")),
     "supply": ("supply_limits", "limit_key", (
         "sku_code", "sku_name", "grade_band", "grade_from", "grade_to", "limit_qty",
         "valid_from", "valid_to")),

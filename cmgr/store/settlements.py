@@ -85,21 +85,6 @@ def customer_infos(db: Database, codes: Sequence[str]) -> dict[str, CustomerInfo
     return out
 
 
-def settlement_customer_names(db: Database, codes: Sequence[str]) -> dict[str, str]:
-    """Names the settlement export gave customers the roster does not know."""
-    out: dict[str, str] = {}
-    codes = list(dict.fromkeys(codes))
-    for i in range(0, len(codes), 500):
-        chunk = codes[i:i + 500]
-        for r in db.execute(
-                "SELECT customer_code, max(customer_name) FROM settlements "
-                f"WHERE customer_code IN ({', '.join('?' for _ in chunk)}) GROUP BY customer_code",
-                tuple(chunk)):
-            if r[1]:
-                out[r[0]] = r[1]
-    return out
-
-
 # --- supply limits -------------------------------------------------------------------------
 
 def supply_limits(db: Database, grade: int | None, on_day: str) -> dict[str, float]:

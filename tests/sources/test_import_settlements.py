@@ -47,6 +47,7 @@ def test_settlement_export_with_title_total_and_messy_cells(db, tmp_path: Path):
         total=["合计", "共5笔", None, None, None, "2,634.50"])
     r = import_file(db, "settlements", path)
     assert (r.rows_read, r.stored, r.skipped, r.rejected) == (6, 3, 1, 2)
+    assert any("客户名称" in c for c in r.ignored_columns)  # the roster has the names
     reasons = {i.row: i.reason for i in r.issues if i.action == "rejected"}
     assert "settlement status" in reasons[7] and "needs one of" in reasons[8]
     rows = _rows(db)

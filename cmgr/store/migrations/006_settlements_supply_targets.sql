@@ -8,7 +8,6 @@ CREATE TABLE settlements (
     order_id TEXT,
     order_date TEXT,
     customer_code TEXT NOT NULL,
-    customer_name TEXT,
     amount REAL,                      -- 应结金额, 元
     settle_status TEXT NOT NULL,      -- 成功 | 失败 | 待扣款 | 撤销
     status_text TEXT,                 -- as written (余额不足, 扣款成功 ...)
