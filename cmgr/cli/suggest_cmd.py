@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -36,7 +35,8 @@ def _stock(items: list[str] | None) -> dict[str, float]:
 def suggest_command(
     customer: Annotated[str, typer.Argument(help="客户编码, or part of the name.")],
     day: Annotated[str | None, typer.Option(
-        "--date", help="The order day suggested for (default today).")] = None,
+        "--date", help="The order day suggested for (default: the customer's next order day "
+                        "from today: its 访销日, else the weekday it usually orders on).")] = None,
     stock: Annotated[list[str] | None, typer.Option(
         "--stock", help="Stock counted at the visit, CIGARETTE=条 (name or 卷烟编码); repeat "
                         "for each cigarette.")] = None,
@@ -51,7 +51,7 @@ def suggest_command(
 
     st = common.state()
     db = st.db()
-    order_day = common.parse_day(day, default=date.today())
+    order_day = common.parse_day(day)
     counted = _stock(stock)
     found = prompting.choose_customer(db, customer, option="CUSTOMER")
     result = suggestion_for(db, found["customer_code"], order_day, stock=counted)

@@ -109,6 +109,27 @@ class SeasonIndex:
         return min(high, max(low, a / b))
 
 
+def next_order_day(order_days: Sequence[str], on_or_after: date,
+                   visit_weekdays: str | None = None) -> date:
+    """The customer's next order day from `on_or_after`: the next of its roster 访销日
+    (ISO weekday digits, '25' = Tuesday and Friday) when known, else of the weekday it
+    ordered on most among its last 8 order days, else `on_or_after` itself."""
+    weekdays = {int(d) for d in (visit_weekdays or "") if d.isdigit() and 1 <= int(d) <= 7}
+    if not weekdays and order_days:
+        counts: dict[int, int] = {}
+        for d in sorted(order_days)[-8:]:
+            wd = date.fromisoformat(d[:10]).isoweekday()
+            counts[wd] = counts.get(wd, 0) + 1
+        weekdays = {max(counts, key=lambda wd: (counts[wd], -wd))}
+    if not weekdays:
+        return on_or_after
+    for k in range(7):
+        day = on_or_after + timedelta(days=k)
+        if day.isoweekday() in weekdays:
+            return day
+    return on_or_after
+
+
 def _weighted_median(values: Sequence[float], weights: Sequence[float]) -> float:
     pairs = sorted(zip(values, weights, strict=True))
     half = sum(weights) / 2.0

@@ -26,17 +26,25 @@ def season_for(db: Database, order_day: date) -> SeasonIndex:
                                     max(before) + timedelta(days=7)))
 
 
-def suggestion_for(db: Database, customer_code: str, order_day: date, *,
+def suggestion_for(db: Database, customer_code: str, order_day: date | None = None, *,
                    stock: Mapping[str, float] | None = None,
                    season: SeasonIndex | None = None) -> Suggestion:
-    """The suggested order of one customer for `order_day`. `stock`: 条 counted at the
-    visit, by cigarette code or name (names are matched to the customer's cigarettes).
-    Raises NotFound for an unknown customer."""
+    """The suggested order of one customer for `order_day`, by default its next order day
+    from today (core.suggest.next_order_day). `stock`: 条 counted at the visit, by cigarette
+    code or name (names are matched to the customer's cigarettes). Raises NotFound for an
+    unknown customer."""
     from cmgr.store.customers import require_customer
     from cmgr.store.settlements import supply_limits
     from cmgr.store.suggest import customer_lines, sku_names
 
     customer = require_customer(db, customer_code)
+    if order_day is None:
+        from cmgr.core.suggest import next_order_day
+
+        today = date.today()
+        recent = customer_lines(db, customer_code, today, 8 * 14)
+        order_day = next_order_day(sorted({d for d, _, _ in recent}), today,
+                                   customer.get("visit_weekdays"))
     history = customer_lines(db, customer_code, order_day, HISTORY_DAYS)
     names = sku_names(db, sorted({sku for _, sku, _ in history}))
     counted = resolve_stock(stock or {}, names)

@@ -197,3 +197,14 @@ def test_ranking_ties_overall_and_weights():
 def test_no_weight_everyone_shares_first_place(weights):
     rows = rank_managers([_kpi("甲"), _kpi("乙")], weights)
     assert [r.overall for r in rows] == [1, 1]
+
+
+def test_next_order_day_from_the_roster_or_the_habit():
+    from cmgr.core.suggest import next_order_day
+
+    monday = date(2026, 11, 30)
+    assert next_order_day([], monday, "25") == date(2026, 12, 1)  # Tuesday
+    assert next_order_day([], date(2026, 12, 2), "25") == date(2026, 12, 4)  # then Friday
+    thursdays = ["2026-11-05", "2026-11-12", "2026-11-18", "2026-11-26"]  # one a Wednesday
+    assert next_order_day(thursdays, monday) == date(2026, 12, 3)
+    assert next_order_day([], monday) == monday
