@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 PAID = "成功"
@@ -151,9 +151,9 @@ def chase_list(rows: Sequence[SettlementRow], customers: dict[str, CustomerInfo]
     for r in latest_by_order(known).values():
         if r.status in OUTSTANDING:
             owed.setdefault(r.customer_code, []).append(r)
-    lines = []
+    found = []
     for code, items in owed.items():
-        info = customers.get(code, CustomerInfo(code))
+        info = customers.get(code) or CustomerInfo(code)
         oldest = min((_day(r) or day) for r in items)
         failed = [r for r in items if r.status == FAILED]
         last_failed = max(failed, key=lambda r: (r.settled_at or "", r.seq)) if failed else None
@@ -161,15 +161,15 @@ def chase_list(rows: Sequence[SettlementRow], customers: dict[str, CustomerInfo]
         if last_failed is not None:
             reason = last_failed.fail_reason or (
                 last_failed.status_text if last_failed.status_text not in (None, FAILED) else None)
-        lines.append(ChaseLine(
-            0, code, info.customer_name, info.phone, info.manager, info.route,
-            FAILED if failed else PENDING,
-            round(sum(r.amount or 0.0 for r in items), 2), len(items), oldest,
-            (as_of - date.fromisoformat(oldest)).days, failures.get(code, 0), reason,
-            sum(1 for r in items if r.amount is None)))
-    lines.sort(key=lambda x: (x.status != FAILED, -x.days_outstanding, -x.failures_90d,
-                              -x.amount, x.customer_code))
-    ranked = [replace(x, rank=i) for i, x in enumerate(lines, start=1)]
+        amount = round(sum(r.amount or 0.0 for r in items), 2)
+        days = (as_of - date.fromisoformat(oldest)).days
+        n_failed = failures.get(code, 0)
+        found.append(((not failed, -days, -n_failed, -amount, code), (
+            code, info.customer_name, info.phone, info.manager, info.route,
+            FAILED if failed else PENDING, amount, len(items), oldest, days, n_failed, reason,
+            sum(1 for r in items if r.amount is None))))
+    found.sort(key=lambda item: item[0])
+    ranked = [ChaseLine(i, *fields) for i, (_, fields) in enumerate(found, start=1)]
     return ChaseList(day, ranked, bool(rows) if any_settlements is None else any_settlements)
 
 

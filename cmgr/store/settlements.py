@@ -40,13 +40,14 @@ def open_order_rows(db: Database, until_day: str, managers: Sequence[str] | None
     """Every row of each order that has a failed or pending row dated on or before
     `until_day` (the other rows tell whether a later attempt paid it)."""
     join, where, params = _manager_clause(managers)
-    marks = ", ".join("?" for _ in OUTSTANDING)
+    # The statuses written out, not bound: so SQLite sees the partial index settlements_open.
+    statuses = ", ".join(f"'{status}'" for status in OUTSTANDING)
     sql = (f"WITH open_refs AS (SELECT DISTINCT s.customer_code, {_REF} AS ref FROM settlements s"
-           f"{join} WHERE s.settle_status IN ({marks}) AND {_DAY} <= ?{where}) "
+           f"{join} WHERE s.settle_status IN ({statuses}) AND {_DAY} <= ?{where}) "
            f"SELECT {_COLUMNS} FROM settlements s JOIN open_refs o "
            f"ON o.customer_code = s.customer_code AND o.ref = {_REF} "
            f"WHERE {_DAY} <= ? ORDER BY s.id")
-    return _rows(db, sql, [*OUTSTANDING, until_day, *params, until_day])
+    return _rows(db, sql, [until_day, *params, until_day])
 
 
 def failures_between(db: Database, first_day: str, last_day: str,
