@@ -11,6 +11,9 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common
+from cmgr.errors import UsageError
+
+TABLE_MAX_LINES = 300  # a terminal table of thousands of lines helps nobody and takes seconds
 
 COLUMNS = (("rank", "序号"), ("customer_code", "客户编码"), ("customer_name", "客户名称"),
            ("phone", "联系电话"), ("manager", "客户经理"), ("status", "状态"),
@@ -28,7 +31,9 @@ def settlements_command(
     = None,
     manager: Annotated[str | None, typer.Option(
         "--manager", help="Only this 客户经理's customers (default: every customer).")] = None,
-    fmt: common.FormatOpt = common.Format.table,
+    fmt: Annotated[common.Format, typer.Option(
+        "--format", help="table (at most 300 lines), csv or json (every line)")]
+    = common.Format.table,
 ) -> None:
     """List the customers to chase for unpaid e-settlements (电子结算失败或待扣款), most urgent
     first: failed before pending, then days outstanding, failures in the last 90 days, money.
@@ -51,6 +56,13 @@ def settlements_command(
         common.print_json({"as_of": result.as_of, "customers": len(result.lines),
                            "amount": result.amount, "lines": [asdict(x) for x in result.lines]})
         return
+    if fmt == common.Format.csv:
+        import sys
+
+        sys.stdout.write(chase_csv(result))
+        return
+    if fmt != common.Format.table:
+        raise UsageError(f"--format {fmt.value} is not available here: table, csv or json")
     _present(result)
 
 
@@ -71,7 +83,7 @@ def _present(result) -> None:
     for key in TABLE_COLUMNS:
         table.add_column(labels[key], justify="right" if key in (
             "amount", "orders", "days_outstanding", "failures_90d") else "left")
-    for line in result.lines:
+    for line in result.lines[:TABLE_MAX_LINES]:
         values = asdict(line)
         cells = []
         for key in TABLE_COLUMNS:
@@ -80,14 +92,15 @@ def _present(result) -> None:
         style = "red" if line.status == "失败" else None
         table.add_row(*cells, style=style)
     common.out_console.print(table)
+    if len(result.lines) > TABLE_MAX_LINES:
+        common.info(f"另有 {len(result.lines) - TABLE_MAX_LINES:,} 户未显示：--format csv 或 json "
+                    "列出全部，--manager 只看一位客户经理")
 
 
-def write_chase_csv(result, path: Path) -> Path:
-    """The chase list as a CSV for Excel (UTF-8 with BOM): the demo's and anyone's copy."""
+def chase_csv(result) -> str:
+    """The chase list as CSV text, every line and column."""
     import csv
     import io
-
-    from cmgr.render.output import write_text
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -95,4 +108,11 @@ def write_chase_csv(result, path: Path) -> Path:
     for line in result.lines:
         values = asdict(line)
         w.writerow(["" if values[k] is None else values[k] for k, _ in COLUMNS])
-    return write_text(path, "\ufeff" + buf.getvalue())
+    return buf.getvalue()
+
+
+def write_chase_csv(result, path: Path) -> Path:
+    """The chase list as a CSV file for Excel (UTF-8 with BOM): the demo's copy."""
+    from cmgr.render.output import write_text
+
+    return write_text(path, "\ufeff" + chase_csv(result))

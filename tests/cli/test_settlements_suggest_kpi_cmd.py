@@ -57,6 +57,11 @@ def test_settlements_chase_list_json_and_manager_filter(territory, tmp_path):
     result = run(["settlements", "--manager", "王建"])
     assert result.exit_code != 0 and "王建国" in result.output  # the close name suggested
     assert run(["settlements", "--date", "not a day"]).exit_code == 2
+    as_csv = run(["settlements", "--format", "csv"])
+    assert as_csv.exit_code == 0
+    lines = as_csv.stdout.strip().splitlines()
+    assert lines[0].startswith("序号,客户编码") and len(lines) == 4
+    assert run(["settlements", "--format", "docx"]).exit_code == 2
 
 
 def test_suggest_json_limit_and_no_history(territory, tmp_path):
