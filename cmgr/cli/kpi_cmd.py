@@ -14,6 +14,7 @@ from cmgr.cli import common
 
 FIGURES = (("active_customers", "在网户数"), ("joined", "入网"), ("left", "退网"),
            ("ordering_customers", "订货户数"), ("order_rate_pct", "订货率%"),
+           ("esettle_customers_pct", "电结户占比%"),
            ("settlement_count_pct", "电结率(笔)%"), ("settlement_amount_pct", "电结率(金额)%"),
            ("sales_cases", "销量(箱)"), ("target_cases", "目标(箱)"), ("completion_pct", "完成率%"),
            ("value_per_case", "单箱值(元)"), ("visits_done", "拜访"), ("visits_planned", "计划拜访"),

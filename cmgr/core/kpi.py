@@ -31,6 +31,10 @@ class RosterEntry:
     status: str | None
     joined_on: str | None
     left_on: str | None
+    settlement: str | None = None  # 结算方式 in the roster: 电子结算 | 现金
+
+
+E_SETTLEMENT = "电子结算"
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class ManagerKpi:
     left: int  # 退网 in the month
     ordering_customers: int  # 订货户数: active customers with an order in the month
     order_rate_pct: float | None  # 订货率
+    esettle_customers: int  # active customers whose 结算方式 is 电子结算 (the roster)
+    esettle_customers_pct: float | None  # their share of 在网户数
     settled_orders: int  # orders with a settlement row (cancelled ones left out)
     settlement_count_pct: float | None  # 电子结算率 by count of orders
     settlement_amount_pct: float | None  # 电子结算率 by money
@@ -113,6 +119,7 @@ def manager_kpis(month: str, month_end: str, managers: Sequence[str],
         left = sum(1 for c in customers if c.status == LEFT and c.left_on
                    and month_first <= c.left_on <= month_end)
         ordering = sum(1 for c in active if c.customer_code in ordered)
+        esettle = sum(1 for c in active if (c.settlement or "").strip() == E_SETTLEMENT)
         rate = settlement_rate(settle_rows[m])
         cases = qty[m] / CARTONS_PER_CASE
         target, source = targets.get(m, (None, None))
@@ -120,7 +127,7 @@ def manager_kpis(month: str, month_end: str, managers: Sequence[str],
         done = int(visits_done.get(m, 0))
         out.append(ManagerKpi(
             m, month, len(active), joined, left, ordering, _pct(ordering, len(active)),
-            rate.orders, rate.by_count_pct, rate.by_amount_pct, round(cases, 2),
+            esettle, _pct(esettle, len(active)), rate.orders, rate.by_count_pct, rate.by_amount_pct, round(cases, 2),
             round(amount[m], 2), target, source, _pct(cases, target),
             round(amount[m] / cases, 2) if cases else None, done, planned, planned_done,
             _pct(planned_done or 0, planned)))

@@ -18,7 +18,7 @@ def _in(column: str, values: Sequence[str] | None) -> tuple[str, list]:
 def roster(db: Database, managers: Sequence[str] | None) -> list[RosterEntry]:
     where, params = _in("manager", managers)
     return [RosterEntry(*r) for r in db.execute(
-        "SELECT customer_code, manager, status, joined_on, left_on FROM customers "
+        "SELECT customer_code, manager, status, joined_on, left_on, settlement FROM customers "
         f"WHERE manager IS NOT NULL{where}", tuple(params))]
 
 

@@ -124,10 +124,10 @@ def test_the_season_carries_last_years_weeks_over():
 # --- the KPI figures ---------------------------------------------------------------------------
 
 ROSTER = [
-    RosterEntry("a1", "甲", None, "2020-01-01", None),
-    RosterEntry("a2", "甲", "正常", "2026-11-10", None),        # joined this month
+    RosterEntry("a1", "甲", None, "2020-01-01", None, "电子结算"),
+    RosterEntry("a2", "甲", "正常", "2026-11-10", None, "现金"),  # joined this month
     RosterEntry("a3", "甲", "已退网", "2020-01-01", "2026-11-15"),  # left this month
-    RosterEntry("a4", "甲", "已退网", "2020-01-01", "2026-12-03"),  # left after: active in Nov
+    RosterEntry("a4", "甲", "已退网", "2020-01-01", "2026-12-03", "电子结算"),  # left after
     RosterEntry("a5", "甲", "暂停经营", "2020-01-01", None),      # suspended: not active
     RosterEntry("a6", "甲", "正常", "2026-12-01", None),          # joins next month
     RosterEntry("b1", "乙", "正常", "2020-01-01", None),
@@ -151,6 +151,7 @@ def test_kpi_figures_against_a_hand_computed_case():
     a = _kpis()["甲"]
     assert (a.active_customers, a.joined, a.left) == (3, 1, 1)  # a1, a2, a4
     assert a.ordering_customers == 2 and a.order_rate_pct == 66.67  # a1, a2 of 3
+    assert (a.esettle_customers, a.esettle_customers_pct) == (2, 66.67)  # a1, a4 (roster)
     assert a.sales_cases == 1.9  # (250 + 125 + 100) / 250, a3 ordered before leaving
     assert a.amount == 40000 and a.value_per_case == round(40000 / 1.9, 2)
     assert a.target_cases == 2.0 and a.completion_pct == 95.0 and a.target_source == "import"
@@ -164,7 +165,8 @@ def test_kpi_figures_against_a_hand_computed_case():
 
 def _kpi(name, **values) -> ManagerKpi:
     base = dict(manager=name, month="2026-11", active_customers=1, joined=0, left=0,
-                ordering_customers=1, order_rate_pct=None, settled_orders=0,
+                ordering_customers=1, order_rate_pct=None, esettle_customers=0,
+                esettle_customers_pct=None, settled_orders=0,
                 settlement_count_pct=None, settlement_amount_pct=None, sales_cases=0.0,
                 amount=0.0, target_cases=None, target_source=None, completion_pct=None,
                 value_per_case=None, visits_done=0, visits_planned=None, planned_done=None,
