@@ -56,15 +56,17 @@ def average_of_last(history: list[tuple[str, str, float]], day: str, n: int = 4)
     return out
 
 
-def backtest(lines_by_customer: dict[str, list[tuple[str, str, float]]], season: SeasonIndex,
-             last_days: int = LAST_DAYS) -> dict[str, float]:
-    """WAPE of each method, and the counts behind them."""
+def backtest(lines_by_customer: dict[str, list[tuple[str, str, float]]],
+             season: SeasonIndex | None, last_days: int = LAST_DAYS,
+             until: str | None = None) -> dict[str, float]:
+    """WAPE of each method over each customer's last `last_days` order days (up to `until`
+    when given), and the counts behind them."""
     err = {"suggestion": 0.0, "last order": 0.0, "average of last 4": 0.0}
     actual_total = 0.0
     cases = 0
     for code, history in lines_by_customer.items():
         history.sort()
-        days = sorted({d for d, _, _ in history})
+        days = sorted({d for d, _, _ in history if until is None or d <= until})
         for day in days[-last_days:]:
             if day == days[0]:
                 continue  # nothing before it to suggest from
@@ -141,8 +143,11 @@ def show(title: str, result: dict, seconds: float) -> None:
     print(f"\n{title}: {result['customers']:,} customers, {result['order days']:,} order days, "
           f"{result['qty']:,.0f} 条 ordered ({seconds:.1f} s)")
     print(f"  {'method':34} {'WAPE (条)':>10}")
-    for name in ("suggestion", "last order", "average of last 4"):
+    for name in ("suggestion", "suggestion, no season", "last order", "average of last 4"):
+        if name not in result:
+            continue
         label = {"suggestion": "cmgr suggest", "last order": "same as the last order",
+                 "suggestion, no season": "cmgr suggest without the season",
                  "average of last 4": "average of the last 4 orders"}[name]
         print(f"  {label:34} {100 * result[name]:>9.1f}%")
 
@@ -159,6 +164,16 @@ def main() -> int:
     result = backtest(lines, season)
     show("sample territory (sample_data/)", result, time.perf_counter() - t)
     beaten &= result["suggestion"] < min(result["last order"], result["average of last 4"])
+    # Around 春节 (2026-02-17), where last year's season matters most: the suggestion with it
+    # and without it.
+    for until, words in (("2026-02-16", "the eve of 春节 2026-02-17"),
+                         ("2026-03-20", "a month after 春节")):
+        t = time.perf_counter()
+        result = backtest(lines, season, until=until)
+        result["suggestion, no season"] = backtest(lines, None, until=until)["suggestion"]
+        show(f"sample territory, the last 8 order days up to {until} ({words})", result,
+             time.perf_counter() - t)
+        beaten &= result["suggestion"] < min(result["last order"], result["average of last 4"])
     if not args.no_city:
         t = time.perf_counter()
         lines, season = city(args.city_customers, args.city_managers)
