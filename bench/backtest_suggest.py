@@ -97,7 +97,7 @@ def sample_territory() -> tuple[dict, SeasonIndex]:
     """The sample exports imported as `cmgr demo` imports them, into a scratch database."""
     from cmgr.cli.demo_cmd import SAMPLE_IMPORTS
     from cmgr.config import read_mapping_file
-    from cmgr.ingest import import_files
+    from cmgr.jobs.ingest import import_files
     from cmgr.store.db import open_database
 
     sample = ROOT / "sample_data"

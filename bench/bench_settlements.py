@@ -44,7 +44,7 @@ CHILD = """
 import json, sys, time, resource
 import pandas
 from cmgr.store.db import open_database
-from cmgr.ingest import import_file
+from cmgr.jobs.ingest import import_file
 db = open_database(sys.argv[1])
 t, c = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
 r = import_file(db, sys.argv[3] if len(sys.argv) > 3 else "settlements", sys.argv[2])

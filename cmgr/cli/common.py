@@ -13,9 +13,8 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -39,36 +38,6 @@ log = logging.getLogger("cmgr")
 # Without a handler, logging's last resort prints warnings and tracebacks on stderr; the log
 # file (logging_setup) is where they go, and only when the user asked for one.
 log.addHandler(logging.NullHandler())
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    xlsx = "xlsx"
-    html = "html"
-    md = "md"
-    docx = "docx"
-
-
-# The --format of commands that print a table for people or JSON for scripts.
-FormatOpt = Annotated[Format, typer.Option("--format", help="table or json")]
-
-
-def parse_day(text: str | None, option: str = "--date", default=None):
-    """A date option (2026-11-27, 2026/11/27, 2026年11月27日 ...) as a date; `default` when
-    not given. A bad value is a usage error naming the option."""
-    if text is None:
-        return default
-    from cmgr.sources.cells import CellError, parse_date
-
-    try:
-        day = parse_date(text)
-    except CellError as exc:
-        raise UsageError(f"{option} {text!r}: expected {exc.expected}") from None
-    if day is None:
-        raise UsageError(f"{option} is empty")
-    return day
 
 
 @dataclass

@@ -10,15 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cmgr.cli import common
-
-FIGURES = (("active_customers", "在网户数"), ("joined", "入网"), ("left", "退网"),
-           ("ordering_customers", "订货户数"), ("order_rate_pct", "订货率%"),
-           ("esettle_customers_pct", "电结户占比%"),
-           ("settlement_count_pct", "电结率(笔)%"), ("settlement_amount_pct", "电结率(金额)%"),
-           ("sales_cases", "销量(箱)"), ("target_cases", "目标(箱)"), ("completion_pct", "完成率%"),
-           ("value_per_case", "单箱值(元)"), ("visits_done", "拜访"), ("visits_planned", "计划拜访"),
-           ("planned_done", "按计划完成"), ("visit_completion_pct", "拜访完成率%"))
+from cmgr.cli import common, options
 
 
 def register(app: typer.Typer) -> None:
@@ -28,39 +20,32 @@ def register(app: typer.Typer) -> None:
     add_demo_step("催缴清单和排名 (settlements, kpi --rank)", demo_step)
 
 
-def _month(db, text: str | None) -> str:
-    from cmgr.core.months import parse_report_month
-    from cmgr.store.kpi import last_order_day
-
-    if text is not None:
-        return parse_report_month(text, date.today())
-    last = last_order_day(db)
-    return last[:7] if last else date.today().strftime("%Y-%m")
-
-
 def kpi_command(
-    month: Annotated[str | None, typer.Option(
-        "--month", help='YYYY-MM, or "last" (the month before today). Default: the month of '
-                        "the newest order in the database.")] = None,
-    manager: Annotated[str | None, typer.Option(
-        "--manager", help="The 客户经理; with --rank, the one whose place is highlighted.")] = None,
-    all_managers: Annotated[bool, typer.Option("--all", help="Every manager in the roster.")]
-    = False,
+    month: options.MonthOpt = None,
+    manager: options.ManagerOpt = None,
+    all_managers: options.AllManagersOpt = False,
     ranked: Annotated[bool, typer.Option(
         "--rank", help="Rank every manager in the database on each figure and overall "
-                       "(weights: kpi.weight_* in the configuration).")] = False,
-    fmt: common.FormatOpt = common.Format.table,
+                       "(weights: kpi.weight_* in the configuration); --manager then shows "
+                       "that manager's figures and highlights its place.")] = False,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Print the month's figures per manager; --rank adds the ranking.
 
-    Targets come from the configuration's [report.targets], else from `cmgr import targets`.
+    Without --month: the month of the newest order in the database. Targets come from the
+    configuration's [report.targets], else from `cmgr import targets`.
     """
-    from cmgr.jobs.kpi import kpis_for, rank
-    from cmgr.managers import resolve_managers
+    from cmgr.jobs.kpi import default_month, kpis_for, rank
+    from cmgr.jobs.managers import resolve_managers
 
     st = common.state()
     cfg, db = st.config(), st.db()
-    the_month = _month(db, month)
+    if month is None:
+        the_month = default_month(db)
+    else:
+        from cmgr.core.months import parse_report_month
+
+        the_month = parse_report_month(month, date.today())
     if ranked:
         if manager and all_managers:
             resolve_managers(db, [manager], True)  # the same message as everywhere
@@ -72,7 +57,7 @@ def kpi_command(
     ranking = rank(run, cfg) if ranked else None
     for note in run.notes:
         common.warn(note)
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json({"month": run.month, "data_until": run.data_until,
                            "kpis": [asdict(k) for k in run.kpis if not ranked or not chosen
                                     or k.manager in chosen],
@@ -96,14 +81,16 @@ def _cell(value) -> str:
 def _figures_table(run, kpis) -> None:
     from rich.table import Table
 
+    from cmgr.render.kpi_lists import KPI_FIGURES
+
     table = Table(title=f"{run.month} 主要指标" + (f"（数据截至 {run.data_until}）"
                                                if run.data_until else ""))
     table.add_column("客户经理")
-    for _, label in FIGURES:
+    for _, label in KPI_FIGURES:
         table.add_column(label, justify="right")
     for k in kpis:
         values = asdict(k)
-        table.add_row(common.escape(k.manager), *(_cell(values[f]) for f, _ in FIGURES))
+        table.add_row(common.escape(k.manager), *(_cell(values[f]) for f, _ in KPI_FIGURES))
     common.out_console.print(table)
 
 
@@ -135,30 +122,6 @@ def _ranking_table(month: str, ranking, highlight: str | None) -> None:
 def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:
     """The chase list on the settlement data's last day and the ranking of the data's
     last month, as CSV files for Excel."""
-    import csv
-    import io
+    from cmgr.jobs import kpi
 
-    from cmgr.cli.settlements_cmd import write_chase_csv
-    from cmgr.jobs.kpi import kpis_for, rank
-    from cmgr.jobs.settlements import chase_list_for, last_settlement_day
-    from cmgr.managers import resolve_managers
-    from cmgr.render.output import write_text
-
-    db, cfg = st.db(), st.config()
-    paths = []
-    day = last_settlement_day(db)
-    if day is not None:
-        paths.append(write_chase_csv(chase_list_for(db, day), out_dir / f"催缴清单-{day}.csv"))
-    the_month = _month(db, None)
-    run = kpis_for(db, cfg, the_month, resolve_managers(db, [], True))
-    ranking = rank(run, cfg)
-    by_manager = {k.manager: k for k in run.kpis}
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["排名", "客户经理", "综合得分", *(label for _, label in FIGURES)])
-    for r in ranking:
-        values = asdict(by_manager[r.manager])
-        w.writerow([r.overall, r.manager, r.score,
-                    *("" if values[f] is None else values[f] for f, _ in FIGURES)])
-    paths.append(write_text(out_dir / f"排名-{the_month}.csv", "\ufeff" + buf.getvalue()))
-    return paths
+    return kpi.demo_files(st.db(), st.config(), out_dir)

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from cmgr.cli import common
-from cmgr.errors import UsageError
+from cmgr.cli import common, options
 
 TABLE_MAX_LINES = 300  # a terminal table of thousands of lines helps nobody and takes seconds
 
-COLUMNS = (("rank", "序号"), ("customer_code", "客户编码"), ("customer_name", "客户名称"),
-           ("phone", "联系电话"), ("manager", "客户经理"), ("status", "状态"),
-           ("amount", "未结金额(元)"), ("orders", "未结订单"), ("oldest", "最早订单"),
-           ("days_outstanding", "欠款天数"), ("failures_90d", "近90天失败次数"),
-           ("reason", "失败原因"))
+ChaseFormatOpt = options.format_option(
+    "table", "csv", "json", help="table (at most 300 lines); csv or json (every line) for scripts.")
 
 
 def register(app: typer.Typer) -> None:
@@ -27,42 +21,38 @@ def register(app: typer.Typer) -> None:
 
 
 def settlements_command(
-    day: Annotated[str | None, typer.Option("--date", help="As of this day (default today).")]
-    = None,
-    manager: Annotated[str | None, typer.Option(
-        "--manager", help="Only this 客户经理's customers (default: every customer).")] = None,
-    fmt: Annotated[common.Format, typer.Option(
-        "--format", help="table (at most 300 lines), csv or json (every line)")]
-    = common.Format.table,
+    day: options.DateOpt = None,
+    manager: options.ManagerOpt = None,
+    fmt: ChaseFormatOpt = "table",
 ) -> None:
     """List the customers to chase for unpaid e-settlements (电子结算失败或待扣款), most urgent
     first: failed before pending, then days outstanding, failures in the last 90 days, money.
 
     Exit status: 0 (also when nobody owes anything).
     """
+    from cmgr.jobs.managers import resolve_managers
     from cmgr.jobs.settlements import chase_list_for
-    from cmgr.managers import resolve_managers
 
     st = common.state()
     db = st.db()
-    as_of = common.parse_day(day, default=date.today())
+    as_of = day or date.today()
     managers = resolve_managers(db, [manager], False) if manager else None
     result = chase_list_for(db, as_of, managers)
     for note in result.notes:
         common.warn(note)
     if not result.settlements_known:
         common.warn("no settlement rows yet: import the export with `cmgr import settlements FILE`")
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json({"as_of": result.as_of, "customers": len(result.lines),
                            "amount": result.amount, "lines": [asdict(x) for x in result.lines]})
         return
-    if fmt == common.Format.csv:
+    if fmt == "csv":
         import sys
+
+        from cmgr.render.kpi_lists import chase_csv
 
         sys.stdout.write(chase_csv(result))
         return
-    if fmt != common.Format.table:
-        raise UsageError(f"--format {fmt.value} is not available here: table, csv or json")
     _present(result)
 
 
@@ -74,12 +64,14 @@ TABLE_COLUMNS = ("rank", "customer_code", "customer_name", "phone", "status", "a
 def _present(result) -> None:
     from rich.table import Table
 
+    from cmgr.render.kpi_lists import CHASE_COLUMNS
+
     if not result.lines:
         common.info(f"{result.as_of}：没有待催缴的客户")
         return
     table = Table(title=f"电子结算催缴清单 {result.as_of}：{len(result.lines)} 户，"
                         f"共 {result.amount:,.2f} 元")
-    labels = dict(COLUMNS)
+    labels = dict(CHASE_COLUMNS)
     for key in TABLE_COLUMNS:
         table.add_column(labels[key], justify="right" if key in (
             "amount", "orders", "days_outstanding", "failures_90d") else "left")
@@ -96,23 +88,3 @@ def _present(result) -> None:
         common.info(f"另有 {len(result.lines) - TABLE_MAX_LINES:,} 户未显示：--format csv 或 json "
                     "列出全部，--manager 只看一位客户经理")
 
-
-def chase_csv(result) -> str:
-    """The chase list as CSV text, every line and column."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([label for _, label in COLUMNS])
-    for line in result.lines:
-        values = asdict(line)
-        w.writerow(["" if values[k] is None else values[k] for k, _ in COLUMNS])
-    return buf.getvalue()
-
-
-def write_chase_csv(result, path: Path) -> Path:
-    """The chase list as a CSV file for Excel (UTF-8 with BOM): the demo's copy."""
-    from cmgr.render.output import write_text
-
-    return write_text(path, "\ufeff" + chase_csv(result))

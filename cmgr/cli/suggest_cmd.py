@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 from typing import Annotated
 
 import typer
 
-from cmgr.cli import common, prompting
+from cmgr.cli import common, options, prompting
 from cmgr.errors import UsageError
 
 
@@ -34,13 +35,15 @@ def _stock(items: list[str] | None) -> dict[str, float]:
 
 def suggest_command(
     customer: Annotated[str, typer.Argument(help="客户编码, or part of the name.")],
-    day: Annotated[str | None, typer.Option(
-        "--date", help="The order day suggested for (default: the customer's next order day "
-                        "from today: its 访销日, else the weekday it usually orders on).")] = None,
+    day: Annotated[date | None, options.date_option(
+        "--date", help=f"The order day suggested for ({options.DATE_FORMS}; default: the "
+                       "customer's next order day from today: its 访销日, else the weekday it "
+                       "usually orders on).")] = None,
     stock: Annotated[list[str] | None, typer.Option(
-        "--stock", help="Stock counted at the visit, CIGARETTE=条 (name or 卷烟编码); repeat "
-                        "for each cigarette.")] = None,
-    fmt: common.FormatOpt = common.Format.table,
+        "--stock", metavar="CIGARETTE=条",
+        help="Stock counted at the visit, CIGARETTE=条 (name or 卷烟编码); repeat for each "
+             "cigarette.")] = None,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Suggest the customer's order in 条 for each cigarette it sells, with the reason.
 
@@ -51,11 +54,10 @@ def suggest_command(
 
     st = common.state()
     db = st.db()
-    order_day = common.parse_day(day)
     counted = _stock(stock)
     found = prompting.choose_customer(db, customer, option="CUSTOMER")
-    result = suggestion_for(db, found["customer_code"], order_day, stock=counted)
-    if fmt == common.Format.json:
+    result = suggestion_for(db, found["customer_code"], day, stock=counted)
+    if fmt == "json":
         common.print_json({**asdict(result), "total": result.total})
         return
     title = (f"{found['customer_code']} {found.get('customer_name') or ''} "

@@ -12,16 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cmgr.core.settlements import SettlementRow, settlement_rate
-
-CARTONS_PER_CASE = 250  # 1 箱 = 250 条 (cmgr.sources.fields, not imported here to stay light)
-LEFT = "已退网"
-
-
-def is_active_status(status: str | None) -> bool:
-    """The one place this module asks whether a roster status is active (在网且正常经营)."""
-    from cmgr.core.visit_plan import ACTIVE_STATUSES
-
-    return status in ACTIVE_STATUSES
+from cmgr.domain import CARTONS_PER_CASE, has_left, is_active, pays_electronically
 
 
 @dataclass(frozen=True)
@@ -32,9 +23,6 @@ class RosterEntry:
     joined_on: str | None
     left_on: str | None
     settlement: str | None = None  # 结算方式 in the roster: 电子结算 | 现金
-
-
-E_SETTLEMENT = "电子结算"
 
 
 @dataclass(frozen=True)
@@ -116,10 +104,10 @@ def manager_kpis(month: str, month_end: str, managers: Sequence[str],
         customers = by_manager[m]
         active = [c for c in customers if _active_at(c, month_end)]
         joined = sum(1 for c in customers if c.joined_on and month_first <= c.joined_on <= month_end)
-        left = sum(1 for c in customers if c.status == LEFT and c.left_on
+        left = sum(1 for c in customers if has_left(c.status) and c.left_on
                    and month_first <= c.left_on <= month_end)
         ordering = sum(1 for c in active if c.customer_code in ordered)
-        esettle = sum(1 for c in active if (c.settlement or "").strip() == E_SETTLEMENT)
+        esettle = sum(1 for c in active if pays_electronically(c.settlement))
         rate = settlement_rate(settle_rows[m])
         cases = qty[m] / CARTONS_PER_CASE
         target, source = targets.get(m, (None, None))
@@ -140,9 +128,9 @@ def _active_at(c: RosterEntry, day: str) -> bool:
     not count (the roster does not say since when)."""
     if c.joined_on and c.joined_on > day:
         return False
-    if c.status == LEFT:
+    if has_left(c.status):
         return bool(c.left_on) and c.left_on > day
-    return is_active_status(c.status)
+    return is_active(c.status)
 
 
 # --- ranking ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from cmgr.core.kpi import RANKED_FIGURES, ManagerKpi, RankRow, manager_kpis, rank_managers
 from cmgr.store.db import Database
@@ -61,3 +62,32 @@ def ranking_weights(cfg) -> dict[str, float]:
 
 def rank(run: KpiRun, cfg) -> list[RankRow]:
     return rank_managers(run.kpis, ranking_weights(cfg))
+
+
+def default_month(db: Database) -> str:
+    """The month `cmgr kpi` reports without --month: the newest order's, else this one."""
+    from datetime import date
+
+    from cmgr.store.kpi import last_order_day
+
+    last = last_order_day(db)
+    return last[:7] if last else date.today().strftime("%Y-%m")
+
+
+def demo_files(db: Database, cfg, out_dir: Path) -> list[Path]:
+    """The demo: the chase list on the settlement data's last day and the ranking of the
+    newest month with every manager's figures, as CSV files for Excel, written together."""
+    from cmgr.fileio import all_or_nothing
+    from cmgr.jobs.managers import resolve_managers
+    from cmgr.jobs.settlements import chase_list_for, last_settlement_day
+    from cmgr.render.kpi_lists import chase_csv, ranking_csv, write_csv
+
+    day = last_settlement_day(db)
+    month = default_month(db)
+    run = kpis_for(db, cfg, month, resolve_managers(db, [], True))
+    with all_or_nothing() as files:
+        if day is not None:
+            write_csv(files.path(out_dir / f"催缴清单-{day}.csv"),
+                      chase_csv(chase_list_for(db, day)))
+        write_csv(files.path(out_dir / f"排名-{month}.csv"), ranking_csv(run.kpis, rank(run, cfg)))
+    return files.written

@@ -13,7 +13,7 @@ from cmgr.store.db import Database
 
 def chase_list_for(db: Database, as_of: date, managers: Sequence[str] | None = None) -> ChaseList:
     """The chase list on `as_of` for these managers' customers (all customers when None).
-    Names are checked by the caller (cmgr.managers.resolve_managers)."""
+    Names are checked by the caller (cmgr.jobs.managers.resolve_managers)."""
     from cmgr.store import settlements as store
 
     day = as_of.isoformat()

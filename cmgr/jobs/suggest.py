@@ -57,11 +57,11 @@ def suggestion_for(db: Database, customer_code: str, order_day: date | None = No
 def resolve_stock(stock: Mapping[str, float], names: Mapping[str, str]) -> dict[str, float]:
     """Stock keyed by cigarette code: a key that is a code stays; a name is matched (full-width
     brackets and spaces ignored) to one of the customer's cigarettes."""
-    from cmgr.core.complaint_flow import normalise_name
+    from cmgr.domain import normalize_name
 
     by_name: dict[str, list[str]] = {}
     for code, name in names.items():
-        by_name.setdefault(normalise_name(name), []).append(code)
+        by_name.setdefault(normalize_name(name), []).append(code)
     out: dict[str, float] = {}
     for key, qty in stock.items():
         if qty is None or qty < 0:
@@ -69,7 +69,7 @@ def resolve_stock(stock: Mapping[str, float], names: Mapping[str, str]) -> dict[
         if key in names:
             out[key] = float(qty)
             continue
-        wanted = normalise_name(key)
+        wanted = normalize_name(key)
         codes = by_name.get(wanted) or sorted(
             {c for n, cs in by_name.items() if wanted and wanted in n for c in cs})
         if len(codes) != 1:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cmgr.core.settlements import CANCELLED, FAILED, PAID, PENDING, normalise_status
-from cmgr.ingest import import_file
+from cmgr.jobs.ingest import import_file
 from tests.conftest import write_csv, write_xlsx
 
 HEADER = ["扣款流水号", "客户编码", "客户名称", "订单编号", "订货日期", "应结金额（元）", "扣款状态",
