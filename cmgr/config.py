@@ -85,6 +85,17 @@ SETTINGS: list[Setting] = [
             minimum=0),
     Setting("report.warning_ratio", 0.8, (int, float),
             "预警: growth below this times the average growth of the same grade band", minimum=0),
+    # cmgr kpi --rank: the overall place is the weighted mean of the places on each figure.
+    Setting("kpi.weight_completion", 3.0, (int, float),
+            "ranking weight of 销量完成率 (sales against target); 0 leaves it out", minimum=0),
+    Setting("kpi.weight_order_rate", 2.0, (int, float),
+            "ranking weight of 订货率 (active customers who ordered)", minimum=0),
+    Setting("kpi.weight_settlement", 2.0, (int, float),
+            "ranking weight of 电子结算率 by amount", minimum=0),
+    Setting("kpi.weight_value_per_case", 1.0, (int, float),
+            "ranking weight of 单箱值 (元 per 箱)", minimum=0),
+    Setting("kpi.weight_visits", 2.0, (int, float),
+            "ranking weight of 拜访完成率 (visits done against the saved plans)", minimum=0),
 ]
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 STRUCTURED = ("plan.policy", "price_classes", "mapping", "report.targets", "plan.route_weekdays",
