@@ -66,6 +66,11 @@ class PlanRun:
     def week(self) -> str:
         return vp.week_label(self.week_start)
 
+    @property
+    def customer_warnings(self) -> int:
+        """Customers planned by a fallback rule: the run is done, with warnings (exit 6)."""
+        return sum(len(p.warnings) for p in self.plans)
+
 
 def settings_from_config(cfg, *, fill: bool = False, visits_per_day: int | None = None,
                          solver_seconds: float | None = None) -> vp.PlanSettings:
@@ -86,7 +91,15 @@ def settings_from_config(cfg, *, fill: bool = False, visits_per_day: int | None 
         solver_seconds=float(cfg.get("plan.solver_seconds") if solver_seconds is None
                              else solver_seconds),
         route_weekdays=dict(cfg.route_weekdays),
+        fallback_band=most_frequent_band(cfg),
     )
+
+
+def most_frequent_band(cfg) -> vp.Band | None:
+    """The policy band with the shortest interval: a customer whose 档位 cannot be read is
+    planned as often as the most frequently visited (never forgotten; the warning asks for a check)."""
+    bands = sorted(cfg.policy, key=lambda b: (b.interval_days, -b.level))
+    return vp.Band(bands[0].level, bands[0].name, bands[0].interval_days) if bands else None
 
 
 def calendar_from_config(cfg) -> WorkCalendar:
@@ -161,6 +174,7 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
                                 f"go last on their day, outside the tour")
         if not workdays:
             run.warnings.append(f"{manager}: {vp.week_label(week_start)} has no working day")
+        run.warnings.extend(f"{manager}: {w}" for w in plan.warnings)
         if plan.counts.get("active", 0) == 0:
             run.warnings.append(f"{manager}: no customer in normal business (正常): empty plan")
         run.plans.append(plan)
@@ -229,7 +243,8 @@ def plan_json(plan: vp.WeekPlan) -> dict:
                   "visits": len(d.visits), "km": d.km} for d in plan.days],
         "counts": plan.counts,
         "visits": visit_records(plan),
-        "pushed": pushed_records(plan),
+"pushed": pushed_records(plan),
+        "warnings": list(plan.warnings),
         "not_planned": [{"customer_code": p.customer.code, "customer_name": p.customer.name,
                          "reason": p.reason} for p in plan.not_planned],
     }

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common
-from cmgr.errors import UsageError
+from cmgr.errors import ExitCode, UsageError
 from cmgr.managers import resolve_managers
 
 
@@ -112,6 +112,10 @@ def plan_week_command(
     if fmt == PlanFormat.table:
         _print_tables(run)
     _summaries(run, saved=not no_save)
+    if run.customer_warnings:
+        common.warn(f"{run.customer_warnings} customer(s) planned by a fallback rule (档位 to check "
+                    f"in the roster); the plan is complete: exit {int(ExitCode.WARNINGS)}")
+        common.exit_with(ExitCode.WARNINGS)
 
 
 def _write_outputs(run, fmt: PlanFormat, out: str | None, cfg) -> list[Path]:

@@ -141,6 +141,12 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
             for p in plan.pushed:
                 ws.append([p.customer.code, p.customer.name, p.next_due, p.reason])
                 ws.cell(ws.max_row, 3).number_format = "yyyy-mm-dd"
+        if plan.warnings:
+            ws.append([])
+            ws.append([f"请核对（{len(plan.warnings)} 户按兜底规则安排）"])
+            ws.cell(ws.max_row, 1).font = Font(bold=True)
+            for w in plan.warnings:
+                ws.append([w])
         ws.print_area = f"A1:{get_column_letter(len(SCHEDULE_HEADER))}{ws.max_row}"
 
         ws = wb.create_sheet(_sheet_title(SIGNIN_SHEET, plan, several))
