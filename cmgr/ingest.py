@@ -32,6 +32,7 @@ class FileResult:
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: InputError | None = None  # the file could not be used at all
+    merged: int = 0  # visits: export rows folded into a visit recorded in cmgr or on a sheet
     seconds: float = 0.0
 
     @property
@@ -81,6 +82,11 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                         leaving += _keep_recorded_leaving(left, part, parsed)
                     stage.put(partial(_arrow_part, part, key, columns, schema))
                 counts = stage.finish()
+            merged = 0
+            if kind == "visits":  # one visit, one record (cmgr.store.visits)
+                from cmgr.store.visits import merge_export_rows
+
+                merged = merge_export_rows(db, import_id=import_id)
             finish_file(prep)
             finish_import(db, import_id, rows_read=parsed.rows_read, stored=counts.stored,
                           updated=counts.updated, unchanged=counts.unchanged,
@@ -91,7 +97,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     except _DryRun:
         pass
     result = FileResult(parsed.file, kind, parsed.sheet, rows_read=parsed.rows_read,
-                        stored=counts.stored, updated=counts.updated, unchanged=counts.unchanged,
+                        stored=counts.stored - merged, updated=counts.updated,
+                        unchanged=counts.unchanged, merged=merged,
                         skipped=parsed.skipped, rejected=len(parsed.rejects),
                         issues=[*parsed.rejects, *parsed.warnings, *leaving],
                         ignored_columns=parsed.ignored_columns, notes=parsed.notes,

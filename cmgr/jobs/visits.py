@@ -1,0 +1,154 @@
+"""Visits as the manager keeps them: record (with several prices), list, edit, delete.
+
+One visit, one record: a visit recorded here and the company export's row for the same
+customer, day and type become one (cmgr.store.visits.merge_export_rows). Editing or deleting
+a visit keeps who and when (visit_events) and re-evaluates its flags at once.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cmgr.errors import UsageError
+from cmgr.store import visits as store
+from cmgr.store.db import Database
+
+VISIT_TYPES = {"常规": "常规访问", "常规访问": "常规访问", "regular": "常规访问",
+               "特殊": "特殊访问", "特殊访问": "特殊访问", "special": "特殊访问"}
+DUTY_LETTERS = "abcdef"  # seed 4.1.3 a)-f)
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cmgr"
+
+
+# --- parsing what the manager typed ----------------------------------------------------------
+
+def parse_price_item(text: str, option: str = "--price") -> store.PriceSeen:
+    """'中华(软):75元/包' or '中华(软):750' (元/条): a cigarette and the retail price seen."""
+    from cmgr.sources.cells import CellError, parse_price_per_carton
+
+    sku, sep, price_text = text.replace("：", ":").rpartition(":")
+    sku, price_text = sku.strip(), price_text.strip()
+    if not sep or not sku or not price_text:
+        raise UsageError(f"{option} {text!r}: expected CIGARETTE:PRICE",
+                         hint=f"e.g. {option} 中华(软):75元/包 or {option} 中华(软):750元/条")
+    try:
+        price = parse_price_per_carton(price_text)
+    except CellError:
+        price = None
+    if price is None or price <= 0:
+        raise UsageError(f"{option} {text!r}: {price_text!r} is not a price",
+                         hint="write 元/条 (750, 750元/条) or 元/包 (75元/包)")
+    return store.PriceSeen(sku, float(price), price_text)
+
+
+def parse_stock_item(text: str) -> tuple[str, float]:
+    """'中华(软):5' : the cigarette and the stock counted, in 条."""
+    from cmgr.sources.cells import CellError, parse_number
+
+    sku, sep, qty = text.replace("：", ":").rpartition(":")
+    try:
+        value = parse_number(qty.strip()) if sep and sku.strip() else None
+    except CellError:
+        value = None
+    if value is None or value < 0:
+        raise UsageError(f"--stock {text!r}: expected CIGARETTE:条, e.g. --stock 中华(软):5")
+    return sku.strip(), float(value)
+
+
+def parse_duties(text: str) -> str:
+    """The a-f duties ticked: 'abcf', 'a,b,c', 'a-f' or '全部' -> 'abcf' (sorted, no repeats)."""
+    t = text.strip().lower().replace("，", ",").replace(" ", "").replace(",", "")
+    if t in ("全部", "all", "a-f"):
+        return DUTY_LETTERS
+    if not t or any(ch not in DUTY_LETTERS for ch in t):
+        raise UsageError(f"--duties {text!r}: expected letters a-f (seed 4.1.3), e.g. abcf or a-f")
+    return "".join(ch for ch in DUTY_LETTERS if ch in t)
+
+
+def parse_visit_type(text: str) -> str:
+    kind = VISIT_TYPES.get(text.strip())
+    if kind is None:
+        raise UsageError(f"--type {text!r}: expected 常规 or 特殊")
+    return kind
+
+
+def merge_prices(prices: Sequence[store.PriceSeen], stock: Sequence[tuple[str, float]]
+                 ) -> list[store.PriceSeen]:
+    """Prices and stock counts of the same cigarettes as one list (a stock count alone is a
+    cigarette checked without a price)."""
+    out = {p.sku: p for p in prices}
+    for sku, qty in stock:
+        p = out.get(sku, store.PriceSeen(sku))
+        out[sku] = store.PriceSeen(p.sku, p.price, p.price_text, qty)
+    return list(out.values())
+
+
+# --- use cases ---------------------------------------------------------------------------------
+
+@dataclass
+class LoggedVisit:
+    visit: dict
+    merged: int  # export rows folded into it (the export was imported before)
+
+
+def log_visit(db: Database, record, prices: Sequence[store.PriceSeen] = (), *,
+              arrival_time: str | None = None, duties: str | None = None,
+              customer_signed: bool | None = None) -> LoggedVisit:
+    """Record a visit made in cmgr with every cigarette checked; an export row of the same
+    customer, day and type already imported is folded into it."""
+    from cmgr.store.customers import add_visit
+
+    with db.transaction():
+        visit = add_visit(db, record)
+        extra = {"arrival_time": arrival_time, "duties": duties,
+                 "customer_signed": None if customer_signed is None else int(customer_signed)}
+        extra = {k: v for k, v in extra.items() if v is not None}
+        if extra:
+            db.execute(f"UPDATE visits SET {', '.join(k + ' = ?' for k in extra)} WHERE visit_key = ?",
+                       (*extra.values(), visit["visit_key"]))
+        if prices:
+            store.save_prices(db, visit["visit_key"], prices)
+        merged = store.merge_export_rows(db, customer_code=visit["customer_code"],
+                                         visit_date=visit["visit_date"])
+    return LoggedVisit(store.find_visit(db, str(visit["id"])), merged)
+
+
+def rescan_flags(db: Database, cfg, day: str):
+    """Re-read the visits of `day` changed since the last flag scan (an edited visit)."""
+    from cmgr.core.flag_rules import load_lexicon
+    from cmgr.store.flags import scan
+
+    return scan(db, load_lexicon(cfg.get("flags.lexicon")),
+                min_retail_factor=float(cfg.get("flags.price.min_retail_factor")),
+                since=day, until=day)
+
+
+def edit_visit(db: Database, cfg, ref: str, changes: dict, *, prices=None, by: str | None = None):
+    """Change a visit; its flags are re-evaluated at once (the old and the new day)."""
+    visit = store.find_visit(db, ref)
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes and prices is None:
+        raise UsageError("nothing to change", hint="give --notes, --date, --type, --price ...")
+    after = store.edit_visit(db, visit, changes, by or current_user(), prices)
+    summaries = [rescan_flags(db, cfg, after["visit_date"])]
+    if after["visit_date"] != visit["visit_date"]:
+        summaries.append(rescan_flags(db, cfg, visit["visit_date"]))
+    return visit, after, summaries
+
+
+def delete_visit(db: Database, ref: str, *, by: str | None = None):
+    """Delete a visit (kept in its history); its flags go or, when reported, are marked."""
+    from cmgr.store.flags import forget_visit_flags
+
+    visit = store.find_visit(db, ref)
+    with db.transaction():
+        store.delete_visit(db, visit, by or current_user())
+        flags = forget_visit_flags(db, [visit["visit_key"]])
+    return visit, flags
