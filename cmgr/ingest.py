@@ -148,6 +148,11 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
     for path in paths:
         t0 = time.perf_counter()
         try:
+            if kind == "visits" and sheet is None and _is_visit_sheet(path):
+                from cmgr.jobs.visits import import_visit_sheet
+
+                results.append(import_visit_sheet(db, path, dry_run=dry_run))
+                continue
             results.append(import_file(db, kind, path, sheet=sheet, mapping=mapping,
                                        dry_run=dry_run, progress=progress))
         except InputError as exc:
@@ -155,6 +160,13 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
             results.append(FileResult(str(path), kind, error=exc,
                                       seconds=time.perf_counter() - t0))
     return results
+
+
+def _is_visit_sheet(path) -> bool:
+    """A filled 《营销人员市场走访签到记录簿》 (plan-week's sheet), read by its own reader."""
+    from cmgr.sources.visit_sheet import is_visit_sheet
+
+    return is_visit_sheet(path)
 
 
 def _arrow_schema(records, key: str, columns: list[str]):

@@ -14,15 +14,15 @@ from datetime import date, timedelta
 from cmgr.core import visit_plan as vp
 from cmgr.core.workdays import WorkCalendar, iso_week_bounds, next_week_start
 from cmgr.errors import ConfigError, InputError, NotFound, UsageError
+
+# The sign-in sheet is a form that comes back (cmgr import visits reads it): its layout lives
+# beside its reader, re-exported here for the plan's renderers.
+from cmgr.sources.visit_sheet import SIGNIN_HEADER, WORK_ITEMS  # noqa: F401
 from cmgr.store import plans as store
 
 # The printed 《客户访问日程表》 and sign-in sheet (xlsx and html share them).
 SCHEDULE_HEADER = ["日期", "序号", "客户编码", "客户名称", "经营地址", "联系电话", "档位", "线路",
                    "访问事由", "上次访问日期"]
-# Seed 4.1.3: the six things done on every visit, ticked on the sign-in sheet.
-WORK_ITEMS = ["a 传递公司信息", "b 收集信息", "c 核对库存·建议订货", "d 摆放出样·调换价签",
-              "e 督促守法经营", "f 检查最低零售价"]
-SIGNIN_HEADER = ["日期", "序号", "客户编码", "客户名称", *WORK_ITEMS, "到达时间", "客户签名", "备注"]
 VISIT_KEYS = ("manager", "date", "seq", "customer_code", "customer_name", "route", "grade", "kind",
               "reasons", "last_visit", "next_due", "km_from_previous")
 DISTANCE_NOTE = "直线距离（haversine 球面距离，非道路里程），公里；每天从起点出发并回到起点"

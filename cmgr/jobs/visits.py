@@ -152,3 +152,51 @@ def delete_visit(db: Database, ref: str, *, by: str | None = None):
         store.delete_visit(db, visit, by or current_user())
         flags = forget_visit_flags(db, [visit["visit_key"]])
     return visit, flags
+
+
+def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
+    """A filled sign-in / visit sheet, as `cmgr import visits` reports any file: every filled
+    row stored as a visit with its details, blank rows skipped and counted, unreadable rows
+    rejected with their row number; an export row of the same visit is merged into it."""
+    import time
+    from pathlib import Path
+
+    from cmgr.ingest import FileResult, _DryRun
+    from cmgr.sources.importer import sha256_of
+    from cmgr.sources.visit_sheet import read_visit_sheets
+    from cmgr.store.records import finish_import, start_import
+
+    t0 = time.perf_counter()
+    read = read_visit_sheets(path)
+    known = {r[0] for r in db.query("SELECT customer_code FROM customers")}
+    from cmgr.sources.importer import Issue
+
+    good = []
+    for v in read.visits:
+        if v.customer_code in known:
+            good.append(v)
+        else:
+            read.rejects.append(Issue(read.file, None, v.row, "客户编码", v.customer_code,
+                                      "not a customer in the roster", "rejected"))
+    sheet = "、".join(read.sheets) or None
+    stored = updated = merged = 0
+    try:
+        with db.transaction():
+            import_id = start_import(db, "visits", Path(path).name, sheet, sha256_of(Path(path)))
+            stored, updated, merged = store.store_sheet_visits(db, import_id, good)
+            finish_import(db, import_id, rows_read=read.rows_read, stored=stored, updated=updated,
+                          unchanged=0, skipped=read.blank, rejected=len(read.rejects))
+            if dry_run:
+                raise _DryRun()
+    except _DryRun:
+        pass
+    result = FileResult(read.file, "visits", sheet, rows_read=read.rows_read, stored=stored,
+                        updated=updated, skipped=read.blank, rejected=len(read.rejects),
+                        issues=list(read.rejects), merged=merged,
+                        skipped_detail={"blank": read.blank},
+                        notes=[f"{TITLE_NOTE}: {len(good)} filled row(s) stored as visits"])
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+TITLE_NOTE = "营销人员市场走访签到记录簿"

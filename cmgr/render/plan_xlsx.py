@@ -152,14 +152,16 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
         ws = wb.create_sheet(_sheet_title(SIGNIN_SHEET, plan, several))
         _prepare(ws, "营销人员市场走访签到记录簿", _subtitle(plan) + "　　访问结束后请客户签名确认",
                  SIGNIN_HEADER)
+        blank = len(SIGNIN_HEADER) - 5 - len(WORK_ITEMS)
         for v in plan.visits:
             ws.append([v.date, v.seq, v.customer.code, v.customer.name,
-                       *["□"] * len(WORK_ITEMS), None, None, None])
+                       "特殊访问" if v.kind == "special" else "常规访问",
+                       *["□"] * len(WORK_ITEMS), *[None] * blank])
             ws.row_dimensions[ws.max_row].height = 30
         ws.row_dimensions[HEADER_ROW].height = 32
         _body(ws, HEADER_ROW + 1, wrap_cols={4}, date_cols={1})
         _fit_columns(ws, SIGNIN_HEADER, HEADER_ROW + 1, ws.max_row,
-                     minimum={"到达时间": 8, "客户签名": 12, "备注": 14,
+                     minimum={"到达时间": 8, "客户签名(是/否)": 10, "备注": 14,
                               **{w: 7 for w in WORK_ITEMS}})
         for i, name in enumerate(SIGNIN_HEADER, start=1):
             if name in WORK_ITEMS:  # keep the tick columns narrow; their header wraps

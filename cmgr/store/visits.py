@@ -285,3 +285,39 @@ def visit_history(db: Database, visit_key: str) -> list[dict]:
     return [dict(r) for r in db.query(
         "SELECT action, by, at, detail FROM visit_events WHERE visit_key = ? ORDER BY id",
         (visit_key,))]
+
+
+# --- visits read from a filled sign-in sheet -------------------------------------------------------
+
+def store_sheet_visits(db: Database, import_id: int, visits: Sequence) -> tuple[int, int, int]:
+    """Upsert the sheet's visits (source 'sheet', key 'sheet:date|customer|type': importing the
+    same sheet again changes nothing) with their prices; return (stored, updated, merged)."""
+    stored = updated = 0
+    now = now_iso()
+    touched = set()
+    for v in visits:
+        key = f"sheet:{v.visit_date}|{v.customer_code}|{v.visit_type}"
+        row = db.execute("SELECT id FROM visits WHERE visit_key = ?", (key,)).fetchone()
+        values = (v.visit_date, v.customer_code, v.customer_name, v.manager, v.visit_type, v.notes,
+                  v.arrival_time, v.duties or None,
+                  None if v.customer_signed is None else int(v.customer_signed))
+        if row is None:
+            db.execute("INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, "
+                       "customer_name, manager, visit_type, notes, arrival_time, duties, "
+                       "customer_signed, source, import_id, updated_at) "
+                       "VALUES (?, NULL, ?, ?, coalesce(?, (SELECT customer_name FROM customers "
+                       "WHERE customer_code = ?)), coalesce(?, (SELECT manager FROM customers "
+                       "WHERE customer_code = ?)), ?, ?, ?, ?, ?, 'sheet', ?, ?)",
+                       (key, v.visit_date, v.customer_code, v.customer_name, v.customer_code,
+                        v.manager, v.customer_code, *values[4:], import_id, now))
+            stored += 1
+        else:
+            db.execute("UPDATE visits SET notes = CASE WHEN export_key IS NULL THEN ? ELSE notes END, "
+                       "arrival_time = ?, duties = ?, customer_signed = ?, import_id = ?, "
+                       "updated_at = ? WHERE id = ?",
+                       (v.notes, *values[6:], import_id, now, row["id"]))
+            updated += 1
+        save_prices(db, key, [PriceSeen(*p) for p in v.prices])
+        touched.add((v.customer_code, v.visit_date))
+    merged = sum(merge_export_rows(db, customer_code=code, visit_date=day) for code, day in sorted(touched))
+    return stored, updated, merged

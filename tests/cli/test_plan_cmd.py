@@ -190,8 +190,10 @@ def test_xlsx_two_printable_sheets_parse_back(cli_db, tmp_path):
         [(v["date"], v["seq"], v["customer_code"]) for v in visits]
     sign = wb["营销人员市场走访签到记录簿"]
     sheader = [c.value for c in sign[3]]
-    assert sheader[:4] == ["日期", "序号", "客户编码", "客户名称"]
-    assert sheader[-3:] == ["到达时间", "客户签名", "备注"] and len(sheader) == 4 + 6 + 3
+    assert sheader[:5] == ["日期", "序号", "客户编码", "客户名称", "访问类型"]
+    # what the manager fills in: arrival, the a-f ticks, three cigarettes (price, stock), signed
+    assert sheader[11] == "到达时间" and sheader[12:15] == ["卷烟1", "零售价1", "库存1(条)"]
+    assert sheader[-2:] == ["客户签名(是/否)", "备注"] and len(sheader) == 5 + 6 + 1 + 9 + 2
     assert sign.max_row - 3 == len(visits)
 
 
