@@ -274,7 +274,8 @@ def edit_command(
         help="CIGARETTE:PRICE (repeatable), replaces the prices seen; --price '' clears them.")] = None,
     arrival: Annotated[str | None, typer.Option(help="到达时间, HH:MM.")] = None,
     duties: Annotated[str | None, typer.Option(help="The a-f duties done, e.g. abcf.")] = None,
-    signed: Annotated[bool | None, typer.Option("--signed/--not-signed")] = None,
+    signed: Annotated[bool | None, typer.Option(
+        "--signed/--not-signed", help="The customer signed the sign-in sheet.")] = None,
     by: Annotated[str | None, typer.Option(help="Who changes it (default: the login name).")] = None,
     fmt: common.FormatOpt = common.Format.table,
 ) -> None:
