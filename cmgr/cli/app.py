@@ -80,11 +80,12 @@ def _register() -> None:
         plan_cmd,
         promo_cmd,
         report_cmd,
+        today_cmd,
         visit_cmd,
     )
 
     for module in (import_cmd, config_cmd, db_cmd, demo_cmd, complaint_cmd, visit_cmd, promo_cmd,
-                   customer_cmd, report_cmd, flag_cmd, plan_cmd):
+                   customer_cmd, report_cmd, flag_cmd, plan_cmd, today_cmd):
         module.register(app)
 
 
