@@ -60,6 +60,10 @@ class DaySheet:
 def parse_day(text: str | None, today: date) -> date:
     if not text:
         return today
+    try:  # the usual spelling without loading the cell parsers (60 ms)
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        pass
     from cmgr.sources.cells import CellError, parse_date
 
     try:
