@@ -54,6 +54,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     import time
     from functools import partial
 
+    from cmgr.jobs.customer_edit import keep_manual_edits, read_overrides, settle
     from cmgr.sources.importer import finish_file, parse_rows, prepare_file
     from cmgr.store.customers import left_in_cmgr
 
@@ -75,13 +76,21 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
             import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
             # Read under the write lock, so a `customer leave` cannot slip in between.
             left = left_in_cmgr(db) if kind == "customers" and "status" in first.columns else {}
+            overrides = read_overrides(db) if kind == "customers" else {}
+            settled: list = []
             with stage.running(import_id):  # db belongs to the stage's threads until finish()
                 for i, (start, stop) in enumerate(bounds):
                     part = first if i == 0 else parse_rows(prep, start, stop)
                     if left:
                         leaving += _keep_recorded_leaving(left, part, parsed)
+                    if overrides:  # manual changes (cmgr customer edit) against the roster
+                        found, done = keep_manual_edits(overrides, part, parsed)
+                        leaving += found
+                        settled += done
                     stage.put(partial(_arrow_part, part, key, columns, schema))
                 counts = stage.finish()
+            if settled:
+                settle(db, settled)
             merged = 0
             if kind == "visits":  # one visit, one record (cmgr.store.visits)
                 from cmgr.store.visits import merge_export_rows

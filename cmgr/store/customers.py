@@ -133,7 +133,7 @@ def _event(db: Database, code: str, event: str, on_date: date, reason: str | Non
 
 def customer_events(db: Database, code: str) -> list[dict]:
     return [dict(r) for r in db.query(
-        "SELECT event, on_date, reason, by, at FROM customer_events WHERE customer_code = ? "
+        "SELECT event, on_date, reason, by, at, details FROM customer_events WHERE customer_code = ? "
         "ORDER BY on_date, id", (code,))]
 
 

@@ -33,3 +33,16 @@ CREATE TABLE visit_events (
     detail TEXT
 );
 CREATE INDEX visit_events_key ON visit_events(visit_key, at);
+
+-- Customer upkeep (seed 4.5): a field changed with `cmgr customer edit` overrides the roster
+-- value it replaced until the roster catches up. A roster import still carrying `roster_value`
+-- (the export lags behind) keeps `value` and says so; a roster with `value` settles the row;
+-- a roster with a third value (the company changed it since) wins, and says so.
+CREATE TABLE customer_overrides (
+    customer_code TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,                       -- as set in cmgr
+    roster_value TEXT,                -- what it replaced
+    set_on TEXT NOT NULL,             -- the edit's date
+    PRIMARY KEY (customer_code, field)
+);
