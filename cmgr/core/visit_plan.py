@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from cmgr.errors import InputError
@@ -45,6 +45,7 @@ from cmgr.errors import InputError
 ROUTINE = "routine"
 SPECIAL = "special"
 ACTIVE_STATUSES = (None, "", "正常")
+INACTIVE_STATUSES = ("暂停经营", "已退网")
 WEEKDAY_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 # Priority points; only their order matters (ranking ties after "how overdue").
@@ -367,10 +368,17 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
     not_planned: list[PushedVisit] = []
     uncovered = []
     fallback: dict[str, str] = {}  # customer code -> why it is planned by the fallback band
+    unread: dict[str, str] = {}  # other fields that could not be read: planned as if empty
     for c in sorted(customers, key=lambda c: c.code):
-        if c.status not in ACTIVE_STATUSES:
+        if c.status in INACTIVE_STATUSES:
             counts[f"status:{c.status}"] += 1
             continue
+        if c.status not in ACTIVE_STATUSES:  # a word the roster import did not know
+            unread[c.code] = f"经营状态“{c.status}”无法识别，按正常经营安排，请核对"
+        if c.visit_weekdays and not all(ch in "1234567" for ch in c.visit_weekdays):
+            unread[c.code] = "；".join(filter(None, (
+                unread.get(c.code), f"访销日“{c.visit_weekdays}”无法识别，按线路安排，请核对")))
+            c = replace(c, visit_weekdays=None)
         if c.joined_on is not None and c.joined_on > week_end:
             not_planned.append(PushedVisit(c, f"入网日期 {c.joined_on.isoformat()} 在本周之后", None))
             continue
@@ -428,6 +436,8 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
             reasons.append(f"新入网客户（{short_date(c.joined_on)} 入网）")
             priority += PRIORITY_NEW
         reasons.extend(s.text for s in sits)
+        if c.code in unread:  # said last: the visit's own reasons come first
+            reasons.append(unread[c.code])
         if due:
             first = max(due_day or week_start, week_start)
             if due_day is not None and due_day > week_end:  # due only as new or by the fallback
@@ -526,8 +536,9 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
         counts=dict(counts), visits_per_day=settings.visits_per_day,
         solver="heuristic+ortools" if settings.solver_seconds > 0 else "heuristic",
         routing_problem=problem,
-        warnings=[f"{c.code} {c.name or ''}: {fallback[c.code]}".replace("  ", " ")
-                  for c, _ in active if c.code in fallback])
+        warnings=[f"{' '.join(filter(None, (c.code, c.name)))}: "
+                  f"{'；'.join(filter(None, (fallback.get(c.code), unread.get(c.code))))}"
+                  for c, _ in active if c.code in fallback or c.code in unread])
 
 
 def fallback_reason(c: PlanCustomer) -> str:

@@ -299,6 +299,20 @@ def test_blank_or_unreadable_grade_is_planned_at_the_highest_frequency_with_a_wa
     assert not p.pushed and not plan(cfg, fallback_band=FIVE).warnings
 
 
+def test_unreadable_status_or_visit_day_is_planned_as_if_empty_with_a_warning(cfg):
+    import dataclasses
+
+    odd = {"A01": {"status": "待核实"}, "A08": {"visit_weekdays": "周x"}}
+    customers = [dataclasses.replace(c, **odd.get(c.code, {})) for c in territory()]
+    p = plan(cfg, customers=customers, fallback_band=FIVE)
+    got = visits_by_code(p)
+    assert set(got) == DUE_ONCE | DUE_TWICE | SPECIAL  # both planned, as before
+    assert "经营状态“待核实”无法识别" in got["A01"][0].reasons[-1]
+    assert got["A08"][0].date == MON + timedelta(2)  # 西线's Wednesday, the day ignored
+    assert "访销日“周x”无法识别" in got["A08"][0].reasons[-1]
+    assert sorted(w.split()[0] for w in p.warnings) == ["A01", "A08"]
+
+
 def test_urgent_specials_come_before_routine_visits_and_only_routine_ones_are_pushed(cfg):
     sits = [*situations(),
             *vp.complaint_situations([("TS-1", "A02", "new"), ("TS-2", "A05", "approved")]),
