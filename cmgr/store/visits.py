@@ -298,6 +298,20 @@ def store_sheet_visits(db: Database, import_id: int, visits: Sequence) -> tuple[
     for v in visits:
         key = f"sheet:{v.visit_date}|{v.customer_code}|{v.visit_type}"
         row = db.execute("SELECT id FROM visits WHERE visit_key = ?", (key,)).fetchone()
+        typed = None if row is not None else db.execute(
+            "SELECT * FROM visits WHERE source = 'cmgr' AND customer_code = ? AND visit_date = ? "
+            "AND coalesce(visit_type, '常规访问') = ? ORDER BY id LIMIT 1",
+            (v.customer_code, v.visit_date, v.visit_type)).fetchone()
+        if typed is not None:  # typed with `visit log` too: the sheet completes that record
+            _complete_typed(db, dict(typed), v, now)
+            db.executemany("INSERT INTO visit_prices (visit_key, sku, price, price_text, stock) "
+                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT(visit_key, sku) DO UPDATE SET "
+                           "price = coalesce(visit_prices.price, excluded.price), "
+                           "stock = coalesce(visit_prices.stock, excluded.stock)",
+                           [(typed["visit_key"], *p) for p in v.prices])
+            updated += 1
+            touched.add((v.customer_code, v.visit_date))
+            continue
         values = (v.visit_date, v.customer_code, v.customer_name, v.manager, v.visit_type, v.notes,
                   v.arrival_time, v.duties or None,
                   None if v.customer_signed is None else int(v.customer_signed))
@@ -321,3 +335,22 @@ def store_sheet_visits(db: Database, import_id: int, visits: Sequence) -> tuple[
         touched.add((v.customer_code, v.visit_date))
     merged = sum(merge_export_rows(db, customer_code=code, visit_date=day) for code, day in sorted(touched))
     return stored, updated, merged
+
+
+def _complete_typed(db: Database, typed: dict, v, now: str) -> None:
+    """A sheet row for a visit also typed in cmgr: the sheet fills what the typed record lacks;
+    both notes kept when they differ."""
+    changes = {}
+    for column, value in (("arrival_time", v.arrival_time), ("duties", v.duties or None),
+                          ("customer_signed", None if v.customer_signed is None
+                           else int(v.customer_signed))):
+        if typed.get(column) is None and value is not None:
+            changes[column] = value
+    kept, sheet = (typed["notes"] or "").strip(), (v.notes or "").strip()
+    if sheet and sheet not in kept:
+        changes["notes"] = f"{kept}\n签到簿：{sheet}" if kept else sheet
+    if changes:
+        db.execute(f"UPDATE visits SET {', '.join(c + ' = ?' for c in changes)}, updated_at = ? "
+                   "WHERE id = ?", (*changes.values(), now, typed["id"]))
+        _event(db, typed, "merged", "cmgr", {"sheet_row": v.row, "filled": changes})
+

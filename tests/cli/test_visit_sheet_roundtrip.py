@@ -123,3 +123,26 @@ def test_plan_sheet_filled_imported_then_the_export_of_the_same_visits(plan_db, 
     flags = q(cli_db, "SELECT customer_code, kind, visit_key FROM flags WHERE source = 'note'")
     assert [(f["customer_code"], f["kind"]) for f in flags] == [(filled[0]["code"], "unlicensed")]
     assert flags[0]["visit_key"].startswith("sheet:")
+
+
+def test_a_visit_typed_and_on_the_sheet_is_one_visit(plan_db, tmp_path):
+    result = run("plan-week", "--week", WEEK, "-m", "王建国", "--out", "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    sheet = tmp_path / "plan.xlsx"
+    _, filled = fill(sheet)
+    one = filled[1]
+    typed = run("visit", "log", "--customer", one["code"], "--date", one["date"],
+                "--type", one["type"][:2], "--notes", "当天录入")
+    assert typed.exit_code == 0, typed.output
+    result = run("import", "visits", str(sheet), "--format", "json")
+    data = json.loads(result.stdout)["files"][0]
+    assert (data["stored"], data["updated"]) == (len(filled) - 1, 1)
+    rows = q(plan_db, "SELECT * FROM visits WHERE customer_code = ? AND visit_date = ?",
+             (one["code"], one["date"]))
+    assert len(rows) == 1 and rows[0]["source"] == "cmgr"
+    assert rows[0]["notes"] == "当天录入\n签到簿：正常走访" and rows[0]["arrival_time"] == "09:04"
+    assert len(q(plan_db, "SELECT id FROM visit_prices WHERE visit_key = ?", (rows[0]["visit_key"],))) == 2
+    run("import", "visits", str(sheet))  # again: nothing added
+    rows = q(plan_db, "SELECT notes FROM visits WHERE customer_code = ? AND visit_date = ?",
+             (one["code"], one["date"]))
+    assert [r["notes"] for r in rows] == ["当天录入\n签到簿：正常走访"]
