@@ -91,11 +91,14 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                 counts = stage.finish()
             if settled:
                 settle(db, settled)
-            merged = 0
+            merged = mine = 0
             if kind == "visits":  # one visit, one record (cmgr.store.visits)
                 from cmgr.store.visits import merge_export_rows
 
-                merged = merge_export_rows(db, import_id=import_id)
+                # every export row, not only this file's: duplicates stored before 007 too
+                folded: list = []
+                merged = merge_export_rows(db, folded_imports=folded)
+                mine = folded.count(import_id)  # stored by this file, then folded
             finish_file(prep)
             finish_import(db, import_id, rows_read=parsed.rows_read, stored=counts.stored,
                           updated=counts.updated, unchanged=counts.unchanged,
@@ -106,7 +109,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     except _DryRun:
         pass
     result = FileResult(parsed.file, kind, parsed.sheet, rows_read=parsed.rows_read,
-                        stored=counts.stored - merged, updated=counts.updated,
+                        stored=counts.stored - mine, updated=counts.updated,
                         unchanged=counts.unchanged, merged=merged,
                         skipped=parsed.skipped, rejected=len(parsed.rejects),
                         issues=[*parsed.rejects, *parsed.warnings, *leaving],

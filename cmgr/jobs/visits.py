@@ -161,16 +161,14 @@ def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
     import time
     from pathlib import Path
 
-    from cmgr.ingest import FileResult, _DryRun
-    from cmgr.sources.importer import sha256_of
-    from cmgr.sources.visit_sheet import read_visit_sheets
+    from cmgr.ingest import FileResult
+    from cmgr.sources.importer import Issue, sha256_of
+    from cmgr.sources.visit_sheet import TITLE, read_visit_sheets
     from cmgr.store.records import finish_import, start_import
 
     t0 = time.perf_counter()
     read = read_visit_sheets(path)
     known = {r[0] for r in db.query("SELECT customer_code FROM customers")}
-    from cmgr.sources.importer import Issue
-
     good = []
     for v in read.visits:
         if v.customer_code in known:
@@ -186,7 +184,7 @@ def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
             stored, updated, merged = store.store_sheet_visits(db, import_id, good)
             finish_import(db, import_id, rows_read=read.rows_read, stored=stored, updated=updated,
                           unchanged=0, skipped=read.blank, rejected=len(read.rejects))
-            if dry_run:
+            if dry_run:  # everything ran, so the counts are real; the rollback keeps nothing
                 raise _DryRun()
     except _DryRun:
         pass
@@ -194,9 +192,11 @@ def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
                         updated=updated, skipped=read.blank, rejected=len(read.rejects),
                         issues=list(read.rejects), merged=merged,
                         skipped_detail={"blank": read.blank},
-                        notes=[f"{TITLE_NOTE}: {len(good)} filled row(s) stored as visits"])
+                        notes=[f"{TITLE}: {len(good)} filled row(s) stored as visits"])
     result.seconds = time.perf_counter() - t0
     return result
 
 
-TITLE_NOTE = "营销人员市场走访签到记录簿"
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""

@@ -40,10 +40,11 @@ class PriceSeen:
 
 def merge_export_rows(db: Database, *, import_id: int | None = None,
                       customer_code: str | None = None, visit_date: str | None = None,
-                      by: str = "cmgr") -> int:
+                      by: str = "cmgr", folded_imports: list | None = None) -> int:
     """Fold export rows into the typed or sheet visit of the same customer, day and type (or
-    the visit they were folded into before); return how many were folded. Runs inside the
-    caller's transaction (an import, or recording a visit)."""
+    the visit they were folded into before); return how many were folded, and add each folded
+    row's import id to `folded_imports`. Runs inside the caller's transaction (an import, or
+    recording a visit)."""
     where, params = ["e.source = 'import'"], []
     if import_id is not None:
         where.append("e.import_id = ?")
@@ -55,21 +56,25 @@ def merge_export_rows(db: Database, *, import_id: int | None = None,
         where.append("e.visit_date = ?")
         params.append(visit_date)
     cond = " AND ".join(where)
-    pairs: list[tuple[dict, dict]] = []
+    pairs: list[tuple[int, int]] = []  # (export row id, kept row id)
     used_e: set[int] = set()
     used_s: set[int] = set()
     # An export row folded before and imported again goes back into the same visit.
+    # An export row folded before and imported again goes back into the same visit. Both
+    # queries start from the few visits recorded in cmgr or on sheets and look the export's
+    # rows up by index (visit_key, visits_customer_date).
     for row in db.query(
-            "SELECT e.id AS eid, s.id AS sid FROM visits e JOIN visits s ON s.export_key = e.visit_key "
-            f"WHERE {cond} ORDER BY e.id", params):
+            "SELECT e.id AS eid, s.id AS sid FROM visits s CROSS JOIN visits e "
+            "ON e.visit_key = s.export_key "
+            f"WHERE s.export_key IS NOT NULL AND {cond} ORDER BY e.id", params):
         used_e.add(row["eid"])
         used_s.add(row["sid"])
         pairs.append((row["eid"], row["sid"]))
     for row in db.query(
-            "SELECT e.id AS eid, s.id AS sid FROM visits e JOIN visits s "
-            "ON s.customer_code = e.customer_code AND s.visit_date = e.visit_date "
-            "AND coalesce(s.visit_type, '常规访问') = coalesce(e.visit_type, '常规访问') "
-            f"WHERE {cond} AND s.source <> 'import' AND s.export_key IS NULL "
+            "SELECT e.id AS eid, s.id AS sid FROM visits s CROSS JOIN visits e "
+            "ON e.customer_code = s.customer_code AND e.visit_date = s.visit_date "
+            "AND coalesce(e.visit_type, '常规访问') = coalesce(s.visit_type, '常规访问') "
+            f"WHERE s.source <> 'import' AND s.export_key IS NULL AND {cond} "
             "ORDER BY e.id, s.id", params):
         if row["eid"] in used_e or row["sid"] in used_s:
             continue
@@ -77,7 +82,10 @@ def merge_export_rows(db: Database, *, import_id: int | None = None,
         used_s.add(row["sid"])
         pairs.append((row["eid"], row["sid"]))
     for eid, sid in pairs:
-        _fold(db, _row(db, eid), _row(db, sid), by)
+        export = _row(db, eid)
+        if folded_imports is not None:
+            folded_imports.append(export["import_id"])
+        _fold(db, export, _row(db, sid), by)
     return len(pairs)
 
 

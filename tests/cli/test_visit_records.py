@@ -142,3 +142,20 @@ def test_visit_list_edit_delete_keep_history_and_reevaluate_flags(dbpath):
     assert deleted[0]["by"] == "王建国" and json.loads(deleted[0]["detail"])["record"]["notes"] == TIP
     assert run(["visit", "delete", "99999"]).exit_code == 2
     assert run(["visit", "edit", str(typo["id"]), "--notes", "x"]).exit_code == 2  # gone
+
+
+def test_duplicates_stored_before_the_merge_existed_are_merged_by_the_next_import(dbpath, tmp_path):
+    con = sqlite3.connect(dbpath)
+    with con:  # as an older cmgr left them: the typed visit and the export's row, both kept
+        con.execute("INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, visit_type, "
+                    "notes, source) VALUES ('cmgr:old', 'FW-1', ?, 'C003', '常规访问', '录入', 'cmgr')",
+                    (DAY,))
+        con.execute("INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, visit_type, "
+                    "notes, source) VALUES ('ZF900', 'ZF900', ?, 'C003', '常规访问', '导出', 'import')",
+                    (DAY,))
+    con.close()
+    path = export(tmp_path, ["ZF901", DAY, "C004", "王五超市", "王建国", "常规访问", "正常", None, None])
+    data = json.loads(run(["import", "visits", path, "--format", "json"]).stdout)["files"][0]
+    assert (data["stored"], data["merged"]) == (1, 1)
+    kept = rows(dbpath, "SELECT visit_key, export_key, notes FROM visits WHERE customer_code = 'C003'")
+    assert kept == [{"visit_key": "cmgr:old", "export_key": "ZF900", "notes": "录入\n导出记录：导出"}]

@@ -7,6 +7,8 @@ ALTER TABLE visits ADD COLUMN arrival_time TEXT;     -- 到达时间, HH:MM
 ALTER TABLE visits ADD COLUMN duties TEXT;           -- the a-f duties ticked (seed 4.1.3), e.g. 'abcf'
 ALTER TABLE visits ADD COLUMN customer_signed INTEGER;  -- 客户签名: 1 yes, 0 no, NULL not recorded
 CREATE UNIQUE INDEX visits_export_key ON visits(export_key) WHERE export_key IS NOT NULL;
+-- The few visits recorded in cmgr or on sheets, where the merge starts.
+CREATE INDEX visits_own ON visits(customer_code, visit_date) WHERE source <> 'import';
 
 -- Every cigarette checked on a visit: the retail price seen (元/条) and the stock counted (条).
 -- The first one is also in visits.checked_sku / observed_price, where older readers look.
