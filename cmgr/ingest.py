@@ -93,12 +93,16 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                 settle(db, settled)
             merged = mine = 0
             if kind == "visits":  # one visit, one record (cmgr.store.visits)
-                from cmgr.store.visits import merge_export_rows
+                from cmgr.store.visits import drop_deleted_exports, merge_export_rows
 
+                dropped = drop_deleted_exports(db, import_id)
+                if dropped:
+                    parsed.notes.append(f"{dropped} visit(s) deleted with `cmgr visit delete` "
+                                        "left out")
                 # every export row, not only this file's: duplicates stored before 007 too
                 folded: list = []
                 merged = merge_export_rows(db, folded_imports=folded)
-                mine = folded.count(import_id)  # stored by this file, then folded
+                mine = folded.count(import_id) + dropped  # stored by this file, then gone
             finish_file(prep)
             finish_import(db, import_id, rows_read=parsed.rows_read, stored=counts.stored,
                           updated=counts.updated, unchanged=counts.unchanged,

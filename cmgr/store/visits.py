@@ -109,8 +109,9 @@ def _fold(db: Database, export: dict, kept: dict, by: str) -> None:
     notes = joined_notes(kept["notes"], export["notes"])
     if notes != kept["notes"]:
         changes["notes"] = notes
-    again = kept.get("export_key") == export["visit_key"]
-    if again and not changes:  # the same export imported again: nothing new to fold in
+    if kept.get("export_key") == export["visit_key"]:
+        # The same export row imported again: folded once already. What the kept visit says
+        # now is the manager's (it may have been corrected with `visit edit`): left alone.
         _move_flags(db, export["visit_key"], kept["visit_key"], kept["visit_id"])
         db.execute("DELETE FROM flag_scans WHERE visit_key = ?", (export["visit_key"],))
         db.execute("DELETE FROM visits WHERE id = ?", (export["id"],))
@@ -260,6 +261,8 @@ def edit_visit(db: Database, visit: dict, changes: dict, by: str | None,
         raise UsageError(f"these fields cannot be edited: {', '.join(sorted(bad))}")
     before = {c: visit.get(c) for c in changes}
     with db.transaction():
+        if visit["source"] == "import":
+            visit = _own(db, visit)
         if changes:
             db.execute(f"UPDATE visits SET {', '.join(c + ' = ?' for c in changes)}, updated_at = ? "
                        "WHERE id = ?", (*changes.values(), now_iso(), visit["id"]))
@@ -278,6 +281,22 @@ def edit_visit(db: Database, visit: dict, changes: dict, by: str | None,
     return _row(db, visit["id"])
 
 
+def _own(db: Database, visit: dict) -> dict:
+    """An export's visit being corrected becomes cmgr's record (a key of its own, the export's
+    kept in export_key), so importing the export again folds into it instead of overwriting
+    the correction. Its flags and prices follow the new key."""
+    import uuid
+
+    key = f"cmgr:{uuid.uuid4().hex}"
+    db.execute("UPDATE visits SET visit_key = ?, export_key = ?, source = 'cmgr' WHERE id = ?",
+               (key, visit["visit_key"], visit["id"]))
+    db.execute("UPDATE visit_prices SET visit_key = ? WHERE visit_key = ?", (key, visit["visit_key"]))
+    db.execute("UPDATE visit_events SET visit_key = ? WHERE visit_key = ?", (key, visit["visit_key"]))
+    _move_flags(db, visit["visit_key"], key, visit["visit_id"])
+    db.execute("DELETE FROM flag_scans WHERE visit_key = ?", (visit["visit_key"],))
+    return _row(db, visit["id"])
+
+
 def delete_visit(db: Database, visit: dict, by: str | None) -> None:
     """Delete a visit; the whole record is kept in visit_events. Its flags are re-evaluated by
     `forget_visit_flags` (the caller's flag store)."""
@@ -287,6 +306,17 @@ def delete_visit(db: Database, visit: dict, by: str | None) -> None:
         db.execute("DELETE FROM visit_prices WHERE visit_key = ?", (visit["visit_key"],))
         db.execute("DELETE FROM visits WHERE id = ?", (visit["id"],))
         _event(db, visit, "deleted", by, {"record": record})
+        if visit.get("export_key"):  # the export's row stays deleted too (drop_deleted_exports)
+            _event(db, {**visit, "visit_key": visit["export_key"]}, "deleted", by,
+                   {"export_of": visit["visit_key"]})
+
+
+def drop_deleted_exports(db: Database, import_id: int) -> int:
+    """Rows of this import that are visits deleted with `cmgr visit delete`: a deletion stands
+    when the same export is imported again."""
+    cur = db.execute("DELETE FROM visits WHERE import_id = ? AND source = 'import' AND visit_key IN "
+                     "(SELECT visit_key FROM visit_events WHERE action = 'deleted')", (import_id,))
+    return cur.rowcount
 
 
 def visit_history(db: Database, visit_key: str) -> list[dict]:

@@ -159,3 +159,21 @@ def test_duplicates_stored_before_the_merge_existed_are_merged_by_the_next_impor
     assert (data["stored"], data["merged"]) == (1, 1)
     kept = rows(dbpath, "SELECT visit_key, export_key, notes FROM visits WHERE customer_code = 'C003'")
     assert kept == [{"visit_key": "cmgr:old", "export_key": "ZF900", "notes": "录入\n导出记录：导出"}]
+
+
+def test_a_corrected_or_deleted_export_visit_stays_so_when_the_export_comes_again(dbpath, tmp_path):
+    path = export(tmp_path, ["ZF500", DAY, "C002", "张三烟酒商店", "王建国", "常规访问", TIP, None, None],
+                  ["ZF501", DAY, "C003", "李四食杂店", "王建国", "常规访问", "误录", None, None])
+    assert run(["import", "visits", path]).exit_code == 0
+    flag_scan()
+    assert [f["kind"] for f in open_flags(dbpath, "C002")] == ["unlicensed"]
+    ids = {v["customer_code"]: v["id"] for v in run_json(["visit", "list", "--since", DAY])}
+    assert run(["visit", "edit", str(ids["C002"]), "--notes", "正常走访"]).exit_code == 0
+    assert open_flags(dbpath, "C002") == []  # re-evaluated at once
+    assert run(["visit", "delete", str(ids["C003"])]).exit_code == 0
+    data = json.loads(run(["import", "visits", path, "--format", "json"]).stdout)["files"][0]
+    assert data["stored"] == 0 and any("visit delete" in n for n in data["notes"])
+    visits = rows(dbpath, "SELECT customer_code, notes, export_key FROM visits ORDER BY customer_code")
+    assert visits == [{"customer_code": "C002", "notes": "正常走访", "export_key": "ZF500"}]
+    flag_scan()
+    assert open_flags(dbpath, "C002") == []
