@@ -113,8 +113,8 @@ def plan_week_command(
         _print_tables(run)
     _summaries(run, saved=not no_save)
     if run.customer_warnings:
-        common.warn(f"{run.customer_warnings} customer(s) planned by a fallback rule (档位 to check "
-                    f"in the roster); the plan is complete: exit {int(ExitCode.WARNINGS)}")
+        common.warn(f"{run.customer_warnings} customer(s) planned by a fallback rule (档位, 经营状态 or "
+                    f"访销日 to check in the roster); the plan is complete: exit {int(ExitCode.WARNINGS)}")
         common.exit_with(ExitCode.WARNINGS)
 
 
