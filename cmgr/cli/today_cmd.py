@@ -4,23 +4,19 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cmgr.cli import common
+from cmgr.cli import common, options
 from cmgr.errors import UsageError
 
-DEFAULT_OUT = "今日走访单-{manager}-{date}.{format}"
-
-
-class TodayFormat(StrEnum):
-    table = "table"
-    json = "json"
-    html = "html"
-    xlsx = "xlsx"
+TODAY_FORMATS = ("table", "json", "html", "xlsx")
+TodayFormatOpt = options.format_option(
+    *TODAY_FORMATS, optional=True, help="Output format (default: from --out, else table).")
+TodayOutOpt = options.out_option("{manager} {date} {format}",
+                                 default="今日走访单-{manager}-{date}.{format}", more="html or xlsx.")
 
 
 def register(app: typer.Typer) -> None:
@@ -31,32 +27,28 @@ def register(app: typer.Typer) -> None:
 
 
 def today_command(
-    day: Annotated[str | None, typer.Option("--date", help="The day (default today), e.g. 2026-11-30.")] = None,
-    manager: Annotated[str | None, typer.Option(
-        "--manager", "-m", help="客户经理 (default: the only one in the roster).")] = None,
+    day: options.DateOpt = None,
+    manager: options.ManagerOpt = None,
     done: Annotated[bool, typer.Option(
         "--done", help="The day's end: the planned stops not visited, and their reasons.")] = False,
     reason: Annotated[list[str] | None, typer.Option(
         "--reason", help="With --done: CUSTOMER:why (repeatable). CUSTOMER is a code, a part of "
                          "the name, or * for every missed stop; why is 店主外出, 关门, 时间不够, "
                          "改日 (or 1-4), or any text.")] = None,
-    fmt: Annotated[TodayFormat | None, typer.Option(
-        "--format", help="table, json, html or xlsx (default: from --out, else table).")] = None,
-    out: Annotated[str | None, typer.Option(
-        "--out", help="Output file for html/xlsx; placeholders {manager} {date} {format} "
-                      "(default 今日走访单-{manager}-{date}.{format}).")] = None,
+    fmt: TodayFormatOpt = None,
+    out: TodayOutOpt = None,
 ) -> None:
     """The day's visits: stops in route order, why each is due, the last visit's note, open
     complaints and flags, and what to check; an A4 visit sheet to carry (html, xlsx: its
     sign-in sheet comes back with `cmgr import visits`)."""
     from cmgr.jobs import today as job
-    from cmgr.managers import resolve_managers
+    from cmgr.jobs.managers import resolve_managers
 
     st = common.state()
-    the_day = job.parse_day(day, date.today())
-    if fmt is None:
-        fmt = TodayFormat(Path(out).suffix.lstrip(".").lower()) if out and Path(out).suffix.lstrip(".").lower() \
-            in {"html", "xlsx", "json"} else TodayFormat.table
+    the_day = day or date.today()
+    fmt = options.format_from(fmt, out, TODAY_FORMATS)
+    if out and fmt not in job.SHEET_FORMATS:
+        raise UsageError(f"--out writes a file: give --format {' or '.join(job.SHEET_FORMATS)}")
     if reason and not done:
         raise UsageError("--reason goes with --done", hint="cmgr today --done --reason CUSTOMER:店主外出")
     db = st.db()
@@ -64,34 +56,15 @@ def today_command(
     sheet = job.day_sheet(db, who, the_day)
     if done:
         return _done(db, sheet, reason or [], fmt)
-    if fmt == TodayFormat.json:
+    if fmt == "json":
         common.print_json(job.sheet_json(sheet))
-    elif fmt == TodayFormat.table:
+    elif fmt == "table":
         _print_table(sheet)
     else:
-        path = write_sheet(st, sheet, fmt.value, out)
-        common.info(f"written {path}")
+        for path in job.write_sheets(sheet, [fmt], out, user_dir=st.config().get("templates.dir")):
+            common.info(f"written {path}")
     if not sheet.stops:
         common.warn(f"{who} has no visit planned on {the_day.isoformat()} ({sheet.week})")
-
-
-def write_sheet(st, sheet, fmt: str, out: str | None) -> Path:
-    from cmgr.render.output import atomic_path, expand_out
-
-    path = expand_out(out or DEFAULT_OUT, manager=sheet.manager, date=sheet.day.isoformat(),
-                      format=fmt)
-    if fmt == "html":
-        from cmgr.render.today_sheet import render_day_html
-
-        text = render_day_html(sheet, user_dir=st.config().get("templates.dir"))
-        with atomic_path(path) as tmp:
-            tmp.write_text(text, encoding="utf-8")
-    else:
-        from cmgr.render.today_sheet import write_day_xlsx
-
-        with atomic_path(path) as tmp:
-            write_day_xlsx(sheet, tmp)
-    return path
 
 
 def _print_table(sheet) -> None:
@@ -120,7 +93,7 @@ def _print_table(sheet) -> None:
         con.print(f"电子结算待跟进：{common.escape(str(c))}", width=width)
 
 
-def _done(db, sheet, reasons: list[str], fmt: TodayFormat) -> None:
+def _done(db, sheet, reasons: list[str], fmt: str) -> None:
     from cmgr.cli import prompting
     from cmgr.jobs import today as job
 
@@ -138,7 +111,7 @@ def _done(db, sheet, reasons: list[str], fmt: TodayFormat) -> None:
         job.record_day_reasons(db, sheet, given)
         common.info(f"recorded {len(given)} reason(s)")
     missed = job.missed(sheet)
-    if fmt == TodayFormat.json:
+    if fmt == "json":
         common.print_json({"manager": sheet.manager, "date": sheet.day.isoformat(),
                            "planned": len(sheet.stops), "visited": len(sheet.stops) - len(missed),
                            "missed": [{"seq": s.seq, "customer_code": s.customer_code,
@@ -158,19 +131,8 @@ def _done(db, sheet, reasons: list[str], fmt: TodayFormat) -> None:
 
 
 def demo_step(st, out_dir: Path) -> list[Path]:
-    """A day for the demo manager (the one with the largest saved plan): the first working day
-    of the planned week, as the html and xlsx visit sheets."""
+    """A day for the demo manager: the first working day of the planned week, as the html and
+    xlsx visit sheets."""
     from cmgr.jobs import today as job
-    from cmgr.managers import resolve_managers
-    from cmgr.store.plans import load_plan, saved_weeks
 
-    db = st.db()
-    plans = [load_plan(db, m, weeks[0][0]) for m in resolve_managers(db, [], True)
-             if (weeks := saved_weeks(db, m))]
-    if not plans:
-        return []
-    plan = max(plans, key=lambda p: (len(p.visits), p.manager))
-    first = min(v.visit_date for v in plan.visits) if plan.visits else plan.week_start
-    sheet = job.day_sheet(db, plan.manager, first)
-    return [write_sheet(st, sheet, fmt, str(out_dir / "today" / ("{manager}-{date}." + fmt)))
-            for fmt in ("html", "xlsx")]
+    return job.demo_files(st.db(), st.config(), out_dir)

@@ -1,38 +1,29 @@
 """`cmgr visit log` / `cmgr visit special`: visits recorded in cmgr (source 'cmgr'), seen by
 plan-week (last visit) and flag like imported ones; a special visit also renders the
-《特殊访问记录》 (seed 4.1.2)."""
+《特殊访问记录》 (duty 4.1.2, docs/domain.md). `visit list/edit/delete` keep a visit's record
+right, with who changed it and when (cmgr.jobs.visits)."""
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cmgr.cli import common, prompting
+from cmgr.cli import common, options, prompting
 from cmgr.errors import UsageError
 
 app = common.new_app("走访记录: record visits in cmgr (常规 / 特殊), and the 《特殊访问记录》.")
-
-VISIT_TYPES = {"常规": "常规访问", "常规访问": "常规访问", "regular": "常规访问",
-               "特殊": "特殊访问", "特殊访问": "特殊访问", "special": "特殊访问"}
-
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="visit")
 
 
 def _parse_date(text: str) -> date:
-    from cmgr.sources.cells import CellError, parse_date
-
     try:
-        d = parse_date(text)
-    except CellError as exc:
-        raise UsageError(f"--date {text!r}: {exc.expected}") from None
-    if d is None:
-        raise UsageError("--date is empty")
-    return d
+        return options.parse_day(text)
+    except ValueError as exc:
+        raise UsageError(f"--date {exc}") from None
 
 
 def _parse_price(text: str) -> float:
@@ -57,7 +48,7 @@ def _visit_json(v: dict) -> dict:
 @app.command("log")
 def log_command(
     customer: Annotated[str | None, typer.Option(help="Customer code or part of the name.")] = None,
-    day: Annotated[str | None, typer.Option("--date", help="Visit date (default today).")] = None,
+    day: options.DateOpt = None,
     visit_type: Annotated[str | None, typer.Option("--type", help="常规 or 特殊 (default 常规).")] = None,
     notes: Annotated[str | None, typer.Option(help="访问内容: what was done and seen.")] = None,
     sku: Annotated[str | None, typer.Option(
@@ -72,8 +63,8 @@ def log_command(
         help="The a-f duties done (seed 4.1.3), e.g. abcf or a-f.")] = None,
     signed: Annotated[bool | None, typer.Option(
         "--signed/--not-signed", help="The customer signed the sign-in sheet.")] = None,
-    manager: Annotated[str | None, typer.Option(help="Default: the customer's manager.")] = None,
-    fmt: common.FormatOpt = common.Format.table,
+    manager: options.RecordManagerOpt = None,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Record a visit (常规 or 特殊) with notes, the prices and stock of several cigarettes.
 
@@ -86,7 +77,8 @@ def log_command(
     db = common.state().db()
     cust = prompting.choose_customer(db, customer)
     when = _visit_date(day)
-    kind = prompting.choose("访问类型 (常规/特殊)", "--type", visit_type, VISIT_TYPES, default="常规")
+    kind = prompting.choose("访问类型 (常规/特殊)", "--type", visit_type, jobs.VISIT_TYPES,
+                            default="常规")
     if notes is None and prompting.interactive():
         notes = prompting.ask("访问内容", "--notes", required=False)
     seen = _prices_seen(db, cust["customer_code"], sku, price or [], stock or [])
@@ -105,18 +97,18 @@ def log_command(
     if logged.merged:
         common.info("the company export has this visit already: merged into one record "
                     "(its fields fill what was missing)")
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json(_visit_json(visit) | {"id": visit["id"], "merged": logged.merged,
                                                 "prices": [p.__dict__ for p in seen]})
     else:
         typer.echo(visit["visit_id"])
 
 
-def _visit_date(day: str | None) -> date:
+def _visit_date(day: date | None) -> date:
     if day is None and prompting.interactive():
         return prompting.ask_parsed("访问日期", "--date", _parse_date, None,
                                     default=date.today().isoformat())
-    return _parse_date(day) if day else date.today()
+    return day or date.today()
 
 
 def _checked_price(db, customer_code: str, sku: str | None, price: str | None
@@ -172,24 +164,25 @@ def _prices_seen(db, customer_code: str, sku: str | None, prices: list[str], sto
     return jobs.merge_prices(seen, counted)
 
 
+RecordOutOpt = options.out_option("{id} {format}", default="特殊访问-{id}.{format}")
+
+
 @app.command("special")
 def special_command(
     customer: Annotated[str | None, typer.Option(help="Customer code or part of the name.")] = None,
     situation: Annotated[str | None, typer.Option(help="特殊情况: what happened.")] = None,
     action: Annotated[str | None, typer.Option(help="处理措施: what you did about it.")] = None,
-    day: Annotated[str | None, typer.Option("--date", help="Visit date (default today).")] = None,
-    manager: Annotated[str | None, typer.Option(help="Default: the customer's manager.")] = None,
-    form_format: Annotated[str, typer.Option("--form-format", help="html or docx")] = "html",
+    day: options.DateOpt = None,
+    manager: options.RecordManagerOpt = None,
+    form_format: options.FormFormatOpt = options.FORM_DEFAULT,
     form: Annotated[bool, typer.Option("--form/--no-form", help="Render the record.")] = True,
-    out: Annotated[str | None, typer.Option("--out", help="Record file; placeholders {id} {format} "
-                                                          "(default 特殊访问-{id}.{format}).")] = None,
-    fmt: common.FormatOpt = common.Format.table,
+    out: RecordOutOpt = None,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Record a special visit (《特殊访问记录》: the situation and the action) and render it."""
-    from cmgr.store.customers import VisitRecord, add_visit, get_customer
+    from cmgr.jobs.visits import record_special
+    from cmgr.store.customers import VisitRecord
 
-    if form_format not in ("html", "docx"):
-        raise UsageError(f"--form-format must be html or docx; got {form_format!r}")
     st = common.state()
     db = st.db()
     cust = prompting.choose_customer(db, customer)
@@ -197,29 +190,19 @@ def special_command(
     situation = situation if situation and situation.strip() else prompting.ask("特殊情况", "--situation")
     action = action if action and action.strip() else prompting.ask("处理措施", "--action")
     # notes carry both, so the flag rules read a special visit like an imported one
-    visit = add_visit(db, VisitRecord(
+    visit, path = record_special(db, st.config(), VisitRecord(
         visit_date=when, customer_code=cust["customer_code"], visit_type="特殊访问",
         notes=f"{situation.strip()}。处理：{action.strip()}", situation=situation.strip(),
-        action=action.strip(), manager=manager))
+        action=action.strip(), manager=manager), form_format=form_format.value if form else None,
+        out=out)
     common.info(f"special visit {visit['visit_id']} recorded: {visit['visit_date']} "
                 f"{visit['customer_code']} {visit.get('customer_name') or ''}")
-    if form:
-        path = render_special(st, visit, get_customer(db, visit["customer_code"]), form_format, out)
+    if path is not None:
         common.info(f"record: {path}")
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json(_visit_json(visit))
     else:
         typer.echo(visit["visit_id"])
-
-
-def render_special(st: common.AppState, visit: dict, customer: dict | None, form_format: str,
-                   out: str | None) -> Path:
-    from cmgr.render.forms import render_form, special_visit_context
-    from cmgr.render.output import expand_out
-
-    path = expand_out(out or "特殊访问-{id}.{format}", id=visit["visit_id"], format=form_format)
-    return render_form("special_visit", special_visit_context(visit, customer), path, form_format,
-                       user_dir=st.config().get("templates.dir"))
 
 
 # --- list, edit, delete ----------------------------------------------------------------------
@@ -227,11 +210,11 @@ def render_special(st: common.AppState, visit: dict, customer: dict | None, form
 @app.command("list")
 def list_command(
     customer: Annotated[str | None, typer.Option(help="Customer code or part of the name.")] = None,
-    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date.")] = None,
-    manager: Annotated[str | None, typer.Option("--manager", "-m", help="客户经理.")] = None,
+    since: options.SinceOpt = None,
+    until: options.UntilOpt = None,
+    manager: options.ManagerOpt = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first (0 = all).")] = 50,
-    fmt: common.FormatOpt = common.Format.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """The visits recorded (typed, from sheets and from exports), newest first, with their
     number for `visit edit` / `visit delete`."""
@@ -239,10 +222,10 @@ def list_command(
 
     db = common.state().db()
     code = prompting.choose_customer(db, customer)["customer_code"] if customer else None
-    rows = list_visits(db, customer_code=code, since=_parse_date(since).isoformat() if since else None,
-                       until=_parse_date(until).isoformat() if until else None, manager=manager,
+    rows = list_visits(db, customer_code=code, since=since.isoformat() if since else None,
+                       until=until.isoformat() if until else None, manager=manager,
                        limit=limit or None)
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json(rows)
         return
     from rich.table import Table
@@ -264,10 +247,14 @@ def list_command(
     common.info(f"{len(rows)} visit(s)")
 
 
+NewDateOpt = Annotated[date | None, options.date_option(
+    "--date", help=f"The visit's date, corrected ({options.DATE_FORMS}).")]
+
+
 @app.command("edit")
 def edit_command(
     ref: Annotated[str, typer.Argument(metavar="ID", help="The visit's number (visit list) or id.")],
-    day: Annotated[str | None, typer.Option("--date", help="Visit date.")] = None,
+    day: NewDateOpt = None,
     visit_type: Annotated[str | None, typer.Option("--type", help="常规 or 特殊.")] = None,
     notes: Annotated[str | None, typer.Option(help="访问内容 (replaces the note).")] = None,
     price: Annotated[list[str] | None, typer.Option(
@@ -277,7 +264,7 @@ def edit_command(
     signed: Annotated[bool | None, typer.Option(
         "--signed/--not-signed", help="The customer signed the sign-in sheet.")] = None,
     by: Annotated[str | None, typer.Option(help="Who changes it (default: the login name).")] = None,
-    fmt: common.FormatOpt = common.Format.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Correct a visit; the change is kept (who, when, before and after) and the visit's flags
     are re-evaluated at once."""
@@ -289,7 +276,7 @@ def edit_command(
     if price is not None:
         prices = [jobs.parse_price_item(p) for p in price if p.strip()]
     changes = {
-        "visit_date": _parse_date(day).isoformat() if day else None,
+        "visit_date": day.isoformat() if day else None,
         "visit_type": jobs.parse_visit_type(visit_type) if visit_type else None,
         "notes": notes, "arrival_time": _parse_time(arrival) if arrival else None,
         "duties": jobs.parse_duties(duties) if duties else None,
@@ -302,7 +289,7 @@ def edit_command(
                 f"{added} new, {removed} removed"
                 + (f", {sum(s.not_found for s in scans)} reported flag(s) no longer found"
                    if any(s.not_found for s in scans) else ""))
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json({"before": {k: before.get(k) for k in after}, "after": after,
                            "flags_added": added, "flags_removed": removed})
 

@@ -4,7 +4,7 @@ No SQL and no I/O: cmgr/store/plans.py gathers the records (customers with their
 order totals, open complaints and flags, last week's plan against what happened) and the CLI
 renders the `WeekPlan` this module returns. The rules, in the order they apply:
 
-1. Only customers in normal business (status 正常 or empty) are planned.
+1. Only customers in normal business (cmgr.domain.is_active: status 正常 or empty) are planned.
 2. Each customer's interval comes from the visit policy band of its 档位; its next due date is
    the last visit (routine or special) + interval, in calendar days (`next_due_date`). It is due
    when that date is on or before the week's last day; overdue when before the week's first.
@@ -36,17 +36,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from cmgr.domain import WEEKDAY_NAMES, GradeBand, band_for, is_active
 from cmgr.errors import InputError
 
 ROUTINE = "routine"
 SPECIAL = "special"
-ACTIVE_STATUSES = (None, "", "正常")
-INACTIVE_STATUSES = ("暂停经营", "已退网")
-WEEKDAY_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 # Priority points; only their order matters (ranking ties after "how overdue").
 PRIORITY_COMPLAINT = 40
@@ -117,15 +115,6 @@ class Situation:
     urgent: bool = False  # seed 4.1.2 "立即": placed before every routine visit
 
 
-@dataclass(frozen=True)
-class Band:
-    """What the plan needs of a visit policy band (cmgr.config.PolicyBand fits)."""
-
-    level: int
-    name: str
-    interval_days: float
-
-
 @dataclass
 class PlanSettings:
     visits_per_day: int = 25
@@ -136,7 +125,7 @@ class PlanSettings:
     route_weekdays: Mapping[str, int] = field(default_factory=dict)  # configured, 1 = Monday
     # The band a customer whose 档位 no band covers is planned with (the policy's most
     # frequent); None: such a customer is an InputError.
-    fallback_band: Band | None = None
+    fallback_band: GradeBand | None = None
 
 
 @dataclass
@@ -172,7 +161,7 @@ class DayPlan:
 
     @property
     def weekday_cn(self) -> str:
-        return WEEKDAY_CN[self.date.weekday()]
+        return WEEKDAY_NAMES[self.date.weekday()]
 
 
 @dataclass
@@ -255,7 +244,7 @@ def order_situations(daily: Mapping[str, Sequence[tuple[date, float]]], anchor: 
 
 def complaint_situations(rows: Iterable[tuple[str, str, str]]) -> list[Situation]:
     """(complaint id, customer code, status): 'new' waits for the on-site inspection,
-    'approved' for the on-site exchange (seed 4.6)."""
+    'approved' for the on-site exchange (duty 4.6, docs/domain.md)."""
     out = []
     for complaint_id, code, status in rows:
         if status == "new":
@@ -349,7 +338,7 @@ def _interval_text(interval: float) -> str:
 
 
 def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequence[date],
-               customers: Sequence[PlanCustomer], band_for: Callable[[int | None], Band | None],
+               customers: Sequence[PlanCustomer], bands: Sequence[GradeBand],
                *, situations: Iterable[Situation] = (),
                learned_weekdays: Mapping[str, int] | None = None,
                settings: PlanSettings | None = None) -> WeekPlan:
@@ -364,25 +353,22 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
 
     counts = Counter()
     counts["customers"] = len(customers)
-    active: list[tuple[PlanCustomer, Band]] = []
+    active: list[tuple[PlanCustomer, GradeBand]] = []
     not_planned: list[PushedVisit] = []
     uncovered = []
     fallback: dict[str, str] = {}  # customer code -> why it is planned by the fallback band
-    unread: dict[str, str] = {}  # other fields that could not be read: planned as if empty
+    unread: dict[str, str] = {}  # a 访销日 that could not be read: planned as if empty
     for c in sorted(customers, key=lambda c: c.code):
-        if c.status in INACTIVE_STATUSES:
+        if not is_active(c.status):  # an unknown word too (docs/domain.md): the import warned
             counts[f"status:{c.status}"] += 1
             continue
-        if c.status not in ACTIVE_STATUSES:  # a word the roster import did not know
-            unread[c.code] = f"经营状态“{c.status}”无法识别，按正常经营安排，请核对"
         if c.visit_weekdays and not all(ch in "1234567" for ch in c.visit_weekdays):
-            unread[c.code] = "；".join(filter(None, (
-                unread.get(c.code), f"访销日“{c.visit_weekdays}”无法识别，按线路安排，请核对")))
+            unread[c.code] = f"访销日“{c.visit_weekdays}”无法识别，按线路安排，请核对"
             c = replace(c, visit_weekdays=None)
         if c.joined_on is not None and c.joined_on > week_end:
             not_planned.append(PushedVisit(c, f"入网日期 {c.joined_on.isoformat()} 在本周之后", None))
             continue
-        band = band_for(c.grade)
+        band = band_for(c.grade, bands)
         if band is None and settings.fallback_band is not None:
             band = settings.fallback_band
             fallback[c.code] = fallback_reason(c)
@@ -403,7 +389,7 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
 
     new_since = week_start - timedelta(days=settings.new_customer_days)
     slots: list[_Slot] = []
-    fill_pool: list[tuple[date, str, PlanCustomer, Band, int]] = []
+    fill_pool: list[tuple[date, str, PlanCustomer, GradeBand, int]] = []
     for index, (c, band) in enumerate(active):
         interval = band.interval_days
         due_day = next_due_date(c.last_visit, interval)

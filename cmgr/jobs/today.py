@@ -3,7 +3,7 @@
 Each stop, in route order: why it is due (the plan's reasons), the last visit's note, the open
 complaints and flags, and what to check (prices to re-check, licence, tags). `--done` lists the
 planned stops without a visit that day and records one-line reasons, through plan-review's
-machinery (cmgr.planning.record_reasons), so the next plan puts them first.
+machinery (cmgr.jobs.plan_week.record_reasons), so the next plan puts them first.
 
 Raises CmgrError subclasses; never prints. Fast: no pandas or openpyxl here (cmgr today must
 answer in under half a second, start-up included; bench/bench_today.py).
@@ -14,10 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
+from cmgr.domain import OPEN_FLAG_STATUSES, WEEKDAY_NAMES, flag_status_label
 from cmgr.errors import NotFound, UsageError
 from cmgr.store.db import Database
 
+DEFAULT_OUT = "今日走访单-{manager}-{date}.{format}"
+SHEET_FORMATS = ("html", "xlsx")
 STANDARD_REASONS = ("店主外出", "关门", "时间不够", "改日")
 LICENCE_WARN_DAYS = 30
 
@@ -54,25 +58,7 @@ class DaySheet:
 
     @property
     def weekday_cn(self) -> str:
-        return "周一 周二 周三 周四 周五 周六 周日".split()[self.day.weekday()]
-
-
-def parse_day(text: str | None, today: date) -> date:
-    if not text:
-        return today
-    try:  # the usual spelling without loading the cell parsers (60 ms)
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    from cmgr.sources.cells import CellError, parse_date
-
-    try:
-        d = parse_date(text)
-    except CellError:
-        d = None
-    if d is None:
-        raise UsageError(f"--date {text!r} is not a date", hint="e.g. --date 2026-11-30")
-    return d
+        return WEEKDAY_NAMES[self.day.weekday()]
 
 
 def day_sheet(db: Database, manager: str, day: date) -> DaySheet:
@@ -173,23 +159,65 @@ def _flags(db: Database, codes: list[str]) -> dict[str, list[str]]:
     if not codes or not db.has_table("flags"):
         return {}
     rows = db.query(f"SELECT id, customer_code, kind, subkind, matched, status FROM flags WHERE "
-                    f"customer_code IN ({_placeholders(len(codes))}) AND status IN ('new', 'reported') "
-                    "ORDER BY id", codes)
+                    f"customer_code IN ({_placeholders(len(codes))}) AND status IN "
+                    f"({_placeholders(len(OPEN_FLAG_STATUSES))}) ORDER BY id",
+                    (*codes, *OPEN_FLAG_STATUSES))
     if not rows:
         return {}
-    from cmgr.core.flag_engine import KIND_LABELS, STATUS_LABELS, subkind_label
+    from cmgr.core.flag_engine import KIND_LABELS, subkind_label
 
     out: dict[str, list[str]] = {}
     for r in rows:
         out.setdefault(r["customer_code"], []).append(
             f"{KIND_LABELS.get(r['kind'], r['kind'])}·{subkind_label(r['subkind'])} #{r['id']}"
-            f"（{STATUS_LABELS.get(r['status'], r['status'])}）：{r['matched'] or ''}")
+            f"（{flag_status_label(r['status'])}）：{r['matched'] or ''}")
     return out
 
 
 def sheet_json(sheet: DaySheet) -> dict:
     return {"manager": sheet.manager, "date": sheet.day.isoformat(), "weekday": sheet.weekday_cn,
             "week": sheet.week, "stops": [s.__dict__ for s in sheet.stops], "chase": sheet.chase}
+
+
+def write_sheets(sheet: DaySheet, formats: Sequence[str], out: str | None = None, *,
+                 user_dir: str | None = None) -> list[Path]:
+    """The day's visit sheet in each of `formats` (html, xlsx), all or nothing; `out` with the
+    placeholders {manager} {date} {format} (default DEFAULT_OUT)."""
+    from cmgr.fileio import all_or_nothing
+    from cmgr.render.output import expand_out
+
+    with all_or_nothing() as files:
+        for fmt in formats:
+            path = expand_out(out or DEFAULT_OUT, manager=sheet.manager, date=sheet.day.isoformat(),
+                              format=fmt)
+            staged = files.path(path)
+            if fmt == "html":
+                from cmgr.render.today_sheet import render_day_html
+
+                staged.write_text(render_day_html(sheet_json(sheet), user_dir=user_dir),
+                                  encoding="utf-8")
+            else:
+                from cmgr.render.today_sheet import write_day_xlsx
+
+                write_day_xlsx(sheet, staged)
+    return files.written
+
+
+def demo_files(db: Database, cfg, out_dir: Path) -> list[Path]:
+    """`cmgr demo`: the first planned day of the demo manager (the one with the largest saved
+    plan) as the html and xlsx visit sheets; none without a saved plan."""
+    from cmgr.jobs.managers import resolve_managers
+    from cmgr.store.plans import load_plan, saved_weeks
+
+    plans = [load_plan(db, m, weeks[0][0]) for m in resolve_managers(db, [], True)
+             if (weeks := saved_weeks(db, m))]
+    if not plans:
+        return []
+    plan = max(plans, key=lambda p: (len(p.visits), p.manager))
+    first = min(v.visit_date for v in plan.visits) if plan.visits else plan.week_start
+    return write_sheets(day_sheet(db, plan.manager, first), SHEET_FORMATS,
+                        str(Path(out_dir) / "today" / "{manager}-{date}.{format}"),
+                        user_dir=cfg.get("templates.dir"))
 
 
 # --- the day's end -------------------------------------------------------------------------------
@@ -247,11 +275,11 @@ def _match_stop(pending: Sequence[Stop], who: str, sheet: DaySheet) -> Stop:
 def record_day_reasons(db: Database, sheet: DaySheet, reasons: dict[str, str]) -> None:
     """Store the reasons with the week's saved plan (plan-review shows them; the next plan
     puts the missed customers first)."""
-    from cmgr import planning
+    from cmgr.jobs import plan_week
 
-    week, reviews, _ = planning.review_week(db, [sheet.manager], sheet.week, sheet.day,
-                                            explicit=True)
-    planning.record_reasons(db, week, reviews, reasons)
+    week, reviews, _ = plan_week.review_week(db, [sheet.manager], sheet.week, sheet.day,
+                                             explicit=True)
+    plan_week.record_reasons(db, week, reviews, reasons)
     for s in sheet.stops:
         if s.customer_code in reasons:
             s.miss_reason = reasons[s.customer_code]

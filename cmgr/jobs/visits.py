@@ -1,4 +1,5 @@
-"""Visits as the manager keeps them: record (with several prices), list, edit, delete.
+"""Visits as the manager keeps them: record (with several prices), the special visit with its
+《特殊访问记录》 (seed 4.1.2: both or neither), list, edit, delete, and the filled sign-in sheet.
 
 One visit, one record: a visit recorded here and the company export's row for the same
 customer, day and type become one (cmgr.store.visits.merge_export_rows). Editing or deleting
@@ -10,6 +11,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from cmgr.errors import UsageError
 from cmgr.store import visits as store
@@ -18,6 +20,7 @@ from cmgr.store.db import Database
 VISIT_TYPES = {"常规": "常规访问", "常规访问": "常规访问", "regular": "常规访问",
                "特殊": "特殊访问", "特殊访问": "特殊访问", "special": "特殊访问"}
 DUTY_LETTERS = "abcdef"  # seed 4.1.3 a)-f)
+DEFAULT_RECORD_OUT = "特殊访问-{id}.{format}"
 
 
 def current_user() -> str:
@@ -120,6 +123,26 @@ def log_visit(db: Database, record, prices: Sequence[store.PriceSeen] = (), *,
     return LoggedVisit(store.find_visit(db, str(visit["id"])), merged)
 
 
+def record_special(db, cfg, visit, *, form_format: str | None, out: str | None = None
+                   ) -> tuple[dict, Path | None]:
+    """Store the visit (a store.customers.VisitRecord) and, with `form_format`, render its
+    record: a template error stores no visit."""
+    from cmgr.fileio import all_or_nothing
+    from cmgr.render.forms import render_form, special_visit_context
+    from cmgr.render.output import expand_out
+    from cmgr.store.customers import add_visit, get_customer
+
+    path = None
+    with all_or_nothing() as files, db.transaction():
+        stored = add_visit(db, visit)
+        if form_format:
+            path = expand_out(out or DEFAULT_RECORD_OUT, id=stored["visit_id"], format=form_format)
+            render_form("special_visit",
+                        special_visit_context(stored, get_customer(db, stored["customer_code"])),
+                        files.path(path), form_format, user_dir=cfg.get("templates.dir"))
+    return stored, path
+
+
 def rescan_flags(db: Database, cfg, day: str):
     """Re-read the visits of `day` changed since the last flag scan (an edited visit)."""
     from cmgr.core.flag_rules import load_lexicon
@@ -159,9 +182,8 @@ def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
     row stored as a visit with its details, blank rows skipped and counted, unreadable rows
     rejected with their row number; an export row of the same visit is merged into it."""
     import time
-    from pathlib import Path
 
-    from cmgr.ingest import FileResult
+    from cmgr.jobs.ingest import FileResult
     from cmgr.sources.importer import Issue, sha256_of
     from cmgr.sources.visit_sheet import TITLE, read_visit_sheets
     from cmgr.store.records import finish_import, start_import
@@ -195,7 +217,6 @@ def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
                         notes=[f"{TITLE}: {len(good)} filled row(s) stored as visits"])
     result.seconds = time.perf_counter() - t0
     return result
-
 
 
 class _DryRun(Exception):

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def render_day_html(sheet, *, user_dir: str | Path | None = None) -> str:
-    from cmgr.jobs.today import sheet_json
+def render_day_html(context: dict, *, user_dir: str | Path | None = None) -> str:
+    """templates/visit_day.html with the day as `cmgr today --format json` gives it."""
     from cmgr.render.templates import render
 
-    return render("visit_day.html", sheet_json(sheet), user_dir=user_dir)
+    return render("visit_day.html", context, user_dir=user_dir)
 
 
 DAY_HEADER = ["序号", "客户编码", "客户名称", "经营地址", "联系电话", "访问事由", "上次访问",
@@ -24,7 +24,8 @@ def write_day_xlsx(sheet, path: str | Path) -> Path:
 
     from cmgr.render import plan_xlsx as px
     from cmgr.render.output import save_workbook
-    from cmgr.sources.visit_sheet import SIGNIN_HEADER, TITLE, WORK_ITEMS
+    from cmgr.render.plan_sheets import SIGNIN_HEADER, WORK_ITEMS
+    from cmgr.render.plan_sheets import SIGNIN_TITLE as TITLE
 
     wb = Workbook()
     wb.remove(wb.active)

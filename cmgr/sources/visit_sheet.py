@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TITLE = "营销人员市场走访签到记录簿"
-# Seed 4.1.3: the six things done on every visit, ticked on the sign-in sheet.
+# The six things done on every visit (docs/domain.md, "Every visit"), ticked on the sign-in sheet.
 WORK_ITEMS = ["a 传递公司信息", "b 收集信息", "c 核对库存·建议订货", "d 摆放出样·调换价签",
               "e 督促守法经营", "f 检查最低零售价"]
 PRICE_SLOTS = 3

@@ -17,6 +17,7 @@ import pytest
 from cmgr.config import load_config
 from cmgr.core import visit_plan as vp
 from cmgr.core.workdays import WorkCalendar
+from cmgr.domain import GradeBand
 from cmgr.errors import InputError
 
 MON = date(2026, 11, 30)
@@ -83,7 +84,7 @@ def plan(cfg, start=MON, customers=None, sits=None, **settings) -> vp.WeekPlan:
     end = start + timedelta(days=6)
     return vp.build_plan(
         "王建国", start, end, WorkCalendar().workdays(start, end),
-        territory() if customers is None else customers, cfg.band_for,
+        territory() if customers is None else customers, cfg.policy,
         situations=situations() if sits is None else sits,
         learned_weekdays=ROUTE_WEEKDAYS, settings=vp.PlanSettings(**settings))
 
@@ -275,7 +276,7 @@ def test_uncovered_grade_is_a_clear_error_without_a_fallback_band(cfg):
     assert "plan.policy" in exc.value.hint
 
 
-FIVE = vp.Band(5, "五级", 3.5)  # the default policy's most frequent band
+FIVE = GradeBand(26, 30, 5, "五级", 3.5)  # the default policy's most frequent band
 
 
 def test_blank_or_unreadable_grade_is_planned_at_the_highest_frequency_with_a_warning(cfg):
@@ -299,18 +300,29 @@ def test_blank_or_unreadable_grade_is_planned_at_the_highest_frequency_with_a_wa
     assert not p.pushed and not plan(cfg, fallback_band=FIVE).warnings
 
 
-def test_unreadable_status_or_visit_day_is_planned_as_if_empty_with_a_warning(cfg):
+def test_unreadable_visit_day_is_planned_as_if_empty_with_a_warning(cfg):
     import dataclasses
 
-    odd = {"A01": {"status": "待核实"}, "A08": {"visit_weekdays": "周x"}}
+    odd = {"A08": {"visit_weekdays": "周x"}}
     customers = [dataclasses.replace(c, **odd.get(c.code, {})) for c in territory()]
     p = plan(cfg, customers=customers, fallback_band=FIVE)
     got = visits_by_code(p)
-    assert set(got) == DUE_ONCE | DUE_TWICE | SPECIAL  # both planned, as before
-    assert "经营状态“待核实”无法识别" in got["A01"][0].reasons[-1]
+    assert set(got) == DUE_ONCE | DUE_TWICE | SPECIAL  # planned, as before
     assert got["A08"][0].date == MON + timedelta(2)  # 西线's Wednesday, the day ignored
     assert "访销日“周x”无法识别" in got["A08"][0].reasons[-1]
-    assert sorted(w.split()[0] for w in p.warnings) == ["A01", "A08"]
+    assert [w.split()[0] for w in p.warnings] == ["A08"]
+
+
+def test_an_unknown_status_word_is_not_in_normal_business(cfg):
+    """docs/domain.md: a status word cmgr does not know means the customer is not trading
+    normally, in every command (the roster import warned about the word)."""
+    import dataclasses
+
+    customers = [dataclasses.replace(c, status="待核实") if c.code == "A01" else c
+                 for c in territory()]
+    p = plan(cfg, customers=customers, fallback_band=FIVE)
+    assert "A01" not in visits_by_code(p) and p.counts["status:待核实"] == 1
+    assert not p.warnings
 
 
 def test_urgent_specials_come_before_routine_visits_and_only_routine_ones_are_pushed(cfg):
