@@ -16,7 +16,7 @@ import math
 from datetime import date
 
 from cmgr.errors import UsageError
-from cmgr.store.db import Database, now_iso
+from cmgr.store.db import Database
 
 EDITABLE = ("customer_name", "phone", "address", "route", "grade", "grade_label", "license_no",
             "license_expiry", "visit_weekdays", "manager", "settlement", "business_type", "lon",
@@ -43,7 +43,7 @@ def edit_customer(db: Database, code: str, changes: dict, *, on_date: date, by: 
                   reason: str | None = None) -> tuple[dict, dict]:
     """Apply the changes that differ from the card; one 'edit' event holds them all (from, to).
     Returns (the customer after, {field: (from, to)})."""
-    from cmgr.store.customers import _event, require_customer
+    from cmgr.store.customers import record_edit, require_customer
 
     bad = set(changes) - set(EDITABLE)
     if bad:
@@ -54,27 +54,13 @@ def edit_customer(db: Database, code: str, changes: dict, *, on_date: date, by: 
                 if v is not None and _text(before.get(k)) != _text(v)}
         if not diff:
             raise UsageError(f"customer {code}: nothing changes (the card has these values already)")
-        db.execute(f"UPDATE customers SET {', '.join(k + ' = ?' for k in diff)}, updated_at = ? "
-                   "WHERE customer_code = ?", (*(v for _, v in diff.values()), now_iso(), code))
-        for field, (old, new) in diff.items():
-            db.execute("INSERT INTO customer_overrides (customer_code, field, value, roster_value, "
-                       "set_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_code, field) DO UPDATE "
-                       "SET value = excluded.value, set_on = excluded.set_on",
-                       (code, field, _text(new), _text(old), on_date.isoformat()))
-        _event(db, code, "edit", on_date, reason, by,
-               {k: {"from": old, "to": new} for k, (old, new) in diff.items()})
+        record_edit(db, code, {k: new for k, (_, new) in diff.items()},
+                    {k: (_text(new), _text(old)) for k, (old, new) in diff.items()}, on_date,
+                    reason, by, {k: {"from": old, "to": new} for k, (old, new) in diff.items()})
     return require_customer(db, code), diff
 
 
 # --- the roster import ---------------------------------------------------------------------------
-
-def read_overrides(db: Database) -> dict[tuple[str, str], tuple[str | None, str | None, str]]:
-    """(code, field) -> (value set in cmgr, roster value it replaced, date)."""
-    if not db.has_table("customer_overrides"):
-        return {}
-    return {(r[0], r[1]): (r[2], r[3], r[4]) for r in db.query(
-        "SELECT customer_code, field, value, roster_value, set_on FROM customer_overrides")}
-
 
 def keep_manual_edits(overrides: dict, records, parsed) -> tuple[list, list[tuple[str, str]]]:
     """Apply the rule to one part of a roster import (a DataFrame, changed in place): returns
@@ -125,11 +111,6 @@ def _typed(column, value: str | None):
     if column.dtype.kind in "iu" or str(column.dtype) == "Int64":
         return int(value)
     return value
-
-
-def settle(db: Database, keys) -> None:
-    db.executemany("DELETE FROM customer_overrides WHERE customer_code = ? AND field = ?",
-                   sorted(set(keys)))
 
 
 def history_text(event: dict) -> str:

@@ -54,9 +54,9 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     import time
     from functools import partial
 
-    from cmgr.jobs.customer_edit import keep_manual_edits, read_overrides, settle
+    from cmgr.jobs.customer_edit import keep_manual_edits
     from cmgr.sources.importer import finish_file, parse_rows, prepare_file
-    from cmgr.store.customers import left_in_cmgr
+    from cmgr.store.customers import left_in_cmgr, read_overrides, settle_overrides
 
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -90,7 +90,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                     stage.put(partial(_arrow_part, part, key, columns, schema))
                 counts = stage.finish()
             if settled:
-                settle(db, settled)
+                settle_overrides(db, settled)
             merged = mine = 0
             if kind == "visits":  # one visit, one record (cmgr.store.visits)
                 from cmgr.store.visits import drop_deleted_exports, merge_export_rows

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from cmgr.domain import OPEN_FLAG_STATUSES, WEEKDAY_NAMES, flag_status_label
+from cmgr.domain import WEEKDAY_NAMES, flag_status_label
 from cmgr.errors import NotFound, UsageError
 from cmgr.store.db import Database
 
@@ -65,6 +65,7 @@ def day_sheet(db: Database, manager: str, day: date) -> DaySheet:
     """The manager's stops on `day` from the saved plan of its week."""
     from cmgr.core.visit_plan import week_label
     from cmgr.store import plans as plan_store
+    from cmgr.store import today as store
 
     monday = day - timedelta(days=day.weekday())
     week = week_label(monday)
@@ -74,9 +75,9 @@ def day_sheet(db: Database, manager: str, day: date) -> DaySheet:
                        hint=f"run `cmgr plan-week --week {week} --manager {manager}` first")
     planned = sorted((v for v in plan.visits if v.visit_date == day), key=lambda v: v.seq)
     codes = [v.customer_code for v in planned]
-    info = _customers(db, codes)
-    last = _last_visits(db, codes, day)
-    visited = _visited(db, codes, day)
+    info = store.customers(db, codes)
+    last = store.last_visits(db, codes, day)
+    visited = store.visited_on(db, codes, day)
     complaints = _complaints(db, codes)
     flags = _flags(db, codes)
     stops = []
@@ -111,57 +112,25 @@ def checks(customer: dict, flags: Sequence[str], day: date) -> list[str]:
     return out
 
 
-def _placeholders(n: int) -> str:
-    return ", ".join("?" for _ in range(n))
-
-
-def _customers(db: Database, codes: list[str]) -> dict[str, dict]:
-    if not codes:
-        return {}
-    return {r["customer_code"]: dict(r) for r in db.query(
-        "SELECT customer_code, customer_name, address, phone, grade, grade_label, license_no, "
-        f"license_expiry FROM customers WHERE customer_code IN ({_placeholders(len(codes))})", codes)}
-
-
-def _last_visits(db: Database, codes: list[str], day: date) -> dict[str, tuple[str, str | None]]:
-    out: dict[str, tuple[str, str | None]] = {}
-    for code in codes:  # one indexed lookup each (visits_customer_date): a day has ~25 stops
-        row = db.execute("SELECT visit_date, notes FROM visits WHERE customer_code = ? AND "
-                         "visit_date < ? ORDER BY visit_date DESC, id DESC LIMIT 1",
-                         (code, day.isoformat())).fetchone()
-        if row is not None:
-            out[code] = (row["visit_date"], row["notes"])
-    return out
-
-
-def _visited(db: Database, codes: list[str], day: date) -> set[str]:
-    if not codes:
-        return set()
-    return {r[0] for r in db.query(
-        f"SELECT DISTINCT customer_code FROM visits WHERE customer_code IN ({_placeholders(len(codes))}) "
-        "AND visit_date = ?", (*codes, day.isoformat()))}
-
-
 def _complaints(db: Database, codes: list[str]) -> dict[str, list[str]]:
-    if not codes or not db.has_table("complaints"):
+    from cmgr.store import today as store
+
+    rows = store.open_complaints(db, codes)
+    if not rows:
         return {}
     from cmgr.core.complaint_flow import STATUS_LABELS
 
     out: dict[str, list[str]] = {}
-    for r in db.query(f"SELECT id, customer_code, status, problem FROM complaints WHERE customer_code IN "
-                      f"({_placeholders(len(codes))}) AND status <> 'closed' ORDER BY id", codes):
+    for r in rows:
         out.setdefault(r["customer_code"], []).append(
             f"投诉 {r['id']}（{r['problem'] or ''}）：{STATUS_LABELS.get(r['status'], r['status'])}")
     return out
 
 
 def _flags(db: Database, codes: list[str]) -> dict[str, list[str]]:
-    if not codes or not db.has_table("flags"):
-        return {}
-    rows = db.query(f"SELECT id, customer_code, kind, subkind, matched, status FROM flags WHERE "
-                    f"customer_code IN ({_placeholders(len(codes))}) AND status IN "
-                    f"({_placeholders(len(OPEN_FLAG_STATUSES))}) ORDER BY id",
-                    (*codes, *OPEN_FLAG_STATUSES))
+    from cmgr.store import today as store
+
+    rows = store.open_flags(db, codes)
     if not rows:
         return {}
     from cmgr.core.flag_engine import KIND_LABELS, subkind_label

@@ -114,8 +114,7 @@ def log_visit(db: Database, record, prices: Sequence[store.PriceSeen] = (), *,
                  "customer_signed": None if customer_signed is None else int(customer_signed)}
         extra = {k: v for k, v in extra.items() if v is not None}
         if extra:
-            db.execute(f"UPDATE visits SET {', '.join(k + ' = ?' for k in extra)} WHERE visit_key = ?",
-                       (*extra.values(), visit["visit_key"]))
+            store.set_details(db, visit["visit_key"], extra)
         if prices:
             store.save_prices(db, visit["visit_key"], prices)
         merged = store.merge_export_rows(db, customer_code=visit["customer_code"],
@@ -186,11 +185,12 @@ def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
     from cmgr.jobs.ingest import FileResult
     from cmgr.sources.importer import Issue, sha256_of
     from cmgr.sources.visit_sheet import TITLE, read_visit_sheets
+    from cmgr.store.customers import customer_codes
     from cmgr.store.records import finish_import, start_import
 
     t0 = time.perf_counter()
     read = read_visit_sheets(path)
-    known = {r[0] for r in db.query("SELECT customer_code FROM customers")}
+    known = customer_codes(db)
     good = []
     for v in read.visits:
         if v.customer_code in known:

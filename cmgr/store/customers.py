@@ -128,6 +128,38 @@ def _event(db: Database, code: str, event: str, on_date: date, reason: str | Non
                 json.dumps(details, ensure_ascii=False, default=str)))
 
 
+def record_edit(db: Database, code: str, values: dict, overrides: dict[str, tuple[str | None, str | None]],
+                on_date: date, reason: str | None, by: str | None, details: dict) -> None:
+    """`customer edit`: the new values, an override per field (field -> (value set, roster value
+    it replaced), both as text) and one 'edit' event. Inside the caller's transaction."""
+    db.execute(f"UPDATE customers SET {', '.join(k + ' = ?' for k in values)}, updated_at = ? "
+               "WHERE customer_code = ?", (*values.values(), now_iso(), code))
+    for field, (value, replaced) in overrides.items():
+        db.execute("INSERT INTO customer_overrides (customer_code, field, value, roster_value, "
+                   "set_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_code, field) DO UPDATE "
+                   "SET value = excluded.value, set_on = excluded.set_on",
+                   (code, field, value, replaced, on_date.isoformat()))
+    _event(db, code, "edit", on_date, reason, by, details)
+
+
+def read_overrides(db: Database) -> dict[tuple[str, str], tuple[str | None, str | None, str]]:
+    """(code, field) -> (value set in cmgr, roster value it replaced, date) of `customer edit`."""
+    if not db.has_table("customer_overrides"):
+        return {}
+    return {(r[0], r[1]): (r[2], r[3], r[4]) for r in db.query(
+        "SELECT customer_code, field, value, roster_value, set_on FROM customer_overrides")}
+
+
+def settle_overrides(db: Database, keys) -> None:
+    """A roster caught up with (or overrode) these (code, field) changes: the roster rules again."""
+    db.executemany("DELETE FROM customer_overrides WHERE customer_code = ? AND field = ?",
+                   sorted(set(keys)))
+
+
+def customer_codes(db: Database) -> set[str]:
+    return {r[0] for r in db.query("SELECT customer_code FROM customers")}
+
+
 def customer_events(db: Database, code: str) -> list[dict]:
     return [dict(r) for r in db.query(
         "SELECT event, on_date, reason, by, at, details FROM customer_events WHERE customer_code = ? "

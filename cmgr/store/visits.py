@@ -161,6 +161,15 @@ def _event(db: Database, visit: dict, action: str, by: str | None, detail: dict)
 
 # --- prices seen ---------------------------------------------------------------------------------
 
+def set_details(db: Database, visit_key: str, details: dict) -> None:
+    """The sign-in sheet's details of a visit (arrival_time, duties, customer_signed)."""
+    bad = set(details) - {"arrival_time", "duties", "customer_signed"}
+    if bad:
+        raise UsageError(f"not a visit detail: {', '.join(sorted(bad))}")
+    db.execute(f"UPDATE visits SET {', '.join(k + ' = ?' for k in details)} WHERE visit_key = ?",
+               (*details.values(), visit_key))
+
+
 def save_prices(db: Database, visit_key: str, prices: Sequence[PriceSeen]) -> None:
     """Every cigarette checked on the visit (replacing what was stored); the first also fills
     visits.checked_sku / observed_price, where the flag rules read a visit's price."""
