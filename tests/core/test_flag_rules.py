@@ -1113,7 +1113,7 @@ def test_sample_answer_key_precision_and_recall(lex):
     ("六百五", 650), ("一百零二", 102), ("两千三", 2300), ("六五零", 650), ("两百", 200),
 ])
 def test_numbers_in_chinese(text, expected):
-    from cmgr.core.flag_rules import _number
+    from cmgr.core.flag_rules.prices import _number
 
     assert _number(text) == expected
 
@@ -1123,7 +1123,7 @@ def test_the_first_character_lookahead_keeps_every_match(lex):
     matches must be those of the plain pattern."""
     import re
 
-    from cmgr.core.flag_rules import _first_chars
+    from cmgr.core.flag_rules.prefilter import _first_chars
 
     notes = [n for n, *_ in RULES + HELD_OUT + NOT_FLAGGED + LICENCE_STATES + PRICE_WORDS]
     notes = [normalize_text(n) for n in notes]
