@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmgr.core.flag_rules.normalize import _Spelling
+from cmgr.core.flag_rules.pinyin import Homophones, compile_homophones
 from cmgr.core.flag_rules.prefilter import _anchors, _compile_fast, _split_alternatives
 from cmgr.core.flag_rules.prices import _BARE_TAG_ANCHORS, _CN_NUMERALS
 from cmgr.errors import ConfigError
@@ -363,7 +364,8 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
             raise _err(path, text, f"normalize.char_map.{src}",
                        "maps one character to one character (spans in the note stay exact)", src)
         char_map[ord(src)] = dst
-    spelling = _compile_spelling(compiler, normalize.get("spelling", {}), path, text)
+    spelling = _compile_spelling(compiler, normalize.get("spelling", {}), path, text,
+                                 normalize.get("homophones"))
 
     seg = data.get("segmentation", {})
     sentence_breaks = compiler.compile(seg.get("sentence_breaks", r"[。;!?\n…]+"),
@@ -505,11 +507,13 @@ def _pieces(patterns: list[str]) -> tuple[_Piece, ...]:
                  for pattern in patterns for piece in _split_alternatives(pattern))
 
 
-def _compile_spelling(compiler: _Compiler, table, path: str, text: str) -> _Spelling | None:
+def _compile_spelling(compiler: _Compiler, table, path: str, text: str,
+                      homophone_table=None) -> _Spelling | None:
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         raise _err(path, text, "normalize.spelling",
                    "must be a table of pattern = replacement strings", "spelling")
-    if not table:
+    homophones = _compile_homophones(compiler, homophone_table, path, text)
+    if not table and homophones is None:
         return None
     bodies, replacements = [], []
     for pattern, replacement in table.items():
@@ -521,7 +525,24 @@ def _compile_spelling(compiler: _Compiler, table, path: str, text: str) -> _Spel
         body = re.sub(r"(?<!\\)\((?!\?)", "(?:", compiler.expand(pattern, key, pattern))
         bodies.append(f"({body})")
         replacements.append(replacement)
-    return _Spelling(_compile_fast("|".join(bodies)), tuple(replacements))
+    regex = _compile_fast("|".join(bodies)) if bodies else None
+    return _Spelling(regex, tuple(replacements), homophones)
+
+
+def _compile_homophones(compiler: _Compiler, table, path: str, text: str) -> Homophones | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict) or set(table) - {"words", "keep"}:
+        raise _err(path, text, "normalize.homophones", "a table with words and keep", "homophones")
+    words = _string_list(table.get("words", []), path, text, "normalize.homophones.words")
+    keep = _string_list(table.get("keep", []), path, text, "normalize.homophones.keep")
+    if not words:
+        return None
+    keep_re = compiler.compile_list(keep, "normalize.homophones.keep")[0].pattern if keep else None
+    try:
+        return compile_homophones(words, keep_re)
+    except ValueError as exc:
+        raise _err(path, text, "normalize.homophones.words", str(exc), "homophones") from exc
 
 
 def _compile_state(compiler: _Compiler, entry: dict, path: str, text: str, key: str) -> _State | None:

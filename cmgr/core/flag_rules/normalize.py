@@ -8,6 +8,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from cmgr.core.flag_rules.pinyin import Homophones
+
 
 @dataclass(frozen=True)
 class _Spelling:
@@ -15,11 +17,14 @@ class _Spelling:
     standard way (冇 -> 没, 妹有 -> 没有, 吊消 -> 吊销). A match is replaced only when the
     replacement has the same length, so spans in the original note stay exact."""
 
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | None
     replacements: tuple[str, ...]  # by group number - 1
+    homophones: Homophones | None = None  # pinyin typing slips (see pinyin.py), after these
 
     def apply(self, text: str) -> str:
-        if not self.regex.search(text):
+        if self.homophones is not None:
+            text = self.homophones.apply(text)
+        if self.regex is None or not self.regex.search(text):
             return text
 
         def sub(m: re.Match[str]) -> str:

@@ -1,0 +1,98 @@
+"""Pinyin typing slips: the key words written with other characters of the same sound.
+
+A manager typing on a phone with a pinyin input method picks the wrong character of the
+right sound: 无症 for 无证, 抄价 for 超价, 明码标加 for 明码标价, 底价 for 低价. Matching those
+by toneless pinyin (the first, most common reading of each character, from pypinyin's
+character table) finds every such slip, not only the ones someone thought to list.
+
+The lexicon ([normalize.homophones]) names the key words and, in brackets, the characters
+that may be slips ('无[证]': 无 must be written as is; a slip of the first character too would
+read 屋正在 as 无证在). Real words that sound like a key word (与世无争, 吵架, 地价) are
+listed in `keep` and never changed. A slip is rewritten to the key word before matching
+(same length, so spans in the original note stay exact) and the trace shows the original.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_WORD_RE = re.compile(r"(?:[\u4e00-\u9fff]|\[[\u4e00-\u9fff]+\])+")
+
+
+@functools.lru_cache(maxsize=1)
+def syllables() -> dict[str, str]:
+    """Every common Chinese character's first reading, toneless (证 -> zheng)."""
+    # pypinyin's character table only (not its phrase model): a quarter of a second, once.
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    table = {}
+    for code, readings in pinyin_dict.items():
+        if 0x4E00 <= code <= 0x9FFF:
+            first = unicodedata.normalize("NFD", readings.split(",")[0])
+            table[chr(code)] = "".join(c for c in first if not unicodedata.combining(c))
+    return table
+
+
+def toneless(text: str) -> tuple[str | None, ...]:
+    table = syllables()
+    return tuple(table.get(ch) for ch in text)
+
+
+@dataclass(frozen=True)
+class Homophones:
+    """Same-sound slips of the key words, rewritten to the key words."""
+
+    by_key: dict[str, tuple[str, frozenset[int]]]  # sound key -> word, positions kept as is
+    keep: re.Pattern[str] | None  # real words that sound the same: never changed
+    table: dict[int, str]  # character -> the key-word character of its sound
+    finder: re.Pattern[str]  # the key words' sound keys, in translated text
+
+    def apply(self, text: str) -> str:
+        key = text.translate(self.table)
+        if key == text:
+            return text  # the common case: no character that sounds like a key word's
+        out = None
+        for m in self.finder.finditer(key):
+            start, end = m.span()
+            word, fixed = self.by_key[m.group()]
+            written = text[start:end]
+            if written == word or any(written[p] != word[p] for p in fixed):
+                continue
+            if self.keep is not None and any(
+                    k.start() <= start and end <= k.end()
+                    for k in self.keep.finditer(text, max(0, start - 4), end + 4)):
+                continue
+            out = out if out is not None else list(text)
+            out[start:end] = word
+        return text if out is None else "".join(out)
+
+
+def compile_homophones(words: list[str], keep: str | None) -> Homophones:
+    """`words` as in the lexicon ('无[证]', '[超][价]'); `keep` one regex of real words."""
+    sounds = syllables()
+    parsed = []
+    for spec in words:
+        if not _WORD_RE.fullmatch(spec):
+            raise ValueError(f"{spec!r}: Chinese characters, the slips in [brackets]")
+        word, positions, inside = "", set(), False
+        for ch in spec:
+            if ch in "[]":
+                inside = ch == "["
+                continue
+            if not inside:
+                positions.add(len(word))
+            word += ch
+        parsed.append((word, frozenset(positions) if "[" in spec else frozenset()))
+    # One representative per sound: the first key word's own character of that sound.
+    rep: dict[str, str] = {}
+    for word, _ in parsed:
+        for ch in word:
+            if ch in sounds:
+                rep.setdefault(sounds[ch], ch)
+    table = {ord(ch): rep[s] for ch, s in sounds.items() if s in rep and ch != rep[s]}
+    by_key = {word.translate(table): (word, fixed) for word, fixed in parsed}
+    finder = re.compile("|".join(re.escape(k) for k in sorted(by_key, key=len, reverse=True)))
+    return Homophones(by_key, re.compile(keep) if keep else None, table, finder)
