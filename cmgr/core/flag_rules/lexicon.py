@@ -49,6 +49,10 @@ class _Rule:
     requires_selling: bool
     suppress: re.Pattern[str] | None
     state: _State | None = None
+    # The rule's own examples: notes it flags, and notes it must not make a case of
+    # (tests/core/test_flag_lexicon_examples.py runs every one).
+    examples: tuple[str, ...] = ()
+    not_examples: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -61,6 +65,8 @@ class _Resolution:
     pieces: tuple[_Piece, ...]
     resolves: frozenset[str]  # "price", "price.unmarked_tags", ...; empty: from the context
     scope: str  # "after" (problems before it) | "sentence" (the whole sentence)
+    examples: tuple[str, ...] = ()  # notes whose problem it closes
+    not_examples: tuple[str, ...] = ()  # notes whose problem stays open despite its words
 
 
 @dataclass(frozen=True)
@@ -390,11 +396,11 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
     for i, entry in enumerate(data.get("rules", [])):
         key = f"rules[{i - (offsets or {}).get('rules', 0)}]"
         unknown = set(entry) - {"kind", "subkind", "name", "patterns", "requires", "suppress",
-                                "state", "reach", "within"}
+                                "state", "reach", "within", "examples", "not_examples"}
         if unknown:
             raise _err(path, text, f"{key}.{sorted(unknown)[0]}",
                        "unknown key; a rule has kind, subkind, name, patterns, requires, suppress, "
-                       "state, reach, within", sorted(unknown)[0])
+                       "state, reach, within, examples, not_examples", sorted(unknown)[0])
         kind = entry.get("kind")
         if kind not in KINDS:
             raise _err(path, text, f"{key}.kind", f"kind must be one of {', '.join(KINDS)}, not {kind!r}",
@@ -417,17 +423,22 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
         suppress_list = _string_list(entry.get("suppress", []), path, text, f"{key}.suppress")
         suppress = _compile_cue(compiler, suppress_list, "search", f"{key}.suppress")
         state = _compile_state(compiler, entry, path, text, key)
-        rules.append(_Rule(kind, subkind, name, pieces, "selling" in requires, suppress, state))
+        examples = _string_list(entry.get("examples", []), path, text, f"{key}.examples")
+        not_examples = _string_list(entry.get("not_examples", []), path, text,
+                                    f"{key}.not_examples")
+        rules.append(_Rule(kind, subkind, name, pieces, "selling" in requires, suppress, state,
+                           tuple(examples), tuple(not_examples)))
         subkinds[kind].add(subkind)
 
     resolutions: list[_Resolution] = []
     for i, entry in enumerate(data.get("resolutions", [])):
         key = f"resolutions[{i - (offsets or {}).get('resolutions', 0)}]"
-        unknown = set(entry) - {"name", "patterns", "resolves", "scope"}
+        unknown = set(entry) - {"name", "patterns", "resolves", "scope", "examples",
+                                "not_examples"}
         if unknown:
             raise _err(path, text, f"{key}.{sorted(unknown)[0]}",
-                       "unknown key; a resolution has name, patterns, resolves, scope",
-                       sorted(unknown)[0])
+                       "unknown key; a resolution has name, patterns, resolves, scope, examples, "
+                       "not_examples", sorted(unknown)[0])
         resolves = _string_list(entry.get("resolves", []), path, text, f"{key}.resolves")
         for target in resolves:
             kind, _, sub = target.partition(".")
@@ -440,8 +451,12 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
                        str(scope))
         patterns = _string_list(entry.get("patterns"), path, text, f"{key}.patterns")
         _, expanded = compiler.compile_list(patterns, f"{key}.patterns")
+        examples = _string_list(entry.get("examples", []), path, text, f"{key}.examples")
+        not_examples = _string_list(entry.get("not_examples", []), path, text,
+                                    f"{key}.not_examples")
         resolutions.append(_Resolution(str(entry.get("name", f"resolution {i}")),
-                                       _pieces(expanded), frozenset(resolves), scope))
+                                       _pieces(expanded), frozenset(resolves), scope,
+                                       tuple(examples), tuple(not_examples)))
 
     num = data.get("numeric", {})
     numeric = _Numeric(None, None, None)

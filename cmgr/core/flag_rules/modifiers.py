@@ -116,7 +116,13 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
             return "no sign it is still selling"
     temporal = _nearest(cues, ("past", "history", "current"), sent_before)
     if temporal == "history":
-        return "history, not a current case"
+        # History, unless the sentence goes on to say it is still so (去年证被吊销了，现在
+        # 还在卖烟): then it is an earlier problem that goes on, closed only by a remedy.
+        current = cues.get("current")
+        now = current.search(text, cand.end, s_end) if current is not None else None
+        if now is None or not _selling_in(lex, text[now.start():s_end]):
+            return "history, not a current case"
+        temporal = "past"
     cand.past = temporal == "past"
     return None
 
