@@ -45,21 +45,18 @@ def toneless(text: str) -> tuple[str | None, ...]:
 class Homophones:
     """Same-sound slips of the key words, rewritten to the key words."""
 
-    by_key: dict[str, tuple[str, frozenset[int]]]  # sound key -> word, positions kept as is
+    words: tuple[str, ...]  # the key words, as written
     keep: re.Pattern[str] | None  # real words that sound the same: never changed
-    table: dict[int, str]  # character -> the key-word character of its sound
-    finder: re.Pattern[str]  # the key words' sound keys, in translated text
+    # Each key word as a sequence of character classes (its fixed characters as written, the
+    # others any character of the same sound), one group per word.
+    finder: re.Pattern[str]
 
     def apply(self, text: str) -> str:
-        key = text.translate(self.table)
-        if key == text:
-            return text  # the common case: no character that sounds like a key word's
         out = None
-        for m in self.finder.finditer(key):
+        for m in self.finder.finditer(text):
+            word = self.words[m.lastindex - 1]
             start, end = m.span()
-            word, fixed = self.by_key[m.group()]
-            written = text[start:end]
-            if written == word or any(written[p] != word[p] for p in fixed):
+            if text[start:end] == word:
                 continue
             if self.keep is not None and any(
                     k.start() <= start and end <= k.end()
@@ -69,30 +66,33 @@ class Homophones:
             out[start:end] = word
         return text if out is None else "".join(out)
 
+    def slip_of(self, written: str) -> str | None:
+        """The key word `written` is a slip of (or is), None when it is neither."""
+        m = self.finder.fullmatch(written)
+        return self.words[m.lastindex - 1] if m else None
+
 
 def compile_homophones(words: list[str], keep: str | None) -> Homophones:
     """`words` as in the lexicon ('无[证]', '[超][价]'); `keep` one regex of real words."""
     sounds = syllables()
-    parsed = []
+    by_sound: dict[str, list[str]] = {}
+    for ch, sound in sounds.items():
+        by_sound.setdefault(sound, []).append(ch)
+    plain, alternatives = [], []
     for spec in words:
         if not _WORD_RE.fullmatch(spec):
             raise ValueError(f"{spec!r}: Chinese characters, the slips in [brackets]")
-        word, positions, inside = "", set(), False
+        word, body, inside, bracketed = "", "", False, "[" in spec
         for ch in spec:
             if ch in "[]":
                 inside = ch == "["
                 continue
-            if not inside:
-                positions.add(len(word))
             word += ch
-        parsed.append((word, frozenset(positions) if "[" in spec else frozenset()))
-    # One representative per sound: the first key word's own character of that sound.
-    rep: dict[str, str] = {}
-    for word, _ in parsed:
-        for ch in word:
-            if ch in sounds:
-                rep.setdefault(sounds[ch], ch)
-    table = {ord(ch): rep[s] for ch, s in sounds.items() if s in rep and ch != rep[s]}
-    by_key = {word.translate(table): (word, fixed) for word, fixed in parsed}
-    finder = re.compile("|".join(re.escape(k) for k in sorted(by_key, key=len, reverse=True)))
-    return Homophones(by_key, re.compile(keep) if keep else None, table, finder)
+            if (inside or not bracketed) and ch in sounds:
+                body += "[" + "".join(sorted(by_sound[sounds[ch]])) + "]"
+            else:
+                body += re.escape(ch)
+        plain.append(word)
+        alternatives.append(f"({body})")
+    return Homophones(tuple(plain), re.compile(keep) if keep else None,
+                      re.compile("|".join(alternatives)))
