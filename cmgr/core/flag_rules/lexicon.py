@@ -138,6 +138,7 @@ _CUE_KEYS = {
     "negation_adjacent": "end",
     "negation_after": "start",
     "question_before": "search",
+    "question_after": "search",
     "question_end": "end",
     "hypothetical_before": "search",
     "hypothetical_after": "search",

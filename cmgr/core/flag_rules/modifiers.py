@@ -45,6 +45,7 @@ MODIFIERS: tuple[Modifier, ...] = (
     Modifier("negated before", "negation_before", "before"),
     Modifier("negated after", "negation_after", "after"),
     Modifier("question", "question_before", "before"),
+    Modifier("question", "question_after", "after"),
     Modifier("hypothetical or prohibition", "hypothetical_before", "before"),
     Modifier("hypothetical or prohibition", "hypothetical_after", "after"),
     Modifier("reported: talk about the rules, not a case", "rule_talk_after", "after"),
