@@ -138,7 +138,8 @@ def evaluate(corpus: Path, lexicon, min_score: float, visits: Path | None = None
         print(f"- {row['id']} {label}: {what}\n  note: {row['note']}")
         traces = [t for t in trace_note(row["note"], lexicon) if t.kind == kind]
         for t in traces:
-            print(f"  {t.outcome:<12.60} | {t.rule} | {t.matched!r}")
+            print(f"  {t.outcome:<12.60} | {t.rule} | {t.matched!r}"
+                  + (f" | kept: {t.kept}" if t.kept else ""))
         if not traces:
             print("  (no rule matched)")
     if max_misses is not None and len(misses) > max_misses:

@@ -117,6 +117,12 @@ def test_talk_about_the_rules_is_not_a_case(note):
 def test_a_tip_about_another_outlet_is_reported_but_is_a_case():
     findings = scan_note("店主说隔壁没证在卖烟，让我们管管", LEX)
     assert [f.subkind for f in findings] == ["tip_other_outlet"]
+    assert "other outlet" in findings[0].kept  # the modifier that kept it, with the finding
+
+
+def test_an_earlier_problem_says_so_with_the_finding():
+    [finding] = scan_note("上回价签缺了好几个，这回去看还是那样", LEX)
+    assert finding.subkind == "unmarked_tags" and "earlier problem" in finding.kept
 
 
 # -- resolved, told after the fact ----------------------------------------------------------

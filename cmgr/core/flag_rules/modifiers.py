@@ -124,7 +124,10 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
         if now is None or not _selling_in(lex, text[now.start():s_end]):
             return "history, not a current case"
         temporal = "past"
+        cand.kept.append(f"history that goes on (current: {now.group()})")
     cand.past = temporal == "past"
+    if cand.past:
+        cand.kept.append("an earlier problem, open until a remedy closes it (past)")
     return None
 
 

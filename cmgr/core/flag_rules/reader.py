@@ -24,6 +24,7 @@ class NoteFinding:
     start: int  # span in the original note text
     end: int
     rule: str  # which rule fired, e.g. "unlicensed.expired: 许可证过期/超期"
+    kept: str = ""  # the modifiers that applied and kept it ("past: 上次", "other outlet: 隔壁")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class CandidateTrace:
     end: int
     rule: str
     outcome: str  # "flagged", "suppressed: <why>", "resolved: <by what>", "duplicate"
+    kept: str = ""  # as NoteFinding.kept
 
 
 def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
@@ -57,8 +59,10 @@ def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
             who = _outlet(lex, ctx, cand)
             if who == "other_outlet":
                 cand.subkind = "tip_other_outlet"
+                cand.kept.append("other outlet (other_outlet)")
             elif who == "this_outlet" and cand.subkind == "tip_other_outlet":
                 cand.subkind = "no_license"  # "该户系无证户": the visited shop itself
+                cand.kept.append("the visited shop itself (this_outlet)")
     _apply_resolutions(lex, ctx, cands, present)
     # One finding per kind and sub-kind per note (the first), and never two findings of
     # one kind on overlapping text.
@@ -110,7 +114,7 @@ def scan_note(text: str, lexicon: Lexicon) -> list[NoteFinding]:
         return []
     _, cands = _candidates(text, lexicon)
     flagged = [c for c in cands if c.outcome == "flagged"]
-    return [NoteFinding(c.kind, c.subkind, text[s:e], s, e, c.rule)
+    return [NoteFinding(c.kind, c.subkind, text[s:e], s, e, c.rule, "; ".join(c.kept))
             for c, s, e in _located(text, lexicon, flagged)]
 
 
@@ -120,7 +124,8 @@ def trace_note(text: str, lexicon: Lexicon) -> list[CandidateTrace]:
     if not text:
         return []
     _, cands = _candidates(text, lexicon)
-    return [CandidateTrace(c.kind, c.subkind, text[s:e], s, e, c.rule, c.outcome)
+    return [CandidateTrace(c.kind, c.subkind, text[s:e], s, e, c.rule, c.outcome,
+                           "; ".join(c.kept))
             for c, s, e in _located(text, lexicon, cands)]
 
 

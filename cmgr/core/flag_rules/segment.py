@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,6 +24,9 @@ class _Candidate:
     sentence: int
     past: bool = False
     outcome: str = "flagged"
+    # Modifiers that applied and kept the target: an earlier problem (上次...), another
+    # outlet (隔壁...), a slip read as a key word. Shown with the finding.
+    kept: list[str] = field(default_factory=list)
 
 
 @dataclass
