@@ -254,11 +254,20 @@ def _print_table(rows: list[dict]) -> None:
 
 @app.command("review")
 def review_command(
-    flag_id: Annotated[int, typer.Argument(help="The flag's id (first column of `cmgr flag`).")],
+    flag_ids: Annotated[list[int] | None, typer.Argument(
+        help="The flags' ids (first column of `cmgr flag`); or a selection: --all-new, "
+             "--customer, --since, --kind.", show_default=False)] = None,
+    all_new: Annotated[bool, typer.Option("--all-new", help="Every new (待上报) flag.")] = False,
+    customer: Annotated[str | None, typer.Option(
+        "--customer", help="The flags of this customer code.")] = None,
+    since: SinceOpt = None,
+    kind: KindOpt = None,
     report: Annotated[bool, typer.Option(
         "--report", help="Reported to the area market manager (price: 降级; unlicensed: to 专卖).")]
     = False,
-    close: Annotated[bool, typer.Option("--close", help="Closed, with --result.")] = False,
+    close: Annotated[bool, typer.Option(
+        "--close", help="Closed, with --result; with --report too: reported and closed in one "
+                        "step (the area manager's decision is already known).")] = False,
     dismiss: Annotated[bool, typer.Option("--dismiss", help="A false alarm, with --reason.")] = False,
     result: Annotated[str | None, typer.Option("--result", help="How it ended (with --close).")]
     = None,
@@ -270,36 +279,86 @@ def review_command(
     fmt: common.FormatOpt
     = common.Format.table,
 ) -> None:
-    """Move a flag on: --report, --close --result TEXT, or --dismiss --reason TEXT.
+    """Move flags on: --report, --close --result TEXT, --report --close --result TEXT, or
+    --dismiss --reason TEXT; for one flag, several ids, or a selection.
 
-    Without one of them, show the flag and its history. Refused steps (closing a flag not yet
-    reported, anything on a closed or dismissed flag) exit 2 and change nothing.
+    Without a step, show the flag and its history (or list the selection). Several flags are
+    moved together or not at all: a step refused for any of them (closing a flag not yet
+    reported, anything on a closed or dismissed flag) exits 2 and changes nothing.
     """
-    from cmgr.store.flags import get_flag, review
+    from cmgr.store.flags import FlagFilter, get_flag, list_flags, review_many
 
-    actions = [name for name, on in (("report", report), ("close", close), ("dismiss", dismiss)) if on]
-    if len(actions) > 1:
-        raise UsageError("give one of --report, --close or --dismiss")
-    action = actions[0] if actions else None
-    if result is not None and action != "close":
+    if dismiss and (report or close):
+        raise UsageError("--dismiss goes alone, not with --report or --close")
+    steps: list[tuple[str, str | None]] = []
+    if report:
+        steps.append(("report", note))
+    if close:
+        steps.append(("close", result))
+    if dismiss:
+        steps.append(("dismiss", reason))
+    actions = [a for a, _ in steps]
+    if result is not None and "close" not in actions:
         raise UsageError("--result goes with --close")
-    if reason is not None and action != "dismiss":
+    if reason is not None and "dismiss" not in actions:
         raise UsageError("--reason goes with --dismiss")
-    if note is not None and action != "report":
+    if note is not None and "report" not in actions:
         raise UsageError("--note goes with --report")
+    selecting = all_new or customer is not None or since is not None or kind is not None
+    if flag_ids and selecting:
+        raise UsageError("give flag ids or a selection (--all-new, --customer, --since, --kind), "
+                         "not both")
+    if not flag_ids and not selecting:
+        raise UsageError("give a flag id, several, or a selection (--all-new, --customer, "
+                         "--since, --kind)")
     db = common.state().db()
-    if action is None:
-        flag = get_flag(db, flag_id)
+    if selecting:
+        # The flags the first step can move (report: new ones; close: reported ones, or new ones
+        # reported in the same step; dismiss: open ones); without a step, all that match.
+        first = actions[0] if actions else None
+        statuses = (("new",) if all_new or first == "report"
+                    else ("reported",) if first == "close"
+                    else ("new", "reported") if first == "dismiss" else None)
+        rows = list_flags(db, FlagFilter(since=_date_option("--since", since),
+                                         kind=kind.value if kind else None, customer=customer,
+                                         statuses=statuses))
+        ids = [r["id"] for r in rows]
+        if not ids:
+            common.info("no flag matches the selection; nothing was changed")
+            if fmt == common.Format.json:
+                common.print_json([])
+            return
     else:
-        text = {"report": note, "close": result, "dismiss": reason}[action]
-        flag = review(db, flag_id, action, by=by, text=text)
-        common.info(f"flag {flag_id}: {action} recorded; now {flag['status']}")
+        ids = list(dict.fromkeys(flag_ids))
+    if len(ids) == 1 and not selecting:
+        if steps:
+            review_many(db, ids, steps, by=by)
+        flag = get_flag(db, ids[0])
+        if steps:
+            common.info(f"flag {ids[0]}: {' + '.join(actions)} recorded; now {flag['status']}")
+        if fmt == common.Format.json:
+            from cmgr.render.flag_report import flag_record
+
+            common.print_json({**flag_record(flag), "events": flag["events"]})
+        elif not steps or not common.state().quiet:
+            _print_flag(flag)
+        return
+    if steps:
+        rows = review_many(db, ids, steps, by=by)
+        common.info(f"{len(ids)} flags: {' + '.join(actions)} recorded")
+    elif not selecting:
+        rows = list_flags(db, FlagFilter(ids=tuple(ids)))
+        missing = sorted(set(ids) - {r["id"] for r in rows})
+        if missing:
+            from cmgr.errors import NotFound
+
+            raise NotFound(f"no flag {missing[0]}", hint="list them with `cmgr flag`")
     if fmt == common.Format.json:
         from cmgr.render.flag_report import flag_record
 
-        common.print_json({**flag_record(flag), "events": flag["events"]})
-    elif action is None or not common.state().quiet:
-        _print_flag(flag)
+        common.print_json([flag_record(r) for r in rows])
+    elif not steps or not common.state().quiet:
+        _print_table(rows)
 
 
 def _print_flag(flag: dict) -> None:
