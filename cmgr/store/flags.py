@@ -250,7 +250,9 @@ class FlagFilter:
 
 _LIST_SQL = (
     "SELECT f.*, coalesce(c.customer_name, v.customer_name) AS customer_name, "
-    "c.license_no, c.license_expiry, c.address, v.checked_sku, v.visit_type "
+    "c.license_no, c.license_expiry, c.address, v.checked_sku, v.visit_type, "
+    # the price list's name of a 检查品规 written as a code, for the escalation documents
+    "(SELECT p.sku_name FROM prices p WHERE p.sku_code = trim(v.checked_sku)) AS checked_sku_name "
     "FROM flags f LEFT JOIN customers c ON c.customer_code = f.customer_code "
     "LEFT JOIN visits v ON v.visit_key = f.visit_key")
 
