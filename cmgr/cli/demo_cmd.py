@@ -16,6 +16,9 @@ SAMPLE_IMPORTS = [
     ("prices", ["prices.xlsx"]),
     ("orders", ["orders_*.xlsx", "orders_*.xls", "orders_*.csv"]),
     ("visits", ["visits.xlsx"]),
+    ("settlements", ["settlements_*.xlsx"]),
+    ("supply", ["supply_limits.xlsx"]),
+    ("targets", ["targets_*.xlsx"]),
 ]
 
 # Later jobs add themselves here: (title, function(state, out_dir) -> list of output paths).
@@ -38,7 +41,7 @@ def demo_command(
 ) -> None:
     """Build a fresh database from the sample data and run the main jobs on it."""
     from cmgr.config import read_mapping_file
-    from cmgr.ingest import import_files
+    from cmgr.jobs.ingest import import_files
     from cmgr.resources import packaged_dir
 
     st = common.state()

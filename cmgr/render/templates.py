@@ -110,11 +110,14 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
 
     `images` maps a context key to (PNG path, width in mm) placed with docxtpl.InlineImage.
     """
+    import zipfile
+
     import jinja2
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import atomic_path
 
     template = find_template(name, user_dir=user_dir)
     doc = DocxTemplate(str(template))
@@ -126,6 +129,8 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
         doc.render(ctx, jinja_env=env, autoescape=True)
     except jinja2.TemplateError as exc:
         raise RenderError(f"Word template {template}: {exc}") from exc
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:  # not a .docx at all
+        raise RenderError(f"Word template {template} is not a Word (.docx) file: {exc}") from exc
     with atomic_path(out_path) as tmp:
         doc.save(str(tmp))
     return Path(out_path)

@@ -25,13 +25,12 @@ from cmgr.core.flag_rules.normalize import normalize_text
 from cmgr.core.flag_rules.prices import (
     PriceCheck,
     check_observed_price,
-    normalize_sku_name,
     parse_price,
 )
 from cmgr.core.flag_rules.reader import CandidateTrace, NoteFinding, scan_note, trace_note
 
 __all__ = [
     "KINDS", "CandidateTrace", "Lexicon", "NoteFinding", "PriceCheck", "check_observed_price",
-    "load_lexicon", "normalize_sku_name", "normalize_text", "parse_price", "scan_note",
+    "load_lexicon", "normalize_text", "parse_price", "scan_note",
     "trace_note",
 ]

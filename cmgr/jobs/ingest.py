@@ -110,11 +110,11 @@ def _keep_recorded_leaving(left: dict[str, str], records, parsed) -> list:
     """A roster that still says 正常 for a customer recorded as left with `cmgr customer leave`
     does not undo the 退网: exports lag behind. Kept, and said per row (the issues returned);
     `cmgr customer join` takes a customer back."""
+    from cmgr.domain import LEFT, NORMAL
     from cmgr.sources.importer import Issue
-    from cmgr.store.customers import LEFT
 
     issues = []
-    hit = records["customer_code"].isin(list(left)) & (records["status"].fillna("正常") != LEFT)
+    hit = records["customer_code"].isin(list(left)) & (records["status"].fillna(NORMAL) != LEFT)
     for i in records.index[hit]:
         code = records.at[i, "customer_code"]
         issues.append(Issue(
@@ -122,7 +122,7 @@ def _keep_recorded_leaving(left: dict[str, str], records, parsed) -> list:
             records.at[i, "status"],
             f"customer {code} left the network on {left[code]} (cmgr customer leave); kept "
             f"{LEFT} — use `cmgr customer join {code}` if it has rejoined",
-            "stored with status 已退网"))
+            f"stored with status {LEFT}"))
         records.at[i, "status"] = LEFT
     return issues
 
@@ -172,10 +172,11 @@ def _arrow_part(records, key: str, columns: list[str], schema):
 
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
     """Every rejected row and every cell stored empty, as CSV (UTF-8 with BOM for Excel)."""
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import all_or_nothing
 
     n = 0
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    with all_or_nothing() as files, files.path(path).open("w", encoding="utf-8-sig",
+                                                          newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["file", "sheet", "row", "column", "value", "reason", "action"])
         for r in results:
