@@ -135,6 +135,7 @@ class Lexicon:
 _CUE_KEYS = {
     # key: how the code anchors it (see _compile_cue)
     "negation_before": "search",
+    "negation_object_end": "search",
     "negation_adjacent": "end",
     "negation_after": "start",
     "question_before": "search",

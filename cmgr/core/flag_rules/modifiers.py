@@ -69,6 +69,20 @@ def _blank(text: str, offset: int, spans: list[tuple[int, int]]) -> str:
     return text
 
 
+def _negation_reaching(cues: dict, before: str) -> re.Match[str] | None:
+    """A negation cue before the target whose object does not end before it: in 没发现无证经营
+    标签有2个没贴 the negated object (无证经营) is closed by its head word, and what follows
+    it without a coordinator (、/和/及) is a new statement the negation does not reach."""
+    negation = cues.get("negation_before")
+    if negation is None or not before:
+        return None
+    object_end = cues.get("negation_object_end")
+    for m in negation.finditer(before):
+        if object_end is None or object_end.search(before, m.end()) is None:
+            return m
+    return None
+
+
 def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule | None) -> str | None:
     """Why the target is not a current case, or None; marks it `past` when it is an earlier one."""
     text, cues = ctx.text, lex.cues
@@ -92,7 +106,10 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
             return "question (the sentence is a question)"
         if cand.kind not in mod.kinds:
             continue
-        m = _search(cues.get(mod.cue), scopes[mod.direction])
+        if mod.cue == "negation_before":
+            m = _negation_reaching(cues, scopes["before"])
+        else:
+            m = _search(cues.get(mod.cue), scopes[mod.direction])
         if m is not None:
             return _explain(mod.category, mod.cue, m)
     # Other goods: the nearest goods word before the target says what it is about (酒类没有
