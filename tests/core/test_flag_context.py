@@ -504,6 +504,10 @@ ROUND5_KINDS = [
     ("价签少了两个，当场补了", N),
     ("前阵子乱价的那家，价格统一了，都按标签收", N),
     ("之前说他证是借的，其实是他自己的，名字对得上", N),
+    # a brand's pack price without a verb of selling, beside the guide price
+    ("红塔山一包十三，指导价十一，说是进货贵了", P),
+    ("玉溪一包23，指导价23，对得上", N),
+    ("黄鹤楼一条260，比上个月走得快", N),
     # numbered checklist fields are not other shops
     ("1.证照：正常 2.价格：三个品规未标价 3.处理：已当场补齐价签", N),
 ]
