@@ -5,8 +5,11 @@
     python bench/eval_flags.py --corpus unseen       # tests/core/flag_unseen_notes.csv
     python bench/eval_flags.py --corpus unseen2      # tests/core/flag_unseen2_notes.csv
     python bench/eval_flags.py --corpus unseen3      # tests/core/flag_unseen3_notes.csv
+    python bench/eval_flags.py --corpus round5a      # tests/core/flag_round5a_notes.csv
+    python bench/eval_flags.py --corpus round5b      # tests/core/flag_round5b_notes.csv
     python bench/eval_flags.py --corpus sample       # the sample territory's answer key
-    python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3, sample
+    python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3,
+                                                     # round5a, round5b, sample
     python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
     python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
     python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
@@ -43,6 +46,10 @@ HELDOUT_CORPUS = REPO / "tests" / "core" / "flag_heldout_notes.csv"
 UNSEEN_CORPUS = REPO / "tests" / "core" / "flag_unseen_notes.csv"
 UNSEEN2_CORPUS = REPO / "tests" / "core" / "flag_unseen2_notes.csv"
 UNSEEN3_CORPUS = REPO / "tests" / "core" / "flag_unseen3_notes.csv"
+# Round 5: two writers who never saw the rules; before tuning, unlicensed 0.894/0.797 and
+# price 0.891/0.781 (round5a), unlicensed 0.906/0.906 and price 0.947/0.740 (round5b).
+ROUND5A_CORPUS = REPO / "tests" / "core" / "flag_round5a_notes.csv"
+ROUND5B_CORPUS = REPO / "tests" / "core" / "flag_round5b_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
@@ -54,6 +61,8 @@ NAMED_CORPORA = {
     "unseen": (UNSEEN_CORPUS, None),
     "unseen2": (UNSEEN2_CORPUS, None),
     "unseen3": (UNSEEN3_CORPUS, None),
+    "round5a": (ROUND5A_CORPUS, None),
+    "round5b": (ROUND5B_CORPUS, None),
     "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
     "city": (CITY_LABELS, CITY_VISITS),
 }
@@ -138,7 +147,8 @@ def evaluate(corpus: Path, lexicon, min_score: float, visits: Path | None = None
         print(f"- {row['id']} {label}: {what}\n  note: {row['note']}")
         traces = [t for t in trace_note(row["note"], lexicon) if t.kind == kind]
         for t in traces:
-            print(f"  {t.outcome:<12.60} | {t.rule} | {t.matched!r}")
+            print(f"  {t.outcome:<12.60} | {t.rule} | {t.matched!r}"
+                  + (f" | kept: {t.kept}" if t.kept else ""))
         if not traces:
             print("  (no rule matched)")
     if max_misses is not None and len(misses) > max_misses:
@@ -194,7 +204,7 @@ def speed(n: int, lexicon) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="append", default=None,
-                        help="dev | heldout | unseen | unseen2 | unseen3 | sample | city | all | a CSV path (repeatable; "
+                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | sample | city | all | a CSV path (repeatable; "
                              "default dev)")
     parser.add_argument("--visits", type=Path, default=None,
                         help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
@@ -209,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     specs = args.corpus or ["dev"]
     if "all" in specs:
-        specs = [s for s in specs if s != "all"] + ["dev", "heldout", "unseen", "unseen2", "unseen3", "sample"]
+        specs = [s for s in specs if s != "all"] + ["dev", "heldout", "unseen", "unseen2", "unseen3",
+                                                     "round5a", "round5b", "sample"]
     for i, spec in enumerate(specs):
         labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))
         if i:

@@ -47,10 +47,10 @@ def test_malformed_numerals_are_none_not_a_guess(text):
 
 
 def test_the_cell_parser_and_the_note_reader_use_the_one_parser():
-    from cmgr.core import flag_rules
+    from cmgr.core.flag_rules import prices as flag_prices
     from cmgr.sources import cells
 
-    assert flag_rules._number is parse_numeral
+    assert flag_prices._number is parse_numeral
     assert cells.parse_numeral is parse_numeral
     assert cells.parse_number("六百五条") == 650  # a note-reader case, now read by cells too
 

@@ -183,11 +183,20 @@ def _print_table(rows: list[dict]) -> None:
 
 @app.command("review")
 def review_command(
-    flag_id: Annotated[int, typer.Argument(help="The flag's id (first column of `cmgr flag`).")],
+    flag_ids: Annotated[list[int] | None, typer.Argument(
+        help="The flags' ids (first column of `cmgr flag`); or a selection: --all-new, "
+             "--customer, --since, --kind.", show_default=False)] = None,
+    all_new: Annotated[bool, typer.Option("--all-new", help="Every new (待上报) flag.")] = False,
+    customer: Annotated[str | None, typer.Option(
+        "--customer", help="The flags of this customer code.")] = None,
+    since: options.SinceOpt = None,
+    kind: KindOpt = None,
     report: Annotated[bool, typer.Option(
         "--report", help="Reported to the area market manager (price: 降级; unlicensed: to 专卖).")]
     = False,
-    close: Annotated[bool, typer.Option("--close", help="Closed, with --result.")] = False,
+    close: Annotated[bool, typer.Option(
+        "--close", help="Closed, with --result; with --report too: reported and closed in one "
+                        "step (the area manager's decision is already known).")] = False,
     dismiss: Annotated[bool, typer.Option("--dismiss", help="A false alarm, with --reason.")] = False,
     result: Annotated[str | None, typer.Option("--result", help="How it ended (with --close).")]
     = None,
@@ -198,36 +207,43 @@ def review_command(
     = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """Move a flag on: --report, --close --result TEXT, or --dismiss --reason TEXT.
+    """Move flags on: --report, --close --result TEXT, --report --close --result TEXT, or
+    --dismiss --reason TEXT; for one flag, several ids, or a selection.
 
-    Without one of them, show the flag and its history. Refused steps (closing a flag not yet
-    reported, anything on a closed or dismissed flag) exit 2 and change nothing.
+    Without a step, show the flag and its history (or list the selection). Several flags are
+    moved together or not at all: a step refused for any of them (closing a flag not yet
+    reported, anything on a closed or dismissed flag) exits 2 and changes nothing.
     """
-    from cmgr.store.flags import get_flag, review
+    from cmgr.jobs import flags
 
-    actions = [name for name, on in (("report", report), ("close", close), ("dismiss", dismiss)) if on]
-    if len(actions) > 1:
-        raise UsageError("give one of --report, --close or --dismiss")
-    action = actions[0] if actions else None
-    if result is not None and action != "close":
-        raise UsageError("--result goes with --close")
-    if reason is not None and action != "dismiss":
-        raise UsageError("--reason goes with --dismiss")
-    if note is not None and action != "report":
-        raise UsageError("--note goes with --report")
-    db = common.state().db()
-    if action is None:
-        flag = get_flag(db, flag_id)
-    else:
-        text = {"report": note, "close": result, "dismiss": reason}[action]
-        flag = review(db, flag_id, action, by=by, text=text)
-        common.info(f"flag {flag_id}: {action} recorded; now {flag['status']}")
+    steps = flags.review_steps(report=report, close=close, dismiss=dismiss, note=note,
+                               result=result, reason=reason)
+    selection = flags.ReviewSelection(all_new=all_new, customer=customer,
+                                      since=since.isoformat() if since else None,
+                                      kind=kind.value if kind else None)
+    outcome = flags.review(common.state().db(), flag_ids, selection, steps, by)
+    actions = " + ".join(a for a, _ in steps)
+    if outcome.flag is not None:
+        flag = outcome.flag
+        if steps:
+            common.info(f"flag {flag['id']}: {actions} recorded; now {flag['status']}")
+        if fmt == "json":
+            from cmgr.render.flag_report import flag_record
+
+            common.print_json({**flag_record(flag), "events": flag["events"]})
+        elif not steps or not common.state().quiet:
+            _print_flag(flag)
+        return
+    if not outcome.rows and selection.given():
+        common.info("no flag matches the selection; nothing was changed")
+    elif steps:
+        common.info(f"{len(outcome.rows)} flags: {actions} recorded")
     if fmt == "json":
         from cmgr.render.flag_report import flag_record
 
-        common.print_json({**flag_record(flag), "events": flag["events"]})
-    elif action is None or not common.state().quiet:
-        _print_flag(flag)
+        common.print_json([flag_record(r) for r in outcome.rows])
+    elif outcome.rows and (not steps or not common.state().quiet):
+        _print_table(outcome.rows)
 
 
 def _print_flag(flag: dict) -> None:

@@ -76,6 +76,90 @@ def write_list(rows: list[dict], fmt: str, out: str | None, manager: str | None)
     return path
 
 
+def review_steps(*, report: bool, close: bool, dismiss: bool, note: str | None,
+                 result: str | None, reason: str | None) -> list[tuple[str, str | None]]:
+    """The review steps asked for, in order (report before close), each with its text; the
+    texts must go with their step."""
+    if dismiss and (report or close):
+        raise UsageError("--dismiss goes alone, not with --report or --close")
+    steps: list[tuple[str, str | None]] = []
+    if report:
+        steps.append(("report", note))
+    if close:
+        steps.append(("close", result))
+    if dismiss:
+        steps.append(("dismiss", reason))
+    actions = [a for a, _ in steps]
+    if result is not None and "close" not in actions:
+        raise UsageError("--result goes with --close")
+    if reason is not None and "dismiss" not in actions:
+        raise UsageError("--reason goes with --dismiss")
+    if note is not None and "report" not in actions:
+        raise UsageError("--note goes with --report")
+    return steps
+
+
+@dataclass(frozen=True)
+class ReviewSelection:
+    """`flag review`'s selection instead of ids: new flags, a customer's, since a day, a kind."""
+    all_new: bool = False
+    customer: str | None = None
+    since: str | None = None
+    kind: str | None = None
+
+    def given(self) -> bool:
+        return bool(self.all_new or self.customer is not None or self.since is not None
+                    or self.kind is not None)
+
+
+@dataclass
+class ReviewOutcome:
+    rows: list[dict]  # the flags reviewed (or shown), as listed, after the steps
+    flag: dict | None = None  # one flag asked for by id: with its events
+
+
+def review(db, ids: list[int] | None, selection: ReviewSelection,
+           steps: list[tuple[str, str | None]], by: str | None) -> ReviewOutcome:
+    """Apply the steps to the flags given by id or by the selection, all of them or none
+    (store.flags.review_many); without steps, only look them up."""
+    from cmgr.errors import NotFound
+    from cmgr.store.flags import FlagFilter, get_flag, review_many
+    from cmgr.store.flags import list_flags as store_list
+
+    if ids and selection.given():
+        raise UsageError("give flag ids or a selection (--all-new, --customer, --since, --kind), "
+                         "not both")
+    if not ids and not selection.given():
+        raise UsageError("give a flag id, several, or a selection (--all-new, --customer, "
+                         "--since, --kind)")
+    if selection.given():
+        # The flags the first step can move (report: new ones; close: reported ones, or new ones
+        # reported in the same step; dismiss: open ones); without a step, all that match.
+        first = steps[0][0] if steps else None
+        statuses = (("new",) if selection.all_new or first == "report"
+                    else ("reported",) if first == "close"
+                    else OPEN_FLAG_STATUSES if first == "dismiss" else None)
+        rows = store_list(db, FlagFilter(since=selection.since, kind=selection.kind,
+                                         customer=selection.customer, statuses=statuses))
+        chosen = [r["id"] for r in rows]
+        if not chosen or not steps:
+            return ReviewOutcome(rows)
+        return ReviewOutcome(review_many(db, chosen, steps, by=by))
+    chosen = list(dict.fromkeys(ids or ()))
+    if len(chosen) == 1:
+        if steps:
+            review_many(db, chosen, steps, by=by)
+        flag = get_flag(db, chosen[0])
+        return ReviewOutcome([flag], flag)
+    if steps:
+        return ReviewOutcome(review_many(db, chosen, steps, by=by))
+    rows = store_list(db, FlagFilter(ids=tuple(chosen)))
+    missing = sorted(set(chosen) - {r["id"] for r in rows})
+    if missing:
+        raise NotFound(f"no flag {missing[0]}", hint="list them with `cmgr flag`")
+    return ReviewOutcome(rows)
+
+
 @dataclass
 class FlagReport:
     path: Path

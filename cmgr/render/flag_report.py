@@ -163,6 +163,16 @@ def referral_status(flags: list[dict], events: dict[int, dict]) -> str:
     return FLAG_STATUS_LABELS["new"]
 
 
+def cigarette_label(flag: dict) -> str:
+    """The visit's 检查品规 as the price list names it: 利群(新版)（6901016302772） for a code the
+    list knows, the text as written otherwise."""
+    checked = (flag.get("checked_sku") or "").strip()
+    name = (flag.get("checked_sku_name") or "").strip()
+    if name and name != checked:
+        return f"{name}（{checked}）"
+    return checked
+
+
 def report_context(flags: list[dict], events: dict[int, dict], *, since: str | None,
                    until: str | None, manager: str | None, generated: date | None = None) -> dict:
     """What templates/flag_report.html sees (documented in docs/flags.md).
@@ -206,7 +216,7 @@ def report_context(flags: list[dict], events: dict[int, dict], *, since: str | N
             base["excerpt"] = excerpt(first.get("note"), None)
         if kind == "price":
             base.update({
-                "cigarette": (first.get("checked_sku") or "") if observed else "",
+                "cigarette": cigarette_label(observed) if observed else "",
                 "observed_price": observed["observed_price"] if observed else None,
                 "reference_price": observed["reference_price"] if observed else None,
                 "reference_label": ("零售指导价" if observed and observed["subkind"] == "above_guide"

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from cmgr.core import flag_engine as fe
-from cmgr.errors import NotFound, UsageError
+from cmgr.errors import NotFound, StateError, UsageError
 from cmgr.store.db import Database, now_iso
 
 FINDING_COLUMNS = ("flag_key", "kind", "subkind", "source", "visit_key", "visit_id", "visit_date",
@@ -272,11 +272,14 @@ class FlagFilter:
     kind: str | None = None
     statuses: tuple[str, ...] | None = None
     ids: tuple[int, ...] | None = None
+    customer: str | None = None  # a customer code
 
 
 _LIST_SQL = (
     "SELECT f.*, coalesce(c.customer_name, v.customer_name) AS customer_name, "
-    "c.license_no, c.license_expiry, c.address, v.checked_sku, v.visit_type "
+    "c.license_no, c.license_expiry, c.address, v.checked_sku, v.visit_type, "
+    # the price list's name of a 检查品规 written as a code, for the escalation documents
+    "(SELECT p.sku_name FROM prices p WHERE p.sku_code = trim(v.checked_sku)) AS checked_sku_name "
     "FROM flags f LEFT JOIN customers c ON c.customer_code = f.customer_code "
     "LEFT JOIN visits v ON v.visit_key = f.visit_key")
 
@@ -290,6 +293,9 @@ def list_flags(db: Database, flt: FlagFilter = FlagFilter()) -> list[dict]:
     if flt.kind:
         where.append("f.kind = ?")
         params.append(flt.kind)
+    if flt.customer:
+        where.append("f.customer_code = ?")
+        params.append(flt.customer)
     if flt.statuses:
         where.append(f"f.status IN ({', '.join('?' for _ in flt.statuses)})")
         params.extend(flt.statuses)
@@ -338,21 +344,55 @@ def last_events(db: Database, flag_ids: Sequence[int]) -> dict[int, dict]:
 def review(db: Database, flag_id: int, action: str, *, by: str | None, text: str | None,
            at: str | None = None) -> dict:
     """report | close (text: the result) | dismiss (text: the reason); who and when are kept."""
-    if action == "close" and not (text or "").strip():
-        raise UsageError("closing a flag needs the result (--result TEXT)")
-    if action == "dismiss" and not (text or "").strip():
-        raise UsageError("dismissing a flag needs the reason (--reason TEXT)")
-    when = at or now_iso()
-    with db.transaction():
-        row = db.execute("SELECT id, status, manager FROM flags WHERE id = ?", (flag_id,)).fetchone()
-        if row is None:
-            raise NotFound(f"no flag {flag_id}", hint="list them with `cmgr flag`")
-        target = fe.next_status(flag_id, row["status"], action)
-        who = (by or "").strip() or row["manager"] or "cmgr"
-        db.execute("UPDATE flags SET status = ?, updated_at = ? WHERE id = ?", (target, when, flag_id))
-        db.execute("INSERT INTO flag_events (flag_id, action, by, at, text) VALUES (?, ?, ?, ?, ?)",
-                   (flag_id, action, who, when, (text or "").strip() or None))
+    review_many(db, [flag_id], [(action, text)], by=by, at=at)
     return get_flag(db, flag_id)
+
+
+def review_many(db: Database, flag_ids: Sequence[int], steps: Sequence[tuple[str, str | None]],
+                *, by: str | None, at: str | None = None) -> list[dict]:
+    """Apply the same steps to several flags, in one transaction: all of them or none.
+
+    `steps` is one action with its text, or report then close when the area manager's
+    decision is already known ([("report", note), ("close", result)]). A step refused for
+    any flag (not found, closing an unreported flag, anything on a closed one) raises
+    StateError / NotFound naming that flag, and nothing is changed.
+    """
+    if not flag_ids:
+        raise UsageError("no flag to review", hint="give flag ids or a selection (--all-new, "
+                         "--customer, --since, --kind)")
+    for action, text in steps:
+        if action == "close" and not (text or "").strip():
+            raise UsageError("closing a flag needs the result (--result TEXT)")
+        if action == "dismiss" and not (text or "").strip():
+            raise UsageError("dismissing a flag needs the reason (--reason TEXT)")
+    when = at or now_iso()
+    ids = list(dict.fromkeys(flag_ids))
+    with db.transaction():
+        rows = {r["id"]: r for part in _chunks(ids) for r in db.query(
+            f"SELECT id, status, manager FROM flags WHERE id IN ({', '.join('?' for _ in part)})",
+            part)}
+        updates, events = [], []
+        for flag_id in ids:
+            row = rows.get(flag_id)
+            if row is None:
+                raise NotFound(f"no flag {flag_id}" + ("; nothing was changed" if len(ids) > 1 else ""),
+                               hint="list them with `cmgr flag`")
+            status = row["status"]
+            who = (by or "").strip() or row["manager"] or "cmgr"
+            for action, text in steps:
+                try:
+                    status = fe.next_status(flag_id, status, action)
+                except StateError as exc:  # before any write: nothing is changed
+                    if len(ids) == 1:
+                        raise
+                    raise StateError(f"{exc.message}; none of the {len(ids)} flags was changed",
+                                     hint=exc.hint) from exc
+                events.append((flag_id, action, who, when, (text or "").strip() or None))
+            updates.append((status, when, flag_id))
+        db.executemany("UPDATE flags SET status = ?, updated_at = ? WHERE id = ?", updates)
+        db.executemany("INSERT INTO flag_events (flag_id, action, by, at, text) VALUES (?, ?, ?, ?, ?)",
+                       events)
+    return list_flags(db, FlagFilter(ids=tuple(ids)))
 
 
 def mark_reported(db: Database, flag_ids: Sequence[int], *, by: str | None, text: str) -> int:

@@ -283,3 +283,73 @@ def test_review_without_a_step_shows_the_flag_and_its_note(dbpath):
     assert result.exit_code == 0
     assert "[red]备注\\ 这户没有许可证还在卖烟" in result.stdout.replace("\n", "")
     assert next(f for f in flags_json() if f["id"] == fid)["status"] == "new"  # nothing recorded
+
+
+def test_review_several_ids_and_report_and_close_in_one_step(dbpath):
+    ids = [str(f["id"]) for f in flags_json()]
+    assert len(ids) >= 3
+    done = run(["flag", "review", *ids[:2], "--report", "--close", "--result", "区域经理已决定降级",
+                "--note", "电话报区域经理", "--by", "王建国", "--format", "json"])
+    assert done.exit_code == 0, done.output
+    assert {f["status"] for f in json.loads(done.stdout)} == {"closed"}
+    events = sqlite3.connect(dbpath).execute(
+        "SELECT flag_id, action, by, text FROM flag_events ORDER BY id").fetchall()
+    assert [(e[1], e[2], e[3]) for e in events] == [
+        ("report", "王建国", "电话报区域经理"), ("close", "王建国", "区域经理已决定降级")] * 2
+
+
+def test_review_is_all_or_nothing(dbpath):
+    ids = [str(f["id"]) for f in flags_json()]
+    assert run(["flag", "review", ids[0], "--report"]).exit_code == 0
+    # ids[1] is still new: closing it is refused, so ids[0] is not closed either
+    refused = run(["flag", "review", ids[0], ids[1], "--close", "--result", "已查处"])
+    assert refused.exit_code == 2
+    assert f"flag {ids[1]}" in refused.stderr and "nothing" not in refused.stdout
+    assert "none of the 2 flags was changed" in refused.stderr
+    statuses = {str(f["id"]): f["status"] for f in flags_json()}
+    assert statuses[ids[0]] == "reported" and statuses[ids[1]] == "new"
+    missing = run(["flag", "review", ids[1], "99999", "--report"])
+    assert missing.exit_code == 2 and "99999" in missing.stderr
+    assert {str(f["id"]): f["status"] for f in flags_json()}[ids[1]] == "new"
+
+
+def test_review_a_selection(dbpath):
+    flags = flags_json()
+    c001 = [f for f in flags if f["customer_code"] == "C001"]
+    assert c001
+    result = run(["flag", "review", "--customer", "C001", "--report", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert sorted(f["id"] for f in json.loads(result.stdout)) == sorted(f["id"] for f in c001)
+    result = run(["flag", "review", "--all-new", "--kind", "unlicensed", "--dismiss",
+                  "--reason", "复核为误报"])
+    assert result.exit_code == 0, result.output
+    after = {f["id"]: f for f in flags_json()}
+    for f in flags:
+        want = ("reported" if f["customer_code"] == "C001"
+                else "dismissed" if f["kind"] == "unlicensed" else "new")
+        assert after[f["id"]]["status"] == want, f
+    # nothing left to select: a message, not an error, and nothing changed
+    again = run(["flag", "review", "--all-new", "--kind", "unlicensed", "--report"])
+    assert again.exit_code == 0 and "no flag matches" in again.stderr
+    # the remaining new flags, since a date
+    rest = run(["flag", "review", "--all-new", "--since", "2026-11-05", "--report"])
+    assert rest.exit_code == 0, rest.output
+    assert all(f["status"] != "new" for f in flags_json() if f["visit_date"] >= "2026-11-05")
+
+
+def test_review_selection_usage_errors(dbpath):
+    fid = str(flags_json()[0]["id"])
+    for args in (["flag", "review"], ["flag", "review", fid, "--all-new", "--report"],
+                 ["flag", "review", fid, "--dismiss", "--close", "--reason", "x"],
+                 ["flag", "review", "--since", "昨天", "--report"]):
+        result = run(args)
+        assert result.exit_code == 2, (args, result.output)
+
+
+def test_report_names_a_cigarette_given_as_a_code(dbpath, tmp_path):
+    # ZF4's 检查品规 is the code 6901016302772, which the price list calls 利群(新版)
+    result = run(["flag", "report", "--format", "html", "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "利群(新版)（6901016302772）" in html
+    assert "中华（软）" in html  # a name is shown as written

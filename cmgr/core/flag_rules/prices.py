@@ -1,0 +1,209 @@
+"""Prices: numbers written in a note compared with each other, and the structured price check."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cmgr.core.flag_rules.segment import _Candidate, _Context
+from cmgr.domain import parse_numeral as _number
+
+if TYPE_CHECKING:
+    from cmgr.core.flag_rules.lexicon import Lexicon
+
+_CN_NUMERALS = "零〇一二两三四五六七八九十百千"
+_NUMBER_RE = re.compile(rf"[\d{_CN_NUMERALS}]")
+# A price written without a label: 280元/条, 160一条, ¥65, 30块.
+_BARE_PRICE_RE = re.compile(
+    r"(?<![\d.])(?:¥\s*)?(?P<num>\d+(?:\.\d+)?)\s*"
+    r"(?:(?P<unit>元|块)\s*(?:(?P<sep>/|每|一)\s*(?P<per>条|包|盒))?"
+    r"|(?P<sep2>/|一|每)\s*(?P<per2>条|包|盒)(?![烟中玉利芙南云黄红白双真娇七万苏钻])"
+    r"|(?<=\d)(?=的))")
+# "65一包的中华": a price said of the product, read as its tag (anchors the numeric check).
+_BARE_TAG_ANCHORS = frozenset({"包的", "条的", "盒的", "元的", "块的"})
+
+
+def _bare_prices(ctx: _Context, s_start: int, s_end: int, taken: list[tuple[int, int]],
+                 reference_after: re.Pattern[str] | None):
+    """Unlabelled prices in a sentence that its words make a sold price or a tag.
+
+    Right before a guide or minimum price ("280元/条(指导价250)") it is the price charged;
+    followed by 的 and a product ("¥65一包的软中华") it is the product's price (its tag).
+    Yields (group, value, unit, start, end).
+    """
+    text = ctx.text
+    for m in _BARE_PRICE_RE.finditer(text, s_start, s_end):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        per = m.group("per") or m.group("per2")
+        has_unit = m.group("unit") or per
+        if not has_unit and not text.startswith("¥", m.start()):
+            continue
+        unit = "包" if per in ("包", "盒") else ("条" if per else None)
+        value = float(m.group("num"))
+        if reference_after is not None and reference_after.match(text, m.end(), s_end):
+            yield "sold", value, unit, m.start(), m.end()
+        elif text.startswith("的", m.end()) and not re.match(r"的\s*\d", text[m.end():m.end() + 3]):
+            yield "tag", value, unit, m.start(), m.end()
+
+
+def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
+    num = lex.numeric
+    if num.regex is None:
+        return []
+    found = []
+    for i in range(len(ctx.sent_starts)):
+        s_start, s_end = ctx.sent_starts[i], ctx.sent_ends[i]
+        sentence = ctx.text[s_start:s_end]
+        if not _NUMBER_RE.search(sentence):
+            continue
+        values: dict[str, list[tuple[float, str | None, int, int]]] = {
+            "guide": [], "minimum": [], "tag": [], "sold": []}
+        for m in num.regex.finditer(ctx.text, s_start, s_end):
+            group = next(g for g in values if m.groupdict().get(g) is not None)
+            per = m.group("per")
+            if per and not (m.group("unit") or m.group("sep")):
+                continue  # "卖了3条": a quantity, not a price
+            if per in ("支", "箱", "件"):
+                continue
+            unit = "包" if per in ("包", "盒") else ("条" if per else None)
+            number = _number(m.group("num"))
+            if number is None:
+                continue  # not a numeral (百 alone, 十百): nothing to compare
+            values[group].append((number, unit, m.start(), m.end()))
+        taken = [(v[2], v[3]) for vs in values.values() for v in vs]
+        for group, value, unit, start, end in _bare_prices(ctx, s_start, s_end, taken,
+                                                          num.reference_after):
+            values[group].append((value, unit, start, end))
+        checks = [("sold", "guide", "above_guide", lambda s, r: s > r + 1e-9),
+                  ("tag", "guide", "above_guide", lambda s, r: s > r + 1e-9),
+                  ("sold", "minimum", "below_minimum", lambda s, r: s < r - 1e-9),
+                  ("tag", "minimum", "below_minimum", lambda s, r: s < r - 1e-9),
+                  ("sold", "tag", "inconsistent_price", lambda s, r: abs(s - r) > 1e-9)]
+        labels = {"guide": "指导价", "minimum": "最低价/批发价", "tag": "标价"}
+        for observed_group, group, subkind, broken in checks:
+            for ref, r_unit, ref_start, ref_end in values[group]:
+                # A reference price goes with the observed price written nearest to it
+                # ("隔壁卖450, 店里卖630, 批发价600": 600 is compared with 630), among those
+                # of its order of size (prices twice as far apart or more are per 包 vs per
+                # 条, or not prices: "标190, 单包卖20, 算下来一条200" compares 190 with 200).
+                comparable = [v for v in values[observed_group]
+                              if _comparable(v[0], v[1], ref, r_unit)]
+                if not comparable:
+                    continue
+                sold, s_unit, start, end = min(comparable,
+                                               key=lambda v, r=ref_start: abs(v[2] - r))
+                s_val = _per_carton(sold, s_unit, r_unit)
+                r_val = _per_carton(ref, r_unit, s_unit)
+                first, last = min(start, ref_start), max(end, ref_end)
+                span_start, span_end = ctx.clause_of(first)[0], ctx.clause_of(last - 1)[1]
+                if num.normal is not None and any(
+                        not _in_quotes(ctx.text, m.start(), m.end())
+                        for m in num.normal.finditer(ctx.text, span_start, span_end)):
+                    continue  # "..., 未见异常": the writer says the price is fine
+                if broken(s_val, r_val):
+                    what = "标价" if observed_group == "tag" else "售价"
+                    found.append(_Candidate(
+                        "price", subkind,
+                        f"price.{subkind}: {what}{sold:g}与{labels[group]}{ref:g}比较(数值规则)",
+                        start, end, i))
+    return found
+
+
+def _comparable(sold: float, s_unit: str | None, ref: float, r_unit: str | None) -> bool:
+    s_val, r_val = _per_carton(sold, s_unit, r_unit), _per_carton(ref, r_unit, s_unit)
+    return r_val > 0 and 0.5 <= s_val / r_val <= 2.0
+
+
+_OPEN_QUOTES, _CLOSE_QUOTES = "\"“「『'‘", "\"”」』'’"
+
+
+def _in_quotes(text: str, start: int, end: int) -> bool:
+    """Praise in quotes is irony (价格"非常规范"：...): it does not say the price is fine."""
+    before, after = text[max(0, start - 4):start], text[end:end + 3]
+    return any(q in before for q in _OPEN_QUOTES) and any(q in after for q in _CLOSE_QUOTES)
+
+
+def _per_carton(value: float, unit: str | None, other_unit: str | None) -> float:
+    # With one side per 包 and the other per 条, compare per 条 (1 条 = 10 包).
+    if unit == "包" and other_unit != "包":
+        return value * 10 if other_unit == "条" else value
+    return value
+
+# ---------------------------------------------------------------------------
+# Structured price check
+
+_PRICE_RE = re.compile(
+    r"^(?:rmb|cny|¥|\$)?\s*(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
+    r"(?:元|块|圆|rmb|cny)?\s*(?:(?:/|每|一)\s*(?P<per>条|包|盒))?$",
+    re.IGNORECASE)
+
+
+def parse_price(value) -> float | None:
+    """A price per 条 from a cell: "２３元/条", "23.5元", "¥23", 23, "1,200" -> float.
+
+    None for an empty cell; ValueError for anything that is not a price. A price given per
+    包/盒 is converted to per 条 (1 条 = 10 包).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a price: {value!r}")
+    if isinstance(value, int | float):
+        number = float(value)
+        if number != number:  # NaN: an empty spreadsheet cell
+            return None
+        if number < 0 or number == float("inf"):
+            raise ValueError(f"not a price: {value!r}")
+        return number
+    if not isinstance(value, str):
+        try:
+            number = float(value)  # Decimal, numpy scalars
+        except (TypeError, ValueError):
+            raise ValueError(f"not a price: {value!r}") from None
+        return parse_price(number)
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text or text.lower() in ("nan", "none", "null"):
+        return None
+    m = _PRICE_RE.match(text.replace(" ", ""))
+    if not m:
+        raise ValueError(f"not a price: {value!r}")
+    number = float(m.group("num").replace(",", ""))
+    if number < 0:
+        raise ValueError(f"not a price (negative): {value!r}")
+    if m.group("per") in ("包", "盒"):
+        number *= 10
+    return number
+
+
+@dataclass(frozen=True)
+class PriceCheck:
+    """An observed retail price outside the compliant band."""
+
+    subkind: str  # "above_guide" | "below_minimum"
+    observed: float
+    reference: float
+    deviation: float  # observed - reference, 元
+    deviation_pct: float  # percent of reference, 2 decimals
+
+
+def check_observed_price(observed: float, retail_guide: float | None,
+                         minimum: float | None) -> PriceCheck | None:
+    """Above the retail guide price, or below the minimum price; both bounds are compliant.
+
+    A missing or non-positive bound is not checked.
+    """
+    obs = round(float(observed), 2)
+    if retail_guide is not None and retail_guide > 0 and obs > round(float(retail_guide), 2):
+        return _price_check("above_guide", obs, round(float(retail_guide), 2))
+    if minimum is not None and minimum > 0 and obs < round(float(minimum), 2):
+        return _price_check("below_minimum", obs, round(float(minimum), 2))
+    return None
+
+
+def _price_check(subkind: str, observed: float, reference: float) -> PriceCheck:
+    deviation = round(observed - reference, 2)
+    return PriceCheck(subkind, observed, reference, deviation, round(deviation / reference * 100, 2))
+
