@@ -284,7 +284,7 @@ def write_report(fmt: str, context: dict, path: str | Path, *, user_dir: str | N
 # key, header, xlsx width (Excel units): the workbook keeps one value per column, to filter.
 _PRICE_COLUMNS = (
     ("no", "序号", 5), ("customer_name", "客户名称", 16), ("customer_code", "客户编码", 14),
-    ("license_no", "许可证号", 14), ("date", "日期", 11), ("cigarette", "检查品规", 14),
+    ("license_no", "许可证号", 14), ("date", "日期", 11), ("cigarette", "检查品规", 24),
     ("observed_price", "实际零售价(元/条)", 10), ("reference_price", "参考价(元/条)", 10),
     ("reference_label", "参考价类别", 10), ("deviation", "偏离(元)", 8), ("deviation_pct", "偏离(%)", 8),
     ("problems", "问题", 14), ("excerpt", "访问记录摘录", 40), ("action", "建议处理", 9),
