@@ -32,6 +32,7 @@ class FileResult:
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: InputError | None = None  # the file could not be used at all
+    later_sheets: list[str] = field(default_factory=list)  # import_files reads these too
     seconds: float = 0.0
 
     @property
@@ -95,6 +96,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                         skipped=parsed.skipped, rejected=len(parsed.rejects),
                         issues=[*parsed.rejects, *parsed.warnings, *leaving],
                         ignored_columns=parsed.ignored_columns, notes=parsed.notes,
+                        later_sheets=parsed.later_sheets,
                         skipped_detail={"blank": parsed.skipped_blank,
                                         "合计": parsed.skipped_total,
                                         "duplicate": parsed.skipped_duplicate})
@@ -134,19 +136,34 @@ class _DryRun(Exception):
 def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str | None = None,
                  mapping: dict[str, str] | None = None, dry_run: bool = False,
                  progress: Callable[[str], None] | None = None) -> list[FileResult]:
-    """Import several files; one unusable file does not stop the others (per-file trap)."""
+    """Import several files; one unusable file does not stop the others (per-file trap).
+
+    A workbook without `sheet`: every sheet whose header fits the kind is imported, each in
+    its own transaction and with its own result (a long month spills onto a second sheet);
+    the sheets that do not fit are named, with the reason, in the notes of the file's first.
+    """
     import time
+
+    from cmgr.sources.importer import skipped_sheet_note
 
     results = []
     for path in paths:
         t0 = time.perf_counter()
         try:
-            results.append(import_file(db, kind, path, sheet=sheet, mapping=mapping,
-                                       dry_run=dry_run, progress=progress))
+            first = import_file(db, kind, path, sheet=sheet, mapping=mapping,
+                                dry_run=dry_run, progress=progress)
         except InputError as exc:
             logging.getLogger("cmgr.ingest").warning("%s %s: file not used: %s", kind, path, exc)
             results.append(FileResult(str(path), kind, error=exc,
                                       seconds=time.perf_counter() - t0))
+            continue
+        results.append(first)
+        for name in first.later_sheets:
+            try:
+                results.append(import_file(db, kind, path, sheet=name, mapping=mapping,
+                                           dry_run=dry_run, progress=progress))
+            except InputError as exc:
+                first.notes.append(skipped_sheet_note(name, exc.reason))
     return results
 
 

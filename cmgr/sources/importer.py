@@ -71,6 +71,7 @@ class ParsedFile:
     rejects: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # file-level remarks (unit conversions...)
+    later_sheets: list[str] = field(default_factory=list)  # workbook sheets still to import
 
     @property
     def skipped(self) -> int:
@@ -83,6 +84,10 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def skipped_sheet_note(sheet: str, reason: str) -> str:
+    return f"工作表 {sheet} 未导入 (sheet not imported): {reason}"
 
 
 def _header_check(kind: Kind, mapping):
@@ -151,7 +156,8 @@ def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
                       else f"{fieldname}, not stored for {kind.name}")
             ignored.append(f"{header} ({reason})")
     parsed = ParsedFile(kind_name, str(path), table.sheet, sha256_of(path), table.header_row,
-                        written, ignored)
+                        written, ignored, later_sheets=table.later_sheets)
+    parsed.notes.extend(skipped_sheet_note(name, reason) for name, reason in table.skipped_sheets)
     frame = table.frame
     rows = table.row_numbers
     parsed.rows_read = len(frame) + len(table.unreadable)

@@ -35,6 +35,10 @@ class RawTable:
     # Rows that could not be read into the header's columns: (row number, reason, the row as
     # written). Only CSV rows with more cells than the header have; they are rejected.
     unreadable: list[tuple[int, str, str]] = field(default_factory=list)
+    # A workbook read without --sheet: the sheets before this one that were not used, with
+    # the reason, and the sheets after it, not looked at yet (the caller imports those too).
+    skipped_sheets: list[tuple[str, str]] = field(default_factory=list)
+    later_sheets: list[str] = field(default_factory=list)
 
 
 def read_table(path: str | Path, *, sheet: str | None = None,
@@ -146,6 +150,7 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
     else:
         candidates = names
     last_error: InputError | None = None
+    skipped: list[tuple[str, str]] = []
     for name in candidates:
         index = names.index(name)
         location = Location(str(path), name)
@@ -158,6 +163,7 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
             raise InputError(f"cannot read this sheet ({_short(exc)})", location) from exc
         if sheet_data.num_rows == 0:
             last_error = InputError("the sheet is empty", location)
+            skipped.append((name, last_error.reason))
             continue
         head = sheet_data.slice(0, HEADER_SCAN_ROWS).to_pydict()
         head_rows = [list(r) for r in zip(*head.values(), strict=True)]
@@ -165,6 +171,7 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
             header_idx = _find_header(head_rows, mapping, accept_header, location)
         except InputError as exc:
             last_error = exc
+            skipped.append((name, exc.reason))
             continue
         frame = sheet_data.slice(header_idx + 1).to_pandas()
         del sheet_data
@@ -173,7 +180,9 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
         frame = _fit_columns(frame, len(headers))
         header_row = first + header_idx
         rows = pd.Series(range(header_row + 1, header_row + 1 + len(frame)), index=frame.index)
-        return RawTable(str(path), name, header_row, headers, frame, rows)
+        later = names[index + 1:] if sheet is None else []
+        return RawTable(str(path), name, header_row, headers, frame, rows,
+                        skipped_sheets=skipped, later_sheets=later)
     assert last_error is not None
     if len(candidates) > 1:
         raise InputError(f"no sheet has a usable header row (sheets: {', '.join(candidates)}); "

@@ -1,0 +1,41 @@
+"""Inputs that look right but are not (issue 16): no silent loss, no silent damage."""
+
+from __future__ import annotations
+
+import pytest
+
+from cmgr.errors import InputError
+from cmgr.ingest import import_file, import_files
+from tests.conftest import write_csv, write_xls, write_xlsx
+
+ORDER_HEADER = ["订单编号", "订货日期", "客户编码", "卷烟编码", "卷烟名称", "批发价", "订购量", "金额"]
+
+
+def orders(first: int, n: int, day: str = "2026-11-03") -> list[list]:
+    return [[f"D{i:05d}", day, f"0532{i:08d}", "6901028075022", "中华(硬)", 450, 2, 900]
+            for i in range(first, first + n)]
+
+
+# --- 1: every sheet whose header fits is imported ----------------------------------------
+
+@pytest.mark.parametrize("writer", [write_xlsx, write_xls], ids=["xlsx", "xls"])
+def test_every_fitting_sheet_of_a_workbook_is_imported_and_others_named(db, tmp_path, writer):
+    suffix = ".xlsx" if writer is write_xlsx else ".xls"
+    path = writer(tmp_path / f"orders{suffix}", [ORDER_HEADER, *orders(0, 5)],
+                  extra_sheets={"说明": [["本表由系统导出"]],
+                                "Sheet2": [ORDER_HEADER, *orders(5, 3)]})
+    results = import_files(db, "orders", [path])
+    assert [(r.sheet, r.stored) for r in results] == [("Sheet1", 5), ("Sheet2", 3)]
+    assert db.scalar("SELECT count(*) FROM order_lines") == 8
+    assert any("说明" in n and "未导入" in n for n in results[0].notes)
+    # --sheet still picks one
+    again = import_files(db, "orders", [path], sheet="Sheet2")
+    assert [(r.sheet, r.unchanged) for r in again] == [("Sheet2", 3)]
+
+
+def test_a_first_sheet_that_does_not_fit_is_named_too(db, tmp_path):
+    path = write_xlsx(tmp_path / "book.xlsx", [["说明"], ["第二页为订单"]],
+                      extra_sheets={"订单": [ORDER_HEADER, *orders(0, 2)]})
+    (r,) = import_files(db, "orders", [path])
+    assert r.sheet == "订单" and r.stored == 2
+    assert any(n.startswith("工作表 Sheet1 未导入") for n in r.notes)
