@@ -33,6 +33,8 @@ def import_command(
     rejects: Annotated[Path | None, typer.Option(
         help="Write rejected rows and cells stored empty to this CSV.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
+    kind_is_right: Annotated[bool, typer.Option(
+        "--kind-is-right", help="Import even a file whose columns look more like another kind's.")] = False,
     fmt: common.FormatOpt = common.Format.table,
 ) -> None:
     """Import the company system's exports. Re-importing the same rows adds nothing.
@@ -50,7 +52,7 @@ def import_command(
     db = st.db()
     with _progress(len(files)) as progress:
         results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
-                               progress=progress)
+                               progress=progress, kind_is_right=kind_is_right)
     issues_path = rejects
     n_issues = sum(len(r.issues) + (1 if r.error else 0) for r in results)
     if issues_path is None and any(r.rejected or r.error for r in results):

@@ -90,12 +90,12 @@ def skipped_sheet_note(sheet: str, reason: str) -> str:
     return f"工作表 {sheet} 未导入 (sheet not imported): {reason}"
 
 
-def _header_check(kind: Kind, mapping):
+def _header_check(kind: Kind, mapping, kind_is_right: bool = False):
     def check(fields: list[str | None], cells_: list) -> str | None:
         present = {f for f in fields if f}
         missing = [group for group in kind.required_columns if not present.intersection(group)]
         if not missing:
-            return None
+            return None if kind_is_right else _looks_like_another_kind(kind, present)
         from cmgr.sources.fields import HEADER_ALIASES
 
         wanted = "; ".join(" or ".join(f"{g} ({'/'.join(HEADER_ALIASES[g][:3])})" for g in group)
@@ -106,6 +106,23 @@ def _header_check(kind: Kind, mapping):
         return (f"not an export of {kind.name} ({kind.label}): missing required column(s) {wanted}. "
                 f"Headers found: {seen}.{guess}")
     return check
+
+
+def _looks_like_another_kind(kind: Kind, present: set[str]) -> str | None:
+    """A header that has every required column of another kind and more of that kind's
+    columns than of this one's is that kind's export: a visits file taken for a roster would
+    reassign customers, an orders file taken for prices would set prices from order lines."""
+    own = present.intersection(kind.fields)
+    for other in KINDS.values():
+        theirs = present.intersection(other.fields)
+        if (other.name != kind.name and len(theirs) > len(own)
+                and all(present.intersection(group) for group in other.required_columns)):
+            return (f"this looks like a {other.name} file ({other.label}), not {kind.name} "
+                    f"({kind.label}): {len(theirs)} of its columns are {other.name} columns "
+                    f"({', '.join(sorted(theirs))}), {len(own)} are {kind.name} columns. "
+                    f"Nothing was imported; use `cmgr import {other.name}`, or pass "
+                    "--kind-is-right if this really is the right kind")
+    return None
 
 
 def _guess_kind(present: set[str]) -> str | None:
@@ -136,12 +153,14 @@ class PreparedFile:
 
 
 def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
-                 mapping: dict[str, str] | None = None) -> PreparedFile:
+                 mapping: dict[str, str] | None = None,
+                 kind_is_right: bool = False) -> PreparedFile:
     """Read one file, map its header and skip its 合计 rows. Raises InputError when the file
-    cannot be used at all."""
+    cannot be used at all, or looks like another kind's export (unless `kind_is_right`)."""
     kind = KINDS[kind_name]
     path = Path(path)
-    table = read_table(path, sheet=sheet, mapping=mapping, accept_header=_header_check(kind, mapping))
+    table = read_table(path, sheet=sheet, mapping=mapping,
+                       accept_header=_header_check(kind, mapping, kind_is_right))
     columns: dict[str, int] = {}
     written: dict[str, str] = {}
     ignored: list[str] = []

@@ -39,3 +39,29 @@ def test_a_first_sheet_that_does_not_fit_is_named_too(db, tmp_path):
     (r,) = import_files(db, "orders", [path])
     assert r.sheet == "订单" and r.stored == 2
     assert any(n.startswith("工作表 Sheet1 未导入") for n in r.notes)
+
+
+# --- 2: a file that looks more like another kind is refused ------------------------------
+
+VISIT_ROWS = [["访问编号", "访问日期", "客户编码", "客户名称", "客户经理", "访问类型", "访问内容"],
+              ["V1", "2026-11-03", "053200100123", "张记便利店", "王五", "常规访问", "正常"]]
+ORDER_ROWS = [ORDER_HEADER, ["D1", "2026-11-03", "053200100123", "6901028075022", "中华(软)", 1.0, 2, 2]]
+
+
+@pytest.mark.parametrize("rows,wrong,right", [(VISIT_ROWS, "customers", "visits"),
+                                              (ORDER_ROWS, "prices", "orders")])
+def test_a_file_of_another_kind_is_refused_unless_told(db, tmp_path, rows, wrong, right):
+    path = write_csv(tmp_path / "export.csv", rows)
+    with pytest.raises(InputError, match=f"this looks like a {right} file"):
+        import_file(db, wrong, path)
+    assert db.scalar("SELECT count(*) FROM imports") == 0
+    r = import_file(db, wrong, path, kind_is_right=True)
+    assert r.stored == 1
+    assert import_file(db, right, path).stored == 1
+
+
+def test_a_wrong_kind_sheet_is_skipped_with_the_reason(db, tmp_path):
+    path = write_xlsx(tmp_path / "客户走访记录.xlsx", VISIT_ROWS)
+    (r,) = import_files(db, "customers", [path])
+    assert r.error is not None and "looks like a visits file" in r.error.message
+    assert db.scalar("SELECT count(*) FROM customers") == 0
