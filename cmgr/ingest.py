@@ -43,7 +43,7 @@ class FileResult:
 def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None = None,
                 mapping: dict[str, str] | None = None, dry_run: bool = False,
                 progress: Callable[[str], None] | None = None,
-                kind_is_right: bool = False) -> FileResult:
+                kind_is_right: bool = False, plausible=None) -> FileResult:
     """Import one file in one transaction. An unusable file raises InputError and writes
     nothing.
 
@@ -61,7 +61,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     say(f"reading {Path(path).name}")
-    prep = prepare_file(path, kind, sheet=sheet, mapping=mapping, kind_is_right=kind_is_right)
+    prep = prepare_file(path, kind, sheet=sheet, mapping=mapping, kind_is_right=kind_is_right,
+                        plausible=plausible)
     parsed = prep.parsed
     _, key, allowed = TABLES[kind]
     bounds = stage_parts(len(prep))
@@ -137,10 +138,11 @@ class _DryRun(Exception):
 def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str | None = None,
                  mapping: dict[str, str] | None = None, dry_run: bool = False,
                  progress: Callable[[str], None] | None = None,
-                 kind_is_right: bool = False) -> list[FileResult]:
+                 kind_is_right: bool = False, plausible=None) -> list[FileResult]:
     """Import several files; one unusable file does not stop the others (per-file trap).
 
-    A workbook without `sheet`: every sheet whose header fits the kind is imported, each in
+    `plausible` (importer.Plausible, from the configuration's import.* keys) bounds dates and
+    numbers. A workbook without `sheet`: every sheet whose header fits the kind is imported, each in
     its own transaction and with its own result (a long month spills onto a second sheet);
     the sheets that do not fit are named, with the reason, in the notes of the file's first.
     """
@@ -153,7 +155,8 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
         t0 = time.perf_counter()
         try:
             first = import_file(db, kind, path, sheet=sheet, mapping=mapping,
-                                dry_run=dry_run, progress=progress, kind_is_right=kind_is_right)
+                                dry_run=dry_run, progress=progress, kind_is_right=kind_is_right,
+                                plausible=plausible)
         except InputError as exc:
             logging.getLogger("cmgr.ingest").warning("%s %s: file not used: %s", kind, path, exc)
             results.append(FileResult(str(path), kind, error=exc,
@@ -164,7 +167,7 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
             try:
                 results.append(import_file(db, kind, path, sheet=name, mapping=mapping,
                                            dry_run=dry_run, progress=progress,
-                                           kind_is_right=kind_is_right))
+                                           kind_is_right=kind_is_right, plausible=plausible))
             except InputError as exc:
                 first.notes.append(skipped_sheet_note(name, exc.reason))
     return results

@@ -43,6 +43,7 @@ def import_command(
     """
     from cmgr.config import read_mapping_file
     from cmgr.ingest import import_files, write_issues_csv
+    from cmgr.sources.importer import Plausible
 
     st = common.state()
     cfg = st.config()
@@ -52,7 +53,8 @@ def import_command(
     db = st.db()
     with _progress(len(files)) as progress:
         results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
-                               progress=progress, kind_is_right=kind_is_right)
+                               progress=progress, kind_is_right=kind_is_right,
+                               plausible=Plausible.from_config(cfg))
     issues_path = rejects
     n_issues = sum(len(r.issues) + (1 if r.error else 0) for r in results)
     if issues_path is None and any(r.rejected or r.error for r in results):

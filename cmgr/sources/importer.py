@@ -134,6 +134,64 @@ def _guess_kind(present: set[str]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Plausible:
+    """Bounds beyond which a cell is taken for a typo, not a value (configuration: import.*).
+    A key cell outside them rejects its row; another is stored empty, with a warning."""
+
+    future_days: int = 31  # dates after the export date (or today) plus this many days
+    license_years: int = 30  # 许可证有效期 may lie this many years ahead
+    qty_min: float = 0.0  # 条 per order line (set below 0 if your exports carry returns)
+    qty_max: float = 100_000.0
+    price_min: float = 0.0  # 元 per 条, every price column
+    price_max: float = 100_000.0
+    amount_max: float = 100_000_000.0  # 元 per order line, either sign
+
+    @classmethod
+    def from_config(cls, cfg) -> Plausible:
+        return cls(**{name: cfg.get(f"import.{name}") for name in cls.__dataclass_fields__})
+
+    def date_ceiling(self, fieldname: str, export_date: str | None) -> str:
+        import datetime as dt
+
+        base = max(dt.date.today().isoformat(), export_date or "")
+        base_day = dt.date.fromisoformat(base)
+        if fieldname == "license_expiry":
+            return base_day.replace(year=min(base_day.year + self.license_years, 9998),
+                                    day=min(base_day.day, 28)).isoformat()
+        return (base_day + dt.timedelta(days=self.future_days)).isoformat()
+
+
+_PRICE_FIELDS = ("wholesale_price", "retail_guide_price", "min_retail_price", "observed_price")
+
+
+def _implausible(prep: PreparedFile, fieldname: str, value: pd.Series) -> tuple[pd.Series | None, str]:
+    """Cells parsed fine but outside `prep.plausible`: (mask or None, the reason)."""
+    p = prep.plausible
+    ftype = FIELD_TYPES[fieldname]
+    if ftype == "date":
+        ceiling = p.date_ceiling(fieldname, prep.export_date)
+        base = "the export date" if prep.export_date else "today"
+        limit = (f"{p.license_years} years" if fieldname == "license_expiry"
+                 else f"{p.future_days} days (import.future_days)")
+        return (value.fillna("") > ceiling,
+                f"a date after {ceiling} ({base} plus {limit}): a typo?")
+    if fieldname in QTY_COLUMN_CARTONS:
+        lo, hi, what = p.qty_min, p.qty_max, "条 (import.qty_min / import.qty_max)"
+    elif fieldname in _PRICE_FIELDS:
+        lo, hi, what = p.price_min, p.price_max, "元/条 (import.price_min / import.price_max)"
+    elif fieldname == "amount":
+        lo, hi, what = -p.amount_max, p.amount_max, "元 (import.amount_max)"
+    elif fieldname == "lon":
+        lo, hi, what = -180.0, 180.0, "degrees"
+    elif fieldname == "lat":
+        lo, hi, what = -90.0, 90.0, "degrees"
+    else:
+        return None, ""
+    number = pd.to_numeric(value, errors="coerce")
+    return (number < lo) | (number > hi), f"outside the plausible range {lo:g} to {hi:g} {what}"
+
+
 @dataclass
 class PreparedFile:
     """A file read, its header mapped and its 合计 rows taken out: ready to be parsed in parts
@@ -147,6 +205,8 @@ class PreparedFile:
     converted: dict[str, int] = field(default_factory=dict)  # header -> cells with own unit
     # Parts parsed so far, for repeats across parts: (their keys in order, their records).
     done: list[tuple[np.ndarray, pd.DataFrame]] = field(default_factory=list)
+    plausible: Plausible = field(default_factory=Plausible)
+    export_date: str | None = None  # the date written above the header, if any
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -154,7 +214,7 @@ class PreparedFile:
 
 def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
                  mapping: dict[str, str] | None = None,
-                 kind_is_right: bool = False) -> PreparedFile:
+                 kind_is_right: bool = False, plausible: Plausible | None = None) -> PreparedFile:
     """Read one file, map its header and skip its 合计 rows. Raises InputError when the file
     cannot be used at all, or looks like another kind's export (unless `kind_is_right`)."""
     kind = KINDS[kind_name]
@@ -182,8 +242,9 @@ def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
     parsed.rows_read = len(frame) + len(table.unreadable)
     parsed.rejects.extend(Issue(parsed.file, parsed.sheet, line, None, raw, reason, "rejected")
                           for line, reason, raw in table.unreadable)
+    extra = {"plausible": plausible or Plausible(), "export_date": table.export_date}
     if len(frame) == 0:
-        return PreparedFile(parsed, kind, frame, rows, columns)
+        return PreparedFile(parsed, kind, frame, rows, columns, **extra)
 
     # 合计/总计/小计 rows: skipped, and counted. (Blank rows are found after parsing, so that
     # cells holding only spaces count as blank too.)
@@ -204,7 +265,7 @@ def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
             frame, rows = frame.iloc[: totals[0]], rows.iloc[: totals[0]]  # a cheap slice
         else:
             frame, rows = frame[~is_total], rows[~is_total]
-    return PreparedFile(parsed, kind, frame, rows, columns)
+    return PreparedFile(parsed, kind, frame, rows, columns, **extra)
 
 
 def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
@@ -228,6 +289,22 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
         if value.attrs.get("converted"):
             header = written[fieldname]
             prep.converted[header] = prep.converted.get(header, 0) + value.attrs["converted"]
+        is_key = fieldname in kind.key_fields
+        odd, why = _implausible(prep, fieldname, value)
+        if odd is not None and odd.any():
+            # A quantity in 件 or 箱 stands for the key 数量: without it the row has none.
+            is_key = is_key or (fieldname in QTY_COLUMN_CARTONS and "qty" in kind.key_fields)
+            value = value.where(~odd, None if value.dtype == object else np.nan)
+            for i in odd[odd].index:
+                issue = Issue(parsed.file, parsed.sheet, int(rows[i]), written[fieldname], raw[i],
+                              why, "rejected" if is_key else "stored without this value")
+                if is_key:
+                    reject_reason.setdefault(i, issue)
+                else:
+                    parsed.warnings.append(issue)
+            if is_key:
+                bad_any |= odd
+            is_key = fieldname in kind.key_fields
         out[fieldname] = value
         if fieldname == "grade":
             out["grade_label"] = cells.parse_text_series(raw)[0]
@@ -235,7 +312,6 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
             out["observed_price_text"] = raw.where(bad, None)
         if bad.any():
             idx = bad[bad].index
-            is_key = fieldname in kind.key_fields
             expected = _EXPECTED[FIELD_TYPES[fieldname]]
             for i in idx:
                 issue = Issue(parsed.file, parsed.sheet, int(rows[i]), written[fieldname],

@@ -39,6 +39,26 @@ class RawTable:
     # the reason, and the sheets after it, not looked at yet (the caller imports those too).
     skipped_sheets: list[tuple[str, str]] = field(default_factory=list)
     later_sheets: list[str] = field(default_factory=list)
+    # The latest full date written above the header (导出日期：2026年11月28日), ISO, or None.
+    export_date: str | None = None
+
+
+_TITLE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+def title_date(rows: list[list]) -> str | None:
+    """The latest valid date in the title rows above a header, as ISO text."""
+    import datetime as dt
+
+    found = []
+    for row in rows:
+        for cell in row:
+            for y, m, d in _TITLE_DATE.findall(str(cell or "")):
+                try:
+                    found.append(dt.date(int(y), int(m), int(d)).isoformat())
+                except ValueError:
+                    pass
+    return max(found, default=None)
 
 
 def read_table(path: str | Path, *, sheet: str | None = None,
@@ -182,7 +202,8 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
         rows = pd.Series(range(header_row + 1, header_row + 1 + len(frame)), index=frame.index)
         later = names[index + 1:] if sheet is None else []
         return RawTable(str(path), name, header_row, headers, frame, rows,
-                        skipped_sheets=skipped, later_sheets=later)
+                        skipped_sheets=skipped, later_sheets=later,
+                        export_date=title_date(head_rows[:header_idx]))
     assert last_error is not None
     if len(candidates) > 1:
         raise InputError(f"no sheet has a usable header row (sheets: {', '.join(candidates)}); "
@@ -248,9 +269,12 @@ def _read_csv(path: Path, mapping, accept_header) -> RawTable:
     frame = _csv_body_arrow(text, delimiter, header_idx + 1, len(headers))
     header_line = header_idx + 1  # title rows have no embedded newlines
     if frame is None:  # ragged rows, a quote left open: read row by row
-        return _csv_body_rows(path, text, delimiter, header_line, headers, location)
-    rows = pd.Series(range(header_line + 1, header_line + 1 + len(frame)), index=frame.index)
-    return RawTable(str(path), None, header_line, headers, frame, rows)
+        table = _csv_body_rows(path, text, delimiter, header_line, headers, location)
+    else:
+        rows = pd.Series(range(header_line + 1, header_line + 1 + len(frame)), index=frame.index)
+        table = RawTable(str(path), None, header_line, headers, frame, rows)
+    table.export_date = title_date(head_rows[:header_idx])
+    return table
 
 
 def _csv_body_rows(path: Path, text: str, delimiter: str, header_line: int, headers: list[str],

@@ -27,6 +27,15 @@ def now_iso() -> str:
     return datetime.now().replace(microsecond=0).isoformat()
 
 
+def date_horizon() -> str:
+    """ISO date ten years ahead: a stored date beyond it is a typo imported before cmgr checked
+    dates (9999-12-31), so it is never taken for the data's end, from which every report
+    counts its weeks and months (date arithmetic past 9999 overflows)."""
+    from datetime import date, timedelta
+
+    return (date.today() + timedelta(days=3653)).isoformat()
+
+
 def migrations() -> list[tuple[int, str, Path]]:
     """The packaged migrations, in order: (version, name, path)."""
     found = []

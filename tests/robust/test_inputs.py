@@ -65,3 +65,51 @@ def test_a_wrong_kind_sheet_is_skipped_with_the_reason(db, tmp_path):
     (r,) = import_files(db, "customers", [path])
     assert r.error is not None and "looks like a visits file" in r.error.message
     assert db.scalar("SELECT count(*) FROM customers") == 0
+
+
+# --- 3 and 10: far-future dates and implausible numbers ----------------------------------
+
+def test_far_future_dates_are_rejected_or_stored_empty_per_field(db, tmp_path):
+    rows = [ORDER_HEADER, *orders(0, 1), *orders(1, 1, day="9999-12-31"),
+            *orders(2, 1, day="2062-11-20")]
+    r = import_file(db, "orders", write_csv(tmp_path / "orders.csv", rows))
+    assert (r.stored, r.rejected) == (1, 2)
+    assert all("a typo?" in i.reason for i in r.issues)
+    assert db.scalar("SELECT max(order_date) FROM order_lines") == "2026-11-03"
+    roster = [["客户编码", "客户名称", "入网日期", "许可证有效期"],
+              ["001", "甲", "2062-11-20", "2030-01-01"], ["002", "乙", "2020-01-01", "9999-12-31"]]
+    c = import_file(db, "customers", write_csv(tmp_path / "roster.csv", roster))
+    assert (c.stored, c.rejected, c.warnings) == (2, 0, 2)
+    assert [tuple(x) for x in db.query("SELECT joined_on, license_expiry FROM customers "
+                                       "ORDER BY customer_code")] == [
+        (None, "2030-01-01"), ("2020-01-01", None)]
+
+
+def test_the_export_date_above_the_header_moves_the_ceiling(db, tmp_path):
+    import datetime as dt
+
+    later = (dt.date.today() + dt.timedelta(days=300)).isoformat()
+    rows = [ORDER_HEADER, *orders(0, 1, day=later)]
+    assert import_file(db, "orders", write_xlsx(tmp_path / "a.xlsx", rows)).rejected == 1
+    r = import_file(db, "orders", write_xlsx(tmp_path / "b.xlsx", rows,
+                                             export_date=f"导出日期：{later}"))
+    assert (r.stored, r.rejected) == (1, 0)
+
+
+def test_implausible_numbers_are_warned_with_their_bounds(db, tmp_path):
+    from cmgr.sources.importer import Plausible
+
+    rows = [ORDER_HEADER,
+            ["D1", "2026-11-03", "001", "690", "x", -5, 2, 10],
+            ["D2", "2026-11-03", "001", "690", "x", 450, 1e20, 10],
+            ["D3", "2026-11-03", "001", "690", "x", 450, -5, -2250]]
+    path = write_csv(tmp_path / "orders.csv", rows)
+    r = import_file(db, "orders", path)
+    assert (r.stored, r.rejected, r.warnings) == (1, 2, 1)
+    reasons = {i.row: i.reason for i in r.issues}
+    assert "plausible range 0 to 100000 元/条" in reasons[2]
+    assert "plausible range 0 to 100000 条" in reasons[3]
+    assert db.scalar("SELECT wholesale_price FROM order_lines") is None
+    # a configuration that allows returns keeps the negative quantity
+    r = import_file(db, "orders", path, plausible=Plausible(qty_min=-100))
+    assert db.scalar("SELECT qty FROM order_lines WHERE order_id='D3'") == -5
