@@ -5,7 +5,6 @@ The library behind `cmgr import`: it returns results and raises; the CLI present
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -195,11 +194,11 @@ def _arrow_part(records, key: str, columns: list[str], schema):
 
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
     """Every rejected row and every cell stored empty, as CSV (UTF-8 with BOM for Excel)."""
-    from cmgr.render.output import atomic_path
+    from cmgr.render.output import atomic_path, csv_writer
 
     n = 0
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(["file", "sheet", "row", "column", "value", "reason", "action"])
         for r in results:
             if r.error is not None:

@@ -30,11 +30,23 @@ except ImportError:  # pragma: no cover - older typer on plain click
 
 from cmgr.errors import CmgrError, ExitCode, UsageError
 
+
+class _Console(Console):
+    """A rich console that takes control characters and escape sequences out of the text it
+    is given (a name carrying ESC[2J would clear the user's screen); rich's own colours are
+    added later, so they stay."""
+
+    def render_str(self, text: str, **kwargs):
+        from cmgr.render.output import strip_control
+
+        return super().render_str(strip_control(text), **kwargs)
+
+
 # rich drops colours by itself when the stream is not a terminal, and honours NO_COLOR. Off a
 # terminal, messages are not wrapped at 80 columns: a path split over two lines of a cron mail
 # cannot be pasted.
-err_console = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
-out_console = Console(highlight=False)
+err_console = _Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
+out_console = _Console(highlight=False)
 log = logging.getLogger("cmgr")
 # Without a handler, logging's last resort prints warnings and tracebacks on stderr; the log
 # file (logging_setup) is where they go, and only when the user asked for one.

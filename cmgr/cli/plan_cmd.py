@@ -175,11 +175,12 @@ def _commit(jobs) -> list[Path]:
 
 
 def _csv_text(rows) -> str:
-    import csv
     import io
 
+    from cmgr.render.output import csv_writer
+
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    csv_writer(buf, lineterminator="\r\n").writerows(rows)
     return buf.getvalue()
 
 

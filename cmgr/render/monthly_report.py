@@ -12,7 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from cmgr.render.output import save_workbook, write_bytes, write_text
+from cmgr.render.output import append_row, save_workbook, write_bytes, write_text
 
 CHART_WIDTH_MM = 165.0
 
@@ -258,12 +258,12 @@ def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -
     formats = {"num": "#,##0.00", "pct": '0.00"%"', "wape": "0.0%", "int": "0"}
     for name, columns, rows in sheets:
         ws = wb.create_sheet(name)
-        ws.append([c[0] for c in columns])
+        append_row(ws, [c[0] for c in columns])
         for cell in ws[1]:
             cell.font, cell.fill = head_font, head_fill
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         for row in rows:
-            ws.append([_get(row, key) for _, key, _ in columns])
+            append_row(ws, [_get(row, key) for _, key, _ in columns])
         for j, (header, _key, kind) in enumerate(columns, start=1):
             letter = get_column_letter(j)
             if kind in formats:

@@ -289,6 +289,8 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
         if value.attrs.get("converted"):
             header = written[fieldname]
             prep.converted[header] = prep.converted.get(header, 0) + value.attrs["converted"]
+        if FIELD_TYPES[fieldname] == "text":
+            value = _without_control_chars(parsed, rows, written[fieldname], raw, value)
         is_key = fieldname in kind.key_fields
         odd, why = _implausible(prep, fieldname, value)
         if odd is not None and odd.any():
@@ -352,6 +354,30 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
     _normalise(kind_name, out)
     out = _dedupe(prep, out).reset_index(drop=True)
     return out
+
+
+def _without_control_chars(parsed: ParsedFile, rows: pd.Series, header: str, raw: pd.Series,
+                           value: pd.Series) -> pd.Series:
+    """Text with control characters (NUL, BEL, ESC sequences) taken out, a warning per cell:
+    stored raw they would break every xlsx and Word output and the terminal."""
+    from cmgr.render.output import CONTROL_CHARS
+
+    # The apostrophe cmgr's CSV outputs put before formula-like text (render.output.csv_cell)
+    # is taken off again, so `db export` reads back as it was.
+    quoted = value.str.match(r"'[=+\-@]", na=False)
+    if quoted.any():
+        value = value.where(~quoted, value.str[1:])
+    has = value.str.contains(CONTROL_CHARS.pattern, regex=True, na=False)
+    if not has.any():
+        return value
+    value = value.copy()
+    for i in has[has].index:
+        cleaned = CONTROL_CHARS.sub("", value[i]).strip()
+        value[i] = cleaned or None
+        parsed.warnings.append(Issue(parsed.file, parsed.sheet, int(rows[i]), header,
+                                     repr(raw[i]), "control characters removed",
+                                     "stored cleaned"))
+    return value
 
 
 def finish_file(prep: PreparedFile) -> ParsedFile:

@@ -113,3 +113,25 @@ def test_implausible_numbers_are_warned_with_their_bounds(db, tmp_path):
     # a configuration that allows returns keeps the negative quantity
     r = import_file(db, "orders", path, plausible=Plausible(qty_min=-100))
     assert db.scalar("SELECT qty FROM order_lines WHERE order_id='D3'") == -5
+
+
+# --- 4: control characters are cleaned on import, with a warning -------------------------
+
+def test_control_characters_after_the_first_4kb_are_removed_with_a_warning(db, tmp_path):
+    rows = [["客户编码", "客户名称", "经营地址"]]
+    rows += [[f"C{i:04d}", "店" * 20, "路" * 20] for i in range(100)]  # past the first 4 KB
+    rows += [["C9999", "坏\x00名\x1b[2J字\x07", "地址\x1b]0;title\x07"]]
+    path = write_csv(tmp_path / "roster.csv", rows)
+    assert path.stat().st_size > 4096
+    r = import_file(db, "customers", path)
+    assert (r.stored, r.rejected) == (101, 0)
+    assert [i.reason for i in r.issues] == ["control characters removed"] * 2
+    assert tuple(db.query("SELECT customer_name, address FROM customers "
+                          "WHERE customer_code='C9999'")[0]) == ("坏名字", "地址")
+
+
+def test_the_apostrophe_before_formula_like_text_is_read_back_off(db, tmp_path):
+    rows = [["客户编码", "客户名称"], ["C1", "'=1+1"], ["C2", "'abc"]]
+    import_file(db, "customers", write_csv(tmp_path / "c.csv", rows))
+    assert [r[0] for r in db.query("SELECT customer_name FROM customers ORDER BY 1")] == [
+        "'abc", "=1+1"]
