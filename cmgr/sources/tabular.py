@@ -70,6 +70,13 @@ def read_table(path: str | Path, *, sheet: str | None = None,
     columns) so a later sheet or row is tried; the last refusal is what the user is told.
     """
     path = Path(path)
+    try:
+        return _read_table(path, sheet, mapping, accept_header)
+    except OSError as exc:  # unreadable (permissions, a vanished network share, I/O error)
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", Location(str(path))) from exc
+
+
+def _read_table(path: Path, sheet, mapping, accept_header) -> RawTable:
     if not path.exists():
         raise InputError("file not found", Location(str(path)))
     if path.is_dir():
@@ -235,9 +242,19 @@ def _fit_columns(frame: pd.DataFrame, width: int) -> pd.DataFrame:
 def decode_text(data: bytes, location: Location) -> tuple[str, str]:
     """(text, encoding): UTF-8 (with or without BOM) or GB18030, found without being told."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise InputError(f"starts with a UTF-8 mark but byte {exc.start + 3} is not UTF-8 "
+                             f"(mixed encodings?)", location,
+                             hint="open it in a text editor and save it again as UTF-8") from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(f"starts with a UTF-16 mark but cannot be read as UTF-16 at byte "
+                             f"{exc.start} ({exc.reason}; a cut-off file?)", location,
+                             hint="export the file again, or save it as UTF-8") from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

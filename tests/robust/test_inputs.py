@@ -135,3 +135,42 @@ def test_the_apostrophe_before_formula_like_text_is_read_back_off(db, tmp_path):
     import_file(db, "customers", write_csv(tmp_path / "c.csv", rows))
     assert [r[0] for r in db.query("SELECT customer_name FROM customers ORDER BY 1")] == [
         "'abc", "=1+1"]
+
+
+# --- 6: decoding errors fail their file alone --------------------------------------------
+
+def test_undecodable_files_fail_alone_and_the_summary_covers_all(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    header = "订货日期,客户编码,卷烟编码,数量\n"
+    good = write_csv(tmp_path / "good.csv", [header.strip().split(","), ["2026-11-03", "1", "2", "3"]])
+    bom_gbk = tmp_path / "bom_gbk.csv"
+    bom_gbk.write_bytes(b"\xef\xbb\xbf" + (header + "2026-11-03,1,2,3\n").encode("utf-8")
+                        + "张记便利店".encode("gb18030") + b",1,2,3\n")
+    odd_utf16 = tmp_path / "odd_utf16.csv"
+    odd_utf16.write_bytes((header + "2026-11-03,1,2,3\n").encode("utf-16") + b"\x00")
+    p = subprocess.run([sys.executable, "-m", "cmgr", "--db", str(tmp_path / "x.db"), "import",
+                        "orders", str(bom_gbk), str(odd_utf16), str(good), "--format", "json"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2, p.stderr
+    files = json.loads(p.stdout)["files"]
+    assert [(f["file"].rsplit("/", 1)[-1], f["stored"], bool(f["error"])) for f in files] == [
+        ("bom_gbk.csv", 0, True), ("odd_utf16.csv", 0, True), ("good.csv", 1, False)]
+    assert "UTF-8" in files[0]["error"] and "UTF-16" in files[1]["error"]
+
+
+def test_an_unreadable_file_is_an_input_error(db, tmp_path, monkeypatch):
+    import os
+
+    path = write_csv(tmp_path / "o.csv", [ORDER_HEADER, *orders(0, 1)])
+    os.chmod(path, 0)
+    if os.access(path, os.R_OK):  # root reads anything: simulate the refusal
+        from pathlib import Path
+
+        def refuse(self, *a, **k):
+            raise PermissionError(13, "Permission denied", str(self))
+        monkeypatch.setattr(Path, "read_bytes", refuse)
+    (r,) = import_files(db, "orders", [path])
+    assert r.error is not None and "Permission denied" in r.error.message
