@@ -146,3 +146,22 @@ def test_a_missing_include_names_the_missing_template(tmp_path):
     (tmp_path / "page.html").write_text("{% include 'part.html' %}", encoding="utf-8")
     with pytest.raises(RenderError, match=r"template part\.html \(included from page\.html\)"):
         render("page.html", {}, user_dir=tmp_path)
+
+
+# --- 7: --out placeholders stay inside their folder --------------------------------------
+
+@pytest.mark.parametrize("manager", ["..", "~", "../../etc", "~root", "a/b", ".hidden", ""])
+def test_placeholder_values_cannot_leave_the_folder(tmp_path, manager):
+    from cmgr.render.output import expand_out
+
+    out = expand_out(str(tmp_path / "plans" / "{manager}" / "plan.xlsx"), manager=manager)
+    assert out.parent.parent == tmp_path / "plans"
+    assert out.resolve().parent.parent == (tmp_path / "plans").resolve()
+    assert not out.parent.name.startswith((".", "~"))
+
+
+def test_the_patterns_own_tilde_is_still_home(monkeypatch, tmp_path):
+    from cmgr.render.output import expand_out
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert expand_out("~/plans/{manager}.xlsx", manager="~") == tmp_path / "plans" / "_.xlsx"
