@@ -80,7 +80,10 @@ class Database:
             self._close_quietly()
             if _is_busy(exc):
                 raise self._busy_error() from exc
-            raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
+            raise DatabaseError(f"cannot open database {self.path}: {exc}",
+                                hint="check that the file and its folder are writable: SQLite "
+                                     "writes its -wal and -shm files beside the database, even "
+                                     "to read") from exc
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
             raise DatabaseError(f"{self.path} is not a cmgr database (or is damaged): {exc}",

@@ -274,6 +274,9 @@ def test_uncovered_grade_fails_and_writes_nothing(cli_db, tmp_path):
 
 
 def test_no_customers_is_an_error(tmp_path, monkeypatch):
+    from cmgr.store.db import open_database
+
+    open_database(tmp_path / "empty.db").close()  # a database, without a roster
     monkeypatch.setenv("CMGR_DB", str(tmp_path / "empty.db"))
     result = run("plan-week", "--week", WEEK)
     assert result.exit_code == 2 and "roster" in result.stderr
