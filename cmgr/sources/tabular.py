@@ -274,17 +274,23 @@ def _read_csv(path: Path, mapping, accept_header) -> RawTable:
     if data[:4] == b"PK\x03\x04":
         raise InputError("this is a workbook (.xlsx) named .csv; rename it to .xlsx", location)
     text, _encoding = decode_text(data, location)
-    sample = text[:20000]
-    delimiter = _sniff_delimiter(sample)
-    head_rows = []
-    for row in csv.reader(io.StringIO(sample), delimiter=delimiter):
-        head_rows.append([c if c.strip() else None for c in row])
-        if len(head_rows) >= HEADER_SCAN_ROWS:
-            break
+    delimiter = _sniff_delimiter(text[:1_000_000])  # bounded: an open quote reads to the end
+    # The first records, however long (a very wide header), each with the line it ends on: a
+    # quoted title cell may span lines, and the body is found by line.
+    head_rows, ends = [], []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for row in reader:
+            head_rows.append([c if c.strip() else None for c in row])
+            ends.append(reader.line_num)
+            if len(head_rows) >= HEADER_SCAN_ROWS:
+                break
+    except csv.Error as exc:
+        raise InputError(f"cannot parse as CSV (line {reader.line_num}: {exc})", location) from exc
     header_idx = _find_header(head_rows, mapping, accept_header, location)
     headers = [c or "" for c in head_rows[header_idx]]
-    frame = _csv_body_arrow(text, delimiter, header_idx + 1, len(headers))
-    header_line = header_idx + 1  # title rows have no embedded newlines
+    header_line = ends[header_idx]
+    frame = _csv_body_arrow(text, delimiter, header_line, len(headers))
     if frame is None:  # ragged rows, a quote left open: read row by row
         table = _csv_body_rows(path, text, delimiter, header_line, headers, location)
     else:
@@ -356,13 +362,28 @@ def _csv_body_arrow(text: str, delimiter: str, skip: int, width: int) -> pd.Data
     return frame
 
 
-def _sniff_delimiter(sample: str) -> str:
-    lines = [line for line in sample.splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
-    best, best_count = ",", 0
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter on which most of the first records agree about their width (more than
+    one cell), then the widest: records are split by the csv module, so a delimiter inside a
+    quoted cell ("张记,分店") counts for nothing, and one odd row does not decide."""
+    from collections import Counter
+
+    best, best_score = ",", (0, 0)
     for delim in (",", "\t", ";", "|"):
-        count = max((line.count(delim) for line in lines), default=0)
-        if count > best_count:
-            best, best_count = delim, count
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
+        widths: Counter[int] = Counter()
+        try:
+            for i, row in enumerate(reader):
+                if len(row) > 1:
+                    widths[len(row)] += 1
+                if i + 1 >= HEADER_SCAN_ROWS:
+                    break
+        except csv.Error:
+            pass  # not this delimiter's quoting
+        if widths:
+            width, agreeing = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
+            if (agreeing, width) > best_score:
+                best, best_score = delim, (agreeing, width)
     return best
 
 

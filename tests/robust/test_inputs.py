@@ -174,3 +174,35 @@ def test_an_unreadable_file_is_an_input_error(db, tmp_path, monkeypatch):
         monkeypatch.setattr(Path, "read_bytes", refuse)
     (r,) = import_files(db, "orders", [path])
     assert r.error is not None and "Permission denied" in r.error.message
+
+
+# --- 9: CSV quirks -------------------------------------------------------------------------
+
+def test_delimiters_inside_quoted_cells_do_not_decide_the_delimiter(db, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text('客户编码;客户名称;客户经理\nC1;"张记;便利店;城东;一分店;二分店";王五\n'
+                    'C2;李家;王五\n', encoding="utf-8")
+    r = import_file(db, "customers", path)
+    assert (r.stored, r.rejected) == (2, 0)
+    assert db.scalar("SELECT customer_name FROM customers WHERE customer_code='C1'") == \
+        "张记;便利店;城东;一分店;二分店"
+    commas = tmp_path / "commas.csv"
+    commas.write_text('客户编码\t客户名称\nC3\t"a,b,c,d,e,f,g"\n', encoding="utf-8")
+    assert import_file(db, "customers", commas).stored == 1
+
+
+def test_a_header_wider_than_20000_characters_is_found(db, tmp_path):
+    header = ["客户编码", *[f"说明列{i:04d}" + "x" * 30 for i in range(700)], "客户名称"]
+    assert len(",".join(header)) > 20000
+    path = write_csv(tmp_path / "wide.csv", [header, ["C1", *[""] * 700, "甲"]])
+    r = import_file(db, "customers", path)
+    assert r.stored == 1 and db.scalar("SELECT customer_name FROM customers") == "甲"
+
+
+def test_a_quoted_multi_line_title_keeps_row_numbers(db, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text('"订单明细\n2026年11月"\n订货日期,客户编码,卷烟编码,数量\n'
+                    '2026-11-03,001,690,1\nbad-date,001,690,1\n', encoding="utf-8")
+    r = import_file(db, "orders", path)
+    assert (r.rows_read, r.stored, r.rejected) == (2, 1, 1)
+    assert [(i.row, i.value) for i in r.issues] == [(5, "bad-date")]  # the fifth line of the file
