@@ -207,6 +207,7 @@ class PreparedFile:
     done: list[tuple[np.ndarray, pd.DataFrame]] = field(default_factory=list)
     plausible: Plausible = field(default_factory=Plausible)
     export_date: str | None = None  # the date written above the header, if any
+    formula_cells: object = None  # tabular.RawTable.formula_cells
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -242,7 +243,8 @@ def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
     parsed.rows_read = len(frame) + len(table.unreadable)
     parsed.rejects.extend(Issue(parsed.file, parsed.sheet, line, None, raw, reason, "rejected")
                           for line, reason, raw in table.unreadable)
-    extra = {"plausible": plausible or Plausible(), "export_date": table.export_date}
+    extra = {"plausible": plausible or Plausible(), "export_date": table.export_date,
+             "formula_cells": table.formula_cells}
     if len(frame) == 0:
         return PreparedFile(parsed, kind, frame, rows, columns, **extra)
 
@@ -343,9 +345,14 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
             continue
         empty = out[fieldname].isna() & ~bad_any
         for i in empty[empty].index:
+            reason = f"the required {fieldname} is empty"
+            if prep.formula_cells is not None and fieldname in columns and \
+                    (int(rows[i]), columns[fieldname]) in prep.formula_cells():
+                reason = (f"the required {fieldname} is a formula with no saved result (a file "
+                          "written by a program): open it in Excel, save it, import it again")
             reject_reason.setdefault(i, Issue(parsed.file, parsed.sheet, int(rows[i]),
                                               written.get(fieldname, fieldname), None,
-                                              f"the required {fieldname} is empty", "rejected"))
+                                              reason, "rejected"))
         bad_any |= empty
     parsed.rejects.extend(reject_reason.values())
     if bad_any.any():

@@ -9,9 +9,11 @@ cells is the importer's job. Only import code uses this module, so pandas is imp
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +43,10 @@ class RawTable:
     later_sheets: list[str] = field(default_factory=list)
     # The latest full date written above the header (导出日期：2026年11月28日), ISO, or None.
     export_date: str | None = None
+    # xlsx: () -> the cells holding a formula without a saved result (Excel row, 0-based
+    # column), read as empty (a file written by a program, never opened and saved in Excel).
+    # Asked only about empty required cells: it reads the whole sheet's XML once more.
+    formula_cells: Callable[[], set[tuple[int, int]]] | None = None
 
 
 _TITLE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -208,15 +214,54 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
         header_row = first + header_idx
         rows = pd.Series(range(header_row + 1, header_row + 1 + len(frame)), index=frame.index)
         later = names[index + 1:] if sheet is None else []
+        formulas = (None if path.suffix.lower() == ".xls"
+                    else functools.cache(functools.partial(_formulas_without_value, path, index)))
         return RawTable(str(path), name, header_row, headers, frame, rows,
                         skipped_sheets=skipped, later_sheets=later,
-                        export_date=title_date(head_rows[:header_idx]))
+                        export_date=title_date(head_rows[:header_idx]), formula_cells=formulas)
     assert last_error is not None
     if len(candidates) > 1:
         raise InputError(f"no sheet has a usable header row (sheets: {', '.join(candidates)}); "
                          f"last problem: {last_error.reason}", Location(str(path)),
                          hint="name the sheet with --sheet NAME, or map headers with --mapping FILE")
     raise last_error
+
+
+_FORMULA_CELL = re.compile(r'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>(?:(?!</c>).)*?<f[\s>/](?:(?!</c>).)*?</c>',
+                           re.S)
+
+
+_SAVED_VALUE = re.compile(r"<v(?:\s[^>]*)?>[^<]+</v>|<is>")
+
+
+def _formulas_without_value(path: Path, sheet_index: int) -> set[tuple[int, int]]:
+    """Cells of a sheet with a formula and no saved value (<f> without <v>)."""
+    from openpyxl.utils import column_index_from_string
+
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(_sheet_xml_name(zf, sheet_index)) as fh:
+            data = fh.read()
+    except (KeyError, IndexError, zipfile.BadZipFile, OSError):
+        return set()
+    if b"<f>" not in data and b"<f " not in data:
+        return set()
+    out = set()
+    for m in _FORMULA_CELL.finditer(data.decode("utf-8", "replace")):
+        body = m.group(0)
+        if not _SAVED_VALUE.search(body):  # openpyxl writes <v></v>; others leave <v> out
+            out.add((int(m.group(2)), column_index_from_string(m.group(1)) - 1))
+    return out
+
+
+def _sheet_xml_name(zf: zipfile.ZipFile, sheet_index: int) -> str:
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rids = re.findall(r"<sheet\b[^>]*?r:id=\"([^\"]+)\"", book)
+    targets = dict(re.findall(r"<Relationship\b[^>]*?Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels))
+    targets.update({a: b for b, a in re.findall(
+        r"<Relationship\b[^>]*?Target=\"([^\"]+)\"[^>]*?Id=\"([^\"]+)\"", rels)})
+    target = targets[rids[sheet_index]].lstrip("/")
+    return target if target.startswith("xl/") else "xl/" + target
 
 
 def _first_row_xls(path: Path, index: int) -> int:
@@ -354,7 +399,10 @@ def _csv_body_arrow(text: str, delimiter: str, skip: int, width: int) -> pd.Data
             read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=True))
+                                                 strings_can_be_null=True,
+                                                 # only an empty cell is empty: NA, #N/A and
+                                                 # NULL are read by the cell parsers, as in xlsx
+                                                 null_values=[""]))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     frame = table.to_pandas()

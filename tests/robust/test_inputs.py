@@ -206,3 +206,30 @@ def test_a_quoted_multi_line_title_keeps_row_numbers(db, tmp_path):
     r = import_file(db, "orders", path)
     assert (r.rows_read, r.stored, r.rejected) == (2, 1, 1)
     assert [(i.row, i.value) for i in r.issues] == [(5, "bad-date")]  # the fifth line of the file
+
+
+# --- 10: NA kept as in xlsx, original text in rejects, formulas without a value ----------
+
+def test_na_markers_read_the_same_from_csv_and_xlsx(db, tmp_path):
+    rows = [["订货日期", "客户编码", "卷烟编码", "数量", "卷烟名称"],
+            ["2026-11-03", "001", "690", "NA", "x"],
+            ["2026-11-03", "001", "691", "NULL", "y"],
+            ["2026-11-03", "001", "692", 1, "NA"]]
+    results = {}
+    for writer, name in ((write_csv, "o.csv"), (write_xlsx, "o.xlsx")):
+        r = import_file(db, "orders", writer(tmp_path / name, rows), dry_run=True)
+        results[name] = sorted((i.row, i.value, i.reason) for i in r.issues)
+    assert results["o.csv"] == results["o.xlsx"]
+    assert [v for _, v, _ in results["o.csv"]] == ["NA", None]  # NULL is cmgr's empty marker
+    # an Excel error value exported as text keeps its text in the rejects
+    r = import_file(db, "orders", write_csv(tmp_path / "e.csv", [rows[0], ["#N/A", "1", "2", 1]]))
+    assert [(i.value, i.action) for i in r.issues] == [("#N/A", "rejected")]
+
+
+def test_a_formula_without_a_saved_value_is_named_as_such(db, tmp_path):
+    rows = [["订货日期", "客户编码", "卷烟编码", "数量"],
+            ["2026-11-03", "001", "690", "=1+1"],
+            ["2026-11-03", "001", "691", 2]]
+    r = import_file(db, "orders", write_xlsx(tmp_path / "f.xlsx", rows))
+    assert (r.stored, r.rejected) == (1, 1)
+    assert "formula with no saved result" in r.issues[0].reason
