@@ -91,6 +91,11 @@ def _read_table(path: Path, sheet, mapping, accept_header) -> RawTable:
         raise InputError("the file is empty", Location(str(path)))
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
+        disguised = _disguised_as_excel(path)
+        if disguised == "html":
+            return _read_html_table(path, mapping, accept_header)
+        if disguised == "text":
+            return _read_csv(path, mapping, accept_header)
         return _read_excel(path, sheet, mapping, accept_header)
     if suffix in (".csv", ".txt", ".tsv"):
         if sheet:
@@ -280,6 +285,110 @@ def _fit_columns(frame: pd.DataFrame, width: int) -> pd.DataFrame:
     for i in range(frame.shape[1], width):
         frame[i] = None
     return frame
+
+
+# --- files named .xls that are not workbooks ----------------------------------------------
+
+def _disguised_as_excel(path: Path) -> str | None:
+    """"html" for an HTML table saved as .xls (how many systems "export to Excel"), "text" for
+    CSV or tab-separated text so named; None for a real workbook (OLE or zip) or anything else."""
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if head.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")):
+        return None
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<")) and b"<table" in head.lower():
+        return "html"
+    if b"\x00" not in head[:4096] and (b"," in head or b"\t" in head):
+        try:
+            head.decode("utf-8")
+            return "text"
+        except UnicodeDecodeError as exc:
+            if exc.start > len(head) - 4:  # a character cut by the 64 KB read
+                return "text"
+            try:
+                head.decode("gb18030")
+                return "text"
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _read_html_table(path: Path, mapping, accept_header) -> RawTable:
+    """The rows of the HTML tables in `path` (cells as text, colspan filled with empty cells),
+    read as a CSV's would be; row numbers count the table's rows from 1."""
+    from html.parser import HTMLParser
+
+    location = Location(str(path))
+    data = path.read_bytes()
+    m = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", data[:4096])
+    text = None
+    if m:
+        try:
+            text = data.decode(m.group(1).decode("ascii").lower().replace("gb2312", "gb18030"))
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        text, _ = decode_text(data, location)
+
+    class Tables(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.rows: list[list[str | None]] = []
+            self.cell: list[str] | None = None
+            self.span = 1
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.rows.append([])
+            elif tag in ("td", "th"):
+                if not self.rows:
+                    self.rows.append([])
+                self.cell = []
+                span = dict(attrs).get("colspan") or "1"
+                self.span = int(span) if span.isdigit() else 1
+            elif tag == "br" and self.cell is not None:
+                self.cell.append("\n")
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                value = re.sub(r"[ \t\r\n\xa0]+", " ", "".join(self.cell)).strip()
+                self.rows[-1].append(value or None)
+                self.rows[-1].extend([None] * (min(self.span, 1000) - 1))
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell.append(data)
+
+    parser = Tables()
+    parser.feed(text)
+    parser.close()
+    rows = [r for r in parser.rows if r]
+    if not rows:
+        raise InputError("an HTML file named .xls, with no table rows in it", location)
+    try:
+        header_idx = _find_header(rows[:HEADER_SCAN_ROWS], mapping, accept_header, location)
+    except InputError as exc:
+        raise InputError(f"an HTML table saved as .xls: {exc.reason}", location,
+                         hint="open it in Excel and save it as .xlsx") from exc
+    headers = [c or "" for c in rows[header_idx]]
+    width = max(len(headers), 1)
+    body = rows[header_idx + 1:]
+    unreadable, records, numbers = [], [], []
+    for n, cells in enumerate(body, start=header_idx + 2):
+        if len(cells) > width and any(c for c in cells[width:]):
+            unreadable.append((n, f"{len(cells)} cells where the header has {width}",
+                               ",".join(c or "" for c in cells)))
+            continue
+        numbers.append(n)
+        records.append(cells[:width] + [None] * (width - min(len(cells), width)))
+    frame = pd.DataFrame(records, columns=range(width), dtype="str") if records else \
+        pd.DataFrame({i: pd.Series(dtype="str") for i in range(width)})
+    table = RawTable(str(path), None, header_idx + 1, headers, frame,
+                     pd.Series(numbers, index=frame.index, dtype="int64"), unreadable)
+    table.export_date = title_date(rows[:header_idx])
+    return table
 
 
 # --- CSV ---------------------------------------------------------------------------------

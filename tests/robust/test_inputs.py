@@ -233,3 +233,29 @@ def test_a_formula_without_a_saved_value_is_named_as_such(db, tmp_path):
     r = import_file(db, "orders", write_xlsx(tmp_path / "f.xlsx", rows))
     assert (r.stored, r.rejected) == (1, 1)
     assert "formula with no saved result" in r.issues[0].reason
+
+
+# --- 11: .xls files that are really HTML tables (or text) -------------------------------
+
+def test_an_html_table_saved_as_xls_is_read(db, tmp_path):
+    html = ("<html><head><meta http-equiv='Content-Type' content='text/html; charset=gb2312'>"
+            "</head><body><table border=1>"
+            "<tr><td colspan=4>订单明细</td></tr>"
+            "<tr><th>订货日期</th><th>客户编码</th><th>卷烟编码</th><th>数量</th></tr>"
+            "<tr><td>2026-11-03</td><td>053200100123</td><td>6901028075022</td><td>2</td></tr>"
+            "<tr><td>坏日期</td><td>0532</td><td>690</td><td>1</td></tr>"
+            "<tr><td>合计</td><td></td><td></td><td>3</td></tr>"
+            "</table></body></html>")
+    path = tmp_path / "订单.xls"
+    path.write_bytes(html.encode("gb18030"))
+    r = import_file(db, "orders", path)
+    assert (r.rows_read, r.stored, r.rejected, r.skipped) == (3, 1, 1, 1)
+    assert [(i.row, i.value) for i in r.issues] == [(4, "坏日期")]
+    assert db.scalar("SELECT customer_code FROM order_lines") == "053200100123"
+
+
+def test_tab_separated_text_saved_as_xls_is_read(db, tmp_path):
+    path = tmp_path / "roster.xls"
+    path.write_text("客户编码\t客户名称\n0532001\t甲\n", encoding="utf-8")
+    assert import_file(db, "customers", path).stored == 1
+    assert db.scalar("SELECT customer_code FROM customers") == "0532001"
