@@ -263,6 +263,8 @@ class Database:
         from cmgr.render.output import atomic_path
 
         target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_dead_partials(target.parent)
         with atomic_path(target) as tmp:
             dest = sqlite3.connect(str(tmp))
             try:
@@ -280,6 +282,28 @@ class Database:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_PARTIAL = re.compile(r"^\..+\.(\d+)\.[^.]+\.part(-journal|-wal|-shm)?$")
+
+
+def remove_dead_partials(folder: Path) -> list[Path]:
+    """Half-written copies (atomic_path's hidden `.NAME.PID.XXXX.part`, and SQLite's journal
+    beside one) whose writer is gone: a killed `db backup` leaves up to the database's size."""
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _PARTIAL.match(entry.name)
+        if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))):
+            try:
+                entry.unlink()
+                removed.append(entry)
+            except OSError:
+                pass  # housekeeping only
+    return removed
 
 
 def _split_sql(text: str) -> list[str]:

@@ -142,3 +142,30 @@ def test_import_and_init_create_the_database_and_say_so(tmp_path):
     assert p.returncode == 0 and f"creating a new database: {new}" in p.stderr, p.stderr
     again = cmgr("--db", str(new), "import", "customers", str(path))
     assert "creating a new database" not in again.stderr
+
+
+# --- 13: leftovers -------------------------------------------------------------------------
+
+def test_a_killed_backups_partial_files_go_at_the_next_backup(seeded, tmp_path):
+    import signal
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    # A backup killed half-way: its hidden copy and SQLite's journal beside it.
+    child = subprocess.Popen([sys.executable, "-c",
+                              "import os, sys, time; p = sys.argv[1]; "
+                              "f = os.path.join(p, f'.cmgr-2026-12-01.db.{os.getpid()}.ab12cd.part'); "
+                              "open(f, 'wb').write(b'x' * 4096); open(f + '-journal', 'wb').write(b'j'); "
+                              "print('ready', flush=True); time.sleep(60)", str(folder)],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
+    live = sorted(p.name for p in folder.iterdir())
+    p = cmgr("db", "backup", str(folder / "a.db"), CMGR_DB=str(seeded))
+    assert p.returncode == 0, p.stderr
+    assert set(live) <= {x.name for x in folder.iterdir()}, "a live writer's files stay"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    p = cmgr("db", "backup", str(folder / "b.db"), CMGR_DB=str(seeded))
+    assert p.returncode == 0, p.stderr
+    assert sorted(x.name for x in folder.iterdir()) == ["a.db", "b.db"]
