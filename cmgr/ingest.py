@@ -70,6 +70,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     schema = _arrow_schema(first, key, columns)
     leaving: list = []
     say(f"storing {len(prep):,} rows")
+    import_id = None
     try:
         with staged(db, kind, schema, len(bounds)) as stage, \
                 db.transaction(check_foreign_keys=False, lock_attached=False):
@@ -92,6 +93,11 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                 raise _DryRun()
     except _DryRun:
         pass
+    except KeyboardInterrupt:
+        # Ctrl-C may land just after COMMIT: then the file is stored, and must be said so.
+        if import_id is not None and not dry_run and _import_logged(db, import_id):
+            raise ImportInterrupted([parsed.file]) from None
+        raise
     result = FileResult(parsed.file, kind, parsed.sheet, rows_read=parsed.rows_read,
                         stored=counts.stored, updated=counts.updated, unchanged=counts.unchanged,
                         skipped=parsed.skipped, rejected=len(parsed.rejects),
@@ -134,6 +140,22 @@ class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a multi-file import, after `stored_files` were stored in full (each in
+    its own committed transaction); the CLI says which, not just "interrupted"."""
+
+    def __init__(self, stored_files: list[str]) -> None:
+        super().__init__()
+        self.stored_files = stored_files
+
+
+def _import_logged(db: Database, import_id: int) -> bool:
+    try:
+        return bool(db.scalar("SELECT count(*) FROM imports WHERE id = ?", (import_id,)))
+    except Exception:  # the connection in an unknown state: claim nothing
+        return False
+
+
 def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str | None = None,
                  mapping: dict[str, str] | None = None, dry_run: bool = False,
                  progress: Callable[[str], None] | None = None,
@@ -144,31 +166,41 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
     numbers. A workbook without `sheet`: every sheet whose header fits the kind is imported, each in
     its own transaction and with its own result (a long month spills onto a second sheet);
     the sheets that do not fit are named, with the reason, in the notes of the file's first.
+    Ctrl-C raises ImportInterrupted naming the files already stored, if any.
     """
+    results: list[FileResult] = []
+    options = {"mapping": mapping, "dry_run": dry_run, "progress": progress,
+               "kind_is_right": kind_is_right, "plausible": plausible}
+    try:
+        for path in paths:
+            results.extend(_import_sheets(db, kind, path, sheet, options))
+    except KeyboardInterrupt as exc:
+        done = [] if dry_run else [r.file for r in results if r.error is None]
+        done += getattr(exc, "stored_files", [])
+        if done:
+            raise ImportInterrupted(list(dict.fromkeys(done))) from None
+        raise
+    return results
+
+
+def _import_sheets(db: Database, kind: str, path, sheet: str | None, options: dict) -> list[FileResult]:
+    """One file of import_files: its results, one per sheet imported (or its error)."""
     import time
 
     from cmgr.sources.importer import skipped_sheet_note
 
-    results = []
-    for path in paths:
-        t0 = time.perf_counter()
+    t0 = time.perf_counter()
+    try:
+        first = import_file(db, kind, path, sheet=sheet, **options)
+    except InputError as exc:
+        logging.getLogger("cmgr.ingest").warning("%s %s: file not used: %s", kind, path, exc)
+        return [FileResult(str(path), kind, error=exc, seconds=time.perf_counter() - t0)]
+    results = [first]
+    for name in first.later_sheets:
         try:
-            first = import_file(db, kind, path, sheet=sheet, mapping=mapping,
-                                dry_run=dry_run, progress=progress, kind_is_right=kind_is_right,
-                                plausible=plausible)
+            results.append(import_file(db, kind, path, sheet=name, **options))
         except InputError as exc:
-            logging.getLogger("cmgr.ingest").warning("%s %s: file not used: %s", kind, path, exc)
-            results.append(FileResult(str(path), kind, error=exc,
-                                      seconds=time.perf_counter() - t0))
-            continue
-        results.append(first)
-        for name in first.later_sheets:
-            try:
-                results.append(import_file(db, kind, path, sheet=name, mapping=mapping,
-                                           dry_run=dry_run, progress=progress,
-                                           kind_is_right=kind_is_right, plausible=plausible))
-            except InputError as exc:
-                first.notes.append(skipped_sheet_note(name, exc.reason))
+            first.notes.append(skipped_sheet_note(name, exc.reason))
     return results
 
 

@@ -241,9 +241,14 @@ class CmgrGroup(TyperGroup):
             err_console.print("[red]error:[/red] no answer given; nothing was changed")
             log.error("aborted: no answer given")
             raise typer.Exit(exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             exit_code = 130
-            err_console.print("interrupted")
+            stored = getattr(exc, "stored_files", None)  # ingest.ImportInterrupted
+            if stored:
+                err_console.print(f"interrupted; stored in full before that: "
+                                  f"{escape(', '.join(stored))}; the files after were not imported")
+            else:
+                err_console.print("interrupted")
             raise typer.Exit(130) from None
         except Exception as exc:
             fault = world_fault(exc, ctx.find_root().obj)

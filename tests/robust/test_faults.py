@@ -169,3 +169,32 @@ def test_a_killed_backups_partial_files_go_at_the_next_backup(seeded, tmp_path):
     p = cmgr("db", "backup", str(folder / "b.db"), CMGR_DB=str(seeded))
     assert p.returncode == 0, p.stderr
     assert sorted(x.name for x in folder.iterdir()) == ["a.db", "b.db"]
+
+
+def test_ctrl_c_right_after_commit_says_the_file_was_stored(tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    from typer.testing import CliRunner
+
+    from cmgr.cli.app import app
+    from cmgr.store.db import Database
+    from tests.conftest import write_csv
+
+    real = Database.transaction
+
+    @contextmanager
+    def then_ctrl_c(self, **kwargs):
+        with real(self, **kwargs) as db:
+            yield db
+        if kwargs.get("check_foreign_keys") is False:  # the import's transaction
+            raise KeyboardInterrupt  # SIGINT arriving just after COMMIT returned
+
+    monkeypatch.setattr(Database, "transaction", then_ctrl_c)
+    path = write_csv(tmp_path / "c.csv", [["客户编码", "客户名称"], ["C1", "甲"]])
+    db = tmp_path / "c.db"
+    result = CliRunner().invoke(app, ["--db", str(db), "import", "customers", str(path)])
+    assert result.exit_code == 130
+    assert "stored in full" in result.stderr and "c.csv" in result.stderr
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
+    con.close()
