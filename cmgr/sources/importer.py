@@ -367,8 +367,19 @@ def _without_control_chars(parsed: ParsedFile, rows: pd.Series, header: str, raw
                            value: pd.Series) -> pd.Series:
     """Text with control characters (NUL, BEL, ESC sequences) taken out, a warning per cell:
     stored raw they would break every xlsx and Word output and the terminal."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from cmgr.render.output import CONTROL_CHARS
 
+    # One pass in Arrow finds whether any cell needs either fix (most columns: none).
+    try:
+        texts = pa.array(value, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        texts = None
+    if texts is not None and not pc.any(pc.match_substring_regex(
+            texts, r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}]|^'[=+@-]")).as_py():
+        return value
     # The apostrophe cmgr's CSV outputs put before formula-like text (render.output.csv_cell)
     # is taken off again, so `db export` reads back as it was.
     quoted = value.str.match(r"'[=+\-@]", na=False)

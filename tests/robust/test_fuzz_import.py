@@ -52,7 +52,10 @@ CELL = st.one_of(st.none(), MESSY, st.text(max_size=12),
 
 def cell_for(header: str):
     good = GOOD.get(header)
-    return st.one_of(st.sampled_from(good), CELL) if good else CELL
+    if not good:
+        return CELL
+    plausible = st.sampled_from(good)
+    return st.one_of(plausible, plausible, plausible, CELL)  # most rows can be stored
 
 
 def rows_for(kind: str):
