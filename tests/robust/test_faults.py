@@ -198,3 +198,27 @@ def test_ctrl_c_right_after_commit_says_the_file_was_stored(tmp_path, monkeypatc
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
     con.close()
+
+
+def test_a_full_tmpdir_says_no_space_not_adbcs_rollback(tmp_path, monkeypatch):
+    """ADBC reports a disk that filled up under its scratch file as a failed ROLLBACK; the
+    error names the real cause. (The disk is simulated: ADBC fails, and no byte is free.)"""
+    import shutil
+    from collections import namedtuple
+
+    import adbc_driver_manager
+    import adbc_driver_sqlite.dbapi as adbc
+    import pyarrow as pa
+
+    from cmgr.errors import DatabaseError
+    from cmgr.store import records
+
+    def full(*args, **kwargs):
+        raise adbc_driver_manager.InternalError(
+            "INTERNAL: failed to execute: cannot rollback - no transaction is active")
+    monkeypatch.setattr(adbc, "connect", full)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 10**9, 0))
+    table = pa.table({"k": ["a"] * 1000})
+    with pytest.raises(DatabaseError, match=r"no space left on the device \(0\.0 MB free\)"):
+        records._write_stage(tmp_path / "part-0.db", table, "create")
