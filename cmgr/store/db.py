@@ -270,8 +270,14 @@ class Database:
             try:
                 self.conn.backup(dest)
                 dest.execute("PRAGMA journal_mode = DELETE")
+            except sqlite3.OperationalError as exc:
+                if "full" in str(exc).lower():  # the backup's disk, not the database's
+                    raise DatabaseError(f"no space left on the device for the backup {target}",
+                                        hint="free space there, or back up elsewhere") from exc
+                raise
             finally:
                 dest.close()
+                Path(f"{tmp}-journal").unlink(missing_ok=True)  # a failed copy's hot journal
         return target
 
     def close(self) -> None:
