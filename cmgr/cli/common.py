@@ -78,6 +78,7 @@ class AppState:
     yes: bool = False
     _config: Any = None
     _db: Any = None
+    _scratch: Any = None  # the temporary folder of a throwaway database (scratch_db)
     overrides: dict[str, Any] = field(default_factory=dict)
 
     def config(self):
@@ -110,6 +111,21 @@ class AppState:
             self._db = open_database(path, busy_timeout=float(cfg.get("database.busy_timeout")))
         return self._db
 
+    def scratch_db(self):
+        """An empty database in a temporary folder, removed at the end: a dry run on a machine
+        with no database yet creates none."""
+        import tempfile
+
+        from cmgr.store.db import open_database
+
+        self.close()
+        self._scratch = tempfile.TemporaryDirectory(prefix="cmgr-dry-run-")
+        info(f"no database at {self.config().db_path} yet: the dry run uses an empty one, "
+             "thrown away after")
+        self._db = open_database(Path(self._scratch.name) / "dry-run.db",
+                                 busy_timeout=float(self.config().get("database.busy_timeout")))
+        return self._db
+
     def use_database(self, path: Path) -> None:
         """Switch to another database file (the demo builds its own)."""
         self.close()
@@ -120,6 +136,9 @@ class AppState:
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
 
 def state(ctx: typer.Context | None = None) -> AppState:

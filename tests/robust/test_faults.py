@@ -4,6 +4,7 @@ no traceback; no database made by a typo; leftovers cleaned."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sqlite3
 import subprocess
@@ -223,3 +224,14 @@ def test_a_full_tmpdir_says_no_space_not_adbcs_rollback(tmp_path, monkeypatch):
     table = pa.table({"k": ["a"] * 1000})
     with pytest.raises(DatabaseError, match=r"no space left on the device \(0\.0 MB free\)"):
         records._write_stage(tmp_path / "part-0.db", table, "create")
+
+
+def test_a_dry_run_creates_no_database(tmp_path):
+    from tests.conftest import write_csv
+
+    path = write_csv(tmp_path / "c.csv", [["客户编码", "客户名称"], ["C1", "甲"]])
+    new = tmp_path / "new.db"
+    p = cmgr("--db", str(new), "import", "customers", str(path), "--dry-run", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["files"][0]["stored"] == 1
+    assert not new.exists() and "thrown away" in p.stderr
