@@ -1286,7 +1286,7 @@ MAPPING_EXAMPLE = """\
 #
 # 2026年11月的订单导出把卷烟名称写成了“卷烟规格名称”，cmgr 不认识这个列名：不加映射时
 # 这一列会被忽略（导入结果里会列出被忽略的列），加上这个文件就存入 sku_name。
-# Format: "header as it appears in the export" = "canonical field" (see docs/DOMAIN.md).
+# Format: "header as it appears in the export" = "canonical field" (see docs/domain.md).
 # The same table can live in the configuration file under [mapping].
 
 [mapping]

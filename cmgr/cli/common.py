@@ -13,9 +13,8 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -37,7 +36,7 @@ class _Console(Console):
     added later, so they stay."""
 
     def render_str(self, text: str, **kwargs):
-        from cmgr.render.output import strip_control
+        from cmgr.inert_text import strip_control
 
         return super().render_str(strip_control(text), **kwargs)
 
@@ -51,20 +50,6 @@ log = logging.getLogger("cmgr")
 # Without a handler, logging's last resort prints warnings and tracebacks on stderr; the log
 # file (logging_setup) is where they go, and only when the user asked for one.
 log.addHandler(logging.NullHandler())
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    xlsx = "xlsx"
-    html = "html"
-    md = "md"
-    docx = "docx"
-
-
-# The --format of commands that print a table for people or JSON for scripts.
-FormatOpt = Annotated[Format, typer.Option("--format", help="table or json")]
 
 
 @dataclass

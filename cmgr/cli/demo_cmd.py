@@ -38,7 +38,7 @@ def demo_command(
 ) -> None:
     """Build a fresh database from the sample data and run the main jobs on it."""
     from cmgr.config import read_mapping_file
-    from cmgr.ingest import import_files
+    from cmgr.jobs.ingest import import_files
     from cmgr.resources import packaged_dir
 
     st = common.state()

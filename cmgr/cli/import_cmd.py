@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cmgr.cli import common
+from cmgr.cli import common, options
 from cmgr.errors import ExitCode
 
 
@@ -35,14 +35,14 @@ def import_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
     kind_is_right: Annotated[bool, typer.Option(
         "--kind-is-right", help="Import even a file whose columns look more like another kind's.")] = False,
-    fmt: common.FormatOpt = common.Format.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Import the company system's exports. Re-importing the same rows adds nothing.
 
     Exit status: 0 all rows stored; 3 some rows rejected; 2 a file could not be used.
     """
     from cmgr.config import read_mapping_file
-    from cmgr.ingest import import_files, write_issues_csv
+    from cmgr.jobs.ingest import import_files, write_issues_csv
     from cmgr.sources.importer import Plausible
 
     st = common.state()
@@ -65,7 +65,7 @@ def import_command(
             f"{kind.value}-{time.strftime('%Y%m%d-%H%M%S')}.csv")
     if issues_path is not None and n_issues:
         write_issues_csv(results, issues_path)
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json({"dry_run": dry_run, "files": [_result_json(r) for r in results],
                            "rejects_file": str(issues_path) if issues_path and n_issues else None})
     elif not st.quiet or any(r.error or r.rejected for r in results):  # -q: only problems

@@ -95,8 +95,10 @@ def _no_single_match(option: str, text: str, matches: list, describe: Callable[[
 
 
 def describe_customer(c: dict) -> str:
+    from cmgr.domain import is_active
+
     status = c.get("status")
-    extra = f" [{status}]" if status and status != "正常" else ""
+    extra = "" if is_active(status) else f" [{status}]"
     return (f"{c['customer_code']}  {c.get('customer_name') or ''}  {c.get('address') or ''}"
             f"{extra}").rstrip()
 

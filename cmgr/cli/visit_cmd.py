@@ -1,16 +1,15 @@
 """`cmgr visit log` / `cmgr visit special`: visits recorded in cmgr (source 'cmgr'), seen by
 plan-week (last visit) and flag like imported ones; a special visit also renders the
-《特殊访问记录》 (seed 4.1.2)."""
+《特殊访问记录》 (duty 4.1.2, docs/domain.md)."""
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cmgr.cli import common, prompting
+from cmgr.cli import common, options, prompting
 from cmgr.errors import UsageError
 
 app = common.new_app("走访记录: record visits in cmgr (常规 / 特殊), and the 《特殊访问记录》.")
@@ -24,15 +23,10 @@ def register(root: typer.Typer) -> None:
 
 
 def _parse_date(text: str) -> date:
-    from cmgr.sources.cells import CellError, parse_date
-
     try:
-        d = parse_date(text)
-    except CellError as exc:
-        raise UsageError(f"--date {text!r}: {exc.expected}") from None
-    if d is None:
-        raise UsageError("--date is empty")
-    return d
+        return options.parse_day(text)
+    except ValueError as exc:
+        raise UsageError(f"--date {exc}") from None
 
 
 def _parse_price(text: str) -> float:
@@ -56,13 +50,13 @@ def _visit_json(v: dict) -> dict:
 @app.command("log")
 def log_command(
     customer: Annotated[str | None, typer.Option(help="Customer code or part of the name.")] = None,
-    day: Annotated[str | None, typer.Option("--date", help="Visit date (default today).")] = None,
+    day: options.DateOpt = None,
     visit_type: Annotated[str | None, typer.Option("--type", help="常规 or 特殊 (default 常规).")] = None,
     notes: Annotated[str | None, typer.Option(help="访问内容: what was done and seen.")] = None,
     sku: Annotated[str | None, typer.Option(help="A cigarette whose retail price was checked.")] = None,
     price: Annotated[str | None, typer.Option(help="The retail price seen for it, 元/条.")] = None,
-    manager: Annotated[str | None, typer.Option(help="Default: the customer's manager.")] = None,
-    fmt: common.FormatOpt = common.Format.table,
+    manager: options.RecordManagerOpt = None,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Record a visit (常规 or 特殊) with notes and, optionally, an observed price."""
     from cmgr.store.customers import VisitRecord, add_visit
@@ -80,17 +74,17 @@ def log_command(
         manager=manager))
     common.info(f"visit {visit['visit_id']} recorded: {visit['visit_date']} "
                 f"{visit['customer_code']} {visit.get('customer_name') or ''} {kind}")
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json(_visit_json(visit))
     else:
         typer.echo(visit["visit_id"])
 
 
-def _visit_date(day: str | None) -> date:
+def _visit_date(day: date | None) -> date:
     if day is None and prompting.interactive():
         return prompting.ask_parsed("访问日期", "--date", _parse_date, None,
                                     default=date.today().isoformat())
-    return _parse_date(day) if day else date.today()
+    return day or date.today()
 
 
 def _checked_price(db, customer_code: str, sku: str | None, price: str | None
@@ -106,24 +100,25 @@ def _checked_price(db, customer_code: str, sku: str | None, price: str | None
     return chosen["sku_name"] or chosen["sku_code"], observed
 
 
+RecordOutOpt = options.out_option("{id} {format}", default="特殊访问-{id}.{format}")
+
+
 @app.command("special")
 def special_command(
     customer: Annotated[str | None, typer.Option(help="Customer code or part of the name.")] = None,
     situation: Annotated[str | None, typer.Option(help="特殊情况: what happened.")] = None,
     action: Annotated[str | None, typer.Option(help="处理措施: what you did about it.")] = None,
-    day: Annotated[str | None, typer.Option("--date", help="Visit date (default today).")] = None,
-    manager: Annotated[str | None, typer.Option(help="Default: the customer's manager.")] = None,
-    form_format: Annotated[str, typer.Option("--form-format", help="html or docx")] = "html",
+    day: options.DateOpt = None,
+    manager: options.RecordManagerOpt = None,
+    form_format: options.FormFormatOpt = options.FORM_DEFAULT,
     form: Annotated[bool, typer.Option("--form/--no-form", help="Render the record.")] = True,
-    out: Annotated[str | None, typer.Option("--out", help="Record file; placeholders {id} {format} "
-                                                          "(default 特殊访问-{id}.{format}).")] = None,
-    fmt: common.FormatOpt = common.Format.table,
+    out: RecordOutOpt = None,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Record a special visit (《特殊访问记录》: the situation and the action) and render it."""
-    from cmgr.store.customers import VisitRecord, add_visit, get_customer
+    from cmgr.jobs.visits import record_special
+    from cmgr.store.customers import VisitRecord
 
-    if form_format not in ("html", "docx"):
-        raise UsageError(f"--form-format must be html or docx; got {form_format!r}")
     st = common.state()
     db = st.db()
     cust = prompting.choose_customer(db, customer)
@@ -131,26 +126,16 @@ def special_command(
     situation = situation if situation and situation.strip() else prompting.ask("特殊情况", "--situation")
     action = action if action and action.strip() else prompting.ask("处理措施", "--action")
     # notes carry both, so the flag rules read a special visit like an imported one
-    visit = add_visit(db, VisitRecord(
+    visit, path = record_special(db, st.config(), VisitRecord(
         visit_date=when, customer_code=cust["customer_code"], visit_type="特殊访问",
         notes=f"{situation.strip()}。处理：{action.strip()}", situation=situation.strip(),
-        action=action.strip(), manager=manager))
+        action=action.strip(), manager=manager), form_format=form_format.value if form else None,
+        out=out)
     common.info(f"special visit {visit['visit_id']} recorded: {visit['visit_date']} "
                 f"{visit['customer_code']} {visit.get('customer_name') or ''}")
-    if form:
-        path = render_special(st, visit, get_customer(db, visit["customer_code"]), form_format, out)
+    if path is not None:
         common.info(f"record: {path}")
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json(_visit_json(visit))
     else:
         typer.echo(visit["visit_id"])
-
-
-def render_special(st: common.AppState, visit: dict, customer: dict | None, form_format: str,
-                   out: str | None) -> Path:
-    from cmgr.render.forms import render_form, special_visit_context
-    from cmgr.render.output import expand_out
-
-    path = expand_out(out or "特殊访问-{id}.{format}", id=visit["visit_id"], format=form_format)
-    return render_form("special_visit", special_visit_context(visit, customer), path, form_format,
-                       user_dir=st.config().get("templates.dir"))

@@ -4,7 +4,7 @@ No SQL and no I/O: cmgr/store/plans.py gathers the records (customers with their
 order totals, open complaints and flags, last week's plan against what happened) and the CLI
 renders the `WeekPlan` this module returns. The rules, in the order they apply:
 
-1. Only customers in normal business (status 正常 or empty) are planned.
+1. Only customers in normal business (cmgr.domain.is_active: status 正常 or empty) are planned.
 2. Each customer's interval comes from the visit policy band of its 档位; its next due date is
    the last visit (routine or special) + interval, in calendar days (`next_due_date`). It is due
    when that date is on or before the week's last day; overdue when before the week's first.
@@ -30,16 +30,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from cmgr.domain import WEEKDAY_NAMES, GradeBand, band_for, is_active
 from cmgr.errors import InputError
 
 ROUTINE = "routine"
 SPECIAL = "special"
-ACTIVE_STATUSES = (None, "", "正常")
-WEEKDAY_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 # Priority points; only their order matters (ranking ties after "how overdue").
 PRIORITY_COMPLAINT = 40
@@ -109,15 +108,6 @@ class Situation:
     priority: int
 
 
-@dataclass(frozen=True)
-class Band:
-    """What the plan needs of a visit policy band (cmgr.config.PolicyBand fits)."""
-
-    level: int
-    name: str
-    interval_days: float
-
-
 @dataclass
 class PlanSettings:
     visits_per_day: int = 25
@@ -161,7 +151,7 @@ class DayPlan:
 
     @property
     def weekday_cn(self) -> str:
-        return WEEKDAY_CN[self.date.weekday()]
+        return WEEKDAY_NAMES[self.date.weekday()]
 
 
 @dataclass
@@ -242,7 +232,7 @@ def order_situations(daily: Mapping[str, Sequence[tuple[date, float]]], anchor: 
 
 def complaint_situations(rows: Iterable[tuple[str, str, str]]) -> list[Situation]:
     """(complaint id, customer code, status): 'new' waits for the on-site inspection,
-    'approved' for the on-site exchange (seed 4.6)."""
+    'approved' for the on-site exchange (duty 4.6, docs/domain.md)."""
     out = []
     for complaint_id, code, status in rows:
         if status == "new":
@@ -332,7 +322,7 @@ def _interval_text(interval: float) -> str:
 
 
 def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequence[date],
-               customers: Sequence[PlanCustomer], band_for: Callable[[int | None], Band | None],
+               customers: Sequence[PlanCustomer], bands: Sequence[GradeBand],
                *, situations: Iterable[Situation] = (),
                learned_weekdays: Mapping[str, int] | None = None,
                settings: PlanSettings | None = None) -> WeekPlan:
@@ -346,17 +336,17 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
 
     counts = Counter()
     counts["customers"] = len(customers)
-    active: list[tuple[PlanCustomer, Band]] = []
+    active: list[tuple[PlanCustomer, GradeBand]] = []
     not_planned: list[PushedVisit] = []
     uncovered = []
     for c in sorted(customers, key=lambda c: c.code):
-        if c.status not in ACTIVE_STATUSES:
+        if not is_active(c.status):
             counts[f"status:{c.status}"] += 1
             continue
         if c.joined_on is not None and c.joined_on > week_end:
             not_planned.append(PushedVisit(c, f"入网日期 {c.joined_on.isoformat()} 在本周之后", None))
             continue
-        band = band_for(c.grade)
+        band = band_for(c.grade, bands)
         if band is None:
             uncovered.append(c)
             continue
@@ -374,7 +364,7 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
 
     new_since = week_start - timedelta(days=settings.new_customer_days)
     slots: list[_Slot] = []
-    fill_pool: list[tuple[date, str, PlanCustomer, Band, int]] = []
+    fill_pool: list[tuple[date, str, PlanCustomer, GradeBand, int]] = []
     for index, (c, band) in enumerate(active):
         interval = band.interval_days
         due_day = next_due_date(c.last_visit, interval)

@@ -12,7 +12,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, STATUS_LABELS, subkind_label
+from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, subkind_label
+from cmgr.domain import FLAG_STATUS_LABELS, flag_status_label
 
 # `cmgr flag --format json`: these keys, in this order (docs/flags.md).
 JSON_KEYS = ("id", "kind", "subkind", "source", "visit_id", "visit_date", "customer_code",
@@ -41,7 +42,7 @@ def display_value(key: str, value):
     if value is None:
         return ""
     if key == "status":
-        return STATUS_LABELS.get(value, value)
+        return flag_status_label(value)
     if key == "kind":
         return KIND_LABELS.get(value, value)
     if key == "subkind":
@@ -54,7 +55,7 @@ def display_value(key: str, value):
 def flags_csv(rows: list[dict]) -> str:
     """The list as CSV with the JSON keys as header (for scripts; codes, not labels)."""
     buf = io.StringIO()
-    from cmgr.render.output import csv_writer
+    from cmgr.inert_text import csv_writer
 
     out = csv_writer(buf, lineterminator="\n")
     out.writerow(JSON_KEYS)
@@ -136,14 +137,15 @@ def referral_status(flags: list[dict], events: dict[int, dict]) -> str:
     last = [events[f["id"]] for f in flags if f["id"] in events]
     text = next((e["text"] for e in reversed(last) if e.get("text")), None)
     if "closed" in statuses and statuses <= {"closed", "dismissed"}:
-        return "已办结" + (f"：{text}" if text else "")
+        return FLAG_STATUS_LABELS["closed"] + (f"：{text}" if text else "")
     if "reported" in statuses:
         who = next((e for e in reversed(last) if e["action"] == "report"), None)
         when = f"{who['at'][:10]} " if who else ""
-        return f"{when}已上报区域市场经理" + (f"：{text}" if text else "，待转专卖处理")
+        return (f"{when}{FLAG_STATUS_LABELS['reported']}区域市场经理"
+                + (f"：{text}" if text else "，待转专卖处理"))
     if statuses == {"dismissed"}:
-        return "已排除" + (f"：{text}" if text else "")
-    return "待上报"
+        return FLAG_STATUS_LABELS["dismissed"] + (f"：{text}" if text else "")
+    return FLAG_STATUS_LABELS["new"]
 
 
 def report_context(flags: list[dict], events: dict[int, dict], *, since: str | None,
@@ -177,7 +179,7 @@ def report_context(flags: list[dict], events: dict[int, dict], *, since: str | N
             "problems": "、".join(dict.fromkeys(subkind_label(f["subkind"]) for f in members)),
             "sources": "、".join(dict.fromkeys(SOURCE_LABELS.get(f["source"], f["source"])
                                               for f in members)),
-            "status": "、".join(dict.fromkeys(STATUS_LABELS.get(f["status"], f["status"])
+            "status": "、".join(dict.fromkeys(flag_status_label(f["status"])
                                              for f in members)),
             "referral": referral_status(members, events),
         }
@@ -243,7 +245,7 @@ def _period_text(since: str | None, until: str | None, flags: list[dict]) -> str
 
 def write_report(fmt: str, context: dict, path: str | Path, *, user_dir: str | None = None) -> Path:
     if fmt == "html":
-        from cmgr.render.output import write_text
+        from cmgr.fileio import write_text
         from cmgr.render.templates import render
 
         return write_text(path, render("flag_report.html", {"r": context}, user_dir=user_dir))
@@ -317,7 +319,7 @@ def _report_docx(context: dict, path: str | Path) -> Path:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
     from docx.shared import Mm, Pt
 
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import atomic_path
 
     doc = Document()
     section = doc.sections[0]

@@ -120,7 +120,7 @@ def promo_receipt_context(campaign: dict, lines: list[dict], issued_on: date,
 def render_form(template_stem: str, context: dict[str, Any], out: Path, fmt: str, *,
                 user_dir: str | None = None) -> Path:
     """Write `template_stem`.html or .docx filled with `context` to `out`."""
-    from cmgr.render.output import write_text
+    from cmgr.fileio import write_text
 
     if fmt == "html":
         return write_text(out, render(f"{template_stem}.html", context, user_dir=user_dir))

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from cmgr.core.routing import planar_xy
-from cmgr.planning import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
+from cmgr.core.routing import DISTANCE_NOTE, planar_xy
+from cmgr.render.plan_sheets import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
 
 MAP_WIDTH = 360
 MAP_HEIGHT = 260
@@ -65,8 +65,6 @@ def _round_km(km: float) -> float:
 
 def plan_context(plans: Sequence) -> dict:
     """What templates/plan_week.html sees (documented in docs/plan-week.md)."""
-    from cmgr.planning import DISTANCE_NOTE
-
     out = []
     for plan in plans:
         days = []

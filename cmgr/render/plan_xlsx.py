@@ -13,8 +13,9 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cmgr.planning import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
-from cmgr.render.output import append_row, save_workbook
+from cmgr.inert_text import append_row
+from cmgr.render.output import save_workbook
+from cmgr.render.plan_sheets import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
 
 SCHEDULE_SHEET = "客户访问日程表"
 SIGNIN_SHEET = "营销人员市场走访签到记录簿"
@@ -162,7 +163,7 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
 
 
 def write_review_xlsx(week: str, reviews: Sequence, path: str | Path) -> Path:
-    from cmgr.planning import REVIEW_STATUS_CN
+    from cmgr.domain import PLAN_REVIEW_LABELS
 
     wb = Workbook()
     _named_styles(wb)
@@ -178,7 +179,7 @@ def write_review_xlsx(week: str, reviews: Sequence, path: str | Path) -> Path:
         for x in r.lines:
             append_row(ws, [r.manager, _date(x["date"]), x["seq"], x["customer_code"], x["customer_name"],
                        x["route"], "特殊访问" if x["kind"] == "special" else "常规访问",
-                       REVIEW_STATUS_CN[x["status"]], _date(x["visited_on"]),
+                       PLAN_REVIEW_LABELS[x["status"]], _date(x["visited_on"]),
                        x["miss_reason"] or ("缺原因" if x["status"] == "not_visited" else None)])
     _body(ws, HEADER_ROW + 1, wrap_cols={5, 10}, date_cols={2, 9})
     _fit_columns(ws, REVIEW_HEADER, HEADER_ROW + 1, ws.max_row)

@@ -74,7 +74,7 @@ def render(name: str, context: dict[str, Any], *, user_dir: str | Path | None = 
     out of the context's text; for Markdown (not escaped by Jinja) < > & become entities."""
     import jinja2
 
-    from cmgr.render.output import clean_tree
+    from cmgr.inert_text import clean_tree
 
     env = environment(user_dir)
     context = clean_tree(context, escape_html=name.endswith(".md"))
@@ -128,11 +128,15 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
 
     `images` maps a context key to (PNG path, width in mm) placed with docxtpl.InlineImage.
     """
+    import zipfile
+
     import jinja2
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
-    from cmgr.render.output import atomic_path, clean_tree
+    from cmgr.fileio import atomic_path
+    from cmgr.inert_text import clean_tree
 
     template = find_template(name, user_dir=user_dir)
     if not _is_docx(template):
@@ -148,7 +152,8 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
         doc.render(ctx, jinja_env=env, autoescape=True)
     except jinja2.TemplateError as exc:
         raise RenderError(f"Word template {template}: {exc}") from exc
-    except (KeyError, ValueError, OSError) as exc:  # a zip without Word's parts, broken XML
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        # a zip without Word's parts, broken XML
         raise RenderError(f"Word template {template} cannot be read as a Word document: "
                           f"{type(exc).__name__}: {exc}") from exc
     with atomic_path(out_path) as tmp:

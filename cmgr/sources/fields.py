@@ -1,7 +1,8 @@
 """Canonical fields, the headers real exports use for them, and what each import kind needs.
 
-Pure data: the importer reads it, `config.py` validates `[mapping]` against it, and users extend
-it with `--mapping FILE` or the `[mapping]` section (hledger-rules style: header -> field).
+Pure data: the importer reads it, and users extend it with `--mapping FILE` or the `[mapping]`
+section (hledger-rules style: header -> field). The canonical fields themselves, with the kind
+of value each holds, are domain words: cmgr.domain.FIELD_TYPES (config validates against them).
 """
 
 from __future__ import annotations
@@ -10,45 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# field -> parser name (see cmgr.sources.cells) used when importing
-FIELD_TYPES: dict[str, str] = {
-    "customer_code": "code",
-    "customer_name": "text",
-    "license_no": "code",
-    "license_expiry": "date",
-    "address": "text",
-    "phone": "code",
-    "grade": "grade",
-    "manager": "text",
-    "route": "text",
-    "lon": "number",
-    "lat": "number",
-    "joined_on": "date",
-    "status": "text",
-    "settlement": "text",
-    "business_type": "text",
-    "visit_weekdays": "weekdays",
-    "order_id": "code",
-    "order_date": "date",
-    "sku_code": "code",
-    "sku_name": "text",
-    "wholesale_price": "number",
-    "qty": "number",
-    "qty_jian": "number",
-    "qty_xiang": "number",
-    "amount": "number",
-    "visit_id": "code",
-    "visit_date": "date",
-    "visit_type": "text",
-    "notes": "text",
-    "checked_sku": "text",
-    "observed_price": "price",
-    "retail_guide_price": "number",
-    "min_retail_price": "number",
-}
-CANONICAL_FIELDS = tuple(FIELD_TYPES)
-
-# The headers of DOMAIN.md, plus the forms seen with units in brackets. Matching ignores case,
+# The headers exports use (docs/domain.md, "Canonical fields"), plus the forms seen with units in brackets. Matching ignores case,
 # spaces, full-width forms and a trailing unit in brackets: "金额（元）" == "金额".
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "customer_code": ("客户编码", "客户代码", "客户编号", "零售户编码", "零售户代码", "零售户编号"),
@@ -88,9 +51,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 
 # Units a header may carry: "订购量（件）" is counted in 件, "订购量（箱）" in 箱.
 _UNIT_FIELDS = {("qty", "件"): "qty_jian", ("qty", "箱"): "qty_xiang"}
-CARTONS_PER_JIAN = 50  # 件: shipping carton, commonly 50 条
-CARTONS_PER_CASE = 250  # 箱 = 250 条
-PACKS_PER_CARTON = 10  # 条 = 10 包
+# (How many 条 a 件 or a 箱 holds: cmgr.domain.)
 
 _BRACKETED_UNIT = re.compile(r"[(\[]([^()\[\]]*)[)\]]$")
 

@@ -17,24 +17,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cmgr.errors import Location
-from cmgr.sources import cells
-from cmgr.sources.fields import (
+from cmgr.domain import (
     CARTONS_PER_CASE,
     CARTONS_PER_JIAN,
+    CUSTOMER_STATUSES,
     FIELD_TYPES,
-    KINDS,
     PACKS_PER_CARTON,
-    Kind,
-    field_for_header,
+    canonical_status,
 )
+from cmgr.errors import Location
+from cmgr.sources import cells
+from cmgr.sources.fields import KINDS, Kind, field_for_header
 from cmgr.sources.tabular import read_table
 
-STATUS_WORDS = {
-    "正常": "正常", "营业": "正常", "在营": "正常", "有效": "正常", "正常经营": "正常",
-    "暂停": "暂停经营", "暂停经营": "暂停经营", "停业": "暂停经营", "歇业": "暂停经营",
-    "已退网": "已退网", "退网": "已退网", "注销": "已退网", "已注销": "已退网",
-}
 VISIT_TYPES = {"常规": "常规访问", "常规访问": "常规访问", "正常访问": "常规访问", "定期访问": "常规访问",
                "特殊": "特殊访问", "特殊访问": "特殊访问"}
 
@@ -358,7 +353,7 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
     if bad_any.any():
         out, rows = out[~bad_any], rows[~bad_any]
     out["_row"] = rows.astype(int)
-    _normalise(kind_name, out)
+    _normalise(parsed, out)
     out = _dedupe(prep, out).reset_index(drop=True)
     return out
 
@@ -370,7 +365,7 @@ def _without_control_chars(parsed: ParsedFile, rows: pd.Series, header: str, raw
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from cmgr.render.output import CONTROL_CHARS
+    from cmgr.inert_text import CONTROL_CHARS
 
     # One pass in Arrow finds whether any cell needs either fix (most columns: none).
     try:
@@ -380,7 +375,7 @@ def _without_control_chars(parsed: ParsedFile, rows: pd.Series, header: str, raw
     if texts is not None and not pc.any(pc.match_substring_regex(
             texts, r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}]|^'[=+@-]")).as_py():
         return value
-    # The apostrophe cmgr's CSV outputs put before formula-like text (render.output.csv_cell)
+    # The apostrophe cmgr's CSV outputs put before formula-like text (inert_text.csv_cell)
     # is taken off again, so `db export` reads back as it was.
     quoted = value.str.match(r"'[=+\-@]", na=False)
     if quoted.any():
@@ -532,10 +527,28 @@ def _note(parsed: ParsedFile, text: str) -> None:
         parsed.notes.append(text)
 
 
-def _normalise(kind_name: str, out: pd.DataFrame) -> None:
+UNKNOWN_STATUS = ("客户状态「{word}」不在 cmgr 的状态表中（" + "、".join(CUSTOMER_STATUSES)
+                  + "及其同义词，见 docs/domain.md）")
+UNKNOWN_STATUS_ACTION = "照原样保存，按非正常经营处理：不排访问、不推荐促销、不按名册查无证"
+
+
+def _normalise(parsed: ParsedFile, out: pd.DataFrame) -> None:
+    kind_name = parsed.kind
     if kind_name == "customers" and "status" in out:
-        out["status"] = out["status"].map(lambda s: STATUS_WORDS.get(s.replace(" ", ""), s)
-                                          if isinstance(s, str) else s)
+        # Known words are stored canonical; an unknown one as written, with a warning per row,
+        # and every command reads it alike (cmgr.domain.is_active: not in normal business).
+        words = out["status"].dropna().unique()
+        canonical = {w: canonical_status(w) for w in words}
+        out["status"] = out["status"].map(lambda s: canonical.get(s) or s if isinstance(s, str)
+                                          else s)
+        unknown = [w for w, c in canonical.items() if c is None]
+        if unknown:
+            header = parsed.columns.get("status", "status")
+            hit = out[out["status"].isin(unknown)]
+            for row, word in zip(hit["_row"], hit["status"], strict=True):
+                parsed.warnings.append(Issue(parsed.file, parsed.sheet, int(row), header, word,
+                                             UNKNOWN_STATUS.format(word=word),
+                                             UNKNOWN_STATUS_ACTION))
     if kind_name == "visits":
         if "visit_type" in out:
             out["visit_type"] = out["visit_type"].map(

@@ -175,7 +175,7 @@ def export_tables(db: Database, directory: str | Path, fmt: str, *,
     """Every table, from one consistent snapshot: CSV files `<table>.csv` (UTF-8 with BOM, so
     Excel and WPS open them right) or one workbook with a sheet per table (a table longer than
     Excel's sheet is continued on `<table> (2)`, ...; nothing is cut)."""
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import atomic_path
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -205,7 +205,7 @@ def _select_all(db: Database, table: str) -> sqlite3.Cursor:
 def _write_csv(db: Database, table: str, path: Path) -> int:
     cur = _select_all(db, table)
     n = 0
-    from cmgr.render.output import csv_writer
+    from cmgr.inert_text import csv_writer
 
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv_writer(fh)

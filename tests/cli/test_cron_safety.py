@@ -221,7 +221,7 @@ def test_a_writer_past_the_timeout_exits_4_naming_the_holder_while_readers_go_on
 
 KILLABLE = textwrap.dedent("""
     import sys, time
-    import cmgr.ingest as ingest
+    import cmgr.jobs.ingest as ingest
 
     real = ingest.finish_import
     def slow_finish(*args, **kwargs):

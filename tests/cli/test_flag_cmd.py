@@ -210,7 +210,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 def test_sample_territory_flags_against_the_answer_key(db):
     """Per-visit flags vs sample_data/truth/visit_labels.csv (printed; floors asserted)."""
     from cmgr.core.flag_rules import load_lexicon
-    from cmgr.ingest import import_file
+    from cmgr.jobs.ingest import import_file
     from cmgr.store.flags import list_flags, scan
 
     for kind, name in (("customers", "customers.xlsx"), ("prices", "prices.xlsx"),
@@ -283,3 +283,16 @@ def test_review_without_a_step_shows_the_flag_and_its_note(dbpath):
     assert result.exit_code == 0
     assert "[red]备注\\ 这户没有许可证还在卖烟" in result.stdout.replace("\n", "")
     assert next(f for f in flags_json() if f["id"] == fid)["status"] == "new"  # nothing recorded
+
+
+def test_review_shows_a_note_without_its_escape_sequences(dbpath):
+    con = sqlite3.connect(dbpath)
+    con.execute("INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, notes) "
+                "VALUES ('ZF9', 'ZF9', '2026-11-07', 'C003', ?)",
+                ("\x1b[2J这户没有许可证\x1b]0;title\x07还在卖烟",))
+    con.commit()
+    con.close()
+    fid = next(f["id"] for f in flags_json() if f["visit_id"] == "ZF9")
+    result = run(["flag", "review", str(fid)])
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout and "这户没有许可证还在卖烟" in result.stdout.replace("\n", "")

@@ -9,7 +9,6 @@ import io
 import json
 from datetime import date, timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -359,16 +358,6 @@ def test_review_xlsx(cli_db, tmp_path):
 def test_review_without_saved_plan(cli_db):
     result = run("plan-review", "--week", WEEK, "-m", "王建国")
     assert result.exit_code == 2 and "plan-week" in result.stderr
-
-
-def test_help_is_fast_to_import():
-    import subprocess
-    import sys
-
-    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "cmgr", "--help"],
-                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
-    assert out.returncode == 0
-    assert "ortools" not in out.stderr and "openpyxl" not in out.stderr
 
 
 def test_calendar_file_leave_moves_the_route_day(cli_db, tmp_path):

@@ -83,7 +83,7 @@ def plan(cfg, start=MON, customers=None, sits=None, **settings) -> vp.WeekPlan:
     end = start + timedelta(days=6)
     return vp.build_plan(
         "王建国", start, end, WorkCalendar().workdays(start, end),
-        territory() if customers is None else customers, cfg.band_for,
+        territory() if customers is None else customers, cfg.policy,
         situations=situations() if sits is None else sits,
         learned_weekdays=ROUTE_WEEKDAYS, settings=vp.PlanSettings(**settings))
 

@@ -31,6 +31,7 @@ def assert_one_line_fault(p: subprocess.CompletedProcess, *words: str, code: int
     assert "Traceback" not in p.stderr and "internal error" not in p.stderr, p.stderr
     errors = [line for line in p.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, p.stderr
+    assert ".cmgr-staging-" not in errors[0], p.stderr  # the file asked for, not its staged copy
     for w in words:
         assert w in errors[0], p.stderr
 

@@ -107,8 +107,8 @@ def test_formula_like_and_control_characters_stay_inert_in_every_output(tmp_path
 
 
 def test_csv_cells_are_neutralised_but_numbers_kept():
+    from cmgr.inert_text import csv_cell
     from cmgr.render.flag_report import flags_csv
-    from cmgr.render.output import csv_cell
 
     assert [csv_cell(v) for v in ["=1+1", "@x", "+x", "-x", "-5", "+3.5", "-", 7, "a\x00b"]] == [
         "'=1+1", "'@x", "'+x", "'-x", "-5", "+3.5", "-", 7, "ab"]
@@ -116,7 +116,7 @@ def test_csv_cells_are_neutralised_but_numbers_kept():
 
 
 def test_rejects_csv_neutralises_formula_values(db, tmp_path):
-    from cmgr.ingest import import_files, write_issues_csv
+    from cmgr.jobs.ingest import import_files, write_issues_csv
     from tests.conftest import write_csv
 
     rows = [["订货日期", "客户编码", "卷烟编码", "数量"], ["=1+1", "001", "690", 1]]

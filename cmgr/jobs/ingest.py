@@ -119,11 +119,11 @@ def _keep_recorded_leaving(left: dict[str, str], records, parsed) -> list:
     """A roster that still says 正常 for a customer recorded as left with `cmgr customer leave`
     does not undo the 退网: exports lag behind. Kept, and said per row (the issues returned);
     `cmgr customer join` takes a customer back."""
+    from cmgr.domain import LEFT, NORMAL
     from cmgr.sources.importer import Issue
-    from cmgr.store.customers import LEFT
 
     issues = []
-    hit = records["customer_code"].isin(list(left)) & (records["status"].fillna("正常") != LEFT)
+    hit = records["customer_code"].isin(list(left)) & (records["status"].fillna(NORMAL) != LEFT)
     for i in records.index[hit]:
         code = records.at[i, "customer_code"]
         issues.append(Issue(
@@ -131,7 +131,7 @@ def _keep_recorded_leaving(left: dict[str, str], records, parsed) -> list:
             records.at[i, "status"],
             f"customer {code} left the network on {left[code]} (cmgr customer leave); kept "
             f"{LEFT} — use `cmgr customer join {code}` if it has rejoined",
-            "stored with status 已退网"))
+            f"stored with status {LEFT}"))
         records.at[i, "status"] = LEFT
     return issues
 
@@ -226,10 +226,12 @@ def _arrow_part(records, key: str, columns: list[str], schema):
 
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
     """Every rejected row and every cell stored empty, as CSV (UTF-8 with BOM for Excel)."""
-    from cmgr.render.output import atomic_path, csv_writer
+    from cmgr.fileio import all_or_nothing
+    from cmgr.inert_text import csv_writer
 
     n = 0
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    with all_or_nothing() as files, files.path(path).open("w", encoding="utf-8-sig",
+                                                          newline="") as fh:
         w = csv_writer(fh)
         w.writerow(["file", "sheet", "row", "column", "value", "reason", "action"])
         for r in results:

@@ -12,7 +12,9 @@ import re
 import tempfile
 from pathlib import Path
 
-from cmgr.render.output import append_row, save_workbook, write_bytes, write_text
+from cmgr.fileio import write_bytes, write_text
+from cmgr.inert_text import append_row
+from cmgr.render.output import save_workbook
 
 CHART_WIDTH_MM = 165.0
 
