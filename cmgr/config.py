@@ -99,6 +99,17 @@ SETTINGS: list[Setting] = [
     Setting("import.price_max", 100_000.0, (int, float), "largest plausible price in 元/条"),
     Setting("import.amount_max", 100_000_000.0, (int, float),
             "largest plausible order-line amount in 元 (either sign)", minimum=0),
+    # cmgr kpi --rank: the overall place is the weighted mean of the places on each figure.
+    Setting("kpi.weight_completion", 3.0, (int, float),
+            "ranking weight of 销量完成率 (sales against target); 0 leaves it out", minimum=0),
+    Setting("kpi.weight_order_rate", 2.0, (int, float),
+            "ranking weight of 订货率 (active customers who ordered)", minimum=0),
+    Setting("kpi.weight_settlement", 2.0, (int, float),
+            "ranking weight of 电子结算率 by amount", minimum=0),
+    Setting("kpi.weight_value_per_case", 1.0, (int, float),
+            "ranking weight of 单箱值 (元 per 箱)", minimum=0),
+    Setting("kpi.weight_visits", 2.0, (int, float),
+            "ranking weight of 拜访完成率 (visits done against the saved plans)", minimum=0),
 ]
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 STRUCTURED = ("plan.policy", "price_classes", "mapping", "report.targets", "plan.route_weekdays",

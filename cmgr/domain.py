@@ -60,6 +60,19 @@ FIELD_TYPES: dict[str, str] = {
     "observed_price": "price",
     "retail_guide_price": "number",
     "min_retail_price": "number",
+    # settlements (电子结算 export)
+    "deduction_id": "code",
+    "settle_status": "settle_status",
+    "settled_at": "date",
+    "fail_reason": "text",
+    # supply limits (货源投放)
+    "grade_band": "grade_band",
+    "limit_qty": "number",
+    "valid_from": "date",
+    "valid_to": "date",
+    # monthly targets
+    "month": "month",
+    "target_cases": "number",
 }
 CANONICAL_FIELDS = tuple(FIELD_TYPES)
 
@@ -105,6 +118,23 @@ def is_active(status: str | None) -> bool:
 def has_left(status: str | None) -> bool:
     """已退网: out of the network (an unknown word is not: the customer is still served)."""
     return canonical_status(status) == LEFT
+
+
+# --- settlement method (结算方式 in the roster) --------------------------------------------------
+
+E_SETTLEMENT = "电子结算"
+CASH = "现金"
+
+
+def pays_electronically(method: str | None) -> bool | None:
+    """Whether a roster's 结算方式 is 电子结算 (any wording with 电子: 电子结算, 电子支付): True;
+    现金: False; empty or another word: None (not known)."""
+    text = unicodedata.normalize("NFKC", method or "").strip()
+    if "电子" in text:
+        return True
+    if CASH in text:
+        return False
+    return None
 
 
 # --- grade bands (档位 -> visit policy band) -----------------------------------------------------

@@ -100,3 +100,15 @@ def test_importing_domain_loads_no_heavy_library():
     code = ("import sys, cmgr.domain; heavy = {'pandas', 'numpy', 'openpyxl', 'jinja2'} & "
             "set(sys.modules); assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_settlement_method_words():
+    """结算方式 as rosters write it: the promo score and the kpi share read it alike."""
+    from cmgr.domain import pays_electronically
+
+    assert pays_electronically("电子结算") is True
+    assert pays_electronically(" 电子支付 ") is True
+    assert pays_electronically("现金") is False
+    assert pays_electronically("现金结算") is False
+    assert pays_electronically(None) is None
+    assert pays_electronically("转账") is None

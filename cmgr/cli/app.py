@@ -77,14 +77,18 @@ def _register() -> None:
         demo_cmd,
         flag_cmd,
         import_cmd,
+        kpi_cmd,
         plan_cmd,
         promo_cmd,
         report_cmd,
+        settlements_cmd,
+        suggest_cmd,
         visit_cmd,
     )
 
     for module in (import_cmd, config_cmd, db_cmd, demo_cmd, complaint_cmd, visit_cmd, promo_cmd,
-                   customer_cmd, report_cmd, flag_cmd, plan_cmd):
+                   customer_cmd, report_cmd, flag_cmd, plan_cmd, settlements_cmd,
+                   suggest_cmd, kpi_cmd):
         module.register(app)
 
 

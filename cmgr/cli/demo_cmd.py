@@ -16,6 +16,9 @@ SAMPLE_IMPORTS = [
     ("prices", ["prices.xlsx"]),
     ("orders", ["orders_*.xlsx", "orders_*.xls", "orders_*.csv"]),
     ("visits", ["visits.xlsx"]),
+    ("settlements", ["settlements_*.xlsx"]),
+    ("supply", ["supply_limits.xlsx"]),
+    ("targets", ["targets_*.xlsx"]),
 ]
 
 # Later jobs add themselves here: (title, function(state, out_dir) -> list of output paths).

@@ -1,4 +1,4 @@
-"""`cmgr import customers|orders|visits|prices FILE...`"""
+"""`cmgr import customers|orders|visits|prices|settlements|supply|targets FILE...`"""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ class ImportKind(StrEnum):
     orders = "orders"
     visits = "visits"
     prices = "prices"
+    settlements = "settlements"
+    supply = "supply"
+    targets = "targets"
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmgr.domain import CARTONS_PER_CASE, GradeBand, band_for, is_active
+from cmgr.domain import CARTONS_PER_CASE, GradeBand, band_for, is_active, pays_electronically
 from cmgr.errors import ConfigError
 
 PARTS = ("growth", "structure", "compliance", "settlement", "complaints")
@@ -200,12 +200,8 @@ def percentile_ranks(values: dict[str, float]) -> dict[str, float]:
 
 
 def settlement_score(settlement: str | None, s: PromoSettings) -> float:
-    text = (settlement or "").strip()
-    if "电子" in text:
-        return 1.0
-    if "现金" in text:
-        return 0.0
-    return s.settlement_unknown
+    electronic = pays_electronically(settlement)
+    return s.settlement_unknown if electronic is None else float(electronic)
 
 
 def score_customers(candidates: list[PromoCandidate], policy: list[GradeBand],

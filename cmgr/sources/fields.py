@@ -38,7 +38,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "qty": ("订购量", "订货量", "数量", "销量"),
     "qty_jian": ("订购量件", "数量件", "件数"),
     "qty_xiang": ("订购量箱", "数量箱", "箱数"),
-    "amount": ("金额", "订单金额", "金额元"),
+    "amount": ("金额", "订单金额", "金额元", "应结金额", "应扣金额", "结算金额", "扣款金额",
+               "应付金额"),
     "visit_id": ("访问编号", "走访编号", "记录编号"),
     "visit_date": ("访问日期", "走访日期", "拜访日期"),
     "visit_type": ("访问类型", "走访类型"),
@@ -47,6 +48,17 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "observed_price": ("实际零售价", "实际售价"),
     "retail_guide_price": ("零售指导价", "建议零售价", "零售价"),
     "min_retail_price": ("最低零售价", "最低限价"),
+    "deduction_id": ("扣款流水号", "流水号", "交易流水号", "结算流水号", "扣款编号"),
+    "settle_status": ("扣款状态", "结算状态", "电结状态", "扣款结果", "支付状态", "电子结算状态"),
+    "settled_at": ("扣款时间", "结算时间", "扣款日期", "电结时间", "支付时间", "结算日期"),
+    "fail_reason": ("失败原因", "扣款失败原因", "原因", "备注说明"),
+    "grade_band": ("档位段", "档位范围", "适用档位", "投放档位", "客户档位段"),
+    "limit_qty": ("限量", "投放量", "限购量", "每户限量", "单户限量", "投放限量", "限购数量"),
+    "valid_from": ("开始日期", "起始日期", "投放开始日期", "生效日期", "执行开始日期"),
+    "valid_to": ("结束日期", "截止日期", "投放结束日期", "失效日期", "执行结束日期"),
+    "month": ("月份", "考核月份", "目标月份", "计划月份", "年月", "统计月份"),
+    "target_cases": ("销量目标", "目标销量", "销售计划", "计划销量", "销量计划", "月度目标",
+                     "目标", "计划", "任务量", "销量任务"),
 }
 
 # Units a header may carry: "订购量（件）" is counted in 件, "订购量（箱）" in 箱.
@@ -104,6 +116,11 @@ class Kind:
     required_columns: tuple[tuple[str, ...], ...]  # each inner tuple: any one of these fields
     key_fields: tuple[str, ...]  # a row missing any of these is rejected
     fields: tuple[str, ...]  # fields stored (others are reported as ignored)
+    # A header's usual field read as another one in this kind: a supply sheet's 档位 holds
+    # grade bands ("1-8档"), a settlement export's 状态 is the deduction's.
+    renames: tuple[tuple[str, str], ...] = ()
+    # A row needs at least one of these (the kind's key is made of whichever it has).
+    key_any: tuple[str, ...] = ()
 
 
 KINDS: dict[str, Kind] = {
@@ -126,4 +143,21 @@ KINDS: dict[str, Kind] = {
     "prices": Kind(
         "prices", "价格表", (("sku_code",),), ("sku_code",),
         ("sku_code", "sku_name", "wholesale_price", "retail_guide_price", "min_retail_price")),
+    "settlements": Kind(
+        "settlements", "电子结算明细",
+        (("customer_code",), ("settle_status",), ("order_id", "order_date", "deduction_id")),
+        ("customer_code", "settle_status"),
+        # No customer_name: the roster has it, and reading a million names costs ~2 s.
+        ("deduction_id", "order_id", "order_date", "customer_code", "amount", "settle_status",
+         "settled_at", "fail_reason"),
+        renames=(("status", "settle_status"),),
+        key_any=("deduction_id", "order_id", "order_date")),
+    "supply": Kind(
+        "supply", "货源投放限量", (("sku_code",), ("limit_qty",)),
+        ("sku_code", "limit_qty", "grade_band"),  # a band column's cell may not be empty
+        ("sku_code", "sku_name", "grade_band", "limit_qty", "valid_from", "valid_to"),
+        renames=(("grade", "grade_band"),)),
+    "targets": Kind(
+        "targets", "月度销量目标", (("manager",), ("month",), ("target_cases",)),
+        ("manager", "month", "target_cases"), ("manager", "month", "target_cases")),
 }

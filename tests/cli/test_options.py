@@ -39,10 +39,14 @@ ACCEPTED = {
     ("customer", "join"): {"table", "json"},
     ("customer", "leave"): {"table", "json"},
     ("customer", "show"): {"table", "json"},
+    ("settlements",): {"table", "csv", "json"},
+    ("suggest",): {"table", "json"},
+    ("kpi",): {"table", "json"},
 }
 # Arguments a command needs before its options are looked at.
 ARGS = {("import",): ["orders", "x.csv"], ("db", "backup"): ["b.db"], ("db", "restore"): ["b.db"],
-        ("db", "export"): ["out"], ("promo", "receipt"): ["--campaign", "x"]}
+        ("db", "export"): ["out"], ("promo", "receipt"): ["--campaign", "x"],
+        ("suggest",): ["C001"]}
 
 
 def _commands():
@@ -135,6 +139,7 @@ def test_date_options_of_different_commands_read_the_same_forms(form, tmp_path, 
                "--problem", "受潮", "--no-form", "--date", form]).stdout.strip()
     assert cid == "TS-20261130-001"
     assert run(["flag", "--since", form, "--until", form]).exit_code == 0
+    assert run_json(["settlements", "--date", form, "--format", "json"])["as_of"] == "2026-11-30"
     result = run(["promo", "recommend", "--as-of", form, "--format", "json"])
     assert result.exit_code == 0 and '"as_of": "2026-11-30"' in result.stdout
 
@@ -144,7 +149,8 @@ def test_a_bad_date_names_its_option_and_exits_2(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     for args in (["flag", "--since", "昨天"], ["plan-week", "--start", "30/11"],
-                 ["visit", "log", "--date", "11-30"], ["complaint", "inspect", "X", "--at", "x"]):
+                 ["visit", "log", "--date", "11-30"], ["complaint", "inspect", "X", "--at", "x"],
+                 ["settlements", "--date", "昨天"], ["suggest", "C001", "--date", "11-30"]):
         result = run(args)
         option = next(a for a in args if a.startswith("--"))
         assert result.exit_code == 2 and option in result.stderr, (args, result.output)
@@ -163,7 +169,8 @@ def test_manager_is_one_spelling_everywhere():
             yield from walk(sub, (*path, name))
 
     found = list(walk(typer.main.get_command(app)))
-    assert {path for path, _ in found} >= several | {("flag",), ("promo", "recommend")}
+    assert {path for path, _ in found} >= several | {("flag",), ("promo", "recommend"),
+                                                      ("settlements",), ("kpi",)}
     for path, param in found:
         assert "-m" in param.opts, path
         assert bool(param.multiple) == (path in several), path

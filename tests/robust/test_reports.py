@@ -165,3 +165,19 @@ def test_the_patterns_own_tilde_is_still_home(monkeypatch, tmp_path):
 
     monkeypatch.setenv("HOME", str(tmp_path))
     assert expand_out("~/plans/{manager}.xlsx", manager="~") == tmp_path / "plans" / "_.xlsx"
+
+
+def test_the_chase_list_csv_keeps_names_and_reasons_inert():
+    import csv
+    import io
+
+    from cmgr.core.settlements import ChaseLine, ChaseList
+    from cmgr.render.kpi_lists import chase_csv
+
+    line = ChaseLine(rank=1, customer_code="C001", customer_name=EVIL, phone="13800000000",
+                     manager="李娜", route=None, status="失败", amount=-12.5, orders=1,
+                     oldest="2026-11-01", days_outstanding=6, failures_90d=2, reason="@SUM(1)")
+    text = chase_csv(ChaseList(as_of="2026-11-07", lines=[line], settlements_known=True))
+    row = list(csv.reader(io.StringIO(text)))[1]
+    assert row[2].startswith("'=HYPERLINK") and "\x1b" not in row[2] and "\x00" not in row[2]
+    assert row[-1] == "'@SUM(1)" and row[6] == "-12.5" and row[3] == "13800000000"
