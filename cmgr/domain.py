@@ -20,6 +20,8 @@ from dataclasses import dataclass
 CARTONS_PER_CASE = 250  # 箱 = 250 条
 CARTONS_PER_JIAN = 50  # 件: shipping carton, commonly 50 条
 PACKS_PER_CARTON = 10  # 条 = 10 包
+# The 促销品's unit printed on the 签收单 when none is given (份, 张, 个...).
+PROMO_ITEM_UNIT = "份"
 
 
 # --- canonical fields ----------------------------------------------------------------------------

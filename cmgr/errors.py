@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     REJECTED_ROWS = 3  # import completed, some rows rejected
     BUSY = 4  # database busy or locked past the timeout
     INTERNAL = 5  # internal error (traceback in the log)
+    CANCELLED = 130  # Ctrl-C, or Ctrl-D at a prompt: nothing was written (the shell's 128 + SIGINT)
 
 
 EXIT_CODE_TABLE = """\
@@ -24,7 +25,8 @@ Exit codes:
   2  usage or input error (nothing written)
   3  import completed with rejected rows
   4  database busy or locked past the timeout
-  5  internal error (traceback in the log)"""
+  5  internal error (traceback in the log)
+  130  cancelled (Ctrl-C, or Ctrl-D at a prompt; nothing written)"""
 
 
 class CmgrError(Exception):

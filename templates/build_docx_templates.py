@@ -24,6 +24,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from cmgr.render.docx_print import page_number_footer
+
 FONT = "宋体"
 HEADING_FONT = "黑体"
 FIXED_TIME = dt.datetime(2026, 11, 1, 0, 0, 0)
@@ -50,6 +52,8 @@ def _document(title: str, *, landscape: bool = False):
         section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(18)
     section.top_margin = section.bottom_margin = Mm(16)
+    section.footer_distance = Mm(8)
+    page_number_footer(section)
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
     normal.font.size = Pt(10.5)
@@ -241,9 +245,15 @@ def build_report(path: Path) -> None:
                   ("增减（条）", "{{ c.change_qty_cartons|num(0) }}", 19, True),
                   ("增减率", "{{ c.change_pct|pct }}", 23, True)]
     doc.add_heading("（四）环比增长最多的 {{ r.growing|length }} 户", level=2)
+    _tag(doc, "{%p if r.growing %}")
     _table(doc, mover_cols, "c in r.growing")
+    _tag(doc, "{%p endif %}")
+    _empty_note(doc, "not r.growing")
     doc.add_heading("（五）环比下降最多的 {{ r.falling|length }} 户", level=2)
+    _tag(doc, "{%p if r.falling %}")
     _table(doc, mover_cols, "c in r.falling")
+    _tag(doc, "{%p endif %}")
+    _empty_note(doc, "not r.falling")
 
     doc.add_heading("（六）断订客户 {{ r.stopped|length }} 户", level=2)
     _para(doc, "前 {{ r.settings.stopped_lookback_months }} 个月内有订货、本月未订货的客户。", size=9)
@@ -254,6 +264,7 @@ def build_report(path: Path) -> None:
                  ("当月订货（条）", "{{ c.last_qty_cartons|num(0) }}", 24, True),
                  ("状态", "{{ c.status }}", 20, False)], "c in r.stopped")
     _tag(doc, "{%p endif %}")
+    _empty_note(doc, "not r.stopped")
 
     doc.add_heading("（七）新增客户 {{ r.new_customers|length }} 户", level=2)
     _tag(doc, "{%p if r.new_customers %}")
@@ -263,6 +274,7 @@ def build_report(path: Path) -> None:
                  ("本月（条）", "{{ c.qty_cartons|num(0) }}", 20, True),
                  ("本月金额（元）", "{{ c.amount|num }}", 26, True)], "c in r.new_customers")
     _tag(doc, "{%p endif %}")
+    _empty_note(doc, "not r.new_customers")
 
     doc.add_heading("二、上月所服务客户销售中存在的问题、产生原因及对策措施", level=1)
     _tag(doc, "{%p for p in r.problems %}")

@@ -45,6 +45,8 @@ def main_callback(
     """Global options apply to every command."""
     st = common.state(ctx)
     st.db_option, st.config_option, st.quiet, st.verbose = db, config, quiet, verbose
+    st.db_on_command_line = (ctx.get_parameter_source("db")
+                             == common.click.core.ParameterSource.COMMANDLINE)
     st.yes = st.yes or yes
     _start_log(ctx, st, log_file)
 

@@ -29,6 +29,10 @@ except ImportError:  # pragma: no cover - older typer on plain click
 
 from cmgr.errors import CmgrError, ExitCode, UsageError
 
+# What a prompt raises on Ctrl-C or end of input. Typer >= 0.2x keeps it in typer.exceptions
+# (its vendored click has none); older Typer re-exports click's. typer.Abort is both.
+Abort = typer.Abort
+
 
 class _Console(Console):
     """A rich console that takes control characters and escape sequences out of the text it
@@ -57,6 +61,7 @@ class AppState:
     """Global options, and the configuration and database opened on first use."""
 
     db_option: Path | None = None
+    db_on_command_line: bool = False  # --db given, not only CMGR_DB in the environment
     config_option: Path | None = None
     quiet: bool = False
     verbose: bool = False
@@ -177,11 +182,9 @@ def prompt_or_fail(option: str, label: str, *, default: Any = None, type: Any = 
     if not is_interactive():
         raise UsageError(f"missing {option} ({label}); there is no terminal to ask on",
                          hint=f"pass {option}")
-    try:
-        return typer.prompt(label, default=default, type=type, hide_input=hide_input, err=True,
-                            **prompt_options)
-    except click.exceptions.Abort:
-        raise UsageError(f"no value given for {option}; nothing was changed") from None
+    # Ctrl-C / Ctrl-D raise Abort: CmgrGroup says 已取消 and exits 130, nothing written.
+    return typer.prompt(label, default=default, type=type, hide_input=hide_input, err=True,
+                        **prompt_options)
 
 
 def confirm_or_fail(question: str, *, option: str = "--yes") -> None:
@@ -192,10 +195,7 @@ def confirm_or_fail(question: str, *, option: str = "--yes") -> None:
     if not is_interactive():
         raise UsageError(f"not confirmed, and there is no terminal to ask on: {question}",
                          hint=f"pass {option} to answer yes")
-    try:
-        agreed = typer.confirm(question, default=False, err=True)
-    except click.exceptions.Abort:
-        agreed = False
+    agreed = typer.confirm(question, default=False, err=True)  # Ctrl-C: Abort, 已取消
     if not agreed:
         raise UsageError("cancelled; nothing was changed")
 
@@ -238,22 +238,19 @@ class CmgrGroup(TyperGroup):
                 err_console.print(f"[dim]hint: {escape(exc.hint)}[/dim]")
             log.error("%s", exc.message)
             raise typer.Exit(int(exc.exit_code)) from None
-        except typer.Abort:
-            # A prompt got no answer (end of input, Ctrl-C). Click would exit 1, which the table
-            # reserves for findings: nothing was written, so it is 2.
-            exit_code = int(ExitCode.USAGE)
-            err_console.print("[red]error:[/red] no answer given; nothing was changed")
-            log.error("aborted: no answer given")
-            raise typer.Exit(exit_code) from None
-        except KeyboardInterrupt as exc:
-            exit_code = 130
-            stored = getattr(exc, "stored_files", None)  # ingest.ImportInterrupted
+        except (Abort, KeyboardInterrupt) as exc:
+            # Ctrl-C anywhere, or Ctrl-D / Ctrl-C at a prompt (Abort): nothing was written,
+            # every write being one transaction that has not begun or is rolled back; but an
+            # import of several files may have stored some in full (ingest.ImportInterrupted).
+            exit_code = int(ExitCode.CANCELLED)
+            stored = getattr(exc, "stored_files", None)
             if stored:
-                err_console.print(f"interrupted; stored in full before that: "
+                err_console.print(f"已取消; stored in full before that: "
                                   f"{escape(', '.join(stored))}; the files after were not imported")
             else:
-                err_console.print("interrupted")
-            raise typer.Exit(130) from None
+                err_console.print("已取消")
+            log.error("cancelled")
+            raise typer.Exit(exit_code) from None
         except Exception as exc:
             fault = world_fault(exc, ctx.find_root().obj)
             if fault is not None:  # the disk, the file system, a damaged file: not a bug

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
-from cmgr.errors import ExitCode
+from cmgr.errors import ExitCode, UsageError
 
 
 class ImportKind(StrEnum):
@@ -48,13 +48,17 @@ def import_command(
     from cmgr.jobs.ingest import import_files, write_issues_csv
     from cmgr.sources.importer import Plausible
 
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:  # a mistyped name: nothing to summarise and no rejects to write
+        raise UsageError(f"file not found: {', '.join(missing)}; nothing was imported",
+                         hint="check the name and the folder (`ls`)")
     st = common.state()
     cfg = st.config()
     extra = dict(cfg.mapping)
     if mapping is not None:
         extra.update(read_mapping_file(mapping))
     db = st.scratch_db() if dry_run and not cfg.db_path.exists() else st.db(create=True)
-    with _progress(len(files)) as progress:
+    with _progress() as progress:
         results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
                                progress=progress, kind_is_right=kind_is_right,
                                plausible=Plausible.from_config(cfg))
@@ -66,6 +70,8 @@ def import_command(
         # Beside the database, not the working directory: cron's may be anywhere.
         issues_path = cfg.db_path.parent / "rejects" / (
             f"{kind.value}-{time.strftime('%Y%m%d-%H%M%S')}.csv")
+    if dry_run:
+        issues_path = None  # a dry run writes nothing; the problems are listed below
     if issues_path is not None and n_issues:
         write_issues_csv(results, issues_path)
     if fmt == "json":
@@ -80,23 +86,33 @@ def import_command(
 
 
 @contextmanager
-def _progress(n_files: int):
-    """A rich progress bar over the files' stages (read, store) on a terminal; none otherwise."""
+def _progress():
+    """A rich progress bar on a terminal (none otherwise): a spinner while a file is read, then
+    the rows stored so far out of the file's rows."""
     import sys
 
     if not sys.stderr.isatty() or common.state().quiet:
         yield None
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TextColumn("行"), TimeElapsedColumn(),
                   console=common.err_console, transient=True) as bar:
-        task = bar.add_task("importing", total=2 * n_files)
+        task = bar.add_task("importing", total=None)
 
-        def show(message: str) -> None:
-            if not message.startswith("reading") or bar.tasks[task].completed:
-                bar.advance(task)
-            bar.update(task, description=message)
+        def show(message: str, done: int | None = None, total: int | None = None) -> None:
+            if done is None:  # reading: the row count is not known yet
+                bar.reset(task, total=None, description=message)
+            else:
+                bar.update(task, total=total, completed=done, description=message)
         yield show
 
 

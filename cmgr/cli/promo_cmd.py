@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
+from cmgr.domain import PROMO_ITEM_UNIT
 
 app = common.new_app("促销客户: rank the 三级以上 customers by the 综合测评 and print the "
                      "《宣传促销品签收单》.")
@@ -94,6 +95,8 @@ def receipt_command(
     = None,
     day: Annotated[date | None, options.date_option(
         "--date", help=f"Issue date ({options.DATE_FORMS}; default today).")] = None,
+    unit: Annotated[str, typer.Option(
+        "--unit", help="促销品的单位（份、张、个），印在数量和合计后。")] = PROMO_ITEM_UNIT,
     form_format: options.FormOutputFormatOpt = options.FORM_DEFAULT,
     out: ReceiptOutOpt = None,
 ) -> None:
@@ -104,7 +107,7 @@ def receipt_command(
     st = common.state()
     result = promo.receipt(st.db(), st.config(), campaign=campaign, item=item, qty=qty,
                            customers=customers, top=top, issued=day or date.today(),
-                           fmt=form_format.value, out=out)
+                           fmt=form_format.value, out=out, unit=unit)
     if result.from_list:
         common.info(f"customers: the recommendation list of {result.from_list} "
                     f"({len(result.codes)})")

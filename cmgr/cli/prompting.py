@@ -163,10 +163,7 @@ def choose_sku(db, text: str | None, *, customer_code: str | None, option: str =
                 hint="give the 卷烟编码 or the full name")
         if not matches:
             common.err_console.print(f"价目表和订单中没有 “{common.escape(text)}”")
-            try:
-                keep = typer.confirm("按输入的名称记录?", default=False, err=True)
-            except common.click.exceptions.Abort:
-                keep = False
+            keep = typer.confirm("按输入的名称记录?", default=False, err=True)
             if keep:
                 return {"sku_code": None, "sku_name": text.strip(), "ordered": 0.0}
         else:

@@ -95,6 +95,7 @@ def demo_month(last_order_date: str) -> str:
 
 def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:
     from cmgr.jobs.monthly_report import make_reports, write_run
+    from cmgr.render.charts import font_warning
     from cmgr.store.monthly import order_span
 
     db, cfg = st.db(), st.config()
@@ -102,6 +103,9 @@ def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:
     if last is None:
         return []
     run = make_reports(db, cfg, demo_month(last), None)
+    hint = font_warning()
+    if hint:
+        common.warn(hint)
     paths = []
     for fmt in ("docx", "html"):
         paths += write_run(run, fmt, out_dir / "月度报告-{manager}-{month}.{format}",

@@ -139,3 +139,19 @@ def special_command(
         common.print_json(_visit_json(visit))
     else:
         typer.echo(visit["visit_id"])
+
+
+@app.command("special-form")
+def special_form_command(
+    visit_id: Annotated[str, typer.Argument(metavar="访问编号",
+                                            help="The visit's id, e.g. FW-20261127-001.")],
+    form_format: options.FormOutputFormatOpt = options.FORM_DEFAULT,
+    out: RecordOutOpt = None,
+) -> None:
+    """Print the 《特殊访问记录》 of a recorded special visit again (another format, a lost copy)."""
+    from cmgr.jobs.visits import reprint_special
+
+    st = common.state()
+    path = reprint_special(st.db(), st.config(), visit_id, form_format=form_format.value, out=out)
+    common.info(f"record: {path}")
+    typer.echo(str(path))

@@ -39,12 +39,16 @@ class FileResult:
         return sum(1 for i in self.issues if i.action != "rejected")
 
 
+# progress(message, rows done, rows in the file): the counts are None while the file is read.
+Progress = Callable[..., None]
+
+
 def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None = None,
                 mapping: dict[str, str] | None = None, dry_run: bool = False,
-                progress: Callable[[str], None] | None = None,
+                progress: Progress | None = None,
                 kind_is_right: bool = False, plausible=None) -> FileResult:
     """Import one file in one transaction. An unusable file raises InputError and writes
-    nothing.
+    nothing. `progress(message, done, total)` hears the rows parsed and stored so far.
 
     A big file goes in parts (records.stage_parts): while part i is parsed here, background
     threads stage and merge the parts before it into the database (records.Stage), so on
@@ -58,10 +62,12 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     from cmgr.store.customers import left_in_cmgr
 
     t0 = time.perf_counter()
-    say = progress or (lambda _msg: None)
-    say(f"reading {Path(path).name}")
+    say = progress or (lambda _msg, _done=None, _total=None: None)
+    name = Path(path).name
+    say(f"reading {name}")
     prep = prepare_file(path, kind, sheet=sheet, mapping=mapping, kind_is_right=kind_is_right,
                         plausible=plausible)
+    total = len(prep)
     parsed = prep.parsed
     _, key, allowed = TABLES[kind]
     bounds = stage_parts(len(prep))
@@ -69,7 +75,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     columns = [c for c in allowed if c in first.columns]
     schema = _arrow_schema(first, key, columns)
     leaving: list = []
-    say(f"storing {len(prep):,} rows")
+    say(f"storing {name}", bounds[0][1] - bounds[0][0], total)
     import_id = None
     try:
         with staged(db, kind, schema, len(bounds)) as stage, \
@@ -83,7 +89,9 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                     if left:
                         leaving += _keep_recorded_leaving(left, part, parsed)
                     stage.put(partial(_arrow_part, part, key, columns, schema))
+                    say(f"storing {name}", stop - bounds[0][0], total)
                 counts = stage.finish()
+                say(f"stored {name}", total, total)
             finish_file(prep)
             finish_import(db, import_id, rows_read=parsed.rows_read, stored=counts.stored,
                           updated=counts.updated, unchanged=counts.unchanged,
@@ -158,7 +166,7 @@ def _import_logged(db: Database, import_id: int) -> bool:
 
 def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str | None = None,
                  mapping: dict[str, str] | None = None, dry_run: bool = False,
-                 progress: Callable[[str], None] | None = None,
+                 progress: Progress | None = None,
                  kind_is_right: bool = False, plausible=None) -> list[FileResult]:
     """Import several files; one unusable file does not stop the others (per-file trap).
 

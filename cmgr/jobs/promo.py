@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from cmgr.domain import PROMO_ITEM_UNIT
 from cmgr.errors import NotFound, UsageError
 
 DEFAULT_LIST_OUT = "促销推荐-{manager}-{date}.{format}"
@@ -118,7 +119,7 @@ def _codes(db, customers: str | None, top: int | None) -> tuple[list[str], str |
 
 def receipt(db, cfg, *, campaign: str, item: str | None, qty: float | None,
             customers: str | None, top: int | None, issued: date, fmt: str,
-            out: str | None) -> Receipt:
+            out: str | None, unit: str = PROMO_ITEM_UNIT) -> Receipt:
     """Render the 《宣传促销品签收单》 for the customers (given, or the last list) and record
     what each was given. The form is rendered first (to a staged file); the campaign and the
     receipts are recorded, and the form put in place, only when it rendered: a template error
@@ -157,7 +158,7 @@ def receipt(db, cfg, *, campaign: str, item: str | None, qty: float | None,
         lines = [{"customer_code": code, "customer_name": found[code].get("customer_name"),
                   "address": found[code].get("address"), "item": item_text, "qty": per_customer}
                  for code in codes]
-        context = promo_receipt_context(camp, lines, issued, "、".join(managers))
+        context = promo_receipt_context(camp, lines, issued, "、".join(managers), unit=unit)
         result.path = expand_out(out or DEFAULT_RECEIPT_OUT, id=camp["name"],
                                  date=issued.isoformat(), format=fmt)
         render_form("promo_receipt", context, files.path(result.path), fmt,

@@ -4,7 +4,6 @@ imported at the top."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cmgr.inert_text import append_row
 from cmgr.render.output import save_workbook
 from cmgr.render.plan_sheets import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
+from cmgr.render.xlsx_print import display_width, fit_row_heights, print_setup
 
 SCHEDULE_SHEET = "客户访问日程表"
 SIGNIN_SHEET = "营销人员市场走访签到记录簿"
@@ -28,12 +28,7 @@ _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="center")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_MAX_WIDTH = {"经营地址": 28, "访问事由": 40, "客户名称": 22, "未访问原因": 30, "备注": 16}
-
-
-def display_width(text: object) -> int:
-    """Columns a text takes in Excel: CJK and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+_MAX_WIDTH = {"经营地址": 26, "访问事由": 36, "客户名称": 20, "未访问原因": 30, "备注": 16}
 
 
 def _sheet_title(base: str, plan, several: bool) -> str:
@@ -56,16 +51,7 @@ def _prepare(ws: Worksheet, title: str, subtitle: str, header: list[str]) -> Non
         cell.border = _BORDER
     ws.row_dimensions[1].height = 26
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    print_setup(ws, landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
 
 
 def _fit_columns(ws: Worksheet, header: list[str], first_row: int, last_row: int,
@@ -143,22 +129,24 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
                 append_row(ws, [p.customer.code, p.customer.name, p.next_due, p.reason])
                 ws.cell(ws.max_row, 3).number_format = "yyyy-mm-dd"
         ws.print_area = f"A1:{get_column_letter(len(SCHEDULE_HEADER))}{ws.max_row}"
+        fit_row_heights(ws, HEADER_ROW + 1, last)
 
         ws = wb.create_sheet(_sheet_title(SIGNIN_SHEET, plan, several))
         _prepare(ws, "营销人员市场走访签到记录簿", _subtitle(plan) + "　　访问结束后请客户签名确认",
                  SIGNIN_HEADER)
         for v in plan.visits:
-            append_row(ws, [v.date, v.seq, v.customer.code, v.customer.name,
-                       *["□"] * len(WORK_ITEMS), None, None, None])
-            ws.row_dimensions[ws.max_row].height = 30
-        ws.row_dimensions[HEADER_ROW].height = 32
+            append_row(ws, [v.date, v.seq, v.customer.code, v.customer.name, *["□"] * len(WORK_ITEMS),
+                            *[None] * (len(SIGNIN_HEADER) - 4 - len(WORK_ITEMS))])
         _body(ws, HEADER_ROW + 1, wrap_cols={4}, date_cols={1})
         _fit_columns(ws, SIGNIN_HEADER, HEADER_ROW + 1, ws.max_row,
-                     minimum={"到达时间": 8, "客户签名": 12, "备注": 14,
+                     minimum={"到达时间": 8, "客户签名": 16, "客户经理签名": 16, "备注": 12,
                               **{w: 7 for w in WORK_ITEMS}})
         for i, name in enumerate(SIGNIN_HEADER, start=1):
             if name in WORK_ITEMS:  # keep the tick columns narrow; their header wraps
                 ws.column_dimensions[get_column_letter(i)].width = 9
+        fit_row_heights(ws, HEADER_ROW, HEADER_ROW)  # the tick columns' headers wrap
+        # Room for a handwritten signature on every line.
+        fit_row_heights(ws, HEADER_ROW + 1, ws.max_row, minimum=26)
     return save_workbook(wb, path)
 
 

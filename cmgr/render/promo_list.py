@@ -33,6 +33,7 @@ def write_xlsx(path: Path, rows: list[dict], *, title: str) -> None:
 
     from cmgr.inert_text import append_row
     from cmgr.render.output import save_workbook
+    from cmgr.render.xlsx_print import PORTRAIT_UNITS, fit_columns, print_setup
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -54,7 +55,7 @@ def write_xlsx(path: Path, rows: list[dict], *, title: str) -> None:
                 cell.number_format = "#,##0"
             elif key.endswith("_score") or key == "total":
                 cell.number_format = "0.00"
-    for i, (_, label) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = max(8, len(label) * 2 + 2)
+    widths = fit_columns(ws, 3, header_row=2, maximum=30, minimum={i: 6 for i in range(1, 40)})
     ws.freeze_panes = "A3"
+    print_setup(ws, landscape=sum(widths.values()) > PORTRAIT_UNITS, title_rows="2:2")
     save_workbook(wb, path)

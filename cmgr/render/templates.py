@@ -49,6 +49,25 @@ def date_cn(value: Any) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+_UNBREAKABLE = None
+
+
+def nobreak(value: Any):
+    """Escape a text for HTML and keep its codes, dates and numbers (runs of digits, letters and
+    - / . : #) on one line: a printed code or date split across lines is misread."""
+    import re
+
+    from markupsafe import Markup, escape
+
+    global _UNBREAKABLE
+    if _UNBREAKABLE is None:
+        _UNBREAKABLE = re.compile(r"[0-9A-Za-z#][0-9A-Za-z#\-/.:]*[0-9A-Za-z]")
+    text = str(escape("" if value is None else value))
+    return Markup(_UNBREAKABLE.sub(
+        lambda m: f'<span style="white-space: nowrap">{m.group(0)}</span>'
+        if len(m.group(0)) >= 5 else m.group(0), text))
+
+
 @lru_cache(maxsize=8)
 def _environment(dirs: tuple[str, ...]):
     import jinja2
@@ -61,7 +80,7 @@ def _environment(dirs: tuple[str, ...]):
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(num=fmt_num, pct=fmt_pct, date_cn=date_cn)
+    env.filters.update(num=fmt_num, pct=fmt_pct, date_cn=date_cn, nobreak=nobreak)
     return env
 
 

@@ -222,6 +222,16 @@ def get_visit(db: Database, key_or_id: str) -> dict:
     return dict(row)
 
 
+def find_visit(db: Database, visit_id: str) -> dict:
+    """A visit by the id the user sees: one recorded in cmgr (FW-...), else an imported one's
+    访问编号, else its key."""
+    row = db.execute("SELECT * FROM visits WHERE visit_id = ? OR visit_key = ? "
+                     "ORDER BY source = 'cmgr' DESC, id DESC LIMIT 1", (visit_id, visit_id)).fetchone()
+    if row is None:
+        raise NotFound(f"no visit {visit_id!r}", hint="`cmgr customer show CODE` lists a customer's visits")
+    return dict(row)
+
+
 def customer_card(db: Database, code: str, *, months: int = 13, last_month: str | None = None,
                   visits: int = 5) -> dict:
     """Everything `customer show` prints: profile, 入网/退网 history, last visits, the monthly

@@ -1,4 +1,4 @@
-"""cli/common.py: the prompt helpers and the mapping of an unanswered prompt to exit 2."""
+"""cli/common.py: the prompt helpers and an unanswered prompt is cancelled (已取消, 130)."""
 
 from __future__ import annotations
 
@@ -44,8 +44,9 @@ def test_prompt_or_fail_asks_on_a_terminal(monkeypatch):
     assert json.loads(data) == {"name": "张记"}
 
 
-def test_a_bare_prompt_without_an_answer_exits_2_not_1():
-    """A command that prompts directly (not through the helpers) and gets end of input."""
+def test_a_bare_prompt_at_end_of_input_is_cancelled_130_not_1():
+    """A command that prompts directly (not through the helpers) and gets end of input (Ctrl-D):
+    cancelled, 130, never 1 (which the exit-code table keeps for findings)."""
     demo = common.new_app("test app")
 
     @demo.command("ask")
@@ -58,4 +59,4 @@ def test_a_bare_prompt_without_an_answer_exits_2_not_1():
         """Unused."""
 
     result = runner.invoke(demo, ["ask"], input="")
-    assert result.exit_code == 2 and "no answer" in result.stderr
+    assert result.exit_code == 130 and "已取消" in result.stderr

@@ -73,8 +73,8 @@ def test_no_terminal_exit_codes_and_json_on_stdout(tmp_path):
     assert_clean(p)
 
     p = run(*base, "import", "orders", str(tmp_path / "missing.csv"), "--format", "json")
-    assert p.returncode == 2
-    assert "not found" in json.loads(p.stdout)["files"][0]["error"]
+    assert p.returncode == 2 and p.stdout == ""  # refused before anything: no summary
+    assert "file not found" in p.stderr and "missing.csv" in p.stderr
     assert_clean(p)
 
     p = run(*base, "config", "show", "--format", "json")

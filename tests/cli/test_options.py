@@ -36,6 +36,7 @@ ACCEPTED = {
         "feedback", "show")},
     ("visit", "log"): {"table", "json"},
     ("visit", "special"): {"table", "json"},
+    ("visit", "special-form"): {"docx", "html"},
     ("customer", "join"): {"table", "json"},
     ("customer", "leave"): {"table", "json"},
     ("customer", "show"): {"table", "json"},
@@ -46,7 +47,7 @@ ACCEPTED = {
 # Arguments a command needs before its options are looked at.
 ARGS = {("import",): ["orders", "x.csv"], ("db", "backup"): ["b.db"], ("db", "restore"): ["b.db"],
         ("db", "export"): ["out"], ("promo", "receipt"): ["--campaign", "x"],
-        ("suggest",): ["C001"]}
+        ("visit", "special-form"): ["FW-20261127-001"], ("suggest",): ["C001"]}
 
 
 def _commands():

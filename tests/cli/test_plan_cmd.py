@@ -188,7 +188,7 @@ def test_xlsx_two_printable_sheets_parse_back(cli_db, tmp_path):
     sign = wb["营销人员市场走访签到记录簿"]
     sheader = [c.value for c in sign[3]]
     assert sheader[:4] == ["日期", "序号", "客户编码", "客户名称"]
-    assert sheader[-3:] == ["到达时间", "客户签名", "备注"] and len(sheader) == 4 + 6 + 3
+    assert sheader[-4:] == ["到达时间", "客户签名", "客户经理签名", "备注"] and len(sheader) == 4 + 6 + 4
     assert sign.max_row - 3 == len(visits)
 
 

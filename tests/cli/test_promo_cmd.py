@@ -79,13 +79,18 @@ def test_promo_receipt_from_the_last_list(seeded_dbpath, tmp_path, fmt):
         d = docx.Document(str(out))
         cells = [[c.text for c in r.cells] for t in d.tables for r in t.rows]
         assert cells[0][:3] == ["序号", "客户编码", "客户名称"] and "客户签名" in cells[0]
-        assert len(cells) == 3  # header + one row per customer (the loop rows are gone)
+        # header, one row per customer (the loop rows are gone), the total
+        assert len(cells) == 4
         assert {cells[1][1], cells[2][1]} == {r["customer_code"] for r in lines}
-        assert all(row[6] == "" for row in cells[1:])  # blank signature boxes
+        assert [row[5] for row in cells[1:]] == ["2 份", "2 份", "4 份"]  # with the unit; total
+        assert cells[3][0] == "合计 2 户"
+        assert all(row[6] == "" for row in cells[1:3])  # blank signature boxes
         text = "\n".join(p.text for p in d.paragraphs)
     else:
         text = out.read_text(encoding="utf-8")
+        assert "4 份" in text
     assert "宣传促销品签收单" in text and "元旦宣传" in text
+    assert "客户经理（签字）" in text and "品牌经理（签字）" in text
 
 
 def test_promo_receipt_named_customers_and_errors(seeded_dbpath, tmp_path):

@@ -73,6 +73,24 @@ def test_visit_special_is_recorded_and_rendered(seeded_dbpath, tmp_path, fmt):
         assert expected in text
 
 
+def test_special_visit_record_printed_again_from_the_record(seeded_dbpath, tmp_path):
+    v = run_json(["visit", "special", "--customer", "C002", "--date", "2026-11-10",
+                  "--situation", "断货", "--action", "补货", "--no-form"])
+    before = rows(seeded_dbpath, "SELECT count(*) AS n FROM visits")[0]["n"]
+    out = tmp_path / "again.docx"
+    result = run(["visit", "special-form", v["visit_id"], "--format", "docx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    import docx
+
+    d = docx.Document(str(out))
+    text = "\n".join(c.text for t in d.tables for r in t.rows for c in r.cells)
+    assert "断货" in text and "补货" in text and "客户经理签字" in text
+    assert rows(seeded_dbpath, "SELECT count(*) AS n FROM visits")[0]["n"] == before  # not twice
+    assert run(["visit", "special-form", "FW-20990101-001"]).exit_code == 2
+    assert run(["visit", "special-form", "V1", "--format", "pdf"]).exit_code == 2
+    assert not list(tmp_path.glob(".*"))  # nothing staged left behind
+
+
 def test_visit_special_needs_situation_and_action(seeded_dbpath):
     result = run(["visit", "special", "--customer", "C002", "--situation", "x"])
     assert result.exit_code == 2 and "--action" in result.stderr
