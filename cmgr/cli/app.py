@@ -85,12 +85,13 @@ def _register() -> None:
         report_cmd,
         settlements_cmd,
         suggest_cmd,
+        today_cmd,
         visit_cmd,
     )
 
     for module in (import_cmd, config_cmd, db_cmd, demo_cmd, complaint_cmd, visit_cmd, promo_cmd,
                    customer_cmd, report_cmd, flag_cmd, plan_cmd, settlements_cmd,
-                   suggest_cmd, kpi_cmd):
+                   suggest_cmd, kpi_cmd, today_cmd):
         module.register(app)
 
 

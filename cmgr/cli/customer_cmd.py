@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated
 
@@ -10,7 +11,7 @@ import typer
 from cmgr.cli import common, options, prompting
 from cmgr.errors import UsageError
 
-app = common.new_app("客户: 入网 (join), 退网 (leave) and the customer card (show).")
+app = common.new_app("客户: 入网 (join), 退网 (leave), upkeep (edit) and the customer card (show).")
 
 
 def register(root: typer.Typer) -> None:
@@ -113,6 +114,55 @@ def leave_command(
         common.print_json(customer)
 
 
+@app.command("edit")
+def edit_command(
+    code: Annotated[str, typer.Argument(help="客户编码.")],
+    name: Annotated[str | None, typer.Option(help="客户名称.")] = None,
+    phone: Annotated[str | None, typer.Option(help="联系电话.")] = None,
+    address: Annotated[str | None, typer.Option(help="经营地址.")] = None,
+    route: Annotated[str | None, typer.Option(help="线路.")] = None,
+    grade: Annotated[str | None, typer.Option(help="档位, e.g. 12 or A3.")] = None,
+    license_no: Annotated[str | None, typer.Option("--licence", "--license", help="许可证号.")] = None,
+    license_expiry: Annotated[date | None, options.date_option(
+        "--licence-expiry", "--license-expiry", help="许可证有效期.")] = None,
+    visit_day: Annotated[str | None, typer.Option(
+        "--visit-day", help="访销日, e.g. 周二 or 周二、周五.")] = None,
+    manager: Annotated[str | None, typer.Option(
+        "--manager", "-m", metavar="NAME", help="客户经理 (as in the roster).")] = None,
+    settlement: Annotated[str | None, typer.Option(help="结算方式: 电子结算 or 现金.")] = None,
+    business_type: Annotated[str | None, typer.Option("--business-type", help="业态.")] = None,
+    lon: Annotated[float | None, typer.Option(help="经度.")] = None,
+    lat: Annotated[float | None, typer.Option(help="纬度.")] = None,
+    day: Annotated[date | None, options.date_option(
+        "--date", help=f"When the change took effect ({options.DATE_FORMS}; default today).")] = None,
+    by: Annotated[str | None, typer.Option(help="Who recorded it.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (信息维护, 客户申请 ...).")] = None,
+    fmt: options.TableJsonOpt = "table",
+) -> None:
+    """Customer upkeep (seed 4.5): change the card's fields; each change is kept with its date
+    in the customer's history. A later roster still carrying the old value keeps yours (and
+    says so); see docs/complaints.md."""
+    from cmgr.jobs.customer_edit import edit_customer, history_text
+
+    db = common.state().db()
+    grade_value, grade_label = _grade(grade) if grade else (None, None)
+    changes = {"customer_name": name, "phone": phone, "address": address, "route": route,
+               "grade": grade_value, "grade_label": grade_label, "license_no": license_no,
+               "license_expiry": license_expiry.isoformat() if license_expiry else None,
+               "visit_weekdays": _visit_weekdays(visit_day) if visit_day else None,
+               "manager": manager, "settlement": settlement, "business_type": business_type,
+               "lon": lon, "lat": lat}
+    if all(v is None for v in changes.values()):
+        raise UsageError("nothing to change", hint="e.g. cmgr customer edit CODE --phone 138...")
+    customer, diff = edit_customer(db, code.strip(), changes, on_date=day or date.today(), by=by,
+                                   reason=reason)
+    changed = {k: {"from": a, "to": b} for k, (a, b) in diff.items()}
+    text = history_text({"details": json.dumps(changed, ensure_ascii=False, default=str)})
+    common.info(f"{code} {customer.get('customer_name') or ''}: {text}")
+    if fmt == "json":
+        common.print_json({"customer": customer, "changes": changed})
+
+
 BARS = " ▏▎▍▌▋▊▉█"
 
 
@@ -183,9 +233,13 @@ def _print_card(card: dict) -> None:
     ]
     for label, value in profile:
         con.print(f"  {label:<6}\t{escape(str(value))}")
+    from cmgr.jobs.customer_edit import history_text
+
     for e in card["events"]:
-        what = {"join": "入网", "leave": "退网"}.get(e["event"], e["event"])
-        con.print(f"  {what} {e['on_date']}" + (f"  {escape(e['reason'])}" if e.get("reason") else ""))
+        what = {"join": "入网", "leave": "退网", "edit": "修改"}.get(e["event"], e["event"])
+        change = f"  {escape(history_text(e))}" if e["event"] == "edit" else ""
+        con.print(f"  {what} {e['on_date']}{change}"
+                  + (f"  {escape(e['reason'])}" if e.get("reason") else ""))
 
     orders = card["orders"]
     top = max((o["qty"] for o in orders), default=0)

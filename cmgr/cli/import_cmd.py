@@ -121,7 +121,7 @@ def _result_json(r) -> dict:
         "file": r.file, "kind": r.kind, "sheet": r.sheet,
         "error": r.error.message if r.error else None,
         "rows_read": r.rows_read, "stored": r.stored, "updated": r.updated,
-        "unchanged": r.unchanged, "skipped": r.skipped, "skipped_detail": r.skipped_detail,
+        "unchanged": r.unchanged, "merged": r.merged, "skipped": r.skipped, "skipped_detail": r.skipped_detail,
         "rejected": r.rejected, "warnings": r.warnings, "ignored_columns": r.ignored_columns,
         "notes": r.notes, "seconds": round(r.seconds, 3),
         "issues": [{"row": i.row, "column": i.column, "value": None if i.value is None else str(i.value),
@@ -153,6 +153,9 @@ def _present(results, dry_run: bool, issues_path: Path | None) -> None:
             if r.error.hint:
                 con.print(f"[dim]hint: {escape(r.error.hint)}[/dim]")
             continue
+        if r.merged:
+            con.print(f"{escape(name)}: {r.merged:,} visit(s) already recorded in cmgr or on a "
+                      "sign-in sheet: merged into those (one visit, one record)")
         detail = ", ".join(f"{v} {k}" for k, v in r.skipped_detail.items() if v)
         if detail:
             con.print(f"{escape(name)}: skipped {detail} rows")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
-from cmgr.errors import UsageError
+from cmgr.errors import ExitCode
 
 PlanFormatOpt = options.format_option(
     "table", "xlsx", "html", "csv", "json", optional=True,
@@ -29,18 +29,6 @@ def register(app: typer.Typer) -> None:
     from cmgr.cli.demo_cmd import add_demo_step
 
     add_demo_step("访问日程表 (plan-week)", demo_step)
-
-
-def _format_from(fmt, out: str | None, accepted: tuple[str, ...]) -> str:
-    if fmt is not None:
-        return fmt.value
-    if out:
-        suffix = Path(out).suffix.lower().lstrip(".")
-        if suffix not in accepted:
-            raise UsageError(f"--out {out}: cannot tell the format from {Path(out).suffix!r}",
-                             hint="add --format " + "|".join(accepted))
-        return suffix
-    return "table"
 
 
 def plan_week_command(
@@ -74,7 +62,7 @@ def plan_week_command(
 
     st = common.state()
     cfg = st.config()
-    fmt = _format_from(fmt, out, ("table", "xlsx", "html", "csv", "json"))
+    fmt = options.format_from(fmt, out, ("table", "xlsx", "html", "csv", "json"))
     plan_week.check_out(fmt, out, 1)
     week_start, week_end = plan_week.week_bounds(week, start, date.today())
     settings = plan_week.settings_from_config(cfg, fill=fill, visits_per_day=visits_per_day,
@@ -100,6 +88,10 @@ def plan_week_command(
     if fmt == "table":
         _print_tables(run)
     _summaries(run, saved=not no_save)
+    if run.customer_warnings:
+        common.warn(f"{run.customer_warnings} customer(s) planned by a fallback rule (档位 or 访销日 to "
+                    f"check in the roster); the plan is complete: exit {int(ExitCode.WARNINGS)}")
+        common.exit_with(ExitCode.WARNINGS)
 
 
 def _print_tables(run) -> None:
@@ -174,7 +166,7 @@ def plan_review_command(
     from cmgr.jobs.managers import resolve_managers
 
     st = common.state()
-    fmt = _format_from(fmt, out, ("table", "json", "xlsx"))
+    fmt = options.format_from(fmt, out, ("table", "json", "xlsx"))
     db = st.db()
     managers = resolve_managers(db, manager or [], all_managers)
     reasons = plan_week.parse_reasons(reason or [])

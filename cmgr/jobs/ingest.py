@@ -32,6 +32,7 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
     error: InputError | None = None  # the file could not be used at all
     later_sheets: list[str] = field(default_factory=list)  # import_files reads these too
+    merged: int = 0  # visits: export rows folded into a visit recorded in cmgr or on a sheet
     seconds: float = 0.0
 
     @property
@@ -58,8 +59,9 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     import time
     from functools import partial
 
+    from cmgr.jobs.customer_edit import keep_manual_edits
     from cmgr.sources.importer import finish_file, parse_rows, prepare_file
-    from cmgr.store.customers import left_in_cmgr
+    from cmgr.store.customers import left_in_cmgr, read_overrides, settle_overrides
 
     t0 = time.perf_counter()
     say = progress or (lambda _msg, _done=None, _total=None: None)
@@ -83,15 +85,35 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
             import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
             # Read under the write lock, so a `customer leave` cannot slip in between.
             left = left_in_cmgr(db) if kind == "customers" and "status" in first.columns else {}
+            overrides = read_overrides(db) if kind == "customers" else {}
+            settled: list = []
             with stage.running(import_id):  # db belongs to the stage's threads until finish()
                 for i, (start, stop) in enumerate(bounds):
                     part = first if i == 0 else parse_rows(prep, start, stop)
                     if left:
                         leaving += _keep_recorded_leaving(left, part, parsed)
+                    if overrides:  # manual changes (cmgr customer edit) against the roster
+                        found, done = keep_manual_edits(overrides, part, parsed)
+                        leaving += found
+                        settled += done
                     stage.put(partial(_arrow_part, part, key, columns, schema))
                     say(f"storing {name}", stop - bounds[0][0], total)
                 counts = stage.finish()
                 say(f"stored {name}", total, total)
+            if settled:
+                settle_overrides(db, settled)
+            merged = mine = 0
+            if kind == "visits":  # one visit, one record (cmgr.store.visits)
+                from cmgr.store.visits import drop_deleted_exports, merge_export_rows
+
+                dropped = drop_deleted_exports(db, import_id)
+                if dropped:
+                    parsed.notes.append(f"{dropped} visit(s) deleted with `cmgr visit delete` "
+                                        "left out")
+                # every export row, not only this file's: duplicates stored before 007 too
+                folded: list = []
+                merged = merge_export_rows(db, folded_imports=folded)
+                mine = folded.count(import_id) + dropped  # stored by this file, then gone
             finish_file(prep)
             finish_import(db, import_id, rows_read=parsed.rows_read, stored=counts.stored,
                           updated=counts.updated, unchanged=counts.unchanged,
@@ -107,7 +129,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
             raise ImportInterrupted([parsed.file]) from None
         raise
     result = FileResult(parsed.file, kind, parsed.sheet, rows_read=parsed.rows_read,
-                        stored=counts.stored, updated=counts.updated, unchanged=counts.unchanged,
+                        stored=counts.stored - mine, updated=counts.updated,
+                        unchanged=counts.unchanged, merged=merged,
                         skipped=parsed.skipped, rejected=len(parsed.rejects),
                         issues=[*parsed.rejects, *parsed.warnings, *leaving],
                         ignored_columns=parsed.ignored_columns, notes=parsed.notes,
@@ -199,6 +222,10 @@ def _import_sheets(db: Database, kind: str, path, sheet: str | None, options: di
 
     t0 = time.perf_counter()
     try:
+        if kind == "visits" and sheet is None and _is_visit_sheet(path):
+            from cmgr.jobs.visits import import_visit_sheet
+
+            return [import_visit_sheet(db, path, dry_run=options["dry_run"])]
         first = import_file(db, kind, path, sheet=sheet, **options)
     except InputError as exc:
         logging.getLogger("cmgr.ingest").warning("%s %s: file not used: %s", kind, path, exc)
@@ -210,6 +237,13 @@ def _import_sheets(db: Database, kind: str, path, sheet: str | None, options: di
         except InputError as exc:
             first.notes.append(skipped_sheet_note(name, exc.reason))
     return results
+
+
+def _is_visit_sheet(path) -> bool:
+    """A filled 《营销人员市场走访签到记录簿》 (plan-week's sheet), read by its own reader."""
+    from cmgr.sources.visit_sheet import is_visit_sheet
+
+    return is_visit_sheet(path)
 
 
 def _arrow_schema(records, key: str, columns: list[str]):

@@ -15,7 +15,7 @@ from pathlib import Path
 from cmgr.core import visit_plan as vp
 from cmgr.core.routing import DISTANCE_NOTE
 from cmgr.core.workdays import WorkCalendar, iso_week_bounds, next_week_start
-from cmgr.domain import PLAN_REVIEW_LABELS, WEEKDAY_NAMES, is_active
+from cmgr.domain import PLAN_REVIEW_LABELS, WEEKDAY_NAMES, GradeBand, is_active
 from cmgr.errors import ConfigError, InputError, NotFound, UsageError
 from cmgr.store import plans as store
 
@@ -56,6 +56,11 @@ class PlanRun:
     def week(self) -> str:
         return vp.week_label(self.week_start)
 
+    @property
+    def customer_warnings(self) -> int:
+        """Customers planned by a fallback rule: the run is done, with warnings (exit 6)."""
+        return sum(len(p.warnings) for p in self.plans)
+
 
 def settings_from_config(cfg, *, fill: bool = False, visits_per_day: int | None = None,
                          solver_seconds: float | None = None) -> vp.PlanSettings:
@@ -76,7 +81,15 @@ def settings_from_config(cfg, *, fill: bool = False, visits_per_day: int | None 
         solver_seconds=float(cfg.get("plan.solver_seconds") if solver_seconds is None
                              else solver_seconds),
         route_weekdays=dict(cfg.route_weekdays),
+        fallback_band=most_frequent_band(cfg),
     )
+
+
+def most_frequent_band(cfg) -> GradeBand | None:
+    """The policy band with the shortest interval: a customer whose 档位 cannot be read is
+    planned as often as the most frequently visited (never forgotten; the warning asks for a check)."""
+    bands = sorted(cfg.policy, key=lambda b: (b.interval_days, -b.level))
+    return bands[0] if bands else None
 
 
 def calendar_from_config(cfg) -> WorkCalendar:
@@ -147,6 +160,7 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
                                 f"go last on their day, outside the tour")
         if not workdays:
             run.warnings.append(f"{manager}: {vp.week_label(week_start)} has no working day")
+        run.warnings.extend(f"{manager}: {w}" for w in plan.warnings)
         if plan.counts.get("active", 0) == 0:
             run.warnings.append(f"{manager}: no customer in normal business (正常): empty plan")
         run.plans.append(plan)
@@ -216,6 +230,7 @@ def plan_json(plan: vp.WeekPlan) -> dict:
         "counts": plan.counts,
         "visits": visit_records(plan),
         "pushed": pushed_records(plan),
+        "warnings": list(plan.warnings),
         "not_planned": [{"customer_code": p.customer.code, "customer_name": p.customer.name,
                          "reason": p.reason} for p in plan.not_planned],
     }

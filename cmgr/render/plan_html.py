@@ -88,6 +88,7 @@ def plan_context(plans: Sequence) -> dict:
             "not_planned": [{"code": p.customer.code, "name": p.customer.name or "",
                              "reason": p.reason} for p in plan.not_planned],
             "start_point": plan.start_point, "start_point_source": plan.start_point_source,
+            "warnings": list(plan.warnings),
         })
     return {"plans": out, "schedule_header": SCHEDULE_HEADER, "signin_header": SIGNIN_HEADER,
             "work_items": WORK_ITEMS, "distance_note": DISTANCE_NOTE}

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+# The sign-in sheet is a form that comes back (`cmgr import visits` reads it), so its title and
+# columns live beside its reader; its tick columns are the six things done on every visit
+# (docs/domain.md, "Every visit").
+from cmgr.sources.visit_sheet import SIGNIN_HEADER, WORK_ITEMS
+from cmgr.sources.visit_sheet import TITLE as SIGNIN_TITLE
+
 SCHEDULE_HEADER = ["日期", "序号", "客户编码", "客户名称", "经营地址", "联系电话", "档位", "线路",
                    "访问事由", "上次访问日期"]
-# The six things done on every visit (docs/domain.md, "Every visit"), ticked on the sign-in sheet.
-WORK_ITEMS = ["a 传递公司信息", "b 收集信息", "c 核对库存·建议订货", "d 摆放出样·调换价签",
-              "e 督促守法经营", "f 检查最低零售价"]
-SIGNIN_HEADER = ["日期", "序号", "客户编码", "客户名称", *WORK_ITEMS, "到达时间", "客户签名",
-                 "客户经理签名", "备注"]
+
+__all__ = ["SCHEDULE_HEADER", "SIGNIN_HEADER", "SIGNIN_TITLE", "WORK_ITEMS"]

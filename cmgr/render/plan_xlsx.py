@@ -14,11 +14,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cmgr.inert_text import append_row
 from cmgr.render.output import save_workbook
-from cmgr.render.plan_sheets import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
+from cmgr.render.plan_sheets import SCHEDULE_HEADER, SIGNIN_HEADER, SIGNIN_TITLE, WORK_ITEMS
 from cmgr.render.xlsx_print import display_width, fit_row_heights, print_setup
 
 SCHEDULE_SHEET = "客户访问日程表"
-SIGNIN_SHEET = "营销人员市场走访签到记录簿"
+SIGNIN_SHEET = SIGNIN_TITLE
 REVIEW_SHEET = "访问计划执行情况"
 REVIEW_HEADER = ["客户经理", "计划日期", "序号", "客户编码", "客户名称", "线路", "访问类型", "执行情况",
                  "实际访问日期", "未访问原因"]
@@ -128,18 +128,26 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
             for p in plan.pushed:
                 append_row(ws, [p.customer.code, p.customer.name, p.next_due, p.reason])
                 ws.cell(ws.max_row, 3).number_format = "yyyy-mm-dd"
+        if plan.warnings:
+            append_row(ws, [])
+            append_row(ws, [f"请核对（{len(plan.warnings)} 户按兜底规则安排）"])
+            ws.cell(ws.max_row, 1).font = Font(bold=True)
+            for w in plan.warnings:
+                append_row(ws, [w])
         ws.print_area = f"A1:{get_column_letter(len(SCHEDULE_HEADER))}{ws.max_row}"
         fit_row_heights(ws, HEADER_ROW + 1, last)
 
         ws = wb.create_sheet(_sheet_title(SIGNIN_SHEET, plan, several))
-        _prepare(ws, "营销人员市场走访签到记录簿", _subtitle(plan) + "　　访问结束后请客户签名确认",
+        _prepare(ws, SIGNIN_TITLE, _subtitle(plan) + "　　访问结束后请客户签名确认",
                  SIGNIN_HEADER)
+        blank = len(SIGNIN_HEADER) - 5 - len(WORK_ITEMS)
         for v in plan.visits:
-            append_row(ws, [v.date, v.seq, v.customer.code, v.customer.name, *["□"] * len(WORK_ITEMS),
-                            *[None] * (len(SIGNIN_HEADER) - 4 - len(WORK_ITEMS))])
+            append_row(ws, [v.date, v.seq, v.customer.code, v.customer.name,
+                            "特殊访问" if v.kind == "special" else "常规访问",
+                            *["□"] * len(WORK_ITEMS), *[None] * blank])
         _body(ws, HEADER_ROW + 1, wrap_cols={4}, date_cols={1})
         _fit_columns(ws, SIGNIN_HEADER, HEADER_ROW + 1, ws.max_row,
-                     minimum={"到达时间": 8, "客户签名": 16, "客户经理签名": 16, "备注": 12,
+                     minimum={"到达时间": 8, "客户签名(是/否)": 16, "客户经理签名": 16, "备注": 14,
                               **{w: 7 for w in WORK_ITEMS}})
         for i, name in enumerate(SIGNIN_HEADER, start=1):
             if name in WORK_ITEMS:  # keep the tick columns narrow; their header wraps

@@ -998,3 +998,19 @@ def parse_weekdays_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             parsed[pos], bad[pos] = _via_distinct(values, _weekdays_of)
     bad[cells.moment_pos] = True  # a date is not a weekday
     return _series_result(s, parsed, bad, object)
+
+
+PER_PACK_PRICE = re.compile(r"^[¥￥]?\s*(\d+(?:\.\d+)?)\s*元?\s*/\s*包$")
+
+
+def parse_price_per_carton(value: Any) -> float | None:
+    """A retail price as the importer reads it, in 元/条: "750", "750元/条", "¥750", or per
+    pack "75元/包" (x 10 packs per 条). None for an empty cell; CellError otherwise."""
+    if isinstance(value, str):
+        m = PER_PACK_PRICE.match(unicodedata.normalize("NFKC", value).strip())
+        if m:
+            from cmgr.domain import PACKS_PER_CARTON
+
+            return float(m.group(1)) * PACKS_PER_CARTON
+    return parse_number(value)
+

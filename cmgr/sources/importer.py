@@ -574,7 +574,7 @@ def _parse_quantity_series(fieldname: str, raw: pd.Series) -> tuple[pd.Series, p
     return value, bad
 
 
-_PER_PACK = re.compile(r"^[¥￥]?\s*(\d+(?:\.\d+)?)\s*元?\s*/\s*包$")
+_PER_PACK = cells.PER_PACK_PRICE
 
 
 def _parse_price_series(raw: pd.Series) -> tuple[pd.Series, pd.Series]:

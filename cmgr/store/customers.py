@@ -128,9 +128,41 @@ def _event(db: Database, code: str, event: str, on_date: date, reason: str | Non
                 json.dumps(details, ensure_ascii=False, default=str)))
 
 
+def record_edit(db: Database, code: str, values: dict, overrides: dict[str, tuple[str | None, str | None]],
+                on_date: date, reason: str | None, by: str | None, details: dict) -> None:
+    """`customer edit`: the new values, an override per field (field -> (value set, roster value
+    it replaced), both as text) and one 'edit' event. Inside the caller's transaction."""
+    db.execute(f"UPDATE customers SET {', '.join(k + ' = ?' for k in values)}, updated_at = ? "
+               "WHERE customer_code = ?", (*values.values(), now_iso(), code))
+    for field, (value, replaced) in overrides.items():
+        db.execute("INSERT INTO customer_overrides (customer_code, field, value, roster_value, "
+                   "set_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_code, field) DO UPDATE "
+                   "SET value = excluded.value, set_on = excluded.set_on",
+                   (code, field, value, replaced, on_date.isoformat()))
+    _event(db, code, "edit", on_date, reason, by, details)
+
+
+def read_overrides(db: Database) -> dict[tuple[str, str], tuple[str | None, str | None, str]]:
+    """(code, field) -> (value set in cmgr, roster value it replaced, date) of `customer edit`."""
+    if not db.has_table("customer_overrides"):
+        return {}
+    return {(r[0], r[1]): (r[2], r[3], r[4]) for r in db.query(
+        "SELECT customer_code, field, value, roster_value, set_on FROM customer_overrides")}
+
+
+def settle_overrides(db: Database, keys) -> None:
+    """A roster caught up with (or overrode) these (code, field) changes: the roster rules again."""
+    db.executemany("DELETE FROM customer_overrides WHERE customer_code = ? AND field = ?",
+                   sorted(set(keys)))
+
+
+def customer_codes(db: Database) -> set[str]:
+    return {r[0] for r in db.query("SELECT customer_code FROM customers")}
+
+
 def customer_events(db: Database, code: str) -> list[dict]:
     return [dict(r) for r in db.query(
-        "SELECT event, on_date, reason, by, at FROM customer_events WHERE customer_code = ? "
+        "SELECT event, on_date, reason, by, at, details FROM customer_events WHERE customer_code = ? "
         "ORDER BY on_date, id", (code,))]
 
 
@@ -219,16 +251,6 @@ def get_visit(db: Database, key_or_id: str) -> dict:
                      "ORDER BY id DESC LIMIT 1", (key_or_id, key_or_id)).fetchone()
     if row is None:
         raise NotFound(f"no visit {key_or_id!r}")
-    return dict(row)
-
-
-def find_visit(db: Database, visit_id: str) -> dict:
-    """A visit by the id the user sees: one recorded in cmgr (FW-...), else an imported one's
-    访问编号, else its key."""
-    row = db.execute("SELECT * FROM visits WHERE visit_id = ? OR visit_key = ? "
-                     "ORDER BY source = 'cmgr' DESC, id DESC LIMIT 1", (visit_id, visit_id)).fetchone()
-    if row is None:
-        raise NotFound(f"no visit {visit_id!r}", hint="`cmgr customer show CODE` lists a customer's visits")
     return dict(row)
 
 

@@ -94,13 +94,13 @@ def open_complaints(db: Database, manager: str) -> list[tuple[str, str, str]] | 
         "WHERE c.manager = ? AND k.status IN ('new', 'approved') ORDER BY k.id", (manager,))]
 
 
-def open_flags(db: Database, manager: str) -> list[tuple[int, str, str, str | None]] | None:
-    """(id, customer code, kind, visit date) of flags still open ('new' or 'reported') on the
+def open_flags(db: Database, manager: str) -> list[tuple[int, str, str, str | None, str]] | None:
+    """(id, customer code, kind, visit date, status) of flags still open ('new' or 'reported') on the
     manager's customers; None when the flags table does not exist yet."""
     if not db.has_table("flags"):
         return None
     return [tuple(r) for r in db.query(
-        "SELECT f.id, f.customer_code, f.kind, f.visit_date FROM flags f "
+        "SELECT f.id, f.customer_code, f.kind, f.visit_date, f.status FROM flags f "
         "JOIN customers c ON c.customer_code = f.customer_code "
         f"WHERE c.manager = ? AND {sql_in('f.status', OPEN_FLAG_STATUSES)} ORDER BY f.id",
         (manager,))]

@@ -37,6 +37,10 @@ ACCEPTED = {
     ("visit", "log"): {"table", "json"},
     ("visit", "special"): {"table", "json"},
     ("visit", "special-form"): {"docx", "html"},
+    ("visit", "list"): {"table", "json"},
+    ("visit", "edit"): {"table", "json"},
+    ("today",): {"table", "json", "html", "xlsx"},
+    ("customer", "edit"): {"table", "json"},
     ("customer", "join"): {"table", "json"},
     ("customer", "leave"): {"table", "json"},
     ("customer", "show"): {"table", "json"},
@@ -47,7 +51,7 @@ ACCEPTED = {
 # Arguments a command needs before its options are looked at.
 ARGS = {("import",): ["orders", "x.csv"], ("db", "backup"): ["b.db"], ("db", "restore"): ["b.db"],
         ("db", "export"): ["out"], ("promo", "receipt"): ["--campaign", "x"],
-        ("visit", "special-form"): ["FW-20261127-001"], ("suggest",): ["C001"]}
+        ("visit", "special-form"): ["FW-20261127-001"], ("suggest",): ["C001"], ("visit", "edit"): ["1"]}
 
 
 def _commands():

@@ -346,6 +346,6 @@ def test_signin_sheet_has_wide_signature_columns(printed):
     wb = openpyxl.load_workbook(printed[0]["plan-xlsx"])
     ws = wb.worksheets[1]
     header = [c.value for c in ws[3]]
-    for name in ("客户签名", "客户经理签名"):
+    for name in ("客户签名(是/否)", "客户经理签名"):
         width = ws.column_dimensions[get_column_letter(header.index(name) + 1)].width
         assert width >= 16, f"{name} is {width} wide"

@@ -28,6 +28,7 @@ DOCX_TEMPLATES = sorted(p.name for p in TEMPLATES.glob("*.docx"))
 def _commands(out: Path) -> list[list[str]]:
     """The commands that render every packaged template between them."""
     recent = (date.today() - timedelta(days=2)).isoformat()
+    next_monday = (date.today() + timedelta(days=7 - date.today().weekday())).isoformat()
     cmds = [
         ["visit", "log", "--customer", "C001", "--date", recent, "--notes", "检查价格",
          "--sku", "中华(软)", "--price", "800"],  # a price flag for the flag report
@@ -38,6 +39,10 @@ def _commands(out: Path) -> list[list[str]]:
         ["complaint", "new", "--customer", "C001", "--sku", "中华(软)", "--qty", "2",
          "--problem", "烟支发霉", "--no-form"],
         ["promo", "recommend", "--format", "json"],
+        # a saved plan for next week, then one of its days as the visit sheet
+        ["plan-week", "-m", "王建国", "--format", "json", "--out", str(out / "saved.json")],
+        ["today", "-m", "王建国", "--date", next_monday, "--format", "html",
+         "--out", str(out / "today.html")],
     ]
     for fmt in ("html", "md", "docx"):
         cmds.append(["monthly-report", "--all", "--month", "last", "--format", fmt,
