@@ -85,6 +85,20 @@ SETTINGS: list[Setting] = [
             minimum=0),
     Setting("report.warning_ratio", 0.8, (int, float),
             "预警: growth below this times the average growth of the same grade band", minimum=0),
+    # Imports: a cell beyond these is taken for a typo (a key cell rejects its row; another is
+    # stored empty), each with a warning that names the bound.
+    Setting("import.future_days", 31, int,
+            "dates later than the export date (or today) plus this many days are typos",
+            minimum=0),
+    Setting("import.license_years", 30, int,
+            "许可证有效期 later than this many years ahead is a typo", minimum=0),
+    Setting("import.qty_min", 0.0, (int, float),
+            "smallest plausible order quantity in 条 (below 0 if your exports carry returns)"),
+    Setting("import.qty_max", 100_000.0, (int, float), "largest plausible order quantity in 条"),
+    Setting("import.price_min", 0.0, (int, float), "smallest plausible price in 元/条"),
+    Setting("import.price_max", 100_000.0, (int, float), "largest plausible price in 元/条"),
+    Setting("import.amount_max", 100_000_000.0, (int, float),
+            "largest plausible order-line amount in 元 (either sign)", minimum=0),
     # cmgr kpi --rank: the overall place is the weighted mean of the places on each figure.
     Setting("kpi.weight_completion", 3.0, (int, float),
             "ranking weight of 销量完成率 (sales against target); 0 leaves it out", minimum=0),

@@ -81,15 +81,28 @@ class OutputSet:
                 if staged.is_file() and not staged.name.endswith(".part"):
                     moves.append((staged, folder / staged.name))
         try:
-            for staged, _ in moves:  # on disk before any rename: a crash leaves old or new
-                with open(staged, "rb+") as fh:
+            for staged, target in moves:  # on disk before any rename: a crash leaves old or new
+                with _naming(target), open(staged, "rb+") as fh:
                     os.fsync(fh.fileno())
             for staged, target in moves:
-                os.replace(staged, target)
+                with _naming(target):  # e.g. the target is a folder
+                    os.replace(staged, target)
                 self.written.append(target)
         finally:
             self.discard()
         return self.written
+
+    def name_targets(self, exc: BaseException) -> None:
+        """Make every OSError in `exc`'s chain name the file the user asked for, not its staged
+        copy in the hidden folder (a full disk while writing, say)."""
+        seen = set()
+        while exc is not None and id(exc) not in seen:
+            seen.add(id(exc))
+            if isinstance(exc, OSError) and isinstance(exc.filename, str | os.PathLike):
+                final = self.final(exc.filename)
+                if final != Path(exc.filename):
+                    exc.filename = str(final)
+            exc = exc.__cause__ or exc.__context__
 
     def discard(self) -> None:
         """Remove the staging folders and whatever is still in them."""
@@ -105,17 +118,32 @@ def all_or_nothing() -> Iterator[OutputSet]:
     outputs = OutputSet()
     try:
         yield outputs
-    except BaseException:
+    except BaseException as exc:
+        outputs.name_targets(exc)
         outputs.discard()
         raise
     outputs.commit()
+
+
+@contextmanager
+def _naming(target: Path) -> Iterator[None]:
+    """An OSError raised inside names `target` (fsync's has no file name; os.replace's names
+    the staged file first)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it over the target on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    # The pid in the name lets a later run tell a killed writer's leftovers from a live one's.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part",
+                               dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -125,6 +153,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         with open(tmp_path, "rb+") as fh:  # on disk before the rename, so a crash leaves old or new
             os.fsync(fh.fileno())
         os.replace(tmp_path, path)
+    except OSError as exc:
+        if exc.filename in (None, str(tmp_path), tmp):  # a write into the file: name the target
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

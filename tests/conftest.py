@@ -66,15 +66,17 @@ def write_csv(path: Path, rows: list[list], *, encoding: str = "utf-8") -> Path:
     return path
 
 
-def write_xls(path: Path, rows: list[list], sheet: str = "Sheet1") -> Path:
+def write_xls(path: Path, rows: list[list], sheet: str = "Sheet1",
+              extra_sheets: dict[str, list[list]] | None = None) -> Path:
     import xlwt
 
     wb = xlwt.Workbook(encoding="utf-8")
-    ws = wb.add_sheet(sheet)
-    for i, r in enumerate(rows):
-        for j, v in enumerate(r):
-            if v is not None:
-                ws.write(i, j, v)
+    for name, srows in {sheet: rows, **(extra_sheets or {})}.items():
+        ws = wb.add_sheet(name)
+        for i, r in enumerate(srows):
+            for j, v in enumerate(r):
+                if v is not None:
+                    ws.write(i, j, v)
     wb.save(str(path))
     return path
 

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cmgr"
 LAYERS: dict[str, int] = {
     # 0: words, errors and plumbing every layer may use
     "cmgr": 0, "cmgr.domain": 0, "cmgr.errors": 0, "cmgr.resources": 0, "cmgr.fileio": 0,
+    "cmgr.inert_text": 0,
     "cmgr.logging_setup": 0,
     # 1: the effective configuration
     "cmgr.config": 1,

@@ -33,11 +33,23 @@ from cmgr.errors import CmgrError, ExitCode, UsageError
 # (its vendored click has none); older Typer re-exports click's. typer.Abort is both.
 Abort = typer.Abort
 
+
+class _Console(Console):
+    """A rich console that takes control characters and escape sequences out of the text it
+    is given (a name carrying ESC[2J would clear the user's screen); rich's own colours are
+    added later, so they stay."""
+
+    def render_str(self, text: str, **kwargs):
+        from cmgr.inert_text import strip_control
+
+        return super().render_str(strip_control(text), **kwargs)
+
+
 # rich drops colours by itself when the stream is not a terminal, and honours NO_COLOR. Off a
 # terminal, messages are not wrapped at 80 columns: a path split over two lines of a cron mail
 # cannot be pasted.
-err_console = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
-out_console = Console(highlight=False)
+err_console = _Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
+out_console = _Console(highlight=False)
 log = logging.getLogger("cmgr")
 # Without a handler, logging's last resort prints warnings and tracebacks on stderr; the log
 # file (logging_setup) is where they go, and only when the user asked for one.
@@ -56,6 +68,7 @@ class AppState:
     yes: bool = False
     _config: Any = None
     _db: Any = None
+    _scratch: Any = None  # the temporary folder of a throwaway database (scratch_db)
     overrides: dict[str, Any] = field(default_factory=dict)
 
     def config(self):
@@ -68,12 +81,39 @@ class AppState:
             self._config = load_config(self.config_option, overrides=overrides)
         return self._config
 
-    def db(self):
+    def db(self, *, create: bool = False):
+        """The database, opened (and migrated) on first use. Only `create=True` (init, import,
+        demo) makes a new file, and says so: a mistyped --db must not give another command
+        an empty database to read or write."""
         if self._db is None:
+            from cmgr.errors import NotFound
             from cmgr.store.db import open_database
 
             cfg = self.config()
-            self._db = open_database(cfg.db_path, busy_timeout=float(cfg.get("database.busy_timeout")))
+            path = Path(cfg.db_path)
+            if not path.exists():
+                if not create:
+                    raise NotFound(f"no database at {path} (is --db, CMGR_DB or database.path "
+                                   "spelled right?)",
+                                   hint="create it with `cmgr init`, or by importing the first "
+                                        "export with `cmgr import`")
+                info(f"creating a new database: {path}")
+            self._db = open_database(path, busy_timeout=float(cfg.get("database.busy_timeout")))
+        return self._db
+
+    def scratch_db(self):
+        """An empty database in a temporary folder, removed at the end: a dry run on a machine
+        with no database yet creates none."""
+        import tempfile
+
+        from cmgr.store.db import open_database
+
+        self.close()
+        self._scratch = tempfile.TemporaryDirectory(prefix="cmgr-dry-run-")
+        info(f"no database at {self.config().db_path} yet: the dry run uses an empty one, "
+             "thrown away after")
+        self._db = open_database(Path(self._scratch.name) / "dry-run.db",
+                                 busy_timeout=float(self.config().get("database.busy_timeout")))
         return self._db
 
     def use_database(self, path: Path) -> None:
@@ -86,6 +126,9 @@ class AppState:
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
 
 def state(ctx: typer.Context | None = None) -> AppState:
@@ -195,14 +238,31 @@ class CmgrGroup(TyperGroup):
                 err_console.print(f"[dim]hint: {escape(exc.hint)}[/dim]")
             log.error("%s", exc.message)
             raise typer.Exit(int(exc.exit_code)) from None
-        except (Abort, KeyboardInterrupt):
+        except (Abort, KeyboardInterrupt) as exc:
             # Ctrl-C anywhere, or Ctrl-D / Ctrl-C at a prompt (Abort): nothing was written,
-            # every write being one transaction that has not begun or is rolled back.
+            # every write being one transaction that has not begun or is rolled back; but an
+            # import of several files may have stored some in full (ingest.ImportInterrupted).
             exit_code = int(ExitCode.CANCELLED)
-            err_console.print("已取消")
+            stored = getattr(exc, "stored_files", None)
+            if stored:
+                err_console.print(f"已取消; stored in full before that: "
+                                  f"{escape(', '.join(stored))}; the files after were not imported")
+            else:
+                err_console.print("已取消")
             log.error("cancelled")
             raise typer.Exit(exit_code) from None
-        except Exception:
+        except Exception as exc:
+            fault = world_fault(exc, ctx.find_root().obj)
+            if fault is not None:  # the disk, the file system, a damaged file: not a bug
+                exit_code = int(fault.exit_code)
+                err_console.print(f"[red]error:[/red] {escape(fault.message)}")
+                if fault.hint:
+                    err_console.print(f"[dim]hint: {escape(fault.hint)}[/dim]")
+                log.error("%s", fault.message, exc_info=True)
+                # A zip writer (openpyxl, docx) left open by the failed write closes when
+                # collected, fails again and would print a traceback: that goes to the log.
+                sys.unraisablehook = _log_unraisable
+                raise typer.Exit(exit_code) from None
             exit_code = int(ExitCode.INTERNAL)
             path = crash_log_path()
             try:
@@ -225,6 +285,70 @@ class CmgrGroup(TyperGroup):
                 from cmgr.logging_setup import log_finish
 
                 log_finish(exit_code, time.perf_counter() - started)
+
+
+def _log_unraisable(unraisable) -> None:
+    log.debug("ignored after an error: %r", unraisable.exc_value)
+
+
+def world_fault(exc: BaseException, app_state: Any = None) -> CmgrError | None:
+    """The world's fault behind `exc` (a full disk, a read-only or damaged database, a path
+    that is a folder or runs through a file), as one line naming cause and path; None for a
+    bug. The cause may sit anywhere in the exception's chain (openpyxl, zipfile, docx wrap it)."""
+    import errno
+    import sqlite3
+
+    from cmgr.errors import DatabaseBusy, DatabaseError
+
+    db_path = None
+    if isinstance(app_state, AppState):
+        try:
+            db_path = app_state._db.path if app_state._db is not None else app_state.config().db_path
+        except Exception:  # the configuration itself may be what failed
+            db_path = None
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, sqlite3.Error):
+            text = str(exc).lower()
+            where = f"database {db_path}" if db_path else "the database"
+            if "full" in text:
+                return DatabaseError(f"no space left on the device for {where} ({exc})",
+                                     hint="free disk space, then run the command again; "
+                                          "nothing was half-written")
+            if "readonly" in text or "read-only" in text:
+                return DatabaseError(f"{where} is read-only ({exc})",
+                                     hint="check the file's permissions and that its disk is "
+                                          "mounted for writing")
+            if "malformed" in text or "not a database" in text or "corrupt" in text:
+                return DatabaseError(f"{where} is damaged ({exc})",
+                                     hint="run `cmgr db check`, or `cmgr db restore` a backup")
+            if "locked" in text or "busy" in text:
+                return DatabaseBusy(f"{where} is locked by another process ({exc})")
+            if "disk i/o" in text or "unable to open" in text:
+                return DatabaseError(f"cannot use {where}: {exc}",
+                                     hint="check the disk, the folder and the permissions")
+        if isinstance(exc, OSError) and exc.errno is not None:
+            name = exc.filename or ""
+            path = f" {name}" if name else ""
+            cause = {
+                errno.ENOSPC: f"no space left on the device writing{path}",
+                errno.EDQUOT: f"disk quota exceeded writing{path}",
+                errno.EROFS: f"read-only file system:{path}",
+                errno.EACCES: f"permission denied:{path}",
+                errno.EPERM: f"not permitted:{path}",
+                errno.EISDIR: f"{name or 'the path'} is a folder, not a file",
+                errno.ENOTDIR: f"{name or 'the path'} runs through a file, not a folder",
+                errno.EEXIST: f"{name or 'the path'} exists and is not a folder",
+                errno.EIO: f"I/O error on{path}",
+                errno.EFBIG: f"file too large for this file system or limit:{path}",
+                errno.ENOENT: f"no such file or folder:{path}",
+            }.get(exc.errno)
+            if cause:
+                return DatabaseError(cause, hint="nothing was half-written; fix the path or free "
+                                                 "space and run the command again")
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def escape(text: str) -> str:

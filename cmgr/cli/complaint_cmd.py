@@ -296,7 +296,10 @@ def _write_csv(rows: list[dict]) -> None:
 
     cols = ["id", "status", "status_label", "customer_code", "customer_name", "sku_code", "sku",
             "qty", "qty_input", "problem", "created_at", "last_at", "age_days", "next_step"]
-    writer = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+    from cmgr.inert_text import safe_dict_writer
+
+    writer = safe_dict_writer(csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore",
+                                             lineterminator="\n"))
     writer.writeheader()
     writer.writerows(rows)
 

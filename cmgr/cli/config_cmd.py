@@ -35,7 +35,7 @@ def init_command(
         common.info(f"wrote configuration {path}")
     st.config_option = path
     load_config(path)  # the file we wrote must load
-    db = st.db()
+    db = st.db(create=True)
     common.info(f"database ready: {db.path} (schema version {db.schema_version()})")
 
 

@@ -59,7 +59,7 @@ def demo_command(
     st.use_database(db_path)
     sample = packaged_dir("sample_data")
     common.info(f"sample data: {sample}")
-    db = st.db()
+    db = st.db(create=True)
     # One sample export names its cigarette column 卷烟规格名称: mapped the way a user would.
     mapping_file = sample / "mapping-example.toml"
     mapping = read_mapping_file(mapping_file) if mapping_file.exists() else None

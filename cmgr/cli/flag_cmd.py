@@ -265,9 +265,13 @@ def _print_flag(flag: dict) -> None:
         con.print(f"实际零售价 {flag['observed_price']:g} 元/条, 参考价 {flag['reference_price']:g}, "
                   f"偏离 {flag['deviation']:+.2f} 元 ({flag['deviation_pct']:+.2f}%)")
     if flag.get("note"):
-        note, matched = flag["note"], flag.get("matched") or ""
-        at = note.find(matched) if matched and flag["source"] == "note" else -1
         from rich.text import Text
+
+        from cmgr.inert_text import strip_control
+
+        # A Text bypasses the console's own stripping: no escape sequence reaches the terminal.
+        note, matched = strip_control(flag["note"]), strip_control(flag.get("matched") or "")
+        at = note.find(matched) if matched and flag["source"] == "note" else -1
 
         shown = Text("访问内容: ")
         if at < 0:

@@ -36,6 +36,8 @@ def import_command(
     rejects: Annotated[Path | None, typer.Option(
         help="Write rejected rows and cells stored empty to this CSV.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
+    kind_is_right: Annotated[bool, typer.Option(
+        "--kind-is-right", help="Import even a file whose columns look more like another kind's.")] = False,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Import the company system's exports. Re-importing the same rows adds nothing.
@@ -44,6 +46,7 @@ def import_command(
     """
     from cmgr.config import read_mapping_file
     from cmgr.jobs.ingest import import_files, write_issues_csv
+    from cmgr.sources.importer import Plausible
 
     missing = [str(f) for f in files if not f.is_file()]
     if missing:  # a mistyped name: nothing to summarise and no rejects to write
@@ -54,10 +57,11 @@ def import_command(
     extra = dict(cfg.mapping)
     if mapping is not None:
         extra.update(read_mapping_file(mapping))
-    db = st.db()
+    db = st.scratch_db() if dry_run and not cfg.db_path.exists() else st.db(create=True)
     with _progress() as progress:
         results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
-                               progress=progress)
+                               progress=progress, kind_is_right=kind_is_right,
+                               plausible=Plausible.from_config(cfg))
     issues_path = rejects
     n_issues = sum(len(r.issues) + (1 if r.error else 0) for r in results)
     if issues_path is None and any(r.rejected or r.error for r in results):

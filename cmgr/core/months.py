@@ -12,9 +12,19 @@ from cmgr.errors import UsageError
 _MONTH_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?\s*$")
 
 
-def month_add(month: str, k: int) -> str:
-    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + k
+def _index(month: str) -> int:
+    """Months since year 0: 'YYYY-MM' as a number, so that comparing and stepping are done on
+    numbers ("10000-01" <= "9999-12" holds as text)."""
+    year, _, mon = month.partition("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def _month(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_add(month: str, k: int) -> str:
+    return _month(_index(month) + k)
 
 
 def month_first_day(month: str) -> date:
@@ -30,11 +40,7 @@ def month_cn(month: str) -> str:
 
 
 def months_between(first: str, last: str) -> list[str]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = month_add(m, 1)
-    return out
+    return [_month(i) for i in range(_index(first), _index(last) + 1)]
 
 
 def parse_report_month(text: str | None, today: date) -> str:

@@ -5,7 +5,6 @@ The library behind `cmgr import`: it returns results and raises; the CLI present
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ class FileResult:
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: InputError | None = None  # the file could not be used at all
+    later_sheets: list[str] = field(default_factory=list)  # import_files reads these too
     merged: int = 0  # visits: export rows folded into a visit recorded in cmgr or on a sheet
     seconds: float = 0.0
 
@@ -46,7 +46,8 @@ Progress = Callable[..., None]
 
 def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None = None,
                 mapping: dict[str, str] | None = None, dry_run: bool = False,
-                progress: Progress | None = None) -> FileResult:
+                progress: Progress | None = None,
+                kind_is_right: bool = False, plausible=None) -> FileResult:
     """Import one file in one transaction. An unusable file raises InputError and writes
     nothing. `progress(message, done, total)` hears the rows parsed and stored so far.
 
@@ -66,7 +67,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     say = progress or (lambda _msg, _done=None, _total=None: None)
     name = Path(path).name
     say(f"reading {name}")
-    prep = prepare_file(path, kind, sheet=sheet, mapping=mapping)
+    prep = prepare_file(path, kind, sheet=sheet, mapping=mapping, kind_is_right=kind_is_right,
+                        plausible=plausible)
     total = len(prep)
     parsed = prep.parsed
     _, key, allowed = TABLES[kind]
@@ -76,6 +78,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     schema = _arrow_schema(first, key, columns)
     leaving: list = []
     say(f"storing {name}", bounds[0][1] - bounds[0][0], total)
+    import_id = None
     try:
         with staged(db, kind, schema, len(bounds)) as stage, \
                 db.transaction(check_foreign_keys=False, lock_attached=False):
@@ -120,12 +123,18 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                 raise _DryRun()
     except _DryRun:
         pass
+    except KeyboardInterrupt:
+        # Ctrl-C may land just after COMMIT: then the file is stored, and must be said so.
+        if import_id is not None and not dry_run and _import_logged(db, import_id):
+            raise ImportInterrupted([parsed.file]) from None
+        raise
     result = FileResult(parsed.file, kind, parsed.sheet, rows_read=parsed.rows_read,
                         stored=counts.stored - mine, updated=counts.updated,
                         unchanged=counts.unchanged, merged=merged,
                         skipped=parsed.skipped, rejected=len(parsed.rejects),
                         issues=[*parsed.rejects, *parsed.warnings, *leaving],
                         ignored_columns=parsed.ignored_columns, notes=parsed.notes,
+                        later_sheets=parsed.later_sheets,
                         skipped_detail={"blank": parsed.skipped_blank,
                                         "合计": parsed.skipped_total,
                                         "duplicate": parsed.skipped_duplicate})
@@ -162,27 +171,71 @@ class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a multi-file import, after `stored_files` were stored in full (each in
+    its own committed transaction); the CLI says which, not just "interrupted"."""
+
+    def __init__(self, stored_files: list[str]) -> None:
+        super().__init__()
+        self.stored_files = stored_files
+
+
+def _import_logged(db: Database, import_id: int) -> bool:
+    try:
+        return bool(db.scalar("SELECT count(*) FROM imports WHERE id = ?", (import_id,)))
+    except Exception:  # the connection in an unknown state: claim nothing
+        return False
+
+
 def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str | None = None,
                  mapping: dict[str, str] | None = None, dry_run: bool = False,
-                 progress: Progress | None = None) -> list[FileResult]:
-    """Import several files; one unusable file does not stop the others (per-file trap)."""
+                 progress: Progress | None = None,
+                 kind_is_right: bool = False, plausible=None) -> list[FileResult]:
+    """Import several files; one unusable file does not stop the others (per-file trap).
+
+    `plausible` (importer.Plausible, from the configuration's import.* keys) bounds dates and
+    numbers. A workbook without `sheet`: every sheet whose header fits the kind is imported, each in
+    its own transaction and with its own result (a long month spills onto a second sheet);
+    the sheets that do not fit are named, with the reason, in the notes of the file's first.
+    Ctrl-C raises ImportInterrupted naming the files already stored, if any.
+    """
+    results: list[FileResult] = []
+    options = {"mapping": mapping, "dry_run": dry_run, "progress": progress,
+               "kind_is_right": kind_is_right, "plausible": plausible}
+    try:
+        for path in paths:
+            results.extend(_import_sheets(db, kind, path, sheet, options))
+    except KeyboardInterrupt as exc:
+        done = [] if dry_run else [r.file for r in results if r.error is None]
+        done += getattr(exc, "stored_files", [])
+        if done:
+            raise ImportInterrupted(list(dict.fromkeys(done))) from None
+        raise
+    return results
+
+
+def _import_sheets(db: Database, kind: str, path, sheet: str | None, options: dict) -> list[FileResult]:
+    """One file of import_files: its results, one per sheet imported (or its error)."""
     import time
 
-    results = []
-    for path in paths:
-        t0 = time.perf_counter()
-        try:
-            if kind == "visits" and sheet is None and _is_visit_sheet(path):
-                from cmgr.jobs.visits import import_visit_sheet
+    from cmgr.sources.importer import skipped_sheet_note
 
-                results.append(import_visit_sheet(db, path, dry_run=dry_run))
-                continue
-            results.append(import_file(db, kind, path, sheet=sheet, mapping=mapping,
-                                       dry_run=dry_run, progress=progress))
+    t0 = time.perf_counter()
+    try:
+        if kind == "visits" and sheet is None and _is_visit_sheet(path):
+            from cmgr.jobs.visits import import_visit_sheet
+
+            return [import_visit_sheet(db, path, dry_run=options["dry_run"])]
+        first = import_file(db, kind, path, sheet=sheet, **options)
+    except InputError as exc:
+        logging.getLogger("cmgr.ingest").warning("%s %s: file not used: %s", kind, path, exc)
+        return [FileResult(str(path), kind, error=exc, seconds=time.perf_counter() - t0)]
+    results = [first]
+    for name in first.later_sheets:
+        try:
+            results.append(import_file(db, kind, path, sheet=name, **options))
         except InputError as exc:
-            logging.getLogger("cmgr.ingest").warning("%s %s: file not used: %s", kind, path, exc)
-            results.append(FileResult(str(path), kind, error=exc,
-                                      seconds=time.perf_counter() - t0))
+            first.notes.append(skipped_sheet_note(name, exc.reason))
     return results
 
 
@@ -216,11 +269,12 @@ def _arrow_part(records, key: str, columns: list[str], schema):
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
     """Every rejected row and every cell stored empty, as CSV (UTF-8 with BOM for Excel)."""
     from cmgr.fileio import all_or_nothing
+    from cmgr.inert_text import csv_writer
 
     n = 0
     with all_or_nothing() as files, files.path(path).open("w", encoding="utf-8-sig",
                                                           newline="") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(["file", "sheet", "row", "column", "value", "reason", "action"])
         for r in results:
             if r.error is not None:

@@ -415,11 +415,12 @@ FILE_FORMATS = ("xlsx", "html", "csv", "json")
 
 
 def csv_text(plans: Sequence[vp.WeekPlan]) -> str:
-    import csv
     import io
 
+    from cmgr.inert_text import csv_writer
+
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(csv_rows(plans))
+    csv_writer(buf, lineterminator="\r\n").writerows(csv_rows(plans))
     return buf.getvalue()
 
 

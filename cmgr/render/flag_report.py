@@ -7,7 +7,6 @@ writers that need them.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import date
@@ -58,7 +57,9 @@ def display_value(key: str, value):
 def flags_csv(rows: list[dict]) -> str:
     """The list as CSV with the JSON keys as header (for scripts; codes, not labels)."""
     buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
+    from cmgr.inert_text import csv_writer
+
+    out = csv_writer(buf, lineterminator="\n")
     out.writerow(JSON_KEYS)
     for row in rows:
         out.writerow(["" if row.get(k) is None else row.get(k) for k in JSON_KEYS])

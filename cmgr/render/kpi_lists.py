@@ -23,11 +23,12 @@ KPI_FIGURES = (("active_customers", "在网户数"), ("joined", "入网"), ("lef
 
 
 def _csv(header: list, rows: list[list]) -> str:
-    import csv
     import io
 
+    from cmgr.inert_text import csv_writer
+
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv_writer(buf, lineterminator="\r\n")
     w.writerow(header)
     w.writerows(rows)
     return buf.getvalue()

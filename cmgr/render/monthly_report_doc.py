@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from cmgr.fileio import write_bytes, write_text
+from cmgr.inert_text import append_row
 from cmgr.render.output import save_workbook
 
 CHART_WIDTH_MM = 165.0
@@ -263,14 +264,14 @@ def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -
     wrap = Alignment(wrap_text=True, vertical="top")
     for name, columns, rows in sheets:
         ws = wb.create_sheet(name)
-        ws.append([c[0] for c in columns])
+        append_row(ws, [c[0] for c in columns])
         for cell in ws[1]:
             cell.font, cell.fill = head_font, head_fill
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         for row in rows:
-            ws.append([_get(row, key) for _, key, _ in columns])
+            append_row(ws, [_get(row, key) for _, key, _ in columns])
         if not rows:
-            ws.append(["无"])
+            append_row(ws, ["无"])
         total = 0
         for j, (header, _key, kind) in enumerate(columns, start=1):
             letter = get_column_letter(j)

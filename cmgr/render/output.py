@@ -3,6 +3,7 @@ cmgr.fileio)."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -13,14 +14,23 @@ from cmgr.fileio import atomic_path
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 
+def _path_part(value: object) -> str:
+    """A placeholder value as one file-name part: separators and spaces to _, and no leading
+    dot or ~ (a manager named ".." or "~" must not lead out of the folder or into $HOME)."""
+    text = _UNSAFE.sub("_", str(value))
+    text = re.sub(r"^[.~]+", lambda m: "_" * len(m.group()), text)
+    return text or "_"
+
+
 def expand_out(pattern: str | Path, **values: object) -> Path:
     """`plans/{manager}-{week}.xlsx` -> a path; values are made safe for file names."""
     text = str(pattern)
     values.setdefault("date", date.today().isoformat())
-    safe = {k: _UNSAFE.sub("_", str(v)) for k, v in values.items() if v is not None}
+    safe = {k: _path_part(v) for k, v in values.items() if v is not None}
     try:
-        # A quoted ~ (cron lines quote --out for its braces) is still the home folder.
-        return Path(text.format(**safe)).expanduser()
+        # A quoted ~ (cron lines quote --out for its braces) is still the home folder; only the
+        # pattern's own ~, never one a value brings (a manager named "~").
+        return Path(os.path.expanduser(text).format(**safe))
     except KeyError as exc:
         raise UsageError(f"--out {text}: unknown placeholder {{{exc.args[0]}}}; available here: "
                          + ", ".join("{" + k + "}" for k in safe)) from None

@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cmgr.inert_text import append_row
 from cmgr.render.output import save_workbook
 from cmgr.render.plan_sheets import SCHEDULE_HEADER, SIGNIN_HEADER, SIGNIN_TITLE, WORK_ITEMS
 from cmgr.render.xlsx_print import display_width, fit_row_heights, print_setup
@@ -35,9 +36,9 @@ def _sheet_title(base: str, plan, several: bool) -> str:
 
 
 def _prepare(ws: Worksheet, title: str, subtitle: str, header: list[str]) -> None:
-    ws.append([title])
-    ws.append([subtitle])
-    ws.append(header)
+    append_row(ws, [title])
+    append_row(ws, [subtitle])
+    append_row(ws, header)
     last = get_column_letter(len(header))
     ws.merge_cells(f"A1:{last}1")
     ws.merge_cells(f"A2:{last}2")
@@ -111,28 +112,28 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
         for v in plan.visits:
             c = v.customer
             reasons = ("【特殊访问】" if v.kind == "special" else "") + "；".join(v.reasons)
-            ws.append([v.date, v.seq, c.code, c.name, c.address, c.phone,
+            append_row(ws, [v.date, v.seq, c.code, c.name, c.address, c.phone,
                        c.grade if c.grade is not None else c.grade_text, c.route, reasons,
                        c.last_visit])
         last = ws.max_row
         _body(ws, HEADER_ROW + 1, wrap_cols={4, 5, 9}, date_cols={1, 10})
         _fit_columns(ws, SCHEDULE_HEADER, HEADER_ROW + 1, last)
         if plan.pushed:
-            ws.append([])
-            ws.append([f"顺延到下周（{len(plan.pushed)} 户）"])
+            append_row(ws, [])
+            append_row(ws, [f"顺延到下周（{len(plan.pushed)} 户）"])
             ws.cell(ws.max_row, 1).font = Font(bold=True)
-            ws.append(["客户编码", "客户名称", "应访日期", "原因"])
+            append_row(ws, ["客户编码", "客户名称", "应访日期", "原因"])
             for cell in ws[ws.max_row]:
                 cell.font = Font(bold=True)
             for p in plan.pushed:
-                ws.append([p.customer.code, p.customer.name, p.next_due, p.reason])
+                append_row(ws, [p.customer.code, p.customer.name, p.next_due, p.reason])
                 ws.cell(ws.max_row, 3).number_format = "yyyy-mm-dd"
         if plan.warnings:
-            ws.append([])
-            ws.append([f"请核对（{len(plan.warnings)} 户按兜底规则安排）"])
+            append_row(ws, [])
+            append_row(ws, [f"请核对（{len(plan.warnings)} 户按兜底规则安排）"])
             ws.cell(ws.max_row, 1).font = Font(bold=True)
             for w in plan.warnings:
-                ws.append([w])
+                append_row(ws, [w])
         ws.print_area = f"A1:{get_column_letter(len(SCHEDULE_HEADER))}{ws.max_row}"
         fit_row_heights(ws, HEADER_ROW + 1, last)
 
@@ -141,9 +142,9 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
                  SIGNIN_HEADER)
         blank = len(SIGNIN_HEADER) - 5 - len(WORK_ITEMS)
         for v in plan.visits:
-            ws.append([v.date, v.seq, v.customer.code, v.customer.name,
-                       "特殊访问" if v.kind == "special" else "常规访问",
-                       *["□"] * len(WORK_ITEMS), *[None] * blank])
+            append_row(ws, [v.date, v.seq, v.customer.code, v.customer.name,
+                            "特殊访问" if v.kind == "special" else "常规访问",
+                            *["□"] * len(WORK_ITEMS), *[None] * blank])
         _body(ws, HEADER_ROW + 1, wrap_cols={4}, date_cols={1})
         _fit_columns(ws, SIGNIN_HEADER, HEADER_ROW + 1, ws.max_row,
                      minimum={"到达时间": 8, "客户签名(是/否)": 16, "客户经理签名": 16, "备注": 14,
@@ -172,7 +173,7 @@ def write_review_xlsx(week: str, reviews: Sequence, path: str | Path) -> Path:
     _prepare(ws, f"访问计划执行情况 {week}", "；".join(parts), REVIEW_HEADER)
     for r in reviews:
         for x in r.lines:
-            ws.append([r.manager, _date(x["date"]), x["seq"], x["customer_code"], x["customer_name"],
+            append_row(ws, [r.manager, _date(x["date"]), x["seq"], x["customer_code"], x["customer_name"],
                        x["route"], "特殊访问" if x["kind"] == "special" else "常规访问",
                        PLAN_REVIEW_LABELS[x["status"]], _date(x["visited_on"]),
                        x["miss_reason"] or ("缺原因" if x["status"] == "not_visited" else None)])
@@ -183,7 +184,7 @@ def write_review_xlsx(week: str, reviews: Sequence, path: str | Path) -> Path:
              ["客户经理", "访问日期", "客户编码", "客户名称", "在计划中"])
     for r in reviews:
         for u in r.unplanned:
-            extra.append([r.manager, _date(u["date"]), u["customer_code"], u["customer_name"],
+            append_row(extra, [r.manager, _date(u["date"]), u["customer_code"], u["customer_name"],
                           "是" if u["in_plan"] else "否"])
     _body(extra, HEADER_ROW + 1, wrap_cols={4}, date_cols={2})
     _fit_columns(extra, ["客户经理", "访问日期", "客户编码", "客户名称", "在计划中"], HEADER_ROW + 1,

@@ -14,13 +14,13 @@ COLUMNS = [("rank", "排名"), ("customer_code", "客户编码"), ("customer_nam
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
-    import csv
     import io
 
     from cmgr.fileio import write_text
+    from cmgr.inert_text import csv_writer
 
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_writer(buf, lineterminator="\n")
     writer.writerow([label for _, label in COLUMNS])
     for r in rows:
         writer.writerow(["" if r.get(k) is None else r.get(k) for k, _ in COLUMNS])
@@ -31,13 +31,14 @@ def write_xlsx(path: Path, rows: list[dict], *, title: str) -> None:
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
+    from cmgr.inert_text import append_row
     from cmgr.render.output import save_workbook
     from cmgr.render.xlsx_print import PORTRAIT_UNITS, fit_columns, print_setup
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "推荐名单"
-    ws.append([title])
+    append_row(ws, [title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
@@ -45,7 +46,7 @@ def write_xlsx(path: Path, rows: list[dict], *, title: str) -> None:
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([r.get(k) for k, _ in COLUMNS])
+        append_row(ws, [r.get(k) for k, _ in COLUMNS])
     for row in ws.iter_rows(min_row=3):
         for cell, (key, _) in zip(row, COLUMNS, strict=True):
             if key == "growth":

@@ -89,14 +89,22 @@ def environment(user_dir: str | Path | None = None):
 
 
 def render(name: str, context: dict[str, Any], *, user_dir: str | Path | None = None) -> str:
-    """Render a text template (.html/.md/...) with `context`."""
+    """Render a text template (.html/.md/...) with `context`. Control characters are taken
+    out of the context's text; for Markdown (not escaped by Jinja) < > & become entities."""
     import jinja2
 
+    from cmgr.inert_text import clean_tree
+
     env = environment(user_dir)
+    context = clean_tree(context, escape_html=name.endswith(".md"))
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"template {name} not found in {', '.join(map(str, search_path(user_dir)))}") from exc
+        # exc.name: an {% include %} of a missing file names that file, not the outer template
+        missing = exc.name or name
+        where = f" (included from {name})" if missing != name else ""
+        raise RenderError(f"template {missing}{where} not found in "
+                          f"{', '.join(map(str, search_path(user_dir)))}") from exc
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template {exc.filename or name} line {exc.lineno}: {exc.message}") from exc
     except jinja2.UndefinedError as exc:
@@ -123,6 +131,16 @@ def find_template(name: str, *, user_dir: str | Path | None = None) -> Path:
     raise RenderError(f"template {name} not found in {', '.join(map(str, search_path(user_dir)))}")
 
 
+def _is_docx(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "word/document.xml" in zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
                 user_dir: str | Path | None = None, images: dict[str, tuple[Path, float]] | None = None) -> Path:
     """Render a Word template with docxtpl into `out_path` (atomically).
@@ -137,10 +155,15 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
     from docxtpl import DocxTemplate, InlineImage
 
     from cmgr.fileio import atomic_path
+    from cmgr.inert_text import clean_tree
 
     template = find_template(name, user_dir=user_dir)
+    if not _is_docx(template):
+        raise RenderError(f"Word template {template} is not a .docx file (a Word 2007+ document "
+                          "is a zip archive; this one is not)",
+                          hint="save it from Word as .docx, or remove it to use the packaged one")
     doc = DocxTemplate(str(template))
-    ctx = dict(context)
+    ctx = clean_tree(dict(context))  # Word's XML cannot hold control characters
     for key, (path, width_mm) in (images or {}).items():
         ctx[key] = InlineImage(doc, str(path), width=Mm(width_mm))
     env = environment(user_dir)
@@ -148,8 +171,10 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
         doc.render(ctx, jinja_env=env, autoescape=True)
     except jinja2.TemplateError as exc:
         raise RenderError(f"Word template {template}: {exc}") from exc
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:  # not a .docx at all
-        raise RenderError(f"Word template {template} is not a Word (.docx) file: {exc}") from exc
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        # a zip without Word's parts, broken XML
+        raise RenderError(f"Word template {template} cannot be read as a Word document: "
+                          f"{type(exc).__name__}: {exc}") from exc
     with atomic_path(out_path) as tmp:
         doc.save(str(tmp))
     return Path(out_path)

@@ -22,6 +22,7 @@ def write_day_xlsx(sheet, path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
+    from cmgr.inert_text import append_row
     from cmgr.render import plan_xlsx as px
     from cmgr.render.output import save_workbook
     from cmgr.render.plan_sheets import SIGNIN_HEADER, WORK_ITEMS
@@ -35,9 +36,10 @@ def write_day_xlsx(sheet, path: str | Path) -> Path:
     px._prepare(ws, "今日走访单", subtitle, DAY_HEADER)
     ws.page_setup.orientation = "portrait"
     for s in sheet.stops:
-        ws.append([s.seq, s.customer_code, s.customer_name, s.address, s.phone,
-                   ("【特殊访问】" if s.kind == "special" else "") + "；".join(s.reasons),
-                   s.last_visit or "从未访问", s.last_note, "\n".join(s.complaints + s.flags + s.checks)])
+        append_row(ws, [s.seq, s.customer_code, s.customer_name, s.address, s.phone,
+                        ("【特殊访问】" if s.kind == "special" else "") + "；".join(s.reasons),
+                        s.last_visit or "从未访问", s.last_note,
+                        "\n".join(s.complaints + s.flags + s.checks)])
     px._body(ws, px.HEADER_ROW + 1, wrap_cols={3, 4, 6, 8, 9}, date_cols=set())
     px._fit_columns(ws, DAY_HEADER, px.HEADER_ROW + 1, ws.max_row)
     ws.print_area = f"A1:{get_column_letter(len(DAY_HEADER))}{ws.max_row}"
@@ -46,9 +48,9 @@ def write_day_xlsx(sheet, path: str | Path) -> Path:
     px._prepare(ws, TITLE, subtitle + "　　访问结束后请客户签名确认", SIGNIN_HEADER)
     blank = len(SIGNIN_HEADER) - 5 - len(WORK_ITEMS)
     for s in sheet.stops:
-        ws.append([sheet.day, s.seq, s.customer_code, s.customer_name,
-                   "特殊访问" if s.kind == "special" else "常规访问",
-                   *["□"] * len(WORK_ITEMS), *[None] * blank])
+        append_row(ws, [sheet.day, s.seq, s.customer_code, s.customer_name,
+                        "特殊访问" if s.kind == "special" else "常规访问",
+                        *["□"] * len(WORK_ITEMS), *[None] * blank])
         ws.row_dimensions[ws.max_row].height = 30
     px._body(ws, px.HEADER_ROW + 1, wrap_cols={4}, date_cols={1})
     px._fit_columns(ws, SIGNIN_HEADER, px.HEADER_ROW + 1, ws.max_row,

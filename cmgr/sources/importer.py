@@ -66,6 +66,7 @@ class ParsedFile:
     rejects: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # file-level remarks (unit conversions...)
+    later_sheets: list[str] = field(default_factory=list)  # workbook sheets still to import
 
     @property
     def skipped(self) -> int:
@@ -80,14 +81,18 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _header_check(kind: Kind, mapping):
+def skipped_sheet_note(sheet: str, reason: str) -> str:
+    return f"工作表 {sheet} 未导入 (sheet not imported): {reason}"
+
+
+def _header_check(kind: Kind, mapping, kind_is_right: bool = False):
     renames = dict(kind.renames)
 
     def check(fields: list[str | None], cells_: list) -> str | None:
         present = {renames.get(f, f) for f in fields if f}
         missing = [group for group in kind.required_columns if not present.intersection(group)]
         if not missing:
-            return None
+            return None if kind_is_right else _looks_like_another_kind(kind, present)
         from cmgr.sources.fields import HEADER_ALIASES
 
         wanted = "; ".join(" or ".join(f"{g} ({'/'.join(HEADER_ALIASES[g][:3])})" for g in group)
@@ -100,6 +105,23 @@ def _header_check(kind: Kind, mapping):
     return check
 
 
+def _looks_like_another_kind(kind: Kind, present: set[str]) -> str | None:
+    """A header that has every required column of another kind and more of that kind's
+    columns than of this one's is that kind's export: a visits file taken for a roster would
+    reassign customers, an orders file taken for prices would set prices from order lines."""
+    own = present.intersection(kind.fields)
+    for other in KINDS.values():
+        theirs = present.intersection(other.fields)
+        if (other.name != kind.name and len(theirs) > len(own)
+                and all(present.intersection(group) for group in other.required_columns)):
+            return (f"this looks like a {other.name} file ({other.label}), not {kind.name} "
+                    f"({kind.label}): {len(theirs)} of its columns are {other.name} columns "
+                    f"({', '.join(sorted(theirs))}), {len(own)} are {kind.name} columns. "
+                    f"Nothing was imported; use `cmgr import {other.name}`, or pass "
+                    "--kind-is-right if this really is the right kind")
+    return None
+
+
 def _guess_kind(present: set[str]) -> str | None:
     for name, k in KINDS.items():
         if all(present.intersection(group) for group in k.required_columns) and name != "customers":
@@ -107,6 +129,64 @@ def _guess_kind(present: set[str]) -> str | None:
     if "customer_code" in present and "customer_name" in present:
         return "customers"
     return None
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """Bounds beyond which a cell is taken for a typo, not a value (configuration: import.*).
+    A key cell outside them rejects its row; another is stored empty, with a warning."""
+
+    future_days: int = 31  # dates after the export date (or today) plus this many days
+    license_years: int = 30  # 许可证有效期 may lie this many years ahead
+    qty_min: float = 0.0  # 条 per order line (set below 0 if your exports carry returns)
+    qty_max: float = 100_000.0
+    price_min: float = 0.0  # 元 per 条, every price column
+    price_max: float = 100_000.0
+    amount_max: float = 100_000_000.0  # 元 per order line, either sign
+
+    @classmethod
+    def from_config(cls, cfg) -> Plausible:
+        return cls(**{name: cfg.get(f"import.{name}") for name in cls.__dataclass_fields__})
+
+    def date_ceiling(self, fieldname: str, export_date: str | None) -> str:
+        import datetime as dt
+
+        base = max(dt.date.today().isoformat(), export_date or "")
+        base_day = dt.date.fromisoformat(base)
+        if fieldname == "license_expiry":
+            return base_day.replace(year=min(base_day.year + self.license_years, 9998),
+                                    day=min(base_day.day, 28)).isoformat()
+        return (base_day + dt.timedelta(days=self.future_days)).isoformat()
+
+
+_PRICE_FIELDS = ("wholesale_price", "retail_guide_price", "min_retail_price", "observed_price")
+
+
+def _implausible(prep: PreparedFile, fieldname: str, value: pd.Series) -> tuple[pd.Series | None, str]:
+    """Cells parsed fine but outside `prep.plausible`: (mask or None, the reason)."""
+    p = prep.plausible
+    ftype = FIELD_TYPES[fieldname]
+    if ftype == "date":
+        ceiling = p.date_ceiling(fieldname, prep.export_date)
+        base = "the export date" if prep.export_date else "today"
+        limit = (f"{p.license_years} years" if fieldname == "license_expiry"
+                 else f"{p.future_days} days (import.future_days)")
+        return (value.fillna("") > ceiling,
+                f"a date after {ceiling} ({base} plus {limit}): a typo?")
+    if fieldname in QTY_COLUMN_CARTONS:
+        lo, hi, what = p.qty_min, p.qty_max, "条 (import.qty_min / import.qty_max)"
+    elif fieldname in _PRICE_FIELDS:
+        lo, hi, what = p.price_min, p.price_max, "元/条 (import.price_min / import.price_max)"
+    elif fieldname == "amount":
+        lo, hi, what = -p.amount_max, p.amount_max, "元 (import.amount_max)"
+    elif fieldname == "lon":
+        lo, hi, what = -180.0, 180.0, "degrees"
+    elif fieldname == "lat":
+        lo, hi, what = -90.0, 90.0, "degrees"
+    else:
+        return None, ""
+    number = pd.to_numeric(value, errors="coerce")
+    return (number < lo) | (number > hi), f"outside the plausible range {lo:g} to {hi:g} {what}"
 
 
 @dataclass
@@ -122,18 +202,23 @@ class PreparedFile:
     converted: dict[str, int] = field(default_factory=dict)  # header -> cells with own unit
     # Parts parsed so far, for repeats across parts: (their keys in order, their records).
     done: list[tuple[np.ndarray, pd.DataFrame]] = field(default_factory=list)
+    plausible: Plausible = field(default_factory=Plausible)
+    export_date: str | None = None  # the date written above the header, if any
+    formula_cells: object = None  # tabular.RawTable.formula_cells
 
     def __len__(self) -> int:
         return len(self.frame)
 
 
 def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
-                 mapping: dict[str, str] | None = None) -> PreparedFile:
+                 mapping: dict[str, str] | None = None,
+                 kind_is_right: bool = False, plausible: Plausible | None = None) -> PreparedFile:
     """Read one file, map its header and skip its 合计 rows. Raises InputError when the file
-    cannot be used at all."""
+    cannot be used at all, or looks like another kind's export (unless `kind_is_right`)."""
     kind = KINDS[kind_name]
     path = Path(path)
-    table = read_table(path, sheet=sheet, mapping=mapping, accept_header=_header_check(kind, mapping))
+    table = read_table(path, sheet=sheet, mapping=mapping,
+                       accept_header=_header_check(kind, mapping, kind_is_right))
     columns: dict[str, int] = {}
     written: dict[str, str] = {}
     ignored: list[str] = []
@@ -150,14 +235,17 @@ def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
                       else f"{fieldname}, not stored for {kind.name}")
             ignored.append(f"{header} ({reason})")
     parsed = ParsedFile(kind_name, str(path), table.sheet, sha256_of(path), table.header_row,
-                        written, ignored)
+                        written, ignored, later_sheets=table.later_sheets)
+    parsed.notes.extend(skipped_sheet_note(name, reason) for name, reason in table.skipped_sheets)
     frame = table.frame
     rows = table.row_numbers
     parsed.rows_read = len(frame) + len(table.unreadable)
     parsed.rejects.extend(Issue(parsed.file, parsed.sheet, line, None, raw, reason, "rejected")
                           for line, reason, raw in table.unreadable)
+    extra = {"plausible": plausible or Plausible(), "export_date": table.export_date,
+             "formula_cells": table.formula_cells}
     if len(frame) == 0:
-        return PreparedFile(parsed, kind, frame, rows, columns)
+        return PreparedFile(parsed, kind, frame, rows, columns, **extra)
 
     # 合计/总计/小计 rows: skipped, and counted. (Blank rows are found after parsing, so that
     # cells holding only spaces count as blank too.)
@@ -178,7 +266,7 @@ def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
             frame, rows = frame.iloc[: totals[0]], rows.iloc[: totals[0]]  # a cheap slice
         else:
             frame, rows = frame[~is_total], rows[~is_total]
-    return PreparedFile(parsed, kind, frame, rows, columns)
+    return PreparedFile(parsed, kind, frame, rows, columns, **extra)
 
 
 def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
@@ -202,6 +290,24 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
         if value.attrs.get("converted"):
             header = written[fieldname]
             prep.converted[header] = prep.converted.get(header, 0) + value.attrs["converted"]
+        if FIELD_TYPES[fieldname] == "text":
+            value = _without_control_chars(parsed, rows, written[fieldname], raw, value)
+        is_key = fieldname in kind.key_fields
+        odd, why = _implausible(prep, fieldname, value)
+        if odd is not None and odd.any():
+            # A quantity in 件 or 箱 stands for the key 数量: without it the row has none.
+            is_key = is_key or (fieldname in QTY_COLUMN_CARTONS and "qty" in kind.key_fields)
+            value = value.where(~odd, None if value.dtype == object else np.nan)
+            for i in odd[odd].index:
+                issue = Issue(parsed.file, parsed.sheet, int(rows[i]), written[fieldname], raw[i],
+                              why, "rejected" if is_key else "stored without this value")
+                if is_key:
+                    reject_reason.setdefault(i, issue)
+                else:
+                    parsed.warnings.append(issue)
+            if is_key:
+                bad_any |= odd
+            is_key = fieldname in kind.key_fields
         out[fieldname] = value
         if fieldname == "grade":
             out["grade_label"] = cells.parse_text_series(raw)[0]
@@ -211,7 +317,6 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
             out["status_text"] = value.attrs["text"]
         if bad.any():
             idx = bad[bad].index
-            is_key = fieldname in kind.key_fields
             expected = _EXPECTED[FIELD_TYPES[fieldname]]
             for i in idx:
                 issue = Issue(parsed.file, parsed.sheet, int(rows[i]), written[fieldname],
@@ -241,9 +346,14 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
             continue
         empty = out[fieldname].isna() & ~bad_any
         for i in empty[empty].index:
+            reason = f"the required {fieldname} is empty"
+            if prep.formula_cells is not None and fieldname in columns and \
+                    (int(rows[i]), columns[fieldname]) in prep.formula_cells():
+                reason = (f"the required {fieldname} is a formula with no saved result (a file "
+                          "written by a program): open it in Excel, save it, import it again")
             reject_reason.setdefault(i, Issue(parsed.file, parsed.sheet, int(rows[i]),
                                               written.get(fieldname, fieldname), None,
-                                              f"the required {fieldname} is empty", "rejected"))
+                                              reason, "rejected"))
         bad_any |= empty
     if kind.key_any:
         present = [f for f in kind.key_any if f in out]
@@ -262,6 +372,41 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
     _normalise(parsed, out)
     out = _dedupe(prep, out).reset_index(drop=True)
     return out
+
+
+def _without_control_chars(parsed: ParsedFile, rows: pd.Series, header: str, raw: pd.Series,
+                           value: pd.Series) -> pd.Series:
+    """Text with control characters (NUL, BEL, ESC sequences) taken out, a warning per cell:
+    stored raw they would break every xlsx and Word output and the terminal."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from cmgr.inert_text import CONTROL_CHARS
+
+    # One pass in Arrow finds whether any cell needs either fix (most columns: none).
+    try:
+        texts = pa.array(value, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        texts = None
+    if texts is not None and not pc.any(pc.match_substring_regex(
+            texts, r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}]|^'[=+@-]")).as_py():
+        return value
+    # The apostrophe cmgr's CSV outputs put before formula-like text (inert_text.csv_cell)
+    # is taken off again, so `db export` reads back as it was.
+    quoted = value.str.match(r"'[=+\-@]", na=False)
+    if quoted.any():
+        value = value.where(~quoted, value.str[1:])
+    has = value.str.contains(CONTROL_CHARS.pattern, regex=True, na=False)
+    if not has.any():
+        return value
+    value = value.copy()
+    for i in has[has].index:
+        cleaned = CONTROL_CHARS.sub("", value[i]).strip()
+        value[i] = cleaned or None
+        parsed.warnings.append(Issue(parsed.file, parsed.sheet, int(rows[i]), header,
+                                     repr(raw[i]), "control characters removed",
+                                     "stored cleaned"))
+    return value
 
 
 def finish_file(prep: PreparedFile) -> ParsedFile:

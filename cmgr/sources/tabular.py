@@ -9,9 +9,11 @@ cells is the importer's job. Only import code uses this module, so pandas is imp
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +37,34 @@ class RawTable:
     # Rows that could not be read into the header's columns: (row number, reason, the row as
     # written). Only CSV rows with more cells than the header have; they are rejected.
     unreadable: list[tuple[int, str, str]] = field(default_factory=list)
+    # A workbook read without --sheet: the sheets before this one that were not used, with
+    # the reason, and the sheets after it, not looked at yet (the caller imports those too).
+    skipped_sheets: list[tuple[str, str]] = field(default_factory=list)
+    later_sheets: list[str] = field(default_factory=list)
+    # The latest full date written above the header (导出日期：2026年11月28日), ISO, or None.
+    export_date: str | None = None
+    # xlsx: () -> the cells holding a formula without a saved result (Excel row, 0-based
+    # column), read as empty (a file written by a program, never opened and saved in Excel).
+    # Asked only about empty required cells: it reads the whole sheet's XML once more.
+    formula_cells: Callable[[], set[tuple[int, int]]] | None = None
+
+
+_TITLE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+def title_date(rows: list[list]) -> str | None:
+    """The latest valid date in the title rows above a header, as ISO text."""
+    import datetime as dt
+
+    found = []
+    for row in rows:
+        for cell in row:
+            for y, m, d in _TITLE_DATE.findall(str(cell or "")):
+                try:
+                    found.append(dt.date(int(y), int(m), int(d)).isoformat())
+                except ValueError:
+                    pass
+    return max(found, default=None)
 
 
 def read_table(path: str | Path, *, sheet: str | None = None,
@@ -46,6 +76,13 @@ def read_table(path: str | Path, *, sheet: str | None = None,
     columns) so a later sheet or row is tried; the last refusal is what the user is told.
     """
     path = Path(path)
+    try:
+        return _read_table(path, sheet, mapping, accept_header)
+    except OSError as exc:  # unreadable (permissions, a vanished network share, I/O error)
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", Location(str(path))) from exc
+
+
+def _read_table(path: Path, sheet, mapping, accept_header) -> RawTable:
     if not path.exists():
         raise InputError("file not found", Location(str(path)))
     if path.is_dir():
@@ -54,6 +91,11 @@ def read_table(path: str | Path, *, sheet: str | None = None,
         raise InputError("the file is empty", Location(str(path)))
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
+        disguised = _disguised_as_excel(path)
+        if disguised == "html":
+            return _read_html_table(path, mapping, accept_header)
+        if disguised == "text":
+            return _read_csv(path, mapping, accept_header)
         return _read_excel(path, sheet, mapping, accept_header)
     if suffix in (".csv", ".txt", ".tsv"):
         if sheet:
@@ -146,6 +188,7 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
     else:
         candidates = names
     last_error: InputError | None = None
+    skipped: list[tuple[str, str]] = []
     for name in candidates:
         index = names.index(name)
         location = Location(str(path), name)
@@ -158,6 +201,7 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
             raise InputError(f"cannot read this sheet ({_short(exc)})", location) from exc
         if sheet_data.num_rows == 0:
             last_error = InputError("the sheet is empty", location)
+            skipped.append((name, last_error.reason))
             continue
         head = sheet_data.slice(0, HEADER_SCAN_ROWS).to_pydict()
         head_rows = [list(r) for r in zip(*head.values(), strict=True)]
@@ -165,6 +209,7 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
             header_idx = _find_header(head_rows, mapping, accept_header, location)
         except InputError as exc:
             last_error = exc
+            skipped.append((name, exc.reason))
             continue
         frame = sheet_data.slice(header_idx + 1).to_pandas()
         del sheet_data
@@ -173,13 +218,55 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
         frame = _fit_columns(frame, len(headers))
         header_row = first + header_idx
         rows = pd.Series(range(header_row + 1, header_row + 1 + len(frame)), index=frame.index)
-        return RawTable(str(path), name, header_row, headers, frame, rows)
+        later = names[index + 1:] if sheet is None else []
+        formulas = (None if path.suffix.lower() == ".xls"
+                    else functools.cache(functools.partial(_formulas_without_value, path, index)))
+        return RawTable(str(path), name, header_row, headers, frame, rows,
+                        skipped_sheets=skipped, later_sheets=later,
+                        export_date=title_date(head_rows[:header_idx]), formula_cells=formulas)
     assert last_error is not None
     if len(candidates) > 1:
         raise InputError(f"no sheet has a usable header row (sheets: {', '.join(candidates)}); "
                          f"last problem: {last_error.reason}", Location(str(path)),
                          hint="name the sheet with --sheet NAME, or map headers with --mapping FILE")
     raise last_error
+
+
+_FORMULA_CELL = re.compile(r'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>(?:(?!</c>).)*?<f[\s>/](?:(?!</c>).)*?</c>',
+                           re.S)
+
+
+_SAVED_VALUE = re.compile(r"<v(?:\s[^>]*)?>[^<]+</v>|<is>")
+
+
+def _formulas_without_value(path: Path, sheet_index: int) -> set[tuple[int, int]]:
+    """Cells of a sheet with a formula and no saved value (<f> without <v>)."""
+    from openpyxl.utils import column_index_from_string
+
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(_sheet_xml_name(zf, sheet_index)) as fh:
+            data = fh.read()
+    except (KeyError, IndexError, zipfile.BadZipFile, OSError):
+        return set()
+    if b"<f>" not in data and b"<f " not in data:
+        return set()
+    out = set()
+    for m in _FORMULA_CELL.finditer(data.decode("utf-8", "replace")):
+        body = m.group(0)
+        if not _SAVED_VALUE.search(body):  # openpyxl writes <v></v>; others leave <v> out
+            out.add((int(m.group(2)), column_index_from_string(m.group(1)) - 1))
+    return out
+
+
+def _sheet_xml_name(zf: zipfile.ZipFile, sheet_index: int) -> str:
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rids = re.findall(r"<sheet\b[^>]*?r:id=\"([^\"]+)\"", book)
+    targets = dict(re.findall(r"<Relationship\b[^>]*?Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels))
+    targets.update({a: b for b, a in re.findall(
+        r"<Relationship\b[^>]*?Target=\"([^\"]+)\"[^>]*?Id=\"([^\"]+)\"", rels)})
+    target = targets[rids[sheet_index]].lstrip("/")
+    return target if target.startswith("xl/") else "xl/" + target
 
 
 def _first_row_xls(path: Path, index: int) -> int:
@@ -200,14 +287,128 @@ def _fit_columns(frame: pd.DataFrame, width: int) -> pd.DataFrame:
     return frame
 
 
+# --- files named .xls that are not workbooks ----------------------------------------------
+
+def _disguised_as_excel(path: Path) -> str | None:
+    """"html" for an HTML table saved as .xls (how many systems "export to Excel"), "text" for
+    CSV or tab-separated text so named; None for a real workbook (OLE or zip) or anything else."""
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if head.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")):
+        return None
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<")) and b"<table" in head.lower():
+        return "html"
+    if b"\x00" not in head[:4096] and (b"," in head or b"\t" in head):
+        try:
+            head.decode("utf-8")
+            return "text"
+        except UnicodeDecodeError as exc:
+            if exc.start > len(head) - 4:  # a character cut by the 64 KB read
+                return "text"
+            try:
+                head.decode("gb18030")
+                return "text"
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _read_html_table(path: Path, mapping, accept_header) -> RawTable:
+    """The rows of the HTML tables in `path` (cells as text, colspan filled with empty cells),
+    read as a CSV's would be; row numbers count the table's rows from 1."""
+    from html.parser import HTMLParser
+
+    location = Location(str(path))
+    data = path.read_bytes()
+    m = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", data[:4096])
+    text = None
+    if m:
+        try:
+            text = data.decode(m.group(1).decode("ascii").lower().replace("gb2312", "gb18030"))
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        text, _ = decode_text(data, location)
+
+    class Tables(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.rows: list[list[str | None]] = []
+            self.cell: list[str] | None = None
+            self.span = 1
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.rows.append([])
+            elif tag in ("td", "th"):
+                if not self.rows:
+                    self.rows.append([])
+                self.cell = []
+                span = dict(attrs).get("colspan") or "1"
+                self.span = int(span) if span.isdigit() else 1
+            elif tag == "br" and self.cell is not None:
+                self.cell.append("\n")
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                value = re.sub(r"[ \t\r\n\xa0]+", " ", "".join(self.cell)).strip()
+                self.rows[-1].append(value or None)
+                self.rows[-1].extend([None] * (min(self.span, 1000) - 1))
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell.append(data)
+
+    parser = Tables()
+    parser.feed(text)
+    parser.close()
+    rows = [r for r in parser.rows if r]
+    if not rows:
+        raise InputError("an HTML file named .xls, with no table rows in it", location)
+    try:
+        header_idx = _find_header(rows[:HEADER_SCAN_ROWS], mapping, accept_header, location)
+    except InputError as exc:
+        raise InputError(f"an HTML table saved as .xls: {exc.reason}", location,
+                         hint="open it in Excel and save it as .xlsx") from exc
+    headers = [c or "" for c in rows[header_idx]]
+    width = max(len(headers), 1)
+    body = rows[header_idx + 1:]
+    unreadable, records, numbers = [], [], []
+    for n, cells in enumerate(body, start=header_idx + 2):
+        if len(cells) > width and any(c for c in cells[width:]):
+            unreadable.append((n, f"{len(cells)} cells where the header has {width}",
+                               ",".join(c or "" for c in cells)))
+            continue
+        numbers.append(n)
+        records.append(cells[:width] + [None] * (width - min(len(cells), width)))
+    frame = pd.DataFrame(records, columns=range(width), dtype="str") if records else \
+        pd.DataFrame({i: pd.Series(dtype="str") for i in range(width)})
+    table = RawTable(str(path), None, header_idx + 1, headers, frame,
+                     pd.Series(numbers, index=frame.index, dtype="int64"), unreadable)
+    table.export_date = title_date(rows[:header_idx])
+    return table
+
+
 # --- CSV ---------------------------------------------------------------------------------
 
 def decode_text(data: bytes, location: Location) -> tuple[str, str]:
     """(text, encoding): UTF-8 (with or without BOM) or GB18030, found without being told."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise InputError(f"starts with a UTF-8 mark but byte {exc.start + 3} is not UTF-8 "
+                             f"(mixed encodings?)", location,
+                             hint="open it in a text editor and save it again as UTF-8") from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(f"starts with a UTF-16 mark but cannot be read as UTF-16 at byte "
+                             f"{exc.start} ({exc.reason}; a cut-off file?)", location,
+                             hint="export the file again, or save it as UTF-8") from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -227,21 +428,30 @@ def _read_csv(path: Path, mapping, accept_header) -> RawTable:
     if data[:4] == b"PK\x03\x04":
         raise InputError("this is a workbook (.xlsx) named .csv; rename it to .xlsx", location)
     text, _encoding = decode_text(data, location)
-    sample = text[:20000]
-    delimiter = _sniff_delimiter(sample)
-    head_rows = []
-    for row in csv.reader(io.StringIO(sample), delimiter=delimiter):
-        head_rows.append([c if c.strip() else None for c in row])
-        if len(head_rows) >= HEADER_SCAN_ROWS:
-            break
+    delimiter = _sniff_delimiter(text[:1_000_000])  # bounded: an open quote reads to the end
+    # The first records, however long (a very wide header), each with the line it ends on: a
+    # quoted title cell may span lines, and the body is found by line.
+    head_rows, ends = [], []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for row in reader:
+            head_rows.append([c if c.strip() else None for c in row])
+            ends.append(reader.line_num)
+            if len(head_rows) >= HEADER_SCAN_ROWS:
+                break
+    except csv.Error as exc:
+        raise InputError(f"cannot parse as CSV (line {reader.line_num}: {exc})", location) from exc
     header_idx = _find_header(head_rows, mapping, accept_header, location)
     headers = [c or "" for c in head_rows[header_idx]]
-    frame = _csv_body_arrow(text, delimiter, header_idx + 1, len(headers))
-    header_line = header_idx + 1  # title rows have no embedded newlines
+    header_line = ends[header_idx]
+    frame = _csv_body_arrow(text, delimiter, header_line, len(headers))
     if frame is None:  # ragged rows, a quote left open: read row by row
-        return _csv_body_rows(path, text, delimiter, header_line, headers, location)
-    rows = pd.Series(range(header_line + 1, header_line + 1 + len(frame)), index=frame.index)
-    return RawTable(str(path), None, header_line, headers, frame, rows)
+        table = _csv_body_rows(path, text, delimiter, header_line, headers, location)
+    else:
+        rows = pd.Series(range(header_line + 1, header_line + 1 + len(frame)), index=frame.index)
+        table = RawTable(str(path), None, header_line, headers, frame, rows)
+    table.export_date = title_date(head_rows[:header_idx])
+    return table
 
 
 def _csv_body_rows(path: Path, text: str, delimiter: str, header_line: int, headers: list[str],
@@ -298,7 +508,10 @@ def _csv_body_arrow(text: str, delimiter: str, skip: int, width: int) -> pd.Data
             read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=True))
+                                                 strings_can_be_null=True,
+                                                 # only an empty cell is empty: NA, #N/A and
+                                                 # NULL are read by the cell parsers, as in xlsx
+                                                 null_values=[""]))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     frame = table.to_pandas()
@@ -306,13 +519,28 @@ def _csv_body_arrow(text: str, delimiter: str, skip: int, width: int) -> pd.Data
     return frame
 
 
-def _sniff_delimiter(sample: str) -> str:
-    lines = [line for line in sample.splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
-    best, best_count = ",", 0
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter on which most of the first records agree about their width (more than
+    one cell), then the widest: records are split by the csv module, so a delimiter inside a
+    quoted cell ("张记,分店") counts for nothing, and one odd row does not decide."""
+    from collections import Counter
+
+    best, best_score = ",", (0, 0)
     for delim in (",", "\t", ";", "|"):
-        count = max((line.count(delim) for line in lines), default=0)
-        if count > best_count:
-            best, best_count = delim, count
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
+        widths: Counter[int] = Counter()
+        try:
+            for i, row in enumerate(reader):
+                if len(row) > 1:
+                    widths[len(row)] += 1
+                if i + 1 >= HEADER_SCAN_ROWS:
+                    break
+        except csv.Error:
+            pass  # not this delimiter's quoting
+        if widths:
+            width, agreeing = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
+            if (agreeing, width) > best_score:
+                best, best_score = delim, (agreeing, width)
     return best
 
 

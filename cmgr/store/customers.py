@@ -187,7 +187,10 @@ def monthly_orders(db: Database, code: str, first_month: str, last_month: str) -
 
 def last_order_date(db: Database) -> str | None:
     """The newest order date in the database (ISO text), from the order_date index."""
-    return db.scalar("SELECT max(order_date) FROM order_lines")
+    from cmgr.store.db import date_horizon
+
+    return db.scalar("SELECT max(order_date) FROM order_lines WHERE order_date < ?",
+                     (date_horizon(),))
 
 
 def open_flags(db: Database, code: str) -> list[dict]:

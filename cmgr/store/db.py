@@ -34,6 +34,15 @@ def now_iso() -> str:
     return datetime.now().replace(microsecond=0).isoformat()
 
 
+def date_horizon() -> str:
+    """ISO date ten years ahead: a stored date beyond it is a typo imported before cmgr checked
+    dates (9999-12-31), so it is never taken for the data's end, from which every report
+    counts its weeks and months (date arithmetic past 9999 overflows)."""
+    from datetime import date, timedelta
+
+    return (date.today() + timedelta(days=3653)).isoformat()
+
+
 def migrations() -> list[tuple[int, str, Path]]:
     """The packaged migrations, in order: (version, name, path)."""
     found = []
@@ -78,7 +87,10 @@ class Database:
             self._close_quietly()
             if _is_busy(exc):
                 raise self._busy_error() from exc
-            raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
+            raise DatabaseError(f"cannot open database {self.path}: {exc}",
+                                hint="check that the file and its folder are writable: SQLite "
+                                     "writes its -wal and -shm files beside the database, even "
+                                     "to read") from exc
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
             raise DatabaseError(f"{self.path} is not a cmgr database (or is damaged): {exc}",
@@ -258,13 +270,21 @@ class Database:
         from cmgr.fileio import atomic_path
 
         target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_dead_partials(target.parent)
         with atomic_path(target) as tmp:
             dest = sqlite3.connect(str(tmp))
             try:
                 self.conn.backup(dest)
                 dest.execute("PRAGMA journal_mode = DELETE")
+            except sqlite3.OperationalError as exc:
+                if "full" in str(exc).lower():  # the backup's disk, not the database's
+                    raise DatabaseError(f"no space left on the device for the backup {target}",
+                                        hint="free space there, or back up elsewhere") from exc
+                raise
             finally:
                 dest.close()
+                Path(f"{tmp}-journal").unlink(missing_ok=True)  # a failed copy's hot journal
         return target
 
     def close(self) -> None:
@@ -275,6 +295,28 @@ class Database:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_PARTIAL = re.compile(r"^\..+\.(\d+)\.[^.]+\.part(-journal|-wal|-shm)?$")
+
+
+def remove_dead_partials(folder: Path) -> list[Path]:
+    """Half-written copies (atomic_path's hidden `.NAME.PID.XXXX.part`, and SQLite's journal
+    beside one) whose writer is gone: a killed `db backup` leaves up to the database's size."""
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _PARTIAL.match(entry.name)
+        if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))):
+            try:
+                entry.unlink()
+                removed.append(entry)
+            except OSError:
+                pass  # housekeeping only
+    return removed
 
 
 def _split_sql(text: str) -> list[str]:

@@ -10,7 +10,6 @@ cursor, so a table of millions of rows is streamed, not loaded; openpyxl is impo
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -206,8 +205,10 @@ def _select_all(db: Database, table: str) -> sqlite3.Cursor:
 def _write_csv(db: Database, table: str, path: Path) -> int:
     cur = _select_all(db, table)
     n = 0
+    from cmgr.inert_text import csv_writer
+
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csv_writer(fh)
         writer.writerow([d[0] for d in cur.description])
         while True:
             batch = cur.fetchmany(5000)

@@ -107,7 +107,10 @@ def open_flags(db: Database, manager: str) -> list[tuple[int, str, str, str | No
 
 
 def latest_visit_date(db: Database) -> date | None:
-    return _d(db.scalar("SELECT max(visit_date) FROM visits"))
+    from cmgr.store.db import date_horizon
+
+    return _d(db.scalar("SELECT max(visit_date) FROM visits WHERE visit_date < ?",
+                        (date_horizon(),)))
 
 
 def visits_between(db: Database, codes: Iterable[str], first: date, last: date

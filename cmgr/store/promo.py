@@ -16,8 +16,11 @@ from cmgr.store.db import Database, now_iso, sql_in
 def default_as_of(db: Database, manager: str | None = None) -> date:
     """The last order date (of the manager's customers): scores do not drift with the clock."""
     if manager:
+        from cmgr.store.db import date_horizon
+
         last = db.scalar("SELECT max(o.order_date) FROM order_lines o JOIN customers c "
-                         "ON c.customer_code = o.customer_code WHERE c.manager = ?", (manager,))
+                         "ON c.customer_code = o.customer_code WHERE c.manager = ? "
+                         "AND o.order_date < ?", (manager, date_horizon()))
     else:
         last = last_order_date(db)
     return date.fromisoformat(last) if last else date.today()

@@ -108,7 +108,14 @@ def _write_stage(path: Path, table, mode: str) -> None:
             cur.execute("PRAGMA synchronous = OFF")
             cur.adbc_ingest("incoming", table, mode=mode)
     except Exception as exc:  # disk full in TMPDIR and the like
-        raise DatabaseError(f"cannot stage {table.num_rows:,} rows in {path.parent}: {exc}",
+        # ADBC reports a full disk as its failed ROLLBACK; the free space tells the cause.
+        try:
+            free = shutil.disk_usage(path.parent).free
+        except OSError:
+            free = None
+        cause = (f"no space left on the device ({free / 1e6:.1f} MB free)"
+                 if free is not None and free < max(2 * table.nbytes, 1 << 20) else str(exc))
+        raise DatabaseError(f"cannot stage {table.num_rows:,} rows in {path.parent}: {cause}",
                             hint="free space in the temporary folder, or point TMPDIR at one "
                                  "with room") from exc
 

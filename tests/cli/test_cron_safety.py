@@ -239,10 +239,14 @@ def test_sigkill_half_way_through_an_import_leaves_a_consistent_database(tmp_pat
     db = tmp_path / "cmgr.db"
     assert run("--db", str(db), "init").returncode == 0
     big = orders_csv(tmp_path / "big.csv", 20000, "K")
+    # The killed import's scratch folder (cmgr-stage-*) stays behind until a day old: in this
+    # test's own temporary folder, not the machine's.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     child = subprocess.Popen([sys.executable, "-c", KILLABLE, "--db", str(db), "import", "orders",
                               str(big), "--format", "json"],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True, env=env())
+                             stderr=subprocess.DEVNULL, text=True, env=env(TMPDIR=str(scratch)))
     try:
         assert child.stdout.readline().strip() == "STORED-IN-TX"
         os.kill(child.pid, signal.SIGKILL)
@@ -250,6 +254,7 @@ def test_sigkill_half_way_through_an_import_leaves_a_consistent_database(tmp_pat
     finally:
         child.stdout.close()
     assert child.returncode == -signal.SIGKILL
+    assert [p.name.startswith("cmgr-stage-") for p in scratch.iterdir()] == [True]
     report = check(db)
     assert report["tables"]["order_lines"] == 0  # none of the killed file
     assert report["tables"]["imports"] == 0  # not even its entry in the import log

@@ -356,3 +356,16 @@ def test_report_names_a_cigarette_given_as_a_code(dbpath, tmp_path):
     html = re.sub(r"<[^>]+>", "", (tmp_path / "r.html").read_text(encoding="utf-8"))
     assert "利群(新版)（6901016302772）" in html
     assert "中华（软）" in html  # a name is shown as written
+
+
+def test_review_shows_a_note_without_its_escape_sequences(dbpath):
+    con = sqlite3.connect(dbpath)
+    con.execute("INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, notes) "
+                "VALUES ('ZF9', 'ZF9', '2026-11-07', 'C003', ?)",
+                ("\x1b[2J这户没有许可证\x1b]0;title\x07还在卖烟",))
+    con.commit()
+    con.close()
+    fid = next(f["id"] for f in flags_json() if f["visit_id"] == "ZF9")
+    result = run(["flag", "review", str(fid)])
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout and "这户没有许可证还在卖烟" in result.stdout.replace("\n", "")

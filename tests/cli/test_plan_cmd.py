@@ -294,6 +294,9 @@ def test_uncovered_and_blank_grades_are_planned_with_warnings_and_exit_6(cli_db,
 
 
 def test_no_customers_is_an_error(tmp_path, monkeypatch):
+    from cmgr.store.db import open_database
+
+    open_database(tmp_path / "empty.db").close()  # a database, without a roster
     monkeypatch.setenv("CMGR_DB", str(tmp_path / "empty.db"))
     result = run("plan-week", "--week", WEEK)
     assert result.exit_code == 2 and "roster" in result.stderr

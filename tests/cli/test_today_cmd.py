@@ -118,3 +118,24 @@ def test_no_saved_plan_says_which_command_makes_it(planned):
     assert result.exit_code == 2 and "plan-week --week 2027-W09" in result.stderr
     result = run("today", "--date", "昨天", "-m", "王建国")
     assert result.exit_code == 2 and "--date" in result.stderr
+
+
+def test_the_xlsx_keeps_formula_like_names_as_text_without_control_characters(planned, tmp_path):
+    import sqlite3
+
+    import openpyxl
+
+    evil = '=HYPERLINK("http://x","y")\x1b[2J\x07'
+    con = sqlite3.connect(planned[0])
+    con.execute("UPDATE customers SET customer_name = ? || customer_code", (evil,))
+    con.commit()
+    con.close()
+    result = run("plan-week", "--week", WEEK, "-m", "王建国", "--format", "json")  # saved again
+    assert result.exit_code == 0, result.output
+    result = run("today", "--date", MONDAY, "-m", "王建国", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(tmp_path / f"今日走访单-王建国-{MONDAY}.xlsx")
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells and all(c.data_type == "s" and "\x1b" not in c.value and "\x07" not in c.value
+                         for c in cells)
