@@ -41,7 +41,11 @@ def settings_from(cfg, calendar=None):
         price_classes=cfg.price_classes, bands=tuple(cfg.policy),
         stopped_lookback_months=int(cfg.get("report.stopped_lookback_months")),
         decline_pct=float(cfg.get("report.decline_pct")),
-        warning_ratio=float(cfg.get("report.warning_ratio")))
+        warning_ratio=float(cfg.get("report.warning_ratio")),
+        warning_gap_pct=float(cfg.get("report.warning_gap_pct")),
+        warning_sd=float(cfg.get("report.warning_sd")),
+        decline_sd=float(cfg.get("report.decline_sd")),
+        list_rows=int(cfg.get("report.list_rows")))
 
 
 def due_date_for(cal, month: str) -> tuple[date, list[str]]:
@@ -65,6 +69,7 @@ def resolve_managers(db, manager: str | None, all_managers: bool) -> list[str] |
 def load(db, cfg, month: str, managers: list[str] | None):
     """ManagerData for each manager (all when None), and the orders no manager owns."""
     from cmgr.core.monthly import (
+        BASE_MONTHS,
         ManagerData,
         classify_skus,
         month_add,
@@ -90,7 +95,15 @@ def load(db, cfg, month: str, managers: list[str] | None):
     # Bounds that restrict nothing are left out (see store.monthly._date_range).
     end_bound = end if end <= last_date else None
     customer_months = store.customer_months(
-        db, month_first_day(month_add(month, -max(lookback, 1))).isoformat(), end_bound, managers)
+        db, month_first_day(month_add(month, -max(lookback, BASE_MONTHS))).isoformat(), end_bound,
+        managers)
+    if max(lookback, BASE_MONTHS) < 12:  # the same month last year: part b compares a holiday month with it
+        import pandas as pd
+
+        year_ago = store.customer_months(
+            db, month_first_day(month_add(month, -12)).isoformat(),
+            month_first_day(month_add(month, -11)).isoformat(), managers)
+        customer_months = pd.concat([year_ago, customer_months], ignore_index=True)
     sku_months = store.sku_months(db, history_from if history_from > first_date else None,
                                   end_bound, managers)
     price_list = store.prices(db)

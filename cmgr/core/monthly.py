@@ -48,6 +48,10 @@ class ReportSettings:
     stopped_lookback_months: int = 2
     decline_pct: float = 30.0
     warning_ratio: float = 0.8
+    warning_gap_pct: float = 0.0   # 预警 also needs growth this many points below the band average
+    warning_sd: float = 0.0        # ... and this many times the band's spread of growths
+    decline_sd: float = 0.0        # 大幅下降: this many spreads below the band average (and decline_pct)
+    list_rows: int = 15            # customers printed under each problem (all in the xlsx)
     top_n: int = 10
     trend_months: int = 13
     # Decides whether the data's last month is complete (its remaining days all off);
@@ -225,9 +229,9 @@ def _customer_table(data: ManagerData, month: str, lookback: int, bands) -> pd.D
     the quantities of this month, last month and the look-back months."""
     roster = data.roster.copy()
     roster["customer_code"] = roster["customer_code"].astype(str)
-    months = [month_add(month, -k) for k in range(0, max(lookback, 1) + 1)]
+    months = [month_add(month, -k) for k in range(0, max(lookback, BASE_MONTHS) + 1)]
     cm = data.customer_months
-    cm = cm[cm["month"].isin(months)] if len(cm) else cm
+    cm = cm[cm["month"].isin([*months, month_add(month, -12)])] if len(cm) else cm
     if len(cm):
         qty = cm.pivot_table(index="customer_code", columns="month", values="qty", aggfunc="sum")
         amount = cm.pivot_table(index="customer_code", columns="month", values="amount",
@@ -244,8 +248,14 @@ def _customer_table(data: ManagerData, month: str, lookback: int, bands) -> pd.D
         table[f"qty_{k}"] = table["customer_code"].map(qty[m] if m in qty else {}).fillna(0.0)
         table[f"amount_{k}"] = table["customer_code"].map(
             amount[m] if m in amount else {}).fillna(0.0)
+    year_ago = month_add(month, -12)
+    table["qty_ya"] = table["customer_code"].map(qty[year_ago] if year_ago in qty else {}).fillna(0.0)
+    table["amount_ya"] = table["customer_code"].map(
+        amount[year_ago] if year_ago in amount else {}).fillna(0.0)
     table["orders_0"] = table["customer_code"].map(
         orders[month] if month in orders else {}).fillna(0)
+    if "visit_weekdays" not in table:
+        table["visit_weekdays"] = None
     table["grade_int"] = [_grade(g) for g in table["grade"]]
     table["band"] = [band_name(g, bands) for g in table["grade_int"]]
     return table
@@ -346,7 +356,9 @@ def _stopped(table: pd.DataFrame, month: str, lookback: int) -> list[dict]:
         last_k = next(k for k in range(1, lookback + 1) if getattr(r, f"qty_{k}") > 0)
         status = _text(r.status) or "正常"
         out.append({**_customer_ref(r), "last_order_month": month_add(month, -last_k),
-                    "last_qty_cartons": _num(getattr(r, f"qty_{last_k}")), "status": status})
+                    "last_qty_cartons": _num(getattr(r, f"qty_{last_k}")), "status": status,
+                    "amount_at_stake": _num(getattr(r, f"amount_{last_k}"))})
+    out.sort(key=lambda o: (-(o["amount_at_stake"] or 0), o["customer_code"]))
     return out
 
 
@@ -361,8 +373,106 @@ def _new_customers(table: pd.DataFrame, month: str) -> list[dict]:
     return out
 
 
+# Months a normal month is compared with (their sales per order day): one month alone is
+# mostly the noise of weekly orders (a skipped week is -25%).
+BASE_MONTHS = 3
+# A month "holds a holiday week" when it has this many days off in a row (春节, 国庆, 劳动节):
+# then last month is no fair base and customers are compared with the same month last year.
+HOLIDAY_WEEK_DAYS = 5
+
+
+def _days_of_month(month: str) -> list[date]:
+    first, last = month_first_day(month), month_last_day(month)
+    return [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+
+
+def holiday_week(month: str, is_workday: Callable[[date], bool] | None) -> bool:
+    workday = is_workday or (lambda d: d.weekday() < 5)
+    run = 0
+    for day in _days_of_month(month):
+        run = 0 if workday(day) else run + 1
+        if run >= HOLIDAY_WEEK_DAYS:
+            return True
+    return False
+
+
+def comparison_basis(month: str, first_month: str | None,
+                     is_workday: Callable[[date], bool] | None) -> dict:
+    """What part b compares each customer with: the last BASE_MONTHS months, or the same month
+    last year when this month or last month holds a holiday week (and a year ago is in the data); either way
+    per order day (the customer's 访销日 that are working days; all working days when the
+    roster has none), so a month with five Mondays is not a rise."""
+    previous, year_ago = month_add(month, -1), month_add(month, -12)
+    holiday = holiday_week(month, is_workday) or holiday_week(previous, is_workday)
+    yoy = holiday and first_month is not None and year_ago >= first_month
+    base = year_ago if yoy else previous
+    return {"basis": "yoy" if yoy else "mom", "base_month": base, "holiday_week": holiday,
+            "label": ("与去年同月相比" if yoy else f"与前{BASE_MONTHS}个月平均相比") + "（按订货日数折算）",
+            "reason": (f"{month_cn(month if holiday_week(month, is_workday) else previous)}"
+                       f"有长假，环比不可比，按去年同月比较。" if yoy else
+                       "本月或上月有长假，但没有去年同月数据，仍按上月比较，请结合节假日判断。"
+                       if holiday else "")}
+
+
+def _order_days(month: str, weekdays: str, is_workday, cache: dict) -> int:
+    """The working days of `month` that fall on the customer's 访销日 ('25': Tuesday and
+    Friday); every working day when none are known. At least 1."""
+    key = (month, weekdays)
+    if key not in cache:
+        workday = is_workday or (lambda d: d.weekday() < 5)
+        wanted = {int(c) for c in weekdays if c.isdigit() and 1 <= int(c) <= 7}
+        cache[key] = max(1, sum(1 for d in _days_of_month(month) if workday(d)
+                                and (not wanted or d.isoweekday() in wanted)))
+    return cache[key]
+
+
+def like_for_like(table: pd.DataFrame, month: str, basis: dict,
+                  is_workday: Callable[[date], bool] | None) -> pd.DataFrame:
+    """The customer table with base_qty / base_amount (the comparison month), expected_qty /
+    expected_amount (the base scaled by order days), growth (qty_0 / expected - 1, NaN
+    without a base) and at_stake (元 below the expected amount)."""
+    out = table.copy()
+    cache: dict = {}
+    days = [_text(w) for w in out["visit_weekdays"]]
+
+    def order_days(m: str) -> pd.Series:
+        return pd.Series([_order_days(m, w, is_workday, cache) for w in days], index=out.index,
+                         dtype=float)
+
+    now = order_days(month)
+    if basis["basis"] == "yoy":
+        out["base_qty"], out["base_amount"] = out["qty_ya"], out["amount_ya"]
+        then = order_days(basis["base_month"])
+    else:  # the last BASE_MONTHS months, per order day
+        ks = range(1, BASE_MONTHS + 1)
+        out["base_qty"] = sum(out[f"qty_{k}"] for k in ks)
+        out["base_amount"] = sum(out[f"amount_{k}"] for k in ks)
+        then = sum(order_days(month_add(month, -k)) for k in ks)
+    scale = now / then
+    out["expected_qty"] = out["base_qty"] * scale
+    out["expected_amount"] = out["base_amount"] * scale
+    out["growth"] = (out["qty_0"] / out["expected_qty"]).where(out["expected_qty"] > 0) - 1.0
+    out["at_stake"] = out["expected_amount"] - out["amount_0"]
+    return out
+
+
+# A band needs this many assessed customers for its own spread; smaller bands use the
+# spread of all the manager's customers.
+MIN_SPREAD_CUSTOMERS = 8
+
+
+def _spread(growth: pd.Series) -> float:
+    """A robust standard deviation of growths (1.4826 x the median absolute deviation)."""
+    g = growth.dropna()
+    if len(g) < 2:
+        return 0.0
+    return float(1.4826 * (g - g.median()).abs().median())
+
+
 def early_warning(table: pd.DataFrame, ratio: float,
-                  band_order: Sequence[str] | None = None) -> tuple[list[dict], list[dict]]:
+                  band_order: Sequence[str] | None = None,
+                  gap_pct: float = 0.0, spread_factor: float = 0.0,
+                  ) -> tuple[list[dict], list[dict]]:
     """The provincial 预警 rule: a customer whose month-on-month growth is below `ratio` times
     the average growth of its grade band.
 
@@ -371,36 +481,73 @@ def early_warning(table: pd.DataFrame, ratio: float,
     flag almost everybody (0.8 x -10% = -8%); the threshold is then average / ratio (-12.5%):
     falling faster than the band by the same proportion. Only customers who ordered in both
     months are assessed: those who stopped are listed as 断订, new ones have no growth.
-    Returns (flagged customers, per-band thresholds)."""
-    base = table[table["qty_1"] > 0]
+    The growth is like for like when the table comes from like_for_like (the expected_qty of
+    the comparison month), else this month on last month. A customer must also fall below the
+    band's average by `gap_pct` points and by `spread_factor` times the band's spread of
+    growths (_spread): the rule alone lists 40-50% of the customers, most of them the noise of
+    weekly orders, and in a holiday month the spread widens with the calendar's noise.
+    Returns (flagged customers, by money at stake; per-band thresholds)."""
+    if "expected_qty" not in table:
+        table = table.assign(expected_qty=table["qty_1"], base_qty=table["qty_1"],
+                             at_stake=table["qty_1"] - table["qty_0"])
+    base = table[table["expected_qty"] > 0]
     bands = []
     flagged = []
     order = {name: i for i, name in enumerate(band_order or [])}
     groups = sorted(base.groupby("band"), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+
+    def growth_of(frame: pd.DataFrame) -> pd.Series:
+        ordering = frame[frame["qty_0"] > 0]
+        return ordering["qty_0"] / ordering["expected_qty"] - 1.0
+
+    overall = _spread(growth_of(base))
     for band, group in groups:
-        avg = float(group["qty_0"].sum()) / float(group["qty_1"].sum()) - 1.0
+        avg = float(group["qty_0"].sum()) / float(group["expected_qty"].sum()) - 1.0
+        own = growth_of(group)
+        spread = _spread(own) if len(own) >= MIN_SPREAD_CUSTOMERS else overall
         threshold = ratio * avg if avg >= 0 else (avg / ratio if ratio > 0 else avg)
+        threshold = min(threshold, avg - max(gap_pct / 100.0, spread_factor * spread))
         bands.append({"band": band, "customers": int(len(group)),
-                      "avg_growth_pct": _num(avg * 100), "threshold_pct": _num(threshold * 100)})
+                      "avg_growth_pct": _num(avg * 100), "threshold_pct": _num(threshold * 100),
+                      "spread_pct": _num(spread * 100)})
         assessed = group[group["qty_0"] > 0]
-        growth = assessed["qty_0"] / assessed["qty_1"] - 1.0
+        growth = assessed["qty_0"] / assessed["expected_qty"] - 1.0
         for r, g in zip(assessed.itertuples(index=False), growth, strict=True):
             if g < threshold:
                 flagged.append({**_customer_ref(r), "qty_cartons": _num(r.qty_0),
-                                "base_qty_cartons": _num(r.qty_1), "growth_pct": _num(g * 100),
+                                "base_qty_cartons": _num(r.base_qty),
+                                "expected_qty_cartons": _num(r.expected_qty),
+                                "growth_pct": _num(g * 100),
                                 "band_avg_growth_pct": _num(avg * 100),
                                 "threshold_pct": _num(threshold * 100),
-                                "gap_pct": _num((g - threshold) * 100)})
-    flagged.sort(key=lambda f: (f["gap_pct"], f["customer_code"]))
+                                "gap_pct": _num((g - threshold) * 100),
+                                "amount_at_stake": _num(r.at_stake)})
+    flagged.sort(key=lambda f: (-(f["amount_at_stake"] or 0), f["customer_code"]))
     return flagged, bands
 
 
-def _large_declines(table: pd.DataFrame, decline_pct: float) -> list[dict]:
-    assessed = table[(table["qty_1"] > 0) & (table["qty_0"] > 0)].copy()
-    assessed["pct"] = (assessed["qty_0"] / assessed["qty_1"] - 1.0) * 100
-    hit = assessed[assessed["pct"] < -decline_pct].sort_values(["pct", "customer_code"])
-    return [{**_customer_ref(r), "qty_cartons": _num(r.qty_0), "base_qty_cartons": _num(r.qty_1),
-             "change_pct": _num(r.pct)} for r in hit.itertuples(index=False)]
+def _large_declines(table: pd.DataFrame, decline_pct: float, bands: list[dict],
+                    spread_factor: float = 0.0) -> list[dict]:
+    """Customers ordering in both periods whose like-for-like growth fell below their grade
+    band's average by more than decline_pct points and spread_factor times the band's spread
+    (a month when every shop sells less is the calendar's doing, not the customers'), by money
+    at stake."""
+    assessed = table[(table["expected_qty"] > 0) & (table["qty_0"] > 0)].copy()
+    assessed["pct"] = assessed["growth"] * 100
+    average = {b["band"]: b["avg_growth_pct"] or 0.0 for b in bands}
+    margin = {b["band"]: max(decline_pct, spread_factor * (b.get("spread_pct") or 0.0))
+              for b in bands}
+    assessed["band_avg"] = pd.Series([float(average.get(b, 0.0)) for b in assessed["band"]],
+                                     index=assessed.index, dtype=float)
+    assessed["margin"] = pd.Series([float(margin.get(b, decline_pct)) for b in assessed["band"]],
+                                   index=assessed.index, dtype=float)
+    hit = assessed[assessed["pct"] - assessed["band_avg"] < -assessed["margin"]].sort_values(
+        ["at_stake", "customer_code"], ascending=[False, True])
+    return [{**_customer_ref(r), "qty_cartons": _num(r.qty_0),
+             "base_qty_cartons": _num(r.base_qty), "expected_qty_cartons": _num(r.expected_qty),
+             "change_pct": _num(r.pct), "band_avg_growth_pct": _num(r.band_avg),
+             "amount_at_stake": _num(r.at_stake)}
+            for r in hit.itertuples(index=False)]
 
 
 def overdue_visits(table: pd.DataFrame, data: ManagerData, month: str,
@@ -575,7 +722,6 @@ NOTE_SECTIONS: dict[str, tuple[str, ...]] = {
 CAUSE_PLACEHOLDER = "（待填写：在 --notes 文件的 ## {heading} 标题下写 原因：……）"
 MEASURE_PLACEHOLDER = "（待填写：在 --notes 文件的 ## {heading} 标题下写 对策：……）"
 FLAG_STATUS = {"new": "未上报", "reported": "已上报", "closed": "已处理", "dismissed": "已排除"}
-EVIDENCE_SHOWN = 15  # customers listed under a problem in the documents; json/xlsx have all
 
 
 @dataclass
@@ -689,24 +835,38 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
             f"{r['price_class']} {_fmt_pct(r['mom_qty_pct'])}" for r in worst) if worst else ""
         add("decline_total", f"本月 {_fmt(report['cases'])} 箱，上月 {_fmt(mom['cases'])} 箱，"
                              f"环比 {_fmt_pct(mom['qty_cartons_pct'])}{detail}。", count=1)
-    if warn_list:
-        band_text = "；".join(f"{b['band']}平均增幅 {_fmt_pct(b['avg_growth_pct'])}，预警线 "
-                             f"{_fmt_pct(b['threshold_pct'])}" for b in warn_bands)
-        add("warning", f"{len(warn_list)} 户环比增幅低于同档位平均增幅的 "
-                       f"{settings.warning_ratio:g} 倍（{band_text}）。",
-            _customers_line(warn_list, lambda i: f"{_fmt(i['base_qty_cartons'], 0)}→"
-                            f"{_fmt(i['qty_cartons'], 0)} 条，{_fmt_pct(i['growth_pct'])}"))
-    if declines:
-        add("decline", f"{len(declines)} 户销量环比下降超过 {settings.decline_pct:g}%。",
-            _customers_line(declines, lambda i: f"{_fmt(i['base_qty_cartons'], 0)}→"
-                            f"{_fmt(i['qty_cartons'], 0)} 条，{_fmt_pct(i['change_pct'])}"))
+    basis = report["comparison"]
+    against = "去年同月" if basis["basis"] == "yoy" else f"前{BASE_MONTHS}个月平均"
+
+    def lost(i: dict) -> str:
+        return f"，少约 {_fmt(i['amount_at_stake'], 0)} 元" if (i["amount_at_stake"] or 0) > 0 else ""
+
     stopped = report["stopped"]
     if stopped:
         add("stopped", f"{len(stopped)} 户前 {settings.stopped_lookback_months} 个月有订货、"
                        f"本月未订货。",
             _customers_line(stopped, lambda i: f"最后订货 {i['last_order_month']}，"
-                            f"{_fmt(i['last_qty_cartons'], 0)} 条"
+                            f"{_fmt(i['last_qty_cartons'], 0)} 条，{_fmt(i['amount_at_stake'], 0)} 元"
                             + (f"，{i['status']}" if i["status"] != "正常" else "")))
+    if declines:
+        add("decline", f"{len(declines)} 户销量比{against}（按订货日数折算）的变化比同档位平均"
+                       f"低 {settings.decline_pct:g} 个百分点以上，且明显偏离同档位多数客户。"
+                       f"{basis['reason']}",
+            _customers_line(declines, lambda i: f"{against}折算 {_fmt(i['expected_qty_cartons'], 0)}"
+                            f" 条，本月 {_fmt(i['qty_cartons'], 0)} 条，"
+                            f"{_fmt_pct(i['change_pct'])}{lost(i)}"))
+    if warn_list:
+        band_text = "；".join(f"{b['band']}平均 {_fmt_pct(b['avg_growth_pct'])}，预警线 "
+                             f"{_fmt_pct(b['threshold_pct'])}" for b in warn_bands)
+        add("warning", f"{len(warn_list)} 户比{against}的增幅（按订货日数折算）低于同档位平均增幅的 "
+                       f"{settings.warning_ratio:g} 倍"
+                       + (f"，且低于平均 {settings.warning_gap_pct:g} 个百分点以上"
+                          if settings.warning_gap_pct else "")
+                       + ("、明显偏离同档位多数客户" if settings.warning_sd else "")
+                       + f"（{band_text}）；低于平均 {settings.decline_pct:g} 个百分点以上的见上一项。",
+            _customers_line(warn_list, lambda i: f"{against}折算 {_fmt(i['expected_qty_cartons'], 0)}"
+                            f" 条，本月 {_fmt(i['qty_cartons'], 0)} 条，"
+                            f"{_fmt_pct(i['growth_pct'])}{lost(i)}"))
     if data.flags is not None and len(data.flags):
         for kind, key in (("price", "price_flags"), ("unlicensed", "unlicensed_flags")):
             rows = data.flags[data.flags["kind"] == kind]
@@ -748,7 +908,8 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
     return problems
 
 
-def _merge_notes(problems: list[dict], notes: Notes | None) -> list[dict]:
+def _merge_notes(problems: list[dict], notes: Notes | None,
+                 list_rows: int = 15) -> list[dict]:
     written = dict(notes.problems) if notes else {}
     for p in problems:
         given = written.pop(p["key"], None)
@@ -765,8 +926,8 @@ def _merge_notes(problems: list[dict], notes: Notes | None) -> list[dict]:
         heading = NOTE_HEADINGS.get(p["key"], p["title"])
         p["cause_text"] = p["cause"] or CAUSE_PLACEHOLDER.format(heading=heading)
         p["measure_text"] = p["measure"] or MEASURE_PLACEHOLDER.format(heading=heading)
-        p["customers_shown"] = p["customers"][:EVIDENCE_SHOWN]
-        p["customers_more"] = max(0, len(p["customers"]) - EVIDENCE_SHOWN)
+        p["customers_shown"] = p["customers"][:list_rows]
+        p["customers_more"] = max(0, len(p["customers"]) - list_rows)
     return problems
 
 
@@ -941,10 +1102,20 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
         row.pop("yoy_qty_pct", None)  # per-customer history is loaded for the look-back only
     by_band = [r for r in by_band if r["customers"] or r["qty_cartons"]]
 
-    growing, falling = _movers(table, settings.top_n)
+    basis = comparison_basis(month, first_month, settings.is_workday)
+    compared = like_for_like(table, month, basis, settings.is_workday)
     stopped = _stopped(table, month, lookback)
-    warn_list, warn_bands = early_warning(table, settings.warning_ratio, band_order)
-    declines = _large_declines(table, settings.decline_pct)
+    warn_list, warn_bands = early_warning(compared, settings.warning_ratio, band_order,
+                                          settings.warning_gap_pct, settings.warning_sd)
+    declines = _large_declines(compared, settings.decline_pct, warn_bands, settings.decline_sd)
+    # A customer is listed once, in the most telling table: 断订, then 大幅下降, then 预警;
+    # the movers of part a leave out those part b lists.
+    in_decline = {d["customer_code"] for d in declines}
+    warn_list = [w for w in warn_list if w["customer_code"] not in in_decline]
+    listed = in_decline | {w["customer_code"] for w in warn_list} | {
+        s_["customer_code"] for s_ in stopped}
+    growing, falling = _movers(table[~table["customer_code"].isin(listed)
+                                     | (table["qty_0"] > table["qty_1"])], settings.top_n)
     overdue = overdue_visits(table, data, month, settings.bands)
 
     trend_months = [month_add(month, -k) for k in range(settings.trend_months - 1, -1, -1)]
@@ -985,18 +1156,22 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
         "top_skus": _top_skus(data, month, settings.top_n),
         "growing": growing, "falling": falling, "stopped": stopped,
         "new_customers": _new_customers(table, month),
+        "comparison": basis,
         "warning_customers": warn_list, "warning_bands": warn_bands,
         "large_declines": declines, "overdue_visits": overdue or [],
         "trend": trend, "price_mix": mix,
         "settings": {"stopped_lookback_months": lookback, "decline_pct": settings.decline_pct,
                      "warning_ratio": settings.warning_ratio,
+                     "warning_gap_pct": settings.warning_gap_pct,
+                     "warning_sd": settings.warning_sd, "decline_sd": settings.decline_sd,
+                     "list_rows": settings.list_rows,
                      "price_class_basis": settings.price_classes.basis,
                      "price_class_bounds": list(settings.price_classes.bounds),
                      "price_class_names": list(settings.price_classes.names)},
         "warnings": warnings,
     }
     problems = _problems(report, warn_list, warn_bands, declines, overdue, data, month, settings)
-    report["problems"] = _merge_notes(problems, notes)
+    report["problems"] = _merge_notes(problems, notes, settings.list_rows)
     report["opinions"] = _opinions(data, month)
     report["forecast"] = _forecast_part(data, month, class_order, settings.is_workday)
     sections = notes.sections if notes else {}

@@ -64,10 +64,11 @@ def customers(db: Database, managers: Sequence[str] | None) -> pd.DataFrame:
     return _frame(
         db,
         "SELECT customer_code, customer_name, manager, grade, grade_label, route, joined_on, "
-        f"left_on, status FROM customers c WHERE 1=1{where} ORDER BY customer_code",
+        f"left_on, status, visit_weekdays FROM customers c WHERE 1=1{where} "
+        "ORDER BY customer_code",
         params,
         ["customer_code", "customer_name", "manager", "grade", "grade_label", "route",
-         "joined_on", "left_on", "status"])
+         "joined_on", "left_on", "status", "visit_weekdays"])
 
 
 # The month of an order line; substr is portable (SQLite and PostgreSQL).

@@ -200,12 +200,18 @@ def test_part_a_breakdowns_match(fixture_db, cfg):
     down = change[change["change"] < 0].sort_values(["change", "customer_code"]).set_index(
         "customer_code")["change"]
     assert [g["customer_code"] for g in r["growing"]] == list(up.index[:10])
-    assert [f["customer_code"] for f in r["falling"]] == list(down.index[:10])
+    # Customers part b lists (断订, 大幅下降, 预警) are not repeated among the movers.
+    listed = {c["customer_code"] for key in ("stopped", "large_declines", "warning_customers")
+              for c in r[key]}
+    assert listed and [f["customer_code"] for f in r["falling"]] == [
+        c for c in down.index if c not in listed][:10]
     assert r["growing"][0]["change_qty_cartons"] == pytest.approx(up.iloc[0])
 
     before = cust[["2026-09", "2026-10"]].sum(axis=1) > 0
     stopped = sorted(cust.index[before & (cust[MONTH] <= 0)])
-    assert [s["customer_code"] for s in r["stopped"]] == stopped
+    assert sorted(s["customer_code"] for s in r["stopped"]) == stopped
+    at_stake = [s["amount_at_stake"] for s in r["stopped"]]   # ranked by money at stake
+    assert at_stake == sorted(at_stake, reverse=True)
     assert {"C08", "C09"} <= set(stopped)
     assert next(s for s in r["stopped"] if s["customer_code"] == "C09")["status"] == "已退网"
     assert [n["customer_code"] for n in r["new_customers"]] == ["C10"]
@@ -223,22 +229,47 @@ def test_part_a_breakdowns_match(fixture_db, cfg):
 
 
 def test_early_warning_matches_the_rule(fixture_db, cfg):
-    r = report_for(fixture_db, cfg)
+    """November follows 国庆: customers are compared with November last year, per working
+    day (the fixture's roster has no 访销日), against 0.8 x the band's average and 30 points
+    below it; those more than 45 points below it are 大幅下降 instead (listed once)."""
+    from dataclasses import replace
+
+    from cmgr.core.workdays import WorkCalendar
+    from cmgr.monthly_report import load, settings_from
+
+    data, _ = load(fixture_db, cfg, MONTH, [MANAGER])
+    # Fixed margins (no spread factor) so the rule can be recomputed by hand.
+    settings = replace(settings_from(cfg), warning_gap_pct=30.0, decline_pct=45.0,
+                       warning_sd=0.0, decline_sd=0.0)
+    r = monthly.build_report(data[0], MONTH, settings, None, date(2026, 12, 7))
+    assert r["comparison"]["basis"] == "yoy" and r["comparison"]["base_month"] == "2025-11"
+    cal = WorkCalendar()
+    days = {m: sum(cal.is_workday(date(int(m[:4]), int(m[5:]), d)) for d in range(1, 31))
+            for m in ("2025-11", MONTH)}
     lines = raw_lines(fixture_db)
     mine = lines[lines["manager"] == MANAGER]
     cust = mine.pivot_table(index="customer_code", columns="month", values="qty",
                             aggfunc="sum").fillna(0)
-    expected = set()
+    warned, declined = set(), set()
     band_of = {c: cfg.band_for(g).name for c, g in GRADES.items()}
-    last, now = cust["2026-10"], cust[MONTH]
+    expected_qty = cust["2025-11"] * days[MONTH] / days["2025-11"]
+    now = cust[MONTH]
     for band in set(band_of.values()):
-        members = [c for c in cust.index if band_of.get(c) == band and last[c] > 0]
+        members = [c for c in cust.index if band_of.get(c) == band and expected_qty[c] > 0]
         if not members:
             continue
-        avg = now[members].sum() / last[members].sum() - 1
-        line = 0.8 * avg if avg >= 0 else avg / 0.8
-        expected |= {c for c in members if now[c] > 0 and now[c] / last[c] - 1 < line}
-    assert {w["customer_code"] for w in r["warning_customers"]} == expected
+        avg = now[members].sum() / expected_qty[members].sum() - 1
+        line = min(0.8 * avg if avg >= 0 else avg / 0.8, avg - 0.30)
+        for c in members:
+            if now[c] <= 0:
+                continue
+            growth = now[c] / expected_qty[c] - 1
+            if growth - avg < -0.45:
+                declined.add(c)
+            elif growth < line:
+                warned.add(c)
+    assert {w["customer_code"] for w in r["warning_customers"]} == warned
+    assert {d["customer_code"] for d in r["large_declines"]} == declined
 
 
 def test_early_warning_thresholds_on_rising_and_falling_bands():
@@ -256,8 +287,26 @@ def test_early_warning_thresholds_on_rising_and_falling_bands():
     assert by_band["一级"]["threshold_pct"] == pytest.approx(8.0)
     # 三级: average -16.67%; the line is average / 0.8 = -20.83%: only f (-25%) falls below.
     assert by_band["三级"]["threshold_pct"] == pytest.approx(-16.6667 / 0.8, abs=0.01)
-    # Sorted by how far below the line: c (-5% vs +8%), f (-25% vs -20.8%), b (+5% vs +8%).
-    assert [f["customer_code"] for f in flagged] == ["c", "f", "b"]
+    # Ranked by what is at stake (条 below the base here, no amounts): f 25, c 5, b -5.
+    assert [f["customer_code"] for f in flagged] == ["f", "c", "b"]
+    # A gap of 20 points below the average: 一级's line -10%, 三级's -36.7%: nobody.
+    flagged, bands = early_warning(table, 0.8, gap_pct=20)
+    assert flagged == [] and bands[0]["threshold_pct"] == pytest.approx(-10.0)
+
+
+def test_the_warning_line_widens_with_the_spread_of_the_band():
+    # 20 customers: growths spread evenly from -40% to +36%; one more at -90%.
+    growth = [-0.40 + 0.04 * k for k in range(20)] + [-0.90]
+    table = pd.DataFrame({
+        "customer_code": [f"c{k:02d}" for k in range(21)], "customer_name": "x",
+        "grade_int": 5, "band": "一级", "qty_1": 100.0,
+        "qty_0": [100.0 * (1 + g) for g in growth]})
+    plain, _ = early_warning(table, 0.8)
+    wide, bands = early_warning(table, 0.8, spread_factor=1.0)
+    spread = bands[0]["spread_pct"]
+    assert 20 < spread < 35            # the band's robust spread, in points
+    assert len(wide) < len(plain) and {"c20"} <= {f["customer_code"] for f in wide}
+    assert all(f["growth_pct"] < bands[0]["avg_growth_pct"] - spread for f in wide)
 
 
 def test_no_year_ago_data_says_so(fixture_db, cfg):
