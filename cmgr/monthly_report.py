@@ -154,12 +154,28 @@ def load(db, cfg, month: str, managers: list[str] | None):
     return data, unassigned
 
 
-def notes_loader(pattern: Path | None, all_managers: bool) -> Callable[[str, str], object]:
-    """A function (manager, month) -> Notes | None reading --notes (which may hold {manager})."""
-    from cmgr.core.monthly import parse_notes
+def notes_loader(pattern: Path | None, all_managers: bool,
+                 edited: Path | None = None) -> Callable[[str, str], object]:
+    """A function (manager, month) -> Notes | None reading --notes and --from (the report as
+    edited in Word; its text wins), each of which may hold {manager}."""
+    from cmgr.core.monthly import combine_notes, parse_notes
     from cmgr.errors import InputError
     from cmgr.render.output import expand_out
 
+    if edited is not None:
+        from cmgr.sources.edited_report import read_edited_report
+
+        if all_managers and "{manager}" not in str(edited):
+            raise UsageError("--from with --all needs a {manager} placeholder, e.g. "
+                             "--from '月度报告-{manager}-{month}.docx'")
+        markdown = notes_loader(pattern, all_managers)
+
+        def load_both(manager: str, month: str):
+            path = expand_out(edited, manager=manager, month=month)
+            written = read_edited_report(path) if path.exists() or not all_managers else None
+            return combine_notes(markdown(manager, month), written)
+
+        return load_both
     if pattern is None:
         return lambda manager, month: None
     if all_managers and "{manager}" not in str(pattern):

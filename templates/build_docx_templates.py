@@ -155,6 +155,20 @@ def _table(doc, columns: list[tuple[str, str, float, bool]], loop: str | None,
             cell.width = Mm(width)
 
 
+HINT_GREY = RGBColor(0xA6, 0xA6, 0xA6)
+
+
+def _fill_in(doc, label: str, text: str, hint: str) -> None:
+    """A place the manager writes in: a bold label, the text written so far, and a short
+    grey hint while it is empty (cmgr.sources.edited_report reads it back)."""
+    p = doc.add_paragraph()
+    lead = p.add_run(label)
+    lead.bold = True
+    p.add_run(text)
+    grey = p.add_run(hint)
+    grey.font.color.rgb = HINT_GREY
+
+
 def _empty_note(doc, condition: str, text: str = "无") -> None:
     _tag(doc, f"{{%p if {condition} %}}")
     _para(doc, text)
@@ -212,6 +226,7 @@ def build_report(path: Path) -> None:
                  ("销量占比", "{{ share(c.qty_share_pct) }}", 20, True),
                  ("环比", "{{ c.mom_qty_pct|pct }}", 20, True),
                  ("同比", "{{ c.yoy_qty_pct|pct }}", 20, True)], "c in r.by_price_class")
+    _empty_note(doc, "not r.by_price_class")
     _para(doc, "{{ chart_mix }}", align=WD_ALIGN_PARAGRAPH.CENTER)
 
     doc.add_heading("（二）档位结构", level=2)
@@ -223,6 +238,7 @@ def build_report(path: Path) -> None:
                  ("单箱值", "{{ c.value_per_case|num }}", 22, True),
                  ("户均箱数", "{{ c.cases_per_customer|num }}", 18, True),
                  ("环比", "{{ c.mom_qty_pct|pct }}", 18, True)], "c in r.by_grade_band")
+    _empty_note(doc, "not r.by_grade_band")
 
     doc.add_heading("（三）卷烟销量前十", level=2)
     _table(doc, [("名次", "{{ c.rank }}", 12, True),
@@ -241,19 +257,20 @@ def build_report(path: Path) -> None:
                   ("增减（条）", "{{ c.change_qty_cartons|num(0) }}", 19, True),
                   ("增减率", "{{ c.change_pct|pct }}", 23, True)]
     doc.add_heading("（四）环比增长最多的 {{ r.growing|length }} 户", level=2)
+    _tag(doc, "{%p if r.growing %}")
     _table(doc, mover_cols, "c in r.growing")
+    _tag(doc, "{%p endif %}")
+    _empty_note(doc, "not r.growing")
     doc.add_heading("（五）环比下降最多的 {{ r.falling|length }} 户", level=2)
+    _para(doc, "不含第二部分已列出的断订、大幅下降和预警客户。", size=9)
+    _tag(doc, "{%p if r.falling %}")
     _table(doc, mover_cols, "c in r.falling")
+    _tag(doc, "{%p endif %}")
+    _empty_note(doc, "not r.falling")
 
     doc.add_heading("（六）断订客户 {{ r.stopped|length }} 户", level=2)
-    _para(doc, "前 {{ r.settings.stopped_lookback_months }} 个月内有订货、本月未订货的客户。", size=9)
-    _tag(doc, "{%p if r.stopped %}")
-    _table(doc, [("客户编码", "{{ c.customer_code }}", 32, False),
-                 ("客户名称", "{{ c.customer_name }}", 48, False), ("档位", GRADE, 12, True),
-                 ("最后订货月", "{{ c.last_order_month }}", 22, False),
-                 ("当月订货（条）", "{{ c.last_qty_cartons|num(0) }}", 24, True),
-                 ("状态", "{{ c.status }}", 20, False)], "c in r.stopped")
-    _tag(doc, "{%p endif %}")
+    _para(doc, "前 {{ r.settings.stopped_lookback_months }} 个月内有订货、本月未订货的客户"
+               "{{ '，名单及原因见第二部分。' if r.stopped else '：无。' }}", size=9)
 
     doc.add_heading("（七）新增客户 {{ r.new_customers|length }} 户", level=2)
     _tag(doc, "{%p if r.new_customers %}")
@@ -263,6 +280,7 @@ def build_report(path: Path) -> None:
                  ("本月（条）", "{{ c.qty_cartons|num(0) }}", 20, True),
                  ("本月金额（元）", "{{ c.amount|num }}", 26, True)], "c in r.new_customers")
     _tag(doc, "{%p endif %}")
+    _empty_note(doc, "not r.new_customers")
 
     doc.add_heading("二、上月所服务客户销售中存在的问题、产生原因及对策措施", level=1)
     _tag(doc, "{%p for p in r.problems %}")
@@ -274,20 +292,18 @@ def build_report(path: Path) -> None:
                  ("情况", "{{ c.detail }}", 100, False)], "c in p.customers_shown")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if p.customers_more %}")
-    _para(doc, "另有 {{ p.customers_more }} 户，完整名单见 xlsx 或 json 格式的报告。", size=9)
+    _para(doc, "另有 {{ p.customers_more }} 户未列出，完整名单见附表。", size=9)
     _tag(doc, "{%p endif %}")
-    _para(doc, "{{ p.cause_text }}", bold_lead="原因：")
-    _para(doc, "{{ p.measure_text }}", bold_lead="对策措施：")
+    _fill_in(doc, "原因：", "{{ p.cause }}", "{{ p.cause_hint }}")
+    _fill_in(doc, "对策措施：", "{{ p.measure }}", "{{ p.measure_hint }}")
     _tag(doc, "{%p endfor %}")
     _empty_note(doc, "not r.problems", "本月数据未显示需要关注的问题。")
-    _tag(doc, "{%p for s in r.notes.other %}")
-    _para(doc, "{{ s }}")
-    _tag(doc, "{%p endfor %}")
+    _fill_in(doc, "其他问题及说明：", "{{ r.notes.other|join('') }}", "{{ r.other_hint }}")
 
     doc.add_heading("三、上月所服务客户对商品质量和服务提出的主要意见和建议", level=1)
     doc.add_heading("（一）质量投诉", level=2)
     _tag(doc, "{%p if not r.opinions.complaints.available %}")
-    _para(doc, "尚未启用投诉记录（cmgr complaint），本节不含投诉。")
+    _para(doc, "尚无质量投诉记录，本节不含投诉。")
     _tag(doc, "{%p elif not r.opinions.complaints.list %}")
     _para(doc, "本月未受理质量投诉。")
     _tag(doc, "{%p else %}")
@@ -321,21 +337,21 @@ def build_report(path: Path) -> None:
     _para(doc, "{{ s }}")
     _tag(doc, "{%p endfor %}")
 
-    doc.add_heading("四、次月（{{ r.forecast.month }}）客户销售情况预测", level=1)
-    _tag(doc, "{%p if r.forecast.available %}")
-    _table(doc, [("范围", "{{ c.price_class }}", 18, False),
-                 ("预测（条）", "{{ c.qty_cartons|num(0) }}", 22, True),
-                 ("预测（箱）", "{{ c.cases|num }}", 20, True),
-                 ("80% 区间（箱）", "{{ c.cases_low|num }}～{{ c.cases_high|num }}", 32, True),
-                 ("预测金额（元）", "{{ c.amount|num }}", 30, True),
-                 ("回测 WAPE", "{{ wape(c.backtest_wape) }}", 20, True),
-                 ("对照 WAPE", "{{ wape(c.naive_wape) }}", 20, True)],
-           "c in [dict(r.forecast, price_class='合计')] + r.forecast.by_price_class")
-    _para(doc, "各价类分别预测，其和与合计的预测可能略有出入。", size=9)
-    _tag(doc, "{%p endif %}")
+    doc.add_heading("四、次月（{{ r.forecast.month_cn }}）客户销售情况预测", level=1)
     _tag(doc, "{%p for s in r.forecast.statement %}")
     _para(doc, "{{ s }}")
     _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p if r.forecast.available %}")
+    _table(doc, [("范围", "{{ c.price_class }}", 18, False),
+                 ("预测（箱）", "{{ c.cases|num }}", 22, True),
+                 ("可能范围（箱）", "{{ c.cases_low|num }}～{{ c.cases_high|num }}", 34, True),
+                 ("预测金额（元）", "{{ c.amount|num }}", 32, True),
+                 ("比本月", "{{ c.vs_month_pct|pct }}", 22, True),
+                 ("比去年同月", "{{ c.vs_year_ago_pct|pct }}", 24, True)],
+           "c in [dict(r.forecast, price_class='合计')] + r.forecast.by_price_class")
+    _para(doc, "各价类分别预测，其和与合计可能略有出入；可能范围按过去几个月的误差估计，"
+               "实际销量约八成落在其中。", size=9)
+    _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for s in r.notes.forecast %}")
     _para(doc, "{{ s }}")
     _tag(doc, "{%p endfor %}")
@@ -363,8 +379,8 @@ def build_summary(path: Path) -> None:
             ("断订", "{{ c.stopped }}", 10, True), ("新增", "{{ c.new_customers }}", 10, True),
             ("预警", "{{ c.warning_customers }}", 10, True),
             ("次月预测（箱）", "{{ c.forecast_cases|num }}", 19, True),
-            ("回测WAPE", "{{ wape(c.forecast_backtest_wape) }}", 14, True),
-            ("对照WAPE", "{{ wape(c.forecast_naive_wape) }}", 14, True)]
+            ("近月误差", "{{ wape(c.forecast_backtest_wape) }}", 14, True),
+            ("上月法误差", "{{ wape(c.forecast_naive_wape) }}", 14, True)]
     _table(doc, cols, "c in r.managers + [dict(r.total, manager='合计', target_cases=none, "
                       "target_rate_pct=none, warning_customers='', forecast_backtest_wape=none, "
                       "forecast_naive_wape=none)]", size=8)

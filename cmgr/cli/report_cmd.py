@@ -46,6 +46,11 @@ def monthly_report_command(
         "--notes", help="Markdown file with the causes, measures and remarks to merge "
                         "(docs/monthly-report.md); with --all use a {manager} placeholder.")]
     = None,
+    edited: Annotated[Path | None, typer.Option(
+        "--from", help="This report as edited in Word (.docx): the 原因, 对策措施 and 其他问题 "
+                       "written there are kept when the report is made again; with --all use "
+                       "a {manager} placeholder.")]
+    = None,
 ) -> None:
     """Write the monthly sales analysis report: a) overall sales, b) problems, causes and
     measures, c) customers' opinions, d) next month's forecast.
@@ -62,7 +67,7 @@ def monthly_report_command(
     today = date.today()
     the_month = parse_report_month(month, today)
     managers = resolve_managers(db, manager, all_managers)
-    load_notes = notes_loader(notes, all_managers)
+    load_notes = notes_loader(notes, all_managers, edited)
     run = make_reports(db, cfg, the_month, managers, notes=load_notes)
     _announce_due(run.month, run.due_date, today)
     for message in run.warnings:

@@ -718,9 +718,11 @@ NOTE_SECTIONS: dict[str, tuple[str, ...]] = {
     "opinions": ("意见建议", "客户意见", "意见和建议"),
     "forecast": ("预测", "次月预测", "销售预测"),
 }
-# Shown where the manager has not written the cause or the measure yet.
-CAUSE_PLACEHOLDER = "（待填写：在 --notes 文件的 ## {heading} 标题下写 原因：……）"
-MEASURE_PLACEHOLDER = "（待填写：在 --notes 文件的 ## {heading} 标题下写 对策：……）"
+# Shown (grey) where the manager has not written the cause or the measure yet; the manager
+# writes over it in Word, and `--from` reads it back (cmgr.sources.edited_report).
+CAUSE_HINT = "请填写原因"
+MEASURE_HINT = "请填写对策措施"
+OTHER_HINT = "如有其他问题或说明，请在此填写"
 FLAG_STATUS = {"new": "未上报", "reported": "已上报", "closed": "已处理", "dismissed": "已排除"}
 
 
@@ -731,6 +733,19 @@ class Notes:
     problems: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> cause, measure
     sections: dict[str, list[str]] = field(default_factory=dict)      # summary, other, ...
     source: str = ""
+
+
+def combine_notes(first: Notes | None, second: Notes | None) -> Notes | None:
+    """Notes from two sources (the Markdown file, then the edited report): what the second
+    says about a problem or section replaces the first's."""
+    if first is None or second is None:
+        return first or second
+    problems = {k: dict(v) for k, v in first.problems.items()}
+    for key, entry in second.problems.items():
+        merged = problems.setdefault(key, {"cause": "", "measure": ""})
+        merged.update({k: v for k, v in entry.items() if v})
+    sections = {**first.sections, **second.sections}
+    return Notes(problems, sections, f"{first.source}; {second.source}")
 
 
 def _heading_key(heading: str) -> str | None:
@@ -809,6 +824,17 @@ def _fmt_pct(value: float | None) -> str:
     return "—" if value is None else f"{value:+.2f}%"
 
 
+def _per_workday_change(report: dict, is_workday) -> float:
+    """This month's sales per working day against last month's, in percent."""
+    workday = is_workday or (lambda d: d.weekday() < 5)
+    now = sum(1 for d in _days_of_month(report["month"]) if workday(d)) or 1
+    then = sum(1 for d in _days_of_month(report["mom"]["base_month"]) if workday(d)) or 1
+    base = report["mom"]["qty_cartons"] or 0.0
+    if not base:
+        return 0.0
+    return ((report["qty_cartons"] or 0.0) / now / (base / then) - 1.0) * 100
+
+
 def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: ManagerData,
               month: str, settings: ReportSettings) -> list[dict]:
     problems: list[dict] = []
@@ -824,7 +850,16 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                       f"完成率 {target['rate_pct']:.2f}%，差 {_fmt(target['cases'] - report['cases'])} 箱。",
             count=1)
     mom = report["mom"]
-    if mom["available"] and mom["qty_cartons_pct"] is not None and mom["qty_cartons_pct"] < 0:
+    basis = report["comparison"]
+    if basis["basis"] == "yoy":
+        # A holiday month: the fall on last month is the calendar's; judge it on last year.
+        yoy = report["yoy"]
+        if yoy["available"] and yoy["qty_cartons_pct"] is not None and yoy["qty_cartons_pct"] < 0:
+            add("decline_total", f"本月 {_fmt(report['cases'])} 箱，去年同月 {_fmt(yoy['cases'])} 箱，"
+                                 f"同比 {_fmt_pct(yoy['qty_cartons_pct'])}（{basis['reason']}）。",
+                count=1)
+    elif mom["available"] and mom["qty_cartons_pct"] is not None and _per_workday_change(
+            report, settings.is_workday) < 0:
         def drop(row: dict) -> float:  # 条 lost against last month: the classes that matter
             return row["qty_cartons"] - row["qty_cartons"] / (1 + row["mom_qty_pct"] / 100)
 
@@ -833,9 +868,10 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                         and r["mom_qty_pct"] > -100), key=drop)[:2]
         detail = "；降幅较大的价类：" + "、".join(
             f"{r['price_class']} {_fmt_pct(r['mom_qty_pct'])}" for r in worst) if worst else ""
+        per_day = _per_workday_change(report, settings.is_workday)
         add("decline_total", f"本月 {_fmt(report['cases'])} 箱，上月 {_fmt(mom['cases'])} 箱，"
-                             f"环比 {_fmt_pct(mom['qty_cartons_pct'])}{detail}。", count=1)
-    basis = report["comparison"]
+                             f"环比 {_fmt_pct(mom['qty_cartons_pct'])}，按工作日折算 "
+                             f"{_fmt_pct(per_day)}{detail}。", count=1)
     against = "去年同月" if basis["basis"] == "yoy" else f"前{BASE_MONTHS}个月平均"
 
     def lost(i: dict) -> str:
@@ -923,9 +959,10 @@ def _merge_notes(problems: list[dict], notes: Notes | None,
                          "customers": [], "cause": given.get("cause", ""),
                          "measure": given.get("measure", ""), "from_data": False})
     for p in problems:
-        heading = NOTE_HEADINGS.get(p["key"], p["title"])
-        p["cause_text"] = p["cause"] or CAUSE_PLACEHOLDER.format(heading=heading)
-        p["measure_text"] = p["measure"] or MEASURE_PLACEHOLDER.format(heading=heading)
+        p["cause_hint"] = "" if p["cause"] else CAUSE_HINT
+        p["measure_hint"] = "" if p["measure"] else MEASURE_HINT
+        p["cause_text"] = p["cause"] or f"（{CAUSE_HINT}）"
+        p["measure_text"] = p["measure"] or f"（{MEASURE_HINT}）"
         p["customers_shown"] = p["customers"][:list_rows]
         p["customers_more"] = max(0, len(p["customers"]) - list_rows)
     return problems
@@ -957,19 +994,25 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str],
     history = months_between(max(first, month_add(month, -35)), month)
     sm = data.sku_months[data.sku_months["month"] <= month] if len(data.sku_months) \
         else data.sku_months
-    qty_fc = _forecast_one(_series(sm, history, "qty"), target, data.data_last_date, is_workday)
-    amount_fc = _forecast_one(_series(sm, history, "amount"), target, data.data_last_date, is_workday)
-    out = {"month": target, "available": qty_fc is not None, "history_months": len(history),
-           "history_from": history[0] if history else None}
+    qty_series = _series(sm, history, "qty")
+    amount_series = _series(sm, history, "amount")
+    qty_fc = _forecast_one(qty_series, target, data.data_last_date, is_workday)
+    amount_fc = _forecast_one(amount_series, target, data.data_last_date, is_workday)
+    out = {"month": target, "month_cn": month_cn(target), "available": qty_fc is not None,
+           "history_months": len(history), "history_from": history[0] if history else None,
+           "calendar": forecast_calendar(month, target, qty_series, is_workday)}
     if qty_fc is None:
         out.update({"qty_cartons": None, "cases": None, "amount": None, "low": None, "high": None,
                     "cases_low": None, "cases_high": None, "amount_low": None,
-                    "amount_high": None, "method": None, "backtest_wape": None,
-                    "naive_wape": None, "naive_method": None, "backtest_months": 0,
+                    "amount_high": None, "method": None, "method_key": None,
+                    "backtest_wape": None, "naive_wape": None, "naive_method": None,
+                    "last_month_wape": None, "seasonal_naive_wape": None, "backtest_months": 0,
                     "amount_backtest_wape": None, "amount_naive_wape": None,
+                    "vs_month_pct": None, "vs_year_ago_pct": None,
                     "note": "没有可用于预测的销售历史。", "by_price_class": [],
                     "statement": ["没有可用于预测的销售历史，本月不作预测。"]})
         return out
+    year_ago = qty_series.get(month_add(target, -12))
     out.update({
         "qty_cartons": _num(qty_fc.value), "cases": _num(_cases(qty_fc.value)),
         "low": _num(qty_fc.low), "high": _num(qty_fc.high),
@@ -977,11 +1020,17 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str],
         "amount": _num(amount_fc.value) if amount_fc else None,
         "amount_low": _num(amount_fc.low) if amount_fc else None,
         "amount_high": _num(amount_fc.high) if amount_fc else None,
-        "method": qty_fc.method, "backtest_wape": _num(qty_fc.backtest_wape, 4),
+        "method": qty_fc.method, "method_key": qty_fc.method_key,
+        "backtest_wape": _num(qty_fc.backtest_wape, 4),
         "naive_wape": _num(qty_fc.naive_wape, 4), "naive_method": qty_fc.naive_method,
+        "last_month_wape": _num(qty_fc.last_month_wape, 4),
+        "seasonal_naive_wape": _num(qty_fc.seasonal_naive_wape, 4),
         "backtest_months": qty_fc.backtest_months,
+        "amount_method": amount_fc.method if amount_fc else None,
         "amount_backtest_wape": _num(amount_fc.backtest_wape, 4) if amount_fc else None,
         "amount_naive_wape": _num(amount_fc.naive_wape, 4) if amount_fc else None,
+        "vs_month_pct": _pct(qty_fc.value, qty_series.get(month)),
+        "vs_year_ago_pct": _pct(qty_fc.value, year_ago) if year_ago else None,
         "note": qty_fc.note,
     })
     by_class = []
@@ -990,15 +1039,21 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str],
                             .fillna(UNCLASSIFIED))
         for name in class_order:
             part = classed[classed["price_class"] == name]
-            fq = _forecast_one(_series(part, history, "qty"), target, data.data_last_date, is_workday)
-            fa = _forecast_one(_series(part, history, "amount"), target, data.data_last_date, is_workday)
+            part_qty = _series(part, history, "qty")
+            fq = _forecast_one(part_qty, target, data.data_last_date, is_workday)
+            fa = _forecast_one(_series(part, history, "amount"), target, data.data_last_date,
+                               is_workday)
             if fq is None:
                 continue
+            ago = part_qty.get(month_add(target, -12))
             by_class.append({
                 "price_class": name, "qty_cartons": _num(fq.value), "cases": _num(_cases(fq.value)),
                 "low": _num(fq.low), "high": _num(fq.high),
                 "cases_low": _num(_cases(fq.low)), "cases_high": _num(_cases(fq.high)),
                 "amount": _num(fa.value) if fa else None,
+                "vs_month_pct": _pct(fq.value, part_qty.get(month)),
+                "vs_year_ago_pct": _pct(fq.value, ago) if ago else None,
+                "method": fq.method,
                 "backtest_wape": _num(fq.backtest_wape, 4), "naive_wape": _num(fq.naive_wape, 4),
             })
     out["by_price_class"] = by_class
@@ -1006,26 +1061,86 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str],
     return out
 
 
+def forecast_calendar(month: str, target: str, series: dict[str, float],
+                      is_workday: Callable[[date], bool] | None) -> dict:
+    """The calendar of the month forecast: working days against this month, its holidays, the
+    Spring Festival when it is near, and how sales moved between the same two months last
+    year (the holidays' effect as measured)."""
+    from cmgr.core.forecast import SPRING_FESTIVAL
+    from cmgr.core.workdays import holiday_periods
+
+    workday = is_workday or (lambda d: d.weekday() < 5)
+
+    def workdays(m: str) -> int:
+        return sum(1 for d in _days_of_month(m) if workday(d))
+
+    first, last = month_first_day(target), month_last_day(target)
+    festival = SPRING_FESTIVAL.get(first.year + (1 if first.month == 12 else 0))
+    if festival is None or not -10 <= (festival - first).days <= 60:
+        festival = None
+    then, before = series.get(month_add(target, -12)), series.get(month_add(month, -12))
+    return {"workdays": workdays(target), "month_workdays": workdays(month),
+            "holidays": holiday_periods(workday, first, last),
+            "spring_festival": festival.isoformat() if festival else None,
+            "last_year_change_pct": _pct(then, before) if then and before else None,
+            "last_year_months": [month_add(month, -12), month_add(target, -12)]}
+
+
+def _pct_words(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"增长 {value:.1f}%" if value >= 0 else f"下降 {-value:.1f}%"
+
+
+def _day_cn(iso: str) -> str:
+    return f"{int(iso[5:7])}月{int(iso[8:10])}日"
+
+
 def forecast_statement(fc: dict) -> list[str]:
-    """The method and its measured error, in plain words, better or worse."""
-    s = [f"预测方法：{fc['method']}。"]
-    wape, naive, n = fc["backtest_wape"], fc["naive_wape"], fc["backtest_months"]
+    """Section 四 in the manager's words: the forecast in 箱 and 元 with its range, against
+    this month and the same month last year, the coming holidays, and how close the method
+    came in the past months."""
+    s = []
+    amount = (f"，金额约 {fc['amount'] / 10000:,.2f} 万元" if fc.get("amount") else "")
+    s.append(f"预计{fc['month_cn']}销售约 {fc['cases']:,.2f} 箱（{fc['qty_cartons']:,.0f} 条）"
+             f"{amount}；较有把握的范围是 {fc['cases_low']:,.2f}～{fc['cases_high']:,.2f} 箱"
+             + (f"，金额 {fc['amount_low'] / 10000:,.2f}～{fc['amount_high'] / 10000:,.2f} 万元"
+                if fc.get("amount_low") is not None else "") + "。")
+    compare = []
+    if fc.get("vs_month_pct") is not None:
+        compare.append(f"比本月{_pct_words(fc['vs_month_pct'])}")
+    if fc.get("vs_year_ago_pct") is not None:
+        compare.append(f"比去年同月{_pct_words(fc['vs_year_ago_pct'])}")
+    if compare:
+        s.append("预计" + "，".join(compare) + "。")
+    cal = fc["calendar"]
+    words = [f"{fc['month_cn']}有 {cal['workdays']} 个工作日（本月 {cal['month_workdays']} 个）"]
+    for h in cal["holidays"]:
+        words.append(f"{h['name']}放假 {_day_cn(h['start'])}至{_day_cn(h['end'])}（{h['days']} 天）")
+    if cal["spring_festival"]:
+        words.append(f"春节为 {cal['spring_festival'][:4]}年{_day_cn(cal['spring_festival'])}，"
+                     f"节前两到四周是备货高峰，节后一两周订货偏少")
+    sentence = "，".join(words)
+    if cal["last_year_change_pct"] is not None:
+        a, b = cal["last_year_months"]
+        sentence += (f"；去年同期，{month_cn(b)}比{month_cn(a)}销量"
+                     f"{_pct_words(cal['last_year_change_pct'])}，预测已考虑这些因素")
+    s.append(sentence + "。")
+    s.append(f"预测方法：{fc['method']}。")
+    wape, n = fc["backtest_wape"], fc["backtest_months"]
     if wape is None or not n:
-        s.append("历史太短，尚无法用回测检验预测误差，请谨慎使用。")
-    elif naive is None:
-        s.append(f"按本人历史滚动回测最近 {n} 个月，本方法销量的平均绝对百分比误差（WAPE）为 "
-                 f"{wape:.1%}；对照方法缺少数据，未作比较。")
+        s.append("历史数据太短，还无法检验预测的准确程度，请谨慎使用。")
     else:
-        verdict = ("优于" if wape < naive else "与之相当，并未优于" if wape == naive
-                   else "差于")
-        s.append(f"按本人历史滚动回测最近 {n} 个月（每次只用当时已有的数据向前预测），"
-                 f"本方法销量 WAPE 为 {wape:.1%}，对照的{fc['naive_method']} WAPE 为 "
-                 f"{naive:.1%}，本方法{verdict}对照方法。")
-    s.append(f"预测区间为 80% 区间：{fc['cases_low']:,.2f}～{fc['cases_high']:,.2f} 箱。"
-             if fc["cases_low"] is not None else "")
+        simple = []
+        if fc.get("last_month_wape") is not None:
+            simple.append(f"直接用上月销量约为 {fc['last_month_wape']:.0%}")
+        if fc.get("seasonal_naive_wape") is not None:
+            simple.append(f"用去年同月销量约为 {fc['seasonal_naive_wape']:.0%}")
+        s.append(f"过去{n}个月，本方法的平均误差约为 {wape:.0%}"
+                 + (f"（同期{'，'.join(simple)}）" if simple else "") + "。")
     if fc.get("note"):
         s.append(fc["note"])
-    return [x for x in s if x]
+    return s
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -1177,6 +1292,7 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
     sections = notes.sections if notes else {}
     report["notes"] = {key: list(sections.get(key, [])) for key in NOTE_SECTIONS}
     report["notes_source"] = notes.source if notes else None
+    report["other_hint"] = "" if report["notes"]["other"] else OTHER_HINT
     report["summary_text"] = summary_sentences(report)
     return report
 

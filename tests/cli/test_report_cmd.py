@@ -302,3 +302,91 @@ def test_docx_template_builder_is_in_sync(tmp_path):
     for name in ("monthly_report.docx", "monthly_summary.docx"):
         with zipfile.ZipFile(tmp_path / name) as new, zipfile.ZipFile(root / name) as old:
             assert new.read("word/document.xml") == old.read("word/document.xml"), name
+
+
+# --- part b written in Word -------------------------------------------------------------------
+
+TOOL_WORDS = ("--notes", "--from", "cmgr", "json", "xlsx", "WAPE", "回测", "(combination)",
+              "(seasonal naive)", "naive", "待填写")
+
+
+def _document_text(path: Path) -> tuple[str, list]:
+    from docx import Document
+
+    doc = Document(str(path))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    return text + "\n" + cells, doc
+
+
+def _heading_index(doc, title: str) -> int:
+    return next(i for i, p in enumerate(doc.paragraphs)
+                if p.style.name.startswith("Heading") and p.text.endswith(title))
+
+
+def test_causes_written_in_word_are_kept_when_the_report_is_made_again(docx_report, tmp_path):
+    """Edit the docx as a user would (python-docx standing in for Word): type over the grey
+    hints under 断订客户, press Enter for a second paragraph, fill 其他问题; regenerate with
+    --from; the text is in the new document and in its json."""
+    from docx import Document
+
+    from cmgr.core.monthly import CAUSE_HINT, MEASURE_HINT, OTHER_HINT
+
+    doc = Document(str(docx_report))
+    start = _heading_index(doc, "断订客户")
+    cause = next(p for p in doc.paragraphs[start:] if p.text.startswith("原因："))
+    measure = next(p for p in doc.paragraphs[start:] if p.text.startswith("对策措施："))
+    assert cause.text == "原因：" + CAUSE_HINT and measure.text == "对策措施：" + MEASURE_HINT
+    assert cause.runs[-1].font.color.rgb is not None          # the hint is grey
+    cause.runs[-1].text = "C08 店主生病住院，"                 # typed over the hint
+    cause.add_run("店面暂停营业。")
+    measure.runs[-1].text = "电话联系店主家属，"
+    paragraphs = doc.paragraphs
+    follow = paragraphs[next(i for i, q in enumerate(paragraphs) if q._p is measure._p) + 1]
+    follow.insert_paragraph_before("出院后上门回访，恢复订货。")  # Enter, a second paragraph
+    other = next(p for p in doc.paragraphs if p.text.startswith("其他问题及说明："))
+    assert other.text.endswith(OTHER_HINT)
+    other.runs[-1].text = "本月配送车辆调整，部分线路送货推迟一天。"
+    edited = tmp_path / "edited.docx"
+    doc.save(str(edited))
+
+    again = tmp_path / "again.docx"
+    result = run("monthly-report", "--manager", MANAGER, "--month", MONTH, "--from",
+                 str(edited), "--out", str(again))
+    assert result.exit_code == 0, result.output
+    text, new = _document_text(again)
+    assert "原因：C08 店主生病住院，店面暂停营业。" in text
+    assert "对策措施：电话联系店主家属，\n出院后上门回访，恢复订货。" in text
+    assert "本月配送车辆调整，部分线路送货推迟一天。" in text and OTHER_HINT not in text
+    # The other problems still show their hints, and the json says the same.
+    assert CAUSE_HINT in text
+    result = run("monthly-report", "--manager", MANAGER, "--month", MONTH, "--from",
+                 str(edited), "--format", "json")
+    r = json.loads(result.stdout)
+    stopped = next(p for p in r["problems"] if p["key"] == "stopped")
+    assert stopped["cause"] == "C08 店主生病住院，店面暂停营业。"
+    assert stopped["measure"] == "电话联系店主家属，\n出院后上门回访，恢复订货。"
+    assert r["notes"]["other"] == ["本月配送车辆调整，部分线路送货推迟一天。"]
+
+
+def test_from_a_file_that_is_not_a_docx_is_one_line(city, tmp_path):
+    bad = tmp_path / "notes.docx"
+    bad.write_text("not a word file", encoding="utf-8")
+    result = runner.invoke(app, ["monthly-report", "--manager", MANAGER, "--month", MONTH,
+                                 "--from", str(bad), "--out", str(tmp_path / "x.docx")])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and "notes.docx" in result.output
+
+
+def test_the_document_has_no_tool_words_and_no_empty_table(docx_report):
+    text, doc = _document_text(docx_report)
+    for word in TOOL_WORDS:
+        assert word not in text, word
+    # A table with only its header row is followed by a "无" (or a sentence saying none).
+    body = doc.element.body
+    children = list(body.iterchildren())
+    for i, child in enumerate(children):
+        if child.tag.endswith("}tbl") and len(child.findall(
+                "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tr")) == 1:
+            following = "".join(children[i + 1].itertext()) if i + 1 < len(children) else ""
+            assert following.strip().startswith("无") or "无" in following, following

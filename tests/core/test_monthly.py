@@ -347,7 +347,8 @@ def test_problems_carry_evidence_and_placeholders(fixture_db, cfg):
     stopped = next(p for p in r["problems"] if p["key"] == "stopped")
     assert {c["customer_code"] for c in stopped["customers"]} == {
         s["customer_code"] for s in r["stopped"]}
-    assert stopped["cause"] == "" and "## 断订客户" in stopped["cause_text"]
+    assert stopped["cause"] == "" and stopped["cause_hint"] == "请填写原因"
+    assert "--notes" not in stopped["cause_text"] + stopped["measure_text"]
     overdue = {o["customer_code"]: o for o in r["overdue_visits"]}
     # C04 (grade 10, every 14 days) was last seen 2026-09-01: due 09-15, overdue at month end.
     assert overdue["C04"]["due"] == "2026-09-15" and overdue["C04"]["days_overdue"] == 76
@@ -366,7 +367,7 @@ def test_notes_merge_into_problems_and_sections(fixture_db, cfg):
     assert by_key["stopped"]["cause"] == "两户装修停业，一户退网。"
     assert by_key["stopped"]["measure_text"] == "装修结束后回访。"
     assert by_key["overdue_visits"]["cause"] == "月底集中走访"
-    assert "待填写" in by_key["overdue_visits"]["measure_text"]
+    assert by_key["overdue_visits"]["measure_hint"] == "请填写对策措施"
     assert by_key["price_flags"]["from_data"] is False  # kept, not dropped
     assert r["notes"]["opinions"] == ["老板们普遍希望旺季多投放。", "第二段。"]
 
@@ -395,7 +396,17 @@ def test_forecast_part_states_method_and_backtest(fixture_db, cfg):
     assert fc["low"] <= fc["qty_cartons"] <= fc["high"]
     assert fc["cases"] == pytest.approx(fc["qty_cartons"] / 250, abs=0.005)
     assert fc["backtest_wape"] is not None and fc["naive_wape"] is not None
-    assert fc["method"] and any("WAPE" in s for s in fc["statement"])
+    assert fc["method"] and fc["backtest_wape"] <= fc["naive_wape"]
+    text = "".join(fc["statement"])
+    # 箱 and 金额 with the range, against this month and last year, the calendar, reliability
+    assert f"{fc['cases']:,.2f} 箱" in text and "万元" in text
+    assert f"{fc['cases_low']:,.2f}～{fc['cases_high']:,.2f} 箱" in text
+    assert "比本月" in text and "比去年同月" in text
+    assert f"有 {fc['calendar']['workdays']} 个工作日" in text
+    assert f"本方法的平均误差约为 {fc['backtest_wape']:.0%}" in text
+    assert "WAPE" not in text and "naive" not in text
+    assert fc["vs_month_pct"] == pytest.approx(
+        (fc["qty_cartons"] / r["qty_cartons"] - 1) * 100, abs=0.01)
     assert {c["price_class"] for c in fc["by_price_class"]} <= {"一类", "二类", "三类", "四类", "五类"}
 
 
