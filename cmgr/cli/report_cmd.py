@@ -66,6 +66,10 @@ def monthly_report_command(
     db = st.db()
     today = date.today()
     the_month = parse_report_month(month, today)
+    if fmt in (ReportFormat.docx, ReportFormat.html, ReportFormat.md):
+        from cmgr.render.charts import preload
+
+        preload()  # the charts' imports overlap the database reads
     managers = resolve_managers(db, manager, all_managers)
     load_notes = notes_loader(notes, all_managers, edited)
     run = make_reports(db, cfg, the_month, managers, notes=load_notes)
