@@ -113,6 +113,7 @@ def load(db, cfg, month: str, managers: list[str] | None):
     month_visits = store.visits(db, month_start, month_end, managers)
     flags = store.flags(db, month_start, month_end, managers)
     complaints = store.complaints(db, month_end, managers)
+    surveys = store.surveys(db, month_end, managers)
 
     from cmgr.store.customers import managers as roster_managers
 
@@ -128,7 +129,7 @@ def load(db, cfg, month: str, managers: list[str] | None):
 
     by = {key: split(frame) for key, frame in (
         ("roster", roster), ("cm", customer_months), ("sm", sku_months), ("lv", last_visits),
-        ("mv", month_visits), ("fl", flags), ("co", complaints))}
+        ("mv", month_visits), ("fl", flags), ("co", complaints), ("sv", surveys))}
     empty_roster = roster.iloc[0:0]
     data = []
     for name in names:
@@ -143,6 +144,7 @@ def load(db, cfg, month: str, managers: list[str] | None):
             month_visits=by["mv"].get(name, month_visits.iloc[0:0]),
             flags=None if flags is None else by["fl"].get(name, flags.iloc[0:0]),
             complaints=None if complaints is None else by["co"].get(name, complaints.iloc[0:0]),
+            surveys=None if surveys is None else by["sv"].get(name, surveys.iloc[0:0]),
             sku_names=names_of_skus))
     unassigned = {"customers": 0, "qty_cartons": 0.0, "amount": 0.0}
     if managers is None:

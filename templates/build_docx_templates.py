@@ -215,6 +215,9 @@ def build_report(path: Path) -> None:
                ["月度目标（箱）", "{{ r.target.cases|num if r.target else '未设定' }}",
                 "完成率", "{{ share(r.target.rate_pct) if r.target else '—' }}", "", ""],
            ])
+    _para(doc, "在网户数 {{ r.network.in_network }} 户（本月入网 {{ r.network.joined }} 户，"
+               "退网 {{ r.network.left }} 户）。{{ r.network.kpi_note if not r.network.kpi else '' }}",
+          bold_lead="网建情况：")
     _para(doc, "{{ chart_trend }}", align=WD_ALIGN_PARAGRAPH.CENTER)
 
     doc.add_heading("（一）价类结构", level=2)
@@ -332,6 +335,28 @@ def build_report(path: Path) -> None:
     _table(doc, [("日期", "{{ c.visit_date }}", 22, False),
                  ("客户", "{{ c.customer_name or c.customer_code }}", 40, False),
                  ("情况", "{{ c.text }}", 112, False)], "c in r.opinions.special_visits")
+    _tag(doc, "{%p endif %}")
+    doc.add_heading("（四）客户满意度", level=2)
+    _tag(doc, "{%p set sat = r.opinions.satisfaction %}")
+    _tag(doc, "{%p if not sat.imported %}")
+    _para(doc, "服务中心的满意度调查结果尚未导入，本节暂无数据。")
+    _tag(doc, "{%p else %}")
+    _para(doc, "{{ sat.round }}调查 {{ sat.respondents }} 户，平均得分 {{ sat.score|num(1) }} 分"
+               "{% if sat.previous_score is not none %}（上一轮{{ sat.previous_round }} "
+               "{{ sat.previous_score|num(1) }} 分）{% endif %}；得分最低的项目："
+               "{% for i in sat.lowest_items %}{{ i.name }} {{ i.score|num(1) }} 分"
+               "{{ '、' if not loop.last }}{% endfor %}；低于 60 分的客户 {{ sat.low_customers }} 户。")
+    for title, key in (("按调查项目", "by_item"), ("按线路", "by_route"), ("按档位分级", "by_band")):
+        _table(doc, [(title[1:], "{{ c.name }}", 40, False),
+                     ("调查户数", "{{ c.customers }}", 20, True),
+                     ("本轮得分", "{{ c.score|num(1) }}", 24, True),
+                     ("上一轮", "{{ c.previous_score|num(1) }}", 24, True),
+                     ("变化", "{{ c.change|num(1) }}", 20, True)], f"c in sat.{key}")
+    _para(doc, "得分最低的客户：", size=9)
+    _table(doc, [("客户编码", "{{ c.customer_code }}", 32, False),
+                 ("客户名称", "{{ c.customer_name }}", 48, False),
+                 ("平均得分", "{{ c.score|num(1) }}", 22, True),
+                 ("最低的项目", "{{ c.lowest_item }}", 40, False)], "c in sat.lowest_customers")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for s in r.notes.opinions %}")
     _para(doc, "{{ s }}")

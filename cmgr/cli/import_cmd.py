@@ -18,6 +18,7 @@ class ImportKind(StrEnum):
     orders = "orders"
     visits = "visits"
     prices = "prices"
+    survey = "survey"
 
 
 def register(app: typer.Typer) -> None:

@@ -77,6 +77,7 @@ class ManagerData:
     flags: pd.DataFrame | None = None         # None: the flags table does not exist
     complaints: pd.DataFrame | None = None    # None: the complaints table does not exist
     sku_names: dict[str, str] = field(default_factory=dict)  # sku_code -> name (sku_name_map)
+    surveys: pd.DataFrame | None = None       # None: the surveys table does not exist
 
 
 def sku_name_map(sku_months: pd.DataFrame, prices: pd.DataFrame) -> dict[str, str]:
@@ -642,6 +643,91 @@ def _opinions(data: ManagerData, month: str) -> dict:
     complaints = _month_complaints(data, month)
     return {"visits_loaded": frame is not None, "visit_opinions": visits_out,
             "special_visits": special_out, "by_topic": by_topic, "complaints": complaints}
+
+
+SATISFACTION_LOW = 60.0      # a score below this is 不满意 (the level 一般 is 60)
+SATISFACTION_SHOWN = 5       # lowest items and customers named
+
+
+def satisfaction(data: ManagerData, bands: Sequence[PolicyBand]) -> dict:
+    """The latest survey round's satisfaction by item, route and grade band against the round
+    before, with the lowest items and customers named. Rounds are ordered by their latest
+    date (or their name when undated)."""
+    frame = data.surveys
+    empty = {"available": frame is not None, "imported": bool(frame is not None and len(frame)),
+             "round": None, "previous_round": None, "respondents": 0, "score": None,
+             "previous_score": None, "by_item": [], "by_route": [], "by_band": [],
+             "lowest_items": [], "lowest_customers": [], "low_customers": 0}
+    if frame is None or not len(frame):
+        return empty
+    frame = frame[frame["score"].notna()].copy()
+    if not len(frame):
+        return empty
+    frame["round"] = frame["survey_round"].fillna(frame["survey_date"]).fillna("")
+    order = frame.groupby("round")["survey_date"].max().fillna("").reset_index()
+    order = order.sort_values(["survey_date", "round"])
+    rounds = list(order["round"])
+    latest = rounds[-1]
+    previous = rounds[-2] if len(rounds) > 1 else None
+    frame["band"] = [band_name(_grade(g), bands) for g in frame["grade"]]
+    frame["route"] = frame["route"].fillna("未分线路")
+    now = frame[frame["round"] == latest]
+    before = frame[frame["round"] == previous] if previous else frame.iloc[0:0]
+
+    def by(column: str) -> list[dict]:
+        prev = before.groupby(column)["score"].mean() if len(before) else {}
+        rows = []
+        for key, group in now.groupby(column, sort=True):
+            score = float(group["score"].mean())
+            was = float(prev[key]) if len(before) and key in prev else None
+            rows.append({"name": str(key), "score": _num(score), "previous_score": _num(was),
+                         "change": _num(score - was) if was is not None else None,
+                         "customers": int(group["customer_code"].nunique())})
+        return rows
+
+    by_item = by("survey_item")
+    per_customer = now.groupby(["customer_code"]).agg(
+        customer_name=("customer_name", "first"), score=("score", "mean"),
+        low_items=("score", lambda x: int((x < SATISFACTION_LOW).sum()))).reset_index()
+    worst_item = {code: g.sort_values("score").iloc[0]["survey_item"]
+                  for code, g in now.groupby("customer_code")}
+    low = per_customer[per_customer["score"] < SATISFACTION_LOW]
+    lowest = per_customer.sort_values(["score", "customer_code"]).head(SATISFACTION_SHOWN)
+    return {
+        **empty, "round": latest, "previous_round": previous,
+        "respondents": int(now["customer_code"].nunique()),
+        "score": _num(float(now["score"].mean())),
+        "previous_score": _num(float(before["score"].mean())) if len(before) else None,
+        "by_item": by_item, "by_route": by("route"), "by_band": by("band"),
+        "lowest_items": sorted(by_item, key=lambda r: (r["score"], r["name"]))[:2],
+        "lowest_customers": [{"customer_code": r.customer_code,
+                              "customer_name": _text(r.customer_name), "score": _num(r.score),
+                              "lowest_item": worst_item.get(r.customer_code, "")}
+                             for r in lowest.itertuples(index=False)],
+        "low_customers": int(len(low)),
+    }
+
+
+def network_figures(table: pd.DataFrame, month: str) -> dict:
+    """网建 figures of part a. 在网户数 with joins and leaves come from the roster here.
+
+    KPI PLACEHOLDER (issue 14): 订货率, 电子结算率 and 完成率 against imported targets are
+    computed by cmgr.core.kpi, built separately; when it lands, fill `kpi` from it in
+    cmgr.monthly_report.load / build_report and the templates show its figures. Until then
+    `kpi` is None and the document says plainly that the data has not been imported."""
+    first, last = month_first_day(month).isoformat(), month_last_day(month).isoformat()
+    roster = table[table["in_roster"]]
+    joined = roster["joined_on"].fillna("").astype(str)
+    left_on = roster["left_on"].fillna("").astype(str)
+    gone = roster["status"].fillna("").astype(str).eq("已退网")
+    in_network = ~((gone & (left_on.eq("") | (left_on <= last))) | (left_on.ne("") & (left_on <= last))
+                   ) & ~(joined.ne("") & (joined > last))
+    return {"in_network": int(in_network.sum()),
+            "joined": int(((joined >= first) & (joined <= last)).sum()),
+            "left": int(((left_on >= first) & (left_on <= last)).sum()),
+            "kpi": None,
+            "kpi_note": "订货率、电子结算率和销售计划完成率所需的数据（结算记录、销售计划）尚未导入，"
+                        "本报告暂不列出。"}
 
 
 def _status_label(status: str) -> str:
@@ -1288,6 +1374,8 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
     problems = _problems(report, warn_list, warn_bands, declines, overdue, data, month, settings)
     report["problems"] = _merge_notes(problems, notes, settings.list_rows)
     report["opinions"] = _opinions(data, month)
+    report["opinions"]["satisfaction"] = satisfaction(data, settings.bands)
+    report["network"] = network_figures(table, month)
     report["forecast"] = _forecast_part(data, month, class_order, settings.is_workday)
     sections = notes.sections if notes else {}
     report["notes"] = {key: list(sections.get(key, [])) for key in NOTE_SECTIONS}

@@ -45,6 +45,11 @@ FIELD_TYPES: dict[str, str] = {
     "observed_price": "price",
     "retail_guide_price": "number",
     "min_retail_price": "number",
+    "survey_round": "text",
+    "survey_date": "date",
+    "survey_item": "text",
+    "score": "number",
+    "level": "text",
 }
 CANONICAL_FIELDS = tuple(FIELD_TYPES)
 
@@ -84,6 +89,11 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "observed_price": ("实际零售价", "实际售价"),
     "retail_guide_price": ("零售指导价", "建议零售价", "零售价"),
     "min_retail_price": ("最低零售价", "最低限价"),
+    "survey_round": ("调查轮次", "测评轮次", "调查批次", "轮次", "期次", "调查期次"),
+    "survey_date": ("调查日期", "测评日期", "调查时间", "回访日期"),
+    "survey_item": ("调查项目", "测评项目", "满意度项目", "评价项目", "指标", "项目"),
+    "score": ("得分", "分数", "评分", "满意度得分"),
+    "level": ("满意度", "评价", "满意程度", "评价等级", "等级"),
 }
 
 # Units a header may carry: "订购量（件）" is counted in 件, "订购量（箱）" in 箱.
@@ -165,4 +175,10 @@ KINDS: dict[str, Kind] = {
     "prices": Kind(
         "prices", "价格表", (("sku_code",),), ("sku_code",),
         ("sku_code", "sku_name", "wholesale_price", "retail_guide_price", "min_retail_price")),
+    "survey": Kind(
+        "survey", "满意度调查结果",
+        (("customer_code",), ("survey_item",), ("score", "level"), ("survey_round", "survey_date")),
+        ("customer_code", "survey_item"),
+        ("survey_round", "survey_date", "customer_code", "customer_name", "survey_item", "score",
+         "level")),
 }

@@ -387,7 +387,23 @@ def _note(parsed: ParsedFile, text: str) -> None:
         parsed.notes.append(text)
 
 
+# A satisfaction level as the service centre writes it -> a score out of 100.
+SURVEY_LEVELS = {"非常满意": 100.0, "很满意": 100.0, "满意": 80.0, "比较满意": 80.0,
+                 "基本满意": 60.0, "一般": 60.0, "不太满意": 40.0, "不满意": 40.0,
+                 "很不满意": 20.0, "非常不满意": 20.0}
+
+
 def _normalise(kind_name: str, out: pd.DataFrame) -> None:
+    if kind_name == "survey":
+        if "level" in out:
+            by_level = out["level"].map(lambda s: SURVEY_LEVELS.get(s.replace(" ", ""))
+                                        if isinstance(s, str) else None)
+            out["score"] = out["score"].fillna(by_level) if "score" in out else by_level
+        # A round is named by its text, else by its date: both name the same survey.
+        if "survey_round" not in out:
+            out["survey_round"] = None
+        if "survey_date" in out:
+            out["survey_round"] = out["survey_round"].fillna(out["survey_date"])
     if kind_name == "customers" and "status" in out:
         out["status"] = out["status"].map(lambda s: STATUS_WORDS.get(s.replace(" ", ""), s)
                                           if isinstance(s, str) else s)
@@ -411,6 +427,9 @@ def record_key(kind_name: str, out: pd.DataFrame) -> np.ndarray:
         return text("customer_code")
     if kind_name == "prices":
         return text("sku_code")
+    if kind_name == "survey":
+        rounds = out["survey_round"].fillna("").to_numpy(dtype=object)
+        return rounds + "|" + text("customer_code") + "|" + text("survey_item")
     if kind_name == "orders":
         has_id = out["order_id"].notna().to_numpy() if "order_id" in out else np.zeros(n, bool)
         key = np.empty(n, dtype=object)
@@ -511,4 +530,5 @@ def _clash(parsed: ParsedFile, row: int, key: str, first_row: int) -> Issue:
 def _key_words(kind_name: str) -> str:
     return {"customers": "客户编码", "prices": "卷烟编码",
             "orders": "订单编号 + 卷烟编码, or 日期 + 客户 + 卷烟 without an order id",
-            "visits": "访问编号, or 日期 + 客户 + 类型 + 内容 without one"}[kind_name]
+            "visits": "访问编号, or 日期 + 客户 + 类型 + 内容 without one",
+            "survey": "轮次 + 客户编码 + 调查项目"}[kind_name]

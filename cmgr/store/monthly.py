@@ -203,3 +203,19 @@ def complaints(db: Database, last_day: str, managers: Sequence[str] | None) -> p
            "JOIN customers c ON c.customer_code = t.customer_code "
            f"WHERE substr(t.created_at, 1, 10) <= ?{where} ORDER BY t.created_at, t.id")
     return _frame(db, sql, [last_day, *params], [*pick, "manager", "customer_name"])
+
+
+def surveys(db: Database, last_day: str, managers: Sequence[str] | None) -> pd.DataFrame | None:
+    """Satisfaction survey results of these managers' customers dated (or imported) on or
+    before `last_day`, with each customer's route and grade; None before migration 010."""
+    if not db.has_table("surveys"):
+        return None
+    where, params = _manager_filter(managers)
+    sql = ("SELECT s.survey_round, s.survey_date, s.customer_code, c.customer_name, c.route, "
+           "c.grade, c.manager, s.survey_item, s.score, s.level FROM surveys s "
+           "JOIN customers c ON c.customer_code = s.customer_code "
+           f"WHERE (s.survey_date IS NULL OR s.survey_date <= ?){where} "
+           "ORDER BY s.survey_date, s.survey_round, s.customer_code, s.survey_item")
+    return _frame(db, sql, [last_day, *params],
+                  ["survey_round", "survey_date", "customer_code", "customer_name", "route",
+                   "grade", "manager", "survey_item", "score", "level"])

@@ -38,8 +38,11 @@ TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "notes", "checked_sku", "observed_price", "observed_price_text")),
     "prices": ("prices", "sku_code", (
         "sku_name", "wholesale_price", "retail_guide_price", "min_retail_price")),
+    "survey": ("surveys", "survey_key", (
+        "survey_round", "survey_date", "customer_code", "customer_name", "survey_item", "score",
+        "level")),
 }
-_HAS_UPDATED_AT = {"customers", "visits", "prices"}
+_HAS_UPDATED_AT = {"customers", "visits", "prices", "survey"}
 
 
 @dataclass

@@ -390,3 +390,36 @@ def test_the_document_has_no_tool_words_and_no_empty_table(docx_report):
                 "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tr")) == 1:
             following = "".join(children[i + 1].itertext()) if i + 1 < len(children) else ""
             assert following.strip().startswith("无") or "无" in following, following
+
+
+def test_satisfaction_by_item_route_and_band_against_the_previous_round(city, tmp_path):
+    import random
+
+    from tests.conftest import write_xlsx
+
+    rng = random.Random(3)
+    rows = [["调查轮次", "调查日期", "客户编码", "调查项目", "得分"]]
+    scores = {}
+    for rnd, day in (("2026年第二季度", "2026-06-20"), ("2026年第三季度", "2026-09-20")):
+        for n in range(1, 11):
+            for item in ("服务态度", "送货及时性", "货源满足"):
+                score = 55.0 if (n == 4 and rnd.endswith("三季度")) else float(rng.randint(70, 100))
+                rows.append([rnd, day, f"C{n:02d}", item, score])
+                scores[rnd, f"C{n:02d}", item] = score
+    path = write_xlsx(tmp_path / "满意度.xlsx", rows)
+    result = run("import", "survey", str(path))
+    assert result.exit_code == 0, result.output
+    sat = report_json()["opinions"]["satisfaction"]
+    assert sat["round"] == "2026年第三季度" and sat["previous_round"] == "2026年第二季度"
+    for row in sat["by_item"]:
+        now = [v for (r, _, i), v in scores.items() if r.endswith("三季度") and i == row["name"]]
+        was = [v for (r, _, i), v in scores.items() if r.endswith("二季度") and i == row["name"]]
+        assert row["score"] == pytest.approx(sum(now) / len(now), abs=0.01)
+        assert row["change"] == pytest.approx(sum(now) / len(now) - sum(was) / len(was), abs=0.02)
+    assert sat["lowest_customers"][0]["customer_code"] == "C04" and sat["low_customers"] == 1
+    assert {r["name"] for r in sat["by_band"]} and sat["by_route"]
+    out = tmp_path / "sat.docx"
+    assert run("monthly-report", "--manager", MANAGER, "--month", MONTH, "--out",
+               str(out)).exit_code == 0
+    text, _ = _document_text(out)
+    assert "2026年第三季度调查 10 户" in text and "客户C04" in text
