@@ -295,7 +295,7 @@ def build_report(path: Path) -> None:
                  ("情况", "{{ c.detail }}", 100, False)], "c in p.customers_shown")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if p.customers_more %}")
-    _para(doc, "另有 {{ p.customers_more }} 户未列出，完整名单见附表。", size=9)
+    _para(doc, "另有 {{ p.customers_more }} 项未列出，完整名单见附表。", size=9)
     _tag(doc, "{%p endif %}")
     _fill_in(doc, "原因：", "{{ p.cause }}", "{{ p.cause_hint }}")
     _fill_in(doc, "对策措施：", "{{ p.measure }}", "{{ p.measure_hint }}")
