@@ -98,14 +98,17 @@ def font_warning() -> str | None:
     return INSTALL_HINT
 
 
-def _figure(size: tuple[float, float]):
+def _figure(size: tuple[float, float], right: float):
     """A figure and its axes on the Agg canvas, without pyplot (its import and its figure
-    manager cost a quarter of a second the report has not got)."""
+    manager cost a quarter of a second the report has not got). Fixed margins, measured for
+    these two charts: a layout engine or bbox_inches="tight" draws each chart twice (half of
+    the one-manager report's chart time)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=size, layout="constrained")
+    fig = Figure(figsize=size)
     FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.075, right=right, bottom=0.11, top=0.88)
     return fig, fig.add_subplot()
 
 
@@ -129,7 +132,6 @@ def _setup(fmt: str) -> tuple[dict, bool]:
 def _save(fig, fmt: str) -> bytes:
     buf = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    # Constrained layout instead of bbox_inches="tight": one drawing instead of two.
     fig.savefig(buf, format=fmt, dpi=150, metadata=metadata)
     return buf.getvalue()
 
@@ -144,7 +146,7 @@ def trend_chart(trend: list[dict], fmt: str = "svg") -> bytes:
 
     rc, chinese = _setup(fmt)
     with matplotlib.rc_context(rc):
-        fig, ax = _figure((7.2, 3.0))
+        fig, ax = _figure((7.2, 3.0), right=0.925)
         labels = [_month_label(t["month"]) for t in trend]
         cases = [t["cases"] if t["cases"] is not None else 0 for t in trend]
         amounts = [t["amount"] / 10000 if t["amount"] is not None else float("nan") for t in trend]
@@ -179,7 +181,7 @@ def mix_chart(price_mix: list[dict], classes: list[str], fmt: str = "svg") -> by
 
     rc, chinese = _setup(fmt)
     with matplotlib.rc_context(rc):
-        fig, ax = _figure((7.2, 3.0))
+        fig, ax = _figure((7.2, 3.0), right=0.89)
         x = list(range(len(price_mix)))
         bottom = [0.0] * len(price_mix)
         for i, name in enumerate(classes):
