@@ -72,6 +72,7 @@ def load(db, cfg, month: str, managers: list[str] | None):
         BASE_MONTHS,
         ManagerData,
         classify_skus,
+        infer_order_weekdays,
         month_add,
         month_first_day,
         month_last_day,
@@ -114,11 +115,15 @@ def load(db, cfg, month: str, managers: list[str] | None):
     flags = store.flags(db, month_start, month_end, managers)
     complaints = store.complaints(db, month_end, managers)
     surveys = store.surveys(db, month_end, managers)
+    weekdays_from = month_first_day(month_add(month, -BASE_MONTHS)).isoformat()
+    weekdays = store.order_weekdays(db, weekdays_from, end, managers)
+    weekdays["customer_code"] = weekdays["customer_code"].astype(str)
 
     from cmgr.store.customers import managers as roster_managers
 
     names = managers if managers is not None else roster_managers(db)
     roster_manager = dict(zip(roster["customer_code"].astype(str), roster["manager"], strict=True))
+    weekdays["manager"] = weekdays["customer_code"].map(roster_manager)
     customer_months["manager"] = customer_months["customer_code"].astype(str).map(roster_manager)
     last_visits["manager"] = last_visits["customer_code"].astype(str).map(roster_manager)
 
@@ -129,7 +134,8 @@ def load(db, cfg, month: str, managers: list[str] | None):
 
     by = {key: split(frame) for key, frame in (
         ("roster", roster), ("cm", customer_months), ("sm", sku_months), ("lv", last_visits),
-        ("mv", month_visits), ("fl", flags), ("co", complaints), ("sv", surveys))}
+        ("mv", month_visits), ("fl", flags), ("co", complaints), ("sv", surveys),
+        ("wd", weekdays))}
     empty_roster = roster.iloc[0:0]
     data = []
     for name in names:
@@ -145,6 +151,7 @@ def load(db, cfg, month: str, managers: list[str] | None):
             flags=None if flags is None else by["fl"].get(name, flags.iloc[0:0]),
             complaints=None if complaints is None else by["co"].get(name, complaints.iloc[0:0]),
             surveys=None if surveys is None else by["sv"].get(name, surveys.iloc[0:0]),
+            order_weekdays=infer_order_weekdays(by["wd"].get(name)),
             sku_names=names_of_skus))
     unassigned = {"customers": 0, "qty_cartons": 0.0, "amount": 0.0}
     if managers is None:

@@ -78,6 +78,7 @@ class ManagerData:
     complaints: pd.DataFrame | None = None    # None: the complaints table does not exist
     sku_names: dict[str, str] = field(default_factory=dict)  # sku_code -> name (sku_name_map)
     surveys: pd.DataFrame | None = None       # None: the surveys table does not exist
+    order_weekdays: dict[str, str] = field(default_factory=dict)  # code -> ISO digits ordered on
 
 
 def sku_name_map(sku_months: pd.DataFrame, prices: pd.DataFrame) -> dict[str, str]:
@@ -257,6 +258,10 @@ def _customer_table(data: ManagerData, month: str, lookback: int, bands) -> pd.D
         orders[month] if month in orders else {}).fillna(0)
     if "visit_weekdays" not in table:
         table["visit_weekdays"] = None
+    if data.order_weekdays:  # no 访销日 in the roster: the weekdays the customer orders on
+        known = table["visit_weekdays"].fillna("").astype(str).str.strip().ne("")
+        inferred = table["customer_code"].map(data.order_weekdays)
+        table["visit_weekdays"] = table["visit_weekdays"].where(known, inferred)
     table["grade_int"] = [_grade(g) for g in table["grade"]]
     table["band"] = [band_name(g, bands) for g in table["grade_int"]]
     return table
@@ -413,6 +418,19 @@ def comparison_basis(month: str, first_month: str | None,
                        f"有长假，环比不可比，按去年同月比较。" if yoy else
                        "本月或上月有长假，但没有去年同月数据，仍按上月比较，请结合节假日判断。"
                        if holiday else "")}
+
+
+def infer_order_weekdays(frame: pd.DataFrame, share: float = 0.25) -> dict[str, str]:
+    """customer -> ISO weekday digits it ordered on in at least `share` of its order days
+    (from store.monthly.order_weekdays), for a roster without 访销日."""
+    if frame is None or not len(frame):
+        return {}
+    frame = frame.assign(iso=frame["weekday"].astype(int).replace(0, 7),
+                         days=frame["days"].astype(float))
+    totals = frame.groupby("customer_code")["days"].transform("sum")
+    kept = frame[frame["days"] >= share * totals].sort_values(["customer_code", "iso"])
+    return {str(code): "".join(str(d) for d in group["iso"])
+            for code, group in kept.groupby("customer_code")}
 
 
 def _order_days(month: str, weekdays: str, is_workday, cache: dict) -> int:

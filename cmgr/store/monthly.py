@@ -219,3 +219,22 @@ def surveys(db: Database, last_day: str, managers: Sequence[str] | None) -> pd.D
     return _frame(db, sql, [last_day, *params],
                   ["survey_round", "survey_date", "customer_code", "customer_name", "route",
                    "grade", "manager", "survey_item", "score", "level"])
+
+
+def order_weekdays(db: Database, first_day: str, end_day: str,
+                   managers: Sequence[str] | None) -> pd.DataFrame:
+    """Per customer and weekday ('%w': 0 = Sunday), the distinct order days dated
+    first_day <= date < end_day: the customer's order days when the roster has no 访销日."""
+    if managers is None:
+        sql = ("SELECT o.customer_code, strftime('%w', o.order_date), "
+               "count(DISTINCT o.order_date) FROM order_lines o "
+               "WHERE o.order_date >= ? AND o.order_date < ? GROUP BY 1, 2")
+        params: list = [first_day, end_day]
+    else:
+        where, params = _manager_filter(managers)
+        sql = ("SELECT o.customer_code, strftime('%w', o.order_date), "
+               "count(DISTINCT o.order_date) FROM customers c JOIN order_lines o "
+               "ON o.customer_code = c.customer_code "
+               f"WHERE o.order_date >= ? AND o.order_date < ?{where} GROUP BY 1, 2")
+        params = [first_day, end_day, *params]
+    return _frame(db, sql, params, ["customer_code", "weekday", "days"])

@@ -238,6 +238,7 @@ def test_early_warning_matches_the_rule(fixture_db, cfg):
     from cmgr.monthly_report import load, settings_from
 
     data, _ = load(fixture_db, cfg, MONTH, [MANAGER])
+    data[0].order_weekdays = {}  # every working day counts (the inference is tested below)
     # Fixed margins (no spread factor) so the rule can be recomputed by hand.
     settings = replace(settings_from(cfg), warning_gap_pct=30.0, decline_pct=45.0,
                        warning_sd=0.0, decline_sd=0.0)
@@ -490,3 +491,14 @@ def test_flags_and_complaints_become_problems_and_opinions(fixture_db, cfg):
     assert complaints["available"] and [c["id"] for c in complaints["list"]] == ["TS-20261105-001"]
     assert complaints["by_type"] == [{"name": "受潮", "count": 1}]
     assert complaints["by_status"][0]["name"] != "submitted"  # shown with its Chinese label
+
+
+def test_order_weekdays_are_inferred_when_the_roster_has_none():
+    from cmgr.core.monthly import infer_order_weekdays
+
+    frame = pd.DataFrame({"customer_code": ["a", "a", "a", "b", "b"],
+                          "weekday": ["2", "5", "0", "1", "3"],   # %w: 0 = Sunday
+                          "days": [6, 5, 1, 6, 6]})
+    # a: Tuesday and Friday (a single Sunday order is under a quarter); b: Monday, Wednesday
+    assert infer_order_weekdays(frame) == {"a": "25", "b": "13"}
+    assert infer_order_weekdays(frame.iloc[0:0]) == {}
