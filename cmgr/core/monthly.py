@@ -406,8 +406,8 @@ def comparison_basis(month: str, first_month: str | None,
                      is_workday: Callable[[date], bool] | None) -> dict:
     """What part b compares each customer with: the last BASE_MONTHS months, or the same month
     last year when this month or last month holds a holiday week (and a year ago is in the data); either way
-    per order day (the customer's 访销日 that are working days; all working days when the
-    roster has none), so a month with five Mondays is not a rise."""
+    per order day (_order_days: the customer's 访销日, from the roster or inferred from its
+    orders), so a month with five Mondays is not a rise."""
     previous, year_ago = month_add(month, -1), month_add(month, -12)
     holiday = holiday_week(month, is_workday) or holiday_week(previous, is_workday)
     yoy = holiday and first_month is not None and year_ago >= first_month
@@ -434,14 +434,24 @@ def infer_order_weekdays(frame: pd.DataFrame, share: float = 0.25) -> dict[str, 
 
 
 def _order_days(month: str, weekdays: str, is_workday, cache: dict) -> int:
-    """The working days of `month` that fall on the customer's 访销日 ('25': Tuesday and
-    Friday); every working day when none are known. At least 1."""
+    """The order days a weekly customer has in `month`: the dates on its 访销日 ('25':
+    Tuesday and Friday) whose week has a working day (an order due on a holiday is moved
+    within its week; a week all on holiday has none); every working day when no 访销日 is
+    known. At least 1."""
     key = (month, weekdays)
     if key not in cache:
         workday = is_workday or (lambda d: d.weekday() < 5)
         wanted = {int(c) for c in weekdays if c.isdigit() and 1 <= int(c) <= 7}
-        cache[key] = max(1, sum(1 for d in _days_of_month(month) if workday(d)
-                                and (not wanted or d.isoweekday() in wanted)))
+        if not wanted:
+            count = sum(1 for d in _days_of_month(month) if workday(d))
+        else:
+            def week_works(d: date) -> bool:
+                monday = d.toordinal() - d.weekday()
+                return any(workday(date.fromordinal(monday + k)) for k in range(7))
+
+            count = sum(1 for d in _days_of_month(month)
+                        if d.isoweekday() in wanted and week_works(d))
+        cache[key] = max(1, count)
     return cache[key]
 
 
