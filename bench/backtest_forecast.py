@@ -19,7 +19,7 @@ peaks on the eve, 3-10% noise) and "strong" (a stronger profile with a low
 December, a flat stocking window, 5-15% noise).
 
 With --sample DB the same comparison runs on a database instead, the way the
-monthly report reads it (cmgr.monthly_report.load): one manager's monthly 条
+monthly report reads it (cmgr.jobs.monthly_report.load): one manager's monthly 条
 and 金额, in total and by price class, each of the last 6 complete months
 forecast from the months before it (the month the orders end in is left out
 when the data do not reach its last working day), the forecaster next to
@@ -144,7 +144,8 @@ def sample_series(db_path: Path, manager: str | None):
     when `manager` is None."""
     from cmgr.config import load_config
     from cmgr.core.monthly import UNCLASSIFIED, months_between
-    from cmgr.monthly_report import load, resolve_managers
+    from cmgr.jobs.managers import resolve_managers
+    from cmgr.jobs.monthly_report import load
     from cmgr.store.db import open_database
 
     cfg = load_config(None, overrides={"database.path": str(db_path)})
@@ -155,7 +156,7 @@ def sample_series(db_path: Path, manager: str | None):
         first, last = store.order_span(db)
         if last is None:
             raise SystemExit(f"{db_path}: no orders")
-        names = resolve_managers(db, manager, manager is None)
+        names = resolve_managers(db, [manager] if manager else [], manager is None)
         loaded = load(db, cfg, last[:7], names)[0]
     finally:
         db.close()

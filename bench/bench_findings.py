@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from cmgr.config import load_config
-    from cmgr.monthly_report import make_reports
+    from cmgr.jobs.monthly_report import make_reports
     from cmgr.store.db import open_database
 
     worst: dict[tuple[str, str], float] = {}

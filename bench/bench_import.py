@@ -31,7 +31,7 @@ CHILD_CMGR = """
 import json, sys, time, resource
 import pandas
 from cmgr.store.db import open_database
-from cmgr.ingest import import_file
+from cmgr.jobs.ingest import import_file
 db = open_database(sys.argv[1])
 t = time.perf_counter()
 r = import_file(db, "orders", sys.argv[2])

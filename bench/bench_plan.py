@@ -53,7 +53,7 @@ def cmgr(db: Path, *args: str, stdout=subprocess.DEVNULL) -> float:
 
 def import_territory(src: Path, db_path: Path) -> None:
     from cmgr.cli.demo_cmd import SAMPLE_IMPORTS
-    from cmgr.ingest import import_files
+    from cmgr.jobs.ingest import import_files
     from cmgr.store.db import open_database
 
     for suffix in ("", "-wal", "-shm"):
@@ -99,9 +99,9 @@ def time_territory(db: Path, runs: int) -> dict:
 def ratios(db_path: Path, seconds: float) -> list[tuple]:
     """(instance, visits, free visits, heuristic km, heuristic s, OR-Tools km or None,
     OR-Tools-from-the-heuristic km, ratio)."""
-    from cmgr import planning
     from cmgr.config import load_config
     from cmgr.core import routing
+    from cmgr.jobs import plan_week as planning
     from cmgr.store.db import open_database
 
     cfg = load_config(environ={})

@@ -147,7 +147,7 @@ def generate_city(path: Path, managers: int, per_manager: int, lines_per_order: 
 
 def bench_city(path: Path, fmt: str, out: Path) -> None:
     from cmgr.config import load_config
-    from cmgr.monthly_report import make_reports, write_run
+    from cmgr.jobs.monthly_report import make_reports, write_run
     from cmgr.store.db import open_database
 
     db = open_database(path)

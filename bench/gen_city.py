@@ -4,7 +4,7 @@
                              [--order-rows 1000000] [--layout shared|inline|both]
                              [--months N] [--visit-months 3] [--only PART,...] [--seed S]
 
-The scale of the seed document's city: 27,000 retailers, 100 customer managers, ~1.7 million
+The scale of the city in docs/domain.md ("Figures the monthly report uses"): 27,000 retailers, 100 customer managers, ~1.7 million
 order lines a month. Writes into bench/out/ by default (git-ignored):
 
 - city_customers.xlsx       the roster (shared strings, title rows, 合计 row)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmgr.domain import GradeBand, PriceClasses
 from cmgr.errors import ConfigError
 
 APP_NAME = "cmgr"
@@ -96,6 +97,17 @@ SETTINGS: list[Setting] = [
     Setting("report.list_rows", 15, int,
             "customers printed under each problem of the monthly report (all are in the xlsx)",
             minimum=1),
+    # cmgr kpi --rank: the overall place is the weighted mean of the places on each figure.
+    Setting("kpi.weight_completion", 3.0, (int, float),
+            "ranking weight of 销量完成率 (sales against target); 0 leaves it out", minimum=0),
+    Setting("kpi.weight_order_rate", 2.0, (int, float),
+            "ranking weight of 订货率 (active customers who ordered)", minimum=0),
+    Setting("kpi.weight_settlement", 2.0, (int, float),
+            "ranking weight of 电子结算率 by amount", minimum=0),
+    Setting("kpi.weight_value_per_case", 1.0, (int, float),
+            "ranking weight of 单箱值 (元 per 箱)", minimum=0),
+    Setting("kpi.weight_visits", 2.0, (int, float),
+            "ranking weight of 拜访完成率 (visits done against the saved plans)", minimum=0),
 ]
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 STRUCTURED = ("plan.policy", "price_classes", "mapping", "report.targets", "plan.route_weekdays",
@@ -103,20 +115,6 @@ STRUCTURED = ("plan.policy", "price_classes", "mapping", "report.targets", "plan
 
 
 # --- structured sections -----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PolicyBand:
-    """One 档位 band of the visit policy (分级管理规定)."""
-
-    grade_min: int
-    grade_max: int
-    level: int
-    name: str
-    interval_days: float
-
-    def covers(self, grade: int) -> bool:
-        return self.grade_min <= grade <= self.grade_max
-
 
 DEFAULT_POLICY = [
     {"grades": [1, 6], "level": 1, "name": "一级", "interval_days": 30},
@@ -127,24 +125,7 @@ DEFAULT_POLICY = [
 ]
 
 
-@dataclass(frozen=True)
-class PriceClasses:
-    """价类 thresholds: lower bounds (inclusive) of 一类..四类 on `basis`; below the last is 五类."""
-
-    basis: str = "wholesale_price"
-    bounds: tuple[float, ...] = (100.0, 70.0, 30.0, 16.5)
-    names: tuple[str, ...] = ("一类", "二类", "三类", "四类", "五类")
-
-    def classify(self, price: float | None) -> str | None:
-        if price is None or price != price:  # None or NaN
-            return None
-        for name, bound in zip(self.names, self.bounds, strict=False):
-            if price >= bound:
-                return name
-        return self.names[len(self.bounds)]
-
-
-def _policy(raw: Any, path: str | None) -> list[PolicyBand]:
+def _policy(raw: Any, path: str | None) -> list[GradeBand]:
     if not isinstance(raw, list) or not raw:
         raise ConfigError("expected one or more [[plan.policy]] tables", path=path, key="plan.policy")
     bands = []
@@ -185,7 +166,7 @@ def _policy(raw: Any, path: str | None) -> list[PolicyBand]:
         name = item.get("name", f"{level}级")
         if not isinstance(name, str):
             raise ConfigError(f"name must be text; got {name!r}", path=path, key=f"{key}.name")
-        bands.append(PolicyBand(grades[0], grades[1], level, name, interval))
+        bands.append(GradeBand(grades[0], grades[1], level, name, interval))
     ordered = sorted(bands, key=lambda b: b.grade_min)
     for a, b in zip(ordered, ordered[1:], strict=False):
         if b.grade_min <= a.grade_max:
@@ -201,11 +182,12 @@ def _price_classes(raw: Any, path: str | None) -> PriceClasses:
     if unknown:
         raise ConfigError(f"unknown key(s) {sorted(unknown)}; expected basis, bounds, names",
                           path=path, key="price_classes")
-    basis = raw.get("basis", "wholesale_price")
+    default = PriceClasses()
+    basis = raw.get("basis", default.basis)
     if basis not in ("wholesale_price", "retail_guide_price"):
         raise ConfigError(f"basis must be \"wholesale_price\" or \"retail_guide_price\"; got {basis!r}",
                           path=path, key="price_classes.basis")
-    bounds = raw.get("bounds", [100, 70, 30, 16.5])
+    bounds = raw.get("bounds", list(default.bounds))
     if (not isinstance(bounds, list) or not bounds
             or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
             or any(a <= b for a, b in zip(bounds, bounds[1:], strict=False))):
@@ -228,7 +210,7 @@ def read_mapping_file(path: Path) -> dict[str, str]:
 
 
 def _mapping(raw: Any, path: str | None) -> dict[str, str]:
-    from cmgr.sources.fields import CANONICAL_FIELDS
+    from cmgr.domain import CANONICAL_FIELDS
 
     key = "mapping"
 
@@ -302,7 +284,7 @@ class Config:
     values: dict[str, Any]
     sources: dict[str, str]
     path: Path | None
-    policy: list[PolicyBand]
+    policy: list[GradeBand]
     price_classes: PriceClasses
     mapping: dict[str, str] = field(default_factory=dict)
     targets: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -317,13 +299,6 @@ class Config:
     def db_path(self) -> Path:
         return Path(self.values["database.path"]).expanduser()
 
-    def band_for(self, grade: int | None) -> PolicyBand | None:
-        if grade is None:
-            return None
-        for band in self.policy:
-            if band.covers(grade):
-                return band
-        return None
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, Any]:

@@ -15,6 +15,8 @@ class ExitCode(IntEnum):
     REJECTED_ROWS = 3  # import completed, some rows rejected
     BUSY = 4  # database busy or locked past the timeout
     INTERNAL = 5  # internal error (traceback in the log)
+    WARNINGS = 6  # done, everything written, with warnings to check (plan-week: fallback rules)
+    CANCELLED = 130  # Ctrl-C, or Ctrl-D at a prompt: nothing was written (the shell's 128 + SIGINT)
 
 
 EXIT_CODE_TABLE = """\
@@ -24,7 +26,9 @@ Exit codes:
   2  usage or input error (nothing written)
   3  import completed with rejected rows
   4  database busy or locked past the timeout
-  5  internal error (traceback in the log)"""
+  5  internal error (traceback in the log)
+  6  done with warnings: everything written, some records to check (plan-week)
+  130  cancelled (Ctrl-C, or Ctrl-D at a prompt; nothing written)"""
 
 
 class CmgrError(Exception):

@@ -1286,7 +1286,7 @@ MAPPING_EXAMPLE = """\
 #
 # 2026年11月的订单导出把卷烟名称写成了“卷烟规格名称”，cmgr 不认识这个列名：不加映射时
 # 这一列会被忽略（导入结果里会列出被忽略的列），加上这个文件就存入 sku_name。
-# Format: "header as it appears in the export" = "canonical field" (see docs/DOMAIN.md).
+# Format: "header as it appears in the export" = "canonical field" (see docs/domain.md).
 # The same table can live in the configuration file under [mapping].
 
 [mapping]
@@ -1295,6 +1295,154 @@ MAPPING_EXAMPLE = """\
 "零售户证号" = "license_no"
 "要货日期" = "order_date"
 """
+
+
+# --- settlements, supply limits, targets (issue 14) ----------------------------------------------
+# Each from its own random stream, written after everything else: the older files come out
+# byte-identical.
+
+SETTLEMENTS_START = dt.date(2026, 9, 1)
+SETTLEMENT_HEADER = ("扣款流水号", "客户编码", "客户名称", "订单编号", "订货日期", "应结金额(元)",
+                     "扣款状态", "扣款时间", "失败原因")
+# The forms the export writes each status in, with how often.
+PAID_WORDS = (("扣款成功", 6), ("成功", 3), ("已结算", 1))
+FAILED_WORDS = (("扣款失败", 5), ("失败", 2), ("余额不足", 3))
+PENDING_WORDS = (("未扣款", 1), ("待扣款", 1))
+FAIL_REASONS = (("账户余额不足", 7), ("银行卡已冻结", 1), ("签约账户异常", 1), ("扣款超时", 1))
+# Customers who run short of money now and then: a failure is then far likelier.
+SHORT_OF_MONEY_SHARE = 0.08
+
+
+def _pick(rng: random.Random, words: Sequence[tuple[str, int]]) -> str:
+    return rng.choices([w for w, _ in words], [n for _, n in words])[0]
+
+
+def _at(rng: random.Random, day: dt.date) -> str:
+    """A deduction time: in the evening of the order day's batch, as the bank reports it."""
+    return f"{day.isoformat()} {rng.randint(16, 22):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+
+
+def settlement_rows(lines: Sequence[OrderLine], seed: int) -> list[list[object]]:
+    """One row per deduction for the 电子结算 customers' orders from SETTLEMENTS_START: the
+    first attempt on the order day; a failed one retried a day or two later (mostly paid,
+    some failing again); the last days' orders still 未扣款 for a few."""
+    rng = random.Random(f"{seed}-settlements")
+    orders: dict[str, list[OrderLine]] = {}
+    for line in lines:
+        if line.order_date >= SETTLEMENTS_START and line.customer.settlement == "电子结算":
+            orders.setdefault(line.order_id, []).append(line)
+    short = {c.code for c in sorted({ls[0].customer.code: ls[0].customer for ls in orders.values()}
+                                      .values(), key=lambda c: c.code)
+             if rng.random() < SHORT_OF_MONEY_SHARE}
+    rows: list[list[object]] = []
+    serial = 0
+    for order_id in sorted(orders, key=lambda o: (orders[o][0].order_date, o)):
+        items = orders[order_id]
+        c, day = items[0].customer, items[0].order_date
+        amount = round(sum(x.amount for x in items), 2)
+        p_fail = 0.4 if c.code in short else 0.02
+        attempt_day = day
+        for attempt in range(3):
+            serial += 1
+            deduction = f"JS{attempt_day:%Y%m%d}{serial:06d}"
+            shown_day: object = day if rng.random() < 0.8 else date_slash(day)
+            shown_amount: object = amount if rng.random() < 0.9 else with_thousands(amount)
+            if (ORDERS_END - day).days <= 1 and attempt == 0 and rng.random() < 0.1:
+                rows.append([deduction, c.code, c.name, order_id, shown_day, shown_amount,
+                             _pick(rng, PENDING_WORDS), None, None])
+                break
+            if rng.random() < p_fail:
+                word = _pick(rng, FAILED_WORDS)
+                reason = None if word == "余额不足" else _pick(rng, FAIL_REASONS)
+                rows.append([deduction, c.code, c.name, order_id, shown_day, shown_amount, word,
+                             _at(rng, attempt_day), reason])
+                attempt_day = _next_workday(attempt_day + dt.timedelta(days=rng.randint(0, 2)))
+                if attempt_day > ORDERS_END:
+                    break
+                continue
+            rows.append([deduction, c.code, c.name, order_id, shown_day, shown_amount,
+                         _pick(rng, PAID_WORDS), _at(rng, attempt_day), None])
+            break
+    return rows
+
+
+def write_settlements(path: Path, lines: Sequence[OrderLine], seed: int) -> int:
+    data = settlement_rows(lines, seed)
+    n_cols = len(SETTLEMENT_HEADER)
+    rows = _title_rows("电子结算扣款明细", n_cols,
+                       f"{SETTLEMENTS_START.isoformat()} 至 {ORDERS_END.isoformat()}")
+    rows.append(list(SETTLEMENT_HEADER))
+    rows += data
+    total = round(sum(float(str(r[5]).replace(",", "")) for r in data), 2)
+    rows.append(["合计", f"共{len(data)}笔", None, None, None, total, None, None, None])
+    with XlsxStreamWriter(path, shared_strings=True) as writer:
+        writer.write_sheet("扣款明细", rows, merges=_merge_title(n_cols), n_rows=len(rows),
+                           n_cols=n_cols, title_rows=1,
+                           col_widths=(20, 15, 28, 18, 12, 12, 10, 20, 14))
+    return len(data)
+
+
+SUPPLY_HEADER = ("卷烟编码", "卷烟名称", "档位", "限量(条)", "开始日期", "结束日期")
+SUPPLY_FROM, SUPPLY_TO = dt.date(2026, 11, 23), dt.date(2026, 12, 31)
+
+
+def write_supply(path: Path, skus: Sequence[Sku], seed: int) -> int:
+    """货源投放: the dear and tight cigarettes limited per order by grade band; one limited
+    for every grade alike. Bands and dates written the ways such sheets write them."""
+    rng = random.Random(f"{seed}-supply")
+    tight = sorted(skus, key=lambda s: (-s.wholesale, s.code))[:8]
+    rows: list[list[object]] = _title_rows("卷烟货源投放限量表", len(SUPPLY_HEADER),
+                                           f"{SUPPLY_FROM.isoformat()} 至 {SUPPLY_TO.isoformat()}")
+    rows.append(list(SUPPLY_HEADER))
+    bands = (("1-8档", 1), ("9~17档", 2), ("18档以上", 4))
+    for i, sku in enumerate(tight):
+        start = SUPPLY_FROM if rng.random() < 0.5 else date_cn(SUPPLY_FROM)
+        end = SUPPLY_TO if rng.random() < 0.5 else date_slash(SUPPLY_TO)
+        name = fullwidth_brackets(sku.name) if rng.random() < 0.3 else sku.name
+        if i == len(tight) - 1:
+            rows.append([sku.code, name, "全部", rng.choice((2, 3)), start, end])
+            continue
+        base = rng.choice((1, 2, 3))
+        for band, factor in bands:
+            rows.append([sku.code, name, band, base * factor, start, end])
+    rows.append(["合计", f"共{len(rows) - 3}条"] + [None] * (len(SUPPLY_HEADER) - 2))
+    with XlsxStreamWriter(path, shared_strings=True) as writer:
+        writer.write_sheet("投放限量", rows, merges=_merge_title(len(SUPPLY_HEADER)),
+                           n_rows=len(rows), n_cols=len(SUPPLY_HEADER), title_rows=1,
+                           col_widths=(16, 22, 10, 10, 14, 14))
+    return len(rows) - 4
+
+
+TARGET_HEADER = ("客户经理", "考核月份", "销量目标(箱)")
+
+
+def write_targets(path: Path, lines: Sequence[OrderLine], customers: Sequence[Customer],
+                  seed: int) -> int:
+    """2026's monthly targets per manager in 箱: near last year's sales of the same month
+    grown a little (as plans are set), months written three ways, some targets as text."""
+    rng = random.Random(f"{seed}-targets")
+    by_month: dict[tuple[str, int], float] = {}
+    for line in lines:
+        if line.order_date.year == 2025:
+            key = (line.customer.manager, line.order_date.month)
+            by_month[key] = by_month.get(key, 0.0) + line.qty
+    managers = sorted({c.manager for c in customers})
+    rows: list[list[object]] = _title_rows("2026年度客户经理月度销量目标", len(TARGET_HEADER))
+    rows.append(list(TARGET_HEADER))
+    for manager in managers:
+        for month in range(1, 13):
+            cases = by_month.get((manager, month), 0.0) / 250 * rng.uniform(1.0, 1.08)
+            target: object = max(0.5, round(cases * 2) / 2)
+            label: object = rng.choice((f"2026年{month}月", f"2026-{month:02d}", f"2026{month:02d}"))
+            if rng.random() < 0.2:
+                target = f"{target:.1f}"
+            rows.append([manager, label, target])
+    rows.append(["合计", None, None])
+    with XlsxStreamWriter(path, shared_strings=True) as writer:
+        writer.write_sheet("销量目标", rows, merges=_merge_title(len(TARGET_HEADER)),
+                           n_rows=len(rows), n_cols=len(TARGET_HEADER), title_rows=1,
+                           col_widths=(12, 14, 14))
+    return len(rows) - 4
 
 
 # --- the whole sample --------------------------------------------------------------------------
@@ -1329,7 +1477,10 @@ def generate(out_dir: Path, *, n_customers: int = 250, n_months: int = MAX_MONTH
     write_visits(out_dir / "visits.xlsx", visits)
     write_truth(out_dir, customers, visits)
     (out_dir / "mapping-example.toml").write_text(MAPPING_EXAMPLE, encoding="utf-8")
-    return {"customers": len(customers), "skus": len(skus), "order_lines": len(lines),
+    n_settlements = write_settlements(out_dir / "settlements_2026-09_11.xlsx", lines, seed)
+    n_supply = write_supply(out_dir / "supply_limits.xlsx", skus, seed)
+    n_targets = write_targets(out_dir / "targets_2026.xlsx", lines, customers, seed)
+    return {"settlements": n_settlements, "supply_limits": n_supply, "targets": n_targets,"customers": len(customers), "skus": len(skus), "order_lines": len(lines),
             "order_files": files, "visits": len(visits),
             "price_violation_notes": sum(v.price_violation for v in visits),
             "unlicensed_notes": sum(v.unlicensed for v in visits)}

@@ -19,8 +19,11 @@ from pathlib import Path
 from docx import Document
 from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+
+from cmgr.render.docx_print import page_number_footer
 
 FONT = "宋体"
 FIXED_TIME = dt.datetime(2026, 11, 1, 0, 0, 0)
@@ -32,6 +35,7 @@ def _new_document(title_text: str):
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(18)
     section.top_margin = section.bottom_margin = Mm(15)
+    page_number_footer(section)
     style = doc.styles["Normal"]
     style.font.name = FONT
     style.font.size = Pt(10.5)
@@ -123,6 +127,7 @@ def build_complaint_form(path: Path) -> None:
     pair("许可证号", "{{ customer.license_no }}", "联系电话", "{{ customer.phone }}")
     wide("经营地址", "{{ customer.address }}")
     pair("卷烟品规", "{{ sku_name }} {{ sku_code }}", "数量", "{{ qty }}")
+    pair("批号/生产日期", "{{ batch }}", "购进日期", "{{ purchased_on }}")
     wide("问题描述", "{{ problem }}", 22)
     wide("现场查看情况", "{{ found }}\n客户经理：{{ inspect.by or manager }}　　查看日期："
          "{{ inspect.date_or_blank }}", 22)
@@ -160,6 +165,7 @@ def build_special_visit(path: Path) -> None:
                                  ("特殊情况", "{{ situation }}", 45),
                                  ("处理措施", "{{ action }}", 45),
                                  ("客户签字", "签字：\n\n日期：　　年　　月　　日", 20),
+                                 ("客户经理签字", "签字：\n\n日期：　　年　　月　　日", 20),
                                  ("区域市场经理意见", "\n\n签字：　　　　　　日期：　　年　　月　　日", 24)):
         row = table.add_row()
         _set(row.cells[0], label, bold=True)
@@ -189,11 +195,22 @@ def build_promo_receipt(path: Path) -> None:
     for cell, text in zip(body.cells, ("{{ r.no }}", "{{ r.code }}", "{{ r.name }}", "{{ r.address }}",
                                        "{{ r.item }}", "{{ r.qty }}", "", ""), strict=True):
         _set(cell, text, size=9)
-    _row_height(body, 10)
+    _row_height(body, 11)
+    cant_split = body._tr.get_or_add_trPr()
+    cant_split.append(OxmlElement("w:cantSplit"))
     loop_end = table.add_row().cells
     _set(loop_end[0], "{%tr endfor %}")
-    _widths(table, [10, 24, 30, 40, 22, 12, 22, 14])
-    _line(doc, "共 {{ rows|length }} 户　　打印时间：{{ generated_at }}", size=9)
+    total = table.add_row().cells
+    merged = total[0].merge(total[4])
+    _set(merged, "合计 {{ rows|length }} 户", bold=True)
+    _set(total[5], "{{ total_qty }}", bold=True, size=9)
+    header = table.rows[0]._tr.get_or_add_trPr()
+    header.append(OxmlElement("w:tblHeader"))
+    # The code column fits 12 digits even in a wide fallback font (DejaVu Sans).
+    _widths(table, [8, 30, 28, 29, 17, 14, 28, 20])
+    _line(doc, "")
+    _line(doc, "客户经理（签字）：＿＿＿＿＿＿　　品牌经理（签字）：＿＿＿＿＿＿　　日期：　　年　　月　　日")
+    _line(doc, "打印时间：{{ generated_at }}", size=9)
     doc.save(str(path))
 
 

@@ -24,6 +24,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from cmgr.render.docx_print import page_number_footer
+
 FONT = "宋体"
 HEADING_FONT = "黑体"
 FIXED_TIME = dt.datetime(2026, 11, 1, 0, 0, 0)
@@ -50,6 +52,8 @@ def _document(title: str, *, landscape: bool = False):
         section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(18)
     section.top_margin = section.bottom_margin = Mm(16)
+    section.footer_distance = Mm(8)
+    page_number_footer(section)
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
     normal.font.size = Pt(10.5)

@@ -5,6 +5,7 @@ import tomllib
 import pytest
 
 from cmgr.config import default_config_text, load_config
+from cmgr.domain import band_for
 from cmgr.errors import ConfigError
 
 
@@ -45,9 +46,9 @@ visits_per_week = 2
     cfg = load_config(p, environ={})
     assert cfg.get("plan.visits_per_day") == 20
     assert cfg.sources["plan.visits_per_day"].startswith("file ")
-    assert cfg.band_for(26).interval_days == pytest.approx(3.5)
-    assert cfg.band_for(3).name == "一级"
-    assert cfg.band_for(10) is None
+    assert band_for(26, cfg.policy).interval_days == pytest.approx(3.5)
+    assert band_for(3, cfg.policy).name == "一级"
+    assert band_for(10, cfg.policy) is None
 
 
 def test_lookup_order_env_over_file_and_option_over_env(tmp_path):

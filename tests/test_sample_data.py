@@ -24,8 +24,9 @@ HISTORY_FILE = "orders_2024-10_2025-09.xlsx"
 ORDER_FILES = (HISTORY_FILE, "orders_2025Q4.xlsx", "orders_2026Q1.xlsx", "orders_2026Q2.xlsx",
                "orders_2026-07_08.xlsx", "orders_2026-09.xls", "orders_2026-10.csv",
                "orders_2026-11.xlsx")
+NEW_FILES = ("settlements_2026-09_11.xlsx", "supply_limits.xlsx", "targets_2026.xlsx")
 DATA_FILES = ("customers.xlsx", "prices.xlsx", "visits.xlsx", "mapping-example.toml",
-              *ORDER_FILES)
+              *ORDER_FILES, *NEW_FILES)
 
 
 def _run(script: Path, *args: str) -> str:
@@ -76,6 +77,26 @@ def test_title_export_date_header_and_total_rows(small_sample: Path, name: str) 
     assert rows[-1][0] == "合计"
     data = rows[3:-1]
     assert data and all(str(r[0]).strip() for r in data)
+
+
+@pytest.mark.parametrize("name", NEW_FILES)
+def test_settlement_supply_and_target_sheets_are_shaped_like_exports(small_sample: Path,
+                                                                    name: str) -> None:
+    rows = _rows(small_sample / name)
+    assert rows[0][0] and not any(rows[0][1:]), "a title row with one (merged) cell"
+    assert "导出日期：2026年11月28日" in str(rows[1][0])
+    assert rows[-1][0] == "合计" and len(rows) > 5
+
+
+def test_the_settlement_export_has_failures_retries_and_pending() -> None:
+    rows = _rows(SAMPLE_DIR / "settlements_2026-09_11.xlsx")  # the committed one, for the demo
+    header, data = rows[2], rows[3:-1]
+    status = [r[header.index("扣款状态")] for r in data]
+    assert {"扣款成功", "成功", "已结算"} <= set(status)
+    assert {"扣款失败", "余额不足"} & set(status) and {"未扣款", "待扣款"} & set(status)
+    orders = [r[header.index("订单编号")] for r in data]
+    assert len(set(orders)) < len(orders)  # failed deductions retried under the same order
+    assert any(isinstance(r[header.index("应结金额(元)")], str) for r in data)  # "1,234.50"
 
 
 @pytest.mark.parametrize("name", ORDER_FILES)

@@ -45,6 +45,8 @@ def main_callback(
     """Global options apply to every command."""
     st = common.state(ctx)
     st.db_option, st.config_option, st.quiet, st.verbose = db, config, quiet, verbose
+    st.db_on_command_line = (ctx.get_parameter_source("db")
+                             == common.click.core.ParameterSource.COMMANDLINE)
     st.yes = st.yes or yes
     _start_log(ctx, st, log_file)
 
@@ -77,14 +79,19 @@ def _register() -> None:
         demo_cmd,
         flag_cmd,
         import_cmd,
+        kpi_cmd,
         plan_cmd,
         promo_cmd,
         report_cmd,
+        settlements_cmd,
+        suggest_cmd,
+        today_cmd,
         visit_cmd,
     )
 
     for module in (import_cmd, config_cmd, db_cmd, demo_cmd, complaint_cmd, visit_cmd, promo_cmd,
-                   customer_cmd, report_cmd, flag_cmd, plan_cmd):
+                   customer_cmd, report_cmd, flag_cmd, plan_cmd, settlements_cmd,
+                   suggest_cmd, kpi_cmd, today_cmd):
         module.register(app)
 
 

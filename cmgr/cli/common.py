@@ -13,9 +13,8 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -30,6 +29,10 @@ except ImportError:  # pragma: no cover - older typer on plain click
 
 from cmgr.errors import CmgrError, ExitCode, UsageError
 
+# What a prompt raises on Ctrl-C or end of input. Typer >= 0.2x keeps it in typer.exceptions
+# (its vendored click has none); older Typer re-exports click's. typer.Abort is both.
+Abort = typer.Abort
+
 # rich drops colours by itself when the stream is not a terminal, and honours NO_COLOR. Off a
 # terminal, messages are not wrapped at 80 columns: a path split over two lines of a cron mail
 # cannot be pasted.
@@ -41,25 +44,12 @@ log = logging.getLogger("cmgr")
 log.addHandler(logging.NullHandler())
 
 
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    xlsx = "xlsx"
-    html = "html"
-    md = "md"
-    docx = "docx"
-
-
-# The --format of commands that print a table for people or JSON for scripts.
-FormatOpt = Annotated[Format, typer.Option("--format", help="table or json")]
-
-
 @dataclass
 class AppState:
     """Global options, and the configuration and database opened on first use."""
 
     db_option: Path | None = None
+    db_on_command_line: bool = False  # --db given, not only CMGR_DB in the environment
     config_option: Path | None = None
     quiet: bool = False
     verbose: bool = False
@@ -149,11 +139,9 @@ def prompt_or_fail(option: str, label: str, *, default: Any = None, type: Any = 
     if not is_interactive():
         raise UsageError(f"missing {option} ({label}); there is no terminal to ask on",
                          hint=f"pass {option}")
-    try:
-        return typer.prompt(label, default=default, type=type, hide_input=hide_input, err=True,
-                            **prompt_options)
-    except click.exceptions.Abort:
-        raise UsageError(f"no value given for {option}; nothing was changed") from None
+    # Ctrl-C / Ctrl-D raise Abort: CmgrGroup says 已取消 and exits 130, nothing written.
+    return typer.prompt(label, default=default, type=type, hide_input=hide_input, err=True,
+                        **prompt_options)
 
 
 def confirm_or_fail(question: str, *, option: str = "--yes") -> None:
@@ -164,10 +152,7 @@ def confirm_or_fail(question: str, *, option: str = "--yes") -> None:
     if not is_interactive():
         raise UsageError(f"not confirmed, and there is no terminal to ask on: {question}",
                          hint=f"pass {option} to answer yes")
-    try:
-        agreed = typer.confirm(question, default=False, err=True)
-    except click.exceptions.Abort:
-        agreed = False
+    agreed = typer.confirm(question, default=False, err=True)  # Ctrl-C: Abort, 已取消
     if not agreed:
         raise UsageError("cancelled; nothing was changed")
 
@@ -210,17 +195,13 @@ class CmgrGroup(TyperGroup):
                 err_console.print(f"[dim]hint: {escape(exc.hint)}[/dim]")
             log.error("%s", exc.message)
             raise typer.Exit(int(exc.exit_code)) from None
-        except typer.Abort:
-            # A prompt got no answer (end of input, Ctrl-C). Click would exit 1, which the table
-            # reserves for findings: nothing was written, so it is 2.
-            exit_code = int(ExitCode.USAGE)
-            err_console.print("[red]error:[/red] no answer given; nothing was changed")
-            log.error("aborted: no answer given")
+        except (Abort, KeyboardInterrupt):
+            # Ctrl-C anywhere, or Ctrl-D / Ctrl-C at a prompt (Abort): nothing was written,
+            # every write being one transaction that has not begun or is rolled back.
+            exit_code = int(ExitCode.CANCELLED)
+            err_console.print("已取消")
+            log.error("cancelled")
             raise typer.Exit(exit_code) from None
-        except KeyboardInterrupt:
-            exit_code = 130
-            err_console.print("interrupted")
-            raise typer.Exit(130) from None
         except Exception:
             exit_code = int(ExitCode.INTERNAL)
             path = crash_log_path()

@@ -1,18 +1,16 @@
-"""`cmgr complaint`: the 《商品及服务质量信息反馈单》 workflow (seed 4.6).
+"""`cmgr complaint`: the 《商品及服务质量信息反馈单》 workflow (duty 4.6, docs/domain.md).
 
 new -> inspect -> sign -> submit -> approve | reject -> exchange -> confirm -> feedback.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cmgr.cli import common, prompting
-from cmgr.errors import UsageError
+from cmgr.cli import common, options, prompting
 
 app = common.new_app("质量投诉: the 《商品及服务质量信息反馈单》 workflow, step by step "
                      "(new, inspect, sign, submit, approve/reject, exchange, confirm, feedback).")
@@ -20,9 +18,13 @@ app = common.new_app("质量投诉: the 《商品及服务质量信息反馈单�
 ByOpt = Annotated[str | None, typer.Option("--by", help="Who took the step (default: the "
                                                         "customer's manager).")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="What was done or said.")]
-AtOpt = Annotated[str | None, typer.Option("--at", help="When (2026-11-29 or 2026-11-29T14:30; "
-                                                        "default now).")]
+AtOpt = Annotated[str | None, typer.Option(
+    "--at", parser=options.parse_moment, metavar="DATE[THH:MM]",
+    help=f"When: a date ({options.DATE_FORMS}) or a date and time (2026-11-29T14:30); "
+         "default now.")]
 IdArg = Annotated[str, typer.Argument(help="Complaint id, e.g. TS-20261129-003.")]
+FormOutOpt = options.out_option("{id} {format}", default="{id}.{format}")
+ListFormatOpt = options.format_option("table", "csv", "json", help="Output format.")
 
 
 def register(root: typer.Typer) -> None:
@@ -45,15 +47,15 @@ def new_command(
                                                    "`inspect`).")] = None,
     by: Annotated[str | None, typer.Option(help="Who recorded it (default: the customer's "
                                                 "manager).")] = None,
-    at: Annotated[str | None, typer.Option("--date", help="When it was received (default now); "
-                                                          "its date is in the id.")] = None,
+    at: Annotated[str | None, typer.Option(
+        "--date", parser=options.parse_moment, metavar="DATE[THH:MM]",
+        help="When it was received (default now); its date is in the id.")] = None,
     sku_as_typed: Annotated[bool, typer.Option("--sku-as-typed", help="Record a cigarette not in "
                                                "the price list or orders as written.")] = False,
     form: Annotated[bool, typer.Option("--form/--no-form", help="Render the feedback form.")] = True,
-    form_format: Annotated[str, typer.Option("--form-format", help="docx or html")] = "docx",
-    out: Annotated[str | None, typer.Option("--out", help="Form file; placeholders {id} {format} "
-                                                          "(default {id}.{format}).")] = None,
-    fmt: common.FormatOpt = common.Format.table,
+    form_format: options.FormFormatOpt = options.FORM_DEFAULT,
+    out: FormOutOpt = None,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Record a quality complaint and print its id (TS-YYYYMMDD-NNN).
 
@@ -61,10 +63,9 @@ def new_command(
     its option.
     """
     from cmgr.core.complaint_flow import parse_quantity
-    from cmgr.store.complaints import NewComplaint, create_complaint, parse_at
+    from cmgr.jobs import complaints
+    from cmgr.store.complaints import NewComplaint, parse_at
 
-    _check_form_format(form_format)
-    _check_format(fmt, RECORD_FORMATS)  # before anything is written
     st = common.state()
     db = st.db()
     when = parse_at(at, what="--date")
@@ -76,13 +77,13 @@ def new_command(
     if found is None and prompting.interactive():
         found = prompting.ask("现场查看情况 (可留空，现场查看后用 inspect 补记)", "--found",
                               required=False)
-    record = create_complaint(db, NewComplaint(
+    record, path = complaints.record_new(db, st.config(), NewComplaint(
         customer_code=cust["customer_code"], sku_code=cig["sku_code"], sku_name=cig["sku_name"],
-        qty=quantity, problem=problem_text, found=found or None, by=by, at=when))
+        qty=quantity, problem=problem_text, found=found or None, by=by, at=when),
+        form_format=form_format.value if form else None, out=out)
     common.info(f"complaint {record['id']} recorded: {record.get('customer_name') or ''} "
                 f"{record['sku_name'] or ''} {record['qty_input']}")
-    if form:
-        path = _render(st, record, form_format, out)
+    if path is not None:
         common.info(f"form: {path}")
     _print_record(record, fmt, id_only=True)
 
@@ -90,22 +91,19 @@ def new_command(
 # --- the steps -----------------------------------------------------------------------------
 
 def _step(step: str, complaint_id: str, by: str | None, note: str | None, at: str | None,
-          fmt: common.Format, *, remark: str | None = None, qty: float | None = None,
+          fmt: str, *, remark: str | None = None, qty: float | None = None,
           found: str | None = None) -> None:
-    from cmgr.core.complaint_flow import STATUS_LABELS, StepInput, next_steps
-    from cmgr.store.complaints import get_complaint, parse_at, record_step
+    from cmgr.core.complaint_flow import STATUS_LABELS, next_steps
+    from cmgr.jobs import complaints
 
-    _check_format(fmt, RECORD_FORMATS)  # before anything is written
     db = common.state().db()
-    current = get_complaint(db, complaint_id)
+    current = complaints.get(db, complaint_id)
     if step in ("approve", "reject") and not (by or "").strip():
         by = prompting.ask("区域市场经理姓名", "--by")
     if step == "reject" and not (remark or "").strip():
         remark = prompting.ask("不同意的理由 (反馈给客户)", "--remark")
-    if not by:
-        by = current.get("created_by") or current.get("manager")
-    record = record_step(db, complaint_id, StepInput(step, by, note, remark, qty),
-                         at=parse_at(at), found=found)
+    record = complaints.take_step(db, current, step, by=by, note=note, remark=remark, qty=qty,
+                                  at=at, found=found)
     nxt = next_steps(record["status"])
     common.info(f"{record['id']}: {step} recorded; now {record['status']} "
                 f"({STATUS_LABELS[record['status']]})"
@@ -117,21 +115,21 @@ def _step(step: str, complaint_id: str, by: str | None, note: str | None, at: st
 def inspect_command(complaint_id: IdArg, by: ByOpt = None, note: NoteOpt = None, at: AtOpt = None,
                     found: Annotated[str | None, typer.Option(
                         help="The on-site finding (the cause), printed on the form.")] = None,
-                    fmt: common.FormatOpt = common.Format.table) -> None:
+                    fmt: options.TableJsonOpt = "table") -> None:
     """现场查看: the manager saw the goods on site and found the cause."""
     _step("inspect", complaint_id, by, note, at, fmt, found=found)
 
 
 @app.command("sign")
 def sign_command(complaint_id: IdArg, by: ByOpt = None, note: NoteOpt = None, at: AtOpt = None,
-                 fmt: common.FormatOpt = common.Format.table) -> None:
+                 fmt: options.TableJsonOpt = "table") -> None:
     """客户签字: the customer signed the feedback form."""
     _step("sign", complaint_id, by, note, at, fmt)
 
 
 @app.command("submit")
 def submit_command(complaint_id: IdArg, by: ByOpt = None, note: NoteOpt = None, at: AtOpt = None,
-                   fmt: common.FormatOpt = common.Format.table) -> None:
+                   fmt: options.TableJsonOpt = "table") -> None:
     """交区域市场经理: the form and the goods handed to the area market manager."""
     _step("submit", complaint_id, by, note, at, fmt)
 
@@ -143,7 +141,7 @@ AreaByOpt = Annotated[str | None, typer.Option("--by", help="The area market man
 @app.command("approve")
 def approve_command(complaint_id: IdArg, by: AreaByOpt = None, remark: RemarkOpt = None,
                     note: NoteOpt = None, at: AtOpt = None,
-                    fmt: common.FormatOpt = common.Format.table) -> None:
+                    fmt: options.TableJsonOpt = "table") -> None:
     """审核同意: the area market manager approves the exchange (--by NAME, --remark)."""
     _step("approve", complaint_id, by, note, at, fmt, remark=remark)
 
@@ -151,7 +149,7 @@ def approve_command(complaint_id: IdArg, by: AreaByOpt = None, remark: RemarkOpt
 @app.command("reject")
 def reject_command(complaint_id: IdArg, by: AreaByOpt = None, remark: RemarkOpt = None,
                    note: NoteOpt = None, at: AtOpt = None,
-                   fmt: common.FormatOpt = common.Format.table) -> None:
+                   fmt: options.TableJsonOpt = "table") -> None:
     """审核不同意: the area market manager rejects it (--by NAME, --remark REASON); the reason
     then goes back to the customer with `feedback`."""
     _step("reject", complaint_id, by, note, at, fmt, remark=remark)
@@ -162,21 +160,21 @@ def exchange_command(complaint_id: IdArg, by: ByOpt = None,
                      qty: Annotated[float | None, typer.Option(
                          "--qty", help="条 exchanged (default: the quantity complained about).")] = None,
                      note: NoteOpt = None, at: AtOpt = None,
-                     fmt: common.FormatOpt = common.Format.table) -> None:
+                     fmt: options.TableJsonOpt = "table") -> None:
     """调换: the defective cigarettes exchanged at the shop."""
     _step("exchange", complaint_id, by, note, at, fmt, qty=qty)
 
 
 @app.command("confirm")
 def confirm_command(complaint_id: IdArg, by: ByOpt = None, note: NoteOpt = None, at: AtOpt = None,
-                    fmt: common.FormatOpt = common.Format.table) -> None:
+                    fmt: options.TableJsonOpt = "table") -> None:
     """客户确认: the customer signed 客户确认 for the exchanged goods."""
     _step("confirm", complaint_id, by, note, at, fmt)
 
 
 @app.command("feedback")
 def feedback_command(complaint_id: IdArg, by: ByOpt = None, note: NoteOpt = None, at: AtOpt = None,
-                     fmt: common.FormatOpt = common.Format.table) -> None:
+                     fmt: options.TableJsonOpt = "table") -> None:
     """结果反馈: the result reported back to the customer; closes the complaint."""
     _step("feedback", complaint_id, by, note, at, fmt)
 
@@ -190,39 +188,18 @@ def list_command(
         "--overdue", min=0, help="Only open complaints received more than DAYS days ago.",
         metavar="DAYS")] = None,
     customer: Annotated[str | None, typer.Option(help="Customer code or part of the name.")] = None,
-    fmt: Annotated[common.Format, typer.Option("--format", help="table, csv or json")] = common.Format.table,
+    fmt: ListFormatOpt = "table",
 ) -> None:
     """List complaints, oldest first, with their status and the next step."""
-    from cmgr.core.complaint_flow import STATUS_LABELS, next_steps
-    from cmgr.store.complaints import ComplaintFilter, list_complaints
-    from cmgr.store.customers import find_customers
+    from cmgr.jobs import complaints
 
-    _check_format(fmt, (common.Format.table, common.Format.csv, common.Format.json))
-    db = common.state().db()
-    codes = None
-    if customer is not None:
-        codes = tuple(c["customer_code"] for c in find_customers(db, customer, limit=10_000))
-        if not codes:
-            common.warn(f"no customer matches {customer!r}")
-    now = datetime.now().replace(microsecond=0)
-    before = (now - timedelta(days=overdue)).isoformat() if overdue is not None else None
-    rows = list_complaints(db, ComplaintFilter(open_only=open_only or overdue is not None,
-                                               created_before=before, customer_codes=codes))
-    out = []
-    for r in rows:
-        nxt = next_steps(r["status"])
-        out.append({
-            "id": r["id"], "status": r["status"], "status_label": STATUS_LABELS[r["status"]],
-            "customer_code": r["customer_code"], "customer_name": r.get("customer_name"),
-            "sku_code": r.get("sku_code"), "sku": r.get("sku_name"), "qty": r["qty"],
-            "qty_input": r.get("qty_input"), "problem": r["problem"], "created_at": r["created_at"],
-            "last_at": r.get("last_at"),
-            "age_days": (now - datetime.fromisoformat(r["created_at"])).days,
-            "next_step": nxt[0] if nxt else None,
-        })
-    if fmt == common.Format.json:
+    out, no_match = complaints.list_rows(common.state().db(), open_only=open_only,
+                                         overdue=overdue, customer=customer)
+    if no_match:
+        common.warn(f"no customer matches {customer!r}")
+    if fmt == "json":
         common.print_json(out)
-    elif fmt == common.Format.csv:
+    elif fmt == "csv":
         _write_csv(out)
     else:
         from rich.table import Table
@@ -238,56 +215,30 @@ def list_command(
 
 
 @app.command("show")
-def show_command(complaint_id: IdArg, fmt: common.FormatOpt = common.Format.table) -> None:
+def show_command(complaint_id: IdArg, fmt: options.TableJsonOpt = "table") -> None:
     """The complaint and its timeline: each step, who and when."""
-    from cmgr.store.complaints import get_complaint
+    from cmgr.jobs import complaints
 
-    record = get_complaint(common.state().db(), complaint_id)
-    _print_record(record, fmt, id_only=False)
+    _print_record(complaints.get(common.state().db(), complaint_id), fmt, id_only=False)
 
 
 @app.command("form")
 def form_command(
     complaint_id: IdArg,
-    form_format: Annotated[str, typer.Option("--format", help="docx or html")] = "docx",
-    out: Annotated[str | None, typer.Option("--out", help="Output file; placeholders {id} "
-                                                          "{format} (default {id}.{format}).")] = None,
+    form_format: options.FormOutputFormatOpt = options.FORM_DEFAULT,
+    out: FormOutOpt = None,
 ) -> None:
     """Render the 《商品及服务质量信息反馈单》 at its current step: what is known so far, blank
     boxes for the signatures still to come."""
-    from cmgr.store.complaints import get_complaint
+    from cmgr.jobs import complaints
 
-    _check_form_format(form_format)
     st = common.state()
-    record = get_complaint(st.db(), complaint_id)
-    path = _render(st, record, form_format, out)
+    path = complaints.write_form(st.db(), st.config(), complaint_id, form_format.value, out)
     common.info(f"form: {path}")
     typer.echo(str(path))
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def _render(st: common.AppState, record: dict, form_format: str, out: str | None) -> Path:
-    from cmgr.render.forms import complaint_form_context, render_form
-    from cmgr.render.output import expand_out
-
-    path = expand_out(out or "{id}.{format}", id=record["id"], format=form_format)
-    return render_form("complaint_form", complaint_form_context(record), path, form_format,
-                       user_dir=st.config().get("templates.dir"))
-
-
-def _check_form_format(form_format: str) -> None:
-    if form_format not in ("docx", "html"):
-        raise UsageError(f"--format for a form must be docx or html; got {form_format!r}")
-
-
-RECORD_FORMATS = (common.Format.table, common.Format.json)
-
-
-def _check_format(fmt: common.Format, allowed: tuple[common.Format, ...]) -> None:
-    if fmt not in allowed:
-        raise UsageError(f"--format must be one of {', '.join(a.value for a in allowed)}; got {fmt.value}")
-
 
 def record_json(record: dict) -> dict:
     """The json of `complaint show`: id, status, customer_code, sku, qty, problem, events[...]."""
@@ -303,11 +254,10 @@ def record_json(record: dict) -> dict:
     }
 
 
-def _print_record(record: dict, fmt: common.Format, *, id_only: bool, quiet_table: bool = False) -> None:
+def _print_record(record: dict, fmt: str, *, id_only: bool, quiet_table: bool = False) -> None:
     from cmgr.core.complaint_flow import STATUS_LABELS, STEP_LABELS, next_steps, qty_text
 
-    _check_format(fmt, RECORD_FORMATS)
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json(record_json(record))
         return
     if id_only:
@@ -355,30 +305,10 @@ def _write_csv(rows: list[dict]) -> None:
 
 def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:
     """A sample complaint from the demo data, walked to `submit`, its form in both formats."""
-    from cmgr.core.complaint_flow import StepInput, parse_quantity
-    from cmgr.render.forms import complaint_form_context, render_form
-    from cmgr.store.complaints import NewComplaint, create_complaint, demo_subject, record_step
+    from cmgr.jobs import complaints
 
-    db = st.db()
-    subject = demo_subject(db)
-    if subject is None:
+    paths = complaints.demo_files(st.db(), st.config(), out_dir)
+    if paths is None:
         common.warn("demo: no customer with orders; no sample complaint")
         return []
-    day = subject["last_order_date"]
-    record = create_complaint(db, NewComplaint(
-        customer_code=subject["customer_code"], sku_code=subject["sku_code"],
-        sku_name=subject["sku_name"], qty=parse_quantity("5包"),
-        problem="客户反映该批次卷烟有5包烟支受潮发霉、烟丝松散。", at=f"{day}T09:30:00"))
-    manager = record.get("created_by") or subject.get("manager")
-    record_step(db, record["id"], StepInput("inspect", manager, "现场查看：5包受潮，外包装完好，"
-                                            "系储存环境潮湿所致"), at=f"{day}T10:15:00",
-                found="烟支受潮发霉5包，外包装完好，系柜台靠近水源、储存环境潮湿所致。")
-    record_step(db, record["id"], StepInput("sign", manager, "客户已在反馈单上签字"),
-                at=f"{day}T10:20:00")
-    record = record_step(db, record["id"], StepInput("submit", manager,
-                                                     "反馈单及不合格卷烟交区域市场经理"),
-                         at=f"{day}T16:00:00")
-    context = complaint_form_context(record)
-    user_dir = st.config().get("templates.dir")
-    return [render_form("complaint_form", context, out_dir / f"{record['id']}.{fmt}", fmt,
-                        user_dir=user_dir) for fmt in ("docx", "html")]
+    return paths

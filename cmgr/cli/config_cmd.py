@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cmgr.cli import common
+from cmgr.cli import common, options
 
 config_app = common.new_app("The configuration: defaults < file < CMGR_* environment < options.")
 
@@ -28,10 +28,10 @@ def init_command(
     if path.exists() and not force:
         common.info(f"configuration already exists: {path} (use --force to overwrite)")
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_text(default_config_text(), encoding="utf-8")
-        tmp.replace(path)
+        from cmgr.fileio import all_or_nothing
+
+        with all_or_nothing() as files:
+            files.path(path).write_text(default_config_text(), encoding="utf-8")
         common.info(f"wrote configuration {path}")
     st.config_option = path
     load_config(path)  # the file we wrote must load
@@ -41,7 +41,7 @@ def init_command(
 
 @config_app.command("show")
 def show_command(
-    fmt: common.FormatOpt = common.Format.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Print the effective configuration and where each value came from."""
     cfg = common.state().config()
@@ -56,7 +56,7 @@ def show_command(
         "plan.route_weekdays": cfg.route_weekdays,
         "plan.start_points": {m: list(p) for m, p in cfg.start_points.items()},
     }
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json({"config_file": str(cfg.path) if cfg.path else None,
                            "values": {k: {"value": v, "source": s} for k, v, s in rows}
                            | {k: {"value": v, "source": cfg.sources[k]} for k, v in structured.items()}})

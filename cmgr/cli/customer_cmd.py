@@ -1,32 +1,21 @@
-"""`cmgr customer join | leave | show`: 入网 and 退网 (seed 4.3), and the customer card."""
+"""`cmgr customer join | leave | show`: 入网 and 退网 (duty 4.3, docs/domain.md), and the customer card."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated
 
 import typer
 
-from cmgr.cli import common, prompting
+from cmgr.cli import common, options, prompting
 from cmgr.errors import UsageError
 
-app = common.new_app("客户: 入网 (join), 退网 (leave) and the customer card (show).")
+app = common.new_app("客户: 入网 (join), 退网 (leave), upkeep (edit) and the customer card (show).")
 
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="customer")
-
-
-def _parse_date(text: str | None, option: str = "--date") -> date:
-    from cmgr.sources.cells import CellError, parse_date
-
-    if text is None or not text.strip():
-        return date.today()
-    try:
-        d = parse_date(text)
-    except CellError as exc:
-        raise UsageError(f"{option} {text!r}: {exc.expected}") from None
-    return d or date.today()
 
 
 def _visit_weekdays(text: str | None) -> str | None:
@@ -62,10 +51,13 @@ def join_command(
     route: Annotated[str | None, typer.Option(help="线路.")] = None,
     visit_day: Annotated[str | None, typer.Option(
         "--visit-day", help="访销日: the weekday(s) of its visit, e.g. 周二 or 周二、周五.")] = None,
-    manager: Annotated[str | None, typer.Option(help="客户经理.")] = None,
-    day: Annotated[str | None, typer.Option("--date", help="入网日期 (default today).")] = None,
+    manager: Annotated[str | None, typer.Option(
+        "--manager", "-m", metavar="NAME", help="客户经理 (as in the roster).")] = None,
+    day: Annotated[date | None, options.date_option(
+        "--date", help=f"入网日期 ({options.DATE_FORMS}; default today).")] = None,
     license_no: Annotated[str | None, typer.Option("--license", help="许可证号.")] = None,
-    license_expiry: Annotated[str | None, typer.Option("--license-expiry", help="许可证有效期.")] = None,
+    license_expiry: Annotated[date | None, options.date_option(
+        "--license-expiry", help="许可证有效期.")] = None,
     address: Annotated[str | None, typer.Option(help="经营地址.")] = None,
     phone: Annotated[str | None, typer.Option(help="联系电话.")] = None,
     settlement: Annotated[str | None, typer.Option(help="结算方式: 电子结算 or 现金.")] = None,
@@ -74,7 +66,7 @@ def join_command(
     lat: Annotated[float | None, typer.Option(help="纬度.")] = None,
     by: Annotated[str | None, typer.Option(help="Who recorded it.")] = None,
     reason: Annotated[str | None, typer.Option(help="A note (申请 number, ...).")] = None,
-    fmt: common.FormatOpt = common.Format.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """入网: add a customer to the network (or take back one who left; history is kept)."""
     from cmgr.store.customers import get_customer, join_customer
@@ -89,25 +81,25 @@ def join_command(
     grade_value, grade_label = _grade(grade)
     fields = {"customer_name": name, "grade": grade_value, "grade_label": grade_label,
               "route": route, "manager": manager, "license_no": license_no,
-              "license_expiry": (_parse_date(license_expiry, "--license-expiry").isoformat()
-                                 if license_expiry else None),
+              "license_expiry": license_expiry.isoformat() if license_expiry else None,
               "address": address, "phone": phone, "settlement": settlement,
               "business_type": business_type, "lon": lon, "lat": lat,
               "visit_weekdays": _visit_weekdays(visit_day)}
-    customer = join_customer(db, code, fields, on_date=_parse_date(day), by=by, reason=reason)
+    customer = join_customer(db, code, fields, on_date=day or date.today(), by=by, reason=reason)
     common.info(f"{code} {customer.get('customer_name') or ''} joined the network on "
                 f"{customer['joined_on']}")
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json(customer)
 
 
 @app.command("leave")
 def leave_command(
     code: Annotated[str, typer.Argument(help="客户编码.")],
-    day: Annotated[str | None, typer.Option("--date", help="退网日期 (default today).")] = None,
+    day: Annotated[date | None, options.date_option(
+        "--date", help=f"退网日期 ({options.DATE_FORMS}; default today).")] = None,
     reason: Annotated[str | None, typer.Option(help="退网原因.")] = None,
     by: Annotated[str | None, typer.Option(help="Who recorded it.")] = None,
-    fmt: common.FormatOpt = common.Format.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """退网: the customer leaves the network: status 已退网 and the date; orders, visits and
     complaints stay, and the customer drops out of visit plans."""
@@ -116,10 +108,59 @@ def leave_command(
     db = common.state().db()
     if not (reason or "").strip():
         reason = prompting.ask("退网原因", "--reason")
-    customer = leave_customer(db, code.strip(), on_date=_parse_date(day), reason=reason, by=by)
+    customer = leave_customer(db, code.strip(), on_date=day or date.today(), reason=reason, by=by)
     common.info(f"{code} {customer.get('customer_name') or ''} left the network on {customer['left_on']}")
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json(customer)
+
+
+@app.command("edit")
+def edit_command(
+    code: Annotated[str, typer.Argument(help="客户编码.")],
+    name: Annotated[str | None, typer.Option(help="客户名称.")] = None,
+    phone: Annotated[str | None, typer.Option(help="联系电话.")] = None,
+    address: Annotated[str | None, typer.Option(help="经营地址.")] = None,
+    route: Annotated[str | None, typer.Option(help="线路.")] = None,
+    grade: Annotated[str | None, typer.Option(help="档位, e.g. 12 or A3.")] = None,
+    license_no: Annotated[str | None, typer.Option("--licence", "--license", help="许可证号.")] = None,
+    license_expiry: Annotated[date | None, options.date_option(
+        "--licence-expiry", "--license-expiry", help="许可证有效期.")] = None,
+    visit_day: Annotated[str | None, typer.Option(
+        "--visit-day", help="访销日, e.g. 周二 or 周二、周五.")] = None,
+    manager: Annotated[str | None, typer.Option(
+        "--manager", "-m", metavar="NAME", help="客户经理 (as in the roster).")] = None,
+    settlement: Annotated[str | None, typer.Option(help="结算方式: 电子结算 or 现金.")] = None,
+    business_type: Annotated[str | None, typer.Option("--business-type", help="业态.")] = None,
+    lon: Annotated[float | None, typer.Option(help="经度.")] = None,
+    lat: Annotated[float | None, typer.Option(help="纬度.")] = None,
+    day: Annotated[date | None, options.date_option(
+        "--date", help=f"When the change took effect ({options.DATE_FORMS}; default today).")] = None,
+    by: Annotated[str | None, typer.Option(help="Who recorded it.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (信息维护, 客户申请 ...).")] = None,
+    fmt: options.TableJsonOpt = "table",
+) -> None:
+    """Customer upkeep (seed 4.5): change the card's fields; each change is kept with its date
+    in the customer's history. A later roster still carrying the old value keeps yours (and
+    says so); see docs/complaints.md."""
+    from cmgr.jobs.customer_edit import edit_customer, history_text
+
+    db = common.state().db()
+    grade_value, grade_label = _grade(grade) if grade else (None, None)
+    changes = {"customer_name": name, "phone": phone, "address": address, "route": route,
+               "grade": grade_value, "grade_label": grade_label, "license_no": license_no,
+               "license_expiry": license_expiry.isoformat() if license_expiry else None,
+               "visit_weekdays": _visit_weekdays(visit_day) if visit_day else None,
+               "manager": manager, "settlement": settlement, "business_type": business_type,
+               "lon": lon, "lat": lat}
+    if all(v is None for v in changes.values()):
+        raise UsageError("nothing to change", hint="e.g. cmgr customer edit CODE --phone 138...")
+    customer, diff = edit_customer(db, code.strip(), changes, on_date=day or date.today(), by=by,
+                                   reason=reason)
+    changed = {k: {"from": a, "to": b} for k, (a, b) in diff.items()}
+    text = history_text({"details": json.dumps(changed, ensure_ascii=False, default=str)})
+    common.info(f"{code} {customer.get('customer_name') or ''}: {text}")
+    if fmt == "json":
+        common.print_json({"customer": customer, "changes": changed})
 
 
 BARS = " ▏▎▍▌▋▊▉█"
@@ -138,10 +179,11 @@ def bar(value: float, top: float, width: int = 30) -> str:
 def show_command(
     code: Annotated[str, typer.Argument(help="客户编码, or part of the name.")],
     months: Annotated[int, typer.Option(min=1, max=60, help="Months of order trend.")] = 13,
-    fmt: common.FormatOpt = common.Format.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """The customer card: profile, grade band and visit interval, last visits, the order trend,
     open complaints and flags."""
+    from cmgr.domain import band_for
     from cmgr.store.customers import customer_card
 
     st = common.state()
@@ -150,10 +192,10 @@ def show_command(
     customer = prompting.choose_customer(db, code, option="CODE")
     card = customer_card(db, customer["customer_code"], months=months)
     c = card["customer"]
-    band = cfg.band_for(c.get("grade"))
+    band = band_for(c.get("grade"), cfg.policy)
     card["band"] = (None if band is None else
                     {"level": band.level, "name": band.name, "interval_days": band.interval_days})
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json(card)
         return
     _print_card(card)
@@ -164,11 +206,11 @@ def _print_card(card: dict) -> None:
     from rich.table import Table
 
     from cmgr.core.complaint_flow import STATUS_LABELS, qty_text
-    from cmgr.core.visit_plan import WEEKDAY_CN
+    from cmgr.domain import NORMAL, WEEKDAY_NAMES
 
     con = common.out_console
     c = card["customer"]
-    status = c.get("status") or "正常"
+    status = c.get("status") or NORMAL
     con.print(f"[bold]{escape(c['customer_code'])} {escape(c.get('customer_name') or '')}[/bold]  "
               f"{escape(status)}" + (f" ({c['left_on']})" if c.get("left_on") else ""))
     band = card.get("band")
@@ -184,16 +226,20 @@ def _print_card(card: dict) -> None:
                                                        if c.get("license_expiry") else "")),
         ("地址", c.get("address") or "—"), ("电话", c.get("phone") or "—"),
         ("客户经理", c.get("manager") or "—"), ("线路", c.get("route") or "—"),
-        ("访销日", "、".join(WEEKDAY_CN[int(d) - 1] for d in c["visit_weekdays"])
+        ("访销日", "、".join(WEEKDAY_NAMES[int(d) - 1] for d in c["visit_weekdays"])
          if c.get("visit_weekdays") else "—"),
         ("业态", c.get("business_type") or "—"), ("结算方式", c.get("settlement") or "—"),
         ("入网日期", c.get("joined_on") or "—"),
     ]
     for label, value in profile:
         con.print(f"  {label:<6}\t{escape(str(value))}")
+    from cmgr.jobs.customer_edit import history_text
+
     for e in card["events"]:
-        what = {"join": "入网", "leave": "退网"}.get(e["event"], e["event"])
-        con.print(f"  {what} {e['on_date']}" + (f"  {escape(e['reason'])}" if e.get("reason") else ""))
+        what = {"join": "入网", "leave": "退网", "edit": "修改"}.get(e["event"], e["event"])
+        change = f"  {escape(history_text(e))}" if e["event"] == "edit" else ""
+        con.print(f"  {what} {e['on_date']}{change}"
+                  + (f"  {escape(e['reason'])}" if e.get("reason") else ""))
 
     orders = card["orders"]
     top = max((o["qty"] for o in orders), default=0)

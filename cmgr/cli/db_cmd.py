@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cmgr.cli import common
+from cmgr.cli import common, options
 from cmgr.errors import ExitCode, NotFound, UsageError
 
 db_app = common.new_app(
@@ -17,14 +16,9 @@ db_app = common.new_app(
     "every table, and a restore.")
 
 
-class Output(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class ExportFormat(StrEnum):
-    xlsx = "xlsx"
-    csv = "csv"
+ExportFormatOpt = options.format_option(
+    "xlsx", "csv", help="xlsx: one workbook, a sheet for each of the database's tables; csv: "
+                        "a UTF-8 (with BOM) file for each, for any size.")
 
 
 def register(app: typer.Typer) -> None:
@@ -60,7 +54,7 @@ def backup_command(
         help="Backup file to write (placeholder {date}), or a folder (existing, or written with "
              "a trailing /): a file named after the database and the time is made there.",
         metavar="PATH")],
-    fmt: Annotated[Output, typer.Option("--format", help="table (messages) or json")] = Output.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """A consistent copy of the database through SQLite's online backup, safe while other cmgr
     commands read and write it; the copy is checked before the command succeeds."""
@@ -80,7 +74,7 @@ def backup_command(
     size = target.stat().st_size
     common.info(f"backup written: {target} ({size:,} bytes, schema version {copy.schema_version}, "
                 f"{describe(copy.tables)}) in {seconds:.2f} s")
-    if fmt == Output.json:
+    if fmt == "json":
         common.print_json({"database": str(db.path), "backup": str(target), "bytes": size,
                            "schema_version": copy.schema_version, "tables": copy.tables,
                            "seconds": round(seconds, 3)})
@@ -90,7 +84,7 @@ def backup_command(
 def check_command(
     quick: Annotated[bool, typer.Option("--quick", help="SQLite's quick_check: faster on a big "
                                                         "database, skips index contents.")] = False,
-    fmt: Annotated[Output, typer.Option("--format", help="table or json")] = Output.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Integrity check, schema version and the rows of every table. Changes nothing.
 
@@ -102,7 +96,7 @@ def check_command(
     with _open_existing() as db:
         report = check_database(db, quick=quick)
     common.info(f"checked {report.database}: {'ok' if report.ok else 'PROBLEMS FOUND'}")
-    if fmt == Output.json:
+    if fmt == "json":
         common.print_json(report.as_dict())
     else:
         _present_check(report)
@@ -137,24 +131,23 @@ def _present_check(report) -> None:
 def export_command(
     directory: Annotated[Path, typer.Argument(
         help="Folder to write into (created if missing; placeholder {date}).")],
-    fmt: Annotated[ExportFormat, typer.Option(
-        "--format", help="xlsx: one workbook, a sheet per table; csv: a UTF-8 (with BOM) file "
-                         "per table, for any size.")] = ExportFormat.xlsx,
+    fmt: ExportFormatOpt = "xlsx",
 ) -> None:
     """Every table of the database, from one consistent moment, so the data can leave with its
     owner. Column names are cmgr's field names, which `cmgr import` reads back."""
+    from cmgr.jobs.maintenance import export
     from cmgr.render.output import expand_out
-    from cmgr.store.maintenance import EXCEL_MAX_DATA_ROWS, export_tables, table_counts
+    from cmgr.store.maintenance import EXCEL_MAX_DATA_ROWS, table_counts
 
     started = time.perf_counter()
     target = expand_out(str(directory))
     with _open_existing() as db:
-        if fmt == ExportFormat.xlsx:
+        if fmt == "xlsx":
             biggest = max(table_counts(db).values(), default=0)
             if biggest > EXCEL_MAX_DATA_ROWS // 4:
                 common.warn(f"a table has {biggest:,} rows: the workbook will take a while "
                             "(about a minute per million rows); --format csv is much faster")
-        result = export_tables(db, target, fmt.value)
+        result = export(db, target, fmt.value)
     seconds = time.perf_counter() - started
     for table, n in result.tables.items():
         sheets = result.sheets.get(table)
@@ -164,7 +157,7 @@ def export_command(
         common.warn(f"{result.cleaned_cells:,} cells held control characters Excel cannot store; "
                     "they were removed in the workbook (the csv export keeps them)")
     common.info(f"exported {len(result.tables)} tables, {sum(result.tables.values()):,} rows, to "
-                + ", ".join(result.files if fmt == ExportFormat.xlsx else [str(target)])
+                + ", ".join(result.files if fmt == "xlsx" else [str(target)])
                 + f" in {seconds:.2f} s")
 
 
@@ -173,7 +166,7 @@ def restore_command(
     path: Annotated[Path, typer.Argument(help="A backup made by `cmgr db backup`.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace without asking (cron, scripts).")]
     = False,
-    fmt: Annotated[Output, typer.Option("--format", help="table (messages) or json")] = Output.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Replace the database with a backup, after checking that the file is a sound cmgr database
     and taking a backup of the current one beside it. Asks first (--yes answers)."""
@@ -216,7 +209,7 @@ def restore_command(
         raise RuntimeError(f"restored database fails its check: {report.problems()}")
     common.info(f"restored {db_path} from {source}: {maintenance.describe(report.tables)}"
                 + (f"; migrated to schema version {report.schema_version}" if applied else ""))
-    if fmt == Output.json:
+    if fmt == "json":
         common.print_json({"database": str(db_path), "restored_from": str(source),
                            "previous_saved_as": str(previous) if previous else None,
                            "schema_version": report.schema_version, "migrations_applied": applied,

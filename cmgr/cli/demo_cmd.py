@@ -16,6 +16,9 @@ SAMPLE_IMPORTS = [
     ("prices", ["prices.xlsx"]),
     ("orders", ["orders_*.xlsx", "orders_*.xls", "orders_*.csv"]),
     ("visits", ["visits.xlsx"]),
+    ("settlements", ["settlements_*.xlsx"]),
+    ("supply", ["supply_limits.xlsx"]),
+    ("targets", ["targets_*.xlsx"]),
 ]
 
 # Later jobs add themselves here: (title, function(state, out_dir) -> list of output paths).
@@ -38,12 +41,19 @@ def demo_command(
 ) -> None:
     """Build a fresh database from the sample data and run the main jobs on it."""
     from cmgr.config import read_mapping_file
-    from cmgr.ingest import import_files
+    from cmgr.errors import UsageError
+    from cmgr.jobs.ingest import import_files
     from cmgr.resources import packaged_dir
 
     st = common.state()
+    # `cmgr --db FILE demo` builds the demo there; CMGR_DB alone (perhaps the real database)
+    # is not used: the demo starts from an empty file.
+    db_path = st.db_option if st.db_on_command_line and st.db_option else directory / "demo.db"
+    if db_path != directory / "demo.db" and db_path.exists() and db_path.stat().st_size > 0:
+        raise UsageError(f"{db_path} already exists: the demo builds a fresh database",
+                         hint="give --db a new file name, or leave --db out "
+                              f"(the demo then uses {directory / 'demo.db'})")
     directory.mkdir(parents=True, exist_ok=True)
-    db_path = directory / "demo.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     st.use_database(db_path)
@@ -67,3 +77,20 @@ def demo_command(
         for path in outputs:
             common.info(f"{title}: {path}")
     common.info("demo complete")
+    _next_steps(db_path, db)
+
+
+def _next_steps(db_path: Path, db) -> None:
+    """The demo's database is not the default one: say how to keep using it, and two commands
+    that show something on it (the demo's own plan week, the complaint it walked)."""
+    import shlex
+    from datetime import date
+
+    from cmgr.core.workdays import next_week_start
+    from cmgr.store.plans import latest_visit_date
+
+    week = next_week_start(latest_visit_date(db) or date.today()).isocalendar()
+    common.info("接下来在演示数据库上试试：")
+    common.info(f"  export CMGR_DB={shlex.quote(str(db_path.resolve()))}")
+    common.info(f"  cmgr plan-week --all --week {week.year}-W{week.week:02d} --no-save")
+    common.info("  cmgr complaint list")

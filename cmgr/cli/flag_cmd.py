@@ -1,6 +1,6 @@
 """`cmgr flag`: price violations (价格违规) and unlicensed sales (无证经营) found in the visits and
 the roster, listed, reviewed (new -> reported -> closed, or dismissed) and escalated to the area
-market manager in 《价格违规及无证经营情况报告》 (seed 4.1.3 e-f, 4.7). docs/flags.md.
+market manager in 《价格违规及无证经营情况报告》 (duties 4.1.3 e-f and 4.7, docs/domain.md). docs/flags.md.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from cmgr.cli import common
+from cmgr.cli import common, options
+from cmgr.domain import FLAG_STATUSES
 from cmgr.errors import ExitCode, UsageError
 
 app = common.new_app(
@@ -26,37 +27,20 @@ class Kind(StrEnum):
     price = "price"
 
 
-class Status(StrEnum):
-    new = "new"
-    reported = "reported"
-    closed = "closed"
-    dismissed = "dismissed"
+Status = StrEnum("Status", {s: s for s in FLAG_STATUSES})  # cmgr.domain: the one list
 
 
-class ListFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    xlsx = "xlsx"
-    json = "json"
-
-
-class ReportFormat(StrEnum):
-    html = "html"
-    xlsx = "xlsx"
-    docx = "docx"
-
-
-SinceOpt = Annotated[str | None, typer.Option(
-    "--since", help="First visit date (2026-11-01, 2026/11/1, 2026年11月1日).")]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="Last visit date (inclusive).")]
-ManagerOpt = Annotated[str | None, typer.Option("--manager", "-m", help="Only this 客户经理's flags.")]
+ListFormatOpt = options.format_option(
+    "table", "csv", "xlsx", "json", help="Output format; csv/json without --out go to stdout.")
+ReportFormatOpt = options.format_option("html", "xlsx", "docx", help="Output format.")
+ListOutOpt = options.out_option("{date} {manager} {format}", more="csv/xlsx/json (xlsx default "
+                                                                  "flags-{date}.{format}).")
+ReportOutOpt = options.out_option("{date} {manager} {format}",
+                                  default="价格违规及无证经营情况报告-{date}.{format}")
 KindOpt = Annotated[Kind | None, typer.Option("--kind", help="unlicensed or price.")]
 RescanOpt = Annotated[bool, typer.Option(
     "--rescan", help="Read every visit in the range again, not only new and changed ones "
                      "(after editing the lexicon or correcting the price list).")]
-
-DEFAULT_LIST_OUT = "flags-{date}.{format}"
-DEFAULT_REPORT_OUT = "价格违规及无证经营情况报告-{date}.{format}"
 
 
 def register(root: typer.Typer) -> None:
@@ -66,39 +50,11 @@ def register(root: typer.Typer) -> None:
     add_demo_step("价格违规及无证经营 (flag)", demo_step)
 
 
-# --- the scan, shared by list, report and demo ---------------------------------------------------
+def _scan(st: common.AppState, since: str | None, until: str | None, rescan: bool) -> None:
+    """Scan, and tell the user on stderr what was (not) checked."""
+    from cmgr.jobs import flags
 
-def _date_option(option: str, text: str | None) -> str | None:
-    if text is None:
-        return None
-    from cmgr.sources.cells import CellError, parse_date
-
-    try:
-        day = parse_date(text)
-    except CellError as exc:
-        raise UsageError(f"{option} {text!r}: {exc.expected}") from None
-    if day is None:
-        raise UsageError(f"{option} is empty")
-    return day.isoformat()
-
-
-def _range(since: str | None, until: str | None) -> tuple[str | None, str | None]:
-    first, last = _date_option("--since", since), _date_option("--until", until)
-    if first and last and first > last:
-        raise UsageError(f"--since {first} is after --until {last}")
-    return first, last
-
-
-def run_scan(st: common.AppState, since: str | None, until: str | None, rescan: bool):
-    """Read what needs reading, store the flags, tell the user on stderr what was (not) checked."""
-    from cmgr.core.flag_rules import load_lexicon
-    from cmgr.store.flags import scan
-
-    cfg = st.config()
-    lexicon = load_lexicon(cfg.get("flags.lexicon"))
-    db = st.db()
-    summary = scan(db, lexicon, min_retail_factor=float(cfg.get("flags.price.min_retail_factor")),
-                   since=since, until=until, rescan=rescan)
+    summary = flags.scan(st.db(), st.config(), since, until, rescan)
     common.info(f"flag scan: {summary.visits:,} visits read ({summary.notes:,} notes, "
                 f"{summary.price_checks:,} prices checked) in {summary.seconds:.1f} s: "
                 f"{summary.added:,} new flags, {summary.refreshed:,} refreshed, "
@@ -118,17 +74,6 @@ def run_scan(st: common.AppState, since: str | None, until: str | None, rescan: 
         common.warn(f"{len(summary.unparsed_prices)} 实际零售价 not a price, not checked: {shown}")
     if summary.price_without_sku:
         common.warn(f"{summary.price_without_sku} 实际零售价 without a 检查品规, not checked")
-    return summary
-
-
-def _check_manager(db, manager: str | None) -> None:
-    if not manager:
-        return
-    from cmgr.managers import resolve_managers
-    from cmgr.store.flags import known_managers
-
-    # Flags also belong to managers named only in visit records, so those count as known.
-    resolve_managers(db, [manager], False, known=known_managers(db))
 
 
 # --- cmgr flag -----------------------------------------------------------------------------------
@@ -136,17 +81,14 @@ def _check_manager(db, manager: str | None) -> None:
 @app.callback(invoke_without_command=True)
 def flag_command(
     ctx: typer.Context,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    manager: ManagerOpt = None,
+    since: options.SinceOpt = None,
+    until: options.UntilOpt = None,
+    manager: options.ManagerOpt = None,
     kind: KindOpt = None,
     status: Annotated[list[Status] | None, typer.Option(
         "--status", help="new, reported, closed or dismissed (repeatable; default all).")] = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="table, csv, xlsx or json.")]
-    = ListFormat.table,
-    out: Annotated[str | None, typer.Option(
-        "--out", help="Write csv/xlsx/json here; placeholders {date} {manager} {format} "
-                      f"(xlsx default {DEFAULT_LIST_OUT}).")] = None,
+    fmt: ListFormatOpt = "table",
+    out: ListOutOpt = None,
     new_only: Annotated[bool, typer.Option(
         "--new-only", help="Only flags not yet reported (status new): the nightly cron.")] = False,
     fail_on_new: Annotated[bool, typer.Option(
@@ -161,27 +103,27 @@ def flag_command(
         given = [name for name, value in (("--since", since), ("--until", until),
                                           ("--manager", manager), ("--kind", kind),
                                           ("--status", status), ("--out", out)) if value]
-        if given or new_only or fail_on_new or rescan or fmt != ListFormat.table:
+        if given or new_only or fail_on_new or rescan or fmt != "table":
             raise UsageError(f"options of `cmgr flag` go after the command: cmgr flag "
                              f"{ctx.invoked_subcommand} {' '.join(given) or '...'}")
         return
-    from cmgr.store.flags import FlagFilter, list_flags
+    from cmgr.jobs import flags
 
-    first, last = _range(since, until)
+    first, last = flags.date_range(since, until)
     statuses = tuple(dict.fromkeys(s.value for s in status or ()))
     if new_only:
         if statuses and statuses != ("new",):
             raise UsageError("--new-only lists status new; it cannot be combined with --status "
                              + ", ".join(statuses))
         statuses = ("new",)
-    if out and fmt == ListFormat.table:
+    if out and fmt == "table":
         raise UsageError("--out needs --format csv, xlsx or json")
     st = common.state()
     db = st.db()
-    _check_manager(db, manager)
-    run_scan(st, first, last, rescan)
-    rows = list_flags(db, FlagFilter(since=first, until=last, manager=manager,
-                                     kind=kind.value if kind else None, statuses=statuses or None))
+    flags.check_manager(db, manager)
+    _scan(st, first, last, rescan)
+    rows = flags.list_flags(db, since=first, until=last, manager=manager,
+                            kind=kind.value if kind else None, statuses=statuses or None)
     _present(rows, fmt, out, manager)
     n_new = sum(1 for r in rows if r["status"] == "new")
     if fail_on_new and n_new:
@@ -189,36 +131,22 @@ def flag_command(
         common.exit_with(ExitCode.FINDINGS)
 
 
-def _present(rows: list[dict], fmt: ListFormat, out: str | None, manager: str | None) -> None:
+def _present(rows: list[dict], fmt: str, out: str | None, manager: str | None) -> None:
     import sys
 
+    from cmgr.jobs import flags
     from cmgr.render import flag_report as fr
-    from cmgr.render.output import expand_out, write_text
 
-    if fmt == ListFormat.table:
+    if fmt == "table":
         _print_table(rows)
-        return
-    path = expand_out(out or DEFAULT_LIST_OUT, manager=manager or "all", format=fmt.value) \
-        if (out or fmt == ListFormat.xlsx) else None
-    if fmt == ListFormat.json:
-        records = [fr.flag_record(r) for r in rows]
-        if path is None:
-            common.print_json(records)
-        else:
-            import json
-
-            write_text(path, json.dumps(records, ensure_ascii=False, indent=2) + "\n")
-    elif fmt == ListFormat.csv:
-        text = fr.flags_csv(rows)
-        if path is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        else:
-            write_text(path, text, encoding="utf-8-sig")  # Excel reads the BOM as UTF-8
-    else:
-        fr.write_flags_xlsx(rows, path)
-    if path is not None:
+    elif out or fmt == "xlsx":
+        path = flags.write_list(rows, fmt, out, manager)
         common.info(f"{len(rows):,} flag(s) written to {path}")
+    elif fmt == "json":
+        common.print_json([fr.flag_record(r) for r in rows])
+    else:
+        sys.stdout.write(fr.flags_csv(rows))
+        sys.stdout.flush()
 
 
 _SHORT_SOURCE = {"note": "记录", "observed_price": "实价", "roster": "名册"}
@@ -228,7 +156,8 @@ def _print_table(rows: list[dict]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from cmgr.core.flag_engine import STATUS_LABELS, subkind_label
+    from cmgr.core.flag_engine import subkind_label
+    from cmgr.domain import flag_status_label
 
     if not rows:
         common.info("no flags")
@@ -244,7 +173,7 @@ def _print_table(rows: list[dict]) -> None:
         if len(matched) > 60:
             matched = matched[:59] + "…"
         problem = f"{subkind_label(r['subkind'])}·{_SHORT_SOURCE.get(r['source'], r['source'])}"
-        table.add_row(str(r["id"]), STATUS_LABELS.get(r["status"], r["status"]), r["visit_date"] or "",
+        table.add_row(str(r["id"]), flag_status_label(r["status"]), r["visit_date"] or "",
                       escape(r["customer_name"] or r["customer_code"] or ""), escape(problem),
                       escape(matched))
     common.out_console.print(table)
@@ -267,8 +196,7 @@ def review_command(
         "--note", help="With --report: to whom / what was passed on.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who (default: the flag's manager).")]
     = None,
-    fmt: common.FormatOpt
-    = common.Format.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Move a flag on: --report, --close --result TEXT, or --dismiss --reason TEXT.
 
@@ -294,7 +222,7 @@ def review_command(
         text = {"report": note, "close": result, "dismiss": reason}[action]
         flag = review(db, flag_id, action, by=by, text=text)
         common.info(f"flag {flag_id}: {action} recorded; now {flag['status']}")
-    if fmt == common.Format.json:
+    if fmt == "json":
         from cmgr.render.flag_report import flag_record
 
         common.print_json({**flag_record(flag), "events": flag["events"]})
@@ -305,10 +233,11 @@ def review_command(
 def _print_flag(flag: dict) -> None:
     from rich.markup import escape
 
-    from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, STATUS_LABELS, subkind_label
+    from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, subkind_label
+    from cmgr.domain import flag_status_label
 
     con = common.out_console
-    con.print(f"[bold]flag {flag['id']}[/bold]  {STATUS_LABELS.get(flag['status'], flag['status'])} "
+    con.print(f"[bold]flag {flag['id']}[/bold]  {flag_status_label(flag['status'])} "
               f"({flag['status']})  {KIND_LABELS.get(flag['kind'], flag['kind'])}·"
               f"{escape(subkind_label(flag['subkind']))}  来源 {SOURCE_LABELS.get(flag['source'])}")
     con.print(f"{flag['visit_date'] or ''}  {escape(flag['customer_name'] or '')} "
@@ -339,17 +268,15 @@ def _print_flag(flag: dict) -> None:
 
 @app.command("report")
 def report_command(
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    manager: ManagerOpt = None,
+    since: options.SinceOpt = None,
+    until: options.UntilOpt = None,
+    manager: options.ManagerOpt = None,
     kind: KindOpt = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="html, xlsx or docx.")]
-    = ReportFormat.html,
-    out: Annotated[str | None, typer.Option(
-        "--out", help=f"Report file; placeholders {{date}} {{manager}} {{format}} "
-                      f"(default {DEFAULT_REPORT_OUT}).")] = None,
-    include_done: Annotated[bool, typer.Option(
-        "--all", help="Also closed and dismissed flags (default: new and reported).")] = False,
+    fmt: ReportFormatOpt = "html",
+    out: ReportOutOpt = None,
+    include_closed: Annotated[bool, typer.Option(
+        "--include-closed", help="Also closed and dismissed flags (default: new and reported).")]
+    = False,
     mark_reported: Annotated[bool, typer.Option(
         "--mark-reported", help="Record the new flags in the report as reported.")] = False,
     by: Annotated[str | None, typer.Option("--by", help="Who reports (with --mark-reported).")]
@@ -358,44 +285,30 @@ def report_command(
 ) -> None:
     """《价格违规及无证经营情况报告》 for the area market manager: a 价格违规 table (降级) and an
     无证经营 table (to 专卖), from the open flags."""
+    from cmgr.jobs import flags
+
     if by is not None and not mark_reported:
         raise UsageError("--by goes with --mark-reported")
-    first, last = _range(since, until)
+    first, last = flags.date_range(since, until)
     st = common.state()
     db = st.db()
-    _check_manager(db, manager)
-    run_scan(st, first, last, rescan)
-    paths = write_report(st, fmt.value, out, since=first, until=last, manager=manager,
-                         kind=kind.value if kind else None, include_done=include_done,
-                         mark_reported=mark_reported, by=by)
-    for path in paths:
-        typer.echo(str(path))
-
-
-def write_report(st: common.AppState, fmt: str, out: str | None, *, since: str | None,
-                 until: str | None, manager: str | None, kind: str | None = None,
-                 include_done: bool = False, mark_reported: bool = False,
-                 by: str | None = None) -> list[Path]:
-    from cmgr.render import flag_report as fr
-    from cmgr.render.output import expand_out
-    from cmgr.store.flags import FlagFilter, last_events, list_flags
-    from cmgr.store.flags import mark_reported as mark
-
-    db = st.db()
-    statuses = None if include_done else ("new", "reported")
-    rows = list_flags(db, FlagFilter(since=since, until=until, manager=manager, kind=kind,
-                                     statuses=statuses))
-    context = fr.report_context(rows, last_events(db, [r["id"] for r in rows]), since=since,
-                                until=until, manager=manager)
-    path = expand_out(out or DEFAULT_REPORT_OUT, manager=manager or "all", format=fmt)
-    fr.write_report(fmt, context, path, user_dir=st.config().get("templates.dir"))
-    c = context["counts"]
-    common.info(f"{fr.REPORT_TITLE}: {c['price_cases']} price case(s), {c['unlicensed_cases']} "
-                f"unlicensed case(s) from {c['flags']} flag(s) -> {path}")
+    flags.check_manager(db, manager)
+    _scan(st, first, last, rescan)
+    report = flags.write_report(db, st.config(), fmt.value, out, since=first, until=last,
+                                manager=manager, kind=kind.value if kind else None,
+                                include_done=include_closed, mark_reported=mark_reported, by=by)
+    _report_written(report)
     if mark_reported:
-        n = mark(db, [r["id"] for r in rows], by=by, text=f"随《{fr.REPORT_TITLE}》上报 ({path.name})")
-        common.info(f"{n} new flag(s) recorded as reported")
-    return [path]
+        common.info(f"{report.marked} new flag(s) recorded as reported")
+    typer.echo(str(report.path))
+
+
+def _report_written(report) -> None:
+    from cmgr.render.flag_report import REPORT_TITLE
+
+    c = report.counts
+    common.info(f"{REPORT_TITLE}: {c['price_cases']} price case(s), {c['unlicensed_cases']} "
+                f"unlicensed case(s) from {c['flags']} flag(s) -> {report.path}")
 
 
 # --- cmgr demo -----------------------------------------------------------------------------------
@@ -406,16 +319,10 @@ def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:
     from collections import Counter
 
     from cmgr.core.flag_engine import KIND_LABELS, subkind_label
-    from cmgr.render.flag_report import write_flags_xlsx
-    from cmgr.store.flags import list_flags
+    from cmgr.jobs import flags
 
-    run_scan(st, None, None, False)
-    rows = list_flags(st.db())
-    counts = Counter((r["kind"], r["subkind"]) for r in rows)
+    _scan(st, None, None, False)
+    counts = Counter((r["kind"], r["subkind"]) for r in flags.list_flags(st.db()))
     for (kind, subkind), n in sorted(counts.items()):
         common.info(f"  {KIND_LABELS[kind]}·{subkind_label(subkind)}: {n}")
-    paths = [write_flags_xlsx(rows, out_dir / "违规标记.xlsx")]
-    for manager in sorted({r["manager"] for r in rows if r["manager"]}):
-        paths += write_report(st, "html", str(out_dir / "价格违规及无证经营情况报告-{manager}.html"),
-                              since=None, until=None, manager=manager)
-    return paths
+    return flags.demo_files(st.db(), st.config(), out_dir)

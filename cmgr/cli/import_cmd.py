@@ -1,4 +1,4 @@
-"""`cmgr import customers|orders|visits|prices FILE...`"""
+"""`cmgr import customers|orders|visits|prices|settlements|supply|targets FILE...`"""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from cmgr.cli import common
-from cmgr.errors import ExitCode
+from cmgr.cli import common, options
+from cmgr.errors import ExitCode, UsageError
 
 
 class ImportKind(StrEnum):
@@ -18,6 +18,9 @@ class ImportKind(StrEnum):
     orders = "orders"
     visits = "visits"
     prices = "prices"
+    settlements = "settlements"
+    supply = "supply"
+    targets = "targets"
     survey = "survey"
 
 
@@ -34,22 +37,26 @@ def import_command(
     rejects: Annotated[Path | None, typer.Option(
         help="Write rejected rows and cells stored empty to this CSV.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
-    fmt: common.FormatOpt = common.Format.table,
+    fmt: options.TableJsonOpt = "table",
 ) -> None:
     """Import the company system's exports. Re-importing the same rows adds nothing.
 
     Exit status: 0 all rows stored; 3 some rows rejected; 2 a file could not be used.
     """
     from cmgr.config import read_mapping_file
-    from cmgr.ingest import import_files, write_issues_csv
+    from cmgr.jobs.ingest import import_files, write_issues_csv
 
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:  # a mistyped name: nothing to summarise and no rejects to write
+        raise UsageError(f"file not found: {', '.join(missing)}; nothing was imported",
+                         hint="check the name and the folder (`ls`)")
     st = common.state()
     cfg = st.config()
     extra = dict(cfg.mapping)
     if mapping is not None:
         extra.update(read_mapping_file(mapping))
     db = st.db()
-    with _progress(len(files)) as progress:
+    with _progress() as progress:
         results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
                                progress=progress)
     issues_path = rejects
@@ -60,9 +67,11 @@ def import_command(
         # Beside the database, not the working directory: cron's may be anywhere.
         issues_path = cfg.db_path.parent / "rejects" / (
             f"{kind.value}-{time.strftime('%Y%m%d-%H%M%S')}.csv")
+    if dry_run:
+        issues_path = None  # a dry run writes nothing; the problems are listed below
     if issues_path is not None and n_issues:
         write_issues_csv(results, issues_path)
-    if fmt == common.Format.json:
+    if fmt == "json":
         common.print_json({"dry_run": dry_run, "files": [_result_json(r) for r in results],
                            "rejects_file": str(issues_path) if issues_path and n_issues else None})
     elif not st.quiet or any(r.error or r.rejected for r in results):  # -q: only problems
@@ -74,23 +83,33 @@ def import_command(
 
 
 @contextmanager
-def _progress(n_files: int):
-    """A rich progress bar over the files' stages (read, store) on a terminal; none otherwise."""
+def _progress():
+    """A rich progress bar on a terminal (none otherwise): a spinner while a file is read, then
+    the rows stored so far out of the file's rows."""
     import sys
 
     if not sys.stderr.isatty() or common.state().quiet:
         yield None
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TextColumn("行"), TimeElapsedColumn(),
                   console=common.err_console, transient=True) as bar:
-        task = bar.add_task("importing", total=2 * n_files)
+        task = bar.add_task("importing", total=None)
 
-        def show(message: str) -> None:
-            if not message.startswith("reading") or bar.tasks[task].completed:
-                bar.advance(task)
-            bar.update(task, description=message)
+        def show(message: str, done: int | None = None, total: int | None = None) -> None:
+            if done is None:  # reading: the row count is not known yet
+                bar.reset(task, total=None, description=message)
+            else:
+                bar.update(task, total=total, completed=done, description=message)
         yield show
 
 
@@ -99,7 +118,7 @@ def _result_json(r) -> dict:
         "file": r.file, "kind": r.kind, "sheet": r.sheet,
         "error": r.error.message if r.error else None,
         "rows_read": r.rows_read, "stored": r.stored, "updated": r.updated,
-        "unchanged": r.unchanged, "skipped": r.skipped, "skipped_detail": r.skipped_detail,
+        "unchanged": r.unchanged, "merged": r.merged, "skipped": r.skipped, "skipped_detail": r.skipped_detail,
         "rejected": r.rejected, "warnings": r.warnings, "ignored_columns": r.ignored_columns,
         "notes": r.notes, "seconds": round(r.seconds, 3),
         "issues": [{"row": i.row, "column": i.column, "value": None if i.value is None else str(i.value),
@@ -131,6 +150,9 @@ def _present(results, dry_run: bool, issues_path: Path | None) -> None:
             if r.error.hint:
                 con.print(f"[dim]hint: {escape(r.error.hint)}[/dim]")
             continue
+        if r.merged:
+            con.print(f"{escape(name)}: {r.merged:,} visit(s) already recorded in cmgr or on a "
+                      "sign-in sheet: merged into those (one visit, one record)")
         detail = ", ".join(f"{v} {k}" for k, v in r.skipped_detail.items() if v)
         if detail:
             con.print(f"{escape(name)}: skipped {detail} rows")

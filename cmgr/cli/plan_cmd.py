@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cmgr.cli import common
-from cmgr.errors import UsageError
-from cmgr.managers import resolve_managers
+from cmgr.cli import common, options
+from cmgr.errors import ExitCode
 
-
-class PlanFormat(StrEnum):
-    table = "table"
-    xlsx = "xlsx"
-    html = "html"
-    csv = "csv"
-    json = "json"
-
-
-class ReviewFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-
-
-DEFAULT_OUT = "客户访问日程表-{manager}-{week}.{format}"
-DEFAULT_REVIEW_OUT = "访问计划执行情况-{week}.xlsx"
+PlanFormatOpt = options.format_option(
+    "table", "xlsx", "html", "csv", "json", optional=True,
+    help="Output format (default: from --out, else table); csv/json without --out go to stdout.")
+ReviewFormatOpt = options.format_option("table", "json", "xlsx", optional=True,
+                                        help="Output format (default: from --out, else table).")
+PlanOutOpt = options.out_option("{manager} {week} {date} {format}", more=(
+    "e.g. plans/{manager}-{week}.xlsx (xlsx/html default 客户访问日程表-{manager}-{week}."
+    "{format})."))
+ReviewOutOpt = options.out_option("{week} {manager} {date}",
+                                  default="访问计划执行情况-{week}.xlsx", more="json or xlsx.")
 
 
 def register(app: typer.Typer) -> None:
@@ -40,31 +31,14 @@ def register(app: typer.Typer) -> None:
     add_demo_step("访问日程表 (plan-week)", demo_step)
 
 
-def _format_from(fmt, out: str | None, enum):
-    if fmt is not None:
-        return fmt
-    if out:
-        suffix = Path(out).suffix.lower().lstrip(".")
-        try:
-            return enum(suffix)
-        except ValueError:
-            raise UsageError(f"--out {out}: cannot tell the format from {Path(out).suffix!r}",
-                             hint="add --format " + "|".join(e.value for e in enum)) from None
-    return enum.table
-
-
 def plan_week_command(
-    week: Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2026-W49.")] = None,
-    start: Annotated[str | None, typer.Option(
+    week: options.WeekOpt = None,
+    start: Annotated[date | None, options.date_option(
         "--start", help="The week's Monday, e.g. 2026-11-30 (instead of --week).")] = None,
-    manager: Annotated[list[str] | None, typer.Option(
-        "--manager", "-m", help="客户经理 to plan (repeatable).")] = None,
-    all_managers: Annotated[bool, typer.Option("--all", help="Plan every manager in the roster.")] = False,
-    fmt: Annotated[PlanFormat | None, typer.Option(
-        "--format", help="table, xlsx, html, csv or json (default: from --out, else table).")] = None,
-    out: Annotated[str | None, typer.Option(
-        "--out", help="Output file; placeholders {manager} {week} {date} {format}, e.g. "
-                      "plans/{manager}-{week}.xlsx. csv/json without it go to stdout.")] = None,
+    manager: options.ManagersOpt = None,
+    all_managers: options.AllManagersOpt = False,
+    fmt: PlanFormatOpt = None,
+    out: PlanOutOpt = None,
     fill: Annotated[bool, typer.Option(
         "--fill", help="Fill spare capacity with the customers due soonest.")] = False,
     visits_per_day: Annotated[int | None, typer.Option(
@@ -83,104 +57,41 @@ def plan_week_command(
     with 调休), routes on their usual weekday, and each day ordered into a short tour
     (straight-line km). The plan is saved for `cmgr plan-review`.
     """
-    from cmgr import planning
+    from cmgr.jobs import plan_week
+    from cmgr.jobs.managers import resolve_managers
 
     st = common.state()
     cfg = st.config()
-    fmt = _format_from(fmt, out, PlanFormat)
-    if fmt == PlanFormat.table and out:
-        raise UsageError("--out writes a file: give --format xlsx, html, csv or json")
-    week_start, week_end = planning.week_bounds(week, start, date.today())
-    settings = planning.settings_from_config(cfg, fill=fill, visits_per_day=visits_per_day,
-                                             solver_seconds=solver_seconds)
+    fmt = options.format_from(fmt, out, ("table", "xlsx", "html", "csv", "json"))
+    plan_week.check_out(fmt, out, 1)
+    week_start, week_end = plan_week.week_bounds(week, start, date.today())
+    settings = plan_week.settings_from_config(cfg, fill=fill, visits_per_day=visits_per_day,
+                                              solver_seconds=solver_seconds)
     db = st.db()
     managers = resolve_managers(db, manager or [], all_managers)
-    if fmt in (PlanFormat.xlsx, PlanFormat.html) and len(managers) > 1 and out \
-            and "{manager}" not in out:
-        raise UsageError(f"--out {out}: {len(managers)} managers need one {fmt.value} file each",
-                         hint="put {manager} in the file name, e.g. plans/{manager}-{week}."
-                              + fmt.value)
-    run = planning.make_plans(db, cfg, managers, week_start, week_end, today=date.today(),
-                              settings=settings)
+    plan_week.check_out(fmt, out, len(managers))
+    run = plan_week.make_plans(db, cfg, managers, week_start, week_end, today=date.today(),
+                               settings=settings)
     for message in run.warnings:
         common.warn(message)
-    written = _write_outputs(run, fmt, out, cfg)
-    if not no_save:
-        planning.save(db, run.plans)
+    written = plan_week.publish(db, run, fmt, out, user_dir=cfg.get("templates.dir"),
+                                save_plans=not no_save)
+    if fmt == "json" and not out:
+        common.print_json(plan_week.run_json(run))
+    elif fmt == "csv" and not out:
+        import sys
+
+        sys.stdout.write(plan_week.csv_text(run.plans))
+        sys.stdout.flush()
     for path in written:
         common.info(f"written {path}")
-    if fmt == PlanFormat.table:
+    if fmt == "table":
         _print_tables(run)
     _summaries(run, saved=not no_save)
-
-
-def _write_outputs(run, fmt: PlanFormat, out: str | None, cfg) -> list[Path]:
-    """Render every file first, then move them into place, so a failure writes nothing."""
-    from cmgr import planning
-    from cmgr.render.output import expand_out
-
-    if fmt == PlanFormat.table:
-        return []
-    if fmt in (PlanFormat.csv, PlanFormat.json) and not out:
-        if fmt == PlanFormat.json:
-            common.print_json(planning.run_json(run))
-        else:
-            import sys
-
-            sys.stdout.write(_csv_text(planning.csv_rows(run.plans)))
-            sys.stdout.flush()
-        return []
-    pattern = out or DEFAULT_OUT
-    groups: dict[Path, list] = {}
-    for plan in run.plans:
-        path = expand_out(pattern, manager=plan.manager, week=run.week, format=fmt.value)
-        groups.setdefault(path, []).append(plan)
-    jobs = []
-    for path, plans in groups.items():
-        if fmt == PlanFormat.json:
-            import json
-
-            text = json.dumps(planning.run_json(run, plans), ensure_ascii=False, indent=2) + "\n"
-            jobs.append((path, "text", text))
-        elif fmt == PlanFormat.csv:
-            jobs.append((path, "bom", _csv_text(planning.csv_rows(plans))))
-        elif fmt == PlanFormat.html:
-            from cmgr.render.plan_html import render_plan_html
-
-            jobs.append((path, "text", render_plan_html(plans, user_dir=cfg.get("templates.dir"))))
-        else:
-            jobs.append((path, "xlsx", plans))
-    return _commit(jobs)
-
-
-def _commit(jobs) -> list[Path]:
-    from contextlib import ExitStack
-
-    from cmgr.render.output import atomic_path
-
-    written = []
-    with ExitStack() as stack:  # every temporary file is renamed only when all were written
-        for path, kind, payload in jobs:
-            tmp = stack.enter_context(atomic_path(path))
-            if kind == "xlsx":
-                from cmgr.render.plan_xlsx import write_plan_xlsx
-
-                write_plan_xlsx(payload, tmp)
-            elif kind == "bom":
-                tmp.write_text(payload, encoding="utf-8-sig", newline="")
-            else:
-                tmp.write_text(payload, encoding="utf-8")
-            written.append(path)
-    return written
-
-
-def _csv_text(rows) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
-    return buf.getvalue()
+    if run.customer_warnings:
+        common.warn(f"{run.customer_warnings} customer(s) planned by a fallback rule (档位 or 访销日 to "
+                    f"check in the roster); the plan is complete: exit {int(ExitCode.WARNINGS)}")
+        common.exit_with(ExitCode.WARNINGS)
 
 
 def _print_tables(run) -> None:
@@ -237,56 +148,39 @@ def _summaries(run, *, saved: bool) -> None:
 
 def plan_review_command(
     week: Annotated[str | None, typer.Option(
-        "--week", help="ISO week to review (default: the latest saved plan that has started).")] = None,
-    manager: Annotated[list[str] | None, typer.Option("--manager", "-m", help="客户经理 (repeatable).")] = None,
-    all_managers: Annotated[bool, typer.Option("--all", help="Every manager with a saved plan.")] = False,
+        "--week", metavar="WEEK",
+        help="ISO week to review (default: the latest saved plan that has started).")] = None,
+    manager: options.ManagersOpt = None,
+    all_managers: options.AllManagersOpt = False,
     reason: Annotated[list[str] | None, typer.Option(
         "--reason", help='Why a planned visit did not happen: CUSTOMER_CODE:"text" (repeatable).')] = None,
-    fmt: Annotated[ReviewFormat | None, typer.Option(
-        "--format", help="table, json or xlsx (default: from --out, else table).")] = None,
-    out: Annotated[str | None, typer.Option(
-        "--out", help="Output file (json or xlsx); placeholders {week} {manager} {date}.")] = None,
+    fmt: ReviewFormatOpt = None,
+    out: ReviewOutOpt = None,
 ) -> None:
     """Compare a saved plan with the visits recorded: as planned, another day, not visited.
 
     A planned visit that did not happen needs a reason (--reason); missed due customers come
     first in the next plan.
     """
-    from cmgr import planning
+    from cmgr.jobs import plan_week
+    from cmgr.jobs.managers import resolve_managers
 
     st = common.state()
-    fmt = _format_from(fmt, out, ReviewFormat)
+    fmt = options.format_from(fmt, out, ("table", "json", "xlsx"))
     db = st.db()
     managers = resolve_managers(db, manager or [], all_managers)
-    reasons = planning.parse_reasons(reason or [])
-    week_label, reviews, notes = planning.review_week(db, managers, week, date.today(),
-                                                      explicit=bool(manager))
+    reasons = plan_week.parse_reasons(reason or [])
+    week_label, reviews, notes = plan_week.review_week(db, managers, week, date.today(),
+                                                       explicit=bool(manager))
     for note in notes:
         common.info(note)
     if reasons:
-        planning.record_reasons(db, week_label, reviews, reasons)
+        plan_week.record_reasons(db, week_label, reviews, reasons)
         common.info(f"recorded {len(reasons)} reason(s)")
-    if fmt == ReviewFormat.json:
-        data = planning.review_json(week_label, reviews)
-        if out:
-            import json
-
-            from cmgr.render.output import expand_out, write_text
-
-            path = write_text(expand_out(out, week=week_label, manager=_one(managers),
-                                         format="json"),
-                              json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-            common.info(f"written {path}")
-        else:
-            common.print_json(data)
-    elif fmt == ReviewFormat.xlsx:
-        from cmgr.render.output import atomic_path, expand_out
-        from cmgr.render.plan_xlsx import write_review_xlsx
-
-        path = expand_out(out or DEFAULT_REVIEW_OUT, week=week_label, manager=_one(managers),
-                          format="xlsx")
-        with atomic_path(path) as tmp:
-            write_review_xlsx(week_label, reviews, tmp)
+    if fmt == "json" and not out:
+        common.print_json(plan_week.review_json(week_label, reviews))
+    elif fmt in ("json", "xlsx"):
+        path = plan_week.write_review(week_label, reviews, fmt, out, _one(managers))
         common.info(f"written {path}")
     else:
         _print_review(week_label, reviews)
@@ -304,7 +198,7 @@ def _print_review(week: str, reviews) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from cmgr.planning import REVIEW_STATUS_CN
+    from cmgr.domain import PLAN_REVIEW_LABELS
 
     con = common.out_console
     for r in reviews:
@@ -322,7 +216,7 @@ def _print_review(week: str, reviews) -> None:
             why = (escape(x["miss_reason"]) if x["miss_reason"]
                    else "[red]缺原因[/red]" if x["status"] == "not_visited" else "")
             table.add_row(x["date"], x["customer_code"], escape(x["customer_name"] or ""),
-                          REVIEW_STATUS_CN[x["status"]], x["visited_on"] or "", why)
+                          PLAN_REVIEW_LABELS[x["status"]], x["visited_on"] or "", why)
         con.print(table)
 
 
@@ -332,8 +226,9 @@ def demo_step(st, out_dir: Path) -> list[Path]:
     """The week after the sample data's last visit (deterministic), every manager, xlsx and html."""
     from datetime import timedelta
 
-    from cmgr import planning
     from cmgr.core.workdays import next_week_start
+    from cmgr.jobs import plan_week
+    from cmgr.jobs.managers import resolve_managers
     from cmgr.store.plans import latest_visit_date
 
     cfg = st.config()
@@ -341,13 +236,13 @@ def demo_step(st, out_dir: Path) -> list[Path]:
     last = latest_visit_date(db) or date.today()
     week_start = next_week_start(last)
     managers = resolve_managers(db, [], True)
-    run = planning.make_plans(db, cfg, managers, week_start, week_start + timedelta(days=6),
-                              today=week_start, settings=planning.settings_from_config(cfg))
+    run = plan_week.make_plans(db, cfg, managers, week_start, week_start + timedelta(days=6),
+                               today=week_start, settings=plan_week.settings_from_config(cfg))
     for message in run.warnings:
         common.warn(message)
     written = []
-    for fmt in (PlanFormat.xlsx, PlanFormat.html):
-        written += _write_outputs(run, fmt, str(out_dir / "plans" / ("{manager}-{week}." + fmt.value)),
-                                  cfg)
-    planning.save(db, run.plans)
+    for fmt in ("xlsx", "html"):
+        written += plan_week.publish(db, run, fmt,
+                                     str(out_dir / "plans" / ("{manager}-{week}." + fmt)),
+                                     user_dir=cfg.get("templates.dir"), save_plans=fmt == "html")
     return written

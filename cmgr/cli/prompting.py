@@ -95,8 +95,10 @@ def _no_single_match(option: str, text: str, matches: list, describe: Callable[[
 
 
 def describe_customer(c: dict) -> str:
+    from cmgr.domain import is_active
+
     status = c.get("status")
-    extra = f" [{status}]" if status and status != "正常" else ""
+    extra = "" if is_active(status) else f" [{status}]"
     return (f"{c['customer_code']}  {c.get('customer_name') or ''}  {c.get('address') or ''}"
             f"{extra}").rstrip()
 
@@ -161,10 +163,7 @@ def choose_sku(db, text: str | None, *, customer_code: str | None, option: str =
                 hint="give the 卷烟编码 or the full name")
         if not matches:
             common.err_console.print(f"价目表和订单中没有 “{common.escape(text)}”")
-            try:
-                keep = typer.confirm("按输入的名称记录?", default=False, err=True)
-            except common.click.exceptions.Abort:
-                keep = False
+            keep = typer.confirm("按输入的名称记录?", default=False, err=True)
             if keep:
                 return {"sku_code": None, "sku_name": text.strip(), "ordered": 0.0}
         else:

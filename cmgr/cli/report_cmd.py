@@ -1,23 +1,19 @@
-"""`cmgr monthly-report`: the 《客户月度销售情况分析报告》 (seed 4.4), parts a-d."""
+"""`cmgr monthly-report`: the 《客户月度销售情况分析报告》 (duty 4.4, docs/domain.md), parts a-d."""
 
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cmgr.cli import common
+from cmgr.cli import common, options
 
-
-class ReportFormat(StrEnum):
-    docx = "docx"
-    html = "html"
-    md = "md"
-    xlsx = "xlsx"
-    json = "json"
+ReportFormatOpt = options.format_option("docx", "html", "md", "xlsx", "json",
+                                        help="Output format; json without --out goes to stdout.")
+ReportOutOpt = options.out_option("{manager} {month} {format}",
+                                  default="月度报告-{manager}-{month}.{format}")
 
 
 def register(app: typer.Typer) -> None:
@@ -28,20 +24,11 @@ def register(app: typer.Typer) -> None:
 
 
 def monthly_report_command(
-    month: Annotated[str, typer.Option(
-        "--month", help='The month reported on: YYYY-MM, or "last" (the month before today).')]
-    = "last",
-    manager: Annotated[str | None, typer.Option(
-        "--manager", help="The 客户经理 (as in the roster). Optional when the roster has one.")]
-    = None,
-    all_managers: Annotated[bool, typer.Option(
-        "--all", help="One report per manager, plus an area summary (区域汇总).")] = False,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="docx, html, md, xlsx or json.")]
-    = ReportFormat.docx,
-    out: Annotated[str | None, typer.Option(
-        "--out", help="Output file; placeholders {manager}, {month}, {format}. Default "
-                      "月度报告-{manager}-{month}.{format}; json without --out goes to stdout.")]
-    = None,
+    month: options.MonthOpt = "last",
+    manager: options.ManagersOpt = None,
+    all_managers: options.AllManagersOpt = False,
+    fmt: ReportFormatOpt = "docx",
+    out: ReportOutOpt = None,
     notes: Annotated[Path | None, typer.Option(
         "--notes", help="Markdown file with the causes, measures and remarks to merge "
                         "(docs/monthly-report.md); with --all use a {manager} placeholder.")]
@@ -53,43 +40,42 @@ def monthly_report_command(
     = None,
 ) -> None:
     """Write the monthly sales analysis report: a) overall sales, b) problems, causes and
-    measures, c) customers' opinions, d) next month's forecast.
+    measures, c) customers' opinions, d) next month's forecast. With --all: one report per
+    manager, plus an area summary (区域汇总).
 
     Prints the due date (the 5th of the next month, moved to the next working day) and warns
     when the report is late.
     """
     from cmgr.core.months import parse_report_month
-    from cmgr.monthly_report import make_reports, notes_loader, resolve_managers, write_run
+    from cmgr.jobs.managers import resolve_managers
+    from cmgr.jobs.monthly_report import make_reports, notes_loader, run_json, write_run
 
     st = common.state()
     cfg = st.config()
     db = st.db()
     today = date.today()
     the_month = parse_report_month(month, today)
-    if fmt in (ReportFormat.docx, ReportFormat.html, ReportFormat.md):
+    if fmt in ("docx", "html", "md"):
         from cmgr.render.charts import preload
 
         preload()  # the charts' imports overlap the database reads
-    managers = resolve_managers(db, manager, all_managers)
-    load_notes = notes_loader(notes, all_managers, edited)
-    run = make_reports(db, cfg, the_month, managers, notes=load_notes)
+    managers = resolve_managers(db, manager or [], all_managers)
+    load_notes = notes_loader(notes, all_managers or len(managers) > 1, edited)
+    # None: the whole area (every manager and the 区域汇总)
+    run = make_reports(db, cfg, the_month, None if all_managers else managers, notes=load_notes)
     _announce_due(run.month, run.due_date, today)
     for message in run.warnings:
         common.warn(message)
-    if fmt == ReportFormat.json and out is None:
-        if run.summary is None:
-            common.print_json(run.reports[0])
-        else:
-            common.print_json({"month": run.month, "reports": run.reports, "summary": run.summary})
+    if fmt == "json" and out is None:
+        common.print_json(run_json(run))
         return
-    if fmt == ReportFormat.docx:
+    if fmt == "docx":
         from cmgr.render.charts import font_warning
 
         hint = font_warning()
         if hint:
             common.warn(hint)
-    user_dir = cfg.get("templates.dir")
-    paths = write_run(run, fmt.value, out, user_dir=user_dir)
+    paths = write_run(run, fmt.value, out, user_dir=cfg.get("templates.dir"))
     for path in paths:
         common.info(f"wrote {path}")
     common.debug(", ".join(f"{k} {v:.2f}s" for k, v in run.timings.items()))
@@ -117,7 +103,8 @@ def demo_month(last_order_date: str) -> str:
 
 
 def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:
-    from cmgr.monthly_report import make_reports, write_run
+    from cmgr.jobs.monthly_report import make_reports, write_run
+    from cmgr.render.charts import font_warning
     from cmgr.store.monthly import order_span
 
     db, cfg = st.db(), st.config()
@@ -125,6 +112,9 @@ def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:
     if last is None:
         return []
     run = make_reports(db, cfg, demo_month(last), None)
+    hint = font_warning()
+    if hint:
+        common.warn(hint)
     paths = []
     for fmt in ("docx", "html"):
         paths += write_run(run, fmt, out_dir / "月度报告-{manager}-{month}.{format}",

@@ -1,4 +1,4 @@
-"""The 《商品及服务质量信息反馈单》 workflow (seed 4.6) as a pure state machine.
+"""The 《商品及服务质量信息反馈单》 workflow (duty 4.6, docs/domain.md) as a pure state machine.
 
     new --inspect--> inspected --sign--> signed --submit--> submitted
     submitted --approve--> approved --exchange--> exchanged --confirm--> confirmed --feedback--> closed
@@ -15,8 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from cmgr.domain import PACKS_PER_CARTON
 from cmgr.errors import StateError, UsageError
-from cmgr.sources.fields import PACKS_PER_CARTON
 
 STATUSES = ("new", "inspected", "signed", "submitted", "approved", "rejected", "exchanged",
             "confirmed", "closed")
@@ -249,14 +249,3 @@ def qty_text(cartons: float | None) -> str:
     if whole and rest:
         return f"{whole}条{rest}包"
     return f"{whole}条" if whole else f"{rest}包"
-
-
-# --- cigarette names -------------------------------------------------------------------------
-
-def normalise_name(text: str | None) -> str:
-    """For matching: NFKC (full-width brackets and digits to ASCII), no spaces, lower case."""
-    if not text:
-        return ""
-    t = unicodedata.normalize("NFKC", text)
-    t = t.replace("〔", "(").replace("〕", ")").replace("【", "(").replace("】", ")")
-    return re.sub(r"\s+", "", t).lower()

@@ -10,7 +10,7 @@ the structured checks and names every finding with a stable key:
 * ``roster``         — an active customer ordering or visited while its licence number is
   missing or its licence has expired
 
-The lifecycle follows the seed (4.1.3 e-f, 4.7): ``new`` → ``reported`` (to the area market
+The lifecycle follows duties 4.1.3 e-f and 4.7 (docs/domain.md, "Flag statuses"): ``new`` → ``reported`` (to the area market
 manager) → ``closed`` with the result, or ``dismissed`` with a reason (a false alarm).
 """
 
@@ -26,15 +26,14 @@ from cmgr.core.flag_rules import (
     Lexicon,
     NoteFinding,
     check_observed_price,
-    normalize_sku_name,
     parse_price,
     scan_note,
 )
+from cmgr.domain import FLAG_STATUS_LABELS, is_active, normalize_name
 from cmgr.errors import StateError
 
 KIND_LABELS = {"unlicensed": "无证经营", "price": "价格违规"}
 SOURCE_LABELS = {"note": "访问记录", "observed_price": "实际零售价", "roster": "客户名册"}
-STATUS_LABELS = {"new": "待上报", "reported": "已上报", "closed": "已办结", "dismissed": "已排除"}
 SUBKIND_LABELS = {
     # unlicensed
     "no_license": "无证经营",
@@ -54,7 +53,6 @@ SUBKIND_LABELS = {
     "not_following_guide": "未执行零售指导价",
 }
 
-_ACTIVE_STATUSES = ("", "正常", "正常经营", "营业", "在营")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NO_LICENCE = {"无", "暂无", "没有", "无证", "未办", "未办理", "空", "null", "none", "nan"}
 
@@ -127,7 +125,7 @@ class PriceBook:
             self.by_code[_code_key(row.sku_code)] = ref
             if row.sku_name:
                 # The first of two specs with one normalised name wins; codes stay exact.
-                self.by_name.setdefault(normalize_sku_name(row.sku_name), ref)
+                self.by_name.setdefault(normalize_name(row.sku_name), ref)
 
     def __len__(self) -> int:
         return len(self.by_code)
@@ -142,7 +140,7 @@ class PriceBook:
             pass
         ref = self.by_code.get(_code_key(checked))
         if ref is None:
-            ref = self.by_name.get(normalize_sku_name(checked))
+            ref = self.by_name.get(normalize_name(checked))
         self._seen[checked] = ref  # a city checks the same few hundred names 100,000 times
         return ref
 
@@ -312,11 +310,6 @@ def _price_finding(visit: VisitRow, prices: PriceBook, out: VisitScan) -> Findin
 # The roster rule
 
 
-def is_active(status: str | None) -> bool:
-    """正常 (or no status: the roster's default) is active; 暂停经营 and 已退网 are not."""
-    return (status or "").strip() in _ACTIVE_STATUSES
-
-
 def licence_missing(license_no: str | None) -> bool:
     """No licence number: empty, a word like 无/暂无, or anything without a digit."""
     text = unicodedata.normalize("NFKC", license_no or "").strip()
@@ -386,7 +379,7 @@ def next_status(flag_id: int, status: str, action: str) -> str:
                          hint=f"close it with the result: cmgr flag review {flag_id} --close "
                               "--result ...")
     if status in ("closed", "dismissed"):
-        raise StateError(f"flag {flag_id} is {status} ({STATUS_LABELS[status]}); it cannot be "
+        raise StateError(f"flag {flag_id} is {status} ({FLAG_STATUS_LABELS[status]}); it cannot be "
                          f"{_PAST[action]}",
                          hint="a closed or dismissed flag is final; its history is kept")
     raise StateError(f"flag {flag_id}: {action} is not allowed from {status}")

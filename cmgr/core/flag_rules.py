@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cmgr.domain import parse_numeral as _number
 from cmgr.errors import ConfigError
 
 KINDS = ("unlicensed", "price")
@@ -1160,7 +1161,10 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
             if per in ("支", "箱", "件"):
                 continue
             unit = "包" if per in ("包", "盒") else ("条" if per else None)
-            values[group].append((_number(m.group("num")), unit, m.start(), m.end()))
+            number = _number(m.group("num"))
+            if number is None:
+                continue  # not a numeral (百 alone, 十百): nothing to compare
+            values[group].append((number, unit, m.start(), m.end()))
         taken = [(v[2], v[3]) for vs in values.values() for v in vs]
         for group, value, unit, start, end in _bare_prices(ctx, s_start, s_end, taken,
                                                           num.reference_after):
@@ -1253,31 +1257,6 @@ def _in_quotes(text: str, start: int, end: int) -> bool:
     """Praise in quotes is irony (价格"非常规范"：...): it does not say the price is fine."""
     before, after = text[max(0, start - 4):start], text[end:end + 3]
     return any(q in before for q in _OPEN_QUOTES) and any(q in after for q in _CLOSE_QUOTES)
-
-
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
-def _number(text: str) -> float:
-    """A number written in digits or in Chinese: 45, 四十五, 六百五 (650), 一百零二, 六五零."""
-    if text[0].isdigit():
-        return float(text)
-    if not any(ch in _CN_UNITS for ch in text):
-        return float("".join(str(_CN_DIGITS[ch]) for ch in text))  # 六五零: digit by digit
-    total, digit, last_unit, after_zero = 0, None, 1, False
-    for ch in text:
-        if ch in _CN_UNITS:
-            total += (1 if digit is None else digit) * _CN_UNITS[ch]
-            digit, last_unit, after_zero = None, _CN_UNITS[ch], False
-        else:
-            after_zero = after_zero or _CN_DIGITS[ch] == 0
-            digit = _CN_DIGITS[ch] if _CN_DIGITS[ch] else digit
-    if digit is not None:
-        # 六百五 is 650 and 两千三 2300: a last digit right after 百/千 counts in the next unit down.
-        total += digit * (last_unit // 10 if last_unit >= 100 and not after_zero else 1)
-    return float(total)
 
 
 def _per_carton(value: float, unit: str | None, other_unit: str | None) -> float:
@@ -1579,17 +1558,6 @@ def parse_price(value) -> float | None:
     if m.group("per") in ("包", "盒"):
         number *= 10
     return number
-
-
-_DOTS = str.maketrans({c: None for c in "·・•‧∙⋅･●"})
-_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")",
-                           "〔": "(", "〕": ")", "［": "(", "］": ")", "{": "(", "}": ")"})
-
-
-def normalize_sku_name(name: str) -> str:
-    """A cigarette name for matching: NFKC, all brackets as (), no spaces or middle dots, lower case."""
-    text = unicodedata.normalize("NFKC", name or "").translate(_BRACKETS).translate(_DOTS)
-    return re.sub(r"\s+", "", text).lower()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The figures of the 《客户月度销售情况分析报告》 (seed 4.4), parts a-d, from DataFrames.
+"""The figures of the 《客户月度销售情况分析报告》 (duty 4.4, docs/domain.md), parts a-d, from DataFrames.
 
 Pure: no SQL, no files. `cmgr.store.monthly` supplies the aggregated frames, this module turns
 one manager's frames into the report as a JSON-ready dict (English keys, the contract of
@@ -19,9 +19,17 @@ from datetime import date
 
 import pandas as pd
 
-from cmgr.config import PolicyBand, PriceClasses
+from cmgr.domain import (
+    CARTONS_PER_CASE,
+    NORMAL,
+    GradeBand,
+    PriceClasses,
+    band_for,
+    flag_status_label,
+    has_left,
+    is_active,
+)
 from cmgr.errors import InputError, Location, UsageError
-from cmgr.sources.fields import CARTONS_PER_CASE
 
 UNBANDED = "未定档"
 UNCLASSIFIED = "未分类"
@@ -44,7 +52,7 @@ from cmgr.core.months import (  # noqa: E402, F401  (re-exported: cmgr.core.mont
 @dataclass(frozen=True)
 class ReportSettings:
     price_classes: PriceClasses = field(default_factory=PriceClasses)
-    bands: tuple[PolicyBand, ...] = ()
+    bands: tuple[GradeBand, ...] = ()
     stopped_lookback_months: int = 2
     decline_pct: float = 30.0
     warning_ratio: float = 0.8
@@ -179,17 +187,13 @@ def _grade(value) -> int | None:
     return int(value)
 
 
-def band_name(grade: int | None, bands: Sequence[PolicyBand]) -> str:
+def _band_name(grade: int | None, bands: Sequence[GradeBand]) -> str:
+    """A customer's band as the report groups it: 未定档 without a 档位; a 档位 no band covers
+    is a group of its own, so its sales are not lost."""
     if grade is None:
         return UNBANDED
-    for band in bands:
-        if band.covers(grade):
-            return band.name
-    return f"{grade}档（未配置）"
-
-
-def _band_label(band: PolicyBand) -> str:
-    return f"{band.name}（{band.grade_min}-{band.grade_max}档）"
+    band = band_for(grade, bands)
+    return band.name if band is not None else f"{grade}档（未配置）"
 
 
 def next_visit_due(last_visit: date, interval_days: float) -> date:
@@ -263,7 +267,7 @@ def _customer_table(data: ManagerData, month: str, lookback: int, bands) -> pd.D
         inferred = table["customer_code"].map(data.order_weekdays)
         table["visit_weekdays"] = table["visit_weekdays"].where(known, inferred)
     table["grade_int"] = [_grade(g) for g in table["grade"]]
-    table["band"] = [band_name(g, bands) for g in table["grade_int"]]
+    table["band"] = [_band_name(g, bands) for g in table["grade_int"]]
     return table
 
 
@@ -275,7 +279,7 @@ def _customer_ref(row) -> dict:
 def _served_mask(table: pd.DataFrame, month: str) -> pd.Series:
     """Customers served in the month: in the network during it, or ordering in it."""
     first, last = month_first_day(month).isoformat(), month_last_day(month).isoformat()
-    left = table["status"].fillna("").astype(str).eq("已退网")
+    left = table["status"].map(lambda s: has_left(s if isinstance(s, str) else None)).astype(bool)
     left_on = table["left_on"].fillna("").astype(str)
     gone = (left & (left_on.eq("") | (left_on < first))) | (left_on.ne("") & (left_on < first))
     joined = table["joined_on"].fillna("").astype(str)
@@ -360,7 +364,7 @@ def _stopped(table: pd.DataFrame, month: str, lookback: int) -> list[dict]:
     out = []
     for r in table[mask].sort_values("customer_code").itertuples(index=False):
         last_k = next(k for k in range(1, lookback + 1) if getattr(r, f"qty_{k}") > 0)
-        status = _text(r.status) or "正常"
+        status = _text(r.status) or NORMAL
         out.append({**_customer_ref(r), "last_order_month": month_add(month, -last_k),
                     "last_qty_cartons": _num(getattr(r, f"qty_{last_k}")), "status": status,
                     "amount_at_stake": _num(getattr(r, f"amount_{last_k}"))})
@@ -580,7 +584,7 @@ def _large_declines(table: pd.DataFrame, decline_pct: float, bands: list[dict],
 
 
 def overdue_visits(table: pd.DataFrame, data: ManagerData, month: str,
-                   bands: Sequence[PolicyBand]) -> list[dict] | None:
+                   bands: Sequence[GradeBand]) -> list[dict] | None:
     """Customers whose next visit (last visit + the band's interval) fell due before the month
     end without a visit; customers never visited are listed with last_visit None. None when
     no visits of this manager's customers were imported (nothing to judge by)."""
@@ -592,10 +596,9 @@ def overdue_visits(table: pd.DataFrame, data: ManagerData, month: str,
     served = table[_served_mask(table, month) & table["in_roster"]]
     out = []
     for r in served.sort_values("customer_code").itertuples(index=False):
-        status = _text(r.status)
-        if status in ("已退网", "暂停经营"):
+        if not is_active(_text(r.status)):
             continue
-        band = next((b for b in bands if r.grade_int is not None and b.covers(r.grade_int)), None)
+        band = band_for(r.grade_int, bands)
         if band is None:
             continue
         seen = last.get(r.customer_code)
@@ -677,7 +680,7 @@ SATISFACTION_LOW = 60.0      # a score below this is 不满意 (the level 一般
 SATISFACTION_SHOWN = 5       # lowest items and customers named
 
 
-def satisfaction(data: ManagerData, bands: Sequence[PolicyBand]) -> dict:
+def satisfaction(data: ManagerData, bands: Sequence[GradeBand]) -> dict:
     """The latest survey round's satisfaction by item, route and grade band against the round
     before, with the lowest items and customers named. Rounds are ordered by their latest
     date (or their name when undated)."""
@@ -697,7 +700,7 @@ def satisfaction(data: ManagerData, bands: Sequence[PolicyBand]) -> dict:
     rounds = list(order["round"])
     latest = rounds[-1]
     previous = rounds[-2] if len(rounds) > 1 else None
-    frame["band"] = [band_name(_grade(g), bands) for g in frame["grade"]]
+    frame["band"] = [_band_name(_grade(g), bands) for g in frame["grade"]]
     frame["route"] = frame["route"].fillna("未分线路")
     now = frame[frame["round"] == latest]
     before = frame[frame["round"] == previous] if previous else frame.iloc[0:0]
@@ -837,7 +840,6 @@ NOTE_SECTIONS: dict[str, tuple[str, ...]] = {
 CAUSE_HINT = "请填写原因"
 MEASURE_HINT = "请填写对策措施"
 OTHER_HINT = "如有其他问题或说明，请在此填写"
-FLAG_STATUS = {"new": "未上报", "reported": "已上报", "closed": "已处理", "dismissed": "已排除"}
 
 
 @dataclass
@@ -997,7 +999,7 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                        f"本月未订货。",
             _customers_line(stopped, lambda i: f"最后订货 {i['last_order_month']}，"
                             f"{_fmt(i['last_qty_cartons'], 0)} 条，{_fmt(i['amount_at_stake'], 0)} 元"
-                            + (f"，{i['status']}" if i["status"] != "正常" else "")))
+                            + (f"，{i['status']}" if i["status"] != NORMAL else "")))
     if declines:
         add("decline", f"{len(declines)} 户销量比{against}（按订货日数折算）的变化比同档位平均"
                        f"低 {settings.decline_pct:g} 个百分点以上，且明显偏离同档位多数客户。"
@@ -1031,7 +1033,7 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                 status = _text(getattr(r, "status", "")) or "new"
                 items.append({"customer_code": _text(r.customer_code), "customer_name": name,
                               "detail": f"{_text(getattr(r, 'visit_date', ''))[:10]} "
-                                        f"{FLAG_STATUS.get(status, status)}：{what}"})
+                                        f"{flag_status_label(status)}：{what}"})
             open_count = int((rows["status"].fillna("new").isin(["new"])).sum()) \
                 if "status" in rows else len(rows)
             add(key, f"本月记录 {len(rows)} 条{PROBLEM_TITLES[key]}，其中 {open_count} 条尚未上报。",
@@ -1319,7 +1321,7 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
                                          "qty": table[f"qty_{k}"], "amount": table[f"amount_{k}"]}))
     band_frame = pd.concat(band_frames, ignore_index=True)
     by_band = _grouped(band_frame, "band", month, band_order + extra_bands)
-    labels = {b.name: _band_label(b) for b in settings.bands}
+    labels = {b.name: b.label for b in settings.bands}
     for row in by_band:
         in_band = roster_bands["band"] == row["band"]
         row["label"] = labels.get(row["band"], row["band"])

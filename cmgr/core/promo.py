@@ -1,8 +1,9 @@
-"""促销客户推荐 (seed 4.2): the 综合测评 (overall score) of the customers eligible for a
+"""促销客户推荐 (duty 4.2, docs/domain.md): the 综合测评 (overall score) of the customers eligible for a
 promotion, from documented, configurable parts. Pure: the figures come in as PromoCandidate.
 
-Eligible: level >= promo.min_level (default 3, the seed's 三级以上) by the visit policy's grade
-bands; in the network (not 已退网 / 暂停经营). Each part is a score from 0 to 1:
+Eligible: level >= promo.min_level (default 3: duty 4.2's 三级以上) by the visit policy's grade
+bands; in normal business (cmgr.domain.is_active: not 暂停经营, 已退网 or a status word
+cmgr does not know). Each part is a score from 0 to 1:
 
 - growth (销量增长): 条 in the last `period_days` against the `period_days` before; growth at or
   below growth_floor scores 0, at or above growth_cap scores 1, linear between. A customer with
@@ -21,16 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmgr.config import PolicyBand
+from cmgr.domain import CARTONS_PER_CASE, GradeBand, band_for, is_active, pays_electronically
 from cmgr.errors import ConfigError
-from cmgr.sources.fields import CARTONS_PER_CASE
 
 PARTS = ("growth", "structure", "compliance", "settlement", "complaints")
 PART_LABELS = {"growth": "销量增长", "structure": "单箱值", "compliance": "守法经营",
                "settlement": "电子结算", "complaints": "质量投诉"}
 DEFAULT_WEIGHTS = {"growth": 0.30, "structure": 0.30, "compliance": 0.20, "settlement": 0.10,
                    "complaints": 0.10}
-INACTIVE = ("已退网", "暂停经营")
 
 
 @dataclass(frozen=True)
@@ -162,12 +161,6 @@ class Excluded:
     reason: str
 
 
-def level_of(grade: int | None, policy: list[PolicyBand]) -> PolicyBand | None:
-    if grade is None:
-        return None
-    return next((b for b in policy if b.covers(grade)), None)
-
-
 def growth_ratio(c: PromoCandidate) -> float | None:
     if c.qty_prior <= 0:
         return None
@@ -207,23 +200,19 @@ def percentile_ranks(values: dict[str, float]) -> dict[str, float]:
 
 
 def settlement_score(settlement: str | None, s: PromoSettings) -> float:
-    text = (settlement or "").strip()
-    if "电子" in text:
-        return 1.0
-    if "现金" in text:
-        return 0.0
-    return s.settlement_unknown
+    electronic = pays_electronically(settlement)
+    return s.settlement_unknown if electronic is None else float(electronic)
 
 
-def score_customers(candidates: list[PromoCandidate], policy: list[PolicyBand],
+def score_customers(candidates: list[PromoCandidate], policy: list[GradeBand],
                     settings: PromoSettings) -> tuple[list[PromoScore], list[Excluded]]:
     """Rank the eligible customers by 综合得分 (highest first; ties by 单箱值, then code) and
     say why each of the others is not on the list."""
-    eligible: list[tuple[PromoCandidate, PolicyBand]] = []
+    eligible: list[tuple[PromoCandidate, GradeBand]] = []
     excluded: list[Excluded] = []
     for c in candidates:
-        band = level_of(c.grade, policy)
-        if c.status in INACTIVE:
+        band = band_for(c.grade, policy)
+        if not is_active(c.status):
             excluded.append(Excluded(c, f"状态 {c.status}"))
         elif band is None:
             excluded.append(Excluded(c, "档位未知，无法确定客户等级" if c.grade is None

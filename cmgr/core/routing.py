@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 EARTH_RADIUS_KM = 6371.0088
+# What the plan's km are, as the documents say it.
+DISTANCE_NOTE = "直线距离（haversine 球面距离，非道路里程），公里；每天从起点出发并回到起点"
 _EPS = 1e-9
 _NEIGHBOURS = 12  # granular neighbourhood: moves between days look at this many nearest visits
 # Ruin-and-recreate rounds after the first local search. Measured on the sample territory and

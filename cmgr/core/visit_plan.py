@@ -4,19 +4,25 @@ No SQL and no I/O: cmgr/store/plans.py gathers the records (customers with their
 order totals, open complaints and flags, last week's plan against what happened) and the CLI
 renders the `WeekPlan` this module returns. The rules, in the order they apply:
 
-1. Only customers in normal business (status 正常 or empty) are planned.
+1. Only customers in normal business (cmgr.domain.is_active: status 正常 or empty) are planned.
 2. Each customer's interval comes from the visit policy band of its 档位; its next due date is
    the last visit (routine or special) + interval, in calendar days (`next_due_date`). It is due
    when that date is on or before the week's last day; overdue when before the week's first.
    Never-visited customers, and customers who joined within `new_customer_days` before the
    week's first day, are due. An interval shorter than a week plans the customer again every
    interval within the week.
+   A customer whose 档位 no band covers (blank, unreadable, outside every band) is planned as
+   due at the highest frequency of the policy (`PlanSettings.fallback_band`), with the reason
+   and a line in `WeekPlan.warnings`: a roster mistake must not stop the week's plan.
 3. Special situations (an open complaint waiting for an on-site step, a flag to re-check, 断订,
    a large drop in orders, a visit missed last week) raise a due customer's priority, or bring
    a customer who is not due in as a special visit (特殊访问); the situation is the reason.
-4. Ranking: last week's missed visits, then overdue, then by how overdue, then by priority.
-   Capacity is visits_per_day per working day; the lowest-ranked go to the pushed list with the
-   reason. `fill` pulls forward the customers due soonest into the spare capacity.
+   Urgent ones (seed 4.1.2 "立即": a complaint still waiting for its on-site inspection, a new
+   unlicensed-sale lead) go first, on the week's first working day.
+4. Ranking: urgent specials, then last week's missed visits, then overdue, then by how
+   overdue, then by priority. Capacity is visits_per_day per working day; the lowest-ranked
+   (routine visits, as long as the urgent ones fit) go to the pushed list with the reason.
+   `fill` pulls forward the customers due soonest into the spare capacity.
 5. Days: a visit goes on its weekday (moved to the next working day of the week when that
    day is off): the route's weekday set in `[plan.route_weekdays]`, else the customer's own
    访销日 from the roster (a customer seen twice a week takes its listed days in turn), else
@@ -30,16 +36,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from cmgr.domain import WEEKDAY_NAMES, GradeBand, band_for, is_active
 from cmgr.errors import InputError
 
 ROUTINE = "routine"
 SPECIAL = "special"
-ACTIVE_STATUSES = (None, "", "正常")
-WEEKDAY_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 # Priority points; only their order matters (ranking ties after "how overdue").
 PRIORITY_COMPLAINT = 40
@@ -107,15 +112,7 @@ class Situation:
     code: str  # complaint | flag | stop_ordering | order_drop | missed
     text: str  # the reason as printed (访问事由)
     priority: int
-
-
-@dataclass(frozen=True)
-class Band:
-    """What the plan needs of a visit policy band (cmgr.config.PolicyBand fits)."""
-
-    level: int
-    name: str
-    interval_days: float
+    urgent: bool = False  # seed 4.1.2 "立即": placed before every routine visit
 
 
 @dataclass
@@ -126,6 +123,9 @@ class PlanSettings:
     start: tuple[float, float] | None = None  # (lon, lat); None: the territory's centroid
     solver_seconds: float = 0.0  # > 0: OR-Tools polishes the heuristic's tours this long
     route_weekdays: Mapping[str, int] = field(default_factory=dict)  # configured, 1 = Monday
+    # The band a customer whose 档位 no band covers is planned with (the policy's most
+    # frequent); None: such a customer is an InputError.
+    fallback_band: GradeBand | None = None
 
 
 @dataclass
@@ -161,7 +161,7 @@ class DayPlan:
 
     @property
     def weekday_cn(self) -> str:
-        return WEEKDAY_CN[self.date.weekday()]
+        return WEEKDAY_NAMES[self.date.weekday()]
 
 
 @dataclass
@@ -180,6 +180,8 @@ class WeekPlan:
     counts: dict[str, int]
     visits_per_day: int
     solver: str = "heuristic"
+    # Customers planned by a fallback rule ("CODE 名称: why"): to check in the roster.
+    warnings: list[str] = field(default_factory=list)
     # The tours' routing problem (cmgr.core.routing), kept for bench/bench_plan.py.
     routing_problem: object | None = field(default=None, repr=False)
 
@@ -242,32 +244,35 @@ def order_situations(daily: Mapping[str, Sequence[tuple[date, float]]], anchor: 
 
 def complaint_situations(rows: Iterable[tuple[str, str, str]]) -> list[Situation]:
     """(complaint id, customer code, status): 'new' waits for the on-site inspection,
-    'approved' for the on-site exchange (seed 4.6)."""
+    'approved' for the on-site exchange (duty 4.6, docs/domain.md)."""
     out = []
     for complaint_id, code, status in rows:
         if status == "new":
-            text = f"质量投诉待现场查看不合格品（{complaint_id}）"
+            text = f"【急】质量投诉待现场查看不合格品（{complaint_id}）"
         elif status == "approved":
             text = f"质量投诉已批准，待现场调换卷烟（{complaint_id}）"
         else:
             continue
-        out.append(Situation(code, "complaint", text, PRIORITY_COMPLAINT))
+        out.append(Situation(code, "complaint", text, PRIORITY_COMPLAINT, urgent=status == "new"))
     return out
 
 
-def flag_situations(rows: Iterable[tuple[int, str, str, str | None]],
-                    last_visits: Mapping[str, date | None] | None = None) -> list[Situation]:
-    """(flag id, customer code, kind, visit date) of open flags: re-check on the next visit.
-    A flag found before the customer's last visit was re-checked by that visit already and
-    is left to the flag workflow (given `last_visits`)."""
+def flag_situations(rows: Iterable[tuple], last_visits: Mapping[str, date | None] | None = None
+                    ) -> list[Situation]:
+    """(flag id, customer code, kind, visit date[, status]) of open flags: re-check on the next
+    visit. A flag found before the customer's last visit was re-checked by that visit already
+    and is left to the flag workflow (given `last_visits`). A new (not yet reported)
+    unlicensed-sale lead is urgent (seed 4.7: report at once)."""
     out = []
-    for flag_id, code, kind, seen in rows:
+    for flag_id, code, kind, seen, *rest in rows:
         last = (last_visits or {}).get(code)
         if seen and last is not None and str(seen)[:10] < last.isoformat():
             continue
+        urgent = kind == "unlicensed" and bool(rest) and rest[0] == "new"
         what = {"price": "价格违规", "unlicensed": "无证经营线索"}.get(kind, f"{kind} 标记")
         when = f"，{seen} 发现" if seen else ""
-        out.append(Situation(code, "flag", f"{what}待复查（标记 #{flag_id}{when}）", PRIORITY_FLAG))
+        out.append(Situation(code, "flag", f"{'【急】' if urgent else ''}{what}待复查"
+                                           f"（标记 #{flag_id}{when}）", PRIORITY_FLAG, urgent=urgent))
     return out
 
 
@@ -318,9 +323,10 @@ class _Slot:
     reasons: list[str]
     next_due: date | None
     preferred: date | None = None
+    urgent: bool = False
 
     def rank(self) -> tuple:
-        return (0 if self.missed else 1, 0 if self.overdue else 1, -self.overdue_days,
+        return (0 if self.urgent else 1, 0 if self.missed else 1, 0 if self.overdue else 1, -self.overdue_days,
                 -self.priority, 0 if self.due else 1, self.occurrence, self.customer.code)
 
 
@@ -332,12 +338,13 @@ def _interval_text(interval: float) -> str:
 
 
 def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequence[date],
-               customers: Sequence[PlanCustomer], band_for: Callable[[int | None], Band | None],
+               customers: Sequence[PlanCustomer], bands: Sequence[GradeBand],
                *, situations: Iterable[Situation] = (),
                learned_weekdays: Mapping[str, int] | None = None,
                settings: PlanSettings | None = None) -> WeekPlan:
-    """The week's plan for one manager. Raises InputError naming the customers whose 档位 no
-    policy band covers (nothing is planned half)."""
+    """The week's plan for one manager. A customer whose 档位 no policy band covers is planned
+    with `settings.fallback_band` and named in the plan's warnings; without a fallback band,
+    InputError names every such customer (nothing is planned half)."""
     settings = settings or PlanSettings()
     workdays = sorted(d for d in workdays if week_start <= d <= week_end)
     by_customer: dict[str, list[Situation]] = {}
@@ -346,17 +353,25 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
 
     counts = Counter()
     counts["customers"] = len(customers)
-    active: list[tuple[PlanCustomer, Band]] = []
+    active: list[tuple[PlanCustomer, GradeBand]] = []
     not_planned: list[PushedVisit] = []
     uncovered = []
+    fallback: dict[str, str] = {}  # customer code -> why it is planned by the fallback band
+    unread: dict[str, str] = {}  # a 访销日 that could not be read: planned as if empty
     for c in sorted(customers, key=lambda c: c.code):
-        if c.status not in ACTIVE_STATUSES:
+        if not is_active(c.status):  # an unknown word too (docs/domain.md): the import warned
             counts[f"status:{c.status}"] += 1
             continue
+        if c.visit_weekdays and not all(ch in "1234567" for ch in c.visit_weekdays):
+            unread[c.code] = f"访销日“{c.visit_weekdays}”无法识别，按线路安排，请核对"
+            c = replace(c, visit_weekdays=None)
         if c.joined_on is not None and c.joined_on > week_end:
             not_planned.append(PushedVisit(c, f"入网日期 {c.joined_on.isoformat()} 在本周之后", None))
             continue
-        band = band_for(c.grade)
+        band = band_for(c.grade, bands)
+        if band is None and settings.fallback_band is not None:
+            band = settings.fallback_band
+            fallback[c.code] = fallback_reason(c)
         if band is None:
             uncovered.append(c)
             continue
@@ -374,7 +389,7 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
 
     new_since = week_start - timedelta(days=settings.new_customer_days)
     slots: list[_Slot] = []
-    fill_pool: list[tuple[date, str, PlanCustomer, Band, int]] = []
+    fill_pool: list[tuple[date, str, PlanCustomer, GradeBand, int]] = []
     for index, (c, band) in enumerate(active):
         interval = band.interval_days
         due_day = next_due_date(c.last_visit, interval)
@@ -386,8 +401,9 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
         priority = band.level + sum(strongest.values())
         is_new = c.joined_on is not None and new_since <= c.joined_on <= week_end
         never = c.last_visit is None
-        due = never or is_new or (due_day is not None and due_day <= week_end)
-        reasons: list[str] = []
+        guessed = c.code in fallback
+        due = never or is_new or guessed or (due_day is not None and due_day <= week_end)
+        reasons: list[str] = [fallback[c.code]] if guessed else []
         if never:
             reasons.append("从未访问")
             basis = c.joined_on if c.joined_on is not None and c.joined_on < week_start else None
@@ -406,9 +422,11 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
             reasons.append(f"新入网客户（{short_date(c.joined_on)} 入网）")
             priority += PRIORITY_NEW
         reasons.extend(s.text for s in sits)
+        if c.code in unread:  # said last: the visit's own reasons come first
+            reasons.append(unread[c.code])
         if due:
             first = max(due_day or week_start, week_start)
-            if due_day is not None and due_day > week_end:  # due only as a new customer
+            if due_day is not None and due_day > week_end:  # due only as new or by the fallback
                 first = week_start
             n = 1
             if interval < 7:
@@ -429,6 +447,11 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
                                priority, [s.text for s in sits], due_day))
         else:
             fill_pool.append((due_day, c.code, c, band, index))
+        if any(s.urgent for s in sits):  # this customer's slots are the last ones added
+            for slot in reversed(slots):
+                if slot.customer.code != c.code:
+                    break
+                slot.urgent = slot.occurrence == 1
 
     capacity = len(workdays) * settings.visits_per_day
     pushed: list[PushedVisit] = []
@@ -469,7 +492,9 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
         if s.occurrences > 1:
             continue
         own = _own_day(s.customer, 1, week_start, workdays, settings)
-        if own is not None:
+        if s.urgent and workdays:  # 立即: the week's first working day, whatever its route
+            s.preferred = workdays[0]
+        elif own is not None:
             s.preferred = own
         elif s.customer.route in route_dates:
             s.preferred = route_dates[s.customer.route]
@@ -496,7 +521,20 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
                         if any(c.route == r for c, _ in active)},
         counts=dict(counts), visits_per_day=settings.visits_per_day,
         solver="heuristic+ortools" if settings.solver_seconds > 0 else "heuristic",
-        routing_problem=problem)
+        routing_problem=problem,
+        warnings=[f"{' '.join(filter(None, (c.code, c.name)))}: "
+                  f"{'；'.join(filter(None, (fallback.get(c.code), unread.get(c.code))))}"
+                  for c, _ in active if c.code in fallback or c.code in unread])
+
+
+def fallback_reason(c: PlanCustomer) -> str:
+    """Why a customer is planned by the fallback band: its 档位 is blank, unreadable or outside
+    every band of the visit policy."""
+    if c.grade is None and c.grade_label in (None, ""):
+        return "档位缺失，按最高频次安排，请核对"
+    if c.grade is None:
+        return f"档位“{c.grade_label}”无法识别，按最高频次安排，请核对"
+    return f"档位 {c.grade} 不在访问标准的任何档段内，按最高频次安排，请核对"
 
 
 def _own_day(c: PlanCustomer, occurrence: int, week_start: date, workdays: Sequence[date],

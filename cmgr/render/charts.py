@@ -11,6 +11,7 @@ cache has not seen yet. Without one, PNG charts fall back to English labels and
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from functools import lru_cache
 
 # Family names matplotlib reports for common CJK fonts, best first.
@@ -98,7 +99,7 @@ def font_warning() -> str | None:
     return INSTALL_HINT
 
 
-def _figure(size: tuple[float, float], right: float):
+def _figure(size: tuple[float, float], right: float, bottom: float = 0.11):
     """A figure and its axes on the Agg canvas, without pyplot (its import and its figure
     manager cost a quarter of a second the report has not got). Fixed margins, measured for
     these two charts: a layout engine or bbox_inches="tight" draws each chart twice (half of
@@ -108,7 +109,7 @@ def _figure(size: tuple[float, float], right: float):
 
     fig = Figure(figsize=size)
     FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.075, right=right, bottom=0.11, top=0.88)
+    fig.subplots_adjust(left=0.075, right=right, bottom=bottom, top=0.88)
     return fig, fig.add_subplot()
 
 
@@ -129,10 +130,30 @@ def _setup(fmt: str) -> tuple[dict, bool]:
     return rc, chinese
 
 
+@contextmanager
+def _quiet_fonts():
+    """No per-glyph "Glyph ... missing" warnings and no "findfont" log lines while drawing:
+    without a CJK font the one install hint (font_warning) says it all."""
+    import logging
+    import warnings
+
+    logger = logging.getLogger("matplotlib.font_manager")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing", category=UserWarning)
+            warnings.filterwarnings("ignore", message=r".*findfont", category=UserWarning)
+            yield
+    finally:
+        logger.setLevel(level)
+
+
 def _save(fig, fmt: str) -> bytes:
     buf = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    fig.savefig(buf, format=fmt, dpi=150, metadata=metadata)
+    with _quiet_fonts():
+        fig.savefig(buf, format=fmt, dpi=150, metadata=metadata)
     return buf.getvalue()
 
 
@@ -145,8 +166,9 @@ def trend_chart(trend: list[dict], fmt: str = "svg") -> bytes:
     import matplotlib
 
     rc, chinese = _setup(fmt)
-    with matplotlib.rc_context(rc):
-        fig, ax = _figure((7.2, 3.0), right=0.925)
+    with matplotlib.rc_context(rc), _quiet_fonts():
+        # room below for the legend under the plot
+        fig, ax = _figure((7.2, 3.0), right=0.925, bottom=0.2)
         labels = [_month_label(t["month"]) for t in trend]
         cases = [t["cases"] if t["cases"] is not None else 0 for t in trend]
         amounts = [t["amount"] / 10000 if t["amount"] is not None else float("nan") for t in trend]
@@ -167,8 +189,9 @@ def trend_chart(trend: list[dict], fmt: str = "svg") -> bytes:
         ax2.set_ylim(bottom=0)
         ax2.spines[["top"]].set_visible(False)
         handles = [bars, ax2.get_lines()[0]]
-        ax.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=7,
-                  frameon=False, ncols=2)
+        # Below the plot: inside it, the legend sat on the bars and the line.
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper center",
+                  bbox_to_anchor=(0.5, -0.1), fontsize=7, frameon=False, ncols=2)
         ax.set_ylim(0, max(cases + [1]) * 1.18)
         ax.set_title("近13个月销量与金额" if chinese else "Cases and amount, last 13 months",
                      fontsize=10)
@@ -180,7 +203,7 @@ def mix_chart(price_mix: list[dict], classes: list[str], fmt: str = "svg") -> by
     import matplotlib
 
     rc, chinese = _setup(fmt)
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc), _quiet_fonts():
         fig, ax = _figure((7.2, 3.0), right=0.89)
         x = list(range(len(price_mix)))
         bottom = [0.0] * len(price_mix)

@@ -13,7 +13,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, STATUS_LABELS, subkind_label
+from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, subkind_label
+from cmgr.domain import FLAG_STATUS_LABELS, flag_status_label
 
 # `cmgr flag --format json`: these keys, in this order (docs/flags.md).
 JSON_KEYS = ("id", "kind", "subkind", "source", "visit_id", "visit_date", "customer_code",
@@ -26,7 +27,7 @@ LIST_COLUMNS = (
     ("visit_date", "日期"), ("visit_id", "访问编号"), ("customer_code", "客户编码"),
     ("customer_name", "客户名称"), ("manager", "客户经理"), ("matched", "命中内容"),
     ("observed_price", "实际零售价(元/条)"), ("reference_price", "参考价(元/条)"),
-    ("deviation", "偏离(元)"), ("deviation_pct", "偏离(%)"), ("rule", "规则"), ("note", "访问内容"),
+    ("deviation", "偏离(元)"), ("deviation_pct", "偏离(%)"), ("rule", "依据"), ("note", "访问内容"),
 )
 
 REPORT_TITLE = "价格违规及无证经营情况报告"
@@ -42,13 +43,15 @@ def display_value(key: str, value):
     if value is None:
         return ""
     if key == "status":
-        return STATUS_LABELS.get(value, value)
+        return flag_status_label(value)
     if key == "kind":
         return KIND_LABELS.get(value, value)
     if key == "subkind":
         return subkind_label(value)
     if key == "source":
         return SOURCE_LABELS.get(value, value)
+    if key == "rule":  # "roster.license_missing: 正常经营客户无许可证号…": the words, not the id
+        return str(value).partition(": ")[2] or value
     return value
 
 
@@ -63,11 +66,13 @@ def flags_csv(rows: list[dict]) -> str:
 
 
 def write_flags_xlsx(rows: list[dict], path: str | Path) -> Path:
-    """The list as one worksheet, Chinese headers, for the manager to filter in Excel."""
+    """The list as one worksheet, Chinese headers, for the manager to filter in Excel; prints
+    landscape on A4 at the page width, the header repeated."""
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
 
     from cmgr.render.output import save_workbook
+    from cmgr.render.xlsx_print import fit_row_heights, print_setup
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -79,11 +84,23 @@ def write_flags_xlsx(rows: list[dict], path: str | Path) -> Path:
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in rows:
         _append(ws, [display_value(k, row.get(k)) for k, _ in LIST_COLUMNS])
-    widths = {"matched": 36, "rule": 30, "note": 60, "customer_name": 18, "visit_id": 16}
+    if not rows:
+        ws.append(["无"])
+    # About 190 units: landscape A4 at about 72 %, so the printed text stays near 8 pt.
+    widths = {"id": 5, "status": 6, "kind": 7, "subkind": 12, "source": 7, "visit_date": 11,
+              "visit_id": 16, "customer_code": 14, "customer_name": 14, "manager": 7,
+              "matched": 16, "observed_price": 8, "reference_price": 8, "deviation": 7,
+              "deviation_pct": 7, "rule": 16, "note": 32}
+    wrap = Alignment(wrap_text=True, vertical="top")
     for i, (key, _) in enumerate(LIST_COLUMNS, start=1):
         ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = widths.get(key, 11)
+    for r in ws.iter_rows(min_row=2):
+        for cell in r:
+            cell.alignment = wrap
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+    print_setup(ws, landscape=True, title_rows="1:1")
+    fit_row_heights(ws, 1)
     return save_workbook(wb, path)
 
 
@@ -135,14 +152,15 @@ def referral_status(flags: list[dict], events: dict[int, dict]) -> str:
     last = [events[f["id"]] for f in flags if f["id"] in events]
     text = next((e["text"] for e in reversed(last) if e.get("text")), None)
     if "closed" in statuses and statuses <= {"closed", "dismissed"}:
-        return "已办结" + (f"：{text}" if text else "")
+        return FLAG_STATUS_LABELS["closed"] + (f"：{text}" if text else "")
     if "reported" in statuses:
         who = next((e for e in reversed(last) if e["action"] == "report"), None)
         when = f"{who['at'][:10]} " if who else ""
-        return f"{when}已上报区域市场经理" + (f"：{text}" if text else "，待转专卖处理")
+        return (f"{when}{FLAG_STATUS_LABELS['reported']}区域市场经理"
+                + (f"：{text}" if text else "，待转专卖处理"))
     if statuses == {"dismissed"}:
-        return "已排除" + (f"：{text}" if text else "")
-    return "待上报"
+        return FLAG_STATUS_LABELS["dismissed"] + (f"：{text}" if text else "")
+    return FLAG_STATUS_LABELS["new"]
 
 
 def report_context(flags: list[dict], events: dict[int, dict], *, since: str | None,
@@ -176,7 +194,7 @@ def report_context(flags: list[dict], events: dict[int, dict], *, since: str | N
             "problems": "、".join(dict.fromkeys(subkind_label(f["subkind"]) for f in members)),
             "sources": "、".join(dict.fromkeys(SOURCE_LABELS.get(f["source"], f["source"])
                                               for f in members)),
-            "status": "、".join(dict.fromkeys(STATUS_LABELS.get(f["status"], f["status"])
+            "status": "、".join(dict.fromkeys(flag_status_label(f["status"])
                                              for f in members)),
             "referral": referral_status(members, events),
         }
@@ -242,7 +260,7 @@ def _period_text(since: str | None, until: str | None, flags: list[dict]) -> str
 
 def write_report(fmt: str, context: dict, path: str | Path, *, user_dir: str | None = None) -> Path:
     if fmt == "html":
-        from cmgr.render.output import write_text
+        from cmgr.fileio import write_text
         from cmgr.render.templates import render
 
         return write_text(path, render("flag_report.html", {"r": context}, user_dir=user_dir))
@@ -253,18 +271,35 @@ def write_report(fmt: str, context: dict, path: str | Path, *, user_dir: str | N
     raise ValueError(f"unknown report format {fmt!r}")
 
 
+# key, header, xlsx width (Excel units): the workbook keeps one value per column, to filter.
 _PRICE_COLUMNS = (
-    ("no", "序号", 6), ("customer_name", "客户名称", 18), ("customer_code", "客户编码", 15),
-    ("license_no", "许可证号", 15), ("date", "日期", 11), ("cigarette", "检查品规", 16),
-    ("observed_price", "实际零售价(元/条)", 11), ("reference_price", "参考价(元/条)", 11),
-    ("reference_label", "参考价类别", 11), ("deviation", "偏离(元)", 9), ("deviation_pct", "偏离(%)", 9),
-    ("problems", "问题", 18), ("excerpt", "访问记录摘录", 50), ("action", "建议处理", 10),
-    ("referral", "处理状态", 20), ("id_text", "标记编号", 9),
+    ("no", "序号", 5), ("customer_name", "客户名称", 16), ("customer_code", "客户编码", 14),
+    ("license_no", "许可证号", 14), ("date", "日期", 11), ("cigarette", "检查品规", 14),
+    ("observed_price", "实际零售价(元/条)", 10), ("reference_price", "参考价(元/条)", 10),
+    ("reference_label", "参考价类别", 10), ("deviation", "偏离(元)", 8), ("deviation_pct", "偏离(%)", 8),
+    ("problems", "问题", 14), ("excerpt", "访问记录摘录", 40), ("action", "建议处理", 9),
+    ("referral", "处理状态", 14), ("id_text", "标记编号", 8),
 )
 _UNLICENSED_COLUMNS = (
-    ("no", "序号", 6), ("place", "经营场所/地址", 30), ("customer_name", "走访客户", 18),
-    ("date", "日期", 11), ("problems", "问题", 18), ("excerpt", "情况描述", 55),
-    ("referral", "专卖移交状态", 24), ("id_text", "标记编号", 9),
+    ("no", "序号", 5), ("place", "经营场所/地址", 28), ("customer_name", "走访客户", 16),
+    ("date", "日期", 11), ("problems", "问题", 16), ("excerpt", "情况描述", 48),
+    ("referral", "专卖移交状态", 18), ("id_text", "标记编号", 8),
+)
+# The printed report (docx) as the html shows it: header, width in mm of the 267 mm landscape
+# text width, and the keys shown in the cell (the second and later ones on their own line).
+_PRICE_DOCX = (
+    ("序号", 8, ("no",)), ("客户", 32, ("customer_name", "customer_code")),
+    ("许可证号", 28, ("license_no",)), ("日期", 23, ("date",)), ("检查品规", 27, ("cigarette",)),
+    ("实际零售价(元/条)", 15, ("observed_price",)),
+    ("参考价(元/条)", 18, ("reference_price", "reference_label")),
+    ("偏离", 19, ("deviation", "deviation_pct")), ("问题", 17, ("problems",)),
+    ("访问记录摘录", 42, ("excerpt",)), ("建议处理", 11, ("action",)),
+    ("状态", 21, ("referral", "id_text")),
+)
+_UNLICENSED_DOCX = (
+    ("序号", 8, ("no",)), ("经营场所/地址", 50, ("place", "customer_code")), ("日期", 23, ("date",)),
+    ("问题", 30, ("problems", "sources")), ("情况描述", 116, ("excerpt",)),
+    ("专卖移交状态", 35, ("referral", "id_text")),
 )
 
 
@@ -280,6 +315,7 @@ def _report_xlsx(context: dict, path: str | Path) -> Path:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     from cmgr.render.output import save_workbook
+    from cmgr.render.xlsx_print import fit_row_heights, print_setup
 
     wb = openpyxl.Workbook()
     sheets = (("价格违规", _PRICE_COLUMNS, context["price_rows"]),
@@ -300,32 +336,33 @@ def _report_xlsx(context: dict, path: str | Path) -> Path:
         for row in rows:
             _append(ws, [_plain(row.get(k)) for k, _, _ in columns])
         if not rows:
-            ws.append(["本期无" + title])
+            ws.append(["无"])
         for i, (_, _, width) in enumerate(columns, start=1):
             ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = width
         for r in ws.iter_rows(min_row=4):
             for cell in r:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "A4"
+        print_setup(ws, landscape=True, title_rows="3:3")
+        fit_row_heights(ws, 3)
     return save_workbook(wb, path)
 
 
 def _report_docx(context: dict, path: str | Path) -> Path:
     from docx import Document
-    from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
-    from docx.shared import Mm, Pt
+    from docx.shared import Pt
 
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import atomic_path
+    from cmgr.render import docx_print
 
     doc = Document()
     section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Mm(297), Mm(210)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(15))
+    docx_print.page_setup(section, landscape=True, margin_mm=15)
+    docx_print.page_number_footer(section)
     style = doc.styles["Normal"]
-    style.font.size = Pt(9)
+    style.font.size = Pt(8)
+    style.paragraph_format.space_after = Pt(0)
     title = doc.add_heading(context["title"], level=1)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(xml_safe(f"客户经理：{context['manager']}　期间：{context['period']}　"
@@ -335,32 +372,45 @@ def _report_docx(context: dict, path: str | Path) -> Path:
                       f"无证经营 {counts['unlicensed_cases']} 起。价格违规建议按规定降级处理；"
                       "无证经营请转专卖管理部门查处，处理结果反馈卷烟经营部门。")
     for heading, columns, rows in (
-            ("一、价格违规", _PRICE_COLUMNS, context["price_rows"]),
-            ("二、无证经营", _UNLICENSED_COLUMNS, context["unlicensed_rows"])):
+            ("一、价格违规", _PRICE_DOCX, context["price_rows"]),
+            ("二、无证经营", _UNLICENSED_DOCX, context["unlicensed_rows"])):
         doc.add_heading(heading, level=2)
         if not rows:
-            doc.add_paragraph("本期无。")
+            doc.add_paragraph("无。")
             continue
         table = doc.add_table(rows=1, cols=len(columns))
         table.style = "Table Grid"
-        for cell, (_, header, _) in zip(table.rows[0].cells, columns, strict=True):
-            cell.text = header
+        header = table.rows[0]
+        docx_print.repeat_header(header)
+        for cell, (name, _, _) in zip(header.cells, columns, strict=True):
+            cell.text = name
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
             for run in cell.paragraphs[0].runs:
                 run.bold = True
         for row in rows:
-            cells = table.add_row().cells
-            for cell, (key, _, _) in zip(cells, columns, strict=True):
-                value = row.get(key)
-                if isinstance(value, dict):  # the excerpt, its phrase highlighted
-                    para = cell.paragraphs[0]
-                    para.add_run(xml_safe(value["before"]))
-                    if value["matched"]:
-                        mark = para.add_run(xml_safe(value["matched"]))
-                        mark.bold = True
-                        mark.font.highlight_color = WD_COLOR_INDEX.YELLOW
-                    para.add_run(xml_safe(value["after"]))
-                else:
-                    cell.text = xml_safe(_docx_text(key, value))
+            table_row = table.add_row()
+            docx_print.keep_row_together(table_row)
+            for cell, (_, _, keys) in zip(table_row.cells, columns, strict=True):
+                para = cell.paragraphs[0]
+                for n, key in enumerate(keys):
+                    value = row.get(key)
+                    if n:
+                        text = _docx_text(key, value)
+                        if not text or text == "—":
+                            continue
+                        para = cell.add_paragraph()
+                        run = para.add_run(xml_safe(("标记 " if key == "id_text" else "") + text))
+                        run.font.size = Pt(7.5)
+                    elif isinstance(value, dict):  # the excerpt, its phrase highlighted
+                        para.add_run(xml_safe(value["before"]))
+                        if value["matched"]:
+                            mark = para.add_run(xml_safe(value["matched"]))
+                            mark.bold = True
+                            mark.font.highlight_color = WD_COLOR_INDEX.YELLOW
+                        para.add_run(xml_safe(value["after"]))
+                    else:
+                        para.add_run(xml_safe(_docx_text(key, value)))
+        docx_print.column_widths(table, [w for _, w, _ in columns])
     doc.add_paragraph()
     doc.add_paragraph("客户经理（签字）：　　　　　　　　区域市场经理（签字）：　　　　　　　　日期：")
     with atomic_path(path) as tmp:

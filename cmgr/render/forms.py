@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cmgr.core import complaint_flow as flow
+from cmgr.domain import PROMO_ITEM_UNIT
 from cmgr.render.templates import date_cn, render, render_docx
 from cmgr.store.db import now_iso
 
@@ -64,6 +65,9 @@ def complaint_form_context(c: dict) -> dict[str, Any]:
         "manager": c.get("created_by") or c.get("manager") or "",
         "sku_name": c.get("sku_name") or "",
         "sku_code": c.get("sku_code") or "",
+        # Written by hand on the printed form until the record keeps them.
+        "batch": c.get("batch") or "",
+        "purchased_on": _date(c.get("purchased_on")),
         "qty": qty,
         "problem": c.get("problem") or "",
         "found": c.get("found") or "",
@@ -102,8 +106,11 @@ def special_visit_context(visit: dict, customer: dict | None) -> dict[str, Any]:
 
 
 def promo_receipt_context(campaign: dict, lines: list[dict], issued_on: date,
-                          manager: str | None) -> dict[str, Any]:
-    """`lines`: [{customer_code, customer_name, address, item, qty}] in list order."""
+                          manager: str | None, unit: str = PROMO_ITEM_UNIT) -> dict[str, Any]:
+    """`lines`: [{customer_code, customer_name, address, item, qty}] in list order; `unit`
+    the 促销品's unit (份, 张, 个...), printed with each quantity and the total."""
+    quantities = [r["qty"] for r in lines if r.get("qty") is not None]
+    total = sum(quantities)
     return {
         "title": "宣传促销品签收单",
         "campaign": campaign.get("name") or "",
@@ -111,8 +118,10 @@ def promo_receipt_context(campaign: dict, lines: list[dict], issued_on: date,
         "manager": manager or "",
         "rows": [{"no": i, "code": r["customer_code"], "name": r.get("customer_name") or "",
                   "address": r.get("address") or "", "item": r.get("item") or "",
-                  "qty": "" if r.get("qty") is None else f"{r['qty']:g}"}
+                  "qty": "" if r.get("qty") is None else f"{r['qty']:g} {unit}"}
                  for i, r in enumerate(lines, start=1)],
+        "unit": unit,
+        "total_qty": f"{total:g} {unit}" if quantities else "",
         "generated_at": now_iso().replace("T", " "),
     }
 
@@ -120,7 +129,7 @@ def promo_receipt_context(campaign: dict, lines: list[dict], issued_on: date,
 def render_form(template_stem: str, context: dict[str, Any], out: Path, fmt: str, *,
                 user_dir: str | None = None) -> Path:
     """Write `template_stem`.html or .docx filled with `context` to `out`."""
-    from cmgr.render.output import write_text
+    from cmgr.fileio import write_text
 
     if fmt == "html":
         return write_text(out, render(f"{template_stem}.html", context, user_dir=user_dir))

@@ -1,16 +1,14 @@
-"""Output files: `--out` placeholders and atomic writes (temporary file, then rename)."""
+"""Output files: `--out` placeholders and byte-identical workbooks (written atomically through
+cmgr.fileio)."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from cmgr.errors import UsageError
+from cmgr.fileio import atomic_path
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -28,38 +26,6 @@ def expand_out(pattern: str | Path, **values: object) -> Path:
                          + ", ".join("{" + k + "}" for k in safe)) from None
     except (IndexError, ValueError) as exc:
         raise UsageError(f"--out {text}: {exc}") from None
-
-
-@contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path in the target's folder; rename it over the target on success."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
-        os.chmod(tmp_path, 0o666 & ~_umask())
-        with open(tmp_path, "rb+") as fh:  # on disk before the rename, so a crash leaves old or new
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding=encoding)
-    return Path(path)
 
 
 # Workbooks carry no save time: the same data gives the same bytes, so a cron job run twice
@@ -89,10 +55,4 @@ def save_workbook(wb, path: str | Path) -> Path:
                 fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
                 fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
                 dst.writestr(fixed, data)
-    return Path(path)
-
-
-def write_bytes(path: str | Path, data: bytes) -> Path:
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
     return Path(path)

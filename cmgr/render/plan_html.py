@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from cmgr.core.routing import planar_xy
-from cmgr.planning import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
+from cmgr.core.routing import DISTANCE_NOTE, planar_xy
+from cmgr.render.plan_sheets import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
 
 MAP_WIDTH = 360
 MAP_HEIGHT = 260
@@ -65,8 +65,6 @@ def _round_km(km: float) -> float:
 
 def plan_context(plans: Sequence) -> dict:
     """What templates/plan_week.html sees (documented in docs/plan-week.md)."""
-    from cmgr.planning import DISTANCE_NOTE
-
     out = []
     for plan in plans:
         days = []
@@ -90,6 +88,7 @@ def plan_context(plans: Sequence) -> dict:
             "not_planned": [{"code": p.customer.code, "name": p.customer.name or "",
                              "reason": p.reason} for p in plan.not_planned],
             "start_point": plan.start_point, "start_point_source": plan.start_point_source,
+            "warnings": list(plan.warnings),
         })
     return {"plans": out, "schedule_header": SCHEDULE_HEADER, "signin_header": SIGNIN_HEADER,
             "work_items": WORK_ITEMS, "distance_note": DISTANCE_NOTE}

@@ -4,7 +4,6 @@ imported at the top."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,11 +12,12 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cmgr.planning import SCHEDULE_HEADER, SIGNIN_HEADER, WORK_ITEMS
 from cmgr.render.output import save_workbook
+from cmgr.render.plan_sheets import SCHEDULE_HEADER, SIGNIN_HEADER, SIGNIN_TITLE, WORK_ITEMS
+from cmgr.render.xlsx_print import display_width, fit_row_heights, print_setup
 
 SCHEDULE_SHEET = "客户访问日程表"
-SIGNIN_SHEET = "营销人员市场走访签到记录簿"
+SIGNIN_SHEET = SIGNIN_TITLE
 REVIEW_SHEET = "访问计划执行情况"
 REVIEW_HEADER = ["客户经理", "计划日期", "序号", "客户编码", "客户名称", "线路", "访问类型", "执行情况",
                  "实际访问日期", "未访问原因"]
@@ -27,12 +27,7 @@ _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="center")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_MAX_WIDTH = {"经营地址": 28, "访问事由": 40, "客户名称": 22, "未访问原因": 30, "备注": 16}
-
-
-def display_width(text: object) -> int:
-    """Columns a text takes in Excel: CJK and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+_MAX_WIDTH = {"经营地址": 26, "访问事由": 36, "客户名称": 20, "未访问原因": 30, "备注": 16}
 
 
 def _sheet_title(base: str, plan, several: bool) -> str:
@@ -55,16 +50,7 @@ def _prepare(ws: Worksheet, title: str, subtitle: str, header: list[str]) -> Non
         cell.border = _BORDER
     ws.row_dimensions[1].height = 26
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    print_setup(ws, landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
 
 
 def _fit_columns(ws: Worksheet, header: list[str], first_row: int, last_row: int,
@@ -141,28 +127,38 @@ def write_plan_xlsx(plans: Sequence, path: str | Path) -> Path:
             for p in plan.pushed:
                 ws.append([p.customer.code, p.customer.name, p.next_due, p.reason])
                 ws.cell(ws.max_row, 3).number_format = "yyyy-mm-dd"
+        if plan.warnings:
+            ws.append([])
+            ws.append([f"请核对（{len(plan.warnings)} 户按兜底规则安排）"])
+            ws.cell(ws.max_row, 1).font = Font(bold=True)
+            for w in plan.warnings:
+                ws.append([w])
         ws.print_area = f"A1:{get_column_letter(len(SCHEDULE_HEADER))}{ws.max_row}"
+        fit_row_heights(ws, HEADER_ROW + 1, last)
 
         ws = wb.create_sheet(_sheet_title(SIGNIN_SHEET, plan, several))
-        _prepare(ws, "营销人员市场走访签到记录簿", _subtitle(plan) + "　　访问结束后请客户签名确认",
+        _prepare(ws, SIGNIN_TITLE, _subtitle(plan) + "　　访问结束后请客户签名确认",
                  SIGNIN_HEADER)
+        blank = len(SIGNIN_HEADER) - 5 - len(WORK_ITEMS)
         for v in plan.visits:
             ws.append([v.date, v.seq, v.customer.code, v.customer.name,
-                       *["□"] * len(WORK_ITEMS), None, None, None])
-            ws.row_dimensions[ws.max_row].height = 30
-        ws.row_dimensions[HEADER_ROW].height = 32
+                       "特殊访问" if v.kind == "special" else "常规访问",
+                       *["□"] * len(WORK_ITEMS), *[None] * blank])
         _body(ws, HEADER_ROW + 1, wrap_cols={4}, date_cols={1})
         _fit_columns(ws, SIGNIN_HEADER, HEADER_ROW + 1, ws.max_row,
-                     minimum={"到达时间": 8, "客户签名": 12, "备注": 14,
+                     minimum={"到达时间": 8, "客户签名(是/否)": 16, "客户经理签名": 16, "备注": 14,
                               **{w: 7 for w in WORK_ITEMS}})
         for i, name in enumerate(SIGNIN_HEADER, start=1):
             if name in WORK_ITEMS:  # keep the tick columns narrow; their header wraps
                 ws.column_dimensions[get_column_letter(i)].width = 9
+        fit_row_heights(ws, HEADER_ROW, HEADER_ROW)  # the tick columns' headers wrap
+        # Room for a handwritten signature on every line.
+        fit_row_heights(ws, HEADER_ROW + 1, ws.max_row, minimum=26)
     return save_workbook(wb, path)
 
 
 def write_review_xlsx(week: str, reviews: Sequence, path: str | Path) -> Path:
-    from cmgr.planning import REVIEW_STATUS_CN
+    from cmgr.domain import PLAN_REVIEW_LABELS
 
     wb = Workbook()
     _named_styles(wb)
@@ -178,7 +174,7 @@ def write_review_xlsx(week: str, reviews: Sequence, path: str | Path) -> Path:
         for x in r.lines:
             ws.append([r.manager, _date(x["date"]), x["seq"], x["customer_code"], x["customer_name"],
                        x["route"], "特殊访问" if x["kind"] == "special" else "常规访问",
-                       REVIEW_STATUS_CN[x["status"]], _date(x["visited_on"]),
+                       PLAN_REVIEW_LABELS[x["status"]], _date(x["visited_on"]),
                        x["miss_reason"] or ("缺原因" if x["status"] == "not_visited" else None)])
     _body(ws, HEADER_ROW + 1, wrap_cols={5, 10}, date_cols={2, 9})
     _fit_columns(ws, REVIEW_HEADER, HEADER_ROW + 1, ws.max_row)

@@ -49,6 +49,25 @@ def date_cn(value: Any) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+_UNBREAKABLE = None
+
+
+def nobreak(value: Any):
+    """Escape a text for HTML and keep its codes, dates and numbers (runs of digits, letters and
+    - / . : #) on one line: a printed code or date split across lines is misread."""
+    import re
+
+    from markupsafe import Markup, escape
+
+    global _UNBREAKABLE
+    if _UNBREAKABLE is None:
+        _UNBREAKABLE = re.compile(r"[0-9A-Za-z#][0-9A-Za-z#\-/.:]*[0-9A-Za-z]")
+    text = str(escape("" if value is None else value))
+    return Markup(_UNBREAKABLE.sub(
+        lambda m: f'<span style="white-space: nowrap">{m.group(0)}</span>'
+        if len(m.group(0)) >= 5 else m.group(0), text))
+
+
 @lru_cache(maxsize=8)
 def _environment(dirs: tuple[str, ...]):
     import jinja2
@@ -61,7 +80,7 @@ def _environment(dirs: tuple[str, ...]):
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(num=fmt_num, pct=fmt_pct, date_cn=date_cn)
+    env.filters.update(num=fmt_num, pct=fmt_pct, date_cn=date_cn, nobreak=nobreak)
     return env
 
 
@@ -110,11 +129,14 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
 
     `images` maps a context key to (PNG path, width in mm) placed with docxtpl.InlineImage.
     """
+    import zipfile
+
     import jinja2
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import atomic_path
 
     template = find_template(name, user_dir=user_dir)
     doc = DocxTemplate(str(template))
@@ -126,6 +148,8 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
         doc.render(ctx, jinja_env=env, autoescape=True)
     except jinja2.TemplateError as exc:
         raise RenderError(f"Word template {template}: {exc}") from exc
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:  # not a .docx at all
+        raise RenderError(f"Word template {template} is not a Word (.docx) file: {exc}") from exc
     with atomic_path(out_path) as tmp:
         doc.save(str(tmp))
     return Path(out_path)

@@ -27,6 +27,8 @@ import unicodedata
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
+from cmgr.domain import parse_numeral
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -104,14 +106,6 @@ _TOTAL_LABEL = re.compile(
 )
 _NO_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 
-_CN_DIGITS = {
-    "〇": 0, "零": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
-    "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8,
-    "捌": 8, "九": 9, "玖": 9,
-}
-_CN_SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
-_CN_BIG_UNITS = {"万": 10**4, "萬": 10**4, "亿": 10**8}
-_CN_CHARS = frozenset(_CN_DIGITS) | frozenset(_CN_SMALL_UNITS) | frozenset(_CN_BIG_UNITS)
 _MULTIPLIERS = {"万": 1e4, "萬": 1e4, "亿": 1e8}
 
 
@@ -147,67 +141,6 @@ def _normalize(text: str) -> str:
 # ----------------------------------------------------------------------------- numbers
 
 
-def _chinese_integer(text: str) -> int | None:
-    """二十 -> 20, 十二 -> 12, 一百零五 -> 105, 两 -> 2, 一百二 -> 120, 二〇二六 -> 2026."""
-    if not text or not set(text) <= _CN_CHARS:
-        return None
-    if all(c in _CN_DIGITS for c in text):  # read digit by digit, as in 二〇二六
-        return int("".join(str(_CN_DIGITS[c]) for c in text))
-    total = 0  # finished 亿/万 sections
-    section = 0  # value inside the current section
-    digit: int | None = None
-    last_small = 10**5  # units inside a section must decrease
-    last_big = 10**9
-    zero_seen = False
-    for char in text:
-        if char in _CN_DIGITS:
-            value = _CN_DIGITS[char]
-            if value == 0:
-                if digit is not None:
-                    return None
-                zero_seen = True
-                continue
-            if digit is not None:
-                return None  # two digits in a row: 二二
-            digit = value
-        elif char in _CN_SMALL_UNITS:
-            unit = _CN_SMALL_UNITS[char]
-            if unit >= last_small:
-                return None
-            if digit is None and (section or total or unit != 10):
-                return None  # only 十 may stand alone (十二); 百 needs 一百
-            section += (1 if digit is None else digit) * unit
-            last_small, digit, zero_seen = unit, None, False
-        else:
-            unit = _CN_BIG_UNITS[char]
-            if unit >= last_big or (digit is None and section == 0):
-                return None
-            section += digit or 0
-            total += section * unit
-            section, digit, last_small, last_big, zero_seen = 0, None, 10**5, unit, False
-    if digit is not None:
-        if zero_seen:
-            section += digit
-        elif last_small < 10**5:  # colloquial 一百二 = 120, 三千五 = 3500
-            section += digit * last_small // 10
-        elif last_big < 10**9:  # 一万二 = 12000
-            section += digit * last_big // 10
-        else:
-            section += digit
-    return total + section
-
-
-def _chinese_number(text: str) -> float | None:
-    whole, point, fraction = text.partition("点")
-    if not point:
-        value = _chinese_integer(text)
-        return None if value is None else float(value)
-    integer = _chinese_integer(whole)
-    if integer is None or not fraction or not all(c in _CN_DIGITS for c in fraction):
-        return None
-    return float(f"{integer}.{''.join(str(_CN_DIGITS[c]) for c in fraction)}")
-
-
 def _number_from_text(text: str, units: Collection[str]) -> float | None:
     t = _normalize(text)
     if t in EMPTY_MARKERS:
@@ -237,7 +170,7 @@ def _number_from_text(text: str, units: Collection[str]) -> float | None:
     if match and (match["int"] or match["frac"]):
         value = float(t.replace(",", ""))
     else:
-        value = _chinese_number(t) if t else None
+        value = parse_numeral(t) if t else None
         if value is None:
             raise CellError(EXPECTED_NUMBER)
     value = sign * value * multiplier
@@ -1065,3 +998,19 @@ def parse_weekdays_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             parsed[pos], bad[pos] = _via_distinct(values, _weekdays_of)
     bad[cells.moment_pos] = True  # a date is not a weekday
     return _series_result(s, parsed, bad, object)
+
+
+PER_PACK_PRICE = re.compile(r"^[¥￥]?\s*(\d+(?:\.\d+)?)\s*元?\s*/\s*包$")
+
+
+def parse_price_per_carton(value: Any) -> float | None:
+    """A retail price as the importer reads it, in 元/条: "750", "750元/条", "¥750", or per
+    pack "75元/包" (x 10 packs per 条). None for an empty cell; CellError otherwise."""
+    if isinstance(value, str):
+        m = PER_PACK_PRICE.match(unicodedata.normalize("NFKC", value).strip())
+        if m:
+            from cmgr.domain import PACKS_PER_CARTON
+
+            return float(m.group(1)) * PACKS_PER_CARTON
+    return parse_number(value)
+

@@ -1,7 +1,8 @@
 """Canonical fields, the headers real exports use for them, and what each import kind needs.
 
-Pure data: the importer reads it, `config.py` validates `[mapping]` against it, and users extend
-it with `--mapping FILE` or the `[mapping]` section (hledger-rules style: header -> field).
+Pure data: the importer reads it, and users extend it with `--mapping FILE` or the `[mapping]`
+section (hledger-rules style: header -> field). The canonical fields themselves, with the kind
+of value each holds, are domain words: cmgr.domain.FIELD_TYPES (config validates against them).
 """
 
 from __future__ import annotations
@@ -10,50 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# field -> parser name (see cmgr.sources.cells) used when importing
-FIELD_TYPES: dict[str, str] = {
-    "customer_code": "code",
-    "customer_name": "text",
-    "license_no": "code",
-    "license_expiry": "date",
-    "address": "text",
-    "phone": "code",
-    "grade": "grade",
-    "manager": "text",
-    "route": "text",
-    "lon": "number",
-    "lat": "number",
-    "joined_on": "date",
-    "status": "text",
-    "settlement": "text",
-    "business_type": "text",
-    "visit_weekdays": "weekdays",
-    "order_id": "code",
-    "order_date": "date",
-    "sku_code": "code",
-    "sku_name": "text",
-    "wholesale_price": "number",
-    "qty": "number",
-    "qty_jian": "number",
-    "qty_xiang": "number",
-    "amount": "number",
-    "visit_id": "code",
-    "visit_date": "date",
-    "visit_type": "text",
-    "notes": "text",
-    "checked_sku": "text",
-    "observed_price": "price",
-    "retail_guide_price": "number",
-    "min_retail_price": "number",
-    "survey_round": "text",
-    "survey_date": "date",
-    "survey_item": "text",
-    "score": "number",
-    "level": "text",
-}
-CANONICAL_FIELDS = tuple(FIELD_TYPES)
-
-# The headers of DOMAIN.md, plus the forms seen with units in brackets. Matching ignores case,
+# The headers exports use (docs/domain.md, "Canonical fields"), plus the forms seen with units in brackets. Matching ignores case,
 # spaces, full-width forms and a trailing unit in brackets: "金额（元）" == "金额".
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "customer_code": ("客户编码", "客户代码", "客户编号", "零售户编码", "零售户代码", "零售户编号"),
@@ -80,7 +38,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "qty": ("订购量", "订货量", "数量", "销量"),
     "qty_jian": ("订购量件", "数量件", "件数"),
     "qty_xiang": ("订购量箱", "数量箱", "箱数"),
-    "amount": ("金额", "订单金额", "金额元"),
+    "amount": ("金额", "订单金额", "金额元", "应结金额", "应扣金额", "结算金额", "扣款金额",
+               "应付金额"),
     "visit_id": ("访问编号", "走访编号", "记录编号"),
     "visit_date": ("访问日期", "走访日期", "拜访日期"),
     "visit_type": ("访问类型", "走访类型"),
@@ -89,6 +48,17 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "observed_price": ("实际零售价", "实际售价"),
     "retail_guide_price": ("零售指导价", "建议零售价", "零售价"),
     "min_retail_price": ("最低零售价", "最低限价"),
+    "deduction_id": ("扣款流水号", "流水号", "交易流水号", "结算流水号", "扣款编号"),
+    "settle_status": ("扣款状态", "结算状态", "电结状态", "扣款结果", "支付状态", "电子结算状态"),
+    "settled_at": ("扣款时间", "结算时间", "扣款日期", "电结时间", "支付时间", "结算日期"),
+    "fail_reason": ("失败原因", "扣款失败原因", "原因", "备注说明"),
+    "grade_band": ("档位段", "档位范围", "适用档位", "投放档位", "客户档位段"),
+    "limit_qty": ("限量", "投放量", "限购量", "每户限量", "单户限量", "投放限量", "限购数量"),
+    "valid_from": ("开始日期", "起始日期", "投放开始日期", "生效日期", "执行开始日期"),
+    "valid_to": ("结束日期", "截止日期", "投放结束日期", "失效日期", "执行结束日期"),
+    "month": ("月份", "考核月份", "目标月份", "计划月份", "年月", "统计月份"),
+    "target_cases": ("销量目标", "目标销量", "销售计划", "计划销量", "销量计划", "月度目标",
+                     "目标", "计划", "任务量", "销量任务"),
     "survey_round": ("调查轮次", "测评轮次", "调查批次", "轮次", "期次", "调查期次"),
     "survey_date": ("调查日期", "测评日期", "调查时间", "回访日期"),
     "survey_item": ("调查项目", "测评项目", "满意度项目", "评价项目", "指标", "项目"),
@@ -98,9 +68,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 
 # Units a header may carry: "订购量（件）" is counted in 件, "订购量（箱）" in 箱.
 _UNIT_FIELDS = {("qty", "件"): "qty_jian", ("qty", "箱"): "qty_xiang"}
-CARTONS_PER_JIAN = 50  # 件: shipping carton, commonly 50 条
-CARTONS_PER_CASE = 250  # 箱 = 250 条
-PACKS_PER_CARTON = 10  # 条 = 10 包
+# (How many 条 a 件 or a 箱 holds: cmgr.domain.)
 
 _BRACKETED_UNIT = re.compile(r"[(\[]([^()\[\]]*)[)\]]$")
 
@@ -153,6 +121,11 @@ class Kind:
     required_columns: tuple[tuple[str, ...], ...]  # each inner tuple: any one of these fields
     key_fields: tuple[str, ...]  # a row missing any of these is rejected
     fields: tuple[str, ...]  # fields stored (others are reported as ignored)
+    # A header's usual field read as another one in this kind: a supply sheet's 档位 holds
+    # grade bands ("1-8档"), a settlement export's 状态 is the deduction's.
+    renames: tuple[tuple[str, str], ...] = ()
+    # A row needs at least one of these (the kind's key is made of whichever it has).
+    key_any: tuple[str, ...] = ()
 
 
 KINDS: dict[str, Kind] = {
@@ -175,6 +148,23 @@ KINDS: dict[str, Kind] = {
     "prices": Kind(
         "prices", "价格表", (("sku_code",),), ("sku_code",),
         ("sku_code", "sku_name", "wholesale_price", "retail_guide_price", "min_retail_price")),
+    "settlements": Kind(
+        "settlements", "电子结算明细",
+        (("customer_code",), ("settle_status",), ("order_id", "order_date", "deduction_id")),
+        ("customer_code", "settle_status"),
+        # No customer_name: the roster has it, and reading a million names costs ~2 s.
+        ("deduction_id", "order_id", "order_date", "customer_code", "amount", "settle_status",
+         "settled_at", "fail_reason"),
+        renames=(("status", "settle_status"),),
+        key_any=("deduction_id", "order_id", "order_date")),
+    "supply": Kind(
+        "supply", "货源投放限量", (("sku_code",), ("limit_qty",)),
+        ("sku_code", "limit_qty", "grade_band"),  # a band column's cell may not be empty
+        ("sku_code", "sku_name", "grade_band", "limit_qty", "valid_from", "valid_to"),
+        renames=(("grade", "grade_band"),)),
+    "targets": Kind(
+        "targets", "月度销量目标", (("manager",), ("month",), ("target_cases",)),
+        ("manager", "month", "target_cases"), ("manager", "month", "target_cases")),
     "survey": Kind(
         "survey", "满意度调查结果",
         (("customer_code",), ("survey_item",), ("score", "level"), ("survey_round", "survey_date")),

@@ -17,24 +17,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cmgr.errors import Location
-from cmgr.sources import cells
-from cmgr.sources.fields import (
+from cmgr.domain import (
     CARTONS_PER_CASE,
     CARTONS_PER_JIAN,
+    CUSTOMER_STATUSES,
     FIELD_TYPES,
-    KINDS,
     PACKS_PER_CARTON,
-    Kind,
-    field_for_header,
+    SURVEY_LEVELS,
+    canonical_status,
 )
+from cmgr.errors import Location
+from cmgr.sources import cells
+from cmgr.sources.fields import KINDS, Kind, field_for_header
 from cmgr.sources.tabular import read_table
 
-STATUS_WORDS = {
-    "正常": "正常", "营业": "正常", "在营": "正常", "有效": "正常", "正常经营": "正常",
-    "暂停": "暂停经营", "暂停经营": "暂停经营", "停业": "暂停经营", "歇业": "暂停经营",
-    "已退网": "已退网", "退网": "已退网", "注销": "已退网", "已注销": "已退网",
-}
 VISIT_TYPES = {"常规": "常规访问", "常规访问": "常规访问", "正常访问": "常规访问", "定期访问": "常规访问",
                "特殊": "特殊访问", "特殊访问": "特殊访问"}
 
@@ -86,8 +82,10 @@ def sha256_of(path: Path) -> str:
 
 
 def _header_check(kind: Kind, mapping):
+    renames = dict(kind.renames)
+
     def check(fields: list[str | None], cells_: list) -> str | None:
-        present = {f for f in fields if f}
+        present = {renames.get(f, f) for f in fields if f}
         missing = [group for group in kind.required_columns if not present.intersection(group)]
         if not missing:
             return None
@@ -140,8 +138,10 @@ def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
     columns: dict[str, int] = {}
     written: dict[str, str] = {}
     ignored: list[str] = []
+    renames = dict(kind.renames)
     for i, header in enumerate(table.headers):
         fieldname = field_for_header(header, mapping)
+        fieldname = renames.get(fieldname, fieldname)
         if fieldname in kind.fields and fieldname not in columns:
             columns[fieldname] = i
             written[fieldname] = header
@@ -208,6 +208,8 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
             out["grade_label"] = cells.parse_text_series(raw)[0]
         if fieldname == "observed_price":
             out["observed_price_text"] = raw.where(bad, None)
+        if fieldname == "settle_status":
+            out["status_text"] = value.attrs["text"]
         if bad.any():
             idx = bad[bad].index
             is_key = fieldname in kind.key_fields
@@ -244,11 +246,21 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
                                               written.get(fieldname, fieldname), None,
                                               f"the required {fieldname} is empty", "rejected"))
         bad_any |= empty
+    if kind.key_any:
+        present = [f for f in kind.key_any if f in out]
+        lacking = ~bad_any
+        for fieldname in present:
+            lacking &= out[fieldname].isna()
+        words = " or ".join(kind.key_any)
+        for i in lacking[lacking].index:
+            reject_reason.setdefault(i, Issue(parsed.file, parsed.sheet, int(rows[i]), None, None,
+                                              f"the row needs one of {words}", "rejected"))
+        bad_any |= lacking
     parsed.rejects.extend(reject_reason.values())
     if bad_any.any():
         out, rows = out[~bad_any], rows[~bad_any]
     out["_row"] = rows.astype(int)
-    _normalise(kind_name, out)
+    _normalise(parsed, out)
     out = _dedupe(prep, out).reset_index(drop=True)
     return out
 
@@ -272,6 +284,9 @@ _EXPECTED = {
     "price": "a price per 条 such as 23, 23.5 or 230元/条",
     "grade": "a 档位 such as 12, 12档, 二十 or a code such as A3",
     "weekdays": cells.EXPECTED_WEEKDAYS,
+    "settle_status": "a settlement status such as 成功, 扣款成功, 已结算, 失败, 余额不足, 未扣款 or 待扣款",
+    "grade_band": "a grade band such as 1-8, 9~17档, 18档以上, 12档 or 全部",
+    "month": "a month such as 2026-11, 2026年11月, 202611 or a date in it",
 }
 
 
@@ -291,6 +306,14 @@ def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]
         return _parse_price_series(raw)
     if ftype == "weekdays":
         return cells.parse_weekdays_series(raw)
+    if ftype == "settle_status":
+        from cmgr.core.settlements import normalise_status
+
+        return _parse_words_series(raw, normalise_status)
+    if ftype == "grade_band":
+        return _parse_words_series(raw, _grade_band)
+    if ftype == "month":
+        return _parse_month_series(raw)
     if ftype == "grade":
         value, bad = cells.parse_int_series(raw)
         # A region's code grade (A3, B1) is not an error: it is kept as grade_label.
@@ -302,7 +325,66 @@ def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]
     raise AssertionError(ftype)
 
 
-# Quantities: the column's unit (from its header) in 条, and units a cell may carry itself.
+def _parse_words_series(raw: pd.Series, convert) -> tuple[pd.Series, pd.Series]:
+    """A column of a few distinct words read through `convert(text) -> value | None` (None:
+    not understood): statuses, grade bands, months. Each distinct cell is read once, so a
+    million rows cost a factorize. The text as read is in `value.attrs["text"]`."""
+    codes, uniques = pd.factorize(raw)  # empty cells: code -1, the None appended below
+    texts = [cells.parse_text(u) for u in uniques]
+    text = np.array(texts + [None], dtype=object)[codes]
+    values = np.array([None if t is None else convert(t) for t in texts] + [None],
+                      dtype=object)[codes]
+    bad = pd.notna(text) & pd.isna(values)
+    value = pd.Series(values, index=raw.index, dtype=object)
+    value.attrs["text"] = pd.Series(text, index=raw.index, dtype=object)
+    return value, pd.Series(bad, index=raw.index)
+
+
+_GRADE_RANGE = re.compile(r"^(\d{1,2})\s*档?\s*(?:-|~|—|–|至|到)\s*(\d{1,2})\s*档?$")
+_GRADE_FROM = re.compile(r"^(\d{1,2})\s*档?\s*(?:及以上|以上|\+|或以上)$")
+_GRADE_UPTO = re.compile(r"^(\d{1,2})\s*档?\s*(?:及以下|以下)$")
+_GRADE_ONE = re.compile(r"^(\d{1,2})\s*档?$")
+GRADE_TOP = 99  # an open band's upper end ("18档以上")
+
+
+def _grade_band(text: str) -> str | None:
+    """A grade band as "from-to" (both ends included): "1-8档" -> "1-8", "18档以上" -> "18-99",
+    "12档" -> "12-12", "全部" -> "1-99"."""
+    t = cells._normalize(text).replace(" ", "")
+    if t in ("全部", "所有", "所有档位", "全部档位", "不限", "全档位"):
+        return f"1-{GRADE_TOP}"
+    for pattern, make in ((_GRADE_RANGE, lambda m: (int(m[1]), int(m[2]))),
+                          (_GRADE_FROM, lambda m: (int(m[1]), GRADE_TOP)),
+                          (_GRADE_UPTO, lambda m: (1, int(m[1]))),
+                          (_GRADE_ONE, lambda m: (int(m[1]), int(m[1])))):
+        m = pattern.match(t)
+        if m:
+            low, high = make(m)
+            return f"{low}-{high}" if low <= high else None
+    return None
+
+
+_MONTH_TEXT = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)?\s*(\d{1,2})\s*月?(?:份)?$")
+
+
+def _parse_month_series(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Months as "YYYY-MM": 2026-11, 2026/11, 2026年11月, 202611, or a date (its month)."""
+    value, bad = _parse_words_series(raw, _month_of_text)
+    if bad.any():  # a date cell or a date written out: its month
+        dates, date_bad = cells.parse_date_series_iso(raw[bad])
+        ok = ~date_bad & dates.notna()
+        value[ok[ok].index] = dates[ok].str.slice(0, 7)
+        bad[ok[ok].index] = False
+    return value, bad
+
+
+def _month_of_text(text: str) -> str | None:
+    m = _MONTH_TEXT.match(cells._normalize(text).replace(" ", ""))
+    if not m or not 1 <= int(m[2]) <= 12 or not 1900 <= int(m[1]) <= 2200:
+        return None
+    return f"{int(m[1]):04d}-{int(m[2]):02d}"
+
+
 # Quantities: the column's unit (from its header) in 条, and units a cell may carry itself.
 QTY_COLUMN_CARTONS = {"qty": 1, "qty_jian": CARTONS_PER_JIAN, "qty_xiang": CARTONS_PER_CASE}
 _CELL_UNIT_CARTONS = {"条": 1, "件": CARTONS_PER_JIAN, "箱": CARTONS_PER_CASE}
@@ -348,7 +430,7 @@ def _parse_quantity_series(fieldname: str, raw: pd.Series) -> tuple[pd.Series, p
     return value, bad
 
 
-_PER_PACK = re.compile(r"^[¥￥]?\s*(\d+(?:\.\d+)?)\s*元?\s*/\s*包$")
+_PER_PACK = cells.PER_PACK_PRICE
 
 
 def _parse_price_series(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -387,13 +469,13 @@ def _note(parsed: ParsedFile, text: str) -> None:
         parsed.notes.append(text)
 
 
-# A satisfaction level as the service centre writes it -> a score out of 100.
-SURVEY_LEVELS = {"非常满意": 100.0, "很满意": 100.0, "满意": 80.0, "比较满意": 80.0,
-                 "基本满意": 60.0, "一般": 60.0, "不太满意": 40.0, "不满意": 40.0,
-                 "很不满意": 20.0, "非常不满意": 20.0}
+UNKNOWN_STATUS = ("客户状态「{word}」不在 cmgr 的状态表中（" + "、".join(CUSTOMER_STATUSES)
+                  + "及其同义词，见 docs/domain.md）")
+UNKNOWN_STATUS_ACTION = "照原样保存，按非正常经营处理：不排访问、不推荐促销、不按名册查无证"
 
 
-def _normalise(kind_name: str, out: pd.DataFrame) -> None:
+def _normalise(parsed: ParsedFile, out: pd.DataFrame) -> None:
+    kind_name = parsed.kind
     if kind_name == "survey":
         if "level" in out:
             by_level = out["level"].map(lambda s: SURVEY_LEVELS.get(s.replace(" ", ""))
@@ -405,14 +487,33 @@ def _normalise(kind_name: str, out: pd.DataFrame) -> None:
         if "survey_date" in out:
             out["survey_round"] = out["survey_round"].fillna(out["survey_date"])
     if kind_name == "customers" and "status" in out:
-        out["status"] = out["status"].map(lambda s: STATUS_WORDS.get(s.replace(" ", ""), s)
-                                          if isinstance(s, str) else s)
+        # Known words are stored canonical; an unknown one as written, with a warning per row,
+        # and every command reads it alike (cmgr.domain.is_active: not in normal business).
+        words = out["status"].dropna().unique()
+        canonical = {w: canonical_status(w) for w in words}
+        out["status"] = out["status"].map(lambda s: canonical.get(s) or s if isinstance(s, str)
+                                          else s)
+        unknown = [w for w, c in canonical.items() if c is None]
+        if unknown:
+            header = parsed.columns.get("status", "status")
+            hit = out[out["status"].isin(unknown)]
+            for row, word in zip(hit["_row"], hit["status"], strict=True):
+                parsed.warnings.append(Issue(parsed.file, parsed.sheet, int(row), header, word,
+                                             UNKNOWN_STATUS.format(word=word),
+                                             UNKNOWN_STATUS_ACTION))
     if kind_name == "visits":
         if "visit_type" in out:
             out["visit_type"] = out["visit_type"].map(
                 lambda s: VISIT_TYPES.get(s.replace(" ", ""), s) if isinstance(s, str) else s)
         else:
             out["visit_type"] = "常规访问"
+    if kind_name == "supply":
+        band = (out["grade_band"] if "grade_band" in out
+                else pd.Series(None, index=out.index, dtype=object)).fillna(f"1-{GRADE_TOP}")
+        out["grade_band"] = band
+        ends = band.str.split("-", n=1, expand=True)
+        out["grade_from"] = ends[0].astype(int)
+        out["grade_to"] = ends[1].astype(int)
 
 
 def record_key(kind_name: str, out: pd.DataFrame) -> np.ndarray:
@@ -440,6 +541,26 @@ def record_key(kind_name: str, out: pd.DataFrame) -> np.ndarray:
             key[lacking] = ("@" + text("order_date", lacking) + "|" + text("customer_code", lacking)
                             + "|" + text("sku_code", lacking))
         return key
+    if kind_name == "settlements":
+        # One row per deduction when the export numbers them, else one per order: a later
+        # export of the same order (pending -> paid) updates its row.
+        key = np.empty(n, dtype=object)
+        todo = np.ones(n, bool)
+        for column, prefix in (("deduction_id", "#"), ("order_id", "")):
+            if column in out:
+                has = out[column].notna().to_numpy() & todo
+                if has.any():
+                    key[has] = prefix + text(column, has)
+                todo &= ~has
+        if todo.any():
+            key[todo] = "@" + text("order_date", todo) + "|" + text("customer_code", todo)
+        return key
+    if kind_name == "supply":
+        start = (out["valid_from"].fillna("").to_numpy(dtype=object) if "valid_from" in out
+                 else np.full(n, "", dtype=object))
+        return text("sku_code") + "|" + text("grade_band") + "|" + start
+    if kind_name == "targets":
+        return text("manager") + "|" + text("month")
     if kind_name == "visits":
         has_id = out["visit_id"].notna().to_numpy() if "visit_id" in out else np.zeros(n, bool)
         key = np.empty(n, dtype=object)
@@ -531,4 +652,6 @@ def _key_words(kind_name: str) -> str:
     return {"customers": "客户编码", "prices": "卷烟编码",
             "orders": "订单编号 + 卷烟编码, or 日期 + 客户 + 卷烟 without an order id",
             "visits": "访问编号, or 日期 + 客户 + 类型 + 内容 without one",
+            "settlements": "扣款流水号, else 订单编号, else 订货日期 + 客户编码",
+            "supply": "卷烟编码 + 档位段 + 开始日期", "targets": "客户经理 + 月份",
             "survey": "轮次 + 客户编码 + 调查项目"}[kind_name]

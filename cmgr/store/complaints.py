@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from cmgr.core import complaint_flow as flow
+from cmgr.domain import ACTIVE_STATUS_WORDS, normalize_name
 from cmgr.errors import NotFound, UsageError
 from cmgr.store.customers import last_order_date, require_customer
-from cmgr.store.db import Database, now_iso
+from cmgr.store.db import Database, now_iso, sql_in
 
 
 @dataclass(frozen=True)
@@ -167,14 +168,14 @@ def find_skus(db: Database, text: str, *, customer_code: str | None = None,
 
 
 def _match_skus(skus, text: str) -> list[dict]:
-    wanted = flow.normalise_name(text)
+    wanted = normalize_name(text)
     by_code = [s for s in skus if s["sku_code"].lower() == wanted]
     if by_code:
         return by_code
-    same_name = [s for s in skus if flow.normalise_name(s["sku_name"]) == wanted]
+    same_name = [s for s in skus if normalize_name(s["sku_name"]) == wanted]
     if same_name:
         return same_name
-    return [s for s in skus if wanted in flow.normalise_name(s["sku_name"])
+    return [s for s in skus if wanted in normalize_name(s["sku_name"])
             or (len(wanted) >= 4 and wanted in s["sku_code"].lower())]
 
 
@@ -196,6 +197,9 @@ def parse_at(text: str | None, *, what: str = "--at") -> str | None:
                          "2026-11-29T14:30") from None
 
 
+_IN_BUSINESS = sql_in("coalesce(k.status, '')", ACTIVE_STATUS_WORDS)  # cmgr.domain.is_active
+
+
 def demo_subject(db: Database) -> dict | None:
     """For `cmgr demo`: the active customer (of the manager with most customers) who ordered
     most in the last month of data, with
@@ -211,7 +215,7 @@ def demo_subject(db: Database) -> dict | None:
         "sum(o.qty) AS qty, k.manager FROM order_lines o "
         "JOIN customers k ON k.customer_code = o.customer_code "
         "LEFT JOIN prices p ON p.sku_code = o.sku_code "
-        "WHERE o.order_date >= ? AND coalesce(k.status, '正常') = '正常' AND k.manager IS ? "
+        f"WHERE o.order_date >= ? AND {_IN_BUSINESS} AND k.manager IS ? "
         "GROUP BY o.customer_code, o.sku_code, k.manager "
         "ORDER BY sum(o.qty) DESC, o.customer_code, o.sku_code LIMIT 1",
         (f"{month}-01", manager)).fetchone()

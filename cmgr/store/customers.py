@@ -9,13 +9,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from cmgr.core.complaint_flow import normalise_name
 from cmgr.core.months import month_add, months_between
+from cmgr.domain import LEFT, NORMAL, OPEN_FLAG_STATUSES, is_active, normalize_name
 from cmgr.errors import NotFound, UsageError
-from cmgr.store.db import Database, now_iso
-
-LEFT = "已退网"
-INACTIVE_STATUSES = (LEFT, "暂停经营")
+from cmgr.store.db import Database, now_iso, sql_in
 
 
 def left_in_cmgr(db: Database) -> dict[str, str]:
@@ -62,10 +59,10 @@ def find_customers(db: Database, text: str, *, limit: int = 50) -> list[dict]:
         "ORDER BY customer_code LIMIT ?", (like, like, limit + 1))]
     if not rows:
         # Full-width letters, brackets or spaces in the roster or in what was typed.
-        wanted = normalise_name(text)
+        wanted = normalize_name(text)
         rows = [dict(r) for r in db.query(f"SELECT {cols} FROM customers ORDER BY customer_code")
-                if wanted in normalise_name(r["customer_name"]) or wanted in normalise_name(r["customer_code"])]
-    rows.sort(key=lambda r: (r.get("status") in INACTIVE_STATUSES, r["customer_name"] or "",
+                if wanted in normalize_name(r["customer_name"]) or wanted in normalize_name(r["customer_code"])]
+    rows.sort(key=lambda r: (not is_active(r.get("status")), r["customer_name"] or "",
                              r["customer_code"]))
     return rows[: limit + 1]
 
@@ -87,7 +84,7 @@ def join_customer(db: Database, code: str, fields: dict, *, on_date: date, by: s
         existing = get_customer(db, code)
         if existing and existing.get("status") != LEFT:
             raise UsageError(f"customer {code} ({existing.get('customer_name')}) is already in the "
-                             f"network (status {existing.get('status') or '正常'})",
+                             f"network (status {existing.get('status') or NORMAL})",
                              hint="`cmgr customer show CODE` shows the card; a customer who left "
                                   "can join again")
         values = {k: v for k, v in fields.items() if v is not None}
@@ -95,12 +92,12 @@ def join_customer(db: Database, code: str, fields: dict, *, on_date: date, by: s
         if existing:
             sets = ", ".join(f"{k} = ?" for k in values)
             db.execute(f"UPDATE customers SET {sets + ', ' if sets else ''}joined_on = ?, left_on = NULL, "
-                       "status = '正常', updated_at = ? WHERE customer_code = ?",
-                       (*values.values(), on_date.isoformat(), now, code))
+                       "status = ?, updated_at = ? WHERE customer_code = ?",
+                       (*values.values(), on_date.isoformat(), NORMAL, now, code))
         else:
             cols = ["customer_code", *values, "joined_on", "status", "updated_at"]
             db.execute(f"INSERT INTO customers ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                       (code, *values.values(), on_date.isoformat(), "正常", now))
+                       (code, *values.values(), on_date.isoformat(), NORMAL, now))
         _event(db, code, "join", on_date, reason, by, values)
     return require_customer(db, code)
 
@@ -131,9 +128,41 @@ def _event(db: Database, code: str, event: str, on_date: date, reason: str | Non
                 json.dumps(details, ensure_ascii=False, default=str)))
 
 
+def record_edit(db: Database, code: str, values: dict, overrides: dict[str, tuple[str | None, str | None]],
+                on_date: date, reason: str | None, by: str | None, details: dict) -> None:
+    """`customer edit`: the new values, an override per field (field -> (value set, roster value
+    it replaced), both as text) and one 'edit' event. Inside the caller's transaction."""
+    db.execute(f"UPDATE customers SET {', '.join(k + ' = ?' for k in values)}, updated_at = ? "
+               "WHERE customer_code = ?", (*values.values(), now_iso(), code))
+    for field, (value, replaced) in overrides.items():
+        db.execute("INSERT INTO customer_overrides (customer_code, field, value, roster_value, "
+                   "set_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_code, field) DO UPDATE "
+                   "SET value = excluded.value, set_on = excluded.set_on",
+                   (code, field, value, replaced, on_date.isoformat()))
+    _event(db, code, "edit", on_date, reason, by, details)
+
+
+def read_overrides(db: Database) -> dict[tuple[str, str], tuple[str | None, str | None, str]]:
+    """(code, field) -> (value set in cmgr, roster value it replaced, date) of `customer edit`."""
+    if not db.has_table("customer_overrides"):
+        return {}
+    return {(r[0], r[1]): (r[2], r[3], r[4]) for r in db.query(
+        "SELECT customer_code, field, value, roster_value, set_on FROM customer_overrides")}
+
+
+def settle_overrides(db: Database, keys) -> None:
+    """A roster caught up with (or overrode) these (code, field) changes: the roster rules again."""
+    db.executemany("DELETE FROM customer_overrides WHERE customer_code = ? AND field = ?",
+                   sorted(set(keys)))
+
+
+def customer_codes(db: Database) -> set[str]:
+    return {r[0] for r in db.query("SELECT customer_code FROM customers")}
+
+
 def customer_events(db: Database, code: str) -> list[dict]:
     return [dict(r) for r in db.query(
-        "SELECT event, on_date, reason, by, at FROM customer_events WHERE customer_code = ? "
+        "SELECT event, on_date, reason, by, at, details FROM customer_events WHERE customer_code = ? "
         "ORDER BY on_date, id", (code,))]
 
 
@@ -167,7 +196,7 @@ def open_flags(db: Database, code: str) -> list[dict]:
         return []
     return [dict(r) for r in db.query(
         "SELECT id, kind, subkind, visit_date, note, observed_price, reference_price, status "
-        "FROM flags WHERE customer_code = ? AND status IN ('new', 'reported') "
+        f"FROM flags WHERE customer_code = ? AND {sql_in('status', OPEN_FLAG_STATUSES)} "
         "ORDER BY visit_date DESC, id DESC", (code,))]
 
 

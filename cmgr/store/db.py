@@ -11,7 +11,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +20,13 @@ from cmgr.errors import DatabaseBusy, DatabaseError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+def sql_in(expression: str, values: Iterable[str]) -> str:
+    """`expression IN ('a', 'b')` for a fixed vocabulary (cmgr.domain's statuses), so a query
+    says "open flag" or "in normal business" from the one definition, not a copy of it."""
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{expression} IN ({quoted})"
 
 
 def now_iso() -> str:
@@ -248,7 +255,7 @@ class Database:
 
     def backup(self, target: str | Path) -> Path:
         """A consistent copy through SQLite's online backup API, safe while others write."""
-        from cmgr.render.output import atomic_path
+        from cmgr.fileio import atomic_path
 
         target = Path(target)
         with atomic_path(target) as tmp:

@@ -68,6 +68,11 @@ def scan(db: Database, lexicon, *, min_retail_factor: float = 1.0, since: str | 
     for chunk in _visits_to_scan(db, since, until, rescan, batch):
         keys.extend(v.visit_key for v in chunk)
         found.merge(fe.scan_visits(chunk, lexicon, book, note_cache=cache))
+        extra = _extra_price_rows(db, chunk)
+        if extra:  # the second and later cigarettes checked on a visit (migration 007)
+            more = fe.scan_visits(extra, lexicon, book)
+            more.visits = 0
+            found.merge(more)
     gaps = [g for g in map(fe.licence_gap, roster(db)) if g is not None]
     with db.transaction():
         _store_visit_findings(db, keys, found.findings, scanned_at, summary)
@@ -112,6 +117,28 @@ def _visits_to_scan(db: Database, since: str | None, until: str | None, rescan: 
             yield [fe.VisitRow(*r) for r in rows]
     finally:
         cur.close()
+
+
+def _extra_price_rows(db: Database, chunk: list[fe.VisitRow]) -> list[fe.VisitRow]:
+    """A price row (no note) for each cigarette checked on a visit beyond the one the visit
+    row carries; its findings carry the visit's key, so a case is one flag per visit."""
+    from cmgr.store.visits import extra_prices
+
+    by_key = {v.visit_key: v for v in chunk}
+    return [fe.VisitRow(key, by_key[key].visit_id, by_key[key].visit_date,
+                        by_key[key].customer_code, by_key[key].manager, None, sku, price, text)
+            for key, sku, price, text in extra_prices(db, list(by_key))]
+
+
+def forget_visit_flags(db: Database, visit_keys: Sequence[str]) -> ScanSummary:
+    """Flags of deleted visits: a 'new' one goes (nobody acted on it), a reported one stays
+    with a `not_found` event, as when a re-scan no longer finds it."""
+    summary = ScanSummary()
+    keys = sorted(set(visit_keys))
+    with db.transaction():
+        _store_visit_findings(db, keys, [], now_iso(), summary)
+        db.executemany("DELETE FROM flag_scans WHERE visit_key = ?", ((k,) for k in keys))
+    return summary
 
 
 def _range(column: str, since: str | None, until: str | None) -> tuple[list[str], list]:

@@ -176,7 +176,7 @@ def export_tables(db: Database, directory: str | Path, fmt: str, *,
     """Every table, from one consistent snapshot: CSV files `<table>.csv` (UTF-8 with BOM, so
     Excel and WPS open them right) or one workbook with a sheet per table (a table longer than
     Excel's sheet is continued on `<table> (2)`, ...; nothing is cut)."""
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import atomic_path
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

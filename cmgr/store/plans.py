@@ -10,8 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from cmgr.domain import OPEN_FLAG_STATUSES
 from cmgr.store.customers import last_order_date
-from cmgr.store.db import Database, now_iso
+from cmgr.store.db import Database, now_iso, sql_in
 
 _CHUNK = 500  # customer codes per IN (...) list
 
@@ -93,15 +94,16 @@ def open_complaints(db: Database, manager: str) -> list[tuple[str, str, str]] | 
         "WHERE c.manager = ? AND k.status IN ('new', 'approved') ORDER BY k.id", (manager,))]
 
 
-def open_flags(db: Database, manager: str) -> list[tuple[int, str, str, str | None]] | None:
-    """(id, customer code, kind, visit date) of flags still open ('new' or 'reported') on the
+def open_flags(db: Database, manager: str) -> list[tuple[int, str, str, str | None, str]] | None:
+    """(id, customer code, kind, visit date, status) of flags still open ('new' or 'reported') on the
     manager's customers; None when the flags table does not exist yet."""
     if not db.has_table("flags"):
         return None
     return [tuple(r) for r in db.query(
-        "SELECT f.id, f.customer_code, f.kind, f.visit_date FROM flags f "
+        "SELECT f.id, f.customer_code, f.kind, f.visit_date, f.status FROM flags f "
         "JOIN customers c ON c.customer_code = f.customer_code "
-        "WHERE c.manager = ? AND f.status IN ('new', 'reported') ORDER BY f.id", (manager,))]
+        f"WHERE c.manager = ? AND {sql_in('f.status', OPEN_FLAG_STATUSES)} ORDER BY f.id",
+        (manager,))]
 
 
 def latest_visit_date(db: Database) -> date | None:

@@ -7,9 +7,10 @@ import json
 from datetime import date, timedelta
 
 from cmgr.core.promo import PromoCandidate, PromoScore
+from cmgr.domain import OPEN_FLAG_STATUSES
 from cmgr.errors import NotFound, UsageError
 from cmgr.store.customers import last_order_date
-from cmgr.store.db import Database, now_iso
+from cmgr.store.db import Database, now_iso, sql_in
 
 
 def default_as_of(db: Database, manager: str | None = None) -> date:
@@ -49,7 +50,7 @@ def promo_candidates(db: Database, *, as_of: date, period_days: int,
     if db.has_table("flags"):
         flags = {r[0]: int(r[1]) for r in db.query(
             "SELECT customer_code, count(*) FROM flags WHERE kind IN ('price', 'unlicensed') "
-            "AND status IN ('new', 'reported') "
+            f"AND {sql_in('status', OPEN_FLAG_STATUSES)} "
             "AND coalesce(visit_date, substr(created_at, 1, 10)) >= ? "
             "AND coalesce(visit_date, substr(created_at, 1, 10)) <= ? GROUP BY customer_code",
             (r0, end))}

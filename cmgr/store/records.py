@@ -38,11 +38,18 @@ TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "notes", "checked_sku", "observed_price", "observed_price_text")),
     "prices": ("prices", "sku_code", (
         "sku_name", "wholesale_price", "retail_guide_price", "min_retail_price")),
+    "settlements": ("settlements", "settlement_key", (
+        "deduction_id", "order_id", "order_date", "customer_code", "amount", "settle_status",
+        "status_text", "settled_at", "fail_reason")),
+    "supply": ("supply_limits", "limit_key", (
+        "sku_code", "sku_name", "grade_band", "grade_from", "grade_to", "limit_qty",
+        "valid_from", "valid_to")),
+    "targets": ("targets", "target_key", ("manager", "month", "target_cases")),
     "survey": ("surveys", "survey_key", (
         "survey_round", "survey_date", "customer_code", "customer_name", "survey_item", "score",
         "level")),
 }
-_HAS_UPDATED_AT = {"customers", "visits", "prices", "survey"}
+_HAS_UPDATED_AT = {"customers", "visits", "prices", "settlements", "supply", "targets", "survey"}
 
 
 @dataclass

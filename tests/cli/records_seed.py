@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -73,3 +74,13 @@ def run_json(args: list[str]):
     result = run([*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
+
+
+def rows(dbpath: Path, sql: str, params: tuple = ()) -> list[dict]:
+    """What the database holds, read directly (not through cmgr)."""
+    con = sqlite3.connect(dbpath)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute(sql, params).fetchall()]
+    finally:
+        con.close()

@@ -73,8 +73,8 @@ def test_no_terminal_exit_codes_and_json_on_stdout(tmp_path):
     assert_clean(p)
 
     p = run(*base, "import", "orders", str(tmp_path / "missing.csv"), "--format", "json")
-    assert p.returncode == 2
-    assert "not found" in json.loads(p.stdout)["files"][0]["error"]
+    assert p.returncode == 2 and p.stdout == ""  # refused before anything: no summary
+    assert "file not found" in p.stderr and "missing.csv" in p.stderr
     assert_clean(p)
 
     p = run(*base, "config", "show", "--format", "json")
@@ -221,7 +221,7 @@ def test_a_writer_past_the_timeout_exits_4_naming_the_holder_while_readers_go_on
 
 KILLABLE = textwrap.dedent("""
     import sys, time
-    import cmgr.ingest as ingest
+    import cmgr.jobs.ingest as ingest
 
     real = ingest.finish_import
     def slow_finish(*args, **kwargs):

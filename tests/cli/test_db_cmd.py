@@ -1,5 +1,6 @@
-"""`cmgr db backup|check|export|restore`, the shared prompt helpers, help texts and the log file,
-in-process through typer's CliRunner (no terminal: stdin is not a TTY)."""
+"""`cmgr db backup|check|export|restore` and the migration of an older database on open,
+in-process through typer's CliRunner (no terminal: stdin is not a TTY). Help texts and the global
+options are in test_app.py; the prompt helpers in test_common.py."""
 
 from __future__ import annotations
 
@@ -9,97 +10,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from cmgr.cli import common
 from cmgr.cli.app import app
-from cmgr.store.db import latest_version, migrations, open_database
+from cmgr.store.db import latest_version, migrations
+from tests.cli.small_db import CUSTOMERS, counts, fill
 
 runner = CliRunner()
-
-CUSTOMERS = [
-    ("000532001001", "张记便利店", 12, "王建国"),
-    ("000532001002", "李家烟酒", 27, "王建国"),
-    ("000532001003", "=SUM(1,2) 超市", 3, "王建国"),  # text that looks like a formula
-]
-
-
-@pytest.fixture(autouse=True)
-def _no_log_file_left_open():
-    yield
-    from cmgr.logging_setup import configure_log_file
-
-    configure_log_file(None)
 
 
 def cmgr(*args: str, input: str | None = None):
     return runner.invoke(app, list(args), input=input)
-
-
-def fill(path: Path, *, orders: int = 40) -> None:
-    """A small database: three customers, some order lines, a visit with a control character."""
-    db = open_database(path, busy_timeout=2)
-    with db.transaction():
-        db.executemany("INSERT INTO customers(customer_code, customer_name, grade, manager) "
-                       "VALUES (?, ?, ?, ?)", CUSTOMERS)
-        db.executemany(
-            "INSERT INTO order_lines(line_key, order_id, order_date, customer_code, sku_code, qty, "
-            "amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(f"D{i}|6901028075022", f"D{i}", "2026-11-03", CUSTOMERS[i % 3][0], "6901028075022",
-              2.0, 900.0) for i in range(orders)])
-        db.execute("INSERT INTO visits(visit_key, visit_date, customer_code, notes) VALUES "
-                   "('v1', '2026-11-04', '000532001001', ?)", ("无证\x07经营",))
-    db.close()
-
-
-def counts(path: Path) -> dict[str, int]:
-    con = sqlite3.connect(path)
-    try:
-        names = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
-        return {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
-    finally:
-        con.close()
-
-
-@pytest.fixture
-def dbfile(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "cmgr.db"
-    monkeypatch.setenv("CMGR_DB", str(path))
-    fill(path)
-    return path
-
-
-# --- help ---------------------------------------------------------------------------------
-
-def _walk(command, prefix=()):
-    yield prefix, command
-    for name, sub in getattr(command, "commands", {}).items():
-        yield from _walk(sub, (*prefix, name))
-
-
-def test_every_command_and_option_has_help():
-    root = typer.main.get_command(app)
-    missing = []
-    for path, command in _walk(root):
-        name = " ".join(("cmgr", *path))
-        if not (command.help or command.short_help or "").strip():
-            missing.append(f"{name}: no help text")
-        for param in command.params:
-            if param.name == "help" or getattr(param, "hidden", False):
-                continue
-            if not (getattr(param, "help", None) or "").strip():
-                missing.append(f"{name}: {param.opts[0] if param.opts else param.name} has no help")
-    assert not missing, "\n".join(missing)
-    assert {"backup", "check", "export", "restore"} <= set(root.commands["db"].commands)
-
-
-def test_help_shows_the_exit_codes_and_global_options():
-    result = cmgr("--help")
-    assert result.exit_code == 0
-    for text in ("Exit codes", "4  database busy", "--log-file", "--yes"):
-        assert text in result.stdout
 
 
 # --- check --------------------------------------------------------------------------------
@@ -410,89 +331,7 @@ def test_restore_asks_on_a_terminal(dbfile, tmp_path, monkeypatch):
     assert counts(dbfile)["customers"] == 3
 
 
-# --- the shared prompt helpers --------------------------------------------------------------
-
-def _prompt_app() -> typer.Typer:
-    demo = common.new_app("test app")
-
-    @demo.command("ask")
-    def ask(name: str = typer.Option(None, "--name", help="a name")) -> None:
-        """Ask for the name when it is missing."""
-        value = name or common.prompt_or_fail("--name", "客户名称")
-        common.print_json({"name": value})
-
-    @demo.command("other")
-    def other() -> None:
-        """Unused: keeps `ask` a subcommand."""
-
-    return demo
-
-
-def test_prompt_or_fail_names_the_option_without_a_terminal():
-    result = runner.invoke(_prompt_app(), ["ask"])
-    assert result.exit_code == 2
-    assert "--name" in result.stderr and "no terminal" in result.stderr
-    assert result.stdout == ""
-
-
-def test_prompt_or_fail_asks_on_a_terminal(monkeypatch):
-    monkeypatch.setenv("CMGR_INTERACTIVE", "1")
-    result = runner.invoke(_prompt_app(), ["ask"], input="张记\n")
-    assert result.exit_code == 0, result.stderr
-    assert "客户名称" in result.stderr and "客户名称" not in result.stdout
-    echoed, data = result.stdout.split("\n", 1)  # CliRunner echoes the typed answer
-    assert json.loads(data) == {"name": "张记"}
-
-
-# --- quiet, verbose and the log file ----------------------------------------------------------
-
-def test_quiet_silences_messages_but_not_errors_and_verbose_adds_detail(dbfile, tmp_path):
-    loud = cmgr("db", "export", str(tmp_path / "a"), "--format", "csv")
-    assert "exported" in loud.stderr and "order_lines: 40 rows" not in loud.stderr
-    quiet = cmgr("-q", "db", "export", str(tmp_path / "b"), "--format", "csv")
-    assert quiet.exit_code == 0 and quiet.stderr == ""
-    verbose = cmgr("-v", "db", "export", str(tmp_path / "c"), "--format", "csv")
-    assert "order_lines: 40 rows" in verbose.stderr
-    failing = cmgr("-q", "db", "backup", str(dbfile))
-    assert failing.exit_code == 2 and "database itself" in failing.stderr
-
-
-def test_log_file_records_what_ran_with_timings_counts_and_exit_code(dbfile, tmp_path):
-    log = tmp_path / "logs" / "cmgr.log"
-    orders = tmp_path / "o.csv"
-    orders.write_text("订单编号,订货日期,客户编码,卷烟编码,订购量\n"
-                      "N1,2026-11-05,000532001001,6901028075022,3\n"
-                      "N2,2026-11-05,000532001002,6901028075022,x\n", encoding="utf-8")
-    result = cmgr("-q", "--log-file", str(log), "import", "orders", str(orders),
-                  "--rejects", str(tmp_path / "rej.csv"))
-    assert result.exit_code == 3
-    cmgr("--log-file", str(log), "db", "backup", str(dbfile))  # a failing run is logged too
-    text = log.read_text(encoding="utf-8")
-    assert f"start: cmgr -q --log-file {log} import orders {orders}" in text
-    assert "2 read, 1 stored" in text and "1 rejected" in text
-    assert "finish: exit 3 after" in text
-    assert "database itself" in text and "finish: exit 2 after" in text
-
-
-def test_log_file_from_the_configuration(dbfile, tmp_path, monkeypatch):
-    log = tmp_path / "from-config.log"
-    config = tmp_path / "config.toml"
-    config.write_text(f'[log]\nfile = "{log}"\n', encoding="utf-8")
-    monkeypatch.setenv("CMGR_CONFIG", str(config))
-    result = cmgr("db", "check")
-    assert result.exit_code == 0, result.stderr
-    assert "start: cmgr db check" in log.read_text(encoding="utf-8")
-    shown = cmgr("--log-file", str(tmp_path / "x.log"), "config", "show", "--format", "json")
-    assert json.loads(shown.stdout)["values"]["log.file"] == {"value": str(tmp_path / "x.log"),
-                                                              "source": "option"}
-
-
-def test_unwritable_log_file_is_a_usage_error(dbfile, tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    result = cmgr("--log-file", str(blocker / "cmgr.log"), "db", "check")
-    assert result.exit_code == 2 and "--log-file" in result.stderr
-
+# --- an older database ---------------------------------------------------------------------
 
 def test_an_older_database_is_migrated_with_a_backup_taken_first(tmp_path, monkeypatch):
     path = _version_1_database(tmp_path / "cmgr.db")
@@ -509,18 +348,3 @@ def test_an_older_database_is_migrated_with_a_backup_taken_first(tmp_path, monke
     con.close()
 
 
-def test_a_bare_prompt_without_an_answer_exits_2_not_1():
-    """A command that prompts directly (not through the helpers) and gets end of input."""
-    demo = common.new_app("test app")
-
-    @demo.command("ask")
-    def ask() -> None:
-        """Prompts directly."""
-        typer.prompt("name", err=True)
-
-    @demo.command("other")
-    def other() -> None:
-        """Unused."""
-
-    result = runner.invoke(demo, ["ask"], input="")
-    assert result.exit_code == 2 and "no answer" in result.stderr

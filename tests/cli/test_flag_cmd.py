@@ -210,7 +210,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 def test_sample_territory_flags_against_the_answer_key(db):
     """Per-visit flags vs sample_data/truth/visit_labels.csv (printed; floors asserted)."""
     from cmgr.core.flag_rules import load_lexicon
-    from cmgr.ingest import import_file
+    from cmgr.jobs.ingest import import_file
     from cmgr.store.flags import list_flags, scan
 
     for kind, name in (("customers", "customers.xlsx"), ("prices", "prices.xlsx"),

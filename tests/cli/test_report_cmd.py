@@ -255,55 +255,6 @@ def test_demo_month_is_the_last_complete_month():
     assert demo_month("2026-01-05") == "2025-12"
 
 
-def test_charts_find_a_cjk_font_or_say_how_to_install_one(monkeypatch):
-    from cmgr.render import charts
-
-    monkeypatch.setattr(charts, "_warned", False)
-    if charts.cjk_font() is None:
-        first = charts.font_warning()
-        assert first and "fonts-noto-cjk" in first
-        assert charts.font_warning() is None  # once
-    else:
-        assert charts.font_warning() is None
-    png = charts.trend_chart([{"month": "2026-11", "cases": 10.0, "amount": 1e5}], "png")
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    svg = charts.trend_chart([{"month": "2026-11", "cases": 10.0, "amount": 1e5}], "svg")
-    assert b"<text" in svg and "近13个月".encode() in svg
-
-
-def test_charts_without_a_cjk_font_warn_once_and_label_in_english(monkeypatch):
-    from cmgr.render import charts
-
-    monkeypatch.setattr(charts, "cjk_font", lambda: None)
-    monkeypatch.setattr(charts, "_warned", False)
-    hint = charts.font_warning()
-    assert hint and "apt-get install fonts-noto-cjk" in hint
-    assert charts.font_warning() is None
-    assert charts._setup("png")[1] is False   # no boxes: English labels in PNG
-    assert charts._setup("svg")[1] is True    # SVG text is drawn by the reader's fonts
-    png = charts.mix_chart([{"month": "2026-11", "shares": {"一类": 40.0, "二类": 60.0}}],
-                           ["一类", "二类"], "png")
-    assert png[:4] == b"\x89PNG"
-
-
-def test_help_lists_the_command():
-    result = run("monthly-report", "--help")
-    assert result.exit_code == 0 and "--notes" in result.output
-
-
-def test_docx_template_builder_is_in_sync(tmp_path):
-    """The committed .docx templates are what the builder script makes."""
-    import zipfile
-
-    from templates.build_docx_templates import main as build
-
-    build(["--out", str(tmp_path)])
-    root = Path(__file__).resolve().parents[2] / "templates"
-    for name in ("monthly_report.docx", "monthly_summary.docx"):
-        with zipfile.ZipFile(tmp_path / name) as new, zipfile.ZipFile(root / name) as old:
-            assert new.read("word/document.xml") == old.read("word/document.xml"), name
-
-
 # --- part b written in Word -------------------------------------------------------------------
 
 TOOL_WORDS = ("--notes", "--from", "cmgr", "json", "xlsx", "WAPE", "回测", "(combination)",

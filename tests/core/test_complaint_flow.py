@@ -142,8 +142,3 @@ def test_qty_text():
     assert flow.qty_text(0.5) == "5包"
     assert flow.qty_text(1.5) == "1条5包"
     assert flow.qty_text(0.25) == "0.25条"
-
-
-def test_names_match_across_full_width_brackets():
-    assert flow.normalise_name("苏烟（五星红杉树）") == flow.normalise_name("苏烟(五星红杉树)")
-    assert flow.normalise_name("中华 (软)") == "中华(软)"

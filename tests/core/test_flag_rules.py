@@ -15,12 +15,12 @@ from cmgr.core.flag_rules import (
     PriceCheck,
     check_observed_price,
     load_lexicon,
-    normalize_sku_name,
     normalize_text,
     parse_price,
     scan_note,
     trace_note,
 )
+from cmgr.domain import normalize_name
 from cmgr.errors import ConfigError
 
 DEV_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "notes-dev" / "notes.csv"
@@ -975,13 +975,6 @@ def test_parse_price_refuses_garbage(value):
         parse_price(value)
 
 
-def test_normalize_sku_name():
-    assert normalize_sku_name("中华（软）") == normalize_sku_name("中华(软)") == "中华(软)"
-    assert normalize_sku_name("黄鹤楼 （ 硬 金砂 ）") == "黄鹤楼(硬金砂)"
-    assert normalize_sku_name("Marlboro・万宝路") == normalize_sku_name("marlboro·万宝路")
-    assert normalize_sku_name("ＫＥＮＴ【蓝】") == "kent(蓝)"
-
-
 def test_check_observed_price():
     above = check_observed_price(700, retail_guide=650, minimum=600)
     assert above == PriceCheck("above_guide", 700.0, 650.0, 50.0, 7.69)
@@ -1108,16 +1101,6 @@ def test_sample_answer_key_precision_and_recall(lex):
         assert precision >= 0.95 and recall >= 0.95, (label, precision, recall)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("45", 45), ("23.5", 23.5), ("四十五", 45), ("五十", 50), ("十五", 15), ("一百二", 120),
-    ("六百五", 650), ("一百零二", 102), ("两千三", 2300), ("六五零", 650), ("两百", 200),
-])
-def test_numbers_in_chinese(text, expected):
-    from cmgr.core.flag_rules import _number
-
-    assert _number(text) == expected
-
-
 def test_the_first_character_lookahead_keeps_every_match(lex):
     """Patterns are compiled with a lookahead for their first characters (speed): the
     matches must be those of the plain pattern."""
@@ -1153,10 +1136,10 @@ def test_the_city_price_list_is_consistent_with_its_visit_generator():
     gen_city = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("gen_city", gen_city)  # its dataclasses look their module up
     spec.loader.exec_module(gen_city)
-    unlisted = {normalize_sku_name(n) for n in gen_city.sample.UNLISTED_SKU_NAMES}
+    unlisted = {normalize_name(n) for n in gen_city.sample.UNLISTED_SKU_NAMES}
     for seed in (gen_city.DEFAULT_SEED, 1, 2, 3):
         skus = gen_city.extended_catalogue(seed)
-        assert not {normalize_sku_name(s.name) for s in skus} & unlisted
+        assert not {normalize_name(s.name) for s in skus} & unlisted
         assert all(s.min_price is None or s.min_price > gen_city.MAX_UNDERCUT for s in skus)
 
 

@@ -72,7 +72,7 @@ def test_festival_dates_fall_in_the_official_holidays_and_the_lunar_window():
         if year <= 2026:
             on_holiday, name = chinese_calendar.get_holiday_detail(festival)
             assert on_holiday and name == "Spring Festival", year
-    # The dates the monthly report's years depend on (DOMAIN.md, the brief).
+    # The dates the monthly report's years depend on (docs/domain.md, "Calendar").
     assert SPRING_FESTIVAL[2025] == date(2025, 1, 29)
     assert SPRING_FESTIVAL[2026] == date(2026, 2, 17)
     assert SPRING_FESTIVAL[2027] == date(2027, 2, 6)

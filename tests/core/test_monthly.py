@@ -20,6 +20,7 @@ from cmgr.core.monthly import (
     parse_notes,
     parse_report_month,
 )
+from cmgr.domain import band_for
 from cmgr.errors import InputError, UsageError
 
 MONTH = "2026-11"
@@ -108,7 +109,7 @@ def cfg(tmp_path):
 
 
 def report_for(db, cfg, manager=MANAGER, month=MONTH, notes=None):
-    from cmgr.monthly_report import load, settings_from
+    from cmgr.jobs.monthly_report import load, settings_from
 
     data, _ = load(db, cfg, month, [manager])
     return monthly.build_report(data[0], month, settings_from(cfg), notes, date(2026, 12, 7))
@@ -219,7 +220,7 @@ def test_part_a_breakdowns_match(fixture_db, cfg):
     bands = {}
     for code, grade in GRADES.items():
         if code <= "C10":
-            bands[code] = cfg.band_for(grade).name
+            bands[code] = band_for(grade, cfg.policy).name
     band_rows = {b["band"]: b for b in r["by_grade_band"]}
     now_by_customer = now.groupby("customer_code")["qty"].sum()
     for band in set(bands.values()):
@@ -235,7 +236,7 @@ def test_early_warning_matches_the_rule(fixture_db, cfg):
     from dataclasses import replace
 
     from cmgr.core.workdays import WorkCalendar
-    from cmgr.monthly_report import load, settings_from
+    from cmgr.jobs.monthly_report import load, settings_from
 
     data, _ = load(fixture_db, cfg, MONTH, [MANAGER])
     data[0].order_weekdays = {}  # every working day counts (the inference is tested below)
@@ -252,7 +253,7 @@ def test_early_warning_matches_the_rule(fixture_db, cfg):
     cust = mine.pivot_table(index="customer_code", columns="month", values="qty",
                             aggfunc="sum").fillna(0)
     warned, declined = set(), set()
-    band_of = {c: cfg.band_for(g).name for c, g in GRADES.items()}
+    band_of = {c: band_for(g, cfg.policy).name for c, g in GRADES.items()}
     expected_qty = cust["2025-11"] * days[MONTH] / days["2025-11"]
     now = cust[MONTH]
     for band in set(band_of.values()):
@@ -412,7 +413,7 @@ def test_forecast_part_states_method_and_backtest(fixture_db, cfg):
 
 
 def test_other_manager_and_orders_outside_the_roster(fixture_db, cfg):
-    from cmgr.monthly_report import make_reports
+    from cmgr.jobs.monthly_report import make_reports
 
     run = make_reports(fixture_db, cfg, MONTH, None)
     assert [r["manager"] for r in run.reports] == sorted([OTHER, MANAGER])

@@ -17,6 +17,7 @@ import pytest
 from cmgr.config import load_config
 from cmgr.core import visit_plan as vp
 from cmgr.core.workdays import WorkCalendar
+from cmgr.domain import GradeBand
 from cmgr.errors import InputError
 
 MON = date(2026, 11, 30)
@@ -83,7 +84,7 @@ def plan(cfg, start=MON, customers=None, sits=None, **settings) -> vp.WeekPlan:
     end = start + timedelta(days=6)
     return vp.build_plan(
         "王建国", start, end, WorkCalendar().workdays(start, end),
-        territory() if customers is None else customers, cfg.band_for,
+        territory() if customers is None else customers, cfg.policy,
         situations=situations() if sits is None else sits,
         learned_weekdays=ROUTE_WEEKDAYS, settings=vp.PlanSettings(**settings))
 
@@ -179,6 +180,8 @@ def test_routes_keep_their_weekday_and_twice_weekly_go_monday_and_thursday(cfg):
         if code in DUE_TWICE:
             assert [v.date for v in vs] == [MON, MON + timedelta(3)], code
             assert vs[1].reasons[0].startswith("本周第 2 次")
+        elif code == "A18":  # complaint awaiting inspection: urgent, the week's first day
+            assert vs[0].date == MON
         else:
             assert vs[0].date == route_date[vs[0].customer.route], code
 
@@ -245,10 +248,12 @@ def test_overflowing_route_day_keeps_its_highest_ranked(cfg):
     assert len(p.visits) == 17 and not p.pushed
     assert all(len(d.visits) <= 4 for d in p.days)
     monday = {v.customer.code for v in p.days[0].visits}
-    # A10 (overdue 6 d), A07 (overdue 3 d), then due-on-Monday A09 (五级) before A03 (二级)
-    assert monday == {"A10", "A07", "A09", "A03"}
-    moved = {v.customer.code: v.date for v in p.visits if v.customer.code in ("A01", "A04", "A06")}
-    assert len(moved) == 3 and MON not in moved.values()
+    # the urgent complaint A18 (立即: first working day), A10 (overdue 6 d), A07 (overdue 3 d),
+    # then due-on-Monday A09 (五级) before A03 (二级), which moves
+    assert monday == {"A18", "A10", "A07", "A09"}
+    moved = {v.customer.code: v.date for v in p.visits
+             if v.customer.code in ("A01", "A03", "A04", "A06")}
+    assert len(moved) == 4 and MON not in moved.values()
 
 
 def test_fill_pulls_forward_the_soonest_due(cfg):
@@ -260,7 +265,7 @@ def test_fill_pulls_forward_the_soonest_due(cfg):
     assert not plan(cfg, visits_per_day=4).counts["fill"]
 
 
-def test_uncovered_grade_is_a_clear_error(cfg):
+def test_uncovered_grade_is_a_clear_error_without_a_fallback_band(cfg):
     customers = territory()
     customers[0] = vp.PlanCustomer(**{**customers[0].__dict__, "grade": 31, "grade_label": "31"})
     customers[1] = vp.PlanCustomer(**{**customers[1].__dict__, "grade": None, "grade_label": "A3"})
@@ -269,6 +274,87 @@ def test_uncovered_grade_is_a_clear_error(cfg):
     assert "A01" in str(exc.value) and "31" in str(exc.value)
     assert "A02" in str(exc.value) and "A3" in str(exc.value)
     assert "plan.policy" in exc.value.hint
+
+
+FIVE = GradeBand(26, 30, 5, "五级", 3.5)  # the default policy's most frequent band
+
+
+def test_blank_or_unreadable_grade_is_planned_at_the_highest_frequency_with_a_warning(cfg):
+    customers = territory()
+    # A02 is not due (last visit 11-10, 30 days); A13 not due either; A05 not due
+    blank = {"A02": (None, None), "A13": (None, "A3"), "A05": (31, "31")}
+    customers = [vp.PlanCustomer(**{**c.__dict__, "grade": blank[c.code][0],
+                                    "grade_label": blank[c.code][1]}) if c.code in blank else c
+                 for c in customers]
+    p = plan(cfg, customers=customers, fallback_band=FIVE)
+    got = visits_by_code(p)
+    assert set(got) == DUE_ONCE | DUE_TWICE | SPECIAL | set(blank)
+    for code in blank:  # twice a week, like 五级, each with the reason first
+        assert len(got[code]) == 2 and got[code][0].kind == "routine", code
+        assert got[code][0].reasons[0].endswith("按最高频次安排，请核对")
+    assert got["A02"][0].reasons[0] == "档位缺失，按最高频次安排，请核对"
+    assert "A3" in got["A13"][0].reasons[0] and "31" in got["A05"][0].reasons[0]
+    assert sorted(w.split()[0] for w in p.warnings) == ["A02", "A05", "A13"]
+    assert all("请核对" in w for w in p.warnings)
+    # the other customers are planned exactly as without the blank grades
+    assert not p.pushed and not plan(cfg, fallback_band=FIVE).warnings
+
+
+def test_unreadable_visit_day_is_planned_as_if_empty_with_a_warning(cfg):
+    import dataclasses
+
+    odd = {"A08": {"visit_weekdays": "周x"}}
+    customers = [dataclasses.replace(c, **odd.get(c.code, {})) for c in territory()]
+    p = plan(cfg, customers=customers, fallback_band=FIVE)
+    got = visits_by_code(p)
+    assert set(got) == DUE_ONCE | DUE_TWICE | SPECIAL  # planned, as before
+    assert got["A08"][0].date == MON + timedelta(2)  # 西线's Wednesday, the day ignored
+    assert "访销日“周x”无法识别" in got["A08"][0].reasons[-1]
+    assert [w.split()[0] for w in p.warnings] == ["A08"]
+
+
+def test_an_unknown_status_word_is_not_in_normal_business(cfg):
+    """docs/domain.md: a status word cmgr does not know means the customer is not trading
+    normally, in every command (the roster import warned about the word)."""
+    import dataclasses
+
+    customers = [dataclasses.replace(c, status="待核实") if c.code == "A01" else c
+                 for c in territory()]
+    p = plan(cfg, customers=customers, fallback_band=FIVE)
+    assert "A01" not in visits_by_code(p) and p.counts["status:待核实"] == 1
+    assert not p.warnings
+
+
+def test_urgent_specials_come_before_routine_visits_and_only_routine_ones_are_pushed(cfg):
+    sits = [*situations(),
+            *vp.complaint_situations([("TS-1", "A02", "new"), ("TS-2", "A05", "approved")]),
+            *vp.flag_situations([(8, "A13", "unlicensed", "2026-11-20", "new"),
+                                 (9, "A16", "unlicensed", "2026-11-20", "reported")])]
+    p = plan(cfg, sits=sits, visits_per_day=1)  # 5 places for 23 visits
+    kept = visits_by_code(p)
+    # urgent: complaints awaiting inspection (A18, A02) and the new unlicensed lead (A13);
+    # the approved complaint (A05) and the reported lead (A16) are not urgent
+    urgent = {"A18", "A02", "A13"}
+    assert urgent <= set(kept)
+    assert all(kept[c][0].kind == "special" and kept[c][0].reasons[0].startswith("【急】")
+               for c in urgent)
+    assert all(c not in urgent for c in (x.customer.code for x in p.pushed))
+    assert len(p.visits) == 5 and len(set(kept) - urgent) == 2
+    # the rest of the places go by the old ranking: the most overdue routine visits
+    assert set(kept) - urgent == {"A11", "A20"}
+    # every due or special customer is planned or pushed
+    assert {v.customer.code for v in p.visits} | {x.customer.code for x in p.pushed} \
+        == DUE_ONCE | DUE_TWICE | SPECIAL | {"A02", "A05", "A13"}
+    # without capacity trouble the urgent ones go on the week's first working day
+    roomy = plan(cfg, sits=sits)
+    assert all(v.date == MON for v in roomy.visits if v.customer.code in urgent)
+
+
+def test_flag_situations_accept_rows_without_status():
+    old = vp.flag_situations([(1, "A19", "unlicensed", None)])
+    assert not old[0].urgent and old[0].text.startswith("无证经营线索")
+    new = vp.flag_situations([(1, "A19", "unlicensed", None, "new"), (2, "A19", "price", None, "new")])
+    assert [s.urgent for s in new] == [True, False]
 
 
 # --- the calendar ------------------------------------------------------------------------------

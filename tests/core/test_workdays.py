@@ -22,7 +22,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-# -- 2026, as the State Council notice of 2025-11-04 has it (DOMAIN.md) -------------------------
+# -- 2026, as the State Council notice of 2025-11-04 has it (docs/domain.md) -------------------------
 
 @pytest.mark.parametrize("day", [
     date(2026, 1, 4),    # Sun, worked for 元旦

@@ -85,3 +85,22 @@ def _compare(request, name: str, actual: str) -> None:
         diff = "".join(list(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
                                                  f"expected/{name}", "actual", n=2))[:80])
         pytest.fail(f"{name} differs from its golden file:\n{diff}")
+
+
+def test_demo_writes_the_chase_list_and_the_ranking(demo) -> None:
+    """Not golden files (they would pin the sample's chase list to the byte), but the demo's
+    settlement and kpi step must run on the sample's settlement export and targets."""
+    import csv
+
+    out, env = demo
+    chase = out / "催缴清单-2026-11-27.csv"
+    with chase.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 5 and rows[0]["状态"] == "失败" and rows[-1]["状态"] == "待扣款"
+    assert [int(r["序号"]) for r in rows] == list(range(1, len(rows) + 1))
+    with (out / "排名-2026-11.csv").open(encoding="utf-8-sig") as fh:
+        ranking = list(csv.DictReader(fh))
+    assert sorted(r["客户经理"] for r in ranking) == ["李娜", "王建国"]
+    assert all(r["目标(箱)"] and r["电结率(金额)%"] for r in ranking)
+    again = _cmgr(env, "settlements", "--date", "2026-11-27", "--format", "csv")
+    assert again.splitlines()[1].split(",")[1] == rows[0]["客户编码"]

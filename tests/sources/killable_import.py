@@ -14,9 +14,9 @@ from pathlib import Path
 CHILD = textwrap.dedent("""
     import sys, time
     from cmgr.store.db import open_database
-    from cmgr.ingest import import_file
+    from cmgr.jobs.ingest import import_file
 
-    import cmgr.ingest as ingest
+    import cmgr.jobs.ingest as ingest
     real = ingest.finish_import
     def slow_finish(*args, **kwargs):
         real(*args, **kwargs)
@@ -52,7 +52,7 @@ def run_and_kill(tmp_path: Path) -> tuple[int, int, str]:
     con = sqlite3.connect(db_path)
     before = con.execute("SELECT count(*) FROM order_lines").fetchone()[0]
     con.close()
-    from cmgr.ingest import import_file
+    from cmgr.jobs.ingest import import_file
     from cmgr.store.db import open_database
 
     db = open_database(db_path)

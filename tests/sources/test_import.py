@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from cmgr.errors import InputError
-from cmgr.ingest import import_file, import_files
+from cmgr.jobs.ingest import import_file, import_files
 from tests.conftest import write_csv, write_xls, write_xlsx
 
 ORDER_HEADER = ["订单编号", "订货日期", "客户编码", "客户名称", "卷烟编码", "卷烟名称", "批发价", "订购量", "金额"]

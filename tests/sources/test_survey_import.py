@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cmgr.ingest import import_file
+from cmgr.jobs.ingest import import_file
 from tests.conftest import write_xlsx
 
 HEADER = ["调查轮次", "调查日期", "客户编码", "客户名称", "调查项目", "得分", "满意度"]

@@ -90,7 +90,7 @@ def test_a_reported_flag_survives_an_edit_with_an_event(db, lexicon):
 
 def test_a_visit_reimported_with_an_edited_note(db, lexicon, tmp_path):
     """The real path: import, flag, re-import the corrected export, flag again."""
-    from cmgr.ingest import import_file
+    from cmgr.jobs.ingest import import_file
 
     seed(db)
     rows = [VISIT_HEADER, ["ZF1", "2026-11-03", "C001", "张三便利店", "王建国", "常规访问",

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from cmgr.errors import DatabaseError
-from cmgr.ingest import import_file
+from cmgr.jobs.ingest import import_file
 from cmgr.store.records import finish_import, staged, start_import, upsert
 from tests.conftest import write_csv
 

@@ -1,6 +1,6 @@
 -- 010: the service centre's satisfaction survey results (cmgr import survey), one row per
 -- customer, item and round. score is 0-100: the file's score, or its level (满意, 一般...)
--- turned into one (cmgr.sources.importer.SURVEY_LEVELS); level keeps the word as written.
+-- turned into one (cmgr.domain.SURVEY_LEVELS); level keeps the word as written.
 CREATE TABLE surveys (
     id INTEGER PRIMARY KEY,
     survey_key TEXT NOT NULL UNIQUE,  -- round (or date)|customer|item

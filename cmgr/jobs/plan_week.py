@@ -10,45 +10,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from pathlib import Path
 
 from cmgr.core import visit_plan as vp
+from cmgr.core.routing import DISTANCE_NOTE
 from cmgr.core.workdays import WorkCalendar, iso_week_bounds, next_week_start
+from cmgr.domain import PLAN_REVIEW_LABELS, WEEKDAY_NAMES, GradeBand, is_active
 from cmgr.errors import ConfigError, InputError, NotFound, UsageError
 from cmgr.store import plans as store
 
-# The printed 《客户访问日程表》 and sign-in sheet (xlsx and html share them).
-SCHEDULE_HEADER = ["日期", "序号", "客户编码", "客户名称", "经营地址", "联系电话", "档位", "线路",
-                   "访问事由", "上次访问日期"]
-# Seed 4.1.3: the six things done on every visit, ticked on the sign-in sheet.
-WORK_ITEMS = ["a 传递公司信息", "b 收集信息", "c 核对库存·建议订货", "d 摆放出样·调换价签",
-              "e 督促守法经营", "f 检查最低零售价"]
-SIGNIN_HEADER = ["日期", "序号", "客户编码", "客户名称", *WORK_ITEMS, "到达时间", "客户签名", "备注"]
 VISIT_KEYS = ("manager", "date", "seq", "customer_code", "customer_name", "route", "grade", "kind",
               "reasons", "last_visit", "next_due", "km_from_previous")
-DISTANCE_NOTE = "直线距离（haversine 球面距离，非道路里程），公里；每天从起点出发并回到起点"
 ROUTE_HISTORY_WEEKS = 12  # a route's usual weekday is learned from this many weeks of visits
-REVIEW_STATUS_CN = {"as_planned": "按计划访问", "other_day": "改日访问", "not_visited": "未访问"}
 
 
 # --- which week, which managers ------------------------------------------------------------------
 
-def week_bounds(week: str | None, start: str | None, today: date) -> tuple[date, date]:
+def week_bounds(week: str | None, start: date | None, today: date) -> tuple[date, date]:
     """--week 2026-W49 or --start 2026-11-30 (a Monday); default: the week after today's."""
     if week and start:
         raise UsageError("give --week or --start, not both")
     if week:
         return iso_week_bounds(week)
     if start:
-        try:
-            monday = date.fromisoformat(start.strip())
-        except ValueError:
-            raise UsageError(f"--start {start!r} is not a date",
-                             hint="write the week's Monday as YYYY-MM-DD, e.g. 2026-11-30") from None
-        if monday.weekday() != 0:
-            first = monday - timedelta(days=monday.weekday())
-            raise UsageError(f"--start {start} is a {vp.WEEKDAY_CN[monday.weekday()]}; weeks start "
-                             f"on Monday", hint=f"use --start {first.isoformat()} for that week")
-        return monday, monday + timedelta(days=6)
+        if start.weekday() != 0:
+            first = start - timedelta(days=start.weekday())
+            raise UsageError(f"--start {start.isoformat()} is a {WEEKDAY_NAMES[start.weekday()]}; "
+                             f"weeks start on Monday",
+                             hint=f"use --start {first.isoformat()} for that week")
+        return start, start + timedelta(days=6)
     monday = next_week_start(today)
     return monday, monday + timedelta(days=6)
 
@@ -65,6 +55,11 @@ class PlanRun:
     @property
     def week(self) -> str:
         return vp.week_label(self.week_start)
+
+    @property
+    def customer_warnings(self) -> int:
+        """Customers planned by a fallback rule: the run is done, with warnings (exit 6)."""
+        return sum(len(p.warnings) for p in self.plans)
 
 
 def settings_from_config(cfg, *, fill: bool = False, visits_per_day: int | None = None,
@@ -86,7 +81,15 @@ def settings_from_config(cfg, *, fill: bool = False, visits_per_day: int | None 
         solver_seconds=float(cfg.get("plan.solver_seconds") if solver_seconds is None
                              else solver_seconds),
         route_weekdays=dict(cfg.route_weekdays),
+        fallback_band=most_frequent_band(cfg),
     )
+
+
+def most_frequent_band(cfg) -> GradeBand | None:
+    """The policy band with the shortest interval: a customer whose 档位 cannot be read is
+    planned as often as the most frequently visited (never forgotten; the warning asks for a check)."""
+    bands = sorted(cfg.policy, key=lambda b: (b.interval_days, -b.level))
+    return bands[0] if bands else None
 
 
 def calendar_from_config(cfg) -> WorkCalendar:
@@ -122,10 +125,6 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
     weeks_back = max(stop_w + look_w, 12)
     problems: list[str] = []
 
-    def band_for(grade):
-        band = cfg.band_for(grade)
-        return None if band is None else vp.Band(band.level, band.name, band.interval_days)
-
     for manager in managers:
         customers = [vp.PlanCustomer(**row) for row in store.customers_for_plan(db, manager, week_start)]
         if not customers:
@@ -150,17 +149,18 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
         try:
             mine = (replace(settings, start=own_start[manager])
                     if manager in own_start else settings)
-            plan = vp.build_plan(manager, week_start, week_end, workdays, customers, band_for,
+            plan = vp.build_plan(manager, week_start, week_end, workdays, customers, cfg.policy,
                                  situations=situations, learned_weekdays=learned, settings=mine)
         except InputError as exc:
             problems.append(exc.message)
             continue
-        unrouted = [c for c in customers if c.status in vp.ACTIVE_STATUSES and not c.has_coords]
+        unrouted = [c for c in customers if is_active(c.status) and not c.has_coords]
         if unrouted and plan.start_point is not None:
             run.warnings.append(f"{manager}: {len(unrouted)} active customer(s) without coordinates "
                                 f"go last on their day, outside the tour")
         if not workdays:
             run.warnings.append(f"{manager}: {vp.week_label(week_start)} has no working day")
+        run.warnings.extend(f"{manager}: {w}" for w in plan.warnings)
         if plan.counts.get("active", 0) == 0:
             run.warnings.append(f"{manager}: no customer in normal business (正常): empty plan")
         run.plans.append(plan)
@@ -230,6 +230,7 @@ def plan_json(plan: vp.WeekPlan) -> dict:
         "counts": plan.counts,
         "visits": visit_records(plan),
         "pushed": pushed_records(plan),
+        "warnings": list(plan.warnings),
         "not_planned": [{"customer_code": p.customer.code, "customer_name": p.customer.name,
                          "reason": p.reason} for p in plan.not_planned],
     }
@@ -313,7 +314,7 @@ class Review:
 
     @property
     def summary(self) -> dict:
-        c = {k: sum(1 for x in self.lines if x["status"] == k) for k in REVIEW_STATUS_CN}
+        c = {k: sum(1 for x in self.lines if x["status"] == k) for k in PLAN_REVIEW_LABELS}
         missing = sum(1 for x in self.lines if x["status"] == "not_visited" and not x["miss_reason"])
         return {"planned": len(self.lines), **c, "not_visited_without_reason": missing,
                 "unplanned_visits": len(self.unplanned)}
@@ -404,3 +405,87 @@ def review_json(week: str, reviews: Sequence[Review]) -> dict:
         "visits": [{k: v for k, v in x.items() if k != "due"} | {"due": x["due"]} for x in r.lines],
         "unplanned": r.unplanned,
     } for r in reviews]}
+
+
+# --- output files --------------------------------------------------------------------------------
+
+DEFAULT_OUT = "客户访问日程表-{manager}-{week}.{format}"
+DEFAULT_REVIEW_OUT = "访问计划执行情况-{week}.xlsx"
+FILE_FORMATS = ("xlsx", "html", "csv", "json")
+
+
+def csv_text(plans: Sequence[vp.WeekPlan]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(csv_rows(plans))
+    return buf.getvalue()
+
+
+def check_out(fmt: str, out: str | None, n_managers: int) -> None:
+    """Refuse, before any work, an --out that cannot hold the run."""
+    if fmt == "table" and out:
+        raise UsageError("--out writes a file: give --format xlsx, html, csv or json")
+    if fmt in ("xlsx", "html") and n_managers > 1 and out and "{manager}" not in out:
+        raise UsageError(f"--out {out}: {n_managers} managers need one {fmt} file each",
+                         hint="put {manager} in the file name, e.g. plans/{manager}-{week}." + fmt)
+
+
+def publish(db, run: PlanRun, fmt: str, out: str | None, *, user_dir: str | None = None,
+            save_plans: bool = True) -> list[Path]:
+    """Write the run's files (`out`, default DEFAULT_OUT; one per {manager} when given) and save
+    the plans for plan-review, all or nothing: a failed file saves nothing, a failed save leaves
+    no file. csv/json without `out`, and table, write no file (the caller prints them)."""
+    import json
+
+    from cmgr.fileio import all_or_nothing
+    from cmgr.render.output import expand_out
+
+    to_files = fmt in FILE_FORMATS and not (fmt in ("csv", "json") and not out)
+    groups: dict[Path, list[vp.WeekPlan]] = {}
+    if to_files:
+        for plan in run.plans:
+            path = expand_out(out or DEFAULT_OUT, manager=plan.manager, week=run.week, format=fmt)
+            groups.setdefault(path, []).append(plan)
+    with all_or_nothing() as files:
+        for path, plans in groups.items():
+            staged = files.path(path)
+            if fmt == "json":
+                staged.write_text(json.dumps(run_json(run, plans), ensure_ascii=False, indent=2)
+                                  + "\n", encoding="utf-8")
+            elif fmt == "csv":
+                staged.write_text(csv_text(plans), encoding="utf-8-sig", newline="")
+            elif fmt == "html":
+                from cmgr.render.plan_html import render_plan_html
+
+                staged.write_text(render_plan_html(plans, user_dir=user_dir), encoding="utf-8")
+            else:
+                from cmgr.render.plan_xlsx import write_plan_xlsx
+
+                write_plan_xlsx(plans, staged)
+        if save_plans:
+            save(db, run.plans)
+    return files.written
+
+
+def write_review(week: str, reviews: Sequence[Review], fmt: str, out: str | None,
+                 manager: str) -> Path:
+    """plan-review as a json or xlsx file (`manager`: the one reviewed, or "all")."""
+    import json
+
+    from cmgr.fileio import all_or_nothing
+    from cmgr.render.output import expand_out
+
+    if fmt == "json" and not out:
+        raise UsageError("json without --out goes to stdout")  # the caller prints it
+    path = expand_out(out or DEFAULT_REVIEW_OUT, week=week, manager=manager, format=fmt)
+    with all_or_nothing() as files:
+        if fmt == "json":
+            files.path(path).write_text(json.dumps(review_json(week, reviews), ensure_ascii=False,
+                                                   indent=2) + "\n", encoding="utf-8")
+        else:
+            from cmgr.render.plan_xlsx import write_review_xlsx
+
+            write_review_xlsx(week, reviews, files.path(path))
+    return path

@@ -32,6 +32,7 @@ class FileResult:
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: InputError | None = None  # the file could not be used at all
+    merged: int = 0  # visits: export rows folded into a visit recorded in cmgr or on a sheet
     seconds: float = 0.0
 
     @property
@@ -39,11 +40,15 @@ class FileResult:
         return sum(1 for i in self.issues if i.action != "rejected")
 
 
+# progress(message, rows done, rows in the file): the counts are None while the file is read.
+Progress = Callable[..., None]
+
+
 def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None = None,
                 mapping: dict[str, str] | None = None, dry_run: bool = False,
-                progress: Callable[[str], None] | None = None) -> FileResult:
+                progress: Progress | None = None) -> FileResult:
     """Import one file in one transaction. An unusable file raises InputError and writes
-    nothing.
+    nothing. `progress(message, done, total)` hears the rows parsed and stored so far.
 
     A big file goes in parts (records.stage_parts): while part i is parsed here, background
     threads stage and merge the parts before it into the database (records.Stage), so on
@@ -53,13 +58,16 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     import time
     from functools import partial
 
+    from cmgr.jobs.customer_edit import keep_manual_edits
     from cmgr.sources.importer import finish_file, parse_rows, prepare_file
-    from cmgr.store.customers import left_in_cmgr
+    from cmgr.store.customers import left_in_cmgr, read_overrides, settle_overrides
 
     t0 = time.perf_counter()
-    say = progress or (lambda _msg: None)
-    say(f"reading {Path(path).name}")
+    say = progress or (lambda _msg, _done=None, _total=None: None)
+    name = Path(path).name
+    say(f"reading {name}")
     prep = prepare_file(path, kind, sheet=sheet, mapping=mapping)
+    total = len(prep)
     parsed = prep.parsed
     _, key, allowed = TABLES[kind]
     bounds = stage_parts(len(prep))
@@ -67,20 +75,42 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     columns = [c for c in allowed if c in first.columns]
     schema = _arrow_schema(first, key, columns)
     leaving: list = []
-    say(f"storing {len(prep):,} rows")
+    say(f"storing {name}", bounds[0][1] - bounds[0][0], total)
     try:
         with staged(db, kind, schema, len(bounds)) as stage, \
                 db.transaction(check_foreign_keys=False, lock_attached=False):
             import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
             # Read under the write lock, so a `customer leave` cannot slip in between.
             left = left_in_cmgr(db) if kind == "customers" and "status" in first.columns else {}
+            overrides = read_overrides(db) if kind == "customers" else {}
+            settled: list = []
             with stage.running(import_id):  # db belongs to the stage's threads until finish()
                 for i, (start, stop) in enumerate(bounds):
                     part = first if i == 0 else parse_rows(prep, start, stop)
                     if left:
                         leaving += _keep_recorded_leaving(left, part, parsed)
+                    if overrides:  # manual changes (cmgr customer edit) against the roster
+                        found, done = keep_manual_edits(overrides, part, parsed)
+                        leaving += found
+                        settled += done
                     stage.put(partial(_arrow_part, part, key, columns, schema))
+                    say(f"storing {name}", stop - bounds[0][0], total)
                 counts = stage.finish()
+                say(f"stored {name}", total, total)
+            if settled:
+                settle_overrides(db, settled)
+            merged = mine = 0
+            if kind == "visits":  # one visit, one record (cmgr.store.visits)
+                from cmgr.store.visits import drop_deleted_exports, merge_export_rows
+
+                dropped = drop_deleted_exports(db, import_id)
+                if dropped:
+                    parsed.notes.append(f"{dropped} visit(s) deleted with `cmgr visit delete` "
+                                        "left out")
+                # every export row, not only this file's: duplicates stored before 007 too
+                folded: list = []
+                merged = merge_export_rows(db, folded_imports=folded)
+                mine = folded.count(import_id) + dropped  # stored by this file, then gone
             finish_file(prep)
             finish_import(db, import_id, rows_read=parsed.rows_read, stored=counts.stored,
                           updated=counts.updated, unchanged=counts.unchanged,
@@ -91,7 +121,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     except _DryRun:
         pass
     result = FileResult(parsed.file, kind, parsed.sheet, rows_read=parsed.rows_read,
-                        stored=counts.stored, updated=counts.updated, unchanged=counts.unchanged,
+                        stored=counts.stored - mine, updated=counts.updated,
+                        unchanged=counts.unchanged, merged=merged,
                         skipped=parsed.skipped, rejected=len(parsed.rejects),
                         issues=[*parsed.rejects, *parsed.warnings, *leaving],
                         ignored_columns=parsed.ignored_columns, notes=parsed.notes,
@@ -110,11 +141,11 @@ def _keep_recorded_leaving(left: dict[str, str], records, parsed) -> list:
     """A roster that still says 正常 for a customer recorded as left with `cmgr customer leave`
     does not undo the 退网: exports lag behind. Kept, and said per row (the issues returned);
     `cmgr customer join` takes a customer back."""
+    from cmgr.domain import LEFT, NORMAL
     from cmgr.sources.importer import Issue
-    from cmgr.store.customers import LEFT
 
     issues = []
-    hit = records["customer_code"].isin(list(left)) & (records["status"].fillna("正常") != LEFT)
+    hit = records["customer_code"].isin(list(left)) & (records["status"].fillna(NORMAL) != LEFT)
     for i in records.index[hit]:
         code = records.at[i, "customer_code"]
         issues.append(Issue(
@@ -122,7 +153,7 @@ def _keep_recorded_leaving(left: dict[str, str], records, parsed) -> list:
             records.at[i, "status"],
             f"customer {code} left the network on {left[code]} (cmgr customer leave); kept "
             f"{LEFT} — use `cmgr customer join {code}` if it has rejoined",
-            "stored with status 已退网"))
+            f"stored with status {LEFT}"))
         records.at[i, "status"] = LEFT
     return issues
 
@@ -133,7 +164,7 @@ class _DryRun(Exception):
 
 def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str | None = None,
                  mapping: dict[str, str] | None = None, dry_run: bool = False,
-                 progress: Callable[[str], None] | None = None) -> list[FileResult]:
+                 progress: Progress | None = None) -> list[FileResult]:
     """Import several files; one unusable file does not stop the others (per-file trap)."""
     import time
 
@@ -141,6 +172,11 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
     for path in paths:
         t0 = time.perf_counter()
         try:
+            if kind == "visits" and sheet is None and _is_visit_sheet(path):
+                from cmgr.jobs.visits import import_visit_sheet
+
+                results.append(import_visit_sheet(db, path, dry_run=dry_run))
+                continue
             results.append(import_file(db, kind, path, sheet=sheet, mapping=mapping,
                                        dry_run=dry_run, progress=progress))
         except InputError as exc:
@@ -148,6 +184,13 @@ def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str
             results.append(FileResult(str(path), kind, error=exc,
                                       seconds=time.perf_counter() - t0))
     return results
+
+
+def _is_visit_sheet(path) -> bool:
+    """A filled 《营销人员市场走访签到记录簿》 (plan-week's sheet), read by its own reader."""
+    from cmgr.sources.visit_sheet import is_visit_sheet
+
+    return is_visit_sheet(path)
 
 
 def _arrow_schema(records, key: str, columns: list[str]):
@@ -172,10 +215,11 @@ def _arrow_part(records, key: str, columns: list[str], schema):
 
 def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
     """Every rejected row and every cell stored empty, as CSV (UTF-8 with BOM for Excel)."""
-    from cmgr.render.output import atomic_path
+    from cmgr.fileio import all_or_nothing
 
     n = 0
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    with all_or_nothing() as files, files.path(path).open("w", encoding="utf-8-sig",
+                                                          newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["file", "sheet", "row", "column", "value", "reason", "action"])
         for r in results:

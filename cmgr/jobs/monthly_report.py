@@ -58,14 +58,6 @@ def due_date_for(cal, month: str) -> tuple[date, list[str]]:
     return due, cal.guess_warnings(due, due)
 
 
-def resolve_managers(db, manager: str | None, all_managers: bool) -> list[str] | None:
-    """The managers to report on: [name], or None for --all."""
-    from cmgr.managers import resolve_managers as resolve
-
-    names = resolve(db, [manager] if manager else [], all_managers)
-    return None if all_managers else names
-
-
 def load(db, cfg, month: str, managers: list[str] | None):
     """ManagerData for each manager (all when None), and the orders no manager owns."""
     from cmgr.core.monthly import (
@@ -240,8 +232,9 @@ def make_reports(db, cfg, month: str, managers: list[str] | None, *,
 def write_run(run: ReportRun, fmt: str, out: str | Path | None, *,
               user_dir: str | None = None) -> list[Path]:
     """Write each report (and the summary) in `fmt` to `out` (placeholders {manager},
-    {month}, {format}); returns the paths written."""
-    from cmgr.render.monthly_report import write_report, write_summary
+    {month}, {format}), all or nothing; returns the paths written."""
+    from cmgr.fileio import all_or_nothing
+    from cmgr.render.monthly_report_doc import write_report, write_summary
     from cmgr.render.output import expand_out
 
     pattern = str(out) if out else DEFAULT_OUT
@@ -250,14 +243,23 @@ def write_run(run: ReportRun, fmt: str, out: str | Path | None, *,
         raise UsageError(f"--out {pattern}: several reports need a {{manager}} placeholder",
                          hint="e.g. --out 'reports/{manager}-{month}.docx'")
     started = time.perf_counter()
-    paths: list[Path] = []
-    for report in run.reports:
-        path = expand_out(pattern, manager=report["manager"], month=run.month,
-                          format=fmt)
-        paths.extend(write_report(report, fmt, path, user_dir=user_dir))
-    if run.summary is not None:
-        path = expand_out(pattern, manager=SUMMARY_NAME, month=run.month, format=fmt)
-        paths.extend(write_summary(run.summary, fmt, path, user_dir=user_dir))
+    with all_or_nothing() as files:
+        for report in run.reports:
+            path = expand_out(pattern, manager=report["manager"], month=run.month, format=fmt)
+            write_report(report, fmt, files.path(path), user_dir=user_dir)
+        if run.summary is not None:
+            path = expand_out(pattern, manager=SUMMARY_NAME, month=run.month, format=fmt)
+            write_summary(run.summary, fmt, files.path(path), user_dir=user_dir)
     run.timings["render_s"] = time.perf_counter() - started
-    run.outputs.extend(paths)
-    return paths
+    run.outputs.extend(files.written)
+    return files.written
+
+
+def run_json(run: ReportRun) -> dict:
+    """The json of a run: one manager's report as it is; several, with the summary if any."""
+    if run.summary is None and len(run.reports) == 1:
+        return run.reports[0]
+    data: dict = {"month": run.month, "reports": run.reports}
+    if run.summary is not None:
+        data["summary"] = run.summary
+    return data

@@ -12,7 +12,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from cmgr.render.output import save_workbook, write_bytes, write_text
+from cmgr.fileio import write_bytes, write_text
+from cmgr.render.output import save_workbook
 
 CHART_WIDTH_MM = 165.0
 
@@ -256,15 +257,19 @@ def summary_sheets(s: dict) -> list[tuple[str, list[Column], list[dict]]]:
 
 
 def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -> Path:
-
+    """One sheet per table; each prints on A4 at the page width (landscape when its columns
+    need it), the header row repeated, the sheet's name above and page numbers below."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+
+    from cmgr.render.xlsx_print import PORTRAIT_UNITS, fit_row_heights, print_setup
 
     wb = Workbook()
     wb.remove(wb.active)
     head_font, head_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="4472C4")
     formats = {"num": "#,##0.00", "pct": '0.00"%"', "wape": "0.0%", "int": "0"}
+    wrap = Alignment(wrap_text=True, vertical="top")
     for name, columns, rows in sheets:
         ws = wb.create_sheet(name)
         ws.append([c[0] for c in columns])
@@ -273,14 +278,24 @@ def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         for row in rows:
             ws.append([_get(row, key) for _, key, _ in columns])
+        if not rows:
+            ws.append(["无"])
+        total = 0
         for j, (header, _key, kind) in enumerate(columns, start=1):
             letter = get_column_letter(j)
             if kind in formats:
                 for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                     cell.number_format = formats[kind]
+            elif kind in ("text", "auto"):
+                for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                    cell.alignment = wrap
             longest = max([len(str(header)) * 2] + [
-                min(60, len(str(c.value)) * (2 if kind == "text" else 1) + 2)
+                min(40, len(str(c.value)) * (2 if kind in ("text", "auto") else 1) + 2)
                 for (c,) in ws.iter_rows(min_row=2, min_col=j, max_col=j) if c.value is not None])
-            ws.column_dimensions[letter].width = max(8, min(60, longest))
+            width = max(8, min(40, longest))
+            ws.column_dimensions[letter].width = width
+            total += width
         ws.freeze_panes = "A2"
+        print_setup(ws, landscape=total > PORTRAIT_UNITS, title_rows="1:1", page_header="&A")
+        fit_row_heights(ws, 1)
     return save_workbook(wb, path)

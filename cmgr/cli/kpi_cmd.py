@@ -1,0 +1,127 @@
+"""`cmgr kpi`: the month's judged figures per manager (在网户数, 订货率, 电子结算率, 销量完成率,
+单箱值, 拜访完成率), and with --rank the managers' ranking (察看自己排位情况)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cmgr.cli import common, options
+
+
+def register(app: typer.Typer) -> None:
+    app.command("kpi")(kpi_command)
+    from cmgr.cli.demo_cmd import add_demo_step
+
+    add_demo_step("催缴清单和排名 (settlements, kpi --rank)", demo_step)
+
+
+def kpi_command(
+    month: options.MonthOpt = None,
+    manager: options.ManagerOpt = None,
+    all_managers: options.AllManagersOpt = False,
+    ranked: Annotated[bool, typer.Option(
+        "--rank", help="Rank every manager in the database on each figure and overall "
+                       "(weights: kpi.weight_* in the configuration); --manager then shows "
+                       "that manager's figures and highlights its place.")] = False,
+    fmt: options.TableJsonOpt = "table",
+) -> None:
+    """Print the month's figures per manager; --rank adds the ranking.
+
+    Without --month: the month of the newest order in the database. Targets come from the
+    configuration's [report.targets], else from `cmgr import targets`.
+    """
+    from cmgr.jobs.kpi import default_month, kpis_for, rank
+    from cmgr.jobs.managers import resolve_managers
+
+    st = common.state()
+    cfg, db = st.config(), st.db()
+    if month is None:
+        the_month = default_month(db)
+    else:
+        from cmgr.core.months import parse_report_month
+
+        the_month = parse_report_month(month, date.today())
+    if ranked:
+        if manager and all_managers:
+            resolve_managers(db, [manager], True)  # the same message as everywhere
+        chosen = resolve_managers(db, [manager], False) if manager else []
+        managers = resolve_managers(db, [], True)
+    else:
+        chosen = managers = resolve_managers(db, [manager] if manager else [], all_managers)
+    run = kpis_for(db, cfg, the_month, managers)
+    ranking = rank(run, cfg) if ranked else None
+    for note in run.notes:
+        common.warn(note)
+    if fmt == "json":
+        common.print_json({"month": run.month, "data_until": run.data_until,
+                           "kpis": [asdict(k) for k in run.kpis if not ranked or not chosen
+                                    or k.manager in chosen],
+                           "ranking": None if ranking is None else [asdict(r) for r in ranking],
+                           "highlight": chosen[0] if ranked and chosen else None})
+        return
+    shown = [k for k in run.kpis if not ranked or not chosen or k.manager in chosen]
+    _figures_table(run, shown)
+    if ranking is not None:
+        _ranking_table(run.month, ranking, chosen[0] if chosen else None)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _figures_table(run, kpis) -> None:
+    from rich.table import Table
+
+    from cmgr.render.kpi_lists import KPI_FIGURES
+
+    table = Table(title=f"{run.month} 主要指标" + (f"（数据截至 {run.data_until}）"
+                                               if run.data_until else ""))
+    table.add_column("客户经理")
+    for _, label in KPI_FIGURES:
+        table.add_column(label, justify="right")
+    for k in kpis:
+        values = asdict(k)
+        table.add_row(common.escape(k.manager), *(_cell(values[f]) for f, _ in KPI_FIGURES))
+    common.out_console.print(table)
+
+
+def _ranking_table(month: str, ranking, highlight: str | None) -> None:
+    from rich.table import Table
+
+    from cmgr.core.kpi import RANKED_FIGURES
+
+    labels = {f: label for f, label, _ in RANKED_FIGURES}
+    figures = list(ranking[0].places) if ranking else []
+    table = Table(title=f"{month} 客户经理排名（{len(ranking)} 人）")
+    table.add_column("排名", justify="right")
+    table.add_column("客户经理")
+    for f in figures:
+        table.add_column(f"{labels[f]}(名次)", justify="right")
+    table.add_column("综合得分", justify="right")
+    for r in ranking:
+        me = r.manager == highlight
+        name = ("▶ " if me else "") + r.manager
+        table.add_row(str(r.overall), common.escape(name),
+                      *(f"{_cell(r.values[f])} ({r.places[f]})" for f in figures),
+                      f"{r.score:.2f}", style="bold reverse" if me else None)
+    common.out_console.print(table)
+    if highlight is not None:
+        mine = next(r for r in ranking if r.manager == highlight)
+        common.info(f"{highlight}：综合第 {mine.overall} 名（共 {len(ranking)} 人）")
+
+
+def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:
+    """The chase list on the settlement data's last day and the ranking of the data's
+    last month, as CSV files for Excel."""
+    from cmgr.jobs import kpi
+
+    return kpi.demo_files(st.db(), st.config(), out_dir)

@@ -1,0 +1,127 @@
+"""Customer upkeep (seed 4.5): `cmgr customer edit`, each change kept in the customer's history,
+and the rule between a manual change and a later roster import.
+
+The rule (docs/complaints.md, "Customer upkeep"): a field changed in cmgr overrides the roster
+value it replaced, because the company's export lags behind the shop. A later roster that still
+carries the replaced value keeps cmgr's and says so, row by row; a roster that carries cmgr's
+value settles the override (from then on the roster is followed again); a roster with a third
+value wins (the company changed it since) and says so. 退网 set by `customer leave` follows the
+same idea and is never undone by a roster (ingest._keep_recorded_leaving).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+
+from cmgr.errors import UsageError
+from cmgr.store.db import Database
+
+EDITABLE = ("customer_name", "phone", "address", "route", "grade", "grade_label", "license_no",
+            "license_expiry", "visit_weekdays", "manager", "settlement", "business_type", "lon",
+            "lat")
+FIELD_CN = {"customer_name": "客户名称", "phone": "联系电话", "address": "经营地址", "route": "线路",
+            "grade": "档位", "grade_label": "档位", "license_no": "许可证号",
+            "license_expiry": "许可证有效期", "visit_weekdays": "访销日", "manager": "客户经理",
+            "settlement": "结算方式", "business_type": "业态", "lon": "经度", "lat": "纬度"}
+
+
+def _text(value) -> str | None:
+    """A value as compared and kept: None for empty, whole floats without '.0', dates ISO."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def edit_customer(db: Database, code: str, changes: dict, *, on_date: date, by: str | None,
+                  reason: str | None = None) -> tuple[dict, dict]:
+    """Apply the changes that differ from the card; one 'edit' event holds them all (from, to).
+    Returns (the customer after, {field: (from, to)})."""
+    from cmgr.store.customers import record_edit, require_customer
+
+    bad = set(changes) - set(EDITABLE)
+    if bad:
+        raise UsageError(f"cannot edit {', '.join(sorted(bad))}")
+    with db.transaction():
+        before = require_customer(db, code)
+        diff = {k: (before.get(k), v) for k, v in changes.items()
+                if v is not None and _text(before.get(k)) != _text(v)}
+        if not diff:
+            raise UsageError(f"customer {code}: nothing changes (the card has these values already)")
+        record_edit(db, code, {k: new for k, (_, new) in diff.items()},
+                    {k: (_text(new), _text(old)) for k, (old, new) in diff.items()}, on_date,
+                    reason, by, {k: {"from": old, "to": new} for k, (old, new) in diff.items()})
+    return require_customer(db, code), diff
+
+
+# --- the roster import ---------------------------------------------------------------------------
+
+def keep_manual_edits(overrides: dict, records, parsed) -> tuple[list, list[tuple[str, str]]]:
+    """Apply the rule to one part of a roster import (a DataFrame, changed in place): returns
+    the per-row issues and the (code, field) overrides settled by this roster."""
+    from cmgr.sources.importer import Issue
+
+    issues, settled = [], []
+    if not overrides:
+        return issues, settled
+    fields = {f for _, f in overrides} & set(records.columns)
+    codes = {c for c, _ in overrides}
+    hit = records.index[records["customer_code"].isin(list(codes))]
+    for i in hit:
+        code = records.at[i, "customer_code"]
+        for field in fields:
+            key = (code, field)
+            if key not in overrides:
+                continue
+            value, stale, set_on = overrides[key]
+            roster = _text(records.at[i, field])
+            if roster == value:
+                settled.append(key)
+                continue
+            label = FIELD_CN.get(field, field)
+            row = int(records.at[i, "_row"])
+            if roster == stale:
+                issues.append(Issue(
+                    parsed.file, parsed.sheet, row, field, records.at[i, field],
+                    f"customer {code}: {label} was changed to {value!r} on {set_on} (cmgr customer "
+                    f"edit); the roster still has the old value: kept {value!r}",
+                    f"stored with {label} {value}"))
+                records.at[i, field] = _typed(records[field], value)
+            else:
+                issues.append(Issue(
+                    parsed.file, parsed.sheet, row, field, records.at[i, field],
+                    f"customer {code}: {label} was changed to {value!r} on {set_on} (cmgr customer "
+                    f"edit); the roster now has a newer value {roster!r}: the roster's is stored",
+                    "stored (the roster's value)"))
+                settled.append(key)
+    return issues, settled
+
+
+def _typed(column, value: str | None):
+    if value is None:
+        return None
+    if column.dtype.kind == "f":
+        return float(value)
+    if column.dtype.kind in "iu" or str(column.dtype) == "Int64":
+        return int(value)
+    return value
+
+
+def history_text(event: dict) -> str:
+    """One line of the card's history for an 'edit' event: 电话 A → B；线路 X → Y."""
+    try:
+        details = json.loads(event.get("details") or "{}")
+    except ValueError:
+        return ""
+    parts = []
+    for field, change in details.items():
+        if field == "grade" and "grade_label" in details:
+            continue
+        parts.append(f"{FIELD_CN.get(field, field)} {change.get('from') or '（空）'} → {change.get('to')}")
+    return "；".join(parts)

@@ -1,0 +1,37 @@
+"""Fixtures the command tests share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.small_db import fill
+
+
+@pytest.fixture
+def seeded_dbpath(tmp_path, monkeypatch):
+    """The small territory of tests/cli/records_seed.py at the database path the CLI opens, with
+    the working directory in tmp_path (documents written without --out land there)."""
+    from tests.cli.records_seed import seeded_db_path
+
+    monkeypatch.chdir(tmp_path)
+    return seeded_db_path(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def dbfile(tmp_path, monkeypatch) -> Path:
+    """tests/cli/small_db.py at the database path the CLI opens."""
+    path = tmp_path / "cmgr.db"
+    monkeypatch.setenv("CMGR_DB", str(path))
+    fill(path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_log_file_left_open():
+    """A test that turned --log-file on leaves no handler behind for the next one."""
+    yield
+    from cmgr.logging_setup import configure_log_file
+
+    configure_log_file(None)

@@ -1,0 +1,69 @@
+"""`cmgr import` at the edges a first hour meets: a mistyped file name, a dry run with bad rows,
+and the progress the bar shows."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+ORDERS = "订单编号,订货日期,客户编码,卷烟编码,订购量,金额\n"
+
+
+def _orders(path, n: int, bad_row: int | None = None):
+    lines = [f"A{i:05d},2026-11-03,{i % 7:012d},6901028075022,{'x' if i == bad_row else 2},900"
+             for i in range(n)]
+    path.write_text(ORDERS + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _run(args, tmp_path):
+    from cmgr.cli.app import app
+
+    return CliRunner().invoke(app, ["--db", str(tmp_path / "cmgr.db"), *args],
+                              env={"CMGR_CONFIG": ""})
+
+
+def test_a_missing_file_is_refused_before_anything(tmp_path):
+    good = _orders(tmp_path / "good.csv", 3)
+    result = _run(["import", "orders", str(good), str(tmp_path / "nosuch.xlsx")], tmp_path)
+    assert result.exit_code == 2
+    assert "file not found" in result.stderr and "nosuch.xlsx" in result.stderr
+    assert "导入结果" not in result.output  # no summary
+    assert not (tmp_path / "rejects").exists()
+    # and the good file named beside it was not imported either: the command did nothing
+    import sqlite3
+
+    if (tmp_path / "cmgr.db").exists():
+        con = sqlite3.connect(tmp_path / "cmgr.db")
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+        assert "order_lines" not in tables or \
+            con.execute("SELECT count(*) FROM order_lines").fetchone()[0] == 0
+        con.close()
+
+
+def test_dry_run_writes_no_rejects_file(tmp_path):
+    bad = _orders(tmp_path / "bad.csv", 5, bad_row=2)
+    result = _run(["import", "orders", str(bad), "--dry-run"], tmp_path)
+    assert result.exit_code == 3, result.output
+    assert not (tmp_path / "rejects").exists()
+    result = _run(["import", "orders", str(bad), "--dry-run", "--rejects",
+                   str(tmp_path / "rej.csv"), "--format", "json"], tmp_path)
+    assert result.exit_code == 3
+    assert not (tmp_path / "rej.csv").exists()
+    import json
+
+    assert json.loads(result.stdout)["rejects_file"] is None
+    result = _run(["import", "orders", str(bad)], tmp_path)  # a real import still writes it
+    assert result.exit_code == 3 and len(list((tmp_path / "rejects").glob("*.csv"))) == 1
+
+
+def test_progress_counts_the_rows_stored(db, tmp_path):
+    from cmgr.jobs.ingest import import_file
+
+    heard = []
+    path = _orders(tmp_path / "o.csv", 1200)
+    import_file(db, "orders", path, progress=lambda msg, done=None, total=None:
+                heard.append((msg, done, total)))
+    assert heard[0] == ("reading o.csv", None, None)
+    counts = [(done, total) for _, done, total in heard if done is not None]
+    assert counts[-1] == (1200, 1200) and all(t == 1200 for _, t in counts)
+    assert [d for d, _ in counts] == sorted(d for d, _ in counts) and len(counts) >= 2

@@ -1,0 +1,101 @@
+"""`cmgr import settlements|supply|targets`, `cmgr settlements`, `cmgr suggest`, `cmgr kpi`:
+exit codes, --format json, one-line errors."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.cli.records_seed import run, run_json, seeded_db_path
+from tests.conftest import write_xlsx
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def territory(tmp_path, monkeypatch):
+    return seeded_db_path(tmp_path, monkeypatch)
+
+
+def _settlements(tmp_path, rows):
+    return write_xlsx(tmp_path / "settle.xlsx",
+                      [["客户编码", "订单编号", "订货日期", "应结金额", "扣款状态", "扣款时间"], *rows],
+                      title="电子结算扣款明细", total=["合计"])
+
+
+def test_import_settlements_exit_codes_and_rejects_file(territory, tmp_path):
+    day = (TODAY - timedelta(days=3)).isoformat()
+    path = _settlements(tmp_path, [["C001", "1", day, 500, "余额不足", day],
+                                   ["C003", "2", day, 200, "没听说过", day]])
+    rejects = tmp_path / "rejects.csv"
+    result = run(["import", "settlements", str(path), "--rejects", str(rejects)])
+    assert result.exit_code == 3, result.output
+    assert "没听说过" in rejects.read_text("utf-8-sig")
+    ok = _settlements(tmp_path, [["C001", "1", day, 500, "扣款成功", day]])
+    assert run(["import", "settlements", str(ok)]).exit_code == 0
+    wrong = write_xlsx(tmp_path / "t.xlsx", [["客户经理", "月份", "销量目标"], ["王建国", "2026-11", 1]])
+    result = run(["import", "settlements", str(wrong)])
+    assert result.exit_code == 2 and "not an export of settlements" in result.output
+
+
+def test_settlements_chase_list_json_and_manager_filter(territory, tmp_path):
+    old = (TODAY - timedelta(days=10)).isoformat()
+    new = (TODAY - timedelta(days=1)).isoformat()
+    path = _settlements(tmp_path, [["C001", "1", old, 500, "扣款失败", old],
+                                   ["C003", "2", new, 200, "未扣款", None],
+                                   ["C005", "3", old, 300, "余额不足", old],
+                                   ["C004", "4", old, 300, "成功", old]])
+    assert run(["import", "settlements", str(path)]).exit_code == 0
+    data = run_json(["settlements"])
+    assert [x["customer_code"] for x in data["lines"]] == ["C001", "C005", "C003"]
+    first = data["lines"][0]
+    assert first["days_outstanding"] == 10 and first["phone"] == "13800000000"
+    assert data["amount"] == 1000.0
+    mine = run_json(["settlements", "--manager", "李娜"])
+    assert [x["customer_code"] for x in mine["lines"]] == ["C005"]
+    result = run(["settlements", "--manager", "王建"])
+    assert result.exit_code != 0 and "王建国" in result.output  # the close name suggested
+    assert run(["settlements", "--date", "not a day"]).exit_code == 2
+    as_csv = run(["settlements", "--format", "csv"])
+    assert as_csv.exit_code == 0
+    lines = as_csv.stdout.strip().splitlines()
+    assert lines[0].startswith("序号,客户编码") and len(lines) == 4
+    assert run(["settlements", "--format", "docx"]).exit_code == 2
+
+
+def test_suggest_json_limit_and_no_history(territory, tmp_path):
+    supply = write_xlsx(tmp_path / "supply.xlsx", [["卷烟编码", "卷烟名称", "档位", "限量"],
+                                                   ["6901016302772", "利群(新版)", "全部", 4]])
+    assert run(["import", "supply", str(supply)]).exit_code == 0
+    data = run_json(["suggest", "C004", "--date", (TODAY + timedelta(days=1)).isoformat()])
+    line = {x["sku_code"]: x for x in data["lines"]}["6901016302772"]
+    assert line["suggested"] == 4 and line["limit_binds"] and "按限量" in line["reason"]
+    plain = run_json(["suggest", "C003"])["lines"][0]
+    stocked = run_json(["suggest", "C003", "--stock", "利群=6"])["lines"][0]
+    assert plain["sku_code"] == stocked["sku_code"] == "6901016302772"
+    assert plain["suggested"] == 4 and plain["base"] >= 7  # 8 a week, the limit 4 binds
+    assert stocked["suggested"] == min(4, round(plain["base"] - 6)) and stocked["stock"] == 6
+    early = run_json(["suggest", "C003", "--date", "2000-01-03"])
+    assert early["lines"] == [] and "无订货记录" in early["note"]
+    bad = run(["suggest", "C003", "--stock", "利群"])
+    assert bad.exit_code == 2 and "CIGARETTE=条" in bad.output
+    assert run(["suggest", "NOPE"]).exit_code != 0
+
+
+def test_kpi_rank_json_with_targets(territory, tmp_path):
+    month = TODAY.strftime("%Y-%m")
+    targets = write_xlsx(tmp_path / "targets.xlsx", [["客户经理", "考核月份", "销量目标(箱)"],
+                                                     ["王建国", month, 1.0], ["李娜", month, 0.1]])
+    assert run(["import", "targets", str(targets)]).exit_code == 0
+    data = run_json(["kpi", "--month", month, "--rank", "--manager", "李娜"])
+    assert data["highlight"] == "李娜" and len(data["ranking"]) == 2
+    assert [k["manager"] for k in data["kpis"]] == ["李娜"]
+    assert data["kpis"][0]["target_source"] == "import"
+    everyone = run_json(["kpi", "--month", month, "--all"])
+    by = {k["manager"]: k for k in everyone["kpis"]}
+    assert by["王建国"]["active_customers"] == 4 and by["李娜"]["active_customers"] == 1
+    table = run(["kpi", "--month", month, "--rank", "--manager", "李娜"])
+    assert table.exit_code == 0 and "综合第" in table.output
+    assert run(["kpi", "--month", "13"]).exit_code == 2
+    assert run(["kpi", "--manager", "李娜", "--all"]).exit_code == 2
