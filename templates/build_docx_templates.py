@@ -219,8 +219,7 @@ def build_report(path: Path) -> None:
                ["月度目标（箱）", "{{ r.target.cases|num if r.target else '未设定' }}",
                 "完成率", "{{ share(r.target.rate_pct) if r.target else '—' }}", "", ""],
            ])
-    _para(doc, "在网户数 {{ r.network.in_network }} 户（本月入网 {{ r.network.joined }} 户，"
-               "退网 {{ r.network.left }} 户）。{{ r.network.kpi_note if not r.network.kpi else '' }}",
+    _para(doc, "{{ r.network.text }}",
           bold_lead="网建情况：")
     _para(doc, "{{ chart_trend }}", align=WD_ALIGN_PARAGRAPH.CENTER)
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import pandas as pd
 
+from cmgr.core.kpi import ManagerKpi
 from cmgr.domain import (
     CARTONS_PER_CASE,
     NORMAL,
@@ -87,6 +88,8 @@ class ManagerData:
     sku_names: dict[str, str] = field(default_factory=dict)  # sku_code -> name (sku_name_map)
     surveys: pd.DataFrame | None = None       # None: the surveys table does not exist
     order_weekdays: dict[str, str] = field(default_factory=dict)  # code -> ISO digits ordered on
+    kpi: ManagerKpi | None = None             # the month's 网建 figures (cmgr.jobs.kpi.kpis_for)
+    settlements_imported: bool = False        # any 电子结算 rows in the database
 
 
 def sku_name_map(sku_months: pd.DataFrame, prices: pd.DataFrame) -> dict[str, str]:
@@ -739,26 +742,38 @@ def satisfaction(data: ManagerData, bands: Sequence[GradeBand]) -> dict:
     }
 
 
-def network_figures(table: pd.DataFrame, month: str) -> dict:
-    """网建 figures of part a. 在网户数 with joins and leaves come from the roster here.
-
-    KPI PLACEHOLDER (issue 14): 订货率, 电子结算率 and 完成率 against imported targets are
-    computed by cmgr.core.kpi, built separately; when it lands, fill `kpi` from it in
-    cmgr.monthly_report.load / build_report and the templates show its figures. Until then
-    `kpi` is None and the document says plainly that the data has not been imported."""
-    first, last = month_first_day(month).isoformat(), month_last_day(month).isoformat()
-    roster = table[table["in_roster"]]
-    joined = roster["joined_on"].fillna("").astype(str)
-    left_on = roster["left_on"].fillna("").astype(str)
-    gone = roster["status"].fillna("").astype(str).eq("已退网")
-    in_network = ~((gone & (left_on.eq("") | (left_on <= last))) | (left_on.ne("") & (left_on <= last))
-                   ) & ~(joined.ne("") & (joined > last))
-    return {"in_network": int(in_network.sum()),
-            "joined": int(((joined >= first) & (joined <= last)).sum()),
-            "left": int(((left_on >= first) & (left_on <= last)).sum()),
-            "kpi": None,
-            "kpi_note": "订货率、电子结算率和销售计划完成率所需的数据（结算记录、销售计划）尚未导入，"
-                        "本报告暂不列出。"}
+def network_figures(kpi: ManagerKpi | None, settlements_imported: bool) -> dict:
+    """网建 figures of part a: the manager's ManagerKpi (cmgr.core.kpi, the one computation
+    `cmgr kpi` prints too) as a dict under `kpi`, and `text`, the sentence the documents
+    print, saying plainly which figures need data not imported yet."""
+    if kpi is None:
+        return {"in_network": None, "joined": None, "left": None, "kpi": None,
+                "text": "网建指标未计算（没有该客户经理的名册数据）。"}
+    figures = {k: v for k, v in asdict(kpi).items() if k not in ("manager", "month")}
+    parts = [f"在网户数 {kpi.active_customers} 户（本月入网 {kpi.joined} 户，退网 {kpi.left} 户）",
+             f"订货率 {_fmt(kpi.order_rate_pct)}%（{kpi.ordering_customers} 户订货）"
+             if kpi.order_rate_pct is not None else "订货率 —（没有在网客户）"]
+    missing = []
+    if not settlements_imported:
+        missing.append("电子结算明细尚未导入，电子结算率暂缺")
+    elif kpi.settlement_amount_pct is None:
+        parts.append("本月没有电子结算记录")
+    else:
+        parts.append(f"电子结算率 {_fmt(kpi.settlement_amount_pct)}%（按金额；按笔数 "
+                     f"{_fmt(kpi.settlement_count_pct)}%）")
+    if kpi.target_cases is None:
+        missing.append("本月销量目标尚未导入，销量完成率暂缺")
+    else:
+        parts.append(f"销量 {_fmt(kpi.sales_cases)} 箱，目标 {_fmt(kpi.target_cases)} 箱，"
+                     f"完成率 {_fmt(kpi.completion_pct)}%")
+    if kpi.value_per_case is not None:
+        parts.append(f"单箱值 {_fmt(kpi.value_per_case)} 元")
+    if kpi.visit_completion_pct is not None:
+        parts.append(f"拜访完成率 {_fmt(kpi.visit_completion_pct)}%（计划 {kpi.visits_planned} 次，"
+                     f"完成 {kpi.planned_done} 次）")
+    text = "；".join(parts) + "。" + ("".join(m + "。" for m in missing))
+    return {"in_network": kpi.active_customers, "joined": kpi.joined, "left": kpi.left,
+            "kpi": figures, "text": text}
 
 
 def _status_label(status: str) -> str:
@@ -1405,7 +1420,7 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
     report["problems"] = _merge_notes(problems, notes, settings.list_rows)
     report["opinions"] = _opinions(data, month)
     report["opinions"]["satisfaction"] = satisfaction(data, settings.bands)
-    report["network"] = network_figures(table, month)
+    report["network"] = network_figures(data.kpi, data.settlements_imported)
     report["forecast"] = _forecast_part(data, month, class_order, settings.is_workday)
     sections = notes.sections if notes else {}
     report["notes"] = {key: list(sections.get(key, [])) for key in NOTE_SECTIONS}

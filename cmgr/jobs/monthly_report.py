@@ -114,6 +114,11 @@ def load(db, cfg, month: str, managers: list[str] | None):
     from cmgr.store.customers import managers as roster_managers
 
     names = managers if managers is not None else roster_managers(db)
+    from cmgr.jobs.kpi import kpis_for
+
+    # 网建 figures and the month's target: cmgr kpi's computation, not a second count here
+    kpi_run = kpis_for(db, cfg, month, names)
+    kpi_of = {k.manager: k for k in kpi_run.kpis}
     roster_manager = dict(zip(roster["customer_code"].astype(str), roster["manager"], strict=True))
     weekdays["manager"] = weekdays["customer_code"].map(roster_manager)
     customer_months["manager"] = customer_months["customer_code"].astype(str).map(roster_manager)
@@ -137,7 +142,8 @@ def load(db, cfg, month: str, managers: list[str] | None):
             customer_months=by["cm"].get(name, customer_months.iloc[0:0]),
             sku_months=by["sm"].get(name, sku_months.iloc[0:0]),
             sku_classes=classes, data_first_date=first_date, data_last_date=last_date,
-            target_cases=cfg.targets.get(name, {}).get(month),
+            target_cases=kpi_of[name].target_cases if name in kpi_of else None,
+            kpi=kpi_of.get(name), settlements_imported=kpi_run.settlements_imported,
             last_visits=lv, has_visits=len(lv) > 0,
             month_visits=by["mv"].get(name, month_visits.iloc[0:0]),
             flags=None if flags is None else by["fl"].get(name, flags.iloc[0:0]),

@@ -150,6 +150,7 @@ def report_sheets(r: dict) -> list[tuple[str, list[Column], list[dict]]]:
         ("在网户数", r.get("network", {}).get("in_network")),
         ("本月入网户数", r.get("network", {}).get("joined")),
         ("本月退网户数", r.get("network", {}).get("left")),
+        *_network_rows(r.get("network", {}).get("kpi")),
         ("月度目标（箱）", r["target"]["cases"] if r["target"] else None),
         ("完成率 %", r["target"]["rate_pct"] if r["target"] else None),
     ]
@@ -299,3 +300,15 @@ def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -
         print_setup(ws, landscape=total > PORTRAIT_UNITS, title_rows="1:1", page_header="&A")
         fit_row_heights(ws, 1)
     return save_workbook(wb, path)
+
+
+def _network_rows(kpi: dict | None) -> list[tuple[str, object]]:
+    """The 网建 figures of cmgr.core.kpi (the report's network.kpi) for the 概况 sheet."""
+    if not kpi:
+        return []
+    return [("订货户数", kpi["ordering_customers"]), ("订货率 %", kpi["order_rate_pct"]),
+            ("电子结算率（按金额）%", kpi["settlement_amount_pct"]),
+            ("电子结算率（按笔数）%", kpi["settlement_count_pct"]),
+            ("电结户占比 %", kpi["esettle_customers_pct"]),
+            ("销量完成率 %", kpi["completion_pct"]),
+            ("拜访完成率 %", kpi["visit_completion_pct"])]

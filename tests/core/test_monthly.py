@@ -4,6 +4,7 @@ independent pandas computation on the raw order lines of a seeded fixture databa
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -503,3 +504,26 @@ def test_order_weekdays_are_inferred_when_the_roster_has_none():
     # a: Tuesday and Friday (a single Sunday order is under a quarter); b: Monday, Wednesday
     assert infer_order_weekdays(frame) == {"a": "25", "b": "13"}
     assert infer_order_weekdays(frame.iloc[0:0]) == {}
+
+
+def test_network_line_says_which_figures_wait_for_an_import():
+    """Part a's 网建 line quotes cmgr.core.kpi's figures and says plainly when the settlements
+    or the month's target have not been imported."""
+    from cmgr.core.kpi import ManagerKpi
+
+    kpi = ManagerKpi(manager=MANAGER, month=MONTH, active_customers=10, joined=1, left=2,
+                     ordering_customers=9, order_rate_pct=90.0, esettle_customers=8,
+                     esettle_customers_pct=80.0, settled_orders=0, settlement_count_pct=None,
+                     settlement_amount_pct=None, sales_cases=3.0, amount=90000.0,
+                     target_cases=None, target_source=None, completion_pct=None,
+                     value_per_case=30000.0, visits_done=12, visits_planned=None,
+                     planned_done=None, visit_completion_pct=None)
+    net = monthly.network_figures(kpi, settlements_imported=False)
+    assert net["in_network"] == 10 and net["joined"] == 1 and net["left"] == 2
+    assert net["kpi"]["order_rate_pct"] == 90.0
+    assert "订货率 90.00%（9 户订货）" in net["text"]
+    assert "电子结算明细尚未导入" in net["text"] and "销量目标尚未导入" in net["text"]
+    done = monthly.network_figures(replace(kpi, settlement_amount_pct=95.5, settlement_count_pct=97.0,
+                                           target_cases=4.0, completion_pct=75.0), True)
+    assert "电子结算率 95.50%" in done["text"] and "完成率 75.00%" in done["text"]
+    assert "尚未导入" not in done["text"]
