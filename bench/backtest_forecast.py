@@ -138,9 +138,10 @@ def evaluate(territories: list[dict[str, float]], history: int | None) -> dict:
     }
 
 
-def sample_series(db_path: Path, manager: str | None) -> tuple[str, str, str, dict]:
-    """(manager, first and last order date, {(measure, price class or "合计"): {month: value}})
-    from a cmgr database, loaded as the monthly report loads it."""
+def sample_series(db_path: Path, manager: str | None):
+    """(first and last order date, [(manager, {(measure, price class or "合计"): {month:
+    value}})]) from a cmgr database, loaded as the monthly report loads it; every manager
+    when `manager` is None."""
     from cmgr.config import load_config
     from cmgr.core.monthly import UNCLASSIFIED, months_between
     from cmgr.jobs.managers import resolve_managers
@@ -155,56 +156,110 @@ def sample_series(db_path: Path, manager: str | None) -> tuple[str, str, str, di
         first, last = store.order_span(db)
         if last is None:
             raise SystemExit(f"{db_path}: no orders")
-        if manager is None:  # the manager with the most customers
-            manager = store.customers(db, None)["manager"].value_counts().idxmax()
-        data = load(db, cfg, last[:7], resolve_managers(db, [manager] if manager else [], False))[0][0]
+        names = resolve_managers(db, [manager] if manager else [], manager is None)
+        loaded = load(db, cfg, last[:7], names)[0]
     finally:
         db.close()
-    sm = data.sku_months
-    sm = sm.assign(price_class=sm["sku_code"].astype(str).map(data.sku_classes)
-                   .fillna(UNCLASSIFIED))
-    months = months_between(sm["month"].min(), last[:7])
-    series = {}
-    for measure in ("qty", "amount"):
-        groups = [("合计", sm)] + [(name, sm[sm["price_class"] == name])
-                                  for name in cfg.price_classes.names]
-        for name, frame in groups:
-            sums = frame.groupby("month")[measure].sum()
-            series[measure, name] = {m: float(sums.get(m, 0.0)) for m in months}
-    return data.manager, first, last, series
+    out = []
+    for data in loaded:
+        sm = data.sku_months
+        if not len(sm):
+            continue
+        sm = sm.assign(price_class=sm["sku_code"].astype(str).map(data.sku_classes)
+                       .fillna(UNCLASSIFIED))
+        months = months_between(sm["month"].min(), last[:7])
+        series = {}
+        for measure in ("qty", "amount"):
+            groups = [("合计", sm)] + [(name, sm[sm["price_class"] == name])
+                                      for name in cfg.price_classes.names]
+            for name, frame in groups:
+                sums = frame.groupby("month")[measure].sum()
+                series[measure, name] = {m: float(sums.get(m, 0.0)) for m in months}
+        out.append((data.manager, series))
+    return first, last, out
 
 
-def sample_main(db_path: Path, manager: str | None) -> None:
-    name, first, last, series = sample_series(db_path, manager)
-    totals = series["qty", "合计"]
-    print(f"{db_path}: manager {name}, orders {first} .. {last}, "
-          f"{len(totals)} months ({min(totals)} .. {max(totals)})")
-    for horizon in (1, 2):
-        rows = []
-        measure_total = {}
-        for (measure, group), values in series.items():
-            bt = backtest(values, horizon=horizon, data_end=last)
-            actual = sum(r["actual"] for r in bt["rows"])
-            measure_total.setdefault(measure, actual)   # the first group is the total
-            if actual:
-                rows.append((measure, group, actual / measure_total[measure], bt))
-        bt0 = rows[0][3]
+def sample_main(db_path: Path, manager: str | None, calendar: bool) -> None:
+    """Per manager and series: the two simple rules, the old offered forecast (the fixed
+    combination, "before") and the method chosen by backtest ("after"), on the same months."""
+    is_workday = None
+    if calendar:
+        from cmgr.core.workdays import WorkCalendar
+
+        is_workday = WorkCalendar().is_workday
+    first, last, managers = sample_series(db_path, manager)
+    print(f"{db_path}: orders {first} .. {last}, {len(managers)} manager(s)")
+    worse = checked = 0
+    before_sum = after_sum = base_sum = oos_sum = 0.0
+    for name, series in managers:
+        # As the report forecasts the month after the data: two months ahead when the data's
+        # last month is incomplete.
+        horizon = 1
+        bt0 = backtest(series["qty", "合计"], data_end=last, is_workday=is_workday)
+        if bt0["partial_month"]:
+            horizon = 2
+            bt0 = backtest(series["qty", "合计"], data_end=last, is_workday=is_workday,
+                           horizon=2)
         print()
-        print(f"{horizon} month(s) ahead, rolling origin over {', '.join(bt0['months'])}"
+        print(f"{name}: {len(series['qty', '合计'])} months, {horizon}-step rolling origin over "
+              f"{', '.join(bt0['months'])}"
               + (f" ({bt0['partial_month']} left out: the orders end on {last})"
                  if bt0["partial_month"] else ""))
-        print(f"  {'measure':<8}{'class':<6}{'share':>7}{'method':>9}{'seas.naive':>12}"
-              f"{'naive':>8}  better")
-        for measure, group, share, bt in rows:
+        print(f"  {'measure':<8}{'class':<6}{'share':>7}{'last mo.':>9}{'seas.naive':>11}"
+              f"{'before':>8}{'after':>8}{'a.oos':>7}  chosen")
+        totals = {}
+        for (measure, group), values in series.items():
+            bt = backtest(values, data_end=last, is_workday=is_workday, horizon=horizon)
+            actual = sum(r["actual"] for r in bt["rows"] if r["month"] in bt["months"])
+            totals.setdefault(measure, actual)   # the first group is the total
+            if not actual:
+                continue
             w = bt["wape"]
-            sn = w["seasonal_naive"]
-            verdict = "-" if sn is None else "method" if w["combined"] < sn else "seasonal naive"
-            print(f"  {measure:<8}{group:<6}{share:>7.1%}{_pct(w['combined']):>9}"
-                  f"{_pct(sn):>12}{_pct(w['naive']):>8}  {verdict}")
+            after = w[bt["offered"]]
+            simple = [x for x in (w["naive"], w["seasonal_naive"]) if x is not None]
+            ok = after is not None and all(after <= x + 1e-12 for x in simple)
+            checked += 1
+            worse += not ok
+            if group == "合计":
+                before_sum += w["combined"] or 0.0
+                after_sum += after or 0.0
+                base_sum += min(simple) if simple else 0.0
+            oos = _out_of_sample(values, bt["months"], is_workday, horizon)
+            if group == "合计":
+                oos_sum += oos or 0.0
+            print(f"  {measure:<8}{group:<6}{actual / totals[measure]:>7.1%}"
+                  f"{_pct(w['naive']):>9}{_pct(w['seasonal_naive']):>11}"
+                  f"{_pct(w['combined']):>8}{_pct(after):>8}{_pct(oos):>7}  {bt['offered']}"
+                  + ("" if ok else "  WORSE THAN A SIMPLE RULE"))
+    n = 2 * len(managers)
     print()
-    print("WAPE = sum|forecast - actual| / sum(actual) over those months; share: the group's "
-          "part of the measure's total. method: cmgr.core.forecast (forecast_next at each "
-          "origin); seasonal naive: the same month a year before; naive: the last month known.")
+    print(f"series checked: {checked}; offered forecast worse than min(last month, seasonal "
+          f"naive): {worse}")
+    if n:
+        print(f"mean over managers' totals (qty and amount): best simple rule "
+              f"{base_sum / n:.1%}, before {before_sum / n:.1%}, after {after_sum / n:.1%}, "
+              f"after out of sample {oos_sum / n:.1%}")
+    print("WAPE = sum|forecast - actual| / sum(actual) over the months listed; last mo.: the "
+          "last complete month; seas.naive: the same month a year before (n/a: not on enough "
+          "months); before: the fixed combination the report offered until now; after: the "
+          "method the report now offers, chosen by this backtest among cmgr.core.forecast."
+          "METHODS; a.oos: the forecast the report would have offered in each of those months, "
+          "its method chosen on the months before it only (out of sample).")
+
+
+def _out_of_sample(values: dict, months: list[str], is_workday, horizon: int) -> float | None:
+    """WAPE over `months` of forecast_next made `horizon` months before each."""
+    keys = sorted(values)
+    err = total = 0.0
+    for month in months:
+        past = {k: values[k] for k in keys[:max(0, keys.index(month) - horizon + 1)]}
+        try:
+            fc = forecast_next(past, month, is_workday=is_workday)
+        except Exception:  # noqa: BLE001 - too little history at that origin
+            return None
+        err += abs(values[month] - fc.value)
+        total += values[month]
+    return err / total if total else None
 
 
 def _pct(value: float | None) -> str:
@@ -217,11 +272,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sample", type=Path, metavar="DB",
                         help="backtest on a cmgr database (e.g. the one `cmgr demo` builds)")
-    parser.add_argument("--manager", help="with --sample: the manager (default: the one with "
-                        "the most customers)")
+    parser.add_argument("--manager", help="with --sample: one manager (default: every one)")
+    parser.add_argument("--mon-fri", action="store_true", help="with --sample: count working "
+                        "days Monday to Friday instead of the holiday calendar")
     args = parser.parse_args(argv)
     if args.sample:
-        sample_main(args.sample, args.manager)
+        sample_main(args.sample, args.manager, not args.mon_fri)
         return
     print(f"{args.territories} synthetic territories per scenario, seed {args.seed}, "
           f"one-step forecasts of every month {EVAL_FROM[0]}-{EVAL_FROM[1]:02d}.."
@@ -246,11 +302,14 @@ def main(argv: list[str] | None = None) -> None:
         for label, history in (("last 14 months", 14), ("since 2023-01", None)):
             results = [backtest(dict(list(t.items())[-history:] if history else t))
                        for t in territories]
-            baseline = results[0]["baseline"]
-            method = sum(r["wape"]["combined"] for r in results) / len(results)
-            base = sum(r["wape"][baseline] for r in results) / len(results)
+            def mean(key, rs=results):
+                return sum(key(r) for r in rs) / len(rs)
+
             print(f"  {scenario:<8} {label:<15} over {len(results[0]['months'])} months: "
-                  f"method {method:.1%}, {baseline} {base:.1%}")
+                  f"offered {mean(lambda r: r['wape'][r['offered']]):.1%}, "
+                  f"last month {mean(lambda r: r['wape']['naive']):.1%}, "
+                  f"seasonal naive {mean(lambda r: r['wape']['seasonal_naive'] or 0):.1%}, "
+                  f"old combination {mean(lambda r: r['wape']['combined']):.1%}")
     print()
     print("WAPE: mean over territories of sum|error| / sum(actual), the forecaster then seasonal "
           "naive (same month last year). Jan+Feb: the same over January and February only. "

@@ -81,10 +81,22 @@ SETTINGS: list[Setting] = [
             "断订 in the monthly report: ordered in any of this many months before, none this month",
             minimum=1),
     Setting("report.decline_pct", 30.0, (int, float),
-            "a customer whose month-on-month sales fell by more than this percent is a large decline",
+            "大幅下降: like-for-like growth this many points below the grade band's average",
             minimum=0),
     Setting("report.warning_ratio", 0.8, (int, float),
             "预警: growth below this times the average growth of the same grade band", minimum=0),
+    Setting("report.warning_gap_pct", 15.0, (int, float),
+            "预警 also needs growth this many percentage points below the band's average",
+            minimum=0),
+    Setting("report.warning_sd", 1.0, (int, float),
+            "预警 also needs growth this many robust standard deviations of the band's growths "
+            "below its average", minimum=0),
+    Setting("report.decline_sd", 1.5, (int, float),
+            "大幅下降 also needs growth this many robust standard deviations below the band's "
+            "average", minimum=0),
+    Setting("report.list_rows", 15, int,
+            "customers printed under each problem of the monthly report (all are in the xlsx)",
+            minimum=1),
     # Imports: a cell beyond these is taken for a typo (a key cell rejects its row; another is
     # stored empty), each with a warning that names the bound.
     Setting("import.future_days", 31, int,

@@ -75,8 +75,19 @@ FIELD_TYPES: dict[str, str] = {
     # monthly targets
     "month": "month",
     "target_cases": "number",
+    # satisfaction survey (满意度调查结果)
+    "survey_round": "text",
+    "survey_date": "date",
+    "survey_item": "text",
+    "score": "number",
+    "level": "text",
 }
 CANONICAL_FIELDS = tuple(FIELD_TYPES)
+
+# A satisfaction level as the service centre writes it (满意度调查结果) -> a score out of 100.
+SURVEY_LEVELS = {"非常满意": 100.0, "很满意": 100.0, "满意": 80.0, "比较满意": 80.0,
+                 "基本满意": 60.0, "一般": 60.0, "不太满意": 40.0, "不满意": 40.0,
+                 "很不满意": 20.0, "非常不满意": 20.0}
 
 
 # --- customer status ---------------------------------------------------------------------------

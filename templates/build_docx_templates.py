@@ -159,6 +159,20 @@ def _table(doc, columns: list[tuple[str, str, float, bool]], loop: str | None,
             cell.width = Mm(width)
 
 
+HINT_GREY = RGBColor(0xA6, 0xA6, 0xA6)
+
+
+def _fill_in(doc, label: str, text: str, hint: str) -> None:
+    """A place the manager writes in: a bold label, the text written so far, and a short
+    grey hint while it is empty (cmgr.sources.edited_report reads it back)."""
+    p = doc.add_paragraph()
+    lead = p.add_run(label)
+    lead.bold = True
+    p.add_run(text)
+    grey = p.add_run(hint)
+    grey.font.color.rgb = HINT_GREY
+
+
 def _empty_note(doc, condition: str, text: str = "无") -> None:
     _tag(doc, f"{{%p if {condition} %}}")
     _para(doc, text)
@@ -205,6 +219,8 @@ def build_report(path: Path) -> None:
                ["月度目标（箱）", "{{ r.target.cases|num if r.target else '未设定' }}",
                 "完成率", "{{ share(r.target.rate_pct) if r.target else '—' }}", "", ""],
            ])
+    _para(doc, "{{ r.network.text }}",
+          bold_lead="网建情况：")
     _para(doc, "{{ chart_trend }}", align=WD_ALIGN_PARAGRAPH.CENTER)
 
     doc.add_heading("（一）价类结构", level=2)
@@ -216,6 +232,7 @@ def build_report(path: Path) -> None:
                  ("销量占比", "{{ share(c.qty_share_pct) }}", 20, True),
                  ("环比", "{{ c.mom_qty_pct|pct }}", 20, True),
                  ("同比", "{{ c.yoy_qty_pct|pct }}", 20, True)], "c in r.by_price_class")
+    _empty_note(doc, "not r.by_price_class")
     _para(doc, "{{ chart_mix }}", align=WD_ALIGN_PARAGRAPH.CENTER)
 
     doc.add_heading("（二）档位结构", level=2)
@@ -227,6 +244,7 @@ def build_report(path: Path) -> None:
                  ("单箱值", "{{ c.value_per_case|num }}", 22, True),
                  ("户均箱数", "{{ c.cases_per_customer|num }}", 18, True),
                  ("环比", "{{ c.mom_qty_pct|pct }}", 18, True)], "c in r.by_grade_band")
+    _empty_note(doc, "not r.by_grade_band")
 
     doc.add_heading("（三）卷烟销量前十", level=2)
     _table(doc, [("名次", "{{ c.rank }}", 12, True),
@@ -250,21 +268,15 @@ def build_report(path: Path) -> None:
     _tag(doc, "{%p endif %}")
     _empty_note(doc, "not r.growing")
     doc.add_heading("（五）环比下降最多的 {{ r.falling|length }} 户", level=2)
+    _para(doc, "不含第二部分已列出的断订、大幅下降和预警客户。", size=9)
     _tag(doc, "{%p if r.falling %}")
     _table(doc, mover_cols, "c in r.falling")
     _tag(doc, "{%p endif %}")
     _empty_note(doc, "not r.falling")
 
     doc.add_heading("（六）断订客户 {{ r.stopped|length }} 户", level=2)
-    _para(doc, "前 {{ r.settings.stopped_lookback_months }} 个月内有订货、本月未订货的客户。", size=9)
-    _tag(doc, "{%p if r.stopped %}")
-    _table(doc, [("客户编码", "{{ c.customer_code }}", 32, False),
-                 ("客户名称", "{{ c.customer_name }}", 48, False), ("档位", GRADE, 12, True),
-                 ("最后订货月", "{{ c.last_order_month }}", 22, False),
-                 ("当月订货（条）", "{{ c.last_qty_cartons|num(0) }}", 24, True),
-                 ("状态", "{{ c.status }}", 20, False)], "c in r.stopped")
-    _tag(doc, "{%p endif %}")
-    _empty_note(doc, "not r.stopped")
+    _para(doc, "前 {{ r.settings.stopped_lookback_months }} 个月内有订货、本月未订货的客户"
+               "{{ '，名单及原因见第二部分。' if r.stopped else '：无。' }}", size=9)
 
     doc.add_heading("（七）新增客户 {{ r.new_customers|length }} 户", level=2)
     _tag(doc, "{%p if r.new_customers %}")
@@ -286,20 +298,18 @@ def build_report(path: Path) -> None:
                  ("情况", "{{ c.detail }}", 100, False)], "c in p.customers_shown")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if p.customers_more %}")
-    _para(doc, "另有 {{ p.customers_more }} 户，完整名单见 xlsx 或 json 格式的报告。", size=9)
+    _para(doc, "另有 {{ p.customers_more }} 项未列出，完整名单见附表。", size=9)
     _tag(doc, "{%p endif %}")
-    _para(doc, "{{ p.cause_text }}", bold_lead="原因：")
-    _para(doc, "{{ p.measure_text }}", bold_lead="对策措施：")
+    _fill_in(doc, "原因：", "{{ p.cause }}", "{{ p.cause_hint }}")
+    _fill_in(doc, "对策措施：", "{{ p.measure }}", "{{ p.measure_hint }}")
     _tag(doc, "{%p endfor %}")
     _empty_note(doc, "not r.problems", "本月数据未显示需要关注的问题。")
-    _tag(doc, "{%p for s in r.notes.other %}")
-    _para(doc, "{{ s }}")
-    _tag(doc, "{%p endfor %}")
+    _fill_in(doc, "其他问题及说明：", "{{ r.notes.other|join('') }}", "{{ r.other_hint }}")
 
     doc.add_heading("三、上月所服务客户对商品质量和服务提出的主要意见和建议", level=1)
     doc.add_heading("（一）质量投诉", level=2)
     _tag(doc, "{%p if not r.opinions.complaints.available %}")
-    _para(doc, "尚未启用投诉记录（cmgr complaint），本节不含投诉。")
+    _para(doc, "尚无质量投诉记录，本节不含投诉。")
     _tag(doc, "{%p elif not r.opinions.complaints.list %}")
     _para(doc, "本月未受理质量投诉。")
     _tag(doc, "{%p else %}")
@@ -329,25 +339,47 @@ def build_report(path: Path) -> None:
                  ("客户", "{{ c.customer_name or c.customer_code }}", 40, False),
                  ("情况", "{{ c.text }}", 112, False)], "c in r.opinions.special_visits")
     _tag(doc, "{%p endif %}")
+    doc.add_heading("（四）客户满意度", level=2)
+    _tag(doc, "{%p set sat = r.opinions.satisfaction %}")
+    _tag(doc, "{%p if not sat.imported %}")
+    _para(doc, "服务中心的满意度调查结果尚未导入，本节暂无数据。")
+    _tag(doc, "{%p else %}")
+    _para(doc, "{{ sat.round }}调查 {{ sat.respondents }} 户，平均得分 {{ sat.score|num(1) }} 分"
+               "{% if sat.previous_score is not none %}（上一轮{{ sat.previous_round }} "
+               "{{ sat.previous_score|num(1) }} 分）{% endif %}；得分最低的项目："
+               "{% for i in sat.lowest_items %}{{ i.name }} {{ i.score|num(1) }} 分"
+               "{{ '、' if not loop.last }}{% endfor %}；低于 60 分的客户 {{ sat.low_customers }} 户。")
+    for title, key in (("按调查项目", "by_item"), ("按线路", "by_route"), ("按档位分级", "by_band")):
+        _table(doc, [(title[1:], "{{ c.name }}", 40, False),
+                     ("调查户数", "{{ c.customers }}", 20, True),
+                     ("本轮得分", "{{ c.score|num(1) }}", 24, True),
+                     ("上一轮", "{{ c.previous_score|num(1) }}", 24, True),
+                     ("变化", "{{ c.change|num(1) }}", 20, True)], f"c in sat.{key}")
+    _para(doc, "得分最低的客户：", size=9)
+    _table(doc, [("客户编码", "{{ c.customer_code }}", 32, False),
+                 ("客户名称", "{{ c.customer_name }}", 48, False),
+                 ("平均得分", "{{ c.score|num(1) }}", 22, True),
+                 ("最低的项目", "{{ c.lowest_item }}", 40, False)], "c in sat.lowest_customers")
+    _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for s in r.notes.opinions %}")
     _para(doc, "{{ s }}")
     _tag(doc, "{%p endfor %}")
 
-    doc.add_heading("四、次月（{{ r.forecast.month }}）客户销售情况预测", level=1)
-    _tag(doc, "{%p if r.forecast.available %}")
-    _table(doc, [("范围", "{{ c.price_class }}", 18, False),
-                 ("预测（条）", "{{ c.qty_cartons|num(0) }}", 22, True),
-                 ("预测（箱）", "{{ c.cases|num }}", 20, True),
-                 ("80% 区间（箱）", "{{ c.cases_low|num }}～{{ c.cases_high|num }}", 32, True),
-                 ("预测金额（元）", "{{ c.amount|num }}", 30, True),
-                 ("回测 WAPE", "{{ wape(c.backtest_wape) }}", 20, True),
-                 ("对照 WAPE", "{{ wape(c.naive_wape) }}", 20, True)],
-           "c in [dict(r.forecast, price_class='合计')] + r.forecast.by_price_class")
-    _para(doc, "各价类分别预测，其和与合计的预测可能略有出入。", size=9)
-    _tag(doc, "{%p endif %}")
+    doc.add_heading("四、次月（{{ r.forecast.month_cn }}）客户销售情况预测", level=1)
     _tag(doc, "{%p for s in r.forecast.statement %}")
     _para(doc, "{{ s }}")
     _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p if r.forecast.available %}")
+    _table(doc, [("范围", "{{ c.price_class }}", 18, False),
+                 ("预测（箱）", "{{ c.cases|num }}", 22, True),
+                 ("可能范围（箱）", "{{ c.cases_low|num }}～{{ c.cases_high|num }}", 34, True),
+                 ("预测金额（元）", "{{ c.amount|num }}", 32, True),
+                 ("比本月", "{{ c.vs_month_pct|pct }}", 22, True),
+                 ("比去年同月", "{{ c.vs_year_ago_pct|pct }}", 24, True)],
+           "c in [dict(r.forecast, price_class='合计')] + r.forecast.by_price_class")
+    _para(doc, "各价类分别预测，其和与合计可能略有出入；可能范围按过去几个月的误差估计，"
+               "实际销量约八成落在其中。", size=9)
+    _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for s in r.notes.forecast %}")
     _para(doc, "{{ s }}")
     _tag(doc, "{%p endfor %}")
@@ -375,8 +407,8 @@ def build_summary(path: Path) -> None:
             ("断订", "{{ c.stopped }}", 10, True), ("新增", "{{ c.new_customers }}", 10, True),
             ("预警", "{{ c.warning_customers }}", 10, True),
             ("次月预测（箱）", "{{ c.forecast_cases|num }}", 19, True),
-            ("回测WAPE", "{{ wape(c.forecast_backtest_wape) }}", 14, True),
-            ("对照WAPE", "{{ wape(c.forecast_naive_wape) }}", 14, True)]
+            ("近月误差", "{{ wape(c.forecast_backtest_wape) }}", 14, True),
+            ("上月法误差", "{{ wape(c.forecast_naive_wape) }}", 14, True)]
     _table(doc, cols, "c in r.managers + [dict(r.total, manager='合计', target_cases=none, "
                       "target_rate_pct=none, warning_customers='', forecast_backtest_wape=none, "
                       "forecast_naive_wape=none)]", size=8)

@@ -104,3 +104,16 @@ def test_default_text_is_valid_toml_and_loads_to_defaults(tmp_path):
     default = load_config(None, environ={})
     assert cfg.values["plan.visits_per_day"] == default.values["plan.visits_per_day"]
     assert cfg.policy == default.policy
+
+
+def test_each_settings_section_is_declared_in_one_run():
+    """`cmgr init` writes SETTINGS in order, one [section] header per run of keys: a section
+    split in two would declare its table twice, which TOML refuses."""
+    from cmgr.config import SETTINGS
+
+    seen: list[str] = []
+    for s in SETTINGS:
+        section = s.key.rpartition(".")[0]
+        if not seen or seen[-1] != section:
+            assert section not in seen, f"settings of [{section}] are split: keep them together"
+            seen.append(section)

@@ -21,6 +21,7 @@ class ImportKind(StrEnum):
     settlements = "settlements"
     supply = "supply"
     targets = "targets"
+    survey = "survey"
 
 
 def register(app: typer.Typer) -> None:

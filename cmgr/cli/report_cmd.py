@@ -33,6 +33,11 @@ def monthly_report_command(
         "--notes", help="Markdown file with the causes, measures and remarks to merge "
                         "(docs/monthly-report.md); with --all use a {manager} placeholder.")]
     = None,
+    edited: Annotated[Path | None, typer.Option(
+        "--from", help="This report as edited in Word (.docx): the 原因, 对策措施 and 其他问题 "
+                       "written there are kept when the report is made again; with --all use "
+                       "a {manager} placeholder.")]
+    = None,
 ) -> None:
     """Write the monthly sales analysis report: a) overall sales, b) problems, causes and
     measures, c) customers' opinions, d) next month's forecast. With --all: one report per
@@ -50,8 +55,12 @@ def monthly_report_command(
     db = st.db()
     today = date.today()
     the_month = parse_report_month(month, today)
+    if fmt in ("docx", "html", "md"):
+        from cmgr.render.charts import preload
+
+        preload()  # the charts' imports overlap the database reads
     managers = resolve_managers(db, manager or [], all_managers)
-    load_notes = notes_loader(notes, all_managers or len(managers) > 1)
+    load_notes = notes_loader(notes, all_managers or len(managers) > 1, edited)
     # None: the whole area (every manager and the 区域汇总)
     run = make_reports(db, cfg, the_month, None if all_managers else managers, notes=load_notes)
     _announce_due(run.month, run.due_date, today)

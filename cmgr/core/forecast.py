@@ -1,16 +1,23 @@
 """Next month's sales forecast for the monthly report (part d, 次月销售预测).
 
-The series is short (one or two years, sometimes less), so the forecaster is a
-small combination of simple methods, the robust choice of the forecasting
-competitions, with one piece of domain knowledge: the Spring Festival (春节)
-moves between late January and mid February, and the weeks before it carry the
-year's stocking-up peak. January and February are therefore forecast as one
-season (their sum) and split by where this year's festival falls.
+The series is short (one or two years, sometimes less), so the forecast is chosen, for each
+series (a manager's total, each price class; 条 and 金额 apart), among a few simple methods
+(METHODS) by a rolling-origin backtest over the last up to 6 complete months, each month
+forecast as far ahead as the forecast itself is made. The candidates: the last complete
+month and the same month last year (the simple rules the offered forecast must not lose
+to), the last month's and the last three months' sales per working day times the target's
+working days (cmgr.core.workdays: 国庆, 调休 and each month's working days), last month
+times last year's change between the two months, last year's month grown by the recent
+year-on-year growth, and the fixed combination used until now. The Spring Festival (春节)
+moves between late January and mid February and the weeks before it carry the year's
+stocking-up peak, so January and February are forecast as one season (their sum) and split
+by where this year's festival falls. How the winner is picked (_choose): the combination
+unless another method is clearly better, or a simple rule beats it.
 
-Every figure is also backtested the way it would have been used: rolling origin,
-over the last up to 6 complete months, each forecast as far ahead as the forecast
-itself is made (one month, or more when recent months are missing or incomplete),
-next to seasonal naive (same month last year), the usual benchmark.
+statsforecast / statsmodels are not used: their seasonal models need two full years to fit
+a yearly season (most managers have 14 months), know neither the moving festival nor the
+working days, and would add numba or scipy to the install and a second or more to the
+start-up of a report that must take under two.
 
 An incomplete month is left out, not scaled up. When the caller gives the data's
 last order date (`data_end`) and a working day of that month follows it (Monday to
@@ -24,14 +31,14 @@ if it were measured.
 
 Pure Python on a few dozen numbers: the series only needs `.items()`, so a
 pandas Series works without this module importing pandas. Measured on seeded
-synthetic territories and on the sample data by bench/backtest_forecast.py.
+synthetic territories and on cmgr databases by bench/backtest_forecast.py.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -78,28 +85,28 @@ MIN_REL_ERROR = 0.05     # the interval is never narrower than +-5% * z
 PRIOR_REL_ERROR = 0.10   # relative error assumed before the backtest says otherwise
 PRIOR_WEIGHT = 2.0       # ... worth this many backtest months
 
-METHOD = "组合预测：去年同月×同比增长，1-2月按春节日期拆分，并参考近期水平 (combination)"
-SHORT_METHOD = "近期水平组合：上月、近3月均值、指数平滑 (recent-level combination)"
-SEASONAL_NAIVE = "季节性朴素：去年同月 (seasonal naive)"
-NAIVE = "朴素：上月值 (naive, last month)"
-NAIVE_LAST_COMPLETE = "朴素：最近一个完整月的值 (naive, last complete month)"  # horizon > 1
+BACKTEST_MONTHS = 6      # the months the methods are compared on (过去6个月)
 
 
 @dataclass(frozen=True)
 class Forecast:
-    """One month's forecast with its 80% interval and how well the method did lately."""
+    """One month's forecast by the method that did best lately, with its 80% interval."""
 
     value: float
     low: float                    # 80% interval, never below 0
     high: float
-    method: str                   # Chinese name with a short English one in brackets
-    backtest_wape: float | None   # the method's WAPE over the backtest months (None: no data)
-    naive_wape: float | None      # the baseline's WAPE over the same months
-    naive_method: str             # the baseline: seasonal naive, or naive last month when history is short
-    backtest_months: int          # how many months both WAPEs rest on
+    method: str                   # the chosen method, in plain Chinese (METHODS)
+    backtest_wape: float | None   # the chosen method's WAPE over the backtest months (None: no data)
+    naive_wape: float | None      # the better of the two simple rules' WAPE over the same months
+    naive_method: str             # which simple rule that is (a METHODS name)
+    backtest_months: int          # how many months the WAPEs rest on
     note: str                     # in Chinese: what is missing when the history is short; "" otherwise
     horizon: int = 1              # months from the last complete month used to the target
     partial_month: str | None = None  # "YYYY-MM" left out as incomplete (see data_end)
+    method_key: str = "combined"  # the chosen method's key in METHODS
+    last_month_wape: float | None = None      # last complete month, over the same months
+    seasonal_naive_wape: float | None = None  # same month last year (None: not on every month)
+    wapes: dict = field(default_factory=dict)  # every method's WAPE over the same months
 
 
 @dataclass(frozen=True)
@@ -372,6 +379,93 @@ def _combined(h: _Monthly, origin: int, target: int) -> tuple[float | None, bool
     return max(0.0, value), True
 
 
+# -- the working-day and holiday-aware methods -------------------------------------------------
+
+@lru_cache(maxsize=8192)
+def _workdays_in(is_workday: Callable[[date], bool], month: int) -> int:
+    """Working days in a month (index), at least 1 so a rate per working day is defined."""
+    day = date(month // 12, month % 12 + 1, 1)
+    count = 0
+    while day.month == month % 12 + 1:
+        count += bool(is_workday(day))
+        day += timedelta(days=1)
+    return max(count, 1)
+
+
+def _festival_months(month: int) -> bool:
+    return month % 12 in (0, 1)
+
+
+def _workday_factor(days: Callable[[int], int], month: int, base: int) -> float:
+    """How many more working days `month` has than `base`; 1 in January and February, where the
+    Spring Festival split already moves the holiday."""
+    if _festival_months(month) or _festival_months(base):
+        return 1.0
+    return days(month) / days(base)
+
+
+def _workday_naive(h: _Monthly, days, origin: int, target: int) -> float | None:
+    last = h.get(origin, origin)
+    return None if last is None else last / days(origin) * days(target)
+
+
+def _recent_workdays(h: _Monthly, days, origin: int, target: int) -> float | None:
+    months = [m for m in range(origin - 2, origin + 1) if h.get(m, origin) is not None]
+    if not months:
+        return None
+    rate = sum(h.get(m, origin) for m in months) / sum(days(m) for m in months)
+    return rate * days(target)
+
+
+def _seasonal_ratio(h: _Monthly, days, origin: int, target: int) -> float | None:
+    """The last complete month times last year's change from that month to the target month
+    (国庆, 中秋 and the other holidays that come back in the same months), each year's
+    working days and the Spring Festival's date taken into account."""
+    last = h.get(origin, origin)
+    then = _festival_adjusted_year_ago(h, origin, target)
+    base = _festival_adjusted_year_ago(h, origin, origin)
+    if last is None or then is None or base is None or base <= 0:
+        return None
+    correction = (_workday_factor(days, target, origin)
+                  / _workday_factor(days, target - 12, origin - 12))
+    return max(0.0, last * then / base * correction)
+
+
+def _yoy_growth(h: _Monthly, days, origin: int, target: int) -> float | None:
+    """The same month last year (moved to this year's Spring Festival), grown by the recent
+    year-on-year growth, and scaled by the working days of the two months."""
+    value = _seasonal_member(h, origin, target, 12)
+    if value is None:
+        return None
+    return max(0.0, value * _workday_factor(days, target, target - 12))
+
+
+@dataclass(frozen=True)
+class Method:
+    key: str
+    name: str           # what the report says, in plain Chinese
+    predict: Callable   # (history, working days per month, origin, target) -> value or None
+
+
+METHODS: tuple[Method, ...] = (
+    Method("naive", "上月销量（最近一个完整月）", lambda h, d, o, t: _naive(h, o, t)),
+    Method("seasonal_naive", "去年同月销量", lambda h, d, o, t: _seasonal_naive(h, o, t)),
+    Method("workday_naive", "上月日均销量乘以次月工作日数", _workday_naive),
+    Method("recent_workdays", "近三个月日均销量乘以次月工作日数", _recent_workdays),
+    Method("seasonal_ratio", "上月销量乘以去年同期的月间变化（按工作日和春节日期校正）",
+           _seasonal_ratio),
+    Method("yoy_growth", "去年同月销量乘以近几个月的同比增幅（按工作日和春节日期校正）",
+           _yoy_growth),
+    Method("combined", "去年同月按同比增幅推算并参考近期水平（1-2月按春节日期拆分）",
+           lambda h, d, o, t: _combined(h, o, t)[0]),
+)
+METHOD_NAMES = {m.key: m.name for m in METHODS}
+BASELINES = ("naive", "seasonal_naive")   # the simple rules the offered forecast must not lose to
+DEFAULT_METHOD = "combined"
+FESTIVAL_AWARE = ("seasonal_ratio", "yoy_growth", "combined")  # split January and February
+SWITCH_MARGIN = 0.10     # another method is offered when its WAPE is this much lower
+
+
 # -- backtest and forecast ----------------------------------------------------------------------
 
 def _wape(actual: list[float], predicted: list[float]) -> float | None:
@@ -381,78 +475,111 @@ def _wape(actual: list[float], predicted: list[float]) -> float | None:
     return sum(abs(a - p) for a, p in zip(actual, predicted, strict=True)) / total
 
 
-def _backtest(h: _Monthly, months: int, horizon: int = 1) -> dict:
-    """Each of the last `months` months forecast from the data `horizon` months before it."""
+def _choose(wape: dict, simple: list, target_seasonal: bool, festival_target: bool,
+            seasonal_compared: bool) -> str:
+    """The method to offer: DEFAULT_METHOD unless the backtest shows clearly better.
+
+    Choosing the lowest WAPE of seven methods on two to six months overfits: measured out of
+    sample (bench/backtest_forecast.py) it lost to the fixed combination. So the combination,
+    the best over long synthetic tests, stays unless (a) another method beats it by
+    SWITCH_MARGIN on months forecast the way the target is (with a year-ago value when the
+    target has one; festival-aware methods for January and February), or (b) a simple rule
+    beats it, when the best suited method that does not lose to them is offered (the best
+    overall if none): never worse than the simple rules in the backtest. (b) is what the
+    report promises; on two comparable months it is noisy and costs accuracy out of sample."""
+    scored = sorted((w, i, m.key) for i, m in enumerate(METHODS) if (w := wape[m.key]) is not None)
+    if not scored:
+        return DEFAULT_METHOD
+    suited = [(w, key) for w, _, key in scored
+              if not festival_target or key in FESTIVAL_AWARE]
+    default = wape[DEFAULT_METHOD]
+    best_simple = min((w for w, _ in simple), default=None)
+    if default is None or (best_simple is not None and default > best_simple):
+        fit = [key for w, key in suited if best_simple is None or w <= best_simple]
+        return fit[0] if fit else scored[0][2]
+    if (seasonal_compared or not target_seasonal) and suited \
+            and suited[0][0] < default / (1.0 + SWITCH_MARGIN):
+        return suited[0][1]
+    return DEFAULT_METHOD
+
+
+def _backtest(h: _Monthly, months: int, horizon: int, days, target: int | None = None) -> dict:
+    """Each of the last `months` months forecast by every method from the data `horizon`
+    months before it; the methods compared on the months where both simple rules have a value
+    (at least MIN_SEASONAL_BACKTEST, else on every month without seasonal naive); the method
+    to offer for `target` (default: the month after the data) chosen by _choose."""
+    target = h.last + horizon if target is None else target
+    target_seasonal = _combined(h, target - horizon, target)[1] if h.values else False
+    festival_target = _festival_months(target)
     first = h.start + MIN_HISTORY - 1 + horizon
     rows = []
     for target in range(max(first, h.last - months + 1), h.last + 1):
         origin = target - horizon
-        value, seasonal = _combined(h, origin, target)
-        rows.append({
-            "month": _month_text(target),
-            "actual": h.values[target - h.start],
-            "combined": value,
-            "seasonal": seasonal,
-            "seasonal_naive": _seasonal_naive(h, origin, target),
-            "naive": _naive(h, origin, target),
-        })
+        row = {"month": _month_text(target), "actual": h.values[target - h.start]}
+        for method in METHODS:
+            row[method.key] = method.predict(h, days, origin, target)
+        row["seasonal"] = _combined(h, origin, target)[1]
+        rows.append(row)
     with_year_ago = [r for r in rows if r["seasonal_naive"] is not None]
     if rows and len(with_year_ago) == len(rows):
-        window, baseline, baseline_name = rows, "seasonal_naive", SEASONAL_NAIVE
+        window, seasonal_compared = rows, True
     elif len(with_year_ago) >= MIN_SEASONAL_BACKTEST:
-        window, baseline, baseline_name = with_year_ago, "seasonal_naive", SEASONAL_NAIVE
+        window, seasonal_compared = with_year_ago, True
     else:
-        window, baseline, baseline_name = (rows, "naive",
-                                            NAIVE if horizon == 1 else NAIVE_LAST_COMPLETE)
-    wape = {}
-    for key in ("combined", "seasonal_naive", "naive"):
-        pairs = [(r["actual"], r[key]) for r in window if r[key] is not None]
-        wape[key] = (
+        window, seasonal_compared = rows, False
+    wape: dict[str, float | None] = {}
+    for method in METHODS:
+        pairs = [(r["actual"], r[method.key]) for r in window if r[method.key] is not None]
+        wape[method.key] = (
             _wape([a for a, _ in pairs], [p for _, p in pairs])
             if pairs and len(pairs) == len(window) else None
         )
+    simple = [(wape[k], k) for k in BASELINES if wape[k] is not None]
+    baseline = min(simple)[1] if simple else "naive"
+    offered = _choose(wape, simple, target_seasonal, festival_target, seasonal_compared)
     return {
         "rows": rows,
         "months": [r["month"] for r in window],
         "wape": wape,
+        "offered": offered,
         "baseline": baseline,
-        "baseline_method": baseline_name,
+        "seasonal_compared": seasonal_compared,
         "seasonal_months": len(with_year_ago),
     }
 
 
-def backtest(series, months: int = 6, *, horizon: int = 1, data_end=None,
-             is_workday: Callable[[date], bool] | None = None) -> dict:
-    """Rolling-origin backtest over the last up to `months` complete months, each forecast
-    `horizon` months ahead (1: from the month before).
+def _days_of(is_workday: Callable[[date], bool] | None) -> Callable[[int], int]:
+    workday = is_workday or _weekday
+    return lambda month: _workdays_in(workday, month)
 
-    Returns {"months": [...], "wape": {"combined", "seasonal_naive", "naive"}, "baseline",
-    "baseline_method", "seasonal_months", "rows": [per month: actual and each forecast],
-    "partial_month"}. The WAPEs are measured on the same months ("months"): every backtest
-    month when each has a year-ago value, else only those that have one (at least 2), else
-    the naive last-known-month baseline stands in for seasonal naive. `data_end` (the last
-    order date) leaves out a month the data do not cover to its end (module doc).
+
+def backtest(series, months: int = BACKTEST_MONTHS, *, horizon: int = 1, data_end=None,
+             is_workday: Callable[[date], bool] | None = None) -> dict:
+    """Rolling-origin backtest of every method over the last up to `months` complete months,
+    each forecast `horizon` months ahead (1: from the month before).
+
+    Returns {"months": [the months compared], "wape": {method key: WAPE or None}, "offered":
+    the key of the method chosen, "baseline": the better simple rule, "seasonal_compared",
+    "seasonal_months", "rows": [per month: actual and each method's forecast],
+    "partial_month"}. The WAPEs are measured on the same months: every backtest month when
+    each has a year-ago value, else only those that have one (at least 2), else every month
+    without seasonal naive. `data_end` (the last order date) leaves out a month the data do
+    not cover to its end (module doc); `is_workday` counts each month's working days.
     """
     if not 1 <= horizon <= 12:
         raise UsageError(f"backtest horizon {horizon} is not 1-12 months")
     h, partial = _complete(_to_monthly(series), None, data_end, is_workday)
-    result = _backtest(h, months, horizon)
+    result = _backtest(h, months, horizon, _days_of(is_workday))
     result["partial_month"] = _month_text(partial) if partial is not None else None
     return result
 
 
-def _interval(value: float, bt: dict, seasonal: bool) -> tuple[float, float, int]:
-    """An 80% interval: value * (1 +- z * scale), scale from the backtest's relative errors.
-
-    Only backtest months forecast the same way (seasonal or short-history) count; their
-    mean squared error is pooled with PRIOR_REL_ERROR as PRIOR_WEIGHT pseudo-months, so
-    two or three months cannot make the interval absurdly narrow or wide.
-    Returns (low, high, the number of backtest months used).
-    """
-    errors = [
-        (r["actual"] - r["combined"]) / r["combined"]
-        for r in bt["rows"] if r["combined"] and r["seasonal"] == seasonal
-    ]
+def _interval(value: float, bt: dict, key: str) -> tuple[float, float, int]:
+    """An 80% interval: value * (1 +- z * scale), scale from the chosen method's relative
+    errors in the backtest, pooled with PRIOR_REL_ERROR as PRIOR_WEIGHT pseudo-months so two
+    or three months cannot make the interval absurdly narrow or wide.
+    Returns (low, high, the number of backtest months used)."""
+    errors = [(r["actual"] - r[key]) / r[key] for r in bt["rows"] if r[key]]
     pooled = (sum(e * e for e in errors) + PRIOR_WEIGHT * PRIOR_REL_ERROR**2) / (
         len(errors) + PRIOR_WEIGHT
     )
@@ -462,14 +589,16 @@ def _interval(value: float, bt: dict, seasonal: bool) -> tuple[float, float, int
 
 def forecast_next(series, target_month: str, *, data_end=None,
                   is_workday: Callable[[date], bool] | None = None) -> Forecast:
-    """Forecast `target_month` ("YYYY-MM") from the complete months before it, with its backtest.
+    """Forecast `target_month` ("YYYY-MM") from the complete months before it, by the method
+    of METHODS that did best in the backtest (so never worse there than the last complete
+    month or the same month last year).
 
     Months of `series` from `target_month` on are ignored, so a past month can be
     re-forecast as it would have been. Missing months count as 0. `data_end`, the last
     order date in the data (a date or "YYYY-MM-DD"), marks the month it falls in as
     incomplete when a working day of that month follows it (`is_workday`, default Monday to
-    Friday): that month and any later one are left out, and the forecast and its backtest
-    are made that many months ahead.
+    Friday, also used to count each month's working days): that month and any later one are
+    left out, and the forecast and its backtest are made that many months ahead.
     """
     target = _parse_month(target_month)
     h, partial = _complete(_to_monthly(series), target, data_end, is_workday)
@@ -485,18 +614,24 @@ def forecast_next(series, target_month: str, *, data_end=None,
             f"the history ends in {_month_text(origin)}, more than 12 months before {_month_text(target)}",
             hint="import the recent months first",
         )
-    value, seasonal = _combined(h, origin, target)
+    days = _days_of(is_workday)
+    bt = _backtest(h, BACKTEST_MONTHS, horizon, days, target)
+    key = bt["offered"]
+    method = next(m for m in METHODS if m.key == key)
+    value = method.predict(h, days, origin, target)
+    if value is None:  # cannot happen for a method with a value on every backtest month
+        key, value = "combined", _combined(h, origin, target)[0]
     value = max(0.0, value or 0.0)
-    bt = _backtest(h, 6, horizon)
-    low, high, interval_months = _interval(value, bt, seasonal)
+    low, high, interval_months = _interval(value, bt, key)
+    seasonal = _combined(h, origin, target)[1]
 
     notes = []
     if partial is not None:
         end = _parse_day(data_end)
         notes.append(
             f"{_month_cn(partial)}的订单数据只到 {end.month} 月 {end.day} 日，该月不完整，"
-            f"未用于预测和回测；预测依据截至{_month_cn(origin)}的完整月份，"
-            f"是提前 {horizon} 个月的预测，回测也按提前 {horizon} 个月计算。"
+            f"未用于预测；预测依据截至{_month_cn(origin)}的完整月份，"
+            f"是提前 {horizon} 个月的预测，误差也按提前 {horizon} 个月检验。"
         )
     history = len(h.values)
     festival_years = {target // 12, target // 12 - 1}
@@ -505,36 +640,38 @@ def forecast_next(series, target_month: str, *, data_end=None,
             f"历史数据只有 {history} 个月，没有去年同月可参照，预测只依据近几个月的水平，"
             f"不含季节变化（如春节、中秋国庆）。"
         )
-    elif target % 12 in (0, 1) and not festival_years <= SPRING_FESTIVAL.keys():
+    elif _festival_months(target) and not festival_years <= SPRING_FESTIVAL.keys():
         notes.append("春节日期表不含该年份，1-2月未按春节日期拆分。")
     if not bt["rows"]:
-        notes.append("历史太短，无法回测。")
-    elif bt["baseline"] == "naive":
-        notes.append(
-            f"回测月份中去年同月数据不足，对照方法改用"
-            f"{'上月值' if horizon == 1 else '最近一个完整月的值'}（朴素预测），而非去年同月。"
-        )
+        notes.append("历史太短，尚无法检验预测误差。")
+    elif not bt["seasonal_compared"] and seasonal:
+        notes.append("过去几个月大多没有去年同月数据，只与上月销量作了比较。")
     elif len(bt["months"]) < len(bt["rows"]):
         notes.append(
-            f"只有 {len(bt['months'])} 个回测月份有去年同月数据，误差比较只在这些月份上计算，参考价值有限。"
+            f"只有 {len(bt['months'])} 个月有去年同月数据可供比较，误差只在这些月份上计算，"
+            f"参考价值有限。"
         )
     if interval_months < 3:
         notes.append(
-            f"可用于估计误差的回测月份只有 {interval_months} 个，"
+            f"可用于估计误差的月份只有 {interval_months} 个，"
             f"预测区间部分按经验误差 ±{PRIOR_REL_ERROR:.0%} 估计。"
         )
 
-    baseline_wape = bt["wape"][bt["baseline"]]
+    wape = bt["wape"]
     return Forecast(
         value=value,
         low=low,
         high=high,
-        method=METHOD if seasonal else SHORT_METHOD,
-        backtest_wape=bt["wape"]["combined"],
-        naive_wape=baseline_wape,
-        naive_method=bt["baseline_method"],
+        method=METHOD_NAMES[key],
+        backtest_wape=wape.get(key),
+        naive_wape=wape[bt["baseline"]],
+        naive_method=METHOD_NAMES[bt["baseline"]],
         backtest_months=len(bt["months"]),
         note="".join(notes),
         horizon=horizon,
         partial_month=_month_text(partial) if partial is not None else None,
+        method_key=key,
+        last_month_wape=wape["naive"],
+        seasonal_naive_wape=wape["seasonal_naive"] if bt["seasonal_compared"] else None,
+        wapes=dict(wape),
     )

@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import pandas as pd
 
+from cmgr.core.kpi import ManagerKpi
 from cmgr.domain import (
     CARTONS_PER_CASE,
     NORMAL,
@@ -56,6 +57,10 @@ class ReportSettings:
     stopped_lookback_months: int = 2
     decline_pct: float = 30.0
     warning_ratio: float = 0.8
+    warning_gap_pct: float = 0.0   # 预警 also needs growth this many points below the band average
+    warning_sd: float = 0.0        # ... and this many times the band's spread of growths
+    decline_sd: float = 0.0        # 大幅下降: this many spreads below the band average (and decline_pct)
+    list_rows: int = 15            # customers printed under each problem (all in the xlsx)
     top_n: int = 10
     trend_months: int = 13
     # Decides whether the data's last month is complete (its remaining days all off);
@@ -81,6 +86,10 @@ class ManagerData:
     flags: pd.DataFrame | None = None         # None: the flags table does not exist
     complaints: pd.DataFrame | None = None    # None: the complaints table does not exist
     sku_names: dict[str, str] = field(default_factory=dict)  # sku_code -> name (sku_name_map)
+    surveys: pd.DataFrame | None = None       # None: the surveys table does not exist
+    order_weekdays: dict[str, str] = field(default_factory=dict)  # code -> ISO digits ordered on
+    kpi: ManagerKpi | None = None             # the month's 网建 figures (cmgr.jobs.kpi.kpis_for)
+    settlements_imported: bool = False        # any 电子结算 rows in the database
 
 
 def sku_name_map(sku_months: pd.DataFrame, prices: pd.DataFrame) -> dict[str, str]:
@@ -229,9 +238,9 @@ def _customer_table(data: ManagerData, month: str, lookback: int, bands) -> pd.D
     the quantities of this month, last month and the look-back months."""
     roster = data.roster.copy()
     roster["customer_code"] = roster["customer_code"].astype(str)
-    months = [month_add(month, -k) for k in range(0, max(lookback, 1) + 1)]
+    months = [month_add(month, -k) for k in range(0, max(lookback, BASE_MONTHS) + 1)]
     cm = data.customer_months
-    cm = cm[cm["month"].isin(months)] if len(cm) else cm
+    cm = cm[cm["month"].isin([*months, month_add(month, -12)])] if len(cm) else cm
     if len(cm):
         qty = cm.pivot_table(index="customer_code", columns="month", values="qty", aggfunc="sum")
         amount = cm.pivot_table(index="customer_code", columns="month", values="amount",
@@ -248,8 +257,18 @@ def _customer_table(data: ManagerData, month: str, lookback: int, bands) -> pd.D
         table[f"qty_{k}"] = table["customer_code"].map(qty[m] if m in qty else {}).fillna(0.0)
         table[f"amount_{k}"] = table["customer_code"].map(
             amount[m] if m in amount else {}).fillna(0.0)
+    year_ago = month_add(month, -12)
+    table["qty_ya"] = table["customer_code"].map(qty[year_ago] if year_ago in qty else {}).fillna(0.0)
+    table["amount_ya"] = table["customer_code"].map(
+        amount[year_ago] if year_ago in amount else {}).fillna(0.0)
     table["orders_0"] = table["customer_code"].map(
         orders[month] if month in orders else {}).fillna(0)
+    if "visit_weekdays" not in table:
+        table["visit_weekdays"] = None
+    if data.order_weekdays:  # no 访销日 in the roster: the weekdays the customer orders on
+        known = table["visit_weekdays"].fillna("").astype(str).str.strip().ne("")
+        inferred = table["customer_code"].map(data.order_weekdays)
+        table["visit_weekdays"] = table["visit_weekdays"].where(known, inferred)
     table["grade_int"] = [_grade(g) for g in table["grade"]]
     table["band"] = [_band_name(g, bands) for g in table["grade_int"]]
     return table
@@ -350,7 +369,9 @@ def _stopped(table: pd.DataFrame, month: str, lookback: int) -> list[dict]:
         last_k = next(k for k in range(1, lookback + 1) if getattr(r, f"qty_{k}") > 0)
         status = _text(r.status) or NORMAL
         out.append({**_customer_ref(r), "last_order_month": month_add(month, -last_k),
-                    "last_qty_cartons": _num(getattr(r, f"qty_{last_k}")), "status": status})
+                    "last_qty_cartons": _num(getattr(r, f"qty_{last_k}")), "status": status,
+                    "amount_at_stake": _num(getattr(r, f"amount_{last_k}"))})
+    out.sort(key=lambda o: (-(o["amount_at_stake"] or 0), o["customer_code"]))
     return out
 
 
@@ -365,8 +386,129 @@ def _new_customers(table: pd.DataFrame, month: str) -> list[dict]:
     return out
 
 
+# Months a normal month is compared with (their sales per order day): one month alone is
+# mostly the noise of weekly orders (a skipped week is -25%).
+BASE_MONTHS = 3
+# A month "holds a holiday week" when it has this many days off in a row (春节, 国庆, 劳动节):
+# then last month is no fair base and customers are compared with the same month last year.
+HOLIDAY_WEEK_DAYS = 5
+
+
+def _days_of_month(month: str) -> list[date]:
+    first, last = month_first_day(month), month_last_day(month)
+    return [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+
+
+def holiday_week(month: str, is_workday: Callable[[date], bool] | None) -> bool:
+    workday = is_workday or (lambda d: d.weekday() < 5)
+    run = 0
+    for day in _days_of_month(month):
+        run = 0 if workday(day) else run + 1
+        if run >= HOLIDAY_WEEK_DAYS:
+            return True
+    return False
+
+
+def comparison_basis(month: str, first_month: str | None,
+                     is_workday: Callable[[date], bool] | None) -> dict:
+    """What part b compares each customer with: the last BASE_MONTHS months, or the same month
+    last year when this month or last month holds a holiday week (and a year ago is in the data); either way
+    per order day (_order_days: the customer's 访销日, from the roster or inferred from its
+    orders), so a month with five Mondays is not a rise."""
+    previous, year_ago = month_add(month, -1), month_add(month, -12)
+    holiday = holiday_week(month, is_workday) or holiday_week(previous, is_workday)
+    yoy = holiday and first_month is not None and year_ago >= first_month
+    base = year_ago if yoy else previous
+    return {"basis": "yoy" if yoy else "mom", "base_month": base, "holiday_week": holiday,
+            "label": ("与去年同月相比" if yoy else f"与前{BASE_MONTHS}个月平均相比") + "（按订货日数折算）",
+            "reason": (f"{month_cn(month if holiday_week(month, is_workday) else previous)}"
+                       f"有长假，环比不可比，按去年同月比较。" if yoy else
+                       "本月或上月有长假，但没有去年同月数据，仍按上月比较，请结合节假日判断。"
+                       if holiday else "")}
+
+
+def infer_order_weekdays(frame: pd.DataFrame, share: float = 0.25) -> dict[str, str]:
+    """customer -> ISO weekday digits it ordered on in at least `share` of its order days
+    (from store.monthly.order_weekdays), for a roster without 访销日."""
+    if frame is None or not len(frame):
+        return {}
+    frame = frame.assign(iso=frame["weekday"].astype(int).replace(0, 7),
+                         days=frame["days"].astype(float))
+    totals = frame.groupby("customer_code")["days"].transform("sum")
+    kept = frame[frame["days"] >= share * totals].sort_values(["customer_code", "iso"])
+    return {str(code): "".join(str(d) for d in group["iso"])
+            for code, group in kept.groupby("customer_code")}
+
+
+def _order_days(month: str, weekdays: str, is_workday, cache: dict) -> int:
+    """The order days a weekly customer has in `month`: the dates on its 访销日 ('25':
+    Tuesday and Friday) whose week has a working day (an order due on a holiday is moved
+    within its week; a week all on holiday has none); every working day when no 访销日 is
+    known. At least 1."""
+    key = (month, weekdays)
+    if key not in cache:
+        workday = is_workday or (lambda d: d.weekday() < 5)
+        wanted = {int(c) for c in weekdays if c.isdigit() and 1 <= int(c) <= 7}
+        if not wanted:
+            count = sum(1 for d in _days_of_month(month) if workday(d))
+        else:
+            def week_works(d: date) -> bool:
+                monday = d.toordinal() - d.weekday()
+                return any(workday(date.fromordinal(monday + k)) for k in range(7))
+
+            count = sum(1 for d in _days_of_month(month)
+                        if d.isoweekday() in wanted and week_works(d))
+        cache[key] = max(1, count)
+    return cache[key]
+
+
+def like_for_like(table: pd.DataFrame, month: str, basis: dict,
+                  is_workday: Callable[[date], bool] | None) -> pd.DataFrame:
+    """The customer table with base_qty / base_amount (the comparison month), expected_qty /
+    expected_amount (the base scaled by order days), growth (qty_0 / expected - 1, NaN
+    without a base) and at_stake (元 below the expected amount)."""
+    out = table.copy()
+    cache: dict = {}
+    days = [_text(w) for w in out["visit_weekdays"]]
+
+    def order_days(m: str) -> pd.Series:
+        return pd.Series([_order_days(m, w, is_workday, cache) for w in days], index=out.index,
+                         dtype=float)
+
+    now = order_days(month)
+    if basis["basis"] == "yoy":
+        out["base_qty"], out["base_amount"] = out["qty_ya"], out["amount_ya"]
+        then = order_days(basis["base_month"])
+    else:  # the last BASE_MONTHS months, per order day
+        ks = range(1, BASE_MONTHS + 1)
+        out["base_qty"] = sum(out[f"qty_{k}"] for k in ks)
+        out["base_amount"] = sum(out[f"amount_{k}"] for k in ks)
+        then = sum(order_days(month_add(month, -k)) for k in ks)
+    scale = now / then
+    out["expected_qty"] = out["base_qty"] * scale
+    out["expected_amount"] = out["base_amount"] * scale
+    out["growth"] = (out["qty_0"] / out["expected_qty"]).where(out["expected_qty"] > 0) - 1.0
+    out["at_stake"] = out["expected_amount"] - out["amount_0"]
+    return out
+
+
+# A band needs this many assessed customers for its own spread; smaller bands use the
+# spread of all the manager's customers.
+MIN_SPREAD_CUSTOMERS = 8
+
+
+def _spread(growth: pd.Series) -> float:
+    """A robust standard deviation of growths (1.4826 x the median absolute deviation)."""
+    g = growth.dropna()
+    if len(g) < 2:
+        return 0.0
+    return float(1.4826 * (g - g.median()).abs().median())
+
+
 def early_warning(table: pd.DataFrame, ratio: float,
-                  band_order: Sequence[str] | None = None) -> tuple[list[dict], list[dict]]:
+                  band_order: Sequence[str] | None = None,
+                  gap_pct: float = 0.0, spread_factor: float = 0.0,
+                  ) -> tuple[list[dict], list[dict]]:
     """The provincial 预警 rule: a customer whose month-on-month growth is below `ratio` times
     the average growth of its grade band.
 
@@ -375,36 +517,73 @@ def early_warning(table: pd.DataFrame, ratio: float,
     flag almost everybody (0.8 x -10% = -8%); the threshold is then average / ratio (-12.5%):
     falling faster than the band by the same proportion. Only customers who ordered in both
     months are assessed: those who stopped are listed as 断订, new ones have no growth.
-    Returns (flagged customers, per-band thresholds)."""
-    base = table[table["qty_1"] > 0]
+    The growth is like for like when the table comes from like_for_like (the expected_qty of
+    the comparison month), else this month on last month. A customer must also fall below the
+    band's average by `gap_pct` points and by `spread_factor` times the band's spread of
+    growths (_spread): the rule alone lists 40-50% of the customers, most of them the noise of
+    weekly orders, and in a holiday month the spread widens with the calendar's noise.
+    Returns (flagged customers, by money at stake; per-band thresholds)."""
+    if "expected_qty" not in table:
+        table = table.assign(expected_qty=table["qty_1"], base_qty=table["qty_1"],
+                             at_stake=table["qty_1"] - table["qty_0"])
+    base = table[table["expected_qty"] > 0]
     bands = []
     flagged = []
     order = {name: i for i, name in enumerate(band_order or [])}
     groups = sorted(base.groupby("band"), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+
+    def growth_of(frame: pd.DataFrame) -> pd.Series:
+        ordering = frame[frame["qty_0"] > 0]
+        return ordering["qty_0"] / ordering["expected_qty"] - 1.0
+
+    overall = _spread(growth_of(base))
     for band, group in groups:
-        avg = float(group["qty_0"].sum()) / float(group["qty_1"].sum()) - 1.0
+        avg = float(group["qty_0"].sum()) / float(group["expected_qty"].sum()) - 1.0
+        own = growth_of(group)
+        spread = _spread(own) if len(own) >= MIN_SPREAD_CUSTOMERS else overall
         threshold = ratio * avg if avg >= 0 else (avg / ratio if ratio > 0 else avg)
+        threshold = min(threshold, avg - max(gap_pct / 100.0, spread_factor * spread))
         bands.append({"band": band, "customers": int(len(group)),
-                      "avg_growth_pct": _num(avg * 100), "threshold_pct": _num(threshold * 100)})
+                      "avg_growth_pct": _num(avg * 100), "threshold_pct": _num(threshold * 100),
+                      "spread_pct": _num(spread * 100)})
         assessed = group[group["qty_0"] > 0]
-        growth = assessed["qty_0"] / assessed["qty_1"] - 1.0
+        growth = assessed["qty_0"] / assessed["expected_qty"] - 1.0
         for r, g in zip(assessed.itertuples(index=False), growth, strict=True):
             if g < threshold:
                 flagged.append({**_customer_ref(r), "qty_cartons": _num(r.qty_0),
-                                "base_qty_cartons": _num(r.qty_1), "growth_pct": _num(g * 100),
+                                "base_qty_cartons": _num(r.base_qty),
+                                "expected_qty_cartons": _num(r.expected_qty),
+                                "growth_pct": _num(g * 100),
                                 "band_avg_growth_pct": _num(avg * 100),
                                 "threshold_pct": _num(threshold * 100),
-                                "gap_pct": _num((g - threshold) * 100)})
-    flagged.sort(key=lambda f: (f["gap_pct"], f["customer_code"]))
+                                "gap_pct": _num((g - threshold) * 100),
+                                "amount_at_stake": _num(r.at_stake)})
+    flagged.sort(key=lambda f: (-(f["amount_at_stake"] or 0), f["customer_code"]))
     return flagged, bands
 
 
-def _large_declines(table: pd.DataFrame, decline_pct: float) -> list[dict]:
-    assessed = table[(table["qty_1"] > 0) & (table["qty_0"] > 0)].copy()
-    assessed["pct"] = (assessed["qty_0"] / assessed["qty_1"] - 1.0) * 100
-    hit = assessed[assessed["pct"] < -decline_pct].sort_values(["pct", "customer_code"])
-    return [{**_customer_ref(r), "qty_cartons": _num(r.qty_0), "base_qty_cartons": _num(r.qty_1),
-             "change_pct": _num(r.pct)} for r in hit.itertuples(index=False)]
+def _large_declines(table: pd.DataFrame, decline_pct: float, bands: list[dict],
+                    spread_factor: float = 0.0) -> list[dict]:
+    """Customers ordering in both periods whose like-for-like growth fell below their grade
+    band's average by more than decline_pct points and spread_factor times the band's spread
+    (a month when every shop sells less is the calendar's doing, not the customers'), by money
+    at stake."""
+    assessed = table[(table["expected_qty"] > 0) & (table["qty_0"] > 0)].copy()
+    assessed["pct"] = assessed["growth"] * 100
+    average = {b["band"]: b["avg_growth_pct"] or 0.0 for b in bands}
+    margin = {b["band"]: max(decline_pct, spread_factor * (b.get("spread_pct") or 0.0))
+              for b in bands}
+    assessed["band_avg"] = pd.Series([float(average.get(b, 0.0)) for b in assessed["band"]],
+                                     index=assessed.index, dtype=float)
+    assessed["margin"] = pd.Series([float(margin.get(b, decline_pct)) for b in assessed["band"]],
+                                   index=assessed.index, dtype=float)
+    hit = assessed[assessed["pct"] - assessed["band_avg"] < -assessed["margin"]].sort_values(
+        ["at_stake", "customer_code"], ascending=[False, True])
+    return [{**_customer_ref(r), "qty_cartons": _num(r.qty_0),
+             "base_qty_cartons": _num(r.base_qty), "expected_qty_cartons": _num(r.expected_qty),
+             "change_pct": _num(r.pct), "band_avg_growth_pct": _num(r.band_avg),
+             "amount_at_stake": _num(r.at_stake)}
+            for r in hit.itertuples(index=False)]
 
 
 def overdue_visits(table: pd.DataFrame, data: ManagerData, month: str,
@@ -500,6 +679,103 @@ def _opinions(data: ManagerData, month: str) -> dict:
             "special_visits": special_out, "by_topic": by_topic, "complaints": complaints}
 
 
+SATISFACTION_LOW = 60.0      # a score below this is 不满意 (the level 一般 is 60)
+SATISFACTION_SHOWN = 5       # lowest items and customers named
+
+
+def satisfaction(data: ManagerData, bands: Sequence[GradeBand]) -> dict:
+    """The latest survey round's satisfaction by item, route and grade band against the round
+    before, with the lowest items and customers named. Rounds are ordered by their latest
+    date (or their name when undated)."""
+    frame = data.surveys
+    empty = {"available": frame is not None, "imported": bool(frame is not None and len(frame)),
+             "round": None, "previous_round": None, "respondents": 0, "score": None,
+             "previous_score": None, "by_item": [], "by_route": [], "by_band": [],
+             "lowest_items": [], "lowest_customers": [], "low_customers": 0}
+    if frame is None or not len(frame):
+        return empty
+    frame = frame[frame["score"].notna()].copy()
+    if not len(frame):
+        return empty
+    frame["round"] = frame["survey_round"].fillna(frame["survey_date"]).fillna("")
+    order = frame.groupby("round")["survey_date"].max().fillna("").reset_index()
+    order = order.sort_values(["survey_date", "round"])
+    rounds = list(order["round"])
+    latest = rounds[-1]
+    previous = rounds[-2] if len(rounds) > 1 else None
+    frame["band"] = [_band_name(_grade(g), bands) for g in frame["grade"]]
+    frame["route"] = frame["route"].fillna("未分线路")
+    now = frame[frame["round"] == latest]
+    before = frame[frame["round"] == previous] if previous else frame.iloc[0:0]
+
+    def by(column: str) -> list[dict]:
+        prev = before.groupby(column)["score"].mean() if len(before) else {}
+        rows = []
+        for key, group in now.groupby(column, sort=True):
+            score = float(group["score"].mean())
+            was = float(prev[key]) if len(before) and key in prev else None
+            rows.append({"name": str(key), "score": _num(score), "previous_score": _num(was),
+                         "change": _num(score - was) if was is not None else None,
+                         "customers": int(group["customer_code"].nunique())})
+        return rows
+
+    by_item = by("survey_item")
+    per_customer = now.groupby(["customer_code"]).agg(
+        customer_name=("customer_name", "first"), score=("score", "mean"),
+        low_items=("score", lambda x: int((x < SATISFACTION_LOW).sum()))).reset_index()
+    worst_item = {code: g.sort_values("score").iloc[0]["survey_item"]
+                  for code, g in now.groupby("customer_code")}
+    low = per_customer[per_customer["score"] < SATISFACTION_LOW]
+    lowest = per_customer.sort_values(["score", "customer_code"]).head(SATISFACTION_SHOWN)
+    return {
+        **empty, "round": latest, "previous_round": previous,
+        "respondents": int(now["customer_code"].nunique()),
+        "score": _num(float(now["score"].mean())),
+        "previous_score": _num(float(before["score"].mean())) if len(before) else None,
+        "by_item": by_item, "by_route": by("route"), "by_band": by("band"),
+        "lowest_items": sorted(by_item, key=lambda r: (r["score"], r["name"]))[:2],
+        "lowest_customers": [{"customer_code": r.customer_code,
+                              "customer_name": _text(r.customer_name), "score": _num(r.score),
+                              "lowest_item": worst_item.get(r.customer_code, "")}
+                             for r in lowest.itertuples(index=False)],
+        "low_customers": int(len(low)),
+    }
+
+
+def network_figures(kpi: ManagerKpi | None, settlements_imported: bool) -> dict:
+    """网建 figures of part a: the manager's ManagerKpi (cmgr.core.kpi, the one computation
+    `cmgr kpi` prints too) as a dict under `kpi`, and `text`, the sentence the documents
+    print, saying plainly which figures need data not imported yet."""
+    if kpi is None:
+        return {"in_network": None, "joined": None, "left": None, "kpi": None,
+                "text": "网建指标未计算（没有该客户经理的名册数据）。"}
+    figures = {k: v for k, v in asdict(kpi).items() if k not in ("manager", "month")}
+    parts = [f"在网户数 {kpi.active_customers} 户（本月入网 {kpi.joined} 户，退网 {kpi.left} 户）",
+             f"订货率 {_fmt(kpi.order_rate_pct)}%（{kpi.ordering_customers} 户订货）"
+             if kpi.order_rate_pct is not None else "订货率 —（没有在网客户）"]
+    missing = []
+    if not settlements_imported:
+        missing.append("电子结算明细尚未导入，电子结算率暂缺")
+    elif kpi.settlement_amount_pct is None:
+        parts.append("本月没有电子结算记录")
+    else:
+        parts.append(f"电子结算率 {_fmt(kpi.settlement_amount_pct)}%（按金额；按笔数 "
+                     f"{_fmt(kpi.settlement_count_pct)}%）")
+    if kpi.target_cases is None:
+        missing.append("本月销量目标尚未导入，销量完成率暂缺")
+    else:
+        parts.append(f"销量 {_fmt(kpi.sales_cases)} 箱，目标 {_fmt(kpi.target_cases)} 箱，"
+                     f"完成率 {_fmt(kpi.completion_pct)}%")
+    if kpi.value_per_case is not None:
+        parts.append(f"单箱值 {_fmt(kpi.value_per_case)} 元")
+    if kpi.visit_completion_pct is not None:
+        parts.append(f"拜访完成率 {_fmt(kpi.visit_completion_pct)}%（计划 {kpi.visits_planned} 次，"
+                     f"完成 {kpi.planned_done} 次）")
+    text = "；".join(parts) + "。" + ("".join(m + "。" for m in missing))
+    return {"in_network": kpi.active_customers, "joined": kpi.joined, "left": kpi.left,
+            "kpi": figures, "text": text}
+
+
 def _status_label(status: str) -> str:
     from cmgr.core.complaint_flow import STATUS_LABELS
 
@@ -574,10 +850,11 @@ NOTE_SECTIONS: dict[str, tuple[str, ...]] = {
     "opinions": ("意见建议", "客户意见", "意见和建议"),
     "forecast": ("预测", "次月预测", "销售预测"),
 }
-# Shown where the manager has not written the cause or the measure yet.
-CAUSE_PLACEHOLDER = "（待填写：在 --notes 文件的 ## {heading} 标题下写 原因：……）"
-MEASURE_PLACEHOLDER = "（待填写：在 --notes 文件的 ## {heading} 标题下写 对策：……）"
-EVIDENCE_SHOWN = 15  # customers listed under a problem in the documents; json/xlsx have all
+# Shown (grey) where the manager has not written the cause or the measure yet; the manager
+# writes over it in Word, and `--from` reads it back (cmgr.sources.edited_report).
+CAUSE_HINT = "请填写原因"
+MEASURE_HINT = "请填写对策措施"
+OTHER_HINT = "如有其他问题或说明，请在此填写"
 
 
 @dataclass
@@ -587,6 +864,19 @@ class Notes:
     problems: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> cause, measure
     sections: dict[str, list[str]] = field(default_factory=dict)      # summary, other, ...
     source: str = ""
+
+
+def combine_notes(first: Notes | None, second: Notes | None) -> Notes | None:
+    """Notes from two sources (the Markdown file, then the edited report): what the second
+    says about a problem or section replaces the first's."""
+    if first is None or second is None:
+        return first or second
+    problems = {k: dict(v) for k, v in first.problems.items()}
+    for key, entry in second.problems.items():
+        merged = problems.setdefault(key, {"cause": "", "measure": ""})
+        merged.update({k: v for k, v in entry.items() if v})
+    sections = {**first.sections, **second.sections}
+    return Notes(problems, sections, f"{first.source}; {second.source}")
 
 
 def _heading_key(heading: str) -> str | None:
@@ -665,6 +955,17 @@ def _fmt_pct(value: float | None) -> str:
     return "—" if value is None else f"{value:+.2f}%"
 
 
+def _per_workday_change(report: dict, is_workday) -> float:
+    """This month's sales per working day against last month's, in percent."""
+    workday = is_workday or (lambda d: d.weekday() < 5)
+    now = sum(1 for d in _days_of_month(report["month"]) if workday(d)) or 1
+    then = sum(1 for d in _days_of_month(report["mom"]["base_month"]) if workday(d)) or 1
+    base = report["mom"]["qty_cartons"] or 0.0
+    if not base:
+        return 0.0
+    return ((report["qty_cartons"] or 0.0) / now / (base / then) - 1.0) * 100
+
+
 def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: ManagerData,
               month: str, settings: ReportSettings) -> list[dict]:
     problems: list[dict] = []
@@ -680,7 +981,16 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                       f"完成率 {target['rate_pct']:.2f}%，差 {_fmt(target['cases'] - report['cases'])} 箱。",
             count=1)
     mom = report["mom"]
-    if mom["available"] and mom["qty_cartons_pct"] is not None and mom["qty_cartons_pct"] < 0:
+    basis = report["comparison"]
+    if basis["basis"] == "yoy":
+        # A holiday month: the fall on last month is the calendar's; judge it on last year.
+        yoy = report["yoy"]
+        if yoy["available"] and yoy["qty_cartons_pct"] is not None and yoy["qty_cartons_pct"] < 0:
+            add("decline_total", f"本月 {_fmt(report['cases'])} 箱，去年同月 {_fmt(yoy['cases'])} 箱，"
+                                 f"同比 {_fmt_pct(yoy['qty_cartons_pct'])}（{basis['reason']}）。",
+                count=1)
+    elif mom["available"] and mom["qty_cartons_pct"] is not None and _per_workday_change(
+            report, settings.is_workday) < 0:
         def drop(row: dict) -> float:  # 条 lost against last month: the classes that matter
             return row["qty_cartons"] - row["qty_cartons"] / (1 + row["mom_qty_pct"] / 100)
 
@@ -689,26 +999,41 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                         and r["mom_qty_pct"] > -100), key=drop)[:2]
         detail = "；降幅较大的价类：" + "、".join(
             f"{r['price_class']} {_fmt_pct(r['mom_qty_pct'])}" for r in worst) if worst else ""
+        per_day = _per_workday_change(report, settings.is_workday)
         add("decline_total", f"本月 {_fmt(report['cases'])} 箱，上月 {_fmt(mom['cases'])} 箱，"
-                             f"环比 {_fmt_pct(mom['qty_cartons_pct'])}{detail}。", count=1)
-    if warn_list:
-        band_text = "；".join(f"{b['band']}平均增幅 {_fmt_pct(b['avg_growth_pct'])}，预警线 "
-                             f"{_fmt_pct(b['threshold_pct'])}" for b in warn_bands)
-        add("warning", f"{len(warn_list)} 户环比增幅低于同档位平均增幅的 "
-                       f"{settings.warning_ratio:g} 倍（{band_text}）。",
-            _customers_line(warn_list, lambda i: f"{_fmt(i['base_qty_cartons'], 0)}→"
-                            f"{_fmt(i['qty_cartons'], 0)} 条，{_fmt_pct(i['growth_pct'])}"))
-    if declines:
-        add("decline", f"{len(declines)} 户销量环比下降超过 {settings.decline_pct:g}%。",
-            _customers_line(declines, lambda i: f"{_fmt(i['base_qty_cartons'], 0)}→"
-                            f"{_fmt(i['qty_cartons'], 0)} 条，{_fmt_pct(i['change_pct'])}"))
+                             f"环比 {_fmt_pct(mom['qty_cartons_pct'])}，按工作日折算 "
+                             f"{_fmt_pct(per_day)}{detail}。", count=1)
+    against = "去年同月" if basis["basis"] == "yoy" else f"前{BASE_MONTHS}个月平均"
+
+    def lost(i: dict) -> str:
+        return f"，少约 {_fmt(i['amount_at_stake'], 0)} 元" if (i["amount_at_stake"] or 0) > 0 else ""
+
     stopped = report["stopped"]
     if stopped:
         add("stopped", f"{len(stopped)} 户前 {settings.stopped_lookback_months} 个月有订货、"
                        f"本月未订货。",
             _customers_line(stopped, lambda i: f"最后订货 {i['last_order_month']}，"
-                            f"{_fmt(i['last_qty_cartons'], 0)} 条"
+                            f"{_fmt(i['last_qty_cartons'], 0)} 条，{_fmt(i['amount_at_stake'], 0)} 元"
                             + (f"，{i['status']}" if i["status"] != NORMAL else "")))
+    if declines:
+        add("decline", f"{len(declines)} 户销量比{against}（按订货日数折算）的变化比同档位平均"
+                       f"低 {settings.decline_pct:g} 个百分点以上，且明显偏离同档位多数客户。"
+                       f"{basis['reason']}",
+            _customers_line(declines, lambda i: f"{against}折算 {_fmt(i['expected_qty_cartons'], 0)}"
+                            f" 条，本月 {_fmt(i['qty_cartons'], 0)} 条，"
+                            f"{_fmt_pct(i['change_pct'])}{lost(i)}"))
+    if warn_list:
+        band_text = "；".join(f"{b['band']}平均 {_fmt_pct(b['avg_growth_pct'])}，预警线 "
+                             f"{_fmt_pct(b['threshold_pct'])}" for b in warn_bands)
+        add("warning", f"{len(warn_list)} 户比{against}的增幅（按订货日数折算）低于同档位平均增幅的 "
+                       f"{settings.warning_ratio:g} 倍"
+                       + (f"，且低于平均 {settings.warning_gap_pct:g} 个百分点以上"
+                          if settings.warning_gap_pct else "")
+                       + ("、明显偏离同档位多数客户" if settings.warning_sd else "")
+                       + f"（{band_text}）；低于平均 {settings.decline_pct:g} 个百分点以上的见上一项。",
+            _customers_line(warn_list, lambda i: f"{against}折算 {_fmt(i['expected_qty_cartons'], 0)}"
+                            f" 条，本月 {_fmt(i['qty_cartons'], 0)} 条，"
+                            f"{_fmt_pct(i['growth_pct'])}{lost(i)}"))
     if data.flags is not None and len(data.flags):
         for kind, key in (("price", "price_flags"), ("unlicensed", "unlicensed_flags")):
             rows = data.flags[data.flags["kind"] == kind]
@@ -750,7 +1075,8 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
     return problems
 
 
-def _merge_notes(problems: list[dict], notes: Notes | None) -> list[dict]:
+def _merge_notes(problems: list[dict], notes: Notes | None,
+                 list_rows: int = 15) -> list[dict]:
     written = dict(notes.problems) if notes else {}
     for p in problems:
         given = written.pop(p["key"], None)
@@ -764,11 +1090,12 @@ def _merge_notes(problems: list[dict], notes: Notes | None) -> list[dict]:
                          "customers": [], "cause": given.get("cause", ""),
                          "measure": given.get("measure", ""), "from_data": False})
     for p in problems:
-        heading = NOTE_HEADINGS.get(p["key"], p["title"])
-        p["cause_text"] = p["cause"] or CAUSE_PLACEHOLDER.format(heading=heading)
-        p["measure_text"] = p["measure"] or MEASURE_PLACEHOLDER.format(heading=heading)
-        p["customers_shown"] = p["customers"][:EVIDENCE_SHOWN]
-        p["customers_more"] = max(0, len(p["customers"]) - EVIDENCE_SHOWN)
+        p["cause_hint"] = "" if p["cause"] else CAUSE_HINT
+        p["measure_hint"] = "" if p["measure"] else MEASURE_HINT
+        p["cause_text"] = p["cause"] or f"（{CAUSE_HINT}）"
+        p["measure_text"] = p["measure"] or f"（{MEASURE_HINT}）"
+        p["customers_shown"] = p["customers"][:list_rows]
+        p["customers_more"] = max(0, len(p["customers"]) - list_rows)
     return problems
 
 
@@ -798,19 +1125,25 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str],
     history = months_between(max(first, month_add(month, -35)), month)
     sm = data.sku_months[data.sku_months["month"] <= month] if len(data.sku_months) \
         else data.sku_months
-    qty_fc = _forecast_one(_series(sm, history, "qty"), target, data.data_last_date, is_workday)
-    amount_fc = _forecast_one(_series(sm, history, "amount"), target, data.data_last_date, is_workday)
-    out = {"month": target, "available": qty_fc is not None, "history_months": len(history),
-           "history_from": history[0] if history else None}
+    qty_series = _series(sm, history, "qty")
+    amount_series = _series(sm, history, "amount")
+    qty_fc = _forecast_one(qty_series, target, data.data_last_date, is_workday)
+    amount_fc = _forecast_one(amount_series, target, data.data_last_date, is_workday)
+    out = {"month": target, "month_cn": month_cn(target), "available": qty_fc is not None,
+           "history_months": len(history), "history_from": history[0] if history else None,
+           "calendar": forecast_calendar(month, target, qty_series, is_workday)}
     if qty_fc is None:
         out.update({"qty_cartons": None, "cases": None, "amount": None, "low": None, "high": None,
                     "cases_low": None, "cases_high": None, "amount_low": None,
-                    "amount_high": None, "method": None, "backtest_wape": None,
-                    "naive_wape": None, "naive_method": None, "backtest_months": 0,
+                    "amount_high": None, "method": None, "method_key": None,
+                    "backtest_wape": None, "naive_wape": None, "naive_method": None,
+                    "last_month_wape": None, "seasonal_naive_wape": None, "backtest_months": 0,
                     "amount_backtest_wape": None, "amount_naive_wape": None,
+                    "vs_month_pct": None, "vs_year_ago_pct": None,
                     "note": "没有可用于预测的销售历史。", "by_price_class": [],
                     "statement": ["没有可用于预测的销售历史，本月不作预测。"]})
         return out
+    year_ago = qty_series.get(month_add(target, -12))
     out.update({
         "qty_cartons": _num(qty_fc.value), "cases": _num(_cases(qty_fc.value)),
         "low": _num(qty_fc.low), "high": _num(qty_fc.high),
@@ -818,11 +1151,17 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str],
         "amount": _num(amount_fc.value) if amount_fc else None,
         "amount_low": _num(amount_fc.low) if amount_fc else None,
         "amount_high": _num(amount_fc.high) if amount_fc else None,
-        "method": qty_fc.method, "backtest_wape": _num(qty_fc.backtest_wape, 4),
+        "method": qty_fc.method, "method_key": qty_fc.method_key,
+        "backtest_wape": _num(qty_fc.backtest_wape, 4),
         "naive_wape": _num(qty_fc.naive_wape, 4), "naive_method": qty_fc.naive_method,
+        "last_month_wape": _num(qty_fc.last_month_wape, 4),
+        "seasonal_naive_wape": _num(qty_fc.seasonal_naive_wape, 4),
         "backtest_months": qty_fc.backtest_months,
+        "amount_method": amount_fc.method if amount_fc else None,
         "amount_backtest_wape": _num(amount_fc.backtest_wape, 4) if amount_fc else None,
         "amount_naive_wape": _num(amount_fc.naive_wape, 4) if amount_fc else None,
+        "vs_month_pct": _pct(qty_fc.value, qty_series.get(month)),
+        "vs_year_ago_pct": _pct(qty_fc.value, year_ago) if year_ago else None,
         "note": qty_fc.note,
     })
     by_class = []
@@ -831,15 +1170,21 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str],
                             .fillna(UNCLASSIFIED))
         for name in class_order:
             part = classed[classed["price_class"] == name]
-            fq = _forecast_one(_series(part, history, "qty"), target, data.data_last_date, is_workday)
-            fa = _forecast_one(_series(part, history, "amount"), target, data.data_last_date, is_workday)
+            part_qty = _series(part, history, "qty")
+            fq = _forecast_one(part_qty, target, data.data_last_date, is_workday)
+            fa = _forecast_one(_series(part, history, "amount"), target, data.data_last_date,
+                               is_workday)
             if fq is None:
                 continue
+            ago = part_qty.get(month_add(target, -12))
             by_class.append({
                 "price_class": name, "qty_cartons": _num(fq.value), "cases": _num(_cases(fq.value)),
                 "low": _num(fq.low), "high": _num(fq.high),
                 "cases_low": _num(_cases(fq.low)), "cases_high": _num(_cases(fq.high)),
                 "amount": _num(fa.value) if fa else None,
+                "vs_month_pct": _pct(fq.value, part_qty.get(month)),
+                "vs_year_ago_pct": _pct(fq.value, ago) if ago else None,
+                "method": fq.method,
                 "backtest_wape": _num(fq.backtest_wape, 4), "naive_wape": _num(fq.naive_wape, 4),
             })
     out["by_price_class"] = by_class
@@ -847,26 +1192,86 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str],
     return out
 
 
+def forecast_calendar(month: str, target: str, series: dict[str, float],
+                      is_workday: Callable[[date], bool] | None) -> dict:
+    """The calendar of the month forecast: working days against this month, its holidays, the
+    Spring Festival when it is near, and how sales moved between the same two months last
+    year (the holidays' effect as measured)."""
+    from cmgr.core.forecast import SPRING_FESTIVAL
+    from cmgr.core.workdays import holiday_periods
+
+    workday = is_workday or (lambda d: d.weekday() < 5)
+
+    def workdays(m: str) -> int:
+        return sum(1 for d in _days_of_month(m) if workday(d))
+
+    first, last = month_first_day(target), month_last_day(target)
+    festival = SPRING_FESTIVAL.get(first.year + (1 if first.month == 12 else 0))
+    if festival is None or not -10 <= (festival - first).days <= 60:
+        festival = None
+    then, before = series.get(month_add(target, -12)), series.get(month_add(month, -12))
+    return {"workdays": workdays(target), "month_workdays": workdays(month),
+            "holidays": holiday_periods(workday, first, last),
+            "spring_festival": festival.isoformat() if festival else None,
+            "last_year_change_pct": _pct(then, before) if then and before else None,
+            "last_year_months": [month_add(month, -12), month_add(target, -12)]}
+
+
+def _pct_words(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"增长 {value:.1f}%" if value >= 0 else f"下降 {-value:.1f}%"
+
+
+def _day_cn(iso: str) -> str:
+    return f"{int(iso[5:7])}月{int(iso[8:10])}日"
+
+
 def forecast_statement(fc: dict) -> list[str]:
-    """The method and its measured error, in plain words, better or worse."""
-    s = [f"预测方法：{fc['method']}。"]
-    wape, naive, n = fc["backtest_wape"], fc["naive_wape"], fc["backtest_months"]
+    """Section 四 in the manager's words: the forecast in 箱 and 元 with its range, against
+    this month and the same month last year, the coming holidays, and how close the method
+    came in the past months."""
+    s = []
+    amount = (f"，金额约 {fc['amount'] / 10000:,.2f} 万元" if fc.get("amount") else "")
+    s.append(f"预计{fc['month_cn']}销售约 {fc['cases']:,.2f} 箱（{fc['qty_cartons']:,.0f} 条）"
+             f"{amount}；较有把握的范围是 {fc['cases_low']:,.2f}～{fc['cases_high']:,.2f} 箱"
+             + (f"，金额 {fc['amount_low'] / 10000:,.2f}～{fc['amount_high'] / 10000:,.2f} 万元"
+                if fc.get("amount_low") is not None else "") + "。")
+    compare = []
+    if fc.get("vs_month_pct") is not None:
+        compare.append(f"比本月{_pct_words(fc['vs_month_pct'])}")
+    if fc.get("vs_year_ago_pct") is not None:
+        compare.append(f"比去年同月{_pct_words(fc['vs_year_ago_pct'])}")
+    if compare:
+        s.append("预计" + "，".join(compare) + "。")
+    cal = fc["calendar"]
+    words = [f"{fc['month_cn']}有 {cal['workdays']} 个工作日（本月 {cal['month_workdays']} 个）"]
+    for h in cal["holidays"]:
+        words.append(f"{h['name']}放假 {_day_cn(h['start'])}至{_day_cn(h['end'])}（{h['days']} 天）")
+    if cal["spring_festival"]:
+        words.append(f"春节为 {cal['spring_festival'][:4]}年{_day_cn(cal['spring_festival'])}，"
+                     f"节前两到四周是备货高峰，节后一两周订货偏少")
+    sentence = "，".join(words)
+    if cal["last_year_change_pct"] is not None:
+        a, b = cal["last_year_months"]
+        sentence += (f"；去年同期，{month_cn(b)}比{month_cn(a)}销量"
+                     f"{_pct_words(cal['last_year_change_pct'])}，预测已考虑这些因素")
+    s.append(sentence + "。")
+    s.append(f"预测方法：{fc['method']}。")
+    wape, n = fc["backtest_wape"], fc["backtest_months"]
     if wape is None or not n:
-        s.append("历史太短，尚无法用回测检验预测误差，请谨慎使用。")
-    elif naive is None:
-        s.append(f"按本人历史滚动回测最近 {n} 个月，本方法销量的平均绝对百分比误差（WAPE）为 "
-                 f"{wape:.1%}；对照方法缺少数据，未作比较。")
+        s.append("历史数据太短，还无法检验预测的准确程度，请谨慎使用。")
     else:
-        verdict = ("优于" if wape < naive else "与之相当，并未优于" if wape == naive
-                   else "差于")
-        s.append(f"按本人历史滚动回测最近 {n} 个月（每次只用当时已有的数据向前预测），"
-                 f"本方法销量 WAPE 为 {wape:.1%}，对照的{fc['naive_method']} WAPE 为 "
-                 f"{naive:.1%}，本方法{verdict}对照方法。")
-    s.append(f"预测区间为 80% 区间：{fc['cases_low']:,.2f}～{fc['cases_high']:,.2f} 箱。"
-             if fc["cases_low"] is not None else "")
+        simple = []
+        if fc.get("last_month_wape") is not None:
+            simple.append(f"直接用上月销量约为 {fc['last_month_wape']:.0%}")
+        if fc.get("seasonal_naive_wape") is not None:
+            simple.append(f"用去年同月销量约为 {fc['seasonal_naive_wape']:.0%}")
+        s.append(f"过去{n}个月，本方法的平均误差约为 {wape:.0%}"
+                 + (f"（同期{'，'.join(simple)}）" if simple else "") + "。")
     if fc.get("note"):
         s.append(fc["note"])
-    return [x for x in s if x]
+    return s
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -943,10 +1348,20 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
         row.pop("yoy_qty_pct", None)  # per-customer history is loaded for the look-back only
     by_band = [r for r in by_band if r["customers"] or r["qty_cartons"]]
 
-    growing, falling = _movers(table, settings.top_n)
+    basis = comparison_basis(month, first_month, settings.is_workday)
+    compared = like_for_like(table, month, basis, settings.is_workday)
     stopped = _stopped(table, month, lookback)
-    warn_list, warn_bands = early_warning(table, settings.warning_ratio, band_order)
-    declines = _large_declines(table, settings.decline_pct)
+    warn_list, warn_bands = early_warning(compared, settings.warning_ratio, band_order,
+                                          settings.warning_gap_pct, settings.warning_sd)
+    declines = _large_declines(compared, settings.decline_pct, warn_bands, settings.decline_sd)
+    # A customer is listed once, in the most telling table: 断订, then 大幅下降, then 预警;
+    # the movers of part a leave out those part b lists.
+    in_decline = {d["customer_code"] for d in declines}
+    warn_list = [w for w in warn_list if w["customer_code"] not in in_decline]
+    listed = in_decline | {w["customer_code"] for w in warn_list} | {
+        s_["customer_code"] for s_ in stopped}
+    growing, falling = _movers(table[~table["customer_code"].isin(listed)
+                                     | (table["qty_0"] > table["qty_1"])], settings.top_n)
     overdue = overdue_visits(table, data, month, settings.bands)
 
     trend_months = [month_add(month, -k) for k in range(settings.trend_months - 1, -1, -1)]
@@ -987,23 +1402,30 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
         "top_skus": _top_skus(data, month, settings.top_n),
         "growing": growing, "falling": falling, "stopped": stopped,
         "new_customers": _new_customers(table, month),
+        "comparison": basis,
         "warning_customers": warn_list, "warning_bands": warn_bands,
         "large_declines": declines, "overdue_visits": overdue or [],
         "trend": trend, "price_mix": mix,
         "settings": {"stopped_lookback_months": lookback, "decline_pct": settings.decline_pct,
                      "warning_ratio": settings.warning_ratio,
+                     "warning_gap_pct": settings.warning_gap_pct,
+                     "warning_sd": settings.warning_sd, "decline_sd": settings.decline_sd,
+                     "list_rows": settings.list_rows,
                      "price_class_basis": settings.price_classes.basis,
                      "price_class_bounds": list(settings.price_classes.bounds),
                      "price_class_names": list(settings.price_classes.names)},
         "warnings": warnings,
     }
     problems = _problems(report, warn_list, warn_bands, declines, overdue, data, month, settings)
-    report["problems"] = _merge_notes(problems, notes)
+    report["problems"] = _merge_notes(problems, notes, settings.list_rows)
     report["opinions"] = _opinions(data, month)
+    report["opinions"]["satisfaction"] = satisfaction(data, settings.bands)
+    report["network"] = network_figures(data.kpi, data.settlements_imported)
     report["forecast"] = _forecast_part(data, month, class_order, settings.is_workday)
     sections = notes.sections if notes else {}
     report["notes"] = {key: list(sections.get(key, [])) for key in NOTE_SECTIONS}
     report["notes_source"] = notes.source if notes else None
+    report["other_hint"] = "" if report["notes"]["other"] else OTHER_HINT
     report["summary_text"] = summary_sentences(report)
     return report
 

@@ -281,6 +281,54 @@ class WorkCalendar:
         return False
 
 
+# Names of the statutory holidays by a day they always hold (the lunar ones come from the
+# package, which names every holiday of the years it knows).
+_FIXED_HOLIDAYS = {(1, 1): "元旦", (5, 1): "劳动节", (10, 1): "国庆节", (4, 5): "清明节"}
+_PACKAGE_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+                  "Labour Day": "劳动节", "Dragon Boat Festival": "端午节",
+                  "Mid-autumn Festival": "中秋节", "National Day": "国庆节"}
+
+
+def holiday_periods(is_workday, first: date, last: date, min_days: int = 3) -> list[dict]:
+    """Runs of at least `min_days` days off touching [first, last] (a long weekend or a
+    holiday week), each with its name when known: [{"name", "start", "end", "days"}]."""
+    from cmgr.core.forecast import SPRING_FESTIVAL
+
+    out = []
+    day = first - timedelta(days=10)
+    end = last + timedelta(days=10)
+    run: list[date] = []
+    while day <= end:
+        if not is_workday(day):
+            run.append(day)
+        else:
+            if len(run) >= min_days and run[-1] >= first and run[0] <= last:
+                out.append(run)
+            run = []
+        day += timedelta(days=1)
+    periods = []
+    for days in out:
+        name = ""
+        for d in days:
+            name = _FIXED_HOLIDAYS.get((d.month, d.day), "")
+            if SPRING_FESTIVAL.get(d.year) == d:
+                name = "春节"
+            if not name:
+                try:
+                    import chinese_calendar
+
+                    on_holiday, english = chinese_calendar.get_holiday_detail(d)
+                    name = _PACKAGE_NAMES.get(english or "", "") if on_holiday else ""
+                except NotImplementedError:
+                    name = ""
+            if name:
+                break
+        if name or any(d.weekday() < 5 for d in days):
+            periods.append({"name": name or "假期", "start": days[0].isoformat(),
+                            "end": days[-1].isoformat(), "days": len(days)})
+    return periods
+
+
 def _table(value: object, key: str, cal: WorkCalendar) -> dict:
     if not isinstance(value, dict):
         raise cal._fail(f"expected a table [{key}], got {value!r}", key=key)

@@ -19,6 +19,7 @@ class KpiRun:
     data_until: str | None  # the newest order day in the database
     kpis: list[ManagerKpi]
     notes: list[str]
+    settlements_imported: bool = True
 
 
 def kpis_for(db: Database, cfg, month: str, managers: Sequence[str]) -> KpiRun:
@@ -46,13 +47,14 @@ def kpis_for(db: Database, cfg, month: str, managers: Sequence[str]) -> KpiRun:
     notes = []
     if until is not None and until < last:
         notes.append(f"订单数据截至 {until}，{month} 尚未结束或未导入完整")
-    if not has_settlements(db):
+    settlements_imported = has_settlements(db)
+    if not settlements_imported:
         notes.append("没有电子结算数据：电子结算率为空（cmgr import settlements FILE）")
     missing = [m for m in managers if m not in targets]
     if missing:
         notes.append(f"{len(missing)} 位客户经理没有 {month} 的销量目标："
                      + "、".join(missing[:10]) + "（cmgr import targets FILE 或配置 [report.targets]）")
-    return KpiRun(month, until, kpis, notes)
+    return KpiRun(month, until, kpis, notes, settlements_imported)
 
 
 def ranking_weights(cfg) -> dict[str, float]:

@@ -41,7 +41,11 @@ def settings_from(cfg, calendar=None):
         price_classes=cfg.price_classes, bands=tuple(cfg.policy),
         stopped_lookback_months=int(cfg.get("report.stopped_lookback_months")),
         decline_pct=float(cfg.get("report.decline_pct")),
-        warning_ratio=float(cfg.get("report.warning_ratio")))
+        warning_ratio=float(cfg.get("report.warning_ratio")),
+        warning_gap_pct=float(cfg.get("report.warning_gap_pct")),
+        warning_sd=float(cfg.get("report.warning_sd")),
+        decline_sd=float(cfg.get("report.decline_sd")),
+        list_rows=int(cfg.get("report.list_rows")))
 
 
 def due_date_for(cal, month: str) -> tuple[date, list[str]]:
@@ -57,8 +61,10 @@ def due_date_for(cal, month: str) -> tuple[date, list[str]]:
 def load(db, cfg, month: str, managers: list[str] | None):
     """ManagerData for each manager (all when None), and the orders no manager owns."""
     from cmgr.core.monthly import (
+        BASE_MONTHS,
         ManagerData,
         classify_skus,
+        infer_order_weekdays,
         month_add,
         month_first_day,
         month_last_day,
@@ -82,7 +88,15 @@ def load(db, cfg, month: str, managers: list[str] | None):
     # Bounds that restrict nothing are left out (see store.monthly._date_range).
     end_bound = end if end <= last_date else None
     customer_months = store.customer_months(
-        db, month_first_day(month_add(month, -max(lookback, 1))).isoformat(), end_bound, managers)
+        db, month_first_day(month_add(month, -max(lookback, BASE_MONTHS))).isoformat(), end_bound,
+        managers)
+    if max(lookback, BASE_MONTHS) < 12:  # the same month last year: part b compares a holiday month with it
+        import pandas as pd
+
+        year_ago = store.customer_months(
+            db, month_first_day(month_add(month, -12)).isoformat(),
+            month_first_day(month_add(month, -11)).isoformat(), managers)
+        customer_months = pd.concat([year_ago, customer_months], ignore_index=True)
     sku_months = store.sku_months(db, history_from if history_from > first_date else None,
                                   end_bound, managers)
     price_list = store.prices(db)
@@ -92,11 +106,21 @@ def load(db, cfg, month: str, managers: list[str] | None):
     month_visits = store.visits(db, month_start, month_end, managers)
     flags = store.flags(db, month_start, month_end, managers)
     complaints = store.complaints(db, month_end, managers)
+    surveys = store.surveys(db, month_end, managers)
+    weekdays_from = month_first_day(month_add(month, -BASE_MONTHS)).isoformat()
+    weekdays = store.order_weekdays(db, weekdays_from, end, managers)
+    weekdays["customer_code"] = weekdays["customer_code"].astype(str)
 
     from cmgr.store.customers import managers as roster_managers
 
     names = managers if managers is not None else roster_managers(db)
+    from cmgr.jobs.kpi import kpis_for
+
+    # 网建 figures and the month's target: cmgr kpi's computation, not a second count here
+    kpi_run = kpis_for(db, cfg, month, names)
+    kpi_of = {k.manager: k for k in kpi_run.kpis}
     roster_manager = dict(zip(roster["customer_code"].astype(str), roster["manager"], strict=True))
+    weekdays["manager"] = weekdays["customer_code"].map(roster_manager)
     customer_months["manager"] = customer_months["customer_code"].astype(str).map(roster_manager)
     last_visits["manager"] = last_visits["customer_code"].astype(str).map(roster_manager)
 
@@ -107,7 +131,8 @@ def load(db, cfg, month: str, managers: list[str] | None):
 
     by = {key: split(frame) for key, frame in (
         ("roster", roster), ("cm", customer_months), ("sm", sku_months), ("lv", last_visits),
-        ("mv", month_visits), ("fl", flags), ("co", complaints))}
+        ("mv", month_visits), ("fl", flags), ("co", complaints), ("sv", surveys),
+        ("wd", weekdays))}
     empty_roster = roster.iloc[0:0]
     data = []
     for name in names:
@@ -117,11 +142,14 @@ def load(db, cfg, month: str, managers: list[str] | None):
             customer_months=by["cm"].get(name, customer_months.iloc[0:0]),
             sku_months=by["sm"].get(name, sku_months.iloc[0:0]),
             sku_classes=classes, data_first_date=first_date, data_last_date=last_date,
-            target_cases=cfg.targets.get(name, {}).get(month),
+            target_cases=kpi_of[name].target_cases if name in kpi_of else None,
+            kpi=kpi_of.get(name), settlements_imported=kpi_run.settlements_imported,
             last_visits=lv, has_visits=len(lv) > 0,
             month_visits=by["mv"].get(name, month_visits.iloc[0:0]),
             flags=None if flags is None else by["fl"].get(name, flags.iloc[0:0]),
             complaints=None if complaints is None else by["co"].get(name, complaints.iloc[0:0]),
+            surveys=None if surveys is None else by["sv"].get(name, surveys.iloc[0:0]),
+            order_weekdays=infer_order_weekdays(by["wd"].get(name)),
             sku_names=names_of_skus))
     unassigned = {"customers": 0, "qty_cartons": 0.0, "amount": 0.0}
     if managers is None:
@@ -133,12 +161,28 @@ def load(db, cfg, month: str, managers: list[str] | None):
     return data, unassigned
 
 
-def notes_loader(pattern: Path | None, all_managers: bool) -> Callable[[str, str], object]:
-    """A function (manager, month) -> Notes | None reading --notes (which may hold {manager})."""
-    from cmgr.core.monthly import parse_notes
+def notes_loader(pattern: Path | None, all_managers: bool,
+                 edited: Path | None = None) -> Callable[[str, str], object]:
+    """A function (manager, month) -> Notes | None reading --notes and --from (the report as
+    edited in Word; its text wins), each of which may hold {manager}."""
+    from cmgr.core.monthly import combine_notes, parse_notes
     from cmgr.errors import InputError
     from cmgr.render.output import expand_out
 
+    if edited is not None:
+        from cmgr.sources.edited_report import read_edited_report
+
+        if all_managers and "{manager}" not in str(edited):
+            raise UsageError("--from with --all needs a {manager} placeholder, e.g. "
+                             "--from '月度报告-{manager}-{month}.docx'")
+        markdown = notes_loader(pattern, all_managers)
+
+        def load_both(manager: str, month: str):
+            path = expand_out(edited, manager=manager, month=month)
+            written = read_edited_report(path) if path.exists() or not all_managers else None
+            return combine_notes(markdown(manager, month), written)
+
+        return load_both
     if pattern is None:
         return lambda manager, month: None
     if all_managers and "{manager}" not in str(pattern):

@@ -148,6 +148,10 @@ def report_sheets(r: dict) -> list[tuple[str, list[Column], list[dict]]]:
         (f"去年同月 {yoy['base_month']} 销量（条）",
          yoy["qty_cartons"] if yoy["available"] else yoy["note"]),
         ("同比销量 %", yoy["qty_cartons_pct"]), ("同比金额 %", yoy["amount_pct"]),
+        ("在网户数", r.get("network", {}).get("in_network")),
+        ("本月入网户数", r.get("network", {}).get("joined")),
+        ("本月退网户数", r.get("network", {}).get("left")),
+        *_network_rows(r.get("network", {}).get("kpi")),
         ("月度目标（箱）", r["target"]["cases"] if r["target"] else None),
         ("完成率 %", r["target"]["rate_pct"] if r["target"] else None),
     ]
@@ -215,6 +219,12 @@ def report_sheets(r: dict) -> list[tuple[str, list[Column], list[dict]]]:
                       ("类别", "topics_text", "text"), ("内容", "text", "text")],
          [{**v, "topics_text": "、".join(v["topics"])}
           for v in op["visit_opinions"] + op["special_visits"]]),
+        ("客户满意度", [("分组", "group", "text"), ("名称", "name", "text"),
+                        ("调查户数", "customers", "int"), ("本轮得分", "score", "num"),
+                        ("上一轮", "previous_score", "num"), ("变化", "change", "num")],
+         [{"group": g, **row} for g, key in (("调查项目", "by_item"), ("线路", "by_route"),
+                                             ("档位分级", "by_band"))
+          for row in op.get("satisfaction", {}).get(key, [])]),
         ("次月预测", [("价类", "price_class", "text"), ("预测（条）", "qty_cartons", "num"),
                       ("预测（箱）", "cases", "num"), ("预测金额（元）", "amount", "num"),
                       ("区间下限（条）", "low", "num"), ("区间上限（条）", "high", "num"),
@@ -291,3 +301,15 @@ def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -
         print_setup(ws, landscape=total > PORTRAIT_UNITS, title_rows="1:1", page_header="&A")
         fit_row_heights(ws, 1)
     return save_workbook(wb, path)
+
+
+def _network_rows(kpi: dict | None) -> list[tuple[str, object]]:
+    """The 网建 figures of cmgr.core.kpi (the report's network.kpi) for the 概况 sheet."""
+    if not kpi:
+        return []
+    return [("订货户数", kpi["ordering_customers"]), ("订货率 %", kpi["order_rate_pct"]),
+            ("电子结算率（按金额）%", kpi["settlement_amount_pct"]),
+            ("电子结算率（按笔数）%", kpi["settlement_count_pct"]),
+            ("电结户占比 %", kpi["esettle_customers_pct"]),
+            ("销量完成率 %", kpi["completion_pct"]),
+            ("拜访完成率 %", kpi["visit_completion_pct"])]

@@ -59,6 +59,11 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "month": ("月份", "考核月份", "目标月份", "计划月份", "年月", "统计月份"),
     "target_cases": ("销量目标", "目标销量", "销售计划", "计划销量", "销量计划", "月度目标",
                      "目标", "计划", "任务量", "销量任务"),
+    "survey_round": ("调查轮次", "测评轮次", "调查批次", "轮次", "期次", "调查期次"),
+    "survey_date": ("调查日期", "测评日期", "调查时间", "回访日期"),
+    "survey_item": ("调查项目", "测评项目", "满意度项目", "评价项目", "指标", "项目"),
+    "score": ("得分", "分数", "评分", "满意度得分"),
+    "level": ("满意度", "评价", "满意程度", "评价等级", "等级"),
 }
 
 # Units a header may carry: "订购量（件）" is counted in 件, "订购量（箱）" in 箱.
@@ -160,4 +165,10 @@ KINDS: dict[str, Kind] = {
     "targets": Kind(
         "targets", "月度销量目标", (("manager",), ("month",), ("target_cases",)),
         ("manager", "month", "target_cases"), ("manager", "month", "target_cases")),
+    "survey": Kind(
+        "survey", "满意度调查结果",
+        (("customer_code",), ("survey_item",), ("score", "level"), ("survey_round", "survey_date")),
+        ("customer_code", "survey_item"),
+        ("survey_round", "survey_date", "customer_code", "customer_name", "survey_item", "score",
+         "level")),
 }

@@ -23,6 +23,7 @@ from cmgr.domain import (
     CUSTOMER_STATUSES,
     FIELD_TYPES,
     PACKS_PER_CARTON,
+    SURVEY_LEVELS,
     canonical_status,
 )
 from cmgr.errors import Location
@@ -620,6 +621,16 @@ UNKNOWN_STATUS_ACTION = "照原样保存，按非正常经营处理：不排访�
 
 def _normalise(parsed: ParsedFile, out: pd.DataFrame) -> None:
     kind_name = parsed.kind
+    if kind_name == "survey":
+        if "level" in out:
+            by_level = out["level"].map(lambda s: SURVEY_LEVELS.get(s.replace(" ", ""))
+                                        if isinstance(s, str) else None)
+            out["score"] = out["score"].fillna(by_level) if "score" in out else by_level
+        # A round is named by its text, else by its date: both name the same survey.
+        if "survey_round" not in out:
+            out["survey_round"] = None
+        if "survey_date" in out:
+            out["survey_round"] = out["survey_round"].fillna(out["survey_date"])
     if kind_name == "customers" and "status" in out:
         # Known words are stored canonical; an unknown one as written, with a warning per row,
         # and every command reads it alike (cmgr.domain.is_active: not in normal business).
@@ -662,6 +673,9 @@ def record_key(kind_name: str, out: pd.DataFrame) -> np.ndarray:
         return text("customer_code")
     if kind_name == "prices":
         return text("sku_code")
+    if kind_name == "survey":
+        rounds = out["survey_round"].fillna("").to_numpy(dtype=object)
+        return rounds + "|" + text("customer_code") + "|" + text("survey_item")
     if kind_name == "orders":
         has_id = out["order_id"].notna().to_numpy() if "order_id" in out else np.zeros(n, bool)
         key = np.empty(n, dtype=object)
@@ -784,4 +798,5 @@ def _key_words(kind_name: str) -> str:
             "orders": "订单编号 + 卷烟编码, or 日期 + 客户 + 卷烟 without an order id",
             "visits": "访问编号, or 日期 + 客户 + 类型 + 内容 without one",
             "settlements": "扣款流水号, else 订单编号, else 订货日期 + 客户编码",
-            "supply": "卷烟编码 + 档位段 + 开始日期", "targets": "客户经理 + 月份"}[kind_name]
+            "supply": "卷烟编码 + 档位段 + 开始日期", "targets": "客户经理 + 月份",
+            "survey": "轮次 + 客户编码 + 调查项目"}[kind_name]

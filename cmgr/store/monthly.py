@@ -64,10 +64,11 @@ def customers(db: Database, managers: Sequence[str] | None) -> pd.DataFrame:
     return _frame(
         db,
         "SELECT customer_code, customer_name, manager, grade, grade_label, route, joined_on, "
-        f"left_on, status FROM customers c WHERE 1=1{where} ORDER BY customer_code",
+        f"left_on, status, visit_weekdays FROM customers c WHERE 1=1{where} "
+        "ORDER BY customer_code",
         params,
         ["customer_code", "customer_name", "manager", "grade", "grade_label", "route",
-         "joined_on", "left_on", "status"])
+         "joined_on", "left_on", "status", "visit_weekdays"])
 
 
 # The month of an order line; substr is portable (SQLite and PostgreSQL).
@@ -202,3 +203,38 @@ def complaints(db: Database, last_day: str, managers: Sequence[str] | None) -> p
            "JOIN customers c ON c.customer_code = t.customer_code "
            f"WHERE substr(t.created_at, 1, 10) <= ?{where} ORDER BY t.created_at, t.id")
     return _frame(db, sql, [last_day, *params], [*pick, "manager", "customer_name"])
+
+
+def surveys(db: Database, last_day: str, managers: Sequence[str] | None) -> pd.DataFrame | None:
+    """Satisfaction survey results of these managers' customers dated (or imported) on or
+    before `last_day`, with each customer's route and grade; None before migration 010."""
+    if not db.has_table("surveys"):
+        return None
+    where, params = _manager_filter(managers)
+    sql = ("SELECT s.survey_round, s.survey_date, s.customer_code, c.customer_name, c.route, "
+           "c.grade, c.manager, s.survey_item, s.score, s.level FROM surveys s "
+           "JOIN customers c ON c.customer_code = s.customer_code "
+           f"WHERE (s.survey_date IS NULL OR s.survey_date <= ?){where} "
+           "ORDER BY s.survey_date, s.survey_round, s.customer_code, s.survey_item")
+    return _frame(db, sql, [last_day, *params],
+                  ["survey_round", "survey_date", "customer_code", "customer_name", "route",
+                   "grade", "manager", "survey_item", "score", "level"])
+
+
+def order_weekdays(db: Database, first_day: str, end_day: str,
+                   managers: Sequence[str] | None) -> pd.DataFrame:
+    """Per customer and weekday ('%w': 0 = Sunday), the distinct order days dated
+    first_day <= date < end_day: the customer's order days when the roster has no 访销日."""
+    if managers is None:
+        sql = ("SELECT o.customer_code, strftime('%w', o.order_date), "
+               "count(DISTINCT o.order_date) FROM order_lines o "
+               "WHERE o.order_date >= ? AND o.order_date < ? GROUP BY 1, 2")
+        params: list = [first_day, end_day]
+    else:
+        where, params = _manager_filter(managers)
+        sql = ("SELECT o.customer_code, strftime('%w', o.order_date), "
+               "count(DISTINCT o.order_date) FROM customers c JOIN order_lines o "
+               "ON o.customer_code = c.customer_code "
+               f"WHERE o.order_date >= ? AND o.order_date < ?{where} GROUP BY 1, 2")
+        params = [first_day, end_day, *params]
+    return _frame(db, sql, params, ["customer_code", "weekday", "days"])

@@ -45,8 +45,11 @@ TABLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "sku_code", "sku_name", "grade_band", "grade_from", "grade_to", "limit_qty",
         "valid_from", "valid_to")),
     "targets": ("targets", "target_key", ("manager", "month", "target_cases")),
+    "survey": ("surveys", "survey_key", (
+        "survey_round", "survey_date", "customer_code", "customer_name", "survey_item", "score",
+        "level")),
 }
-_HAS_UPDATED_AT = {"customers", "visits", "prices", "settlements", "supply", "targets"}
+_HAS_UPDATED_AT = {"customers", "visits", "prices", "settlements", "supply", "targets", "survey"}
 
 
 @dataclass

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -254,3 +255,122 @@ def test_demo_month_is_the_last_complete_month():
     assert demo_month("2026-01-05") == "2025-12"
 
 
+# --- part b written in Word -------------------------------------------------------------------
+
+TOOL_WORDS = ("--notes", "--from", "cmgr", "json", "xlsx", "WAPE", "回测", "(combination)",
+              "(seasonal naive)", "naive", "待填写")
+
+
+def _document_text(path: Path) -> tuple[str, list]:
+    from docx import Document
+
+    doc = Document(str(path))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    return text + "\n" + cells, doc
+
+
+def _heading_index(doc, title: str) -> int:
+    return next(i for i, p in enumerate(doc.paragraphs)
+                if p.style.name.startswith("Heading") and p.text.endswith(title))
+
+
+def test_causes_written_in_word_are_kept_when_the_report_is_made_again(docx_report, tmp_path):
+    """Edit the docx as a user would (python-docx standing in for Word): type over the grey
+    hints under 断订客户, press Enter for a second paragraph, fill 其他问题; regenerate with
+    --from; the text is in the new document and in its json."""
+    from docx import Document
+
+    from cmgr.core.monthly import CAUSE_HINT, MEASURE_HINT, OTHER_HINT
+
+    doc = Document(str(docx_report))
+    start = _heading_index(doc, "断订客户")
+    cause = next(p for p in doc.paragraphs[start:] if p.text.startswith("原因："))
+    measure = next(p for p in doc.paragraphs[start:] if p.text.startswith("对策措施："))
+    assert cause.text == "原因：" + CAUSE_HINT and measure.text == "对策措施：" + MEASURE_HINT
+    assert cause.runs[-1].font.color.rgb is not None          # the hint is grey
+    cause.runs[-1].text = "C08 店主生病住院，"                 # typed over the hint
+    cause.add_run("店面暂停营业。")
+    measure.runs[-1].text = "电话联系店主家属，"
+    paragraphs = doc.paragraphs
+    follow = paragraphs[next(i for i, q in enumerate(paragraphs) if q._p is measure._p) + 1]
+    follow.insert_paragraph_before("出院后上门回访，恢复订货。")  # Enter, a second paragraph
+    other = next(p for p in doc.paragraphs if p.text.startswith("其他问题及说明："))
+    assert other.text.endswith(OTHER_HINT)
+    other.runs[-1].text = "本月配送车辆调整，部分线路送货推迟一天。"
+    edited = tmp_path / "edited.docx"
+    doc.save(str(edited))
+
+    again = tmp_path / "again.docx"
+    result = run("monthly-report", "--manager", MANAGER, "--month", MONTH, "--from",
+                 str(edited), "--out", str(again))
+    assert result.exit_code == 0, result.output
+    text, new = _document_text(again)
+    assert "原因：C08 店主生病住院，店面暂停营业。" in text
+    assert "对策措施：电话联系店主家属，\n出院后上门回访，恢复订货。" in text
+    assert "本月配送车辆调整，部分线路送货推迟一天。" in text and OTHER_HINT not in text
+    # The other problems still show their hints, and the json says the same.
+    assert CAUSE_HINT in text
+    result = run("monthly-report", "--manager", MANAGER, "--month", MONTH, "--from",
+                 str(edited), "--format", "json")
+    r = json.loads(result.stdout)
+    stopped = next(p for p in r["problems"] if p["key"] == "stopped")
+    assert stopped["cause"] == "C08 店主生病住院，店面暂停营业。"
+    assert stopped["measure"] == "电话联系店主家属，\n出院后上门回访，恢复订货。"
+    assert r["notes"]["other"] == ["本月配送车辆调整，部分线路送货推迟一天。"]
+
+
+def test_from_a_file_that_is_not_a_docx_is_one_line(city, tmp_path):
+    bad = tmp_path / "notes.docx"
+    bad.write_text("not a word file", encoding="utf-8")
+    result = runner.invoke(app, ["monthly-report", "--manager", MANAGER, "--month", MONTH,
+                                 "--from", str(bad), "--out", str(tmp_path / "x.docx")])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and "notes.docx" in result.output
+
+
+def test_the_document_has_no_tool_words_and_no_empty_table(docx_report):
+    text, doc = _document_text(docx_report)
+    for word in TOOL_WORDS:
+        assert word not in text, word
+    # A table with only its header row is followed by a "无" (or a sentence saying none).
+    body = doc.element.body
+    children = list(body.iterchildren())
+    for i, child in enumerate(children):
+        if child.tag.endswith("}tbl") and len(child.findall(
+                "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tr")) == 1:
+            following = "".join(children[i + 1].itertext()) if i + 1 < len(children) else ""
+            assert following.strip().startswith("无") or "无" in following, following
+
+
+def test_satisfaction_by_item_route_and_band_against_the_previous_round(city, tmp_path):
+    import random
+
+    from tests.conftest import write_xlsx
+
+    rng = random.Random(3)
+    rows = [["调查轮次", "调查日期", "客户编码", "调查项目", "得分"]]
+    scores = {}
+    for rnd, day in (("2026年第二季度", "2026-06-20"), ("2026年第三季度", "2026-09-20")):
+        for n in range(1, 11):
+            for item in ("服务态度", "送货及时性", "货源满足"):
+                score = 55.0 if (n == 4 and rnd.endswith("三季度")) else float(rng.randint(70, 100))
+                rows.append([rnd, day, f"C{n:02d}", item, score])
+                scores[rnd, f"C{n:02d}", item] = score
+    path = write_xlsx(tmp_path / "满意度.xlsx", rows)
+    result = run("import", "survey", str(path))
+    assert result.exit_code == 0, result.output
+    sat = report_json()["opinions"]["satisfaction"]
+    assert sat["round"] == "2026年第三季度" and sat["previous_round"] == "2026年第二季度"
+    for row in sat["by_item"]:
+        now = [v for (r, _, i), v in scores.items() if r.endswith("三季度") and i == row["name"]]
+        was = [v for (r, _, i), v in scores.items() if r.endswith("二季度") and i == row["name"]]
+        assert row["score"] == pytest.approx(sum(now) / len(now), abs=0.01)
+        assert row["change"] == pytest.approx(sum(now) / len(now) - sum(was) / len(was), abs=0.02)
+    assert sat["lowest_customers"][0]["customer_code"] == "C04" and sat["low_customers"] == 1
+    assert {r["name"] for r in sat["by_band"]} and sat["by_route"]
+    out = tmp_path / "sat.docx"
+    assert run("monthly-report", "--manager", MANAGER, "--month", MONTH, "--out",
+               str(out)).exit_code == 0
+    text, _ = _document_text(out)
+    assert "2026年第三季度调查 10 户" in text and "客户C04" in text

@@ -8,15 +8,25 @@ import pandas as pd
 import pytest
 
 from cmgr.core.forecast import (
-    NAIVE,
-    NAIVE_LAST_COMPLETE,
-    SEASONAL_NAIVE,
-    SHORT_METHOD,
+    METHOD_NAMES,
+    METHODS,
     SPRING_FESTIVAL,
+    _combined,
+    _parse_month,
+    _to_monthly,
     backtest,
     forecast_next,
 )
 from cmgr.errors import UsageError
+
+NAIVE = METHOD_NAMES["naive"]
+SEASONAL_NAIVE = METHOD_NAMES["seasonal_naive"]
+
+
+def combined_value(series, target: str) -> float:
+    """The fixed combination's forecast of `target` from the months before it."""
+    h = _to_monthly({k: v for k, v in dict(series).items() if k < target})
+    return _combined(h, h.last, _parse_month(target))[0]
 
 
 def months(first: str, count: int) -> list[str]:
@@ -126,14 +136,60 @@ def test_backtest_wapes_match_an_independent_computation():
     total = sum(values[m] for m in last6)
     assert bt["wape"]["seasonal_naive"] == pytest.approx(sn_err / total)
     assert bt["wape"]["naive"] == pytest.approx(naive_err / total)
-    # The method's backtest is forecast_next run at each origin.
-    method_err = sum(abs(values[m] - forecast_next(series, m).value) for m in last6)
+    # The combination's backtest is the combination run at each origin.
+    method_err = sum(abs(values[m] - combined_value(series, m)) for m in last6)
     assert bt["wape"]["combined"] == pytest.approx(method_err / total)
     fc = forecast_next(series, "2025-12")
-    assert fc.backtest_wape == pytest.approx(bt["wape"]["combined"])
-    assert fc.naive_wape == pytest.approx(bt["wape"]["seasonal_naive"])
-    assert fc.naive_method == SEASONAL_NAIVE and fc.backtest_months == 6 and fc.note == ""
+    assert fc.method_key == bt["offered"] and fc.method == METHOD_NAMES[bt["offered"]]
+    assert fc.backtest_wape == pytest.approx(bt["wape"][bt["offered"]])
+    assert fc.last_month_wape == pytest.approx(naive_err / total)
+    assert fc.seasonal_naive_wape == pytest.approx(sn_err / total)
+    assert fc.naive_wape == pytest.approx(min(sn_err, naive_err) / total)
+    assert fc.backtest_months == 6 and fc.note == ""
     assert fc.horizon == 1 and fc.partial_month is None
+
+
+def test_the_offered_method_never_loses_to_the_simple_rules_in_its_backtest():
+    rng = random.Random(11)
+    for count in (14, 15, 20, 26):
+        for _ in range(8):
+            series = daily_model_series("2024-01", count, rng, noise=rng.uniform(0.02, 0.2))
+            bt = backtest(series)
+            offered = bt["wape"][bt["offered"]]
+            for rule in ("naive", "seasonal_naive"):
+                if bt["wape"][rule] is not None:
+                    assert offered <= bt["wape"][rule] + 1e-12, (count, rule, bt["wape"])
+            target = str(pd.Period(series.index[-1], freq="M") + 1)
+            fc = forecast_next(series, target)
+            assert fc.backtest_wape == pytest.approx(offered)
+            # the offered value is the chosen method applied to the whole history
+            method = next(m for m in METHODS if m.key == fc.method_key)
+            h = _to_monthly(series)
+            days = lambda m: 1  # noqa: E731 - Mon-Fri counts are tested below
+            if method.key not in ("workday_naive", "recent_workdays", "seasonal_ratio",
+                                  "yoy_growth"):
+                assert fc.value == pytest.approx(max(0.0, method.predict(
+                    h, days, h.last, _parse_month(target))))
+
+
+def test_working_days_scale_the_last_month():
+    # Every working day sells 10: the month's sales follow its working days exactly.
+    from datetime import date as d
+
+    def workdays(y: int, m: int) -> int:
+        day, n = d(y, m, 1), 0
+        while day.month == m:
+            n += day.weekday() < 5
+            day += timedelta(days=1)
+        return n
+
+    labels = months("2025-01", 20)
+    series = pd.Series({m: 10.0 * workdays(int(m[:4]), int(m[5:])) for m in labels})
+    bt = backtest(series)
+    assert bt["wape"]["workday_naive"] == pytest.approx(0.0)
+    assert bt["wape"]["naive"] > 0.02
+    fc = forecast_next(series, "2026-09")
+    assert fc.value == pytest.approx(10.0 * workdays(2026, 9))
 
 
 def test_two_months_ahead_is_backtested_two_months_ahead():
@@ -145,23 +201,23 @@ def test_two_months_ahead_is_backtested_two_months_ahead():
     assert bt["months"] == last6
     values = series.to_dict()
     # each month forecast from the data up to two months before it
-    method_err = sum(abs(values[m] - forecast_next(series[series.index < m].iloc[:-1], m).value)
+    method_err = sum(abs(values[m] - combined_value(series[series.index < m].iloc[:-1], m))
                      for m in last6)
     naive_err = sum(abs(values[m] - values[series.index[series.index.get_loc(m) - 2]])
                     for m in last6)
     total = sum(values[m] for m in last6)
     assert bt["wape"]["combined"] == pytest.approx(method_err / total)
     assert bt["wape"]["naive"] == pytest.approx(naive_err / total)
-    assert fc.backtest_wape == pytest.approx(method_err / total)
-    assert fc.backtest_wape != pytest.approx(backtest(series)["wape"]["combined"])
+    assert fc.backtest_wape == pytest.approx(bt["wape"][fc.method_key])
+    assert bt["wape"]["combined"] != pytest.approx(backtest(series)["wape"]["combined"])
 
 
 def test_fourteen_months_compare_with_seasonal_naive_on_the_two_comparable_months():
     series = daily_model_series("2024-10", 14, random.Random(4))
     fc = forecast_next(series, "2025-12")
-    assert fc.naive_method == SEASONAL_NAIVE
+    assert fc.seasonal_naive_wape is not None
     assert fc.backtest_months == 2
-    assert "2 个回测月份" in fc.note
+    assert "只有 2 个月有去年同月数据" in fc.note
     bt = backtest(series)
     assert bt["months"] == ["2025-10", "2025-11"]
     assert len(bt["rows"]) == 6
@@ -170,17 +226,16 @@ def test_fourteen_months_compare_with_seasonal_naive_on_the_two_comparable_month
 def test_thirteen_months_fall_back_to_naive_last_month_and_say_so():
     series = daily_model_series("2024-10", 13, random.Random(5))
     fc = forecast_next(series, "2025-11")
-    assert fc.naive_method == NAIVE
+    assert fc.naive_method == NAIVE and fc.seasonal_naive_wape is None
     assert fc.backtest_months == 6
-    assert "上月" in fc.note
-    assert fc.method != SHORT_METHOD   # the forecast itself has its year-ago month
+    assert "只与上月销量作了比较" in fc.note
 
 
 def test_short_history_forecasts_from_the_recent_level_and_says_so():
     series = pd.Series(dict(zip(months("2026-01", 8), [100, 110, 90, 105, 95, 100, 98, 102],
                                 strict=True)))
     fc = forecast_next(series, "2026-09")
-    assert fc.method == SHORT_METHOD
+    assert fc.method_key not in ("seasonal_naive", "seasonal_ratio", "yoy_growth")
     assert "8 个月" in fc.note and "去年同月" in fc.note
     assert fc.naive_method == NAIVE
     assert fc.backtest_months == 5          # months 4-8: each has 3 months before it
@@ -192,7 +247,7 @@ def test_one_month_of_history():
     fc = forecast_next(pd.Series({"2026-10": 500.0}), "2026-11")
     assert fc.value == 500.0
     assert fc.backtest_months == 0 and fc.backtest_wape is None
-    assert "无法回测" in fc.note
+    assert "无法检验" in fc.note
 
 
 # -- an incomplete last month -------------------------------------------------------------------
@@ -252,7 +307,7 @@ def test_short_history_with_an_incomplete_month_compares_with_the_last_complete_
                                 strict=True)))
     fc = forecast_next(series, "2026-12", data_end="2026-11-10")
     assert fc.partial_month == "2026-11" and fc.horizon == 2
-    assert fc.naive_method == NAIVE_LAST_COMPLETE and "最近一个完整月" in fc.note
+    assert fc.naive_method == NAIVE and "只与上月销量" not in fc.note
     assert 90 <= fc.value <= 110          # the 40 of ten days is not taken for a month
 
 

@@ -4,6 +4,7 @@ independent pandas computation on the raw order lines of a seeded fixture databa
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -201,12 +202,18 @@ def test_part_a_breakdowns_match(fixture_db, cfg):
     down = change[change["change"] < 0].sort_values(["change", "customer_code"]).set_index(
         "customer_code")["change"]
     assert [g["customer_code"] for g in r["growing"]] == list(up.index[:10])
-    assert [f["customer_code"] for f in r["falling"]] == list(down.index[:10])
+    # Customers part b lists (断订, 大幅下降, 预警) are not repeated among the movers.
+    listed = {c["customer_code"] for key in ("stopped", "large_declines", "warning_customers")
+              for c in r[key]}
+    assert listed and [f["customer_code"] for f in r["falling"]] == [
+        c for c in down.index if c not in listed][:10]
     assert r["growing"][0]["change_qty_cartons"] == pytest.approx(up.iloc[0])
 
     before = cust[["2026-09", "2026-10"]].sum(axis=1) > 0
     stopped = sorted(cust.index[before & (cust[MONTH] <= 0)])
-    assert [s["customer_code"] for s in r["stopped"]] == stopped
+    assert sorted(s["customer_code"] for s in r["stopped"]) == stopped
+    at_stake = [s["amount_at_stake"] for s in r["stopped"]]   # ranked by money at stake
+    assert at_stake == sorted(at_stake, reverse=True)
     assert {"C08", "C09"} <= set(stopped)
     assert next(s for s in r["stopped"] if s["customer_code"] == "C09")["status"] == "已退网"
     assert [n["customer_code"] for n in r["new_customers"]] == ["C10"]
@@ -224,22 +231,48 @@ def test_part_a_breakdowns_match(fixture_db, cfg):
 
 
 def test_early_warning_matches_the_rule(fixture_db, cfg):
-    r = report_for(fixture_db, cfg)
+    """November follows 国庆: customers are compared with November last year, per working
+    day (the fixture's roster has no 访销日), against 0.8 x the band's average and 30 points
+    below it; those more than 45 points below it are 大幅下降 instead (listed once)."""
+    from dataclasses import replace
+
+    from cmgr.core.workdays import WorkCalendar
+    from cmgr.jobs.monthly_report import load, settings_from
+
+    data, _ = load(fixture_db, cfg, MONTH, [MANAGER])
+    data[0].order_weekdays = {}  # every working day counts (the inference is tested below)
+    # Fixed margins (no spread factor) so the rule can be recomputed by hand.
+    settings = replace(settings_from(cfg), warning_gap_pct=30.0, decline_pct=45.0,
+                       warning_sd=0.0, decline_sd=0.0)
+    r = monthly.build_report(data[0], MONTH, settings, None, date(2026, 12, 7))
+    assert r["comparison"]["basis"] == "yoy" and r["comparison"]["base_month"] == "2025-11"
+    cal = WorkCalendar()
+    days = {m: sum(cal.is_workday(date(int(m[:4]), int(m[5:]), d)) for d in range(1, 31))
+            for m in ("2025-11", MONTH)}
     lines = raw_lines(fixture_db)
     mine = lines[lines["manager"] == MANAGER]
     cust = mine.pivot_table(index="customer_code", columns="month", values="qty",
                             aggfunc="sum").fillna(0)
-    expected = set()
+    warned, declined = set(), set()
     band_of = {c: band_for(g, cfg.policy).name for c, g in GRADES.items()}
-    last, now = cust["2026-10"], cust[MONTH]
+    expected_qty = cust["2025-11"] * days[MONTH] / days["2025-11"]
+    now = cust[MONTH]
     for band in set(band_of.values()):
-        members = [c for c in cust.index if band_of.get(c) == band and last[c] > 0]
+        members = [c for c in cust.index if band_of.get(c) == band and expected_qty[c] > 0]
         if not members:
             continue
-        avg = now[members].sum() / last[members].sum() - 1
-        line = 0.8 * avg if avg >= 0 else avg / 0.8
-        expected |= {c for c in members if now[c] > 0 and now[c] / last[c] - 1 < line}
-    assert {w["customer_code"] for w in r["warning_customers"]} == expected
+        avg = now[members].sum() / expected_qty[members].sum() - 1
+        line = min(0.8 * avg if avg >= 0 else avg / 0.8, avg - 0.30)
+        for c in members:
+            if now[c] <= 0:
+                continue
+            growth = now[c] / expected_qty[c] - 1
+            if growth - avg < -0.45:
+                declined.add(c)
+            elif growth < line:
+                warned.add(c)
+    assert {w["customer_code"] for w in r["warning_customers"]} == warned
+    assert {d["customer_code"] for d in r["large_declines"]} == declined
 
 
 def test_early_warning_thresholds_on_rising_and_falling_bands():
@@ -257,8 +290,26 @@ def test_early_warning_thresholds_on_rising_and_falling_bands():
     assert by_band["一级"]["threshold_pct"] == pytest.approx(8.0)
     # 三级: average -16.67%; the line is average / 0.8 = -20.83%: only f (-25%) falls below.
     assert by_band["三级"]["threshold_pct"] == pytest.approx(-16.6667 / 0.8, abs=0.01)
-    # Sorted by how far below the line: c (-5% vs +8%), f (-25% vs -20.8%), b (+5% vs +8%).
-    assert [f["customer_code"] for f in flagged] == ["c", "f", "b"]
+    # Ranked by what is at stake (条 below the base here, no amounts): f 25, c 5, b -5.
+    assert [f["customer_code"] for f in flagged] == ["f", "c", "b"]
+    # A gap of 20 points below the average: 一级's line -10%, 三级's -36.7%: nobody.
+    flagged, bands = early_warning(table, 0.8, gap_pct=20)
+    assert flagged == [] and bands[0]["threshold_pct"] == pytest.approx(-10.0)
+
+
+def test_the_warning_line_widens_with_the_spread_of_the_band():
+    # 20 customers: growths spread evenly from -40% to +36%; one more at -90%.
+    growth = [-0.40 + 0.04 * k for k in range(20)] + [-0.90]
+    table = pd.DataFrame({
+        "customer_code": [f"c{k:02d}" for k in range(21)], "customer_name": "x",
+        "grade_int": 5, "band": "一级", "qty_1": 100.0,
+        "qty_0": [100.0 * (1 + g) for g in growth]})
+    plain, _ = early_warning(table, 0.8)
+    wide, bands = early_warning(table, 0.8, spread_factor=1.0)
+    spread = bands[0]["spread_pct"]
+    assert 20 < spread < 35            # the band's robust spread, in points
+    assert len(wide) < len(plain) and {"c20"} <= {f["customer_code"] for f in wide}
+    assert all(f["growth_pct"] < bands[0]["avg_growth_pct"] - spread for f in wide)
 
 
 def test_no_year_ago_data_says_so(fixture_db, cfg):
@@ -299,7 +350,8 @@ def test_problems_carry_evidence_and_placeholders(fixture_db, cfg):
     stopped = next(p for p in r["problems"] if p["key"] == "stopped")
     assert {c["customer_code"] for c in stopped["customers"]} == {
         s["customer_code"] for s in r["stopped"]}
-    assert stopped["cause"] == "" and "## 断订客户" in stopped["cause_text"]
+    assert stopped["cause"] == "" and stopped["cause_hint"] == "请填写原因"
+    assert "--notes" not in stopped["cause_text"] + stopped["measure_text"]
     overdue = {o["customer_code"]: o for o in r["overdue_visits"]}
     # C04 (grade 10, every 14 days) was last seen 2026-09-01: due 09-15, overdue at month end.
     assert overdue["C04"]["due"] == "2026-09-15" and overdue["C04"]["days_overdue"] == 76
@@ -318,7 +370,7 @@ def test_notes_merge_into_problems_and_sections(fixture_db, cfg):
     assert by_key["stopped"]["cause"] == "两户装修停业，一户退网。"
     assert by_key["stopped"]["measure_text"] == "装修结束后回访。"
     assert by_key["overdue_visits"]["cause"] == "月底集中走访"
-    assert "待填写" in by_key["overdue_visits"]["measure_text"]
+    assert by_key["overdue_visits"]["measure_hint"] == "请填写对策措施"
     assert by_key["price_flags"]["from_data"] is False  # kept, not dropped
     assert r["notes"]["opinions"] == ["老板们普遍希望旺季多投放。", "第二段。"]
 
@@ -347,7 +399,17 @@ def test_forecast_part_states_method_and_backtest(fixture_db, cfg):
     assert fc["low"] <= fc["qty_cartons"] <= fc["high"]
     assert fc["cases"] == pytest.approx(fc["qty_cartons"] / 250, abs=0.005)
     assert fc["backtest_wape"] is not None and fc["naive_wape"] is not None
-    assert fc["method"] and any("WAPE" in s for s in fc["statement"])
+    assert fc["method"] and fc["backtest_wape"] <= fc["naive_wape"]
+    text = "".join(fc["statement"])
+    # 箱 and 金额 with the range, against this month and last year, the calendar, reliability
+    assert f"{fc['cases']:,.2f} 箱" in text and "万元" in text
+    assert f"{fc['cases_low']:,.2f}～{fc['cases_high']:,.2f} 箱" in text
+    assert "比本月" in text and "比去年同月" in text
+    assert f"有 {fc['calendar']['workdays']} 个工作日" in text
+    assert f"本方法的平均误差约为 {fc['backtest_wape']:.0%}" in text
+    assert "WAPE" not in text and "naive" not in text
+    assert fc["vs_month_pct"] == pytest.approx(
+        (fc["qty_cartons"] / r["qty_cartons"] - 1) * 100, abs=0.01)
     assert {c["price_class"] for c in fc["by_price_class"]} <= {"一类", "二类", "三类", "四类", "五类"}
 
 
@@ -431,3 +493,37 @@ def test_flags_and_complaints_become_problems_and_opinions(fixture_db, cfg):
     assert complaints["available"] and [c["id"] for c in complaints["list"]] == ["TS-20261105-001"]
     assert complaints["by_type"] == [{"name": "受潮", "count": 1}]
     assert complaints["by_status"][0]["name"] != "submitted"  # shown with its Chinese label
+
+
+def test_order_weekdays_are_inferred_when_the_roster_has_none():
+    from cmgr.core.monthly import infer_order_weekdays
+
+    frame = pd.DataFrame({"customer_code": ["a", "a", "a", "b", "b"],
+                          "weekday": ["2", "5", "0", "1", "3"],   # %w: 0 = Sunday
+                          "days": [6, 5, 1, 6, 6]})
+    # a: Tuesday and Friday (a single Sunday order is under a quarter); b: Monday, Wednesday
+    assert infer_order_weekdays(frame) == {"a": "25", "b": "13"}
+    assert infer_order_weekdays(frame.iloc[0:0]) == {}
+
+
+def test_network_line_says_which_figures_wait_for_an_import():
+    """Part a's 网建 line quotes cmgr.core.kpi's figures and says plainly when the settlements
+    or the month's target have not been imported."""
+    from cmgr.core.kpi import ManagerKpi
+
+    kpi = ManagerKpi(manager=MANAGER, month=MONTH, active_customers=10, joined=1, left=2,
+                     ordering_customers=9, order_rate_pct=90.0, esettle_customers=8,
+                     esettle_customers_pct=80.0, settled_orders=0, settlement_count_pct=None,
+                     settlement_amount_pct=None, sales_cases=3.0, amount=90000.0,
+                     target_cases=None, target_source=None, completion_pct=None,
+                     value_per_case=30000.0, visits_done=12, visits_planned=None,
+                     planned_done=None, visit_completion_pct=None)
+    net = monthly.network_figures(kpi, settlements_imported=False)
+    assert net["in_network"] == 10 and net["joined"] == 1 and net["left"] == 2
+    assert net["kpi"]["order_rate_pct"] == 90.0
+    assert "订货率 90.00%（9 户订货）" in net["text"]
+    assert "电子结算明细尚未导入" in net["text"] and "销量目标尚未导入" in net["text"]
+    done = monthly.network_figures(replace(kpi, settlement_amount_pct=95.5, settlement_count_pct=97.0,
+                                           target_cases=4.0, completion_pct=75.0), True)
+    assert "电子结算率 95.50%" in done["text"] and "完成率 75.00%" in done["text"]
+    assert "尚未导入" not in done["text"]
