@@ -92,9 +92,12 @@ def price_rows(db: Database) -> list[fe.PriceRow]:
 
 
 def roster(db: Database) -> list[fe.RosterCustomer]:
+    # seen_on: the day of the roster import that wrote the row, else the day it was entered
+    # or changed in cmgr (customer join / edit).
     return [fe.RosterCustomer(*r) for r in db.query(
-        "SELECT customer_code, customer_name, manager, license_no, license_expiry, status "
-        "FROM customers ORDER BY customer_code")]
+        "SELECT c.customer_code, c.customer_name, c.manager, c.license_no, c.license_expiry, "
+        "c.status, coalesce(substr(i.started_at, 1, 10), substr(c.updated_at, 1, 10), c.joined_on) "
+        "FROM customers c LEFT JOIN imports i ON i.id = c.import_id ORDER BY c.customer_code")]
 
 
 def _visits_to_scan(db: Database, since: str | None, until: str | None, rescan: bool,
