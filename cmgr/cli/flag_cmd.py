@@ -123,7 +123,8 @@ def flag_command(
     flags.check_manager(db, manager)
     _scan(st, first, last, rescan)
     rows = flags.list_flags(db, since=first, until=last, manager=manager,
-                            kind=kind.value if kind else None, statuses=statuses or None)
+                            kind=kind.value if kind else None, statuses=statuses or None,
+                            cfg=st.config())
     _present(rows, fmt, out, manager)
     n_new = sum(1 for r in rows if r["status"] == "new")
     if fail_on_new and n_new:
@@ -163,7 +164,8 @@ def _print_table(rows: list[dict]) -> None:
         common.info("no flags")
         return
     table = Table(title=f"违规标记 · {len(rows)} 条", title_justify="left")
-    for col in ("编号", "状态", "日期", "客户", "问题", "命中内容"):
+    proposed = any(r.get("suggest_close") for r in rows)
+    for col in ("编号", "状态", "日期", "客户", "问题", "命中内容", *(("建议办结",) if proposed else ())):
         table.add_column(col, justify="right" if col == "编号" else "left",
                          no_wrap=col in ("编号", "状态", "日期"),
                          ratio=3 if col == "命中内容" else (1 if col in ("客户", "问题") else None),
@@ -175,7 +177,7 @@ def _print_table(rows: list[dict]) -> None:
         problem = f"{subkind_label(r['subkind'])}·{_SHORT_SOURCE.get(r['source'], r['source'])}"
         table.add_row(str(r["id"]), flag_status_label(r["status"]), r["visit_date"] or "",
                       escape(r["customer_name"] or r["customer_code"] or ""), escape(problem),
-                      escape(matched))
+                      escape(matched), *((escape(r.get("suggest_close") or ""),) if proposed else ()))
     common.out_console.print(table)
 
 

@@ -29,6 +29,7 @@ from cmgr.core.flag_rules import (
     check_observed_price,
     parse_price,
     scan_note,
+    trace_note,
 )
 from cmgr.domain import FLAG_STATUS_LABELS, is_active, normalize_name
 from cmgr.errors import StateError
@@ -362,6 +363,45 @@ def roster_finding(gap: LicenceGap, activity: Activity) -> Finding:
     return Finding(gap.flag_key, "unlicensed", gap.subkind, "roster", activity.visit_key,
                    activity.visit_id, day, c.customer_code, c.manager, matched, rule,
                    None)
+
+
+# ---------------------------------------------------------------------------
+# A later visit saying the problem is fixed
+
+_TRAILING_PHRASE = re.compile(r"\(([^()]*)\)\s*$")
+
+
+def resolution_in(note: str | None, kind: str, lexicon: Lexicon) -> str | None:
+    """The phrase of a note saying a problem of `kind` is fixed (已整改, 证已经下来了), as the
+    note reader judges it (a problem mention it marks resolved), or None."""
+    if not note:
+        return None
+    for trace in trace_note(note, lexicon):
+        if trace.kind == kind and trace.outcome.startswith("resolved"):
+            m = _TRAILING_PHRASE.search(trace.outcome)
+            return m.group(1) if m else trace.matched
+    return None
+
+
+def close_proposals(flags: Iterable[tuple[int, str, str, str | None]],
+                    later_visits: Iterable[tuple[str, str, str]], lexicon: Lexicon
+                    ) -> dict[int, str]:
+    """flag id -> "DATE 访问记录：PHRASE" for each open flag (id, customer, kind, date) whose
+    customer has a visit after it (customer, date, note) saying the problem is fixed; the
+    latest such visit is named. The manager confirms with `flag review ID --close`."""
+    by_customer: dict[str, list[tuple[str, str]]] = {}
+    for code, day, note in later_visits:
+        by_customer.setdefault(code, []).append((day, note))
+    out: dict[int, str] = {}
+    for flag_id, code, kind, seen in flags:
+        for day, note in sorted(by_customer.get(code, ()), reverse=True):
+            if seen and day <= seen:
+                break
+            phrase = resolution_in(note, kind, lexicon)
+            if phrase:
+                out[flag_id] = f"{day} 访问记录：{phrase}"
+                break
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -306,6 +306,24 @@ def list_flags(db: Database, flt: FlagFilter = FlagFilter()) -> list[dict]:
     return [dict(r) for r in db.query(sql, params)]
 
 
+def notes_after(db: Database, flags: Sequence[tuple]) -> list[tuple[str, str, str]]:
+    """(customer, visit date, note) of the visits with a note to the customers of `flags`
+    ((id, customer, kind, date) tuples) after the earliest of their dates."""
+    first: dict[str, str] = {}
+    for _id, code, _kind, day, *_ in flags:
+        if code:
+            first[code] = min(first.get(code, day or ""), day or "")
+    out: list[tuple[str, str, str]] = []
+    codes = sorted(first)
+    for start in range(0, len(codes), 500):
+        part = codes[start:start + 500]
+        out += [(r[0], r[1], r[2]) for r in db.query(
+            "SELECT customer_code, visit_date, notes FROM visits WHERE customer_code IN "
+            f"({', '.join('?' for _ in part)}) AND notes IS NOT NULL AND notes <> '' "
+            "ORDER BY customer_code, visit_date", part) if r[1] > first[r[0]]]
+    return out
+
+
 def known_managers(db: Database) -> list[str]:
     return [r[0] for r in db.query(
         "SELECT manager FROM customers WHERE manager IS NOT NULL UNION "

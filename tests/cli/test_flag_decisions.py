@@ -182,3 +182,41 @@ def test_a_flag_decided_otherwise_before_is_rejected(dbpath, tmp_path):
     second = [["标记编号", "处理决定", "决定日期"], [price["id"], "不予处理", "2026-11-25"]]
     result = run(["flag", "decisions", str(write_csv(tmp_path / "b.csv", second))])
     assert result.exit_code == 2 and "already decided 降级" in result.stderr
+
+
+# --- a later visit saying the problem is fixed proposes closing the flag ---------------------
+
+def add_visit(path, key: str, day: str, code: str, notes: str) -> None:
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, manager, notes, "
+                "updated_at) VALUES (?, ?, ?, ?, (SELECT manager FROM customers WHERE "
+                "customer_code = ?), ?, '2026-11-20T00:00:00')", (key, key, day, code, code, notes))
+    con.commit()
+    con.close()
+
+
+def test_a_later_visit_saying_fixed_proposes_closing(dbpath):
+    before = {f["id"]: f for f in json.loads(run(["flag", "--format", "json"]).stdout)}
+    assert all(f["suggest_close"] is None for f in before.values())
+    add_visit(dbpath, "ZF9", "2026-11-12", "C001", "复查：上次超价问题已整改，按指导价销售")
+    add_visit(dbpath, "ZF8", "2026-11-10", "C002", "老板说办证要啥手续")  # no resolution
+    listed = {f["id"]: f for f in json.loads(run(["flag", "--format", "json"]).stdout)}
+    price = flag_of(dbpath, "ZF1", "observed_price")
+    assert listed[price["id"]]["suggest_close"] == "2026-11-12 访问记录：问题已整改"
+    unlicensed = flag_of(dbpath, "ZF2", "note")
+    assert listed[unlicensed["id"]]["suggest_close"] is None  # a price fix says nothing of it
+    assert "建议办结" in run(["flag"]).stdout
+    # The manager confirms: the proposal is not a close by itself.
+    assert flags(dbpath)[price["id"]]["status"] == "new"
+    assert run(["flag", "review", str(price["id"]), "--report"]).exit_code == 0
+    done = run(["flag", "review", str(price["id"]), "--close", "--result", "复查已整改"])
+    assert done.exit_code == 0, done.output
+    listed = {f["id"]: f for f in json.loads(run(["flag", "--format", "json"]).stdout)}
+    assert listed[price["id"]]["status"] == "closed"
+    assert listed[price["id"]]["suggest_close"] is None  # closed flags propose nothing
+
+
+def test_an_earlier_visit_saying_fixed_proposes_nothing(dbpath):
+    add_visit(dbpath, "ZF0", "2026-10-01", "C001", "上次超价问题已整改")  # before the flag
+    listed = json.loads(run(["flag", "--format", "json"]).stdout)
+    assert all(f["suggest_close"] is None for f in listed)
