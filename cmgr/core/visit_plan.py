@@ -269,12 +269,12 @@ def flag_situations(rows: Iterable[tuple], last_visits: Mapping[str, date | None
     carries the reason to confirm the fix, so the flag can be closed (no visit of its own). A new (not yet reported) unlicensed-sale lead is urgent
     (seed 4.7: report at once)."""
     out = []
+    fixed: dict[tuple[str, str], list[tuple[int, str]]] = {}  # (customer, kind) -> flags
     for flag_id, code, kind, seen, *rest in rows:
         what = {"price": "价格违规", "unlicensed": "无证经营线索"}.get(kind, f"{kind} 标记")
         proposal = (proposals or {}).get(flag_id)
         if proposal:
-            out.append(Situation(code, "flag_fixed", f"{what}建议办结，复核整改（标记 #{flag_id}，"
-                                                     f"{proposal}）", 0, brings_visit=False))
+            fixed.setdefault((code, what), []).append((flag_id, proposal))
             continue
         last = (last_visits or {}).get(code)
         if seen and last is not None and str(seen)[:10] < last.isoformat():
@@ -283,6 +283,12 @@ def flag_situations(rows: Iterable[tuple], last_visits: Mapping[str, date | None
         when = f"，{seen} 发现" if seen else ""
         out.append(Situation(code, "flag", f"{'【急】' if urgent else ''}{what}待复查"
                                            f"（标记 #{flag_id}{when}）", PRIORITY_FLAG, urgent=urgent))
+    for (code, what), found in fixed.items():  # one line per customer and kind: the plan prints it
+        ids = "、".join(f"#{i}" for i, _ in found)
+        day, _, phrase = max(p for _, p in found).partition(" 访问记录：")
+        # Short: it rides on a routine visit's line of the printed plan.
+        out.append(Situation(code, "flag_fixed", f"{what}建议办结 {ids}（{day[5:]} {phrase}）", 0,
+                             brings_visit=False))
     return out
 
 

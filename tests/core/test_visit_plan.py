@@ -498,7 +498,10 @@ def test_a_flag_a_later_visit_says_is_fixed_rides_on_a_planned_visit_only(cfg):
     last = {c.code: c.last_visit for c in customers}
     sits = vp.flag_situations([(5, planned, "price", "2020-01-01", "reported"),
                                (6, idle, "price", "2020-01-01", "reported")], last, proposals)
-    assert [s.text for s in sits][0] == "价格违规建议办结，复核整改（标记 #5，2026-11-12 访问记录：问题已整改）"
+    assert [s.text for s in sits][0] == "价格违规建议办结 #5（11-12 问题已整改）"
+    two = vp.flag_situations([(5, planned, "price", None), (6, planned, "price", None)], last,
+                             {5: "2026-11-01 访问记录：已整改", 6: "2026-11-12 访问记录：已整改"})
+    assert [s.text for s in two] == ["价格违规建议办结 #5、#6（11-12 已整改）"]
     got = visits_by_code(plan(cfg, sits=sits))
     assert any("建议办结" in r for v in got[planned] for r in v.reasons)
     assert idle not in got  # no special visit only to confirm a fix
