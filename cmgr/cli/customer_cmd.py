@@ -241,6 +241,16 @@ def _print_card(card: dict) -> None:
         con.print(f"  {what} {e['on_date']}{change}"
                   + (f"  {escape(e['reason'])}" if e.get("reason") else ""))
 
+    from cmgr.jobs.flag_decisions import DECISION_LABELS
+
+    for d in card.get("decisions", []):
+        # The area manager's decisions on this customer's flags; a downgrade (降级) above all.
+        label = DECISION_LABELS.get(d["decision"], d["decision"])
+        con.print(f"  [bold]{label}[/bold] {d['decided_on']}" if d["decision"] == "downgrade"
+                  else f"  {label} {d['decided_on']}", end="")
+        con.print(f"  决定人 {escape(d['decided_by'] or '—')}  (标记 {d['flag_id']})"
+                  + (f"  {escape(d['remark'])}" if d.get("remark") else ""))
+
     orders = card["orders"]
     top = max((o["qty"] for o in orders), default=0)
     con.print(f"\n[bold]近 {len(orders)} 个月订货 (条)[/bold]")

@@ -123,7 +123,8 @@ def flag_command(
     flags.check_manager(db, manager)
     _scan(st, first, last, rescan)
     rows = flags.list_flags(db, since=first, until=last, manager=manager,
-                            kind=kind.value if kind else None, statuses=statuses or None)
+                            kind=kind.value if kind else None, statuses=statuses or None,
+                            cfg=st.config())
     _present(rows, fmt, out, manager)
     n_new = sum(1 for r in rows if r["status"] == "new")
     if fail_on_new and n_new:
@@ -163,7 +164,8 @@ def _print_table(rows: list[dict]) -> None:
         common.info("no flags")
         return
     table = Table(title=f"违规标记 · {len(rows)} 条", title_justify="left")
-    for col in ("编号", "状态", "日期", "客户", "问题", "命中内容"):
+    proposed = any(r.get("suggest_close") for r in rows)
+    for col in ("编号", "状态", "日期", "客户", "问题", "命中内容", *(("建议办结",) if proposed else ())):
         table.add_column(col, justify="right" if col == "编号" else "left",
                          no_wrap=col in ("编号", "状态", "日期"),
                          ratio=3 if col == "命中内容" else (1 if col in ("客户", "问题") else None),
@@ -175,7 +177,7 @@ def _print_table(rows: list[dict]) -> None:
         problem = f"{subkind_label(r['subkind'])}·{_SHORT_SOURCE.get(r['source'], r['source'])}"
         table.add_row(str(r["id"]), flag_status_label(r["status"]), r["visit_date"] or "",
                       escape(r["customer_name"] or r["customer_code"] or ""), escape(problem),
-                      escape(matched))
+                      escape(matched), *((escape(r.get("suggest_close") or ""),) if proposed else ()))
     common.out_console.print(table)
 
 
@@ -282,6 +284,72 @@ def _print_flag(flag: dict) -> None:
     for e in flag["events"]:
         con.print(f"  {e['at']}  {e['action']:<9} {escape(e['by'] or '')}"
                   + (f"  {escape(e['text'])}" if e.get("text") else ""))
+
+
+# --- cmgr flag decisions -------------------------------------------------------------------------
+
+@app.command("decisions")
+def decisions_command(
+    file: Annotated[Path, typer.Argument(help="The decisions sheet (.xlsx, .xls or .csv).")],
+    sheet: Annotated[str | None, typer.Option(help="Sheet to read in a workbook with several.")]
+    = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Check every row and show what would be done; change nothing.")] = False,
+    fmt: options.TableJsonOpt = "table",
+) -> None:
+    """The area market manager's decisions (处理决定表: 标记编号 or 客户编码, 处理决定, 决定日期,
+    决定人, 备注), applied all or nothing: any rejected row leaves everything unchanged (exit 2).
+
+    降级 closes the flag and records the downgrade on the customer (`customer show`); 转专卖 and
+    已整改 close it; 不予处理/排除 dismiss it. A row already applied is left as it is.
+    """
+    from cmgr.jobs import flag_decisions as fd
+
+    result = fd.apply_sheet(common.state().db(), file, sheet=sheet, dry_run=dry_run)
+    if fmt == "json":
+        common.print_json({
+            "file": result.file, "sheet": result.sheet, "dry_run": dry_run,
+            "rows_read": result.rows_read, "applied": result.applied,
+            "unchanged": result.unchanged,
+            "decisions": [{"row": p.row, "flag_id": p.flag_id, "customer_code": p.customer_code,
+                           "decision": p.decision, "decided_on": p.decided_on,
+                           "decided_by": p.decided_by, "remark": p.remark,
+                           "status_before": p.status_before, "unchanged": p.unchanged}
+                          for p in result.planned],
+            "rejects": [{"row": r.row, "column": r.column, "value": r.value, "reason": r.reason}
+                        for r in result.rejects]})
+    else:
+        _print_decisions(result)
+    if result.rejects:
+        raise fd.rejected_error(result)
+
+
+def _print_decisions(result) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from cmgr.domain import flag_status_label
+    from cmgr.jobs.flag_decisions import DECISION_LABELS
+
+    if result.planned:
+        title = "处理决定" + (" (dry run: 未写入)" if result.dry_run or result.rejects else "")
+        table = Table(title=title, title_justify="left")
+        for col in ("行", "编号", "客户", "决定", "日期", "决定人", "原状态", "结果"):
+            table.add_column(col)
+        for p in result.planned:
+            outcome = ("已记录, 不变" if p.unchanged else
+                       "排除" if p.decision == "dismiss" else "办结")
+            table.add_row(str(p.row), str(p.flag_id), escape(p.customer_code or ""),
+                          DECISION_LABELS[p.decision], p.decided_on, escape(p.decided_by or ""),
+                          flag_status_label(p.status_before), outcome)
+        common.out_console.print(table)
+    for r in result.rejects:
+        common.err_console.print(f"[red]rejected:[/red] {escape(str(r.location(result.file, result.sheet)))}: "
+                                 f"{escape(r.reason)}")
+    if not result.rejects:
+        verb = "would apply" if result.dry_run else "applied"
+        common.info(f"{result.rows_read} row(s) read: {verb} {len(result.planned) - result.unchanged}, "
+                    f"{result.unchanged} already recorded")
 
 
 # --- cmgr flag report ----------------------------------------------------------------------------

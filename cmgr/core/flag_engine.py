@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from cmgr.core.flag_rules import (
     Lexicon,
@@ -28,6 +29,7 @@ from cmgr.core.flag_rules import (
     check_observed_price,
     parse_price,
     scan_note,
+    trace_note,
 )
 from cmgr.domain import FLAG_STATUS_LABELS, is_active, normalize_name
 from cmgr.errors import StateError
@@ -157,6 +159,9 @@ class RosterCustomer:
     license_no: str | None
     license_expiry: str | None  # ISO date, or None
     status: str | None
+    # When the roster first showed this entry as it is: the day of the roster import that
+    # wrote it (or the day it was entered in cmgr). A missing licence is dated by it.
+    seen_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -336,18 +341,67 @@ def licence_gap(customer: RosterCustomer) -> LicenceGap | None:
 
 
 def roster_finding(gap: LicenceGap, activity: Activity) -> Finding:
-    """The roster flag of a licence gap, dated by the first order or visit inside it."""
+    """The roster flag of a licence gap, dated when the condition was first seen, not by the
+    customer's first order (often years before anyone could have known): an expired licence
+    on the day after its expiry date, a missing one on the day the roster showing it was
+    imported (`seen_on`; the first trade inside the gap when that is unknown). The first order
+    or visit inside the gap stays the evidence (`matched`, the visit's key)."""
     c = gap.customer
     what = "订货" if activity.what == "order" else "被走访"
     if gap.subkind == "license_missing":
-        matched = f"客户名册无许可证号；{activity.day}{what}"
+        day = c.seen_on or activity.day
+        matched = ("客户名册无许可证号" + (f"（{c.seen_on}导入的名册）" if c.seen_on else "")
+                   + f"；{activity.day}{what}")
         rule = "roster.license_missing: 正常经营客户无许可证号，仍在订货或被走访"
     else:
+        try:
+            day = (date.fromisoformat(gap.after) + timedelta(days=1)).isoformat()
+        except (TypeError, ValueError):  # not a real date: the first trade after it
+            day = activity.day
         matched = f"许可证有效期至{gap.after}；{activity.day}仍{what}"
         rule = "roster.license_expired: 许可证已过有效期，仍在订货或被走访"
     return Finding(gap.flag_key, "unlicensed", gap.subkind, "roster", activity.visit_key,
-                   activity.visit_id, activity.day, c.customer_code, c.manager, matched, rule,
+                   activity.visit_id, day, c.customer_code, c.manager, matched, rule,
                    None)
+
+
+# ---------------------------------------------------------------------------
+# A later visit saying the problem is fixed
+
+_TRAILING_PHRASE = re.compile(r"\(([^()]*)\)\s*$")
+
+
+def resolution_in(note: str | None, kind: str, lexicon: Lexicon) -> str | None:
+    """The phrase of a note saying a problem of `kind` is fixed (已整改, 证已经下来了), as the
+    note reader judges it (a problem mention it marks resolved), or None."""
+    if not note:
+        return None
+    for trace in trace_note(note, lexicon):
+        if trace.kind == kind and trace.outcome.startswith("resolved"):
+            m = _TRAILING_PHRASE.search(trace.outcome)
+            return m.group(1) if m else trace.matched
+    return None
+
+
+def close_proposals(flags: Iterable[tuple[int, str, str, str | None]],
+                    later_visits: Iterable[tuple[str, str, str]], lexicon: Lexicon
+                    ) -> dict[int, str]:
+    """flag id -> "DATE 访问记录：PHRASE" for each open flag (id, customer, kind, date) whose
+    customer has a visit after it (customer, date, note) saying the problem is fixed; the
+    latest such visit is named. The manager confirms with `flag review ID --close`."""
+    by_customer: dict[str, list[tuple[str, str]]] = {}
+    for code, day, note in later_visits:
+        by_customer.setdefault(code, []).append((day, note))
+    out: dict[int, str] = {}
+    for flag_id, code, kind, seen in flags:
+        for day, note in sorted(by_customer.get(code, ()), reverse=True):
+            if seen and day <= seen:
+                break
+            phrase = resolution_in(note, kind, lexicon)
+            if phrase:
+                out[flag_id] = f"{day} 访问记录：{phrase}"
+                break
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -113,6 +113,9 @@ class Situation:
     text: str  # the reason as printed (访问事由)
     priority: int
     urgent: bool = False  # seed 4.1.2 "立即": placed before every routine visit
+    # False: only a reason on a visit planned anyway (a flag a later visit says is fixed, to
+    # confirm there), never a special visit of its own, no priority.
+    brings_visit: bool = True
 
 
 @dataclass
@@ -257,22 +260,35 @@ def complaint_situations(rows: Iterable[tuple[str, str, str]]) -> list[Situation
     return out
 
 
-def flag_situations(rows: Iterable[tuple], last_visits: Mapping[str, date | None] | None = None
-                    ) -> list[Situation]:
+def flag_situations(rows: Iterable[tuple], last_visits: Mapping[str, date | None] | None = None,
+                    proposals: Mapping[int, str] | None = None) -> list[Situation]:
     """(flag id, customer code, kind, visit date[, status]) of open flags: re-check on the next
     visit. A flag found before the customer's last visit was re-checked by that visit already
-    and is left to the flag workflow (given `last_visits`). A new (not yet reported)
-    unlicensed-sale lead is urgent (seed 4.7: report at once)."""
+    and is left to the flag workflow (given `last_visits`), unless a later visit's note says
+    the problem is fixed (`proposals`: flag id -> that visit): then a visit planned anyway
+    carries the reason to confirm the fix, so the flag can be closed (no visit of its own). A new (not yet reported) unlicensed-sale lead is urgent
+    (seed 4.7: report at once)."""
     out = []
+    fixed: dict[tuple[str, str], list[tuple[int, str]]] = {}  # (customer, kind) -> flags
     for flag_id, code, kind, seen, *rest in rows:
+        what = {"price": "价格违规", "unlicensed": "无证经营线索"}.get(kind, f"{kind} 标记")
+        proposal = (proposals or {}).get(flag_id)
+        if proposal:
+            fixed.setdefault((code, what), []).append((flag_id, proposal))
+            continue
         last = (last_visits or {}).get(code)
         if seen and last is not None and str(seen)[:10] < last.isoformat():
             continue
         urgent = kind == "unlicensed" and bool(rest) and rest[0] == "new"
-        what = {"price": "价格违规", "unlicensed": "无证经营线索"}.get(kind, f"{kind} 标记")
         when = f"，{seen} 发现" if seen else ""
         out.append(Situation(code, "flag", f"{'【急】' if urgent else ''}{what}待复查"
                                            f"（标记 #{flag_id}{when}）", PRIORITY_FLAG, urgent=urgent))
+    for (code, what), found in fixed.items():  # one line per customer and kind: the plan prints it
+        ids = "、".join(f"#{i}" for i, _ in found)
+        day, _, phrase = max(p for _, p in found).partition(" 访问记录：")
+        # Short: it rides on a routine visit's line of the printed plan.
+        out.append(Situation(code, "flag_fixed", f"{what}建议办结 {ids}（{day[5:]} {phrase}）", 0,
+                             brings_visit=False))
     return out
 
 
@@ -442,7 +458,7 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
                     overdue if k == 0 else False,
                     overdue_days if k == 0 else -(target - week_start).days,
                     priority, slot_reasons, due_day if k == 0 else target))
-        elif sits:
+        elif any(s.brings_visit for s in sits):
             slots.append(_Slot(c, index, 1, 1, week_start, SPECIAL, True, missed, False, 0,
                                priority, [s.text for s in sits], due_day))
         else:

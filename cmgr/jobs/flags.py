@@ -47,12 +47,33 @@ def scan(db, cfg, since: str | None, until: str | None, rescan: bool):
 
 def list_flags(db, *, since: str | None = None, until: str | None = None,
                manager: str | None = None, kind: str | None = None,
-               statuses: tuple[str, ...] | None = None) -> list[dict]:
+               statuses: tuple[str, ...] | None = None, cfg=None) -> list[dict]:
+    """The flags; with `cfg`, each open one carries `suggest_close` when a later visit's note
+    says the problem is fixed (None otherwise)."""
     from cmgr.store.flags import FlagFilter
     from cmgr.store.flags import list_flags as store_list
 
-    return store_list(db, FlagFilter(since=since, until=until, manager=manager, kind=kind,
+    rows = store_list(db, FlagFilter(since=since, until=until, manager=manager, kind=kind,
                                      statuses=statuses))
+    proposals = close_proposals(db, cfg, [(r["id"], r["customer_code"], r["kind"], r["visit_date"])
+                                          for r in rows if r["status"] in OPEN_FLAG_STATUSES]
+                                ) if cfg is not None else {}
+    for r in rows:
+        r["suggest_close"] = proposals.get(r["id"])
+    return rows
+
+
+def close_proposals(db, cfg, flags: list[tuple]) -> dict[int, str]:
+    """flag id -> the later visit saying its problem is fixed, for open flags given as
+    (id, customer, kind, date[, ...]): the manager confirms with `flag review ID --close`."""
+    if not flags:
+        return {}
+    from cmgr.core.flag_engine import close_proposals as proposals
+    from cmgr.core.flag_rules import load_lexicon
+    from cmgr.store.flags import notes_after
+
+    lexicon = load_lexicon(cfg.get("flags.lexicon"))
+    return proposals([tuple(f[:4]) for f in flags], notes_after(db, flags), lexicon)
 
 
 def write_list(rows: list[dict], fmt: str, out: str | None, manager: str | None) -> Path:
@@ -197,7 +218,7 @@ def demo_files(db, cfg, out_dir: Path) -> list[Path]:
     """The demo: the whole list as xlsx and one escalation report per manager."""
     from cmgr.render.flag_report import write_flags_xlsx
 
-    rows = list_flags(db)
+    rows = list_flags(db, cfg=cfg)
     paths = []
     from cmgr.fileio import all_or_nothing
 

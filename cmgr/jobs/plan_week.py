@@ -142,7 +142,10 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
             situations.extend(vp.complaint_situations(complaints))
         flags = store.open_flags(db, manager)
         if flags:
-            situations.extend(vp.flag_situations(flags, {c.code: c.last_visit for c in customers}))
+            from cmgr.jobs.flags import close_proposals
+
+            situations.extend(vp.flag_situations(flags, {c.code: c.last_visit for c in customers},
+                                                 close_proposals(db, cfg, flags)))
         missed = missed_last_week(db, manager, week_start)
         situations.extend(vp.missed_situations(missed))
         workdays = cal.workdays(week_start, week_end, manager)

@@ -18,13 +18,14 @@ from cmgr.domain import FLAG_STATUS_LABELS, flag_status_label
 # `cmgr flag --format json`: these keys, in this order (docs/flags.md).
 JSON_KEYS = ("id", "kind", "subkind", "source", "visit_id", "visit_date", "customer_code",
              "customer_name", "manager", "matched", "rule", "note", "observed_price",
-             "reference_price", "deviation", "deviation_pct", "status")
+             "reference_price", "deviation", "deviation_pct", "status", "suggest_close")
 
 # The list as a person reads it (table and xlsx): key, header.
 LIST_COLUMNS = (
     ("id", "编号"), ("status", "状态"), ("kind", "类型"), ("subkind", "问题"), ("source", "来源"),
     ("visit_date", "日期"), ("visit_id", "访问编号"), ("customer_code", "客户编码"),
     ("customer_name", "客户名称"), ("manager", "客户经理"), ("matched", "命中内容"),
+    ("suggest_close", "建议办结"),
     ("observed_price", "实际零售价(元/条)"), ("reference_price", "参考价(元/条)"),
     ("deviation", "偏离(元)"), ("deviation_pct", "偏离(%)"), ("rule", "依据"), ("note", "访问内容"),
 )

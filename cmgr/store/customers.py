@@ -259,6 +259,7 @@ def customer_card(db: Database, code: str, *, months: int = 13, last_month: str 
     """Everything `customer show` prints: profile, 入网/退网 history, last visits, the monthly
     order trend (every month, zeros included), open complaints and open flags."""
     from cmgr.store.complaints import ComplaintFilter, list_complaints
+    from cmgr.store.flag_decisions import customer_decisions
 
     customer = require_customer(db, code)
     last_month = last_month or (last_order_date(db) or date.today().isoformat())[:7]
@@ -272,5 +273,6 @@ def customer_card(db: Database, code: str, *, months: int = 13, last_month: str 
                     "amount": by_month.get(m, {}).get("amount")} for m in month_list],
         "complaints": list_complaints(db, ComplaintFilter(open_only=True, customer_codes=(code,))),
         "flags": open_flags(db, code),
+        "decisions": customer_decisions(db, code),
         "flags_known": db.has_table("flags"),
     }

@@ -92,9 +92,12 @@ def price_rows(db: Database) -> list[fe.PriceRow]:
 
 
 def roster(db: Database) -> list[fe.RosterCustomer]:
+    # seen_on: the day of the roster import that wrote the row, else the day it was entered
+    # or changed in cmgr (customer join / edit).
     return [fe.RosterCustomer(*r) for r in db.query(
-        "SELECT customer_code, customer_name, manager, license_no, license_expiry, status "
-        "FROM customers ORDER BY customer_code")]
+        "SELECT c.customer_code, c.customer_name, c.manager, c.license_no, c.license_expiry, "
+        "c.status, coalesce(substr(i.started_at, 1, 10), substr(c.updated_at, 1, 10), c.joined_on) "
+        "FROM customers c LEFT JOIN imports i ON i.id = c.import_id ORDER BY c.customer_code")]
 
 
 def _visits_to_scan(db: Database, since: str | None, until: str | None, rescan: bool,
@@ -307,6 +310,24 @@ def list_flags(db: Database, flt: FlagFilter = FlagFilter()) -> list[dict]:
     sql = _LIST_SQL + (" WHERE " + " AND ".join(where) if where else "") + \
         " ORDER BY f.visit_date, f.customer_code, f.id"
     return [dict(r) for r in db.query(sql, params)]
+
+
+def notes_after(db: Database, flags: Sequence[tuple]) -> list[tuple[str, str, str]]:
+    """(customer, visit date, note) of the visits with a note to the customers of `flags`
+    ((id, customer, kind, date) tuples) after the earliest of their dates."""
+    first: dict[str, str] = {}
+    for _id, code, _kind, day, *_ in flags:
+        if code:
+            first[code] = min(first.get(code, day or ""), day or "")
+    out: list[tuple[str, str, str]] = []
+    codes = sorted(first)
+    for start in range(0, len(codes), 500):
+        part = codes[start:start + 500]
+        out += [(r[0], r[1], r[2]) for r in db.query(
+            "SELECT customer_code, visit_date, notes FROM visits WHERE customer_code IN "
+            f"({', '.join('?' for _ in part)}) AND notes IS NOT NULL AND notes <> '' "
+            "ORDER BY customer_code, visit_date", part) if r[1] > first[r[0]]]
+    return out
 
 
 def known_managers(db: Database) -> list[str]:

@@ -26,6 +26,7 @@ ACCEPTED = {
     ("monthly-report",): {"docx", "html", "md", "xlsx", "json"},
     ("flag",): {"table", "csv", "xlsx", "json"},
     ("flag", "review"): {"table", "json"},
+    ("flag", "decisions"): {"table", "json"},
     ("flag", "report"): {"html", "xlsx", "docx"},
     ("promo", "recommend"): {"table", "xlsx", "csv", "json"},
     ("promo", "receipt"): {"docx", "html"},

@@ -162,8 +162,20 @@ def test_expiry_makes_later_trade_unlicensed():
     assert gap.subkind == "license_expired" and gap.after == "2026-08-13"
     assert gap.flag_key == "roster|C1|unlicensed|license_expired|2026-08-13"
     f = fe.roster_finding(gap, fe.Activity("2026-09-02", "visit", "VK", "ZF1"))
-    assert (f.kind, f.source, f.visit_date, f.visit_key) == ("unlicensed", "roster", "2026-09-02", "VK")
+    # Dated the first day without a valid licence; the first trade after it is the evidence.
+    assert (f.kind, f.source, f.visit_date, f.visit_key) == ("unlicensed", "roster", "2026-08-14", "VK")
     assert "2026-08-13" in f.matched and "2026-09-02" in f.matched
+
+
+def test_missing_licence_is_dated_by_the_roster_that_showed_it():
+    c = fe.RosterCustomer("C1", "张三便利店", "王建国", None, None, "正常", seen_on="2026-11-20")
+    f = fe.roster_finding(fe.licence_gap(c), fe.Activity("2023-03-01", "order"))
+    # not the customer's first order years ago
+    assert f.visit_date == "2026-11-20"
+    assert "2026-11-20导入的名册" in f.matched and "2023-03-01订货" in f.matched
+    unknown = fe.RosterCustomer("C1", "张三便利店", "王建国", None, None, "正常")
+    assert fe.roster_finding(fe.licence_gap(unknown), fe.Activity("2023-03-01", "order")).visit_date \
+        == "2023-03-01"
 
 
 @pytest.mark.parametrize("status", ["暂停经营", "已退网"])

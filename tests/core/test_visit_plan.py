@@ -484,3 +484,28 @@ def test_flag_already_rechecked_by_a_later_visit_is_not_a_reason():
     last = {"A19": date(2026, 11, 20), "A02": date(2026, 11, 10)}
     found = vp.flag_situations(rows, last)
     assert [(s.customer_code, "#1" in s.text) for s in found] == [("A19", True)]
+
+
+def test_a_flag_a_later_visit_says_is_fixed_rides_on_a_planned_visit_only(cfg):
+    """The proposal to close (a later note says 已整改) is a reason on a visit planned anyway,
+    shown even though the flag is older than the last visit; it brings no visit of its own."""
+    customers = territory()
+    by_code = {c.code: c for c in customers}
+    base = visits_by_code(plan(cfg, sits=[]))
+    planned = next(code for code in by_code if code in base and by_code[code].last_visit)
+    idle = next(code for code in by_code if code not in base)
+    proposals = {5: "2026-11-12 访问记录：问题已整改", 6: "2026-11-12 访问记录：已整改"}
+    last = {c.code: c.last_visit for c in customers}
+    sits = vp.flag_situations([(5, planned, "price", "2020-01-01", "reported"),
+                               (6, idle, "price", "2020-01-01", "reported")], last, proposals)
+    assert [s.text for s in sits][0] == "价格违规建议办结 #5（11-12 问题已整改）"
+    two = vp.flag_situations([(5, planned, "price", None), (6, planned, "price", None)], last,
+                             {5: "2026-11-01 访问记录：已整改", 6: "2026-11-12 访问记录：已整改"})
+    assert [s.text for s in two] == ["价格违规建议办结 #5、#6（11-12 已整改）"]
+    got = visits_by_code(plan(cfg, sits=sits))
+    assert any("建议办结" in r for v in got[planned] for r in v.reasons)
+    assert idle not in got  # no special visit only to confirm a fix
+    assert [(v.customer.code, v.kind) for v in plan(cfg, sits=sits).visits] == \
+        [(v.customer.code, v.kind) for v in plan(cfg, sits=[]).visits]
+    # Without the proposal the old flag is left to the flag workflow, as before.
+    assert vp.flag_situations([(5, planned, "price", "2020-01-01", "reported")], last) == []

@@ -119,10 +119,13 @@ def test_roster_rule(db, lexicon):
     roster = {r["customer_code"]: r for r in sf.list_flags(db) if r["source"] == "roster"}
     assert set(roster) == {"C002", "C003"}  # C001 valid, C004 suspended
     assert roster["C002"]["subkind"] == "license_missing"
+    # no roster import recorded for C002 (inserted directly): dated by its first trade
     assert roster["C002"]["visit_date"] == "2026-09-01"
-    # the first trade after the 2026-10-15 expiry is the visit on 10-18, not the order on 10-10
+    # dated the day after the 2026-10-15 expiry; the first trade after it is the visit on
+    # 10-18 (not the order on 10-10), kept as the evidence
     c3 = roster["C003"]
-    assert (c3["subkind"], c3["visit_date"], c3["visit_id"]) == ("license_expired", "2026-10-18", "V9")
+    assert (c3["subkind"], c3["visit_date"], c3["visit_id"]) == ("license_expired", "2026-10-16", "V9")
+    assert "2026-10-18仍被走访" in c3["matched"]
     assert sf.scan(db, lexicon).added == 0
     # the roster now shows a renewed licence: the case nobody reported yet goes
     db.execute("UPDATE customers SET license_expiry = '2031-10-15' WHERE customer_code = 'C003'")
@@ -195,3 +198,24 @@ def test_mark_reported_only_touches_new_flags(db, lexicon):
     assert sf.mark_reported(db, ids, by="王建国", text="随报告上报") == len(ids) - 1
     assert sf.get_flag(db, ids[0])["status"] == "dismissed"
     assert sf.last_events(db, ids)[ids[-1]]["text"] == "随报告上报"
+
+
+def test_missing_licence_is_dated_by_the_roster_import_that_showed_it(db, lexicon):
+    """Not at the customer's first order years ago: the roster import that first showed the
+    licence missing; a later re-import of the same roster does not move the date."""
+    seed(db)
+    db.execute("INSERT INTO order_lines (line_key, order_date, customer_code, sku_code, qty) "
+               "VALUES ('o1', '2023-03-01', 'C002', 'x', 1)")
+    first = db.execute("INSERT INTO imports (kind, file_name, sha256, started_at) VALUES "
+                       "('customers', 'roster.xlsx', 'a', '2026-11-20T09:00:00')").lastrowid
+    db.execute("UPDATE customers SET import_id = ? WHERE customer_code = 'C002'", (first,))
+    sf.scan(db, lexicon)
+    (flag,) = [r for r in sf.list_flags(db) if r["source"] == "roster"]
+    assert (flag["subkind"], flag["visit_date"]) == ("license_missing", "2026-11-20")
+    assert "2023-03-01订货" in flag["matched"]  # the evidence stays the first trade
+    later = db.execute("INSERT INTO imports (kind, file_name, sha256, started_at) VALUES "
+                       "('customers', 'roster.xlsx', 'b', '2026-12-01T09:00:00')").lastrowid
+    db.execute("UPDATE customers SET import_id = ? WHERE customer_code = 'C002'", (later,))
+    sf.scan(db, lexicon)
+    (flag,) = [r for r in sf.list_flags(db) if r["source"] == "roster"]
+    assert flag["visit_date"] == "2026-11-20"
