@@ -7,9 +7,11 @@
     python bench/eval_flags.py --corpus unseen3      # tests/core/flag_unseen3_notes.csv
     python bench/eval_flags.py --corpus round5a      # tests/core/flag_round5a_notes.csv
     python bench/eval_flags.py --corpus round5b      # tests/core/flag_round5b_notes.csv
+    python bench/eval_flags.py --corpus round6c      # tests/core/flag_round6c_notes.csv
+    python bench/eval_flags.py --corpus round6d      # tests/core/flag_round6d_notes.csv
     python bench/eval_flags.py --corpus sample       # the sample territory's answer key
     python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3,
-                                                     # round5a, round5b, sample
+                                                     # round5a, round5b, round6c, round6d, sample
     python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
     python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
     python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
@@ -50,6 +52,10 @@ UNSEEN3_CORPUS = REPO / "tests" / "core" / "flag_unseen3_notes.csv"
 # price 0.891/0.781 (round5a), unlicensed 0.906/0.906 and price 0.947/0.740 (round5b).
 ROUND5A_CORPUS = REPO / "tests" / "core" / "flag_round5a_notes.csv"
 ROUND5B_CORPUS = REPO / "tests" / "core" / "flag_round5b_notes.csv"
+# Round 6: two more writers who never saw the rules; before tuning, unlicensed 0.978/0.721 and
+# price 0.980/0.774 (round6c), unlicensed 0.980/0.831 and price 0.840/0.689 (round6d).
+ROUND6C_CORPUS = REPO / "tests" / "core" / "flag_round6c_notes.csv"
+ROUND6D_CORPUS = REPO / "tests" / "core" / "flag_round6d_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
@@ -63,6 +69,8 @@ NAMED_CORPORA = {
     "unseen3": (UNSEEN3_CORPUS, None),
     "round5a": (ROUND5A_CORPUS, None),
     "round5b": (ROUND5B_CORPUS, None),
+    "round6c": (ROUND6C_CORPUS, None),
+    "round6d": (ROUND6D_CORPUS, None),
     "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
     "city": (CITY_LABELS, CITY_VISITS),
 }
@@ -204,7 +212,7 @@ def speed(n: int, lexicon) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="append", default=None,
-                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | sample | city | all | a CSV path (repeatable; "
+                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | sample | city | all | a CSV path (repeatable; "
                              "default dev)")
     parser.add_argument("--visits", type=Path, default=None,
                         help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
@@ -220,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     specs = args.corpus or ["dev"]
     if "all" in specs:
         specs = [s for s in specs if s != "all"] + ["dev", "heldout", "unseen", "unseen2", "unseen3",
-                                                     "round5a", "round5b", "sample"]
+                                                     "round5a", "round5b", "round6c", "round6d",
+                                                     "sample"]
     for i, spec in enumerate(specs):
         labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))
         if i:
