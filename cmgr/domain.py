@@ -220,6 +220,16 @@ def flag_status_label(status: str) -> str:
 PLAN_REVIEW_LABELS = {"as_planned": "按计划访问", "other_day": "改日访问", "not_visited": "未访问"}
 
 
+# --- visit types (访问类型) ---------------------------------------------------------------------------
+
+REGULAR_VISIT, SPECIAL_VISIT = "常规访问", "特殊访问"
+VISIT_TYPE_NAMES = (REGULAR_VISIT, SPECIAL_VISIT)
+# The words exports, sheets and the command line use for them (seed 4.1.1 定期访问, 4.1.2 特殊访问).
+VISIT_TYPE_SYNONYMS = {"常规": REGULAR_VISIT, "常规访问": REGULAR_VISIT, "正常访问": REGULAR_VISIT,
+                       "定期访问": REGULAR_VISIT, "regular": REGULAR_VISIT,
+                       "特殊": SPECIAL_VISIT, "特殊访问": SPECIAL_VISIT, "special": SPECIAL_VISIT}
+
+
 # --- weekdays ----------------------------------------------------------------------------------------
 
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")  # date.weekday() order

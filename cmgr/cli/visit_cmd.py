@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options, prompting
+from cmgr.domain import VISIT_TYPE_SYNONYMS
 from cmgr.errors import UsageError
 
 app = common.new_app("走访记录: record visits in cmgr (常规 / 特殊), and the 《特殊访问记录》.")
@@ -77,7 +78,7 @@ def log_command(
     db = common.state().db()
     cust = prompting.choose_customer(db, customer)
     when = _visit_date(day)
-    kind = prompting.choose("访问类型 (常规/特殊)", "--type", visit_type, jobs.VISIT_TYPES,
+    kind = prompting.choose("访问类型 (常规/特殊)", "--type", visit_type, VISIT_TYPE_SYNONYMS,
                             default="常规")
     if notes is None and prompting.interactive():
         notes = prompting.ask("访问内容", "--notes", required=False)

@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cmgr.domain import VISIT_TYPE_SYNONYMS
 from cmgr.errors import UsageError
 from cmgr.store import visits as store
 from cmgr.store.db import Database
 
-VISIT_TYPES = {"常规": "常规访问", "常规访问": "常规访问", "regular": "常规访问",
-               "特殊": "特殊访问", "特殊访问": "特殊访问", "special": "特殊访问"}
 DUTY_LETTERS = "abcdef"  # seed 4.1.3 a)-f)
 DEFAULT_RECORD_OUT = "特殊访问-{id}.{format}"
 
@@ -76,7 +75,7 @@ def parse_duties(text: str) -> str:
 
 
 def parse_visit_type(text: str) -> str:
-    kind = VISIT_TYPES.get(text.strip())
+    kind = VISIT_TYPE_SYNONYMS.get(text.strip())
     if kind is None:
         raise UsageError(f"--type {text!r}: expected 常规 or 特殊")
     return kind

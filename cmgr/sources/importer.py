@@ -24,15 +24,13 @@ from cmgr.domain import (
     FIELD_TYPES,
     PACKS_PER_CARTON,
     SURVEY_LEVELS,
+    VISIT_TYPE_SYNONYMS,
     canonical_status,
 )
 from cmgr.errors import Location
 from cmgr.sources import cells
 from cmgr.sources.fields import KINDS, Kind, field_for_header
 from cmgr.sources.tabular import read_table
-
-VISIT_TYPES = {"常规": "常规访问", "常规访问": "常规访问", "正常访问": "常规访问", "定期访问": "常规访问",
-               "特殊": "特殊访问", "特殊访问": "特殊访问"}
 
 
 @dataclass(frozen=True)
@@ -649,7 +647,7 @@ def _normalise(parsed: ParsedFile, out: pd.DataFrame) -> None:
     if kind_name == "visits":
         if "visit_type" in out:
             out["visit_type"] = out["visit_type"].map(
-                lambda s: VISIT_TYPES.get(s.replace(" ", ""), s) if isinstance(s, str) else s)
+                lambda s: VISIT_TYPE_SYNONYMS.get(s.replace(" ", ""), s) if isinstance(s, str) else s)
         else:
             out["visit_type"] = "常规访问"
     if kind_name == "supply":

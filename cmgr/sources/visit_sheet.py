@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cmgr.domain import VISIT_TYPE_SYNONYMS
+
 TITLE = "营销人员市场走访签到记录簿"
 # The six things done on every visit (docs/domain.md, "Every visit"), ticked on the sign-in sheet.
 WORK_ITEMS = ["a 传递公司信息", "b 收集信息", "c 核对库存·建议订货", "d 摆放出样·调换价签",
@@ -199,7 +201,7 @@ def _read_row(cell, row_no: int, manager: str | None) -> SheetVisit | None:
     if not code:
         raise _RowError("客户编码", None, "the customer code is empty")
     kind_text = _text(cell("访问类型")) or "常规访问"
-    kind = {"常规": "常规访问", "常规访问": "常规访问", "特殊": "特殊访问", "特殊访问": "特殊访问"}.get(kind_text)
+    kind = VISIT_TYPE_SYNONYMS.get(kind_text)
     if kind is None:
         raise _RowError("访问类型", kind_text, "expected 常规访问 or 特殊访问")
     return SheetVisit(row_no, day.isoformat(), code, _text(cell("客户名称")) or None, kind, manager,

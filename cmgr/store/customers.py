@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from cmgr.core.months import month_add, months_between
-from cmgr.domain import LEFT, NORMAL, OPEN_FLAG_STATUSES, is_active, normalize_name
+from cmgr.domain import (
+    LEFT,
+    NORMAL,
+    OPEN_FLAG_STATUSES,
+    VISIT_TYPE_NAMES,
+    is_active,
+    normalize_name,
+)
 from cmgr.errors import NotFound, UsageError
 from cmgr.store.db import Database, now_iso, sql_in
 
@@ -219,14 +226,11 @@ class VisitRecord:
     manager: str | None = None
 
 
-VISIT_TYPES = ("常规访问", "特殊访问")
-
-
 def add_visit(db: Database, visit: VisitRecord) -> dict:
     """Store a visit made in cmgr. Its key 'cmgr:<uuid>' never collides with an imported
     visit's; visit_id is the short form shown to the user."""
-    if visit.visit_type not in VISIT_TYPES:
-        raise UsageError(f"visit type must be one of {', '.join(VISIT_TYPES)}; got {visit.visit_type!r}")
+    if visit.visit_type not in VISIT_TYPE_NAMES:
+        raise UsageError(f"visit type must be one of {', '.join(VISIT_TYPE_NAMES)}; got {visit.visit_type!r}")
     with db.transaction():
         customer = require_customer(db, visit.customer_code)
         key = f"cmgr:{uuid.uuid4().hex}"
