@@ -39,10 +39,18 @@ def main_callback(
     log_file: Annotated[Path | None, typer.Option(
         "--log-file", help="Append what ran, with timings and counts, to this rotating log "
                            "(configuration key log.file).")] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", envvar="CMGR_LANG", metavar="zh|en",
+        help="Language of messages and help: zh (default) or en; also CMGR_LANG or an English "
+             "locale.")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Global options apply to every command."""
+    if lang is not None:  # help was built in the language resolved from argv (cmgr.i18n)
+        from cmgr.i18n import set_language
+
+        set_language(lang)
     st = common.state(ctx)
     st.db_option, st.config_option, st.quiet, st.verbose = db, config, quiet, verbose
     st.db_on_command_line = (ctx.get_parameter_source("db")

@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - older typer on plain click
     from click import get_current_context
 
 from cmgr.errors import CmgrError, ExitCode, UsageError
+from cmgr.i18n import tr
 
 # What a prompt raises on Ctrl-C or end of input. Typer >= 0.2x keeps it in typer.exceptions
 # (its vendored click has none); older Typer re-exports click's. typer.Abort is both.
@@ -212,6 +213,13 @@ def crash_log_path() -> Path:
     return user_log_path("cmgr") / "crash.log"
 
 
+def print_error(exc: CmgrError) -> None:
+    """The one way an expected error reaches the user: one line, and a hint line."""
+    err_console.print(f"[red]{tr('错误：')}[/red]{escape(exc.message)}")
+    if exc.hint:
+        err_console.print(f"[dim]{tr('提示：')}{escape(exc.hint)}[/dim]")
+
+
 class CmgrGroup(TyperGroup):
     """Maps errors to the documented exit codes; no traceback for a user's mistake."""
 
@@ -233,9 +241,7 @@ class CmgrGroup(TyperGroup):
             raise
         except CmgrError as exc:
             exit_code = int(exc.exit_code)
-            err_console.print(f"[red]error:[/red] {escape(exc.message)}")
-            if exc.hint:
-                err_console.print(f"[dim]hint: {escape(exc.hint)}[/dim]")
+            print_error(exc)
             log.error("%s", exc.message)
             raise typer.Exit(int(exc.exit_code)) from None
         except (Abort, KeyboardInterrupt) as exc:
@@ -245,19 +251,17 @@ class CmgrGroup(TyperGroup):
             exit_code = int(ExitCode.CANCELLED)
             stored = getattr(exc, "stored_files", None)
             if stored:
-                err_console.print(f"已取消; stored in full before that: "
-                                  f"{escape(', '.join(stored))}; the files after were not imported")
+                err_console.print(tr("已取消；此前已完整导入：{files}；其后的文件未导入",
+                                     files=escape("、".join(stored))))
             else:
-                err_console.print("已取消")
+                err_console.print(tr("已取消"))
             log.error("cancelled")
             raise typer.Exit(exit_code) from None
         except Exception as exc:
             fault = world_fault(exc, ctx.find_root().obj)
             if fault is not None:  # the disk, the file system, a damaged file: not a bug
                 exit_code = int(fault.exit_code)
-                err_console.print(f"[red]error:[/red] {escape(fault.message)}")
-                if fault.hint:
-                    err_console.print(f"[dim]hint: {escape(fault.hint)}[/dim]")
+                print_error(fault)
                 log.error("%s", fault.message, exc_info=True)
                 # A zip writer (openpyxl, docx) left open by the failed write closes when
                 # collected, fails again and would print a traceback: that goes to the log.

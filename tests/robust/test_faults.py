@@ -29,7 +29,7 @@ def cmgr(*args: str, fault: str = "", **env: str) -> subprocess.CompletedProcess
 def assert_one_line_fault(p: subprocess.CompletedProcess, *words: str, code: int = 2) -> None:
     assert p.returncode == code, p.stderr
     assert "Traceback" not in p.stderr and "internal error" not in p.stderr, p.stderr
-    errors = [line for line in p.stderr.splitlines() if line.startswith("error:")]
+    errors = [line for line in p.stderr.splitlines() if line.startswith("错误：")]
     assert len(errors) == 1, p.stderr
     assert ".cmgr-staging-" not in errors[0], p.stderr  # the file asked for, not its staged copy
     for w in words:
@@ -197,7 +197,7 @@ def test_ctrl_c_right_after_commit_says_the_file_was_stored(tmp_path, monkeypatc
     db = tmp_path / "c.db"
     result = CliRunner().invoke(app, ["--db", str(db), "import", "customers", str(path)])
     assert result.exit_code == 130
-    assert "stored in full" in result.stderr and "c.csv" in result.stderr
+    assert "此前已完整导入" in result.stderr and "c.csv" in result.stderr
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
     con.close()
