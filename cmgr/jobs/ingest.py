@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmgr.errors import InputError
+from cmgr.i18n import tr
 from cmgr.store.db import Database
 from cmgr.store.records import TABLES, finish_import, stage_parts, staged, start_import
 
@@ -37,7 +38,7 @@ class FileResult:
 
     @property
     def warnings(self) -> int:
-        return sum(1 for i in self.issues if i.action != "rejected")
+        return sum(1 for i in self.issues if not i.rejected)
 
 
 # progress(message, rows done, rows in the file): the counts are None while the file is read.
@@ -66,7 +67,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     t0 = time.perf_counter()
     say = progress or (lambda _msg, _done=None, _total=None: None)
     name = Path(path).name
-    say(f"reading {name}")
+    say(tr("正在读取 {name}", name=name))
     prep = prepare_file(path, kind, sheet=sheet, mapping=mapping, kind_is_right=kind_is_right,
                         plausible=plausible)
     total = len(prep)
@@ -77,7 +78,7 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     columns = [c for c in allowed if c in first.columns]
     schema = _arrow_schema(first, key, columns)
     leaving: list = []
-    say(f"storing {name}", bounds[0][1] - bounds[0][0], total)
+    say(tr("正在保存 {name}", name=name), bounds[0][1] - bounds[0][0], total)
     import_id = None
     try:
         with staged(db, kind, schema, len(bounds)) as stage, \
@@ -97,9 +98,9 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                         leaving += found
                         settled += done
                     stage.put(partial(_arrow_part, part, key, columns, schema))
-                    say(f"storing {name}", stop - bounds[0][0], total)
+                    say(tr("正在保存 {name}", name=name), stop - bounds[0][0], total)
                 counts = stage.finish()
-                say(f"stored {name}", total, total)
+                say(tr("已保存 {name}", name=name), total, total)
             if settled:
                 settle_overrides(db, settled)
             merged = mine = 0
@@ -108,8 +109,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
 
                 dropped = drop_deleted_exports(db, import_id)
                 if dropped:
-                    parsed.notes.append(f"{dropped} visit(s) deleted with `cmgr visit delete` "
-                                        "left out")
+                    parsed.notes.append(tr("已用 `cmgr visit delete` 删除的 {n} 次访问未导入",
+                                           n=dropped))
                 # every export row, not only this file's: duplicates stored before 007 too
                 folded: list = []
                 merged = merge_export_rows(db, folded_imports=folded)
@@ -160,9 +161,9 @@ def _keep_recorded_leaving(left: dict[str, str], records, parsed) -> list:
         issues.append(Issue(
             parsed.file, parsed.sheet, int(records.at[i, "_row"]), "status",
             records.at[i, "status"],
-            f"customer {code} left the network on {left[code]} (cmgr customer leave); kept "
-            f"{LEFT} — use `cmgr customer join {code}` if it has rejoined",
-            f"stored with status {LEFT}"))
+            tr("客户 {code} 已于 {day} 退网（`cmgr customer leave`）；保持「{left}」。如已重新入网，"
+               "请用 `cmgr customer join {code}`", code=code, day=left[code], left=LEFT),
+            tr("状态保存为「{left}」", left=LEFT)))
         records.at[i, "status"] = LEFT
     return issues
 
@@ -280,10 +281,10 @@ def write_issues_csv(results: list[FileResult], path: str | Path) -> int:
             if r.error is not None:
                 loc = r.error.location
                 w.writerow([r.file, getattr(loc, "sheet", None) or "", "", "", "", r.error.reason,
-                            "file not imported"])
+                            tr("文件未导入")])
                 n += 1
             for i in r.issues:
                 w.writerow([i.file, i.sheet or "", i.row, i.column or "",
-                            "" if i.value is None else i.value, i.reason, i.action])
+                            "" if i.value is None else i.value, i.reason, i.action_text()])
                 n += 1
     return n

@@ -28,6 +28,7 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from cmgr.domain import parse_numeral
+from cmgr.i18n import tr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,18 +42,50 @@ class CellError(ValueError):
         self.expected = expected
 
 
-EXPECTED_DATE = "a date such as 2026-11-03, 2026/11/3, 2026年11月03日, 20261103 or an Excel date"
-EXPECTED_NUMBER = "a number such as 1234.5, 1,234.50, 12条, ¥23 or 二十"
-EXPECTED_INT = "a whole number such as 12, 12.0, 12档 or 二十"
 GRADE_CODE = r"[A-Za-z]\d{1,2}"  # a region's code grade (A3, B1), kept as written, not a number
-EXPECTED_WEEKDAYS = "a weekday such as 周二, 星期二, 二 or 2 (1 = Monday), or several: 周二、周五"
-EXPECTED_CODE = "a code as text or a whole number, such as 320102100123"
-EXPECTED_CODE_SCIENTIFIC = (
-    "the full code as text (the cell shows scientific notation, so digits were lost)"
-)
-EXPECTED_CODE_TOO_LONG = (
-    "the full code as text (the cell holds a number too long to keep all its digits)"
-)
+
+
+# What a cell should have held, in the user's language (so built when raised, not at import).
+def expected_date() -> str:
+    return tr("日期，如 2026-11-03、2026/11/3、2026年11月03日、20261103 或 Excel 日期")
+
+
+def expected_number() -> str:
+    return tr("数字，如 1234.5、1,234.50、12条、¥23 或 二十")
+
+
+def expected_int() -> str:
+    return tr("整数，如 12、12.0、12档 或 二十")
+
+
+def expected_weekdays() -> str:
+    return tr("星期几，如 周二、星期二、二 或 2（1 = 周一），或几天：周二、周五")
+
+
+def expected_code() -> str:
+    return tr("文本或整数形式的编码，如 320102100123")
+
+
+def expected_code_scientific() -> str:
+    return tr("文本形式的完整编码（单元格显示为科学计数法，已丢失数字）")
+
+
+def expected_code_too_long() -> str:
+    return tr("文本形式的完整编码（单元格中的数字太长，无法保留全部位数）")
+
+
+_EXPECTED = {"EXPECTED_DATE": expected_date, "EXPECTED_NUMBER": expected_number,
+             "EXPECTED_INT": expected_int, "EXPECTED_WEEKDAYS": expected_weekdays,
+             "EXPECTED_CODE": expected_code, "EXPECTED_CODE_SCIENTIFIC": expected_code_scientific,
+             "EXPECTED_CODE_TOO_LONG": expected_code_too_long}
+
+
+def __getattr__(name: str) -> str:
+    """`cells.EXPECTED_DATE` and the others, the names callers know, translated when read."""
+    if name in _EXPECTED:
+        return _EXPECTED[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Characters trimmed from both ends of every text cell: Unicode white space plus the
 # zero-width characters and BOM that copy-paste leaves behind.
@@ -172,10 +205,10 @@ def _number_from_text(text: str, units: Collection[str]) -> float | None:
     else:
         value = parse_numeral(t) if t else None
         if value is None:
-            raise CellError(EXPECTED_NUMBER)
+            raise CellError(expected_number())
     value = sign * value * multiplier
     if not math.isfinite(value):
-        raise CellError(EXPECTED_NUMBER)
+        raise CellError(expected_number())
     return value
 
 
@@ -187,15 +220,15 @@ def parse_number(value: Any, *, units: Collection[str] = DEFAULT_UNITS) -> float
     if _is_missing(value):
         return None
     if _is_bool(value):
-        raise CellError(EXPECTED_NUMBER)
+        raise CellError(expected_number())
     if isinstance(value, numbers.Real):
         number = float(value)
         if not math.isfinite(number):
-            raise CellError(EXPECTED_NUMBER)
+            raise CellError(expected_number())
         return number
     if isinstance(value, str):
         return _number_from_text(value, units)
-    raise CellError(EXPECTED_NUMBER)
+    raise CellError(expected_number())
 
 
 def _integral(number: float) -> int | None:
@@ -213,12 +246,12 @@ def parse_int(value: Any, *, units: Collection[str] = DEFAULT_UNITS) -> int | No
     try:
         number = parse_number(value, units=units)
     except CellError:
-        raise CellError(EXPECTED_INT) from None
+        raise CellError(expected_int()) from None
     if number is None:
         return None
     whole = _integral(number)
     if whole is None:
-        raise CellError(EXPECTED_INT)
+        raise CellError(expected_int())
     return whole
 
 
@@ -227,22 +260,22 @@ def parse_int(value: Any, *, units: Collection[str] = DEFAULT_UNITS) -> int | No
 
 def _checked_date(year: int, month: int, day: int) -> dt.date:
     if year < _MIN_YEAR:
-        raise CellError(EXPECTED_DATE)
+        raise CellError(expected_date())
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise CellError(EXPECTED_DATE) from None
+        raise CellError(expected_date()) from None
 
 
 def _date_from_number(number: float) -> dt.date:
     if not math.isfinite(number):
-        raise CellError(EXPECTED_DATE)
+        raise CellError(expected_date())
     if 19000101 <= number <= 99991231 and number == int(number):  # 20261103 as a number
         whole = int(number)
         return _checked_date(whole // 10000, whole // 100 % 100, whole % 100)
     if _SERIAL_MIN <= number <= _SERIAL_MAX:
         return _EXCEL_EPOCH + dt.timedelta(days=math.floor(number))
-    raise CellError(EXPECTED_DATE)
+    raise CellError(expected_date())
 
 
 def _date_from_text(text: str) -> dt.date | None:
@@ -256,11 +289,11 @@ def _date_from_text(text: str) -> dt.date | None:
                 int(match["h"]) < 24 and int(match["mi"]) < 60
                 and (match["s"] is None or int(match["s"]) < 60)
             ):
-                raise CellError(EXPECTED_DATE)
+                raise CellError(expected_date())
             return _checked_date(int(match["y"]), int(match["m"]), int(match["d"]))
     if _SERIAL_TEXT.fullmatch(t):  # a serial that went through a CSV
         return _date_from_number(float(t))
-    raise CellError(EXPECTED_DATE)
+    raise CellError(expected_date())
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -273,7 +306,7 @@ def parse_date(value: Any) -> dt.date | None:
     if _is_missing(value):
         return None
     if _is_bool(value):
-        raise CellError(EXPECTED_DATE)
+        raise CellError(expected_date())
     if isinstance(value, dt.datetime):
         return _checked_date(value.year, value.month, value.day)
     if isinstance(value, dt.date):
@@ -281,13 +314,13 @@ def parse_date(value: Any) -> dt.date | None:
     if type(value).__name__ == "datetime64":
         day = value.astype("datetime64[D]").item()
         if not isinstance(day, dt.date):  # beyond year 9999
-            raise CellError(EXPECTED_DATE)
+            raise CellError(expected_date())
         return _checked_date(day.year, day.month, day.day)
     if isinstance(value, numbers.Real):
         return _date_from_number(float(value))
     if isinstance(value, str):
         return _date_from_text(value)
-    raise CellError(EXPECTED_DATE)
+    raise CellError(expected_date())
 
 
 # ----------------------------------------------------------------------------- codes, text
@@ -295,11 +328,11 @@ def parse_date(value: Any) -> dt.date | None:
 
 def _code_from_number(number: float) -> str:
     if not math.isfinite(number):
-        raise CellError(EXPECTED_CODE)
+        raise CellError(expected_code())
     if abs(number) >= _MAX_EXACT_FLOAT_INT:
-        raise CellError(EXPECTED_CODE_TOO_LONG)
+        raise CellError(expected_code_too_long())
     if number != int(number):
-        raise CellError(EXPECTED_CODE)
+        raise CellError(expected_code())
     return str(int(number))
 
 
@@ -314,13 +347,13 @@ def parse_code(value: Any) -> str | None:
     if _is_missing(value):
         return None
     if _is_bool(value):
-        raise CellError(EXPECTED_CODE)
+        raise CellError(expected_code())
     if isinstance(value, numbers.Integral):
         return str(int(value))
     if isinstance(value, numbers.Real):
         return _code_from_number(float(value))
     if not isinstance(value, str):
-        raise CellError(EXPECTED_CODE)
+        raise CellError(expected_code())
     t = _normalize(value)
     formula = _FORMULA_TEXT.fullmatch(t)
     if formula:
@@ -330,7 +363,7 @@ def parse_code(value: Any) -> str | None:
     if t in EMPTY_MARKERS:
         return None
     if _SCIENTIFIC.fullmatch(t):
-        raise CellError(EXPECTED_CODE_SCIENTIFIC)
+        raise CellError(expected_code_scientific())
     integral = _INTEGRAL_TEXT.fullmatch(t)
     return integral[1] if integral else t
 
@@ -945,11 +978,11 @@ def parse_weekdays(value: Any) -> str | None:
     if _is_missing(value):
         return None
     if _is_bool(value):
-        raise CellError(EXPECTED_WEEKDAYS)
+        raise CellError(expected_weekdays())
     if isinstance(value, numbers.Real):
         whole = _integral(float(value))
         if whole is None or whole < 1:
-            raise CellError(EXPECTED_WEEKDAYS)
+            raise CellError(expected_weekdays())
         value = str(whole)
     text = unicodedata.normalize("NFKC", str(value)).strip(STRIP_CHARS).lower()
     if text in EMPTY_MARKERS or not text:
@@ -967,11 +1000,11 @@ def parse_weekdays(value: Any) -> str | None:
                  else [_WEEKDAY_WORDS.get(word)])
         for day in found:
             if day is None:
-                raise CellError(EXPECTED_WEEKDAYS)
+                raise CellError(expected_weekdays())
             if str(day) not in days:
                 days.append(str(day))
     if not days:
-        raise CellError(EXPECTED_WEEKDAYS)
+        raise CellError(expected_weekdays())
     return "".join(days)
 
 

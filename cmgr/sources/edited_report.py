@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from cmgr.errors import InputError, Location
+from cmgr.i18n import tr
 
 PART_B = "二、"
 OTHER_LABEL = "其他问题及说明"
@@ -30,14 +31,14 @@ def read_edited_report(path: str | Path):
 
     source = Path(path)
     if not source.exists():
-        raise InputError("edited report not found", Location(str(source)),
-                         hint="give the .docx the report was written to and edited in Word")
+        raise InputError(tr("找不到修改后的报告"), Location(str(source)),
+                         hint=tr("请给出报告写入并在 Word 中修改过的那个 .docx 文件"))
     try:
         doc = Document(str(source))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise InputError(f"cannot read as a Word document (.docx): {exc}", Location(str(source)),
-                         hint="save the edited report as .docx (Word 2007 or later), not .doc "
-                              "or .wps") from exc
+        raise InputError(tr("无法作为 Word 文档（.docx）读取：{error}", error=exc),
+                         Location(str(source)),
+                         hint=tr("请把修改后的报告存为 .docx（Word 2007 或更新版本），不要存为 .doc 或 .wps")) from exc
     titles = {title: key for key, title in PROBLEM_TITLES.items()}
     notes = Notes(source=str(source))
     in_part_b = False

@@ -28,8 +28,9 @@ from cmgr.domain import (
     canonical_status,
 )
 from cmgr.errors import Location
+from cmgr.i18n import tr
 from cmgr.sources import cells
-from cmgr.sources.fields import KINDS, Kind, field_for_header
+from cmgr.sources.fields import HEADER_ALIASES, KINDS, Kind, field_for_header
 from cmgr.sources.tabular import read_table
 
 
@@ -42,11 +43,27 @@ class Issue:
     row: int
     column: str | None
     value: object
-    reason: str
-    action: str  # "rejected" | "stored without this value" | "skipped"
+    reason: str  # in the user's language
+    # REJECTED (a code the callers compare), else what was done, in the user's language
+    action: str
 
     def location(self) -> Location:
         return Location(self.file, self.sheet, self.row, self.column, self.value)
+
+    @property
+    def rejected(self) -> bool:
+        return self.action == REJECTED
+
+    def action_text(self) -> str:
+        """What was done with the row, for the user (the rejects file's action column)."""
+        return tr("拒收") if self.rejected else self.action
+
+
+REJECTED = "rejected"
+
+
+def stored_without_value() -> str:
+    return tr("保存，此值留空")
 
 
 @dataclass
@@ -81,7 +98,7 @@ def sha256_of(path: Path) -> str:
 
 
 def skipped_sheet_note(sheet: str, reason: str) -> str:
-    return f"工作表 {sheet} 未导入 (sheet not imported): {reason}"
+    return tr("工作表 {sheet} 未导入：{reason}", sheet=sheet, reason=reason)
 
 
 def _header_check(kind: Kind, mapping, kind_is_right: bool = False):
@@ -92,15 +109,18 @@ def _header_check(kind: Kind, mapping, kind_is_right: bool = False):
         missing = [group for group in kind.required_columns if not present.intersection(group)]
         if not missing:
             return None if kind_is_right else _looks_like_another_kind(kind, present)
-        from cmgr.sources.fields import HEADER_ALIASES
 
-        wanted = "; ".join(" or ".join(f"{g} ({'/'.join(HEADER_ALIASES[g][:3])})" for g in group)
-                           for group in missing)
-        seen = ", ".join(str(c) for c in cells_ if c not in (None, ""))
+        # Each missing column by the headers exports use for it (any one will do).
+        wanted = "、".join("/".join(alias for g in group for alias in HEADER_ALIASES[g][:3])
+                          for group in missing)
+        seen = "、".join(str(c) for c in cells_ if c not in (None, ""))
         other = _guess_kind(present)
-        guess = f" This looks like a {other} file." if other and other != kind.name else ""
-        return (f"not an export of {kind.name} ({kind.label}): missing required column(s) {wanted}. "
-                f"Headers found: {seen}.{guess}")
+        if other and other != kind.name:
+            return tr("不是{label}（`{kind}`）的导出文件：缺少必需的列 {wanted}。找到的表头：{seen}。"
+                      "这看起来像{other_label}（`{other}`）文件。", label=kind.label, kind=kind.name,
+                      wanted=wanted, seen=seen, other_label=KINDS[other].label, other=other)
+        return tr("不是{label}（`{kind}`）的导出文件：缺少必需的列 {wanted}。找到的表头：{seen}。",
+                  label=kind.label, kind=kind.name, wanted=wanted, seen=seen)
     return check
 
 
@@ -113,11 +133,12 @@ def _looks_like_another_kind(kind: Kind, present: set[str]) -> str | None:
         theirs = present.intersection(other.fields)
         if (other.name != kind.name and len(theirs) > len(own)
                 and all(present.intersection(group) for group in other.required_columns)):
-            return (f"this looks like a {other.name} file ({other.label}), not {kind.name} "
-                    f"({kind.label}): {len(theirs)} of its columns are {other.name} columns "
-                    f"({', '.join(sorted(theirs))}), {len(own)} are {kind.name} columns. "
-                    f"Nothing was imported; use `cmgr import {other.name}`, or pass "
-                    "--kind-is-right if this really is the right kind")
+            return tr("这看起来像{other_label}（`{other}`）文件，不是{label}（`{kind}`）："
+                      "其中 {n_theirs} 列是{other_label}的列（{theirs}），{n_own} 列是{label}的列。"
+                      "未导入任何内容；请用 `cmgr import {other}`，如果确实是这一类，请加 "
+                      "`--kind-is-right`", other_label=other.label, other=other.name,
+                      label=kind.label, kind=kind.name, n_theirs=len(theirs),
+                      theirs=", ".join(sorted(theirs)), n_own=len(own))
     return None
 
 
@@ -167,25 +188,35 @@ def _implausible(prep: PreparedFile, fieldname: str, value: pd.Series) -> tuple[
     ftype = FIELD_TYPES[fieldname]
     if ftype == "date":
         ceiling = p.date_ceiling(fieldname, prep.export_date)
-        base = "the export date" if prep.export_date else "today"
-        limit = (f"{p.license_years} years" if fieldname == "license_expiry"
-                 else f"{p.future_days} days (import.future_days)")
-        return (value.fillna("") > ceiling,
-                f"a date after {ceiling} ({base} plus {limit}): a typo?")
+        if fieldname == "license_expiry":
+            why = (tr("日期晚于 {ceiling}（导出日期加 {years} 年）：是笔误吗？", ceiling=ceiling,
+                      years=p.license_years) if prep.export_date
+                   else tr("日期晚于 {ceiling}（今天加 {years} 年）：是笔误吗？", ceiling=ceiling,
+                           years=p.license_years))
+        else:
+            why = (tr("日期晚于 {ceiling}（导出日期加 {days} 天，`import.future_days`）：是笔误吗？",
+                      ceiling=ceiling, days=p.future_days) if prep.export_date
+                   else tr("日期晚于 {ceiling}（今天加 {days} 天，`import.future_days`）：是笔误吗？",
+                           ceiling=ceiling, days=p.future_days))
+        return value.fillna("") > ceiling, why
+    keys = ""
     if fieldname in QTY_COLUMN_CARTONS:
-        lo, hi, what = p.qty_min, p.qty_max, "条 (import.qty_min / import.qty_max)"
+        lo, hi, unit, keys = p.qty_min, p.qty_max, "条", "`import.qty_min` / `import.qty_max`"
     elif fieldname in _PRICE_FIELDS:
-        lo, hi, what = p.price_min, p.price_max, "元/条 (import.price_min / import.price_max)"
+        lo, hi, unit, keys = p.price_min, p.price_max, "元/条", "`import.price_min` / `import.price_max`"
     elif fieldname == "amount":
-        lo, hi, what = -p.amount_max, p.amount_max, "元 (import.amount_max)"
+        lo, hi, unit, keys = -p.amount_max, p.amount_max, "元", "`import.amount_max`"
     elif fieldname == "lon":
-        lo, hi, what = -180.0, 180.0, "degrees"
+        lo, hi, unit = -180.0, 180.0, "°"
     elif fieldname == "lat":
-        lo, hi, what = -90.0, 90.0, "degrees"
+        lo, hi, unit = -90.0, 90.0, "°"
     else:
         return None, ""
     number = pd.to_numeric(value, errors="coerce")
-    return (number < lo) | (number > hi), f"outside the plausible range {lo:g} to {hi:g} {what}"
+    why = (tr("超出合理范围 {lo} 至 {hi} {unit}（{keys}）", lo=f"{lo:g}", hi=f"{hi:g}", unit=unit,
+              keys=keys) if keys
+           else tr("超出合理范围 {lo} 至 {hi} {unit}", lo=f"{lo:g}", hi=f"{hi:g}", unit=unit))
+    return (number < lo) | (number > hi), why
 
 
 @dataclass
@@ -229,17 +260,18 @@ def prepare_file(path: str | Path, kind_name: str, *, sheet: str | None = None,
             columns[fieldname] = i
             written[fieldname] = header
         elif header.strip():
-            reason = ("unknown" if fieldname is None
-                      else f"second {fieldname} column" if fieldname in columns
-                      else f"{fieldname}, not stored for {kind.name}")
-            ignored.append(f"{header} ({reason})")
+            ignored.append(tr("{header}（未知）", header=header) if fieldname is None
+                           else tr("{header}（第二个 {field} 列）", header=header, field=fieldname)
+                           if fieldname in columns
+                           else tr("{header}（{field}，`{kind}` 不保存）", header=header,
+                                   field=fieldname, kind=kind.name))
     parsed = ParsedFile(kind_name, str(path), table.sheet, sha256_of(path), table.header_row,
                         written, ignored, later_sheets=table.later_sheets)
     parsed.notes.extend(skipped_sheet_note(name, reason) for name, reason in table.skipped_sheets)
     frame = table.frame
     rows = table.row_numbers
     parsed.rows_read = len(frame) + len(table.unreadable)
-    parsed.rejects.extend(Issue(parsed.file, parsed.sheet, line, None, raw, reason, "rejected")
+    parsed.rejects.extend(Issue(parsed.file, parsed.sheet, line, None, raw, reason, REJECTED)
                           for line, reason, raw in table.unreadable)
     extra = {"plausible": plausible or Plausible(), "export_date": table.export_date,
              "formula_cells": table.formula_cells}
@@ -299,7 +331,7 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
             value = value.where(~odd, None if value.dtype == object else np.nan)
             for i in odd[odd].index:
                 issue = Issue(parsed.file, parsed.sheet, int(rows[i]), written[fieldname], raw[i],
-                              why, "rejected" if is_key else "stored without this value")
+                              why, REJECTED if is_key else stored_without_value())
                 if is_key:
                     reject_reason.setdefault(i, issue)
                 else:
@@ -316,11 +348,11 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
             out["status_text"] = value.attrs["text"]
         if bad.any():
             idx = bad[bad].index
-            expected = _EXPECTED[FIELD_TYPES[fieldname]]
+            why = tr("应为{expected}", expected=_expected(FIELD_TYPES[fieldname]))
+            action = REJECTED if is_key else stored_without_value()
             for i in idx:
                 issue = Issue(parsed.file, parsed.sheet, int(rows[i]), written[fieldname],
-                              raw[i], f"expected {expected}",
-                              "rejected" if is_key else "stored without this value")
+                              raw[i], why, action)
                 if is_key:
                     reject_reason.setdefault(i, issue)
                 else:
@@ -344,25 +376,26 @@ def parse_rows(prep: PreparedFile, start: int, stop: int) -> pd.DataFrame:
         if fieldname not in out:
             continue
         empty = out[fieldname].isna() & ~bad_any
+        header = written.get(fieldname, fieldname)
         for i in empty[empty].index:
-            reason = f"the required {fieldname} is empty"
+            reason = tr("必填的列「{column}」为空", column=header)
             if prep.formula_cells is not None and fieldname in columns and \
                     (int(rows[i]), columns[fieldname]) in prep.formula_cells():
-                reason = (f"the required {fieldname} is a formula with no saved result (a file "
-                          "written by a program): open it in Excel, save it, import it again")
+                reason = tr("必填的列「{column}」是没有保存结果的公式（由程序写出的文件）："
+                            "请用 Excel 打开、保存，再导入一次", column=header)
             reject_reason.setdefault(i, Issue(parsed.file, parsed.sheet, int(rows[i]),
-                                              written.get(fieldname, fieldname), None,
-                                              reason, "rejected"))
+                                              header, None, reason, REJECTED))
         bad_any |= empty
     if kind.key_any:
         present = [f for f in kind.key_any if f in out]
         lacking = ~bad_any
         for fieldname in present:
             lacking &= out[fieldname].isna()
-        words = " or ".join(kind.key_any)
+        words = "/".join(written.get(f, HEADER_ALIASES[f][0]) for f in kind.key_any)
+        reason = tr("这一行至少需要以下一项：{columns}", columns=words)
         for i in lacking[lacking].index:
             reject_reason.setdefault(i, Issue(parsed.file, parsed.sheet, int(rows[i]), None, None,
-                                              f"the row needs one of {words}", "rejected"))
+                                              reason, REJECTED))
         bad_any |= lacking
     parsed.rejects.extend(reject_reason.values())
     if bad_any.any():
@@ -403,8 +436,8 @@ def _without_control_chars(parsed: ParsedFile, rows: pd.Series, header: str, raw
         cleaned = CONTROL_CHARS.sub("", value[i]).strip()
         value[i] = cleaned or None
         parsed.warnings.append(Issue(parsed.file, parsed.sheet, int(rows[i]), header,
-                                     repr(raw[i]), "control characters removed",
-                                     "stored cleaned"))
+                                     repr(raw[i]), tr("已去除控制字符"),
+                                     tr("清理后保存")))
     return value
 
 
@@ -414,23 +447,29 @@ def finish_file(prep: PreparedFile) -> ParsedFile:
     parsed.rejects.sort(key=lambda r: r.row)
     parsed.warnings.sort(key=lambda w: w.row)  # the same order however the file was cut
     for header, n in prep.converted.items():
-        parsed.notes.append(f"{n} {header} cell(s) written with their own unit (件, 箱 or 条) "
-                            "converted")
+        parsed.notes.append(tr("列「{column}」中 {n} 个单元格自带单位（件、箱或条），已按其单位换算",
+                               column=header, n=n))
     return parsed
 
 
-_EXPECTED = {
-    "code": cells.EXPECTED_CODE,
-    "text": "text",
-    "date": cells.EXPECTED_DATE,
-    "number": cells.EXPECTED_NUMBER,
-    "price": "a price per 条 such as 23, 23.5 or 230元/条",
-    "grade": "a 档位 such as 12, 12档, 二十 or a code such as A3",
-    "weekdays": cells.EXPECTED_WEEKDAYS,
-    "settle_status": "a settlement status such as 成功, 扣款成功, 已结算, 失败, 余额不足, 未扣款 or 待扣款",
-    "grade_band": "a grade band such as 1-8, 9~17档, 18档以上, 12档 or 全部",
-    "month": "a month such as 2026-11, 2026年11月, 202611 or a date in it",
-}
+def _expected(ftype: str) -> str:
+    """What a cell of this field type should hold, in the user's language."""
+    if ftype == "code":
+        return cells.expected_code()
+    if ftype == "date":
+        return cells.expected_date()
+    if ftype == "number":
+        return cells.expected_number()
+    if ftype == "weekdays":
+        return cells.expected_weekdays()
+    return {
+        "text": lambda: tr("文本"),
+        "price": lambda: tr("每条的价格，如 23、23.5 或 230元/条"),
+        "grade": lambda: tr("档位，如 12、12档、二十，或 A3 这样的编码"),
+        "settle_status": lambda: tr("结算状态，如 成功、扣款成功、已结算、失败、余额不足、未扣款 或 待扣款"),
+        "grade_band": lambda: tr("档位段，如 1-8、9~17档、18档以上、12档 或 全部"),
+        "month": lambda: tr("月份，如 2026-11、2026年11月、202611，或该月中的一个日期"),
+    }[ftype]()
 
 
 def _parse_column(fieldname: str, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -593,17 +632,17 @@ def _orders_quantity(out: pd.DataFrame, parsed: ParsedFile) -> None:
     if "qty_jian" in out:
         fill = qty.isna() & out["qty_jian"].notna()
         qty = qty.where(~fill, out["qty_jian"])  # already in 条
-        _note(parsed, f"quantities in 件 converted to 条 (1 件 = {CARTONS_PER_JIAN} 条)")
+        _note(parsed, tr("以件计的数量已换算为条（1 件 = {n} 条）", n=CARTONS_PER_JIAN))
         del out["qty_jian"]
     if "qty_xiang" in out:
         fill = qty.isna() & out["qty_xiang"].notna()
         qty = qty.where(~fill, out["qty_xiang"])  # already in 条
-        _note(parsed, f"quantities in 箱 converted to 条 (1 箱 = {CARTONS_PER_CASE} 条)")
+        _note(parsed, tr("以箱计的数量已换算为条（1 箱 = {n} 条）", n=CARTONS_PER_CASE))
         del out["qty_xiang"]
     out["qty"] = qty
     if "amount" not in out and "wholesale_price" in out:
         out["amount"] = (out["qty"] * out["wholesale_price"]).round(2)
-        _note(parsed, "金额 computed as 数量 x 批发价 (the file has no 金额 column)")
+        _note(parsed, tr("金额按 数量 × 批发价 计算（文件中没有「金额」列）"))
 
 
 def _note(parsed: ParsedFile, text: str) -> None:
@@ -612,9 +651,6 @@ def _note(parsed: ParsedFile, text: str) -> None:
         parsed.notes.append(text)
 
 
-UNKNOWN_STATUS = ("客户状态「{word}」不在 cmgr 的状态表中（" + "、".join(CUSTOMER_STATUSES)
-                  + "及其同义词，见 docs/domain.md）")
-UNKNOWN_STATUS_ACTION = "照原样保存，按非正常经营处理：不排访问、不推荐促销、不按名册查无证"
 
 
 def _normalise(parsed: ParsedFile, out: pd.DataFrame) -> None:
@@ -641,9 +677,11 @@ def _normalise(parsed: ParsedFile, out: pd.DataFrame) -> None:
             header = parsed.columns.get("status", "status")
             hit = out[out["status"].isin(unknown)]
             for row, word in zip(hit["_row"], hit["status"], strict=True):
-                parsed.warnings.append(Issue(parsed.file, parsed.sheet, int(row), header, word,
-                                             UNKNOWN_STATUS.format(word=word),
-                                             UNKNOWN_STATUS_ACTION))
+                parsed.warnings.append(Issue(
+                    parsed.file, parsed.sheet, int(row), header, word,
+                    tr("客户状态「{word}」不在 cmgr 的状态表中（{statuses}及其同义词，见 docs/domain.md）",
+                       word=word, statuses="、".join(CUSTOMER_STATUSES)),
+                    tr("照原样保存，按非正常经营处理：不排访问、不推荐促销、不按名册查无证")))
     if kind_name == "visits":
         if "visit_type" in out:
             out["visit_type"] = out["visit_type"].map(
@@ -787,14 +825,15 @@ def _same(a, b) -> bool:
 
 def _clash(parsed: ParsedFile, row: int, key: str, first_row: int) -> Issue:
     return Issue(parsed.file, parsed.sheet, row, None, key,
-                 f"same key as row {first_row} ({_key_words(parsed.kind)}) with different values",
-                 "rejected")
+                 tr("与第 {first_row} 行的键相同（{key_words}），但值不同", first_row=first_row,
+                    key_words=_key_words(parsed.kind)),
+                 REJECTED)
 
 
 def _key_words(kind_name: str) -> str:
-    return {"customers": "客户编码", "prices": "卷烟编码",
-            "orders": "订单编号 + 卷烟编码, or 日期 + 客户 + 卷烟 without an order id",
-            "visits": "访问编号, or 日期 + 客户 + 类型 + 内容 without one",
-            "settlements": "扣款流水号, else 订单编号, else 订货日期 + 客户编码",
-            "supply": "卷烟编码 + 档位段 + 开始日期", "targets": "客户经理 + 月份",
-            "survey": "轮次 + 客户编码 + 调查项目"}[kind_name]
+    return {"customers": lambda: "客户编码", "prices": lambda: "卷烟编码",
+            "orders": lambda: tr("订单编号 + 卷烟编码；没有订单编号时为 日期 + 客户 + 卷烟"),
+            "visits": lambda: tr("访问编号；没有时为 日期 + 客户 + 类型 + 内容"),
+            "settlements": lambda: tr("扣款流水号，其次订单编号，其次 订货日期 + 客户编码"),
+            "supply": lambda: "卷烟编码 + 档位段 + 开始日期", "targets": lambda: "客户经理 + 月份",
+            "survey": lambda: "轮次 + 客户编码 + 调查项目"}[kind_name]()

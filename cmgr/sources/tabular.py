@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from cmgr.errors import InputError, Location
+from cmgr.i18n import tr
 from cmgr.sources.fields import field_for_header
 
 HEADER_SCAN_ROWS = 40
@@ -79,16 +80,17 @@ def read_table(path: str | Path, *, sheet: str | None = None,
     try:
         return _read_table(path, sheet, mapping, accept_header)
     except OSError as exc:  # unreadable (permissions, a vanished network share, I/O error)
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", Location(str(path))) from exc
+        raise InputError(tr("无法读取文件：{error}", error=exc.strerror or exc),
+                         Location(str(path))) from exc
 
 
 def _read_table(path: Path, sheet, mapping, accept_header) -> RawTable:
     if not path.exists():
-        raise InputError("file not found", Location(str(path)))
+        raise InputError(tr("找不到文件"), Location(str(path)))
     if path.is_dir():
-        raise InputError("is a folder, not a spreadsheet", Location(str(path)))
+        raise InputError(tr("这是文件夹，不是电子表格"), Location(str(path)))
     if path.stat().st_size == 0:
-        raise InputError("the file is empty", Location(str(path)))
+        raise InputError(tr("文件是空的"), Location(str(path)))
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         disguised = _disguised_as_excel(path)
@@ -99,10 +101,10 @@ def _read_table(path: Path, sheet, mapping, accept_header) -> RawTable:
         return _read_excel(path, sheet, mapping, accept_header)
     if suffix in (".csv", ".txt", ".tsv"):
         if sheet:
-            raise InputError("--sheet applies to workbooks, not to CSV files", Location(str(path)))
+            raise InputError(tr("`--sheet` 只适用于工作簿，不适用于 CSV 文件"), Location(str(path)))
         return _read_csv(path, mapping, accept_header)
-    raise InputError(f"unsupported file type {suffix or '(none)'}; expected .xlsx, .xls or .csv",
-                     Location(str(path)))
+    raise InputError(tr("不支持的文件类型 {suffix}；应为 .xlsx、.xls 或 .csv",
+                        suffix=suffix or tr("（无扩展名）")), Location(str(path)))
 
 
 # --- header detection --------------------------------------------------------------------
@@ -131,10 +133,9 @@ def _find_header(rows: list[list], mapping, accept_header, location: Location) -
             raise InputError(problem, location)
         seen = [", ".join(str(c) for c in r if c not in (None, ""))[:120] for r in rows[:5]]
         raise InputError(
-            "no header row found: none of the first rows has column names cmgr knows "
-            "(such as 客户编码, 订货日期, 卷烟编码, 访问日期). The file starts with: "
-            + " | ".join(s for s in seen if s),
-            location, hint="map your headers with --mapping FILE (see sample_data/mapping-example.toml)")
+            tr("找不到表头行：前几行都没有 cmgr 认识的列名（如 客户编码、订货日期、卷烟编码、访问日期）。"
+               "文件开头是：{start}", start=" | ".join(s for s in seen if s)),
+            location, hint=tr("用 `--mapping 文件` 映射你的表头（见 sample_data/mapping-example.toml）"))
     return best
 
 
@@ -146,7 +147,7 @@ def _excel_reader(path: Path):
     try:
         return fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own error types for broken files
-        raise InputError(f"cannot read this workbook ({_short(exc)}); is it really an Excel file?",
+        raise InputError(tr("无法读取这个工作簿（{error}）；它真的是 Excel 文件吗？", error=_short(exc)),
                          Location(str(path))) from exc
 
 
@@ -182,7 +183,8 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
     names = list(reader.sheet_names)
     if sheet is not None:
         if sheet not in names:
-            raise InputError(f"no sheet named {sheet!r}; the workbook has: {', '.join(names)}",
+            raise InputError(tr("没有名为「{sheet}」的工作表；工作簿中有：{names}", sheet=sheet,
+                                names="、".join(names)),
                              Location(str(path)))
         candidates = [sheet]
     else:
@@ -198,9 +200,9 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
             # builds the Arrow batch directly: 0.3 s less on a million rows than lazy + convert.
             sheet_data = reader.load_sheet(index, header_row=None, dtypes="string", eager=True)
         except Exception as exc:
-            raise InputError(f"cannot read this sheet ({_short(exc)})", location) from exc
+            raise InputError(tr("无法读取这个工作表（{error}）", error=_short(exc)), location) from exc
         if sheet_data.num_rows == 0:
-            last_error = InputError("the sheet is empty", location)
+            last_error = InputError(tr("工作表是空的"), location)
             skipped.append((name, last_error.reason))
             continue
         head = sheet_data.slice(0, HEADER_SCAN_ROWS).to_pydict()
@@ -226,9 +228,10 @@ def _read_excel(path: Path, sheet: str | None, mapping, accept_header) -> RawTab
                         export_date=title_date(head_rows[:header_idx]), formula_cells=formulas)
     assert last_error is not None
     if len(candidates) > 1:
-        raise InputError(f"no sheet has a usable header row (sheets: {', '.join(candidates)}); "
-                         f"last problem: {last_error.reason}", Location(str(path)),
-                         hint="name the sheet with --sheet NAME, or map headers with --mapping FILE")
+        raise InputError(tr("没有一个工作表有可用的表头行（工作表：{sheets}）；最后一个问题：{problem}",
+                            sheets="、".join(candidates), problem=last_error.reason),
+                         Location(str(path)),
+                         hint=tr("用 `--sheet 名称` 指定工作表，或用 `--mapping 文件` 映射表头"))
     raise last_error
 
 
@@ -366,19 +369,19 @@ def _read_html_table(path: Path, mapping, accept_header) -> RawTable:
     parser.close()
     rows = [r for r in parser.rows if r]
     if not rows:
-        raise InputError("an HTML file named .xls, with no table rows in it", location)
+        raise InputError(tr("以 .xls 命名的 HTML 文件，其中没有表格行"), location)
     try:
         header_idx = _find_header(rows[:HEADER_SCAN_ROWS], mapping, accept_header, location)
     except InputError as exc:
-        raise InputError(f"an HTML table saved as .xls: {exc.reason}", location,
-                         hint="open it in Excel and save it as .xlsx") from exc
+        raise InputError(tr("存为 .xls 的 HTML 表格：{reason}", reason=exc.reason), location,
+                         hint=tr("用 Excel 打开，另存为 .xlsx")) from exc
     headers = [c or "" for c in rows[header_idx]]
     width = max(len(headers), 1)
     body = rows[header_idx + 1:]
     unreadable, records, numbers = [], [], []
     for n, cells in enumerate(body, start=header_idx + 2):
         if len(cells) > width and any(c for c in cells[width:]):
-            unreadable.append((n, f"{len(cells)} cells where the header has {width}",
+            unreadable.append((n, tr("有 {n} 个单元格，而表头只有 {width} 列", n=len(cells), width=width),
                                ",".join(c or "" for c in cells)))
             continue
         numbers.append(n)
@@ -399,16 +402,16 @@ def decode_text(data: bytes, location: Location) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise InputError(f"starts with a UTF-8 mark but byte {exc.start + 3} is not UTF-8 "
-                             f"(mixed encodings?)", location,
-                             hint="open it in a text editor and save it again as UTF-8") from exc
+            raise InputError(tr("以 UTF-8 标记开头，但第 {byte} 个字节不是 UTF-8（混用了编码？）",
+                                byte=exc.start + 3), location,
+                             hint=tr("用文本编辑器打开，重新存为 UTF-8")) from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
-            raise InputError(f"starts with a UTF-16 mark but cannot be read as UTF-16 at byte "
-                             f"{exc.start} ({exc.reason}; a cut-off file?)", location,
-                             hint="export the file again, or save it as UTF-8") from exc
+            raise InputError(tr("以 UTF-16 标记开头，但在第 {byte} 个字节处无法按 UTF-16 读取"
+                                "（{reason}；文件不完整？）", byte=exc.start, reason=exc.reason),
+                             location, hint=tr("重新导出文件，或存为 UTF-8")) from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -416,7 +419,7 @@ def decode_text(data: bytes, location: Location) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
-        raise InputError("not a text file in UTF-8 or GB18030/GBK; is it really a CSV export?",
+        raise InputError(tr("不是 UTF-8 或 GB18030/GBK 编码的文本文件；它真的是导出的 CSV 吗？"),
                          location) from exc
 
 
@@ -424,9 +427,9 @@ def _read_csv(path: Path, mapping, accept_header) -> RawTable:
     location = Location(str(path))
     data = path.read_bytes()
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError("this is a binary file, not a CSV export", location)
+        raise InputError(tr("这是二进制文件，不是导出的 CSV"), location)
     if data[:4] == b"PK\x03\x04":
-        raise InputError("this is a workbook (.xlsx) named .csv; rename it to .xlsx", location)
+        raise InputError(tr("这是以 .csv 命名的工作簿（.xlsx）；请改名为 .xlsx"), location)
     text, _encoding = decode_text(data, location)
     delimiter = _sniff_delimiter(text[:1_000_000])  # bounded: an open quote reads to the end
     # The first records, however long (a very wide header), each with the line it ends on: a
@@ -440,7 +443,8 @@ def _read_csv(path: Path, mapping, accept_header) -> RawTable:
             if len(head_rows) >= HEADER_SCAN_ROWS:
                 break
     except csv.Error as exc:
-        raise InputError(f"cannot parse as CSV (line {reader.line_num}: {exc})", location) from exc
+        raise InputError(tr("无法按 CSV 解析（第 {line} 行：{error}）", line=reader.line_num,
+                            error=exc), location) from exc
     header_idx = _find_header(head_rows, mapping, accept_header, location)
     headers = [c or "" for c in head_rows[header_idx]]
     header_line = ends[header_idx]
@@ -475,8 +479,8 @@ def _csv_body_rows(path: Path, text: str, delimiter: str, header_line: int, head
         for cells in reader:
             line, consumed = header_line + 1 + consumed, reader.line_num
             if len(cells) > width and any(c.strip() for c in cells[width:]):
-                unreadable.append((line, f"{len(cells)} cells where the header has {width}: a "
-                                         "comma inside a value that is not quoted?",
+                unreadable.append((line, tr("有 {n} 个单元格，而表头只有 {width} 列："
+                                            "某个值里有逗号却没加引号？", n=len(cells), width=width),
                                    delimiter.join(cells)))
                 continue
             numbers.append(line)
@@ -486,8 +490,8 @@ def _csv_body_rows(path: Path, text: str, delimiter: str, header_line: int, head
                 chunks.append(pd.DataFrame(records, columns=range(width), dtype="str"))
                 records = []
     except csv.Error as exc:
-        raise InputError(f"cannot parse as CSV (line {header_line + reader.line_num}: {exc})",
-                         location) from exc
+        raise InputError(tr("无法按 CSV 解析（第 {line} 行：{error}）",
+                            line=header_line + reader.line_num, error=exc), location) from exc
     chunks.append(pd.DataFrame(records, columns=range(width), dtype="str"))
     frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
     rows = pd.Series(numbers, index=frame.index, dtype="int64")

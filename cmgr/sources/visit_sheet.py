@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmgr.domain import VISIT_TYPE_SYNONYMS
+from cmgr.i18n import tr
 
 TITLE = "营销人员市场走访签到记录簿"
 # The six things done on every visit (docs/domain.md, "Every visit"), ticked on the sign-in sheet.
@@ -96,7 +97,7 @@ def read_visit_sheets(path: str | Path) -> SheetRead:
     cannot be read rejected with their row number and column."""
     from openpyxl import load_workbook
 
-    from cmgr.sources.importer import Issue
+    from cmgr.sources.importer import REJECTED, Issue
 
     p = Path(path)
     out = SheetRead(str(p))
@@ -115,8 +116,9 @@ def read_visit_sheets(path: str | Path) -> SheetRead:
             missing = [c for c in ("日期", "客户编码") if c not in col]
             if missing:
                 out.rejects.append(Issue(str(p), ws.title, 3, None, None,
-                                         f"sign-in sheet without the column(s) {', '.join(missing)}",
-                                         "rejected"))
+                                         tr("签到记录簿缺少列：{columns}",
+                                            columns="、".join(f"「{c}」" for c in missing)),
+                                         REJECTED))
                 continue
             for offset, cells in enumerate(rows[3:]):
                 row_no = offset + 4
@@ -132,7 +134,7 @@ def read_visit_sheets(path: str | Path) -> SheetRead:
                     visit = _read_row(cell, row_no, manager)
                 except _RowError as exc:
                     out.rejects.append(Issue(str(p), ws.title, row_no, exc.column, exc.value,
-                                             exc.reason, "rejected"))
+                                             exc.reason, REJECTED))
                     continue
                 if visit is None:
                     out.blank += 1
@@ -159,7 +161,7 @@ def _read_row(cell, row_no: int, manager: str | None) -> SheetVisit | None:
         if t in TICKED or t.startswith(("√", "✓", "☑")):
             duties += letter
         elif t not in NOT_TICKED:
-            raise _RowError(name, cell(name), "expected a tick (√) or an empty box (□)")
+            raise _RowError(name, cell(name), tr("应为勾（√）或空框（□）"))
     arrival = _arrival(cell("到达时间"))
     prices = []
     for i in range(1, PRICE_SLOTS + 1):
@@ -168,16 +170,16 @@ def _read_row(cell, row_no: int, manager: str | None) -> SheetVisit | None:
         if not sku and _text(price_raw) == "" and _text(stock_raw) == "":
             continue
         if not sku:
-            raise _RowError(f"卷烟{i}", None, f"a price or stock without the cigarette (卷烟{i})")
+            raise _RowError(f"卷烟{i}", None, tr("填了零售价或库存，却没有填卷烟（卷烟{i}）", i=i))
         try:
             price = cells.parse_price_per_carton(price_raw)
         except cells.CellError:
             raise _RowError(f"零售价{i}", price_raw,
-                            "expected a price in 元/条 (750) or 元/包 (75元/包)") from None
+                            tr("应为按 元/条（750）或 元/包（75元/包）计的零售价")) from None
         try:
             stock = cells.parse_number(stock_raw)
         except cells.CellError:
-            raise _RowError(f"库存{i}(条)", stock_raw, "expected the stock in 条, e.g. 5") from None
+            raise _RowError(f"库存{i}(条)", stock_raw, tr("应为以条计的库存，如 5")) from None
         prices.append((sku, price, _text(price_raw) or None, stock))
     signed_text = _text(cell(SIGNED)).lower()
     if signed_text in SIGNED_YES:
@@ -194,16 +196,16 @@ def _read_row(cell, row_no: int, manager: str | None) -> SheetVisit | None:
     try:
         day = cells.parse_date(cell("日期"))
     except cells.CellError as exc:
-        raise _RowError("日期", cell("日期"), exc.expected) from None
+        raise _RowError("日期", cell("日期"), tr("应为{expected}", expected=exc.expected)) from None
     if day is None:
-        raise _RowError("日期", None, "the visit date is empty")
+        raise _RowError("日期", None, tr("访问日期为空"))
     code = _text(cell("客户编码"))
     if not code:
-        raise _RowError("客户编码", None, "the customer code is empty")
+        raise _RowError("客户编码", None, tr("客户编码为空"))
     kind_text = _text(cell("访问类型")) or "常规访问"
     kind = VISIT_TYPE_SYNONYMS.get(kind_text)
     if kind is None:
-        raise _RowError("访问类型", kind_text, "expected 常规访问 or 特殊访问")
+        raise _RowError("访问类型", kind_text, tr("应为 常规访问 或 特殊访问"))
     return SheetVisit(row_no, day.isoformat(), code, _text(cell("客户名称")) or None, kind, manager,
                       arrival, duties, prices, signed, notes)
 
@@ -222,5 +224,5 @@ def _arrival(value) -> str | None:
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
     m = _TIME.match(_text(value))
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise _RowError("到达时间", value, "expected a time such as 09:30")
+        raise _RowError("到达时间", value, tr("应为时间，如 09:30"))
     return f"{int(m.group(1)):02d}:{m.group(2)}"

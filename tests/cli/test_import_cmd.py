@@ -63,7 +63,38 @@ def test_progress_counts_the_rows_stored(db, tmp_path):
     path = _orders(tmp_path / "o.csv", 1200)
     import_file(db, "orders", path, progress=lambda msg, done=None, total=None:
                 heard.append((msg, done, total)))
-    assert heard[0] == ("reading o.csv", None, None)
+    assert heard[0] == ("正在读取 o.csv", None, None)
     counts = [(done, total) for _, done, total in heard if done is not None]
     assert counts[-1] == (1200, 1200) and all(t == 1200 for _, t in counts)
     assert [d for d, _ in counts] == sorted(d for d, _ in counts) and len(counts) >= 2
+
+
+def _rejects_rows(folder):
+    import csv
+
+    (path,) = list(folder.glob("*.csv"))
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_a_rejected_row_names_its_row_and_column_in_chinese_by_default(tmp_path):
+    bad = _orders(tmp_path / "bad.csv", 5, bad_row=2)
+    result = _run(["import", "orders", str(bad)], tmp_path)
+    assert result.exit_code == 3, result.output
+    assert "应为数字，如 1234.5" in result.stderr
+    (row,) = _rejects_rows(tmp_path / "rejects")
+    assert (row["row"], row["column"], row["value"]) == ("4", "订购量", "x")
+    assert row["reason"].startswith("应为数字，如 1234.5") and row["action"] == "拒收"
+
+
+def test_a_rejected_row_reads_in_english_with_lang_en(tmp_path, monkeypatch):
+    from cmgr import i18n
+
+    monkeypatch.setattr(i18n, "_language", i18n.language())  # restored after the test
+    bad = _orders(tmp_path / "bad.csv", 5, bad_row=2)
+    result = _run(["--lang", "en", "import", "orders", str(bad)], tmp_path)
+    assert result.exit_code == 3, result.output
+    assert "expected a number such as 1234.5" in result.stderr
+    (row,) = _rejects_rows(tmp_path / "rejects")
+    assert (row["row"], row["column"], row["value"]) == ("4", "订购量", "x")
+    assert row["reason"].startswith("expected a number such as") and row["action"] == "rejected"

@@ -36,7 +36,7 @@ def test_import_settlements_exit_codes_and_rejects_file(territory, tmp_path):
     assert run(["import", "settlements", str(ok)]).exit_code == 0
     wrong = write_xlsx(tmp_path / "t.xlsx", [["客户经理", "月份", "销量目标"], ["王建国", "2026-11", 1]])
     result = run(["import", "settlements", str(wrong)])
-    assert result.exit_code == 2 and "not an export of settlements" in result.output
+    assert result.exit_code == 2 and "不是电子结算明细（`settlements`）的导出文件" in result.output
 
 
 def test_settlements_chase_list_json_and_manager_filter(territory, tmp_path):

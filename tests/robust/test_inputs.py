@@ -52,7 +52,7 @@ ORDER_ROWS = [ORDER_HEADER, ["D1", "2026-11-03", "053200100123", "6901028075022"
                                               (ORDER_ROWS, "prices", "orders")])
 def test_a_file_of_another_kind_is_refused_unless_told(db, tmp_path, rows, wrong, right):
     path = write_csv(tmp_path / "export.csv", rows)
-    with pytest.raises(InputError, match=f"this looks like a {right} file"):
+    with pytest.raises(InputError, match=f"这看起来像.*（`{right}`）文件"):
         import_file(db, wrong, path)
     assert db.scalar("SELECT count(*) FROM imports") == 0
     r = import_file(db, wrong, path, kind_is_right=True)
@@ -63,7 +63,7 @@ def test_a_file_of_another_kind_is_refused_unless_told(db, tmp_path, rows, wrong
 def test_a_wrong_kind_sheet_is_skipped_with_the_reason(db, tmp_path):
     path = write_xlsx(tmp_path / "客户走访记录.xlsx", VISIT_ROWS)
     (r,) = import_files(db, "customers", [path])
-    assert r.error is not None and "looks like a visits file" in r.error.message
+    assert r.error is not None and "这看起来像访问记录（`visits`）文件" in r.error.message
     assert db.scalar("SELECT count(*) FROM customers") == 0
 
 
@@ -74,7 +74,7 @@ def test_far_future_dates_are_rejected_or_stored_empty_per_field(db, tmp_path):
             *orders(2, 1, day="2062-11-20")]
     r = import_file(db, "orders", write_csv(tmp_path / "orders.csv", rows))
     assert (r.stored, r.rejected) == (1, 2)
-    assert all("a typo?" in i.reason for i in r.issues)
+    assert all("是笔误吗？" in i.reason for i in r.issues)
     assert db.scalar("SELECT max(order_date) FROM order_lines") == "2026-11-03"
     roster = [["客户编码", "客户名称", "入网日期", "许可证有效期"],
               ["001", "甲", "2062-11-20", "2030-01-01"], ["002", "乙", "2020-01-01", "9999-12-31"]]
@@ -107,8 +107,8 @@ def test_implausible_numbers_are_warned_with_their_bounds(db, tmp_path):
     r = import_file(db, "orders", path)
     assert (r.stored, r.rejected, r.warnings) == (1, 2, 1)
     reasons = {i.row: i.reason for i in r.issues}
-    assert "plausible range 0 to 100000 元/条" in reasons[2]
-    assert "plausible range 0 to 100000 条" in reasons[3]
+    assert "超出合理范围 0 至 100000 元/条" in reasons[2]
+    assert "超出合理范围 0 至 100000 条" in reasons[3]
     assert db.scalar("SELECT wholesale_price FROM order_lines") is None
     # a configuration that allows returns keeps the negative quantity
     r = import_file(db, "orders", path, plausible=Plausible(qty_min=-100))
@@ -125,7 +125,7 @@ def test_control_characters_after_the_first_4kb_are_removed_with_a_warning(db, t
     assert path.stat().st_size > 4096
     r = import_file(db, "customers", path)
     assert (r.stored, r.rejected) == (101, 0)
-    assert [i.reason for i in r.issues] == ["control characters removed"] * 2
+    assert [i.reason for i in r.issues] == ["已去除控制字符"] * 2
     assert tuple(db.query("SELECT customer_name, address FROM customers "
                           "WHERE customer_code='C9999'")[0]) == ("坏名字", "地址")
 
@@ -232,7 +232,7 @@ def test_a_formula_without_a_saved_value_is_named_as_such(db, tmp_path):
             ["2026-11-03", "001", "691", 2]]
     r = import_file(db, "orders", write_xlsx(tmp_path / "f.xlsx", rows))
     assert (r.stored, r.rejected) == (1, 1)
-    assert "formula with no saved result" in r.issues[0].reason
+    assert "没有保存结果的公式" in r.issues[0].reason
 
 
 # --- 11: .xls files that are really HTML tables (or text) -------------------------------

@@ -76,8 +76,8 @@ def test_date_empty(value):
 def test_date_garbage(value):
     with pytest.raises(CellError) as err:
         parse_date(value)
-    assert "a date such as 2026-11-03" in str(err.value)
-    assert "Excel date" in err.value.expected
+    assert "日期，如 2026-11-03" in str(err.value)
+    assert "Excel 日期" in err.value.expected
 
 
 def test_cell_error_is_a_value_error():
@@ -119,7 +119,7 @@ def test_number_empty(value):
 def test_number_garbage(value):
     with pytest.raises(CellError) as err:
         parse_number(value)
-    assert "a number such as" in str(err.value)
+    assert "数字，如" in str(err.value)
 
 
 def test_number_units_are_configurable():
@@ -144,7 +144,7 @@ def test_int_forms(value, expected):
 def test_int_garbage(value):
     with pytest.raises(CellError) as err:
         parse_int(value)
-    assert "a whole number" in str(err.value)
+    assert "整数，如" in str(err.value)
 
 
 @pytest.mark.parametrize("value", EMPTY_CELLS)
@@ -176,7 +176,7 @@ def test_code_scientific_notation_lost_digits(value):
     with pytest.raises(CellError) as err:
         parse_code(value)
     assert str(err.value) == EXPECTED_CODE_SCIENTIFIC
-    assert "scientific notation" in str(err.value)
+    assert "科学计数法" in str(err.value)
 
 
 def test_code_too_long_for_a_float():
@@ -459,3 +459,12 @@ def test_parse_weekdays_series_marks_bad_cells_and_keeps_the_rest():
     values, bad = parse_weekdays_series(pd.Series(["周二", None, "周八", "周二", 3]))
     assert values.tolist() == ["2", None, None, "2", "3"]
     assert bad.tolist() == [False, False, True, False, False]
+
+
+def test_what_was_expected_reads_in_english_on_request(monkeypatch):
+    from cmgr import i18n
+
+    monkeypatch.setattr(i18n, "_language", "en")
+    with pytest.raises(CellError) as err:
+        parse_date("2026-02-30")
+    assert str(err.value).startswith("a date such as 2026-11-03")

@@ -88,8 +88,8 @@ def test_bad_key_cells_are_rejected_with_location_and_the_rest_stored(db, tmp_pa
     assert r.stored == 3 and r.rejected == 2
     rejected = [i for i in r.issues if i.action == "rejected"]
     assert [(i.row, i.column) for i in rejected] == [(4, "订货日期"), (5, "卷烟编码")]
-    assert "expected a date" in rejected[0].reason and rejected[0].value == "下周二"
-    assert "empty" in rejected[1].reason
+    assert "应为日期" in rejected[0].reason and rejected[0].value == "下周二"
+    assert "为空" in rejected[1].reason
     assert db.scalar("SELECT count(*) FROM order_lines") == 3
 
 
@@ -165,7 +165,7 @@ def test_same_key_with_other_values_is_rejected_not_merged(db, tmp_path):
     clash[7] = 99
     rows.append(clash)
     r = import_file(db, "orders", write_xlsx(tmp_path / "o.xlsx", rows))
-    assert r.rejected == 1 and "same key as row 2" in r.issues[0].reason
+    assert r.rejected == 1 and "与第 2 行的键相同" in r.issues[0].reason
 
 
 @pytest.mark.parametrize("tail", [[], [["合计", None, None, None, None]]], ids=["header", "total"])
@@ -185,7 +185,7 @@ def test_a_repeat_is_compared_with_the_row_kept_not_with_another_repeat(db, tmp_
             ["D1", "2026-11-03", "001", "690", 1]]   # row 5: the same as row 2
     r = import_file(db, "orders", write_csv(tmp_path / "o.csv", rows))
     assert (r.stored, r.skipped_detail["duplicate"], r.rejected) == (1, 1, 2)
-    assert [(i.row, "row 2" in i.reason) for i in r.issues] == [(3, True), (4, True)]
+    assert [(i.row, "第 2 行" in i.reason) for i in r.issues] == [(3, True), (4, True)]
 
 
 def test_quantities_in_jian_are_converted_to_cartons(db, tmp_path):
@@ -207,7 +207,7 @@ def test_a_unit_written_in_the_cell_is_converted_not_rejected(db, tmp_path):
     got = dict(db.query("SELECT order_id, qty FROM order_lines"))
     assert got == {"D1": 100.0, "D2": 250.0, "D3": 30.0, "D4": 100.0, "D5": 7.0}
     assert r.rejected == 1 and r.issues[0].row == 7 and r.issues[0].value == "2包"
-    assert any("3 数量 cell(s)" in n for n in r.notes)  # 2件, 1 箱, 二件 (30条 is the column's unit)
+    assert any("列「数量」中 3 个单元格" in n for n in r.notes)  # 2件, 1 箱, 二件 (30条 is the column's unit)
 
 
 def test_cartons_written_in_a_jian_column_are_not_taken_for_jian(db, tmp_path):
@@ -227,16 +227,16 @@ def test_wrong_kind_names_missing_columns_and_writes_nothing(db, tmp_path):
     with pytest.raises(InputError) as exc:
         import_file(db, "orders", visits)
     msg = str(exc.value)
-    assert "missing required column" in msg and "卷烟编码" in msg and "访问日期" in msg
+    assert "缺少必需的列" in msg and "卷烟编码" in msg and "访问日期" in msg
     assert "visits" in msg  # it says what the file looks like
     assert db.scalar("SELECT count(*) FROM imports") == 0
 
 
 @pytest.mark.parametrize("name, content, words", [
-    ("empty.xlsx", b"", "empty"),
-    ("broken.xlsx", b"PK\x03\x04 this is not a zip", "cannot read this workbook"),
-    ("photo.csv", bytes(range(256)) * 10, "binary"),
-    ("notes.txt.pdf", b"%PDF-1.4", "unsupported file type"),
+    ("empty.xlsx", b"", "文件是空的"),
+    ("broken.xlsx", b"PK\x03\x04 this is not a zip", "无法读取这个工作簿"),
+    ("photo.csv", bytes(range(256)) * 10, "二进制文件"),
+    ("notes.txt.pdf", b"%PDF-1.4", "不支持的文件类型"),
 ])
 def test_unusable_files_get_clear_errors(db, tmp_path, name, content, words):
     path = tmp_path / name
@@ -258,14 +258,14 @@ def test_sheet_option_and_auto_sheet_choice(db, tmp_path):
                       extra_sheets={"订单": order_rows()})
     r = import_file(db, "orders", path)
     assert r.sheet == "订单" and r.stored == 5
-    with pytest.raises(InputError, match="no sheet named"):
+    with pytest.raises(InputError, match="没有名为「明细」的工作表"):
         import_file(db, "orders", path, sheet="明细")
 
 
 def test_mapping_adds_unknown_headers(db, tmp_path):
     rows = [["零售户代码X", "名称"], ["001", "甲店"]]
     path = write_xlsx(tmp_path / "c.xlsx", rows)
-    with pytest.raises(InputError, match="no header row found|missing required"):
+    with pytest.raises(InputError, match="找不到表头行|缺少必需的列"):
         import_file(db, "customers", path)
     r = import_file(db, "customers", path, mapping={"零售户代码X": "customer_code", "名称": "customer_name"})
     assert r.stored == 1
@@ -350,7 +350,7 @@ def test_csv_row_with_more_cells_than_the_header_is_rejected_not_guessed(db, tmp
     r = import_file(db, "orders", write_text(tmp_path / "o.csv", text))
     assert (r.rows_read, r.stored, r.rejected) == (5, 3, 2)
     assert [(i.row, i.column) for i in r.issues] == [(3, None), (6, "数量")]
-    assert "7 cells where the header has 6" in r.issues[0].reason
+    assert "有 7 个单元格，而表头只有 6 列" in r.issues[0].reason
     assert r.issues[0].value == "2,2026-11-03,002,李记,便利店,690,1"
     assert dict(db.query("SELECT order_id, qty FROM order_lines")) == {"1": 1, "3": 2, "5": 3}
 
@@ -358,7 +358,7 @@ def test_csv_row_with_more_cells_than_the_header_is_rejected_not_guessed(db, tmp
 def test_csv_with_a_quote_left_open_is_refused_with_its_line(db, tmp_path):
     path = write_text(tmp_path / "o.csv", "订单编号,订货日期,客户编码,卷烟编码,数量\n"
                                           "1,2026-11-03,001,690,1\n\"2,2026-11-03,001,690,1\n")
-    with pytest.raises(InputError, match="cannot parse as CSV .line 3"):
+    with pytest.raises(InputError, match="无法按 CSV 解析（第 3 行"):
         import_file(db, "orders", path)
     assert db.scalar("SELECT count(*) FROM order_lines") == 0
 

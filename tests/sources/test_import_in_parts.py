@@ -30,7 +30,7 @@ def test_repeats_across_parts_are_skipped_or_rejected_like_within_one(db, tmp_pa
     r = import_file(db, "orders", write_csv(tmp_path / "o.csv", rows))
     assert (r.stored, r.skipped_detail["duplicate"], r.rejected) == (5, 1, 1)
     (clash,) = [i for i in r.issues if i.action == "rejected"]
-    assert clash.row == 7 and "same key as row 3" in clash.reason
+    assert clash.row == 7 and "与第 3 行的键相同" in clash.reason
     assert dict(db.query("SELECT order_id, qty FROM order_lines"))["D1"] == 1
 
 

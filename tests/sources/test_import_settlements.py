@@ -49,7 +49,7 @@ def test_settlement_export_with_title_total_and_messy_cells(db, tmp_path: Path):
     assert (r.rows_read, r.stored, r.skipped, r.rejected) == (6, 3, 1, 2)
     assert any("客户名称" in c for c in r.ignored_columns)  # the roster has the names
     reasons = {i.row: i.reason for i in r.issues if i.action == "rejected"}
-    assert "settlement status" in reasons[7] and "needs one of" in reasons[8]
+    assert "应为结算状态" in reasons[7] and "至少需要以下一项" in reasons[8]
     rows = _rows(db)
     assert rows["#JS1"]["settle_status"] == PAID and rows["#JS1"]["amount"] == 1234.5
     assert rows["#JS1"]["settled_at"] == "2026-11-01" and rows["#JS1"]["order_date"] == "2026-11-01"
@@ -117,7 +117,7 @@ def test_targets_by_manager_and_month(db, tmp_path: Path):
         ["李娜", "13月", 3]], title="2026年度客户经理月度销量目标", total=["合计", None, 241.5])
     r = import_file(db, "targets", path)
     assert (r.stored, r.rejected) == (3, 1)
-    assert "month" in r.issues[0].reason
+    assert "应为月份" in r.issues[0].reason
     from cmgr.store.settlements import imported_targets
 
     assert imported_targets(db, ["2026-11"]) == {("王建国", "2026-11"): 120.0,
@@ -131,5 +131,5 @@ def test_a_targets_sheet_is_not_taken_for_settlements(db, tmp_path: Path):
     from cmgr.errors import InputError
 
     path = write_xlsx(tmp_path / "t.xlsx", [["客户经理", "月份", "销量目标"], ["王建国", "2026-11", 1]])
-    with pytest.raises(InputError, match="not an export of settlements"):
+    with pytest.raises(InputError, match="不是电子结算明细（`settlements`）的导出文件"):
         import_file(db, "settlements", path)

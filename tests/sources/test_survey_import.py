@@ -53,5 +53,5 @@ def test_a_file_that_is_not_a_survey_says_which_columns_are_missing(db, tmp_path
     from cmgr.errors import InputError
 
     path = write_xlsx(tmp_path / "s.xlsx", [["客户编码", "得分"], ["C01", 90]])
-    with pytest.raises(InputError, match="survey_item"):
+    with pytest.raises(InputError, match="调查项目"):
         import_file(db, "survey", path)
