@@ -16,6 +16,7 @@ import math
 from datetime import date
 
 from cmgr.errors import UsageError
+from cmgr.i18n import tr
 from cmgr.store.db import Database
 
 EDITABLE = ("customer_name", "phone", "address", "route", "grade", "grade_label", "license_no",
@@ -47,13 +48,13 @@ def edit_customer(db: Database, code: str, changes: dict, *, on_date: date, by: 
 
     bad = set(changes) - set(EDITABLE)
     if bad:
-        raise UsageError(f"cannot edit {', '.join(sorted(bad))}")
+        raise UsageError(tr("不能修改：{fields}", fields=", ".join(sorted(bad))))
     with db.transaction():
         before = require_customer(db, code)
         diff = {k: (before.get(k), v) for k, v in changes.items()
                 if v is not None and _text(before.get(k)) != _text(v)}
         if not diff:
-            raise UsageError(f"customer {code}: nothing changes (the card has these values already)")
+            raise UsageError(tr("客户 {code}：没有任何变化（客户卡片上已经是这些值）", code=code))
         record_edit(db, code, {k: new for k, (_, new) in diff.items()},
                     {k: (_text(new), _text(old)) for k, (old, new) in diff.items()}, on_date,
                     reason, by, {k: {"from": old, "to": new} for k, (old, new) in diff.items()})
@@ -89,16 +90,18 @@ def keep_manual_edits(overrides: dict, records, parsed) -> tuple[list, list[tupl
             if roster == stale:
                 issues.append(Issue(
                     parsed.file, parsed.sheet, row, field, records.at[i, field],
-                    f"customer {code}: {label} was changed to {value!r} on {set_on} (cmgr customer "
-                    f"edit); the roster still has the old value: kept {value!r}",
-                    f"stored with {label} {value}"))
+                    tr("客户 {code}：{label} 已于 {day} 改为「{value}」（`cmgr customer edit`）；"
+                       "客户名册仍是旧值：保留「{value}」", code=code, label=label, day=set_on,
+                       value=value),
+                    tr("按{label}「{value}」保存", label=label, value=value)))
                 records.at[i, field] = _typed(records[field], value)
             else:
                 issues.append(Issue(
                     parsed.file, parsed.sheet, row, field, records.at[i, field],
-                    f"customer {code}: {label} was changed to {value!r} on {set_on} (cmgr customer "
-                    f"edit); the roster now has a newer value {roster!r}: the roster's is stored",
-                    "stored (the roster's value)"))
+                    tr("客户 {code}：{label} 已于 {day} 改为「{value}」（`cmgr customer edit`）；"
+                       "客户名册现在有更新的值「{roster}」：保存名册的值", code=code, label=label,
+                       day=set_on, value=value, roster=roster),
+                    tr("已保存（名册的值）")))
                 settled.append(key)
     return issues, settled
 

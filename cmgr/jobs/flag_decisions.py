@@ -14,7 +14,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cmgr.domain import FLAG_STATUS_LABELS
 from cmgr.errors import InputError, Location
+from cmgr.i18n import tr
 
 # Header aliases of the decisions sheet (the global ones also apply: 客户编码 -> customer_code).
 # 备注 means the decision's remark here, not a visit's note.
@@ -88,16 +90,16 @@ def _check_header(fields: list[str | None], cells: list) -> str | None:
     present = {f for f in fields if f}
     missing = []
     if not present & {"flag_id", "customer_code"}:
-        missing.append("标记编号 or 客户编码")
+        missing.append(tr("「标记编号」或「客户编码」"))
     if "decision" not in present:
-        missing.append("处理决定")
+        missing.append("「处理决定」")
     if "decided_on" not in present:
-        missing.append("决定日期")
+        missing.append("「决定日期」")
     if not missing:
         return None
-    seen = ", ".join(str(c) for c in cells if c not in (None, ""))
-    return (f"not a decisions sheet (处理决定表): missing column(s) {'; '.join(missing)}. "
-            f"Headers found: {seen}")
+    seen = "、".join(str(c) for c in cells if c not in (None, ""))
+    return tr("不是处理决定表：缺少列 {columns}。找到的表头：{seen}", columns="、".join(missing),
+              seen=seen)
 
 
 def apply_sheet(db, path: str | Path, *, sheet: str | None = None,
@@ -139,21 +141,22 @@ def apply_sheet(db, path: str | Path, *, sheet: str | None = None,
             try:
                 parsed[name] = parse(raw) if name in columns else None
             except (CellError, ValueError) as exc:
-                problems.append(Reject(int(line), header(name), raw, f"expected {exc}"))
+                problems.append(Reject(int(line), header(name), raw, tr("应为{expected}", expected=exc)))
                 parsed[name] = None
         if parsed["flag_id"] is None and parsed["customer_code"] is None and not problems:
-            problems.append(Reject(int(line), None, None, "no 标记编号 and no 客户编码: which flag?"))
+            problems.append(Reject(int(line), None, None,
+                                   tr("既没有标记编号也没有客户编码：是哪个标记？")))
         decision = decision_of(parsed["decision"])
         if parsed["decision"] is None:
-            problems.append(Reject(int(line), header("decision"), None, "处理决定 is empty"))
+            problems.append(Reject(int(line), header("decision"), None, tr("处理决定为空")))
         elif decision is None:
             problems.append(Reject(int(line), header("decision"), parsed["decision"],
-                                   "unknown decision; expected one of "
-                                   + "、".join(w[0] for w in DECISION_WORDS.values())))
+                                   tr("未知的处理决定；应为以下之一：{words}",
+                                      words="、".join(w[0] for w in DECISION_WORDS.values()))))
         if parsed["decided_on"] is None and not any(p.column == header("decided_on")
                                                     for p in problems):
             problems.append(Reject(int(line), header("decided_on"), cell(values, "decided_on"),
-                                   "决定日期 is empty"))
+                                   tr("决定日期为空")))
         parsed["decision"] = decision
         if problems:
             result.rejects += problems
@@ -198,21 +201,21 @@ def _judge(db, store, rows: list[dict], result: DecisionsResult, columns, header
         if r["flag_id"] is not None:
             flag = flags.get(r["flag_id"])
             if flag is None:
-                reject("flag_id", r["flag_id"], "no such flag (see `cmgr flag`)")
+                reject("flag_id", r["flag_id"], tr("没有这个标记（见 `cmgr flag`）"))
                 continue
             if code is not None and flag["customer_code"] != code:
-                reject("customer_code", code, f"flag {flag['id']} is about customer "
-                                              f"{flag['customer_code']}, not this one")
+                reject("customer_code", code, tr("标记 {id} 属于客户 {code}，不是这个客户",
+                                                 id=flag["id"], code=flag["customer_code"]))
                 continue
         else:
             if code not in known:
-                reject("customer_code", code, "unknown customer (not in the roster, no flags)")
+                reject("customer_code", code, tr("未知的客户（不在客户名册中，也没有标记）"))
                 continue
             candidates = open_by_code.get(code, [])
             if len(candidates) > 1:
-                reject("customer_code", code, "the customer has several open flags ("
-                       + ", ".join(str(f["id"]) for f in candidates)
-                       + "); give the 标记编号 of the one decided")
+                reject("customer_code", code,
+                       tr("该客户有多个未办结的标记（{ids}）；请给出所决定那个标记的标记编号",
+                          ids=", ".join(str(f["id"]) for f in candidates)))
                 continue
             if not candidates:
                 same = [d for d in done if d["customer_code"] == code
@@ -221,14 +224,14 @@ def _judge(db, store, rows: list[dict], result: DecisionsResult, columns, header
                     flag = flags.get(same[0]["flag_id"]) or store.flags_by_id(
                         db, [same[0]["flag_id"]])[same[0]["flag_id"]]
                 else:
-                    reject("customer_code", code, "the customer has no open flag to decide")
+                    reject("customer_code", code, tr("该客户没有可以决定的未办结标记"))
                     continue
             else:
                 flag = candidates[0]
         fid = flag["id"]
         if fid in seen:
             reject("flag_id" if r["flag_id"] is not None else "customer_code",
-                   r["flag_id"] or code, f"flag {fid} is already decided on row {seen[fid]}")
+                   r["flag_id"] or code, tr("标记 {id} 已在第 {row} 行决定", id=fid, row=seen[fid]))
             continue
         seen[fid] = line
         before = done_by_flag.get(fid)
@@ -238,12 +241,13 @@ def _judge(db, store, rows: list[dict], result: DecisionsResult, columns, header
                 unchanged = True
             else:
                 reject("decision", r["decision"],
-                       f"flag {fid} was already decided {DECISION_LABELS[before['decision']]} on "
-                       f"{before['decided_on']}")
+                       tr("标记 {id} 已于 {day} 决定为{decision}", id=fid,
+                          day=before["decided_on"], decision=DECISION_LABELS[before["decision"]]))
                 continue
         elif flag["status"] not in ("new", "reported"):
             reject("flag_id" if r["flag_id"] is not None else "customer_code", r["flag_id"] or code,
-                   f"flag {fid} is already {flag['status']} (closed by `flag review`)")
+                   tr("标记 {id} 已是「{status}」（由 `flag review` 结束）", id=fid,
+                      status=FLAG_STATUS_LABELS.get(flag["status"], flag["status"])))
             continue
         result.planned.append(Planned(line, fid, flag["customer_code"], r["decision"], iso,
                                       r["decided_by"], r["remark"], flag["status"], unchanged))
@@ -251,6 +255,6 @@ def _judge(db, store, rows: list[dict], result: DecisionsResult, columns, header
 
 def rejected_error(result: DecisionsResult) -> InputError:
     """The error the CLI exits with when rows are rejected (nothing was applied)."""
-    return InputError(f"{len(result.rejects)} row(s) rejected; nothing applied",
+    return InputError(tr("{n} 行被拒绝；未应用任何决定", n=len(result.rejects)),
                       Location(result.file, result.sheet),
-                      hint="fix the rows listed and run `cmgr flag decisions` again")
+                      hint=tr("改正列出的行，再运行 `cmgr flag decisions`"))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cmgr.domain import OPEN_FLAG_STATUSES
 from cmgr.errors import UsageError
+from cmgr.i18n import tr
 
 DEFAULT_LIST_OUT = "flags-{date}.{format}"
 DEFAULT_REPORT_OUT = "价格违规及无证经营情况报告-{date}.{format}"
@@ -19,7 +20,7 @@ def date_range(since: date | None, until: date | None) -> tuple[str | None, str 
     first = since.isoformat() if since else None
     last = until.isoformat() if until else None
     if first and last and first > last:
-        raise UsageError(f"--since {first} is after --until {last}")
+        raise UsageError(tr("`--since` {first} 晚于 `--until` {last}", first=first, last=last))
     return first, last
 
 
@@ -102,7 +103,7 @@ def review_steps(*, report: bool, close: bool, dismiss: bool, note: str | None,
     """The review steps asked for, in order (report before close), each with its text; the
     texts must go with their step."""
     if dismiss and (report or close):
-        raise UsageError("--dismiss goes alone, not with --report or --close")
+        raise UsageError(tr("`--dismiss` 只能单独使用，不能与 `--report` 或 `--close` 同用"))
     steps: list[tuple[str, str | None]] = []
     if report:
         steps.append(("report", note))
@@ -112,11 +113,11 @@ def review_steps(*, report: bool, close: bool, dismiss: bool, note: str | None,
         steps.append(("dismiss", reason))
     actions = [a for a, _ in steps]
     if result is not None and "close" not in actions:
-        raise UsageError("--result goes with --close")
+        raise UsageError(tr("`--result` 要与 `--close` 一起使用"))
     if reason is not None and "dismiss" not in actions:
-        raise UsageError("--reason goes with --dismiss")
+        raise UsageError(tr("`--reason` 要与 `--dismiss` 一起使用"))
     if note is not None and "report" not in actions:
-        raise UsageError("--note goes with --report")
+        raise UsageError(tr("`--note` 要与 `--report` 一起使用"))
     return steps
 
 
@@ -148,11 +149,11 @@ def review(db, ids: list[int] | None, selection: ReviewSelection,
     from cmgr.store.flags import list_flags as store_list
 
     if ids and selection.given():
-        raise UsageError("give flag ids or a selection (--all-new, --customer, --since, --kind), "
-                         "not both")
+        raise UsageError(tr("请给出标记编号或筛选条件（`--all-new`、`--customer`、`--since`、`--kind`），"
+                            "不要两者都给"))
     if not ids and not selection.given():
-        raise UsageError("give a flag id, several, or a selection (--all-new, --customer, "
-                         "--since, --kind)")
+        raise UsageError(tr("请给出一个或几个标记编号，或筛选条件（`--all-new`、`--customer`、"
+                            "`--since`、`--kind`）"))
     if selection.given():
         # The flags the first step can move (report: new ones; close: reported ones, or new ones
         # reported in the same step; dismiss: open ones); without a step, all that match.
@@ -177,7 +178,7 @@ def review(db, ids: list[int] | None, selection: ReviewSelection,
     rows = store_list(db, FlagFilter(ids=tuple(chosen)))
     missing = sorted(set(chosen) - {r["id"] for r in rows})
     if missing:
-        raise NotFound(f"no flag {missing[0]}", hint="list them with `cmgr flag`")
+        raise NotFound(tr("找不到标记 {id}", id=missing[0]), hint=tr("用 `cmgr flag` 列出标记"))
     return ReviewOutcome(rows)
 
 

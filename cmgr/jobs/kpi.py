@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cmgr.core.kpi import RANKED_FIGURES, ManagerKpi, RankRow, manager_kpis, rank_managers
+from cmgr.i18n import tr
 from cmgr.store.db import Database
 
 
@@ -46,14 +47,15 @@ def kpis_for(db: Database, cfg, month: str, managers: Sequence[str]) -> KpiRun:
     until = store.last_order_day(db)
     notes = []
     if until is not None and until < last:
-        notes.append(f"订单数据截至 {until}，{month} 尚未结束或未导入完整")
+        notes.append(tr("订单数据截至 {until}，{month} 尚未结束或未导入完整", until=until, month=month))
     settlements_imported = has_settlements(db)
     if not settlements_imported:
-        notes.append("没有电子结算数据：电子结算率为空（cmgr import settlements FILE）")
+        notes.append(tr("没有电子结算数据：电子结算率为空（`cmgr import settlements 文件`）"))
     missing = [m for m in managers if m not in targets]
     if missing:
-        notes.append(f"{len(missing)} 位客户经理没有 {month} 的销量目标："
-                     + "、".join(missing[:10]) + "（cmgr import targets FILE 或配置 [report.targets]）")
+        notes.append(tr("{n} 位客户经理没有 {month} 的销量目标：{names}"
+                        "（`cmgr import targets 文件` 或配置 `[report.targets]`）",
+                        n=len(missing), month=month, names="、".join(missing[:10])))
     return KpiRun(month, until, kpis, notes, settlements_imported)
 
 

@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Sequence
 
 from cmgr.errors import NotFound, UsageError
+from cmgr.i18n import tr
 
 
 def suggest(name: str, known: Sequence[str]) -> list[str]:
@@ -25,25 +26,28 @@ def resolve_managers(db, names: Sequence[str], all_managers: bool, *,
     known = list(managers(db) if known is None else known)
     names = [n.strip() for n in names if n and n.strip()]
     if all_managers and names:
-        raise UsageError("give --manager or --all, not both")
+        raise UsageError(tr("请给出 `--manager` 或 `--all`，不要两者都给"))
     if not known:
-        raise NotFound("the roster has no customers with a 客户经理",
-                       hint="import the customer roster first: cmgr import customers FILE")
+        raise NotFound(tr("客户名册中没有指定了客户经理的客户"),
+                       hint=tr("请先导入客户名册：`cmgr import customers 文件`"))
     if all_managers:
         return known
     if not names:
         if len(known) == 1:
             return known
-        shown = "、".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
-        raise UsageError(f"the roster has {len(known)} managers ({shown})",
-                         hint=f"name one with --manager NAME, or use {all_hint}")
+        shown = "、".join(known[:10])
+        raise UsageError(tr("客户名册中有 {n} 位客户经理（{names}）", n=len(known), names=shown)
+                         if len(known) <= 10 else
+                         tr("客户名册中有 {n} 位客户经理（{names} 等，另有 {more} 位）", n=len(known),
+                            names=shown, more=len(known) - 10),
+                         hint=tr("用 `--manager 客户经理` 指定一位，或用 `{all}`", all=all_hint))
     out: list[str] = []
     for name in names:
         if name not in known:
             close = suggest(name, known)
-            raise NotFound(f"no customers belong to manager {name!r}",
-                           hint=(f"did you mean {'、'.join(close)}?" if close
-                                 else f"known managers: {'、'.join(known[:20])}"))
+            raise NotFound(tr("没有属于客户经理「{name}」的客户", name=name),
+                           hint=(tr("是不是：{names}？", names="、".join(close)) if close
+                                 else tr("已知的客户经理：{names}", names="、".join(known[:20]))))
         if name not in out:
             out.append(name)
     return out

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from cmgr.errors import UsageError
+from cmgr.i18n import tr
 
 DEFAULT_OUT = "月度报告-{manager}-{month}.{format}"
 SUMMARY_NAME = "区域汇总"
@@ -74,11 +75,12 @@ def load(db, cfg, month: str, managers: list[str] | None):
 
     first_date, last_date = store.order_span(db)
     if last_date is None:
-        raise UsageError("no orders in the database", hint="import the order exports first "
-                         "(cmgr import orders FILE...)")
+        raise UsageError(tr("数据库中没有订单"),
+                         hint=tr("请先导入订单导出文件（`cmgr import orders 文件...`）"))
     if last_date < month_first_day(month).isoformat():
-        raise UsageError(f"no orders for {month} in the database: the orders end on {last_date}",
-                         hint="import that month's order exports, or choose another --month")
+        raise UsageError(tr("数据库中没有 {month} 的订单：订单截至 {last}", month=month,
+                            last=last_date),
+                         hint=tr("请导入该月的订单导出文件，或用 `--month` 选另一个月份"))
     lookback = int(cfg.get("report.stopped_lookback_months"))
     end = month_first_day(month_add(month, 1)).isoformat()
     month_start = month_first_day(month).isoformat()
@@ -173,8 +175,8 @@ def notes_loader(pattern: Path | None, all_managers: bool,
         from cmgr.sources.edited_report import read_edited_report
 
         if all_managers and "{manager}" not in str(edited):
-            raise UsageError("--from with --all needs a {manager} placeholder, e.g. "
-                             "--from '月度报告-{manager}-{month}.docx'")
+            raise UsageError(tr("`--from` 与 `--all` 同用时需要 {manager} 占位符，例如 "
+                                "`--from '月度报告-{manager}-{month}.docx'`"))
         markdown = notes_loader(pattern, all_managers)
 
         def load_both(manager: str, month: str):
@@ -186,22 +188,22 @@ def notes_loader(pattern: Path | None, all_managers: bool,
     if pattern is None:
         return lambda manager, month: None
     if all_managers and "{manager}" not in str(pattern):
-        raise UsageError("--notes with --all needs a {manager} placeholder, e.g. "
-                         "--notes 'notes/{manager}-{month}.md'")
+        raise UsageError(tr("`--notes` 与 `--all` 同用时需要 {manager} 占位符，例如 "
+                            "`--notes 'notes/{manager}-{month}.md'`"))
 
     def load_notes(manager: str, month: str):
         path = expand_out(pattern, manager=manager, month=month)
         if not path.exists():
             if all_managers:
                 return None
-            raise UsageError(f"notes file not found: {path}")
+            raise UsageError(tr("找不到说明文件：{path}", path=path))
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             try:
                 text = path.read_text(encoding="gb18030")
             except UnicodeDecodeError as exc:
-                raise InputError(f"cannot read as UTF-8 or GB18030 text: {exc}") from exc
+                raise InputError(tr("无法按 UTF-8 或 GB18030 文本读取：{error}", error=exc)) from exc
         return parse_notes(text, str(path))
 
     return load_notes
@@ -227,11 +229,12 @@ def make_reports(db, cfg, month: str, managers: list[str] | None, *,
                     {"query_s": loaded - started, "compute_s": computed - loaded},
                     list(guesses))
     if unassigned["customers"]:
-        run.warnings.append(
-            f"{unassigned['customers']} 个订货客户不在客户名册或没有客户经理，"
-            f"{unassigned['qty_cartons']:,.0f} 条未计入任何客户经理（见区域汇总）")
+        run.warnings.append(tr(
+            "{n} 个订货客户不在客户名册或没有客户经理，{qty} 条未计入任何客户经理（见区域汇总）",
+            n=unassigned["customers"], qty=f"{unassigned['qty_cartons']:,.0f}"))
     for r in reports:
-        run.warnings.extend(f"{r['manager']}: {w}" for w in r["warnings"])
+        run.warnings.extend(tr("{manager}：{warning}", manager=r["manager"], warning=w)
+                            for w in r["warnings"])
     return run
 
 
@@ -246,8 +249,8 @@ def write_run(run: ReportRun, fmt: str, out: str | Path | None, *,
     pattern = str(out) if out else DEFAULT_OUT
     several = len(run.reports) + (1 if run.summary else 0) > 1
     if several and "{manager}" not in pattern:
-        raise UsageError(f"--out {pattern}: several reports need a {{manager}} placeholder",
-                         hint="e.g. --out 'reports/{manager}-{month}.docx'")
+        raise UsageError(tr("`--out` {pattern}：多份报告需要 {{manager}} 占位符", pattern=pattern),
+                         hint=tr("例如 `--out 'reports/{manager}-{month}.docx'`"))
     started = time.perf_counter()
     with all_or_nothing() as files:
         for report in run.reports:

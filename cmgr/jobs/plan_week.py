@@ -17,6 +17,7 @@ from cmgr.core.routing import DISTANCE_NOTE
 from cmgr.core.workdays import WorkCalendar, iso_week_bounds, next_week_start
 from cmgr.domain import PLAN_REVIEW_LABELS, WEEKDAY_NAMES, GradeBand, is_active
 from cmgr.errors import ConfigError, InputError, NotFound, UsageError
+from cmgr.i18n import tr
 from cmgr.store import plans as store
 
 VISIT_KEYS = ("manager", "date", "seq", "customer_code", "customer_name", "route", "grade", "kind",
@@ -29,15 +30,15 @@ ROUTE_HISTORY_WEEKS = 12  # a route's usual weekday is learned from this many we
 def week_bounds(week: str | None, start: date | None, today: date) -> tuple[date, date]:
     """--week 2026-W49 or --start 2026-11-30 (a Monday); default: the week after today's."""
     if week and start:
-        raise UsageError("give --week or --start, not both")
+        raise UsageError(tr("请给出 `--week` 或 `--start`，不要两者都给"))
     if week:
         return iso_week_bounds(week)
     if start:
         if start.weekday() != 0:
             first = start - timedelta(days=start.weekday())
-            raise UsageError(f"--start {start.isoformat()} is a {WEEKDAY_NAMES[start.weekday()]}; "
-                             f"weeks start on Monday",
-                             hint=f"use --start {first.isoformat()} for that week")
+            raise UsageError(tr("`--start` {day} 是{weekday}；每周从周一开始", day=start.isoformat(),
+                                weekday=WEEKDAY_NAMES[start.weekday()]),
+                             hint=tr("那一周请用 `--start {monday}`", monday=first.isoformat()))
         return start, start + timedelta(days=6)
     monday = next_week_start(today)
     return monday, monday + timedelta(days=6)
@@ -66,13 +67,13 @@ def settings_from_config(cfg, *, fill: bool = False, visits_per_day: int | None 
                          solver_seconds: float | None = None) -> vp.PlanSettings:
     lon, lat = cfg.get("plan.start_lon"), cfg.get("plan.start_lat")
     if (lon is None) != (lat is None):
-        raise ConfigError("give both plan.start_lon and plan.start_lat, or neither",
+        raise ConfigError(tr("`plan.start_lon` 和 `plan.start_lat` 要么都给，要么都不给"),
                           key="plan.start_lon" if lon is None else "plan.start_lat")
     if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ConfigError(f"start point ({lon}, {lat}) is not a longitude/latitude",
+        raise ConfigError(tr("出发点（{lon}, {lat}）不是有效的经度/纬度", lon=lon, lat=lat),
                           key="plan.start_lon")
     if visits_per_day is not None and visits_per_day < 1:
-        raise UsageError("--visits-per-day must be at least 1")
+        raise UsageError(tr("`--visits-per-day` 至少为 1"))
     return vp.PlanSettings(
         visits_per_day=visits_per_day or int(cfg.get("plan.visits_per_day")),
         new_customer_days=int(cfg.get("plan.new_customer_days")),
@@ -105,20 +106,21 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
     run = PlanRun(week_start, week_end, [])
     run.warnings.extend(cal.guess_warnings(week_start, week_end))
     if week_end < today:
-        run.warnings.append(f"{vp.week_label(week_start)}（{week_start.isoformat()} 至 "
-                            f"{week_end.isoformat()}）已经过去：按当时的数据重排（补打或核对用）")
+        run.warnings.append(tr("{week}（{start} 至 {end}）已经过去：按当时的数据重排（补打或核对用）",
+                               week=vp.week_label(week_start), start=week_start.isoformat(),
+                               end=week_end.isoformat()))
     own_start = dict(cfg.start_points)
     shared = [m for m in managers if m not in own_start]
     if settings.start is not None and len(shared) > 1:
-        run.warnings.append(f"plan.start_lon/plan.start_lat apply to {len(shared)} managers planned "
-                            "in this run; give each their own in [plan.start_points]")
+        run.warnings.append(tr("`plan.start_lon`/`plan.start_lat` 用于本次排计划的 {n} 位客户经理；"
+                               "请在 `[plan.start_points]` 中给每人设自己的出发点", n=len(shared)))
     last_order = store.latest_order_date(db)
     if last_order is None:
-        run.warnings.append("no orders in the database: 断订 and large drops are not checked")
+        run.warnings.append(tr("数据库中没有订单：不检查断订和订量大幅下降"))
     anchor = min(week_start, last_order + timedelta(days=1)) if last_order else week_start
     if last_order is not None and anchor < week_start - timedelta(days=7):
-        run.warnings.append(f"the latest order in the database is of {last_order.isoformat()}: "
-                            f"断订 and drops are judged on the weeks up to then")
+        run.warnings.append(tr("数据库中最新的订单是 {day} 的：断订和订量下降按截至那时的各周判断",
+                               day=last_order.isoformat()))
     stop_w = int(cfg.get("plan.stop_ordering_weeks"))
     look_w = int(cfg.get("plan.stop_ordering_lookback_weeks"))
     ratio = float(cfg.get("plan.order_drop_ratio"))
@@ -128,7 +130,7 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
     for manager in managers:
         customers = [vp.PlanCustomer(**row) for row in store.customers_for_plan(db, manager, week_start)]
         if not customers:
-            raise NotFound(f"manager {manager!r} has no customers in the roster")
+            raise NotFound(tr("客户经理「{manager}」在客户名册中没有客户", manager=manager))
         history = store.route_visit_days(db, manager, week_start - timedelta(weeks=ROUTE_HISTORY_WEEKS),
                                          week_start)
         learned = vp.learn_route_weekdays(history)
@@ -159,20 +161,22 @@ def make_plans(db, cfg, managers: Sequence[str], week_start: date, week_end: dat
             continue
         unrouted = [c for c in customers if is_active(c.status) and not c.has_coords]
         if unrouted and plan.start_point is not None:
-            run.warnings.append(f"{manager}: {len(unrouted)} active customer(s) without coordinates "
-                                f"go last on their day, outside the tour")
+            run.warnings.append(tr("{manager}：{n} 个正常经营的客户没有坐标，排在当天最后，不在线路内",
+                                   manager=manager, n=len(unrouted)))
         if not workdays:
-            run.warnings.append(f"{manager}: {vp.week_label(week_start)} has no working day")
-        run.warnings.extend(f"{manager}: {w}" for w in plan.warnings)
+            run.warnings.append(tr("{manager}：{week} 没有工作日", manager=manager,
+                                   week=vp.week_label(week_start)))
+        run.warnings.extend(tr("{manager}：{warning}", manager=manager, warning=w)
+                            for w in plan.warnings)
         if plan.counts.get("active", 0) == 0:
-            run.warnings.append(f"{manager}: no customer in normal business (正常): empty plan")
+            run.warnings.append(tr("{manager}：没有正常经营的客户：访问计划为空", manager=manager))
         run.plans.append(plan)
     if problems:
-        raise InputError("; ".join(problems) if len(problems) <= 3 else
-                         f"{len(problems)} managers have customers whose 档位 no band covers; "
-                         + "; ".join(problems[:3]) + " ...",
-                         hint="add [[plan.policy]] bands for these grades in the configuration, or "
-                              "correct the 档位 in the roster and import it again")
+        raise InputError("；".join(problems) if len(problems) <= 3 else
+                         tr("{n} 位客户经理有档位不在任何档位段内的客户：{first} ……", n=len(problems),
+                            first="；".join(problems[:3])),
+                         hint=tr("请在配置中为这些档位添加 `[[plan.policy]]` 档位段，"
+                                 "或改正客户名册中的档位后重新导入"))
     return run
 
 
@@ -332,8 +336,8 @@ def review_week(db, managers: Sequence[str], week: str | None, today: date, *,
         started = [(start, w) for m in managers for w, start in store.saved_weeks(db, m)
                    if start <= today]
         if not started:
-            raise NotFound("no saved plan for a week that has started",
-                           hint="plans are saved by `cmgr plan-week`; name a week with --week")
+            raise NotFound(tr("没有已开始的周的已保存访问计划"),
+                           hint=tr("访问计划由 `cmgr plan-week` 保存；用 `--week` 指定一周"))
         week = max(started)[1]
     else:
         week = vp.week_label(iso_week_bounds(week)[0])
@@ -342,9 +346,10 @@ def review_week(db, managers: Sequence[str], week: str | None, today: date, *,
         plan = store.load_plan(db, m, week)
         if plan is None:
             if explicit:
-                raise NotFound(f"no saved plan for {m} in {week}",
-                               hint=f"run `cmgr plan-week --week {week} --manager {m}` first")
-            notes.append(f"{m}: no saved plan for {week}")
+                raise NotFound(tr("{manager} 没有 {week} 的已保存访问计划", manager=m, week=week),
+                               hint=tr("请先运行 `cmgr plan-week --week {week} --manager {manager}`",
+                                       week=week, manager=m))
+            notes.append(tr("{manager}：没有 {week} 的已保存访问计划", manager=m, week=week))
             continue
         visits = store.visits_between(db, [v.customer_code for v in plan.visits],
                                       plan.week_start, plan.week_end)
@@ -358,7 +363,8 @@ def review_week(db, managers: Sequence[str], week: str | None, today: date, *,
                      if (code, d.isoformat()) not in matched]
         reviews.append(Review(m, plan, lines, unplanned))
     if not reviews:
-        raise NotFound(f"no saved plan for {week}", hint="run `cmgr plan-week` for that week first")
+        raise NotFound(tr("没有 {week} 的已保存访问计划", week=week),
+                       hint=tr("请先为那一周运行 `cmgr plan-week`"))
     return week, reviews, notes
 
 
@@ -369,8 +375,8 @@ def parse_reasons(items: Sequence[str]) -> dict[str, str]:
         code, sep, text = item.replace("：", ":", 1).partition(":")
         code, text = code.strip(), text.strip()
         if not sep or not code or not text:
-            raise UsageError(f"--reason {item!r}: expected CUSTOMER_CODE:\"why it did not happen\"",
-                             hint='e.g. --reason 053200103756:"店主外出，门店关闭"')
+            raise UsageError(tr("`--reason` {item}：应为 客户编码:\"未访问的原因\"", item=repr(item)),
+                             hint=tr('例如 `--reason 053200103756:"店主外出，门店关闭"`'))
         out[code] = text
     return out
 
@@ -382,13 +388,13 @@ def record_reasons(db, week: str, reviews: Sequence[Review], reasons: dict[str, 
     for code, text in reasons.items():
         owners = [r for r in reviews if any(x["customer_code"] == code for x in r.lines)]
         if not owners:
-            raise NotFound(f"customer {code} is not in the saved plan of {week}",
-                           hint="`cmgr plan-review` lists the planned visits")
+            raise NotFound(tr("客户 {code} 不在 {week} 的已保存访问计划中", code=code, week=week),
+                           hint=tr("`cmgr plan-review` 会列出计划的访问"))
         lines = [x for r in owners for x in r.lines if x["customer_code"] == code]
         if not any(x["status"] == "not_visited" for x in lines):
             on = ", ".join(sorted({x["visited_on"] for x in lines if x["visited_on"]}))
-            raise UsageError(f"customer {code} was visited ({on}); only a visit that did not "
-                             f"happen needs a reason")
+            raise UsageError(tr("客户 {code} 已访问（{days}）；只有未进行的访问才需要原因", code=code,
+                                days=on))
         for r in owners:
             per_manager.setdefault(r.manager, {})[code] = text
     for manager, items in per_manager.items():
@@ -430,10 +436,12 @@ def csv_text(plans: Sequence[vp.WeekPlan]) -> str:
 def check_out(fmt: str, out: str | None, n_managers: int) -> None:
     """Refuse, before any work, an --out that cannot hold the run."""
     if fmt == "table" and out:
-        raise UsageError("--out writes a file: give --format xlsx, html, csv or json")
+        raise UsageError(tr("`--out` 写出文件：请给出 `--format xlsx`、`html`、`csv` 或 `json`"))
     if fmt in ("xlsx", "html") and n_managers > 1 and out and "{manager}" not in out:
-        raise UsageError(f"--out {out}: {n_managers} managers need one {fmt} file each",
-                         hint="put {manager} in the file name, e.g. plans/{manager}-{week}." + fmt)
+        raise UsageError(tr("`--out` {out}：{n} 位客户经理各需要一个 {format} 文件", out=out,
+                            n=n_managers, format=fmt),
+                         hint=tr("在文件名中加入 {{manager}}，例如 plans/{{manager}}-{{week}}.{format}",
+                                 format=fmt))
 
 
 def publish(db, run: PlanRun, fmt: str, out: str | None, *, user_dir: str | None = None,
@@ -482,7 +490,7 @@ def write_review(week: str, reviews: Sequence[Review], fmt: str, out: str | None
     from cmgr.render.output import expand_out
 
     if fmt == "json" and not out:
-        raise UsageError("json without --out goes to stdout")  # the caller prints it
+        raise UsageError(tr("不带 `--out` 的 json 输出到标准输出"))  # the caller prints it
     path = expand_out(out or DEFAULT_REVIEW_OUT, week=week, manager=manager, format=fmt)
     with all_or_nothing() as files:
         if fmt == "json":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cmgr.domain import PROMO_ITEM_UNIT
 from cmgr.errors import NotFound, UsageError
+from cmgr.i18n import tr
 
 DEFAULT_LIST_OUT = "促销推荐-{manager}-{date}.{format}"
 DEFAULT_RECEIPT_OUT = "签收单-{id}-{date}.{format}"
@@ -113,7 +114,7 @@ def _codes(db, customers: str | None, top: int | None) -> tuple[list[str], str |
         from_list = head["created_at"]
     codes = codes[:top] if top else codes
     if not codes:
-        raise UsageError("no customers for the receipt: give --customers CODES")
+        raise UsageError(tr("签收单没有客户：请用 `--customers 客户编码` 给出"))
     return list(dict.fromkeys(codes)), from_list
 
 
@@ -134,18 +135,19 @@ def receipt(db, cfg, *, campaign: str, item: str | None, qty: float | None,
     found = customers_by_code(db, codes)
     unknown = [c for c in codes if c not in found]
     if unknown:
-        raise NotFound(f"unknown customer code(s): {', '.join(unknown)}; nothing written")
+        raise NotFound(tr("未知的客户编码：{codes}；未写入任何内容", codes=", ".join(unknown)))
     result = Receipt(Path(), codes, from_list)
     min_level = settings(cfg).min_level
     for code in codes:
         c = found[code]
         band = band_for(c.get("grade"), cfg.policy)
         if band is None or band.level < min_level:
-            result.warnings.append(f"{code} {c.get('customer_name') or ''}: "
-                                   f"{band.name if band else '等级未知'}, below the 三级以上 the "
-                                   "seed asks for")
+            result.warnings.append(tr("{code} {name}：{band}，低于岗位职责要求的三级以上",
+                                      code=code, name=c.get("customer_name") or "",
+                                      band=band.name if band else tr("等级未知")))
         if not is_active(c.get("status")):
-            result.warnings.append(f"{code} {c.get('customer_name') or ''}: status {c['status']}")
+            result.warnings.append(tr("{code} {name}：状态为{status}", code=code,
+                                      name=c.get("customer_name") or "", status=c["status"]))
     managers = sorted({found[c].get("manager") for c in codes if found[c].get("manager")})
     # Any error inside rolls the transaction back and removes the staged form; on success the
     # transaction commits, then the form is renamed into the folder it was just written in.
@@ -153,7 +155,8 @@ def receipt(db, cfg, *, campaign: str, item: str | None, qty: float | None,
         camp = ensure_campaign(db, campaign, item=item, qty=qty)
         item_text = item or camp.get("item")
         if not item_text:
-            raise UsageError(f"campaign {campaign!r} has no 促销品 yet: give --item TEXT")
+            raise UsageError(tr("活动「{campaign}」还没有促销品：请用 `--item 促销品` 给出",
+                                campaign=campaign))
         per_customer = qty if qty is not None else camp.get("qty")
         lines = [{"customer_code": code, "customer_name": found[code].get("customer_name"),
                   "address": found[code].get("address"), "item": item_text, "qty": per_customer}

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from cmgr.core.settlements import FAILURE_WINDOW_DAYS, ChaseList, chase_list
+from cmgr.i18n import tr
 from cmgr.store.db import Database
 
 
@@ -27,8 +28,8 @@ def chase_list_for(db: Database, as_of: date, managers: Sequence[str] | None = N
     unknown = [line.customer_code for line in result.lines if line.customer_code not in infos]
     if unknown:
         result = replace(result, notes=[
-            *result.notes, f"{len(unknown)} 户不在客户信息表中（没有名称、电话和客户经理）: "
-                           + "、".join(unknown[:10])])
+            *result.notes, tr("{n} 户不在客户信息表中（没有名称、电话和客户经理）：{codes}",
+                              n=len(unknown), codes="、".join(unknown[:10]))])
     return result
 
 

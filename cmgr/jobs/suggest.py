@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from cmgr.core.suggest import WINDOW_ORDERS, SeasonIndex, Suggestion, suggest_order
 from cmgr.errors import UsageError
+from cmgr.i18n import tr
 from cmgr.store.db import Database
 
 # How far back the customer's orders are read: enough for WINDOW_ORDERS order days of a
@@ -65,7 +66,7 @@ def resolve_stock(stock: Mapping[str, float], names: Mapping[str, str]) -> dict[
     out: dict[str, float] = {}
     for key, qty in stock.items():
         if qty is None or qty < 0:
-            raise UsageError(f"--stock {key}: expected a number of 条 (0 or more)")
+            raise UsageError(tr("`--stock` {key}：应为条数（0 或更多）", key=key))
         if key in names:
             out[key] = float(qty)
             continue
@@ -75,7 +76,8 @@ def resolve_stock(stock: Mapping[str, float], names: Mapping[str, str]) -> dict[
         if len(codes) != 1:
             known = "、".join(sorted(set(names.values()))[:15])
             raise UsageError(
-                f"--stock {key}: {'several' if codes else 'no'} cigarettes of this customer "
-                f"match {key!r}", hint=f"give the 卷烟编码 or one of: {known}")
+                tr("`--stock` {key}：该客户有多种卷烟与「{key}」相符", key=key) if codes
+                else tr("`--stock` {key}：该客户没有卷烟与「{key}」相符", key=key),
+                hint=tr("请给出卷烟编码，或以下之一：{names}", names=known))
         out[codes[0]] = float(qty)
     return out

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cmgr.domain import WEEKDAY_NAMES, flag_status_label
 from cmgr.errors import NotFound, UsageError
+from cmgr.i18n import tr
 from cmgr.store.db import Database
 
 DEFAULT_OUT = "今日走访单-{manager}-{date}.{format}"
@@ -71,8 +72,9 @@ def day_sheet(db: Database, manager: str, day: date) -> DaySheet:
     week = week_label(monday)
     plan = plan_store.load_plan(db, manager, week)
     if plan is None:
-        raise NotFound(f"no saved plan for {manager} in {week}",
-                       hint=f"run `cmgr plan-week --week {week} --manager {manager}` first")
+        raise NotFound(tr("{manager} 没有 {week} 的已保存访问计划", manager=manager, week=week),
+                       hint=tr("请先运行 `cmgr plan-week --week {week} --manager {manager}`",
+                               week=week, manager=manager))
     planned = sorted((v for v in plan.visits if v.visit_date == day), key=lambda v: v.seq)
     codes = [v.customer_code for v in planned]
     info = store.customers(db, codes)
@@ -206,8 +208,9 @@ def resolve_reasons(sheet: DaySheet, items: Sequence[str]) -> dict[str, str]:
         who, sep, why = item.replace("：", ":", 1).partition(":")
         who, why = who.strip(), why.strip()
         if not sep or not who or not why:
-            raise UsageError(f"--reason {item!r}: expected CUSTOMER:reason",
-                             hint='e.g. --reason 053200103756:店主外出 --reason 信达:2 --reason "*:时间不够"')
+            raise UsageError(tr("`--reason` {item}：应为 客户:原因", item=repr(item)),
+                             hint=tr('例如 `--reason 053200103756:店主外出 --reason 信达:2 '
+                                     '--reason "*:时间不够"`'))
         if why.isdigit() and 1 <= int(why) <= len(STANDARD_REASONS):
             why = STANDARD_REASONS[int(why) - 1]
         if who == "*":
@@ -232,13 +235,15 @@ def _match_stop(pending: Sequence[Stop], who: str, sheet: DaySheet) -> Stop:
         visited = [s for s in sheet.stops if s.visited and (who == s.customer_code
                                                            or who in (s.customer_name or ""))]
         if visited:
-            raise UsageError(f"{who!r}: {visited[0].customer_code} {visited[0].customer_name or ''} "
-                             f"was visited on {sheet.day.isoformat()}; only a missed stop needs a reason")
-        raise NotFound(f"{who!r} is not among the stops missed on {sheet.day.isoformat()}",
-                       hint="`cmgr today --done` lists them")
+            raise UsageError(tr("「{who}」：{code} {name} 已于 {day} 访问；只有未访问的才需要原因",
+                                who=who, code=visited[0].customer_code,
+                                name=visited[0].customer_name or "", day=sheet.day.isoformat()))
+        raise NotFound(tr("「{who}」不在 {day} 未访问的客户中", who=who, day=sheet.day.isoformat()),
+                       hint=tr("`cmgr today --done` 会列出它们"))
     names = "、".join(f"{s.customer_code} {s.customer_name or ''}" for s in found[:5])
-    raise UsageError(f"{who!r} matches {len(found)} missed stops: {names}",
-                     hint="give more of the name, or the customer code")
+    raise UsageError(tr("「{who}」与 {n} 个未访问的客户相符：{names}", who=who, n=len(found),
+                        names=names),
+                     hint=tr("请多给出一些名称，或给出客户编码"))
 
 
 def record_day_reasons(db: Database, sheet: DaySheet, reasons: dict[str, str]) -> None:

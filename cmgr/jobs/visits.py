@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cmgr.domain import VISIT_TYPE_SYNONYMS
 from cmgr.errors import UsageError
+from cmgr.i18n import tr
 from cmgr.store import visits as store
 from cmgr.store.db import Database
 
@@ -38,15 +39,17 @@ def parse_price_item(text: str, option: str = "--price") -> store.PriceSeen:
     sku, sep, price_text = text.replace("：", ":").rpartition(":")
     sku, price_text = sku.strip(), price_text.strip()
     if not sep or not sku or not price_text:
-        raise UsageError(f"{option} {text!r}: expected CIGARETTE:PRICE",
-                         hint=f"e.g. {option} 中华(软):75元/包 or {option} 中华(软):750元/条")
+        raise UsageError(tr("`{option}` {text}：应为 卷烟:价格", option=option, text=repr(text)),
+                         hint=tr("例如 `{option} 中华(软):75元/包` 或 `{option} 中华(软):750元/条`",
+                                 option=option))
     try:
         price = parse_price_per_carton(price_text)
     except CellError:
         price = None
     if price is None or price <= 0:
-        raise UsageError(f"{option} {text!r}: {price_text!r} is not a price",
-                         hint="write 元/条 (750, 750元/条) or 元/包 (75元/包)")
+        raise UsageError(tr("`{option}` {text}：「{price}」不是价格", option=option, text=repr(text),
+                            price=price_text),
+                         hint=tr("请写 元/条（750、750元/条）或 元/包（75元/包）"))
     return store.PriceSeen(sku, float(price), price_text)
 
 
@@ -60,7 +63,8 @@ def parse_stock_item(text: str) -> tuple[str, float]:
     except CellError:
         value = None
     if value is None or value < 0:
-        raise UsageError(f"--stock {text!r}: expected CIGARETTE:条, e.g. --stock 中华(软):5")
+        raise UsageError(tr("`--stock` {text}：应为 卷烟:条数，例如 `--stock 中华(软):5`",
+                            text=repr(text)))
     return sku.strip(), float(value)
 
 
@@ -70,14 +74,15 @@ def parse_duties(text: str) -> str:
     if t in ("全部", "all", "a-f"):
         return DUTY_LETTERS
     if not t or any(ch not in DUTY_LETTERS for ch in t):
-        raise UsageError(f"--duties {text!r}: expected letters a-f (seed 4.1.3), e.g. abcf or a-f")
+        raise UsageError(tr("`--duties` {text}：应为字母 a-f（岗位职责 4.1.3），例如 abcf 或 a-f",
+                            text=repr(text)))
     return "".join(ch for ch in DUTY_LETTERS if ch in t)
 
 
 def parse_visit_type(text: str) -> str:
     kind = VISIT_TYPE_SYNONYMS.get(text.strip())
     if kind is None:
-        raise UsageError(f"--type {text!r}: expected 常规 or 特殊")
+        raise UsageError(tr("`--type` {text}：应为 常规 或 特殊", text=repr(text)))
     return kind
 
 
@@ -153,8 +158,9 @@ def reprint_special(db, cfg, visit_id: str, *, form_format: str, out: str | None
 
     visit = store.find_visit(db, visit_id)
     if visit.get("visit_type") != "特殊访问":
-        raise UsageError(f"{visit_id} is a {visit.get('visit_type') or 'visit'}, not a 特殊访问",
-                         hint="only special visits have a 《特殊访问记录》")
+        raise UsageError(tr("{id} 是{kind}，不是特殊访问", id=visit_id,
+                            kind=visit.get("visit_type") or tr("访问")),
+                         hint=tr("只有特殊访问才有《特殊访问记录》"))
     path = expand_out(out or DEFAULT_RECORD_OUT, id=visit["visit_id"], format=form_format)
     with all_or_nothing() as files:
         render_form("special_visit", special_visit_context(visit, get_customer(
@@ -178,7 +184,8 @@ def edit_visit(db: Database, cfg, ref: str, changes: dict, *, prices=None, by: s
     visit = store.find_visit(db, ref)
     changes = {k: v for k, v in changes.items() if v is not None}
     if not changes and prices is None:
-        raise UsageError("nothing to change", hint="give --notes, --date, --type, --price ...")
+        raise UsageError(tr("没有要修改的内容"),
+                         hint=tr("请给出 `--notes`、`--date`、`--type`、`--price` ……"))
     after = store.edit_visit(db, visit, changes, by or current_user(), prices)
     summaries = [rescan_flags(db, cfg, after["visit_date"])]
     if after["visit_date"] != visit["visit_date"]:
@@ -204,7 +211,7 @@ def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
     import time
 
     from cmgr.jobs.ingest import FileResult
-    from cmgr.sources.importer import Issue, sha256_of
+    from cmgr.sources.importer import REJECTED, Issue, sha256_of
     from cmgr.sources.visit_sheet import TITLE, read_visit_sheets
     from cmgr.store.customers import customer_codes
     from cmgr.store.records import finish_import, start_import
@@ -218,7 +225,7 @@ def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
             good.append(v)
         else:
             read.rejects.append(Issue(read.file, None, v.row, "客户编码", v.customer_code,
-                                      "not a customer in the roster", "rejected"))
+                                      tr("不是客户名册中的客户"), REJECTED))
     sheet = "、".join(read.sheets) or None
     stored = updated = merged = 0
     try:
@@ -235,7 +242,8 @@ def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
                         updated=updated, skipped=read.blank, rejected=len(read.rejects),
                         issues=list(read.rejects), merged=merged,
                         skipped_detail={"blank": read.blank},
-                        notes=[f"{TITLE}: {len(good)} filled row(s) stored as visits"])
+                        notes=[tr("{title}：{n} 行已填写的记录保存为访问", title=TITLE,
+                                  n=len(good))])
     result.seconds = time.perf_counter() - t0
     return result
 

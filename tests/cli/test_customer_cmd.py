@@ -135,7 +135,7 @@ def test_edit_keeps_each_change_with_its_date_in_the_history(seeded_dbpath):
     assert "修改 2026-12-01" in shown and "联系电话 13800000000 → 13900000001" in shown
     # the same value again changes nothing; a bad value names its option
     again = run(["customer", "edit", "C001", "--phone", "13900000001"])
-    assert again.exit_code == 2 and "nothing changes" in again.stderr
+    assert again.exit_code == 2 and "没有任何变化" in again.stderr
     bad = run(["customer", "edit", "C001", "--visit-day", "周八"])
     assert bad.exit_code == 2 and "--visit-day" in bad.stderr
     assert run(["customer", "edit", "C999", "--phone", "1"]).exit_code == 2
@@ -149,14 +149,14 @@ def test_a_later_roster_with_the_old_value_keeps_the_manual_change_and_says_so(s
     c = card("C001")
     assert (c["phone"], c["route"]) == ("13900000001", "城东三线")
     said = [i for i in data["issues"] if "cmgr customer edit" in i["reason"]]
-    assert {i["column"] for i in said} == {"phone", "route"} and all("kept" in i["reason"] for i in said)
+    assert {i["column"] for i in said} == {"phone", "route"} and all("保留" in i["reason"] for i in said)
     # the roster catches up with the phone; the route has a third value: the company changed it
     data = import_roster(roster(tmp_path, "r2.xlsx",
                                 ["C001", "张三便利店", "13900000001", "城东五线", 15, "王建国", "正常"]))
     c = card("C001")
     assert (c["phone"], c["route"]) == ("13900000001", "城东五线")
     said = [i for i in data["issues"] if "cmgr customer edit" in i["reason"]]
-    assert [i["column"] for i in said] == ["route"] and "newer value" in said[0]["reason"]
+    assert [i["column"] for i in said] == ["route"] and "客户名册现在有更新的值" in said[0]["reason"]
     # settled: from now on the roster is followed again, silently
     data = import_roster(roster(tmp_path, "r3.xlsx",
                                 ["C001", "张三便利店", "13700000000", "城东六线", 15, "王建国", "正常"]))

@@ -120,10 +120,10 @@ def test_a_bad_row_rejects_the_sheet_with_its_row_and_column(dbpath, tmp_path):
     result = run(["flag", "decisions", str(sheet)])
     assert result.exit_code == 2, result.output
     assert "row 4, column 决定日期" in result.stderr
-    assert "row 5, column 编号" in result.stderr and "no such flag" in result.stderr
-    assert "row 6, column 处理决定" in result.stderr and "unknown decision" in result.stderr
+    assert "row 5, column 编号" in result.stderr and "没有这个标记" in result.stderr
+    assert "row 6, column 处理决定" in result.stderr and "未知的处理决定" in result.stderr
     assert "row 3" not in result.stderr
-    assert "nothing applied" in result.stderr
+    assert "未应用任何决定" in result.stderr
     assert state(dbpath) == before  # not even the good row 3
 
 
@@ -132,10 +132,10 @@ def test_customer_rows_and_ambiguity(dbpath, tmp_path):
     rows = [["客户编码", "决定", "日期", "决定人"], ["C001", "降级", "2026-11-20", "赵区域"]]
     result = run(["flag", "decisions", str(write_csv(tmp_path / "amb.csv", rows))])
     assert result.exit_code == 2
-    assert "row 2, column 客户编码" in result.stderr and "several open flags" in result.stderr
+    assert "row 2, column 客户编码" in result.stderr and "多个未办结的标记" in result.stderr
     rows = [["客户编码", "决定", "日期", "决定人"], ["C999", "降级", "2026-11-20", "赵区域"]]
     result = run(["flag", "decisions", str(write_csv(tmp_path / "unknown.csv", rows))])
-    assert result.exit_code == 2 and "unknown customer" in result.stderr
+    assert result.exit_code == 2 and "未知的客户" in result.stderr
     # C002's only open flag is decided by its customer code.
     target = only_open_flag(dbpath, "C002")
     assert target is not None
@@ -181,7 +181,7 @@ def test_a_flag_decided_otherwise_before_is_rejected(dbpath, tmp_path):
     assert run(["flag", "decisions", str(write_csv(tmp_path / "a.csv", first))]).exit_code == 0
     second = [["标记编号", "处理决定", "决定日期"], [price["id"], "不予处理", "2026-11-25"]]
     result = run(["flag", "decisions", str(write_csv(tmp_path / "b.csv", second))])
-    assert result.exit_code == 2 and "already decided 降级" in result.stderr
+    assert result.exit_code == 2 and "决定为降级" in result.stderr
 
 
 # --- a later visit saying the problem is fixed proposes closing the flag ---------------------

@@ -299,7 +299,7 @@ def test_no_customers_is_an_error(tmp_path, monkeypatch):
     open_database(tmp_path / "empty.db").close()  # a database, without a roster
     monkeypatch.setenv("CMGR_DB", str(tmp_path / "empty.db"))
     result = run("plan-week", "--week", WEEK)
-    assert result.exit_code == 2 and "roster" in result.stderr
+    assert result.exit_code == 2 and "客户名册" in result.stderr
 
 
 def test_past_week_warns_and_guessed_year_warns(cli_db):
@@ -308,6 +308,18 @@ def test_past_week_warns_and_guessed_year_warns(cli_db):
     json.loads(result.stdout)  # warnings stay off stdout
     result = run("plan-week", "--week", "2030-W10", "-m", "王建国", "--format", "json", "--no-save")
     assert result.exit_code == 0 and "2030" in result.stderr and "周一至周五" in result.stderr
+
+
+def test_a_plan_week_warning_reads_in_english_with_lang_en(cli_db, monkeypatch):
+    from cmgr import i18n
+
+    monkeypatch.setattr(i18n, "_language", i18n.language())  # restored after the test
+    result = run("--lang", "en", "plan-week", "--week", "2026-W40", "-m", "王建国", "--format",
+                 "json", "--no-save")
+    assert result.exit_code == 0
+    assert ("2026-W40 (2026-09-28 to 2026-10-04) is over: planned again on the data of then"
+            in result.stderr)
+    assert "已经过去" not in result.stderr
 
 
 def test_bad_week_and_start_options(cli_db):
@@ -353,7 +365,7 @@ def test_review_then_missed_customers_come_first_next_week(cli_db):
     lines = json.loads(result.stdout)["managers"][0]["visits"]
     assert {x["miss_reason"] for x in lines if x["customer_code"] == code} == {"店主外出"}
     bad = run("plan-review", "--week", WEEK, "-m", "王建国", "--reason", f"{first['customer_code']}:x")
-    assert bad.exit_code == 2 and "was visited" in bad.stderr
+    assert bad.exit_code == 2 and "已访问" in bad.stderr
     assert run("plan-review", "--week", WEEK, "-m", "王建国", "--reason", "nocolon").exit_code == 2
 
     nxt = run("plan-week", "--week", "2026-W50", "-m", "王建国", "--format", "json", "--no-save")

@@ -210,9 +210,19 @@ def test_usage_errors_are_one_line(city, tmp_path):
     result = run("monthly-report", "--all", "--month", MONTH, "--out", str(tmp_path / "x.docx"))
     assert result.exit_code == 2 and "{manager}" in result.stderr
     result = run("monthly-report", "--manager", MANAGER, "--month", "2027-03")
-    assert result.exit_code == 2 and "no orders for 2027-03" in result.stderr
+    assert result.exit_code == 2 and "数据库中没有 2027-03 的订单" in result.stderr
     result = run("monthly-report", "--manager", MANAGER, "--month", "2026-15")
     assert result.exit_code == 2 and "not a month" in result.stderr
+
+
+def test_a_monthly_report_error_reads_in_english_with_lang_en(city, monkeypatch):
+    from cmgr import i18n
+
+    monkeypatch.setattr(i18n, "_language", i18n.language())  # restored after the test
+    result = run("--lang", "en", "monthly-report", "--manager", MANAGER, "--month", "2027-03")
+    assert result.exit_code == 2
+    assert "no orders for 2027-03 in the database: the orders end on 2026-11-24" in result.stderr
+    assert "import that month's order exports, or choose another --month" in result.stderr
 
 
 def test_notes_file_is_merged_and_errors_name_the_line(city, tmp_path):

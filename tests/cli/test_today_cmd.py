@@ -97,9 +97,9 @@ def test_done_lists_missed_stops_and_takes_reasons_by_code_name_number_or_all(pl
     assert "without a reason" in result.stderr
     # ambiguous names are refused, nothing recorded
     result = run("today", "--date", MONDAY, "-m", "王建国", "--done", "--reason", "客户A:关门")
-    assert result.exit_code == 2 and "matches" in result.stderr
+    assert result.exit_code == 2 and "与 7 个未访问的客户相符" in result.stderr
     result = run("today", "--date", MONDAY, "-m", "王建国", "--done", "--reason", f"{first}:关门")
-    assert result.exit_code == 2 and "was visited" in result.stderr
+    assert result.exit_code == 2 and "已于 2026-11-30 访问" in result.stderr
     second, third = stops[1]["customer_code"], stops[2]["customer_code"]
     result = run("today", "--date", MONDAY, "-m", "王建国", "--done", "--format", "json",
                  "--reason", f"客户{second}:1", "--reason", f"{third}:下雨路封了", "--reason", "*:时间不够")
