@@ -17,6 +17,7 @@ from datetime import date
 
 from cmgr.domain import PACKS_PER_CARTON
 from cmgr.errors import StateError, UsageError
+from cmgr.i18n import tr
 
 STATUSES = ("new", "inspected", "signed", "submitted", "approved", "rejected", "exchanged",
             "confirmed", "closed")
@@ -56,17 +57,22 @@ STEP_LABELS = {
     "confirm": "客户确认",
     "feedback": "结果反馈",
 }
-# What each step means, for messages: "the on-site check (`inspect`)".
-STEP_WHAT = {
-    "inspect": "the on-site check",
-    "sign": "the customer's signature on the form",
-    "submit": "handing the form and goods to the area market manager",
-    "approve": "the area market manager's approval",
-    "reject": "the area market manager's rejection",
-    "exchange": "the exchange of the goods",
-    "confirm": "the customer's 客户确认 signature",
-    "feedback": "reporting the result back to the customer",
-}
+
+
+def step_what(step: str) -> str:
+    """What a step means, for messages: "现场查看" in "现场查看（`inspect`）"."""
+    return {
+        "inspect": lambda: tr("现场查看"),
+        "sign": lambda: tr("客户在反馈单上签字"),
+        "submit": lambda: tr("把反馈单和卷烟交给区域市场经理"),
+        "approve": lambda: tr("区域市场经理批准"),
+        "reject": lambda: tr("区域市场经理不批准"),
+        "exchange": lambda: tr("调换卷烟"),
+        "confirm": lambda: tr("客户在「客户确认」处签字"),
+        "feedback": lambda: tr("把结果反馈给客户"),
+    }[step]()
+
+
 # Complaints waiting for the manager at the shop (plan-week schedules a visit for these).
 ON_SITE_STATUSES = {"new": "inspect", "approved": "exchange"}
 
@@ -81,11 +87,13 @@ def is_open(status: str) -> bool:
     return status != "closed"
 
 
-def apply_step(status: str, step: str, complaint_id: str = "the complaint") -> str:
+def apply_step(status: str, step: str, complaint_id: str | None = None) -> str:
     """The status after `step`; StateError (saying what must happen first) when out of order."""
     _check_status(status)
     if step not in TRANSITIONS:
-        raise UsageError(f"unknown step {step!r}; expected one of {', '.join(STEPS)}")
+        raise UsageError(tr("未知的步骤「{step}」；应为以下之一：{steps}", step=step,
+                            steps=", ".join(STEPS)))
+    complaint_id = complaint_id or tr("该投诉")
     allowed = TRANSITIONS[step]
     if status in allowed:
         return allowed[status]
@@ -93,24 +101,28 @@ def apply_step(status: str, step: str, complaint_id: str = "the complaint") -> s
                      hint=_hint(status, complaint_id))
 
 
-def refusal_message(status: str, step: str, complaint_id: str = "the complaint") -> str:
-    where = f"{complaint_id} is {status} ({STATUS_LABELS[status]})"
-    nxt = f"next: {_steps_text(next_steps(status))}"
+def refusal_message(status: str, step: str, complaint_id: str | None = None) -> str:
+    where = tr("{id} 的状态是「{label}」（`{status}`）", id=complaint_id or tr("该投诉"),
+               label=STATUS_LABELS[status], status=status)
+    nxt = tr("下一步：{steps}", steps=_steps_text(next_steps(status)))
     if status == "closed":
-        return f"cannot {step}: {where}; nothing more can be recorded"
+        return tr("不能 `{step}`：{where}；不能再记录任何内容", step=step, where=where)
     if step in ("approve", "reject") and status in _DECIDED:
-        return f"cannot {step}: {where}; the area market manager has already decided ({nxt})"
+        return tr("不能 `{step}`：{where}；区域市场经理已经决定（{next}）", step=step, where=where,
+                  next=nxt)
     if step in ("exchange", "confirm") and status == "rejected":
-        return (f"cannot {step}: {where}; a rejected complaint has no exchange, the reason goes "
-                f"back to the customer ({nxt})")
+        return tr("不能 `{step}`：{where}；未批准的投诉不调换，原因要反馈给客户（{next}）",
+                  step=step, where=where, next=nxt)
     path = path_to(status, step)
     if not path:
-        return f"cannot {step}: {where}; that step is already done ({nxt})"
-    what = [f"{STEP_WHAT[s]} (`{s}`)" for s in path]
+        return tr("不能 `{step}`：{where}；这一步已经完成（{next}）", step=step, where=where, next=nxt)
+    what = [tr("{what}（`{step}`）", what=step_what(s), step=s) for s in path]
     if step == "feedback" and path[-1] == "reject":  # either decision leads to feedback
-        what[-1] = "the area market manager's decision (`approve` or `reject`)"
-    must = ", then ".join(what)
-    return f"cannot {step} yet: {where}; {must} must happen first"
+        what[-1] = tr("区域市场经理的决定（`approve` 或 `reject`）")
+    must = what[0]
+    for later in what[1:]:
+        must = tr("{before}，然后{after}", before=must, after=later)
+    return tr("还不能 `{step}`：{where}；必须先完成{must}", step=step, where=where, must=must)
 
 
 _DECIDED = {"approved", "rejected", "exchanged", "confirmed"}
@@ -135,20 +147,23 @@ def path_to(status: str, step: str) -> list[str] | None:
 
 
 def _steps_text(steps: list[str]) -> str:
-    return " or ".join(f"`{s}`" for s in steps) or "none"
+    return " / ".join(f"`{s}`" for s in steps) or tr("无")
 
 
 def _hint(status: str, complaint_id: str) -> str | None:
     steps = next_steps(status)
     if not steps:
         return None
-    return f"next: cmgr complaint {steps[0]} {complaint_id}" + (
-        f" (or {' / '.join(steps[1:])})" if len(steps) > 1 else "")
+    if len(steps) > 1:
+        return tr("下一步：`cmgr complaint {step} {id}`（或 {others}）", step=steps[0],
+                  id=complaint_id, others=" / ".join(steps[1:]))
+    return tr("下一步：`cmgr complaint {step} {id}`", step=steps[0], id=complaint_id)
 
 
 def _check_status(status: str) -> None:
     if status not in STATUSES:
-        raise StateError(f"unknown complaint status {status!r}; expected one of {', '.join(STATUSES)}")
+        raise StateError(tr("未知的投诉状态「{status}」；应为以下之一：{statuses}", status=status,
+                            statuses=", ".join(STATUSES)))
 
 
 @dataclass(frozen=True)
@@ -166,15 +181,15 @@ def check_step_input(inp: StepInput) -> None:
     """Refuse a step that lacks what the form needs: the area manager's name on approve/reject,
     the reason on reject, a positive quantity on exchange."""
     if inp.step in ("approve", "reject") and not (inp.by or "").strip():
-        raise UsageError(f"{inp.step} needs the area market manager's name: give --by NAME")
+        raise UsageError(tr("`{step}` 需要区域市场经理的姓名：请用 `--by 姓名` 给出", step=inp.step))
     if inp.step == "reject" and not (inp.remark or inp.note or "").strip():
-        raise UsageError("reject needs the reason, reported back to the customer: give --remark TEXT")
+        raise UsageError(tr("`reject` 需要原因（会反馈给客户）：请用 `--remark 原因` 给出"))
     if inp.step == "exchange" and inp.qty is not None and not inp.qty > 0:
-        raise UsageError(f"--qty must be a positive number of 条; got {inp.qty:g}")
+        raise UsageError(tr("`--qty` 应为正的条数；得到的是 {qty}", qty=f"{inp.qty:g}"))
     if inp.step not in ("approve", "reject") and inp.remark:
-        raise UsageError("--remark is for approve and reject (the area market manager's opinion)")
+        raise UsageError(tr("`--remark` 用于 `approve` 和 `reject`（区域市场经理的意见）"))
     if inp.step != "exchange" and inp.qty is not None:
-        raise UsageError("--qty is for exchange (the quantity exchanged)")
+        raise UsageError(tr("`--qty` 用于 `exchange`（调换的数量）"))
 
 
 # --- the id a person can read out on the phone ---------------------------------------------
@@ -223,16 +238,17 @@ def parse_quantity(text: str | float | int, unit: str | None = None) -> Quantity
     raw = str(text).strip()
     m = _QTY.match(unicodedata.normalize("NFKC", raw))
     if unit is not None and unit not in ("条", "包"):
-        raise UsageError(f"--unit must be 条 or 包; got {unit!r}")
+        raise UsageError(tr("`--unit` 应为 条 或 包；得到的是「{unit}」", unit=unit))
     if not m:
-        raise UsageError(f"quantity {raw!r} is not a number of 条 or 包; expected e.g. 2, 2条 or 5包")
+        raise UsageError(tr("数量「{raw}」不是条数或包数；应为如 2、2条 或 5包", raw=raw))
     number = float(m.group(1))
     given = {"盒": "包"}.get(m.group(2) or "", m.group(2) or "")
     if given and unit and given != unit:
-        raise UsageError(f"quantity {raw!r} says {given} but --unit says {unit}")
+        raise UsageError(tr("数量「{raw}」写的是{given}，但 `--unit` 是{unit}", raw=raw, given=given,
+                            unit=unit))
     unit_used = given or unit or "条"
     if number <= 0:
-        raise UsageError(f"quantity {raw!r} must be more than zero")
+        raise UsageError(tr("数量「{raw}」必须大于零", raw=raw))
     cartons = number / PACKS_PER_CARTON if unit_used == "包" else number
     shown = raw if m.group(2) else f"{raw}{unit_used}"
     return Quantity(round(cartons, 4), unit_used, shown)

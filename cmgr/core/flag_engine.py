@@ -33,6 +33,7 @@ from cmgr.core.flag_rules import (
 )
 from cmgr.domain import FLAG_STATUS_LABELS, is_active, normalize_name
 from cmgr.errors import StateError
+from cmgr.i18n import tr
 
 KIND_LABELS = {"unlicensed": "无证经营", "price": "价格违规"}
 SOURCE_LABELS = {"note": "访问记录", "observed_price": "实际零售价", "roster": "客户名册"}
@@ -408,7 +409,6 @@ def close_proposals(flags: Iterable[tuple[int, str, str, str | None]],
 # Lifecycle
 
 ACTIONS = ("report", "close", "dismiss")
-_PAST = {"report": "reported", "close": "closed", "dismiss": "dismissed"}
 _TRANSITIONS = {
     ("new", "report"): "reported",
     ("reported", "close"): "closed",
@@ -425,15 +425,24 @@ def next_status(flag_id: int, status: str, action: str) -> str:
     if target is not None:
         return target
     if status == "new" and action == "close":
-        raise StateError(f"flag {flag_id} has not been reported yet: it cannot be closed",
-                         hint=f"report it first (cmgr flag review {flag_id} --report), or dismiss "
-                              "it as a false alarm (--dismiss --reason ...)")
+        raise StateError(tr("标记 {id} 还没有上报：不能办结", id=flag_id),
+                         hint=tr("请先上报（`cmgr flag review {id} --report`），或作为误报排除"
+                                 "（`--dismiss --reason ...`）", id=flag_id))
     if status == "reported" and action == "report":
-        raise StateError(f"flag {flag_id} is already reported",
-                         hint=f"close it with the result: cmgr flag review {flag_id} --close "
-                              "--result ...")
+        raise StateError(tr("标记 {id} 已经上报", id=flag_id),
+                         hint=tr("请填写结果办结：`cmgr flag review {id} --close --result ...`",
+                                 id=flag_id))
     if status in ("closed", "dismissed"):
-        raise StateError(f"flag {flag_id} is {status} ({FLAG_STATUS_LABELS[status]}); it cannot be "
-                         f"{_PAST[action]}",
-                         hint="a closed or dismissed flag is final; its history is kept")
-    raise StateError(f"flag {flag_id}: {action} is not allowed from {status}")
+        label = FLAG_STATUS_LABELS[status]
+        message = {
+            "report": lambda: tr("标记 {id} 已是「{label}」（`{status}`）；不能再上报", id=flag_id,
+                                 label=label, status=status),
+            "close": lambda: tr("标记 {id} 已是「{label}」（`{status}`）；不能再办结", id=flag_id,
+                                label=label, status=status),
+            "dismiss": lambda: tr("标记 {id} 已是「{label}」（`{status}`）；不能再排除", id=flag_id,
+                                  label=label, status=status),
+        }[action]()
+        raise StateError(message,
+                         hint=tr("已办结或已排除的标记不能再改；其历史记录会保留"))
+    raise StateError(tr("标记 {id}：状态「{status}」下不允许 `{action}`", id=flag_id, status=status,
+                        action=action))

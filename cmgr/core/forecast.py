@@ -43,6 +43,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from cmgr.errors import UsageError
+from cmgr.i18n import tr
 
 # Gregorian dates of the Spring Festival (农历正月初一).
 SPRING_FESTIVAL: dict[int, date] = {
@@ -149,7 +150,8 @@ def _parse_month(text: object) -> int:
             year, month = int(parts[0]), int(parts[1])
             if 1 <= month <= 12:
                 return _month_index(year, month)
-    raise UsageError(f"bad month {text!r}", hint='write a month as YYYY-MM, e.g. "2026-12"')
+    raise UsageError(tr("无效的月份「{text}」", text=text),
+                     hint=tr('月份请写成 YYYY-MM，例如 "2026-12"'))
 
 
 def _month_cn(index: int) -> str:
@@ -167,7 +169,8 @@ def _parse_day(value: object) -> date:
             return date.fromisoformat(value.strip()[:10])
         except ValueError:
             pass
-    raise UsageError(f"bad data end date {value!r}", hint="give the last order date as YYYY-MM-DD")
+    raise UsageError(tr("无效的数据截止日期「{value}」", value=value),
+                     hint=tr("请把最后的订单日期写成 YYYY-MM-DD"))
 
 
 def _weekday(day: date) -> bool:
@@ -567,7 +570,7 @@ def backtest(series, months: int = BACKTEST_MONTHS, *, horizon: int = 1, data_en
     not cover to its end (module doc); `is_workday` counts each month's working days.
     """
     if not 1 <= horizon <= 12:
-        raise UsageError(f"backtest horizon {horizon} is not 1-12 months")
+        raise UsageError(tr("回测提前期 {horizon} 不在 1-12 个月之内", horizon=horizon))
     h, partial = _complete(_to_monthly(series), None, data_end, is_workday)
     result = _backtest(h, months, horizon, _days_of(is_workday))
     result["partial_month"] = _month_text(partial) if partial is not None else None
@@ -604,15 +607,16 @@ def forecast_next(series, target_month: str, *, data_end=None,
     h, partial = _complete(_to_monthly(series), target, data_end, is_workday)
     if not h.values:
         raise UsageError(
-            f"no complete month of sales history before {_month_text(target)} to forecast from",
-            hint="import at least one whole month of orders before the month to forecast",
+            tr("{month} 之前没有完整月份的销售历史，无法预测", month=_month_text(target)),
+            hint=tr("请在要预测的月份之前至少导入一个完整月份的订单"),
         )
     origin = h.last
     horizon = target - origin
     if horizon > 12:
         raise UsageError(
-            f"the history ends in {_month_text(origin)}, more than 12 months before {_month_text(target)}",
-            hint="import the recent months first",
+            tr("历史数据止于 {end}，比 {month} 早 12 个月以上", end=_month_text(origin),
+               month=_month_text(target)),
+            hint=tr("请先导入最近几个月的数据"),
         )
     days = _days_of(is_workday)
     bt = _backtest(h, BACKTEST_MONTHS, horizon, days, target)

@@ -31,6 +31,7 @@ from cmgr.domain import (
     is_active,
 )
 from cmgr.errors import InputError, Location, UsageError
+from cmgr.i18n import tr
 
 UNBANDED = "未定档"
 UNCLASSIFIED = "未分类"
@@ -916,10 +917,10 @@ def parse_notes(text: str, source: str = "notes") -> Notes:
             if found is None:
                 known = ", ".join(list(PROBLEM_TITLES) + list(NOTE_SECTIONS))
                 raise InputError(
-                    f"unknown heading {stripped!r}",
+                    tr("未知的标题「{heading}」", heading=stripped),
                     Location(source, row=lineno, value=stripped),
-                    hint=f"use a problem or section name: {known}, or their Chinese titles "
-                         "(docs/monthly-report.md)")
+                    hint=tr("请用问题或部分的名称：{known}，或它们的中文标题（docs/monthly-report.md）",
+                            known=known))
             key, current = found, "cause"
             continue
         if not stripped:
@@ -1295,15 +1296,16 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
     warnings: list[str] = []
     not_in_roster = table[~table["in_roster"] & (table["qty_0"] > 0)]
     if len(not_in_roster):
-        warnings.append(f"{len(not_in_roster)} 个订货客户不在客户名册中（已计入合计）："
-                        + "、".join(not_in_roster["customer_code"].head(5)))
+        warnings.append(tr("{n} 个订货客户不在客户名册中（已计入合计）：{codes}",
+                           n=len(not_in_roster),
+                           codes="、".join(not_in_roster["customer_code"].head(5))))
     month_rows = data.customer_months[data.customer_months["month"] == month] \
         if len(data.customer_months) else data.customer_months
     unvalued = int(month_rows["unvalued_lines"].sum()) if len(month_rows) else 0
     if unvalued:
-        warnings.append(f"{unvalued} 条订单明细既无金额也无批发价，金额按 0 计。")
+        warnings.append(tr("{n} 条订单明细既无金额也无批发价，金额按 0 计。", n=unvalued))
     if qty == 0:
-        warnings.append(f"{month_cn(month)}该客户经理的客户没有订单。")
+        warnings.append(tr("{month}该客户经理的客户没有订单。", month=month_cn(month)))
 
     last_date = None
     if len(sm) and (sm["month"] == month).any():

@@ -8,6 +8,7 @@ import re
 from datetime import date, timedelta
 
 from cmgr.errors import UsageError
+from cmgr.i18n import tr
 
 _MONTH_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?\s*$")
 
@@ -52,6 +53,6 @@ def parse_report_month(text: str | None, today: date) -> str:
         raw = f"{raw[:4]}-{raw[4:]}"
     m = _MONTH_RE.match(raw)
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"--month {text!r} is not a month",
-                         hint='write YYYY-MM (e.g. 2026-11) or "last" for last month')
+        raise UsageError(tr("`--month` 「{text}」不是月份", text=text),
+                         hint=tr('请写 YYYY-MM（例如 2026-11），或用 "last" 表示上个月'))
     return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"

@@ -24,6 +24,7 @@ from typing import Any
 
 from cmgr.domain import CARTONS_PER_CASE, GradeBand, band_for, is_active, pays_electronically
 from cmgr.errors import ConfigError
+from cmgr.i18n import tr
 
 PARTS = ("growth", "structure", "compliance", "settlement", "complaints")
 PART_LABELS = {"growth": "销量增长", "structure": "单箱值", "compliance": "守法经营",
@@ -57,10 +58,19 @@ def _number(value: Any, key: str, path: str | None, *, low: float | None = None,
     if ok and low is not None and value < low or ok and high is not None and value > high:
         ok = False
     if not ok:
-        kind = "a whole number" if whole else "a number"
-        bounds = (f" from {low:g} to {high:g}" if low is not None and high is not None
-                  else f" >= {low:g}" if low is not None else "")
-        raise ConfigError(f"expected {kind}{bounds}; got {value!r}", path=path, key=key)
+        got = repr(value)
+        if low is not None and high is not None:
+            message = (tr("应为 {low} 至 {high} 的整数；得到的是 {got}", low=f"{low:g}", high=f"{high:g}",
+                          got=got) if whole else
+                       tr("应为 {low} 至 {high} 的数；得到的是 {got}", low=f"{low:g}", high=f"{high:g}",
+                          got=got))
+        elif low is not None:
+            message = (tr("应为 >= {low} 的整数；得到的是 {got}", low=f"{low:g}", got=got) if whole
+                       else tr("应为 >= {low} 的数；得到的是 {got}", low=f"{low:g}", got=got))
+        else:
+            message = (tr("应为整数；得到的是 {got}", got=got) if whole
+                       else tr("应为数；得到的是 {got}", got=got))
+        raise ConfigError(message, path=path, key=key)
     return value
 
 
@@ -69,13 +79,14 @@ def promo_settings(raw: Any, path: str | None = None) -> PromoSettings:
     if raw is None:
         return PromoSettings()
     if not isinstance(raw, dict):
-        raise ConfigError("expected a table [promo]", path=path, key="promo")
+        raise ConfigError(tr("应为表 [promo]"), path=path, key="promo")
     scalars = {"min_level", "period_days", "growth_floor", "growth_cap", "new_customer_growth",
                "settlement_unknown"}
     unknown = set(raw) - scalars - {"weights"}
     if unknown:
-        raise ConfigError(f"unknown key(s) {sorted(unknown)}; expected {', '.join(sorted(scalars))} "
-                          "or a [promo.weights] table", path=path, key="promo")
+        raise ConfigError(tr("未知的配置项 {keys}；应为 {expected} 或 [promo.weights] 表",
+                             keys=", ".join(sorted(unknown)), expected=", ".join(sorted(scalars))),
+                          path=path, key="promo")
     d = PromoSettings()
     values: dict[str, Any] = {}
     if "min_level" in raw:
@@ -92,21 +103,23 @@ def promo_settings(raw: Any, path: str | None = None) -> PromoSettings:
     floor = values.get("growth_floor", d.growth_floor)
     cap = values.get("growth_cap", d.growth_cap)
     if not floor < cap:
-        raise ConfigError(f"growth_floor ({floor:g}) must be below growth_cap ({cap:g})",
+        raise ConfigError(tr("growth_floor（{floor}）必须小于 growth_cap（{cap}）", floor=f"{floor:g}",
+                             cap=f"{cap:g}"),
                           path=path, key="promo.growth_cap")
     weights = dict(DEFAULT_WEIGHTS)
     if "weights" in raw:
         table = raw["weights"]
         if not isinstance(table, dict):
-            raise ConfigError(f"expected a table of part = weight, parts {', '.join(PARTS)}",
+            raise ConfigError(tr("应为 部分 = 权重 的表，部分为 {parts}", parts=", ".join(PARTS)),
                               path=path, key="promo.weights")
         for part, w in table.items():
             if part not in PARTS:
-                raise ConfigError(f"unknown part {part!r}; expected one of {', '.join(PARTS)}",
+                raise ConfigError(tr("未知的部分「{part}」；应为以下之一：{parts}", part=part,
+                                     parts=", ".join(PARTS)),
                                   path=path, key=f"promo.weights.{part}")
             weights[part] = float(_number(w, f"promo.weights.{part}", path, low=0.0))
         if not sum(weights.values()) > 0:
-            raise ConfigError("the weights add up to 0; give at least one a positive weight",
+            raise ConfigError(tr("权重之和为 0；请至少给一个部分正的权重"),
                               path=path, key="promo.weights")
     return PromoSettings(**{**d.as_dict(), **values, "weights": weights})
 

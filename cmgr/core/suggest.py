@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from cmgr.i18n import tr
+
 # 16 order days (about four months of weekly orders): bench/backtest_suggest.py finds the
 # error falling from 6 to 16 and flat beyond; fewer would follow noise, not the customer.
 WINDOW_ORDERS = 16
@@ -174,7 +176,7 @@ def suggest_order(customer_code: str, history: Sequence[tuple[str, str, float]],
             by_day[d][sku] = by_day[d].get(sku, 0.0) + float(qty)
     if not by_day:
         return Suggestion(customer_code, day, [], 0,
-                          note="无订货记录，不作建议：该户在此日期之前没有订单")
+                          note=tr("无订货记录，不作建议：该户在此日期之前没有订单"))
     days = sorted(by_day)[-(window or WINDOW_ORDERS):]
     skus = sorted({sku for d in days for sku in by_day[d]} | {s for s, q in stock.items() if q})
     weights = [RECENCY_DECAY ** (len(days) - 1 - i) for i in range(len(days))]

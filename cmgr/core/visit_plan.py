@@ -42,6 +42,7 @@ from datetime import date, timedelta
 
 from cmgr.domain import WEEKDAY_NAMES, GradeBand, band_for, is_active
 from cmgr.errors import InputError
+from cmgr.i18n import tr
 
 ROUTINE = "routine"
 SPECIAL = "special"
@@ -393,14 +394,15 @@ def build_plan(manager: str, week_start: date, week_end: date, workdays: Sequenc
             continue
         active.append((c, band))
     if uncovered:
-        shown = "; ".join(f"{c.code} {c.name or ''} 档位 {c.grade_text or '（空）'}"
+        shown = "；".join(f"{c.code} {c.name or ''} 档位 {c.grade_text or '（空）'}"
                           for c in uncovered[:10])
-        more = f" and {len(uncovered) - 10} more" if len(uncovered) > 10 else ""
         raise InputError(
-            f"{manager}: {len(uncovered)} customer(s) have a 档位 no visit policy band covers: "
-            f"{shown}{more}",
-            hint="add a [[plan.policy]] band for these grades in the configuration, or correct "
-                 "the 档位 in the roster and import it again")
+            tr("{manager}：{n} 个客户的档位不在访问标准的任何档位段内：{shown}", manager=manager,
+               n=len(uncovered), shown=shown) if len(uncovered) <= 10 else
+            tr("{manager}：{n} 个客户的档位不在访问标准的任何档位段内：{shown} 等，另有 {more} 个",
+               manager=manager, n=len(uncovered), shown=shown, more=len(uncovered) - 10),
+            hint=tr("请在配置中为这些档位添加 `[[plan.policy]]` 档位段，"
+                    "或改正客户名册中的档位后重新导入"))
     counts["active"] = len(active)
 
     new_since = week_start - timedelta(days=settings.new_customer_days)

@@ -26,19 +26,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from cmgr.errors import ConfigError, UsageError
+from cmgr.i18n import tr
 
 CONFIG_KEY = "calendar.file"
-_DATE_FORM = '"YYYY-MM-DD" or an inclusive range "YYYY-MM-DD..YYYY-MM-DD"'
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WEEK_RE = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 # Longest run of days off the calendar accepts before next_workday gives up (a typo guard).
 _MAX_DAYS_OFF_RUN = 400
-_FORMAT_HELP = (
-    "格式（TOML）：\n"
-    "  [years.{year}]\n"
-    '  holidays = ["{year}-01-01", "{year}-02-05..{year}-02-13"]   # 放假日期或闭区间\n'
-    '  workdays = ["{year}-02-14"]                                # 调休上班的周末'
-)
 
 
 class WorkCalendar:
@@ -99,28 +93,31 @@ class WorkCalendar:
             if self.is_workday(candidate, manager):
                 return candidate
         raise ConfigError(
-            f"no working day in the {_MAX_DAYS_OFF_RUN} days from {d.isoformat()}",
+            tr("从 {day} 起的 {n} 天内没有工作日", day=d.isoformat(), n=_MAX_DAYS_OFF_RUN),
             path=str(self.user_file) if self.user_file else None,
-            hint="check the days off and leave ranges in the calendar file",
+            hint=tr("请检查日历文件中的休息日和请假区间"),
         )
 
     def guess_warnings(self, start: date, end: date) -> list[str]:
         """One message per year in [start, end] the calendar does not know: it guesses Mon-Fri."""
         where = (
-            f"日历文件 {self.user_file}"
+            tr("日历文件 {path}", path=self.user_file)
             if self.user_file is not None
-            else f"一个日历文件（在配置中用 `{CONFIG_KEY}` 指定其路径）"
+            else tr("一个日历文件（在配置中用 `{key}` 指定其路径）", key=CONFIG_KEY)
         )
         messages = []
         for year in range(start.year, end.year + 1):
             if year in self._year_holidays or self._package_covers(year):
                 continue
-            messages.append(
-                f"{year} 年的法定节假日和调休安排未知（chinesecalendar 尚未收录，日历文件中也没有），"
-                f"按周一至周五上班推算，节假日和调休上班日不会被考虑。"
-                f"国务院通知发布后，请在{where}中加入 [years.{year}]。\n"
-                + _FORMAT_HELP.format(year=year)
-            )
+            messages.append(tr(
+                "{year} 年的法定节假日和调休安排未知（chinesecalendar 尚未收录，日历文件中也没有），"
+                "按周一至周五上班推算，节假日和调休上班日不会被考虑。"
+                "国务院通知发布后，请在{where}中加入 [years.{year}]。\n"
+                "格式（TOML）：\n"
+                "  [years.{year}]\n"
+                '  holidays = ["{year}-01-01", "{year}-02-05..{year}-02-13"]   # 放假日期或闭区间\n'
+                '  workdays = ["{year}-02-14"]                                # 调休上班的周末',
+                year=year, where=where))
         return messages
 
     # -- the user file ------------------------------------------------------------------------
@@ -133,23 +130,23 @@ class WorkCalendar:
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise self._fail(
-                "calendar file not found",
-                hint=f"create it (see templates/calendar-example.toml) or fix `{CONFIG_KEY}`",
+                tr("找不到日历文件"),
+                hint=tr("请创建它（见 templates/calendar-example.toml），或改正 `{key}`", key=CONFIG_KEY),
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise self._fail(f"cannot read the calendar file: {exc}") from None
+            raise self._fail(tr("无法读取日历文件：{error}", error=exc)) from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             # tomllib's message carries "(at line N, column M)".
-            raise self._fail(f"not valid TOML: {exc}") from None
+            raise self._fail(tr("不是有效的 TOML：{error}", error=exc)) from None
 
         allowed = {"years", "local", "leave"}
         for key in data:
             if key not in allowed:
                 raise self._fail(
-                    f"unknown section [{key}]", key=key,
-                    hint="expected sections: [years.YYYY], [local], [leave]",
+                    tr("未知的部分 [{section}]", section=key), key=key,
+                    hint=tr("应为以下部分：[years.YYYY]、[local]、[leave]"),
                 )
         years = _table(data.get("years", {}), "years", self)
         for year_key, section in years.items():
@@ -158,21 +155,21 @@ class WorkCalendar:
         for key in local:
             if key not in {"days_off", "workdays", "six_day_week"}:
                 raise self._fail(
-                    "unknown key", key=f"local.{key}",
-                    hint="expected keys in [local]: days_off, workdays, six_day_week",
+                    tr("未知的配置项"), key=f"local.{key}",
+                    hint=tr("[local] 中应为以下配置项：days_off、workdays、six_day_week"),
                 )
         self._local_days_off = self._dates(local.get("days_off", []), "local.days_off")
         self._local_workdays = self._dates(local.get("workdays", []), "local.workdays")
         both = self._local_days_off & self._local_workdays
         if both:
             raise self._fail(
-                f"{min(both).isoformat()} is in both days_off and workdays", key="local",
-                hint="a date is either a local day off or a local working day",
+                tr("{day} 同时出现在 days_off 和 workdays 中", day=min(both).isoformat()), key="local",
+                hint=tr("一个日期要么是本地休息日，要么是本地工作日"),
             )
         six = local.get("six_day_week", False)
         if not isinstance(six, bool):
             raise self._fail(
-                f"expected true or false, got {six!r}", key="local.six_day_week",
+                tr("应为 true 或 false，得到的是 {value}", value=repr(six)), key="local.six_day_week",
             )
         self.six_day_week = six
         leave = _table(data.get("leave", {}), "leave", self)
@@ -183,16 +180,16 @@ class WorkCalendar:
         key = f"years.{year_key}"
         if not re.fullmatch(r"\d{4}", year_key):
             raise self._fail(
-                f"year {year_key!r} is not a four-digit year", key=key,
-                hint="write the section as [years.2027]",
+                tr("年份「{year}」不是四位数的年份", year=year_key), key=key,
+                hint=tr("请把这一部分写成 [years.2027]"),
             )
         year = int(year_key)
         section = _table(section, key, self)
         for sub in section:
             if sub not in {"holidays", "workdays"}:
                 raise self._fail(
-                    "unknown key", key=f"{key}.{sub}",
-                    hint=f"expected keys in [{key}]: holidays, workdays",
+                    tr("未知的配置项"), key=f"{key}.{sub}",
+                    hint=tr("[{section}] 中应为以下配置项：holidays、workdays", section=key),
                 )
         holidays = self._dates(section.get("holidays", []), f"{key}.holidays")
         workdays = self._dates(section.get("workdays", []), f"{key}.workdays")
@@ -200,14 +197,16 @@ class WorkCalendar:
             outside = sorted(d for d in days if d.year != year)
             if outside:
                 raise self._fail(
-                    f"{outside[0].isoformat()} is not in {year}", key=f"{key}.{label}",
-                    hint=f"list each date under its own year, e.g. [years.{outside[0].year}]",
+                    tr("{day} 不在 {year} 年", day=outside[0].isoformat(), year=year),
+                    key=f"{key}.{label}",
+                    hint=tr("请把每个日期列在它自己的年份下，例如 [years.{year}]",
+                            year=outside[0].year),
                 )
         both = holidays & workdays
         if both:
             raise self._fail(
-                f"{min(both).isoformat()} is in both holidays and workdays", key=key,
-                hint="a date is either a holiday or a make-up working day",
+                tr("{day} 同时出现在 holidays 和 workdays 中", day=min(both).isoformat()), key=key,
+                hint=tr("一个日期要么是节假日，要么是调休上班日"),
             )
         self._year_holidays[year] = holidays
         self._year_workdays[year] = workdays
@@ -216,8 +215,9 @@ class WorkCalendar:
         """Parse a list of dates and inclusive "A..B" ranges (TOML date literals welcome)."""
         if not isinstance(value, list):
             raise self._fail(
-                f"expected a list of dates, got {value!r}", key=key,
-                hint=f'e.g. {key.rsplit(".", 1)[-1]} = ["2027-01-01", "2027-02-05..2027-02-13"]',
+                tr("应为日期列表，得到的是 {value}", value=repr(value)), key=key,
+                hint=tr('例如 {name} = ["2027-01-01", "2027-02-05..2027-02-13"]',
+                        name=key.rsplit(".", 1)[-1]),
             )
         days: set[date] = set()
         for i, item in enumerate(value):
@@ -226,19 +226,17 @@ class WorkCalendar:
                 days.add(item)
                 continue
             if not isinstance(item, str):
-                raise self._fail(
-                    f"expected {_DATE_FORM}, got {item!r}", key=item_key,
-                )
+                raise self._fail(_expected_date(item), key=item_key)
             first, sep, last = item.partition("..")
             start = self._date(first, item_key, item)
             end = self._date(last, item_key, item) if sep else start
             if end < start:
                 raise self._fail(
-                    f"range {item!r} ends before it starts", key=item_key,
-                    hint="write the earlier date first: YYYY-MM-DD..YYYY-MM-DD",
+                    tr("区间「{range}」的结束早于开始", range=item), key=item_key,
+                    hint=tr("请先写较早的日期：YYYY-MM-DD..YYYY-MM-DD"),
                 )
             if (end - start).days > 366:
-                raise self._fail(f"range {item!r} is longer than a year", key=item_key)
+                raise self._fail(tr("区间「{range}」超过一年", range=item), key=item_key)
             d = start
             while d <= end:
                 days.add(d)
@@ -252,7 +250,7 @@ class WorkCalendar:
                 return date.fromisoformat(text)
             except ValueError:
                 pass
-        raise self._fail(f"expected {_DATE_FORM}, got {item!r}", key=key)
+        raise self._fail(_expected_date(item), key=key)
 
     # -- the package ---------------------------------------------------------------------------
 
@@ -329,9 +327,15 @@ def holiday_periods(is_workday, first: date, last: date, min_days: int = 3) -> l
     return periods
 
 
+def _expected_date(item: object) -> str:
+    return tr('应为 "YYYY-MM-DD" 或闭区间 "YYYY-MM-DD..YYYY-MM-DD"，得到的是 {value}',
+              value=repr(item))
+
+
 def _table(value: object, key: str, cal: WorkCalendar) -> dict:
     if not isinstance(value, dict):
-        raise cal._fail(f"expected a table [{key}], got {value!r}", key=key)
+        raise cal._fail(tr("应为表 [{section}]，得到的是 {value}", section=key, value=repr(value)),
+                        key=key)
     return value
 
 
@@ -344,17 +348,16 @@ def iso_week_bounds(week: str) -> tuple[date, date]:
     """"2026-W49" -> (its Monday, its Sunday), by ISO 8601 week numbering."""
     match = _WEEK_RE.match(week) if isinstance(week, str) else None
     if not match:
-        raise UsageError(
-            f"bad week {week!r}", hint='write an ISO week as YYYY-Www, e.g. "2026-W49"'
-        )
+        raise UsageError(tr("无效的周「{week}」", week=week),
+                         hint=tr('ISO 周请写成 YYYY-Www，例如 "2026-W49"'))
     year, number = int(match.group(1)), int(match.group(2))
     try:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError:
         last = date(year, 12, 28).isocalendar().week  # Dec 28 is always in the year's last week
         raise UsageError(
-            f"bad week {week!r}: {year} has weeks 1-{last}",
-            hint='write an ISO week as YYYY-Www, e.g. "2026-W49"',
+            tr("无效的周「{week}」：{year} 年只有第 1-{last} 周", week=week, year=year, last=last),
+            hint=tr('ISO 周请写成 YYYY-Www，例如 "2026-W49"'),
         ) from None
     return monday, monday + timedelta(days=6)
 

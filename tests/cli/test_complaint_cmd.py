@@ -178,7 +178,7 @@ def test_out_of_order_steps_are_refused_and_nothing_is_written(dbpath, done, ste
     before = events(dbpath, cid)
     result = run(["complaint", step, cid, "--by", "李经理"])
     assert result.exit_code == 2
-    assert "must happen first" in result.stderr and needs in result.stderr
+    assert "必须先完成" in result.stderr and needs in result.stderr
     assert events(dbpath, cid) == before
 
 

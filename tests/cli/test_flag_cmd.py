@@ -94,11 +94,11 @@ def test_fail_on_new_and_new_only_for_cron(dbpath):
 def test_review_steps_and_refusals(dbpath):
     fid = str(flags_json("--kind", "unlicensed")[0]["id"])
     refused = run(["flag", "review", fid, "--close", "--result", "已查处"])
-    assert refused.exit_code == 2 and "not been reported" in refused.stderr
+    assert refused.exit_code == 2 and "还没有上报" in refused.stderr
     assert run(["flag", "review", fid, "--report", "--note", "已报区域经理，转专卖",
                 "--by", "王建国"]).exit_code == 0
     again = run(["flag", "review", fid, "--report"])
-    assert again.exit_code == 2 and "already reported" in again.stderr
+    assert again.exit_code == 2 and "已经上报" in again.stderr
     assert run(["flag", "review", fid, "--close"]).exit_code == 2  # no result
     done = run(["flag", "review", fid, "--close", "--result", "专卖已查处", "--format", "json"])
     assert done.exit_code == 0, done.output
@@ -304,7 +304,7 @@ def test_review_is_all_or_nothing(dbpath):
     # ids[1] is still new: closing it is refused, so ids[0] is not closed either
     refused = run(["flag", "review", ids[0], ids[1], "--close", "--result", "已查处"])
     assert refused.exit_code == 2
-    assert f"flag {ids[1]}" in refused.stderr and "nothing" not in refused.stdout
+    assert f"标记 {ids[1]}" in refused.stderr and "nothing" not in refused.stdout
     assert "none of the 2 flags was changed" in refused.stderr
     statuses = {str(f["id"]): f["status"] for f in flags_json()}
     assert statuses[ids[0]] == "reported" and statuses[ids[1]] == "new"

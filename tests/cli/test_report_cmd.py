@@ -212,7 +212,7 @@ def test_usage_errors_are_one_line(city, tmp_path):
     result = run("monthly-report", "--manager", MANAGER, "--month", "2027-03")
     assert result.exit_code == 2 and "数据库中没有 2027-03 的订单" in result.stderr
     result = run("monthly-report", "--manager", MANAGER, "--month", "2026-15")
-    assert result.exit_code == 2 and "not a month" in result.stderr
+    assert result.exit_code == 2 and "不是月份" in result.stderr
 
 
 def test_a_monthly_report_error_reads_in_english_with_lang_en(city, monkeypatch):

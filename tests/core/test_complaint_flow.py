@@ -35,15 +35,15 @@ def test_refused_transition_says_what_must_happen_first(status, step):
     with pytest.raises(StateError) as exc:
         flow.apply_step(status, step, "TS-20261129-001")
     message = exc.value.message
-    assert "TS-20261129-001" in message and f"cannot {step}" in message
+    assert "TS-20261129-001" in message and f"不能 `{step}`" in message
     assert status in message
     if status == "closed":
-        assert "nothing more" in message
+        assert "不能再记录任何内容" in message
         return
     needed = flow.path_to(status, step)
     if needed:
         # Every missing step is named, in order, as something that must happen first.
-        assert "must happen first" in message
+        assert "必须先完成" in message
         positions = [message.index(f"`{s}`") for s in needed if s != "reject"]
         assert positions == sorted(positions)
     else:
@@ -65,10 +65,10 @@ def test_message_for_skipping_ahead_lists_the_missing_steps():
     with pytest.raises(StateError) as exc:
         flow.apply_step("new", "submit", "TS-1")
     assert "`inspect`" in exc.value.message and "`sign`" in exc.value.message
-    assert exc.value.hint == "next: cmgr complaint inspect TS-1"
+    assert exc.value.hint == "下一步：`cmgr complaint inspect TS-1`"
     with pytest.raises(StateError) as exc:
         flow.apply_step("rejected", "exchange", "TS-1")
-    assert "rejected complaint has no exchange" in exc.value.message
+    assert "未批准的投诉不调换" in exc.value.message
 
 
 def test_on_site_statuses_are_new_and_approved():
@@ -142,3 +142,15 @@ def test_qty_text():
     assert flow.qty_text(0.5) == "5包"
     assert flow.qty_text(1.5) == "1条5包"
     assert flow.qty_text(0.25) == "0.25条"
+
+
+def test_a_refusal_reads_in_english_on_request(monkeypatch):
+    from cmgr import i18n
+
+    monkeypatch.setattr(i18n, "_language", "en")
+    with pytest.raises(StateError) as exc:
+        flow.apply_step("new", "submit", "TS-1")
+    assert exc.value.message == ("cannot submit yet: TS-1 is new (待现场查看); the on-site check "
+                                 "(`inspect`), then the customer's signature on the form (`sign`) "
+                                 "must happen first")
+    assert exc.value.hint == "next: cmgr complaint inspect TS-1"

@@ -202,7 +202,7 @@ def test_allowed_steps(status, action, target):
 
 
 @pytest.mark.parametrize("status, action, says", [
-    ("new", "close", "not been reported"), ("reported", "report", "already reported"),
+    ("new", "close", "还没有上报"), ("reported", "report", "已经上报"),
     ("closed", "dismiss", "closed"), ("closed", "report", "closed"),
     ("dismissed", "report", "dismissed"), ("dismissed", "close", "dismissed")])
 def test_refused_steps_say_why(status, action, says):

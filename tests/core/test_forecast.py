@@ -312,9 +312,9 @@ def test_short_history_with_an_incomplete_month_compares_with_the_last_complete_
 
 
 def test_no_complete_month_or_a_bad_end_date():
-    with pytest.raises(UsageError, match="complete month"):
+    with pytest.raises(UsageError, match="没有完整月份的销售历史"):
         forecast_next(pd.Series({"2026-11": 500.0}), "2026-12", data_end="2026-11-20")
-    with pytest.raises(UsageError, match="end date"):
+    with pytest.raises(UsageError, match="无效的数据截止日期"):
         forecast_next(pd.Series({"2026-11": 500.0}), "2026-12", data_end="27/11/2026")
 
 

@@ -189,15 +189,15 @@ def test_the_shipped_example_file_loads():
 @pytest.mark.parametrize("text, key, words", [
     ('[years.2027]\nholidays = ["2027-13-01"]\n', "years.2027.holidays[0]", "YYYY-MM-DD"),
     ('[years.2027]\nholidays = ["1/2/2027"]\n', "years.2027.holidays[0]", "YYYY-MM-DD"),
-    ('[years.2027]\nholidays = "2027-01-01"\n', "years.2027.holidays", "list"),
-    ('[years.2027]\nholidays = ["2027-02-13..2027-02-05"]\n', "years.2027.holidays[0]", "before"),
-    ('[years.2027]\nholidays = ["2026-12-31"]\n', "years.2027.holidays", "not in 2027"),
-    ('[years.2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-01"]\n', "years.2027", "both"),
-    ('[years.27]\nholidays = []\n', "years.27", "four-digit"),
-    ('[years.2027]\nholiday = []\n', "years.2027.holiday", "unknown"),
-    ('[local]\nsix_day_week = "yes"\n', "local.six_day_week", "true or false"),
-    ('[local]\ndaysoff = []\n', "local.daysoff", "unknown"),
-    ('[vacation]\n', "vacation", "unknown section"),
+    ('[years.2027]\nholidays = "2027-01-01"\n', "years.2027.holidays", "应为日期列表"),
+    ('[years.2027]\nholidays = ["2027-02-13..2027-02-05"]\n', "years.2027.holidays[0]", "结束早于开始"),
+    ('[years.2027]\nholidays = ["2026-12-31"]\n', "years.2027.holidays", "不在 2027 年"),
+    ('[years.2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-01"]\n', "years.2027", "同时出现在 holidays 和 workdays 中"),
+    ('[years.27]\nholidays = []\n', "years.27", "不是四位数的年份"),
+    ('[years.2027]\nholiday = []\n', "years.2027.holiday", "未知的配置项"),
+    ('[local]\nsix_day_week = "yes"\n', "local.six_day_week", "应为 true 或 false"),
+    ('[local]\ndaysoff = []\n', "local.daysoff", "未知的配置项"),
+    ('[vacation]\n', "vacation", "未知的部分 [vacation]"),
     ('[leave]\n"张伟" = ["2026-12-01..soon"]\n', 'leave."张伟"[0]', "YYYY-MM-DD"),
     ('[leave]\n"张伟" = [3]\n', 'leave."张伟"[0]', "YYYY-MM-DD"),
 ])
@@ -221,7 +221,7 @@ def test_unparseable_toml_names_the_line(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(ConfigError, match="找不到日历文件"):
         WorkCalendar(tmp_path / "nope.toml")
 
 
