@@ -14,6 +14,8 @@ import io
 from contextlib import contextmanager
 from functools import lru_cache
 
+from cmgr.i18n import tr
+
 # Family names matplotlib reports for common CJK fonts, best first.
 CJK_FAMILIES = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
@@ -24,11 +26,6 @@ CJK_FAMILIES = (
 # Words in font file names that mark a CJK font not yet in matplotlib's cache.
 _CJK_FILE_HINTS = ("cjk", "wqy", "wenquanyi", "sourcehan", "simhei", "simsun", "msyh", "droidsansfallback",
                    "notosanssc", "pingfang", "uming", "ukai")
-INSTALL_HINT = ("未找到中文字体，Word 报告中的图表改用英文标注。安装一种中文字体即可，"
-                "例如 Debian/Ubuntu：sudo apt-get install fonts-noto-cjk（或 fonts-wqy-microhei）；"
-                "Windows 和 macOS 自带的中文字体会被自动找到。"
-                "No CJK font found: PNG charts use English labels; install one, e.g. "
-                "`apt-get install fonts-noto-cjk`.")
 _warned = False
 
 # Colours that print well in grey too.
@@ -96,7 +93,14 @@ def font_warning() -> str | None:
     if cjk_font() is not None or _warned:
         return None
     _warned = True
-    return INSTALL_HINT
+    return install_hint()
+
+
+def install_hint() -> str:
+    """What to do without a CJK font, in the user's language."""
+    return tr("未找到中文字体，Word 报告中的图表改用英文标注。安装一种中文字体即可，"
+              "例如 Debian/Ubuntu：sudo apt-get install fonts-noto-cjk（或 fonts-wqy-microhei）；"
+              "Windows 和 macOS 自带的中文字体会被自动找到。")
 
 
 def _figure(size: tuple[float, float], right: float, bottom: float = 0.11):

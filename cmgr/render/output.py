@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cmgr.errors import UsageError
 from cmgr.fileio import atomic_path
+from cmgr.i18n import tr
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -32,10 +33,11 @@ def expand_out(pattern: str | Path, **values: object) -> Path:
         # pattern's own ~, never one a value brings (a manager named "~").
         return Path(os.path.expanduser(text).format(**safe))
     except KeyError as exc:
-        raise UsageError(f"--out {text}: unknown placeholder {{{exc.args[0]}}}; available here: "
-                         + ", ".join("{" + k + "}" for k in safe)) from None
+        raise UsageError(tr("`--out` {pattern}：未知的占位符 {name}；这里可用：{available}",
+                            pattern=text, name="{" + str(exc.args[0]) + "}",
+                            available=", ".join("{" + k + "}" for k in safe))) from None
     except (IndexError, ValueError) as exc:
-        raise UsageError(f"--out {text}: {exc}") from None
+        raise UsageError(tr("`--out` {pattern}：{error}", pattern=text, error=exc)) from None
 
 
 # Workbooks carry no save time: the same data gives the same bytes, so a cron job run twice

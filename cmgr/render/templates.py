@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cmgr.errors import CmgrError
+from cmgr.i18n import tr
 from cmgr.resources import packaged_dir
 
 
@@ -102,17 +103,22 @@ def render(name: str, context: dict[str, Any], *, user_dir: str | Path | None = 
     except jinja2.TemplateNotFound as exc:
         # exc.name: an {% include %} of a missing file names that file, not the outer template
         missing = exc.name or name
-        where = f" (included from {name})" if missing != name else ""
-        raise RenderError(f"template {missing}{where} not found in "
-                          f"{', '.join(map(str, search_path(user_dir)))}") from exc
+        folders = ", ".join(map(str, search_path(user_dir)))
+        raise RenderError(tr("在 {folders} 中找不到模板 {name}（由 {outer} 引用）", name=missing,
+                             outer=name, folders=folders) if missing != name else
+                          tr("在 {folders} 中找不到模板 {name}", name=missing, folders=folders)
+                          ) from exc
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(f"template {exc.filename or name} line {exc.lineno}: {exc.message}") from exc
+        raise RenderError(tr("模板 {name} 第 {line} 行：{error}", name=exc.filename or name,
+                             line=exc.lineno, error=exc.message)) from exc
     except jinja2.UndefinedError as exc:
-        raise RenderError(f"template {name} line {_template_line(exc, name)}: {exc.message}",
-                          hint="the template uses a variable this command does not provide; "
-                               "see templates/README.md for what each template sees") from exc
+        raise RenderError(tr("模板 {name} 第 {line} 行：{error}", name=name,
+                             line=_template_line(exc, name), error=exc.message),
+                          hint=tr("模板用了这个命令不提供的变量；各模板能用的变量见 templates/README.md")
+                          ) from exc
     except Exception as exc:  # an error inside a template expression
-        raise RenderError(f"template {name} line {_template_line(exc, name)}: {exc}") from exc
+        raise RenderError(tr("模板 {name} 第 {line} 行：{error}", name=name,
+                             line=_template_line(exc, name), error=exc)) from exc
 
 
 def _template_line(exc: BaseException, name: str) -> str:
@@ -128,7 +134,8 @@ def find_template(name: str, *, user_dir: str | Path | None = None) -> Path:
     for d in search_path(user_dir):
         if (d / name).is_file():
             return d / name
-    raise RenderError(f"template {name} not found in {', '.join(map(str, search_path(user_dir)))}")
+    raise RenderError(tr("在 {folders} 中找不到模板 {name}", name=name,
+                         folders=", ".join(map(str, search_path(user_dir)))))
 
 
 def _is_docx(path: Path) -> bool:
@@ -159,9 +166,9 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
 
     template = find_template(name, user_dir=user_dir)
     if not _is_docx(template):
-        raise RenderError(f"Word template {template} is not a .docx file (a Word 2007+ document "
-                          "is a zip archive; this one is not)",
-                          hint="save it from Word as .docx, or remove it to use the packaged one")
+        raise RenderError(tr("Word 模板 {template} 不是 .docx 文件（Word 2007 及以后的文档是 zip 压缩包，"
+                             "这个不是）", template=template),
+                          hint=tr("请在 Word 中另存为 .docx，或删除它以使用自带的模板"))
     doc = DocxTemplate(str(template))
     ctx = clean_tree(dict(context))  # Word's XML cannot hold control characters
     for key, (path, width_mm) in (images or {}).items():
@@ -170,11 +177,11 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
     try:
         doc.render(ctx, jinja_env=env, autoescape=True)
     except jinja2.TemplateError as exc:
-        raise RenderError(f"Word template {template}: {exc}") from exc
+        raise RenderError(tr("Word 模板 {template}：{error}", template=template, error=exc)) from exc
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         # a zip without Word's parts, broken XML
-        raise RenderError(f"Word template {template} cannot be read as a Word document: "
-                          f"{type(exc).__name__}: {exc}") from exc
+        raise RenderError(tr("Word 模板 {template} 无法作为 Word 文档读取：{kind}: {error}",
+                             template=template, kind=type(exc).__name__, error=exc)) from exc
     with atomic_path(out_path) as tmp:
         doc.save(str(tmp))
     return Path(out_path)

@@ -27,7 +27,7 @@ def test_no_cjk_font_draws_quietly_and_hints_once(monkeypatch, caplog):
             assert charts.mix_chart(MIX, ["一类", "二类"], fmt)
     assert [str(w.message) for w in caught] == []
     assert not [r for r in caplog.records if "findfont" in r.getMessage()]
-    assert charts.font_warning() == charts.INSTALL_HINT
+    assert charts.font_warning() == charts.install_hint()
     assert charts.font_warning() is None  # once per process
 
 

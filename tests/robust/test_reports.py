@@ -137,14 +137,14 @@ def test_a_user_word_template_that_is_not_a_docx_is_a_clear_error(tmp_path, monk
     result = run(["monthly-report", "--all", "--format", "docx", "--out",
                   str(tmp_path / "r-{manager}.docx")])
     assert result.exit_code == 2, result.output
-    assert "monthly_report.docx is not a .docx file" in result.output
+    assert "monthly_report.docx 不是 .docx 文件" in result.output
 
 
 def test_a_missing_include_names_the_missing_template(tmp_path):
     from cmgr.render.templates import RenderError, render
 
     (tmp_path / "page.html").write_text("{% include 'part.html' %}", encoding="utf-8")
-    with pytest.raises(RenderError, match=r"template part\.html \(included from page\.html\)"):
+    with pytest.raises(RenderError, match=r"找不到模板 part\.html（由 page\.html 引用）"):
         render("page.html", {}, user_dir=tmp_path)
 
 
