@@ -12,6 +12,7 @@ from datetime import date, datetime
 from cmgr.core import complaint_flow as flow
 from cmgr.domain import ACTIVE_STATUS_WORDS, normalize_name
 from cmgr.errors import NotFound, UsageError
+from cmgr.i18n import tr
 from cmgr.store.customers import last_order_date, require_customer
 from cmgr.store.db import Database, now_iso, sql_in
 
@@ -30,7 +31,7 @@ class NewComplaint:
 
 def create_complaint(db: Database, new: NewComplaint) -> dict:
     if not (new.problem or "").strip():
-        raise UsageError("a complaint needs the problem: give --problem TEXT")
+        raise UsageError(tr("投诉需要填写问题：请用 `--problem 问题` 给出"))
     at = new.at or now_iso()
     day = date.fromisoformat(at[:10])
     with db.transaction():
@@ -58,8 +59,8 @@ def get_complaint(db: Database, complaint_id: str) -> dict:
         "FROM complaints c LEFT JOIN customers k ON k.customer_code = c.customer_code "
         "WHERE c.id = ?", (cid,)).fetchone()
     if row is None:
-        raise NotFound(f"no complaint {complaint_id!r}",
-                       hint="`cmgr complaint list` shows the complaints and their ids")
+        raise NotFound(tr("找不到投诉「{id}」", id=complaint_id),
+                       hint=tr("`cmgr complaint list` 会列出投诉及其编号"))
     out = dict(row)
     out["events"] = [dict(r) for r in db.query(
         "SELECT step, by, at, note, remark, qty FROM complaint_events WHERE complaint_id = ? "
@@ -76,13 +77,14 @@ def record_step(db: Database, complaint_id: str, inp: flow.StepInput, *, at: str
     with db.transaction():
         row = db.execute("SELECT status, qty FROM complaints WHERE id = ?", (cid,)).fetchone()
         if row is None:
-            raise NotFound(f"no complaint {complaint_id!r}",
-                           hint="`cmgr complaint list` shows the complaints and their ids")
+            raise NotFound(tr("找不到投诉「{id}」", id=complaint_id),
+                           hint=tr("`cmgr complaint list` 会列出投诉及其编号"))
         new_status = flow.apply_step(row["status"], inp.step, cid)
         last_at = db.scalar("SELECT max(at) FROM complaint_events WHERE complaint_id = ?", (cid,))
         if last_at and at < last_at:
-            raise UsageError(f"{inp.step} at {at} would come before the previous step ({last_at})",
-                             hint="give --at with a time after the previous step, or leave it out")
+            raise UsageError(tr("`{step}` 的时间 {at} 早于上一步（{last}）", step=inp.step, at=at,
+                                last=last_at),
+                             hint=tr("请用 `--at` 给出晚于上一步的时间，或不给"))
         qty = inp.qty
         if inp.step == "exchange" and qty is None:
             qty = row["qty"]  # the quantity complained about, unless told otherwise
@@ -193,8 +195,8 @@ def parse_at(text: str | None, *, what: str = "--at") -> str | None:
             return datetime.combine(d, clock).replace(microsecond=0).isoformat()
         return datetime.fromisoformat(t).replace(microsecond=0).isoformat()
     except ValueError:
-        raise UsageError(f"{what} {text!r} is not a date or time; expected e.g. 2026-11-29 or "
-                         "2026-11-29T14:30") from None
+        raise UsageError(tr("{what} 「{text}」不是日期或时间；应为如 2026-11-29 或 2026-11-29T14:30",
+                            what=what, text=text)) from None
 
 
 _IN_BUSINESS = sql_in("coalesce(k.status, '')", ACTIVE_STATUS_WORDS)  # cmgr.domain.is_active

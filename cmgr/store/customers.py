@@ -19,6 +19,7 @@ from cmgr.domain import (
     normalize_name,
 )
 from cmgr.errors import NotFound, UsageError
+from cmgr.i18n import tr
 from cmgr.store.db import Database, now_iso, sql_in
 
 
@@ -44,9 +45,9 @@ def get_customer(db: Database, code: str) -> dict | None:
 def require_customer(db: Database, code: str) -> dict:
     found = get_customer(db, code)
     if found is None:
-        raise NotFound(f"no customer with code {code!r}",
-                       hint="import the roster (`cmgr import customers FILE`) or check the code; "
-                            "a part of the name also finds customers in `complaint new` / `visit log`")
+        raise NotFound(tr("找不到客户编码为「{code}」的客户", code=code),
+                       hint=tr("请导入客户名册（`cmgr import customers 文件`）或核对客户编码；"
+                               "在 `complaint new` / `visit log` 中也可以用名称的一部分找客户"))
     return found
 
 
@@ -90,10 +91,10 @@ def join_customer(db: Database, code: str, fields: dict, *, on_date: date, by: s
     with db.transaction():
         existing = get_customer(db, code)
         if existing and existing.get("status") != LEFT:
-            raise UsageError(f"customer {code} ({existing.get('customer_name')}) is already in the "
-                             f"network (status {existing.get('status') or NORMAL})",
-                             hint="`cmgr customer show CODE` shows the card; a customer who left "
-                                  "can join again")
+            raise UsageError(tr("客户 {code}（{name}）已在网（状态：{status}）", code=code,
+                                name=existing.get("customer_name"),
+                                status=existing.get("status") or NORMAL),
+                             hint=tr("`cmgr customer show 客户编码` 会显示客户卡片；已退网的客户可以重新入网"))
         values = {k: v for k, v in fields.items() if v is not None}
         now = now_iso()
         if existing:
@@ -113,14 +114,15 @@ def leave_customer(db: Database, code: str, *, on_date: date, reason: str,
                    by: str | None = None) -> dict:
     """退网: status 已退网 and left_on; orders, visits and complaints stay."""
     if not (reason or "").strip():
-        raise UsageError("leaving the network needs a reason: give --reason TEXT")
+        raise UsageError(tr("退网需要原因：请用 `--reason 原因` 给出"))
     with db.transaction():
         customer = require_customer(db, code)
         if customer.get("status") == LEFT:
-            raise UsageError(f"customer {code} already left the network on {customer.get('left_on')}")
+            raise UsageError(tr("客户 {code} 已于 {day} 退网", code=code, day=customer.get("left_on")))
         joined = customer.get("joined_on")
         if joined and on_date.isoformat() < joined:
-            raise UsageError(f"--date {on_date} is before the customer joined ({joined})")
+            raise UsageError(tr("`--date` {day} 早于该客户的入网日期（{joined}）", day=on_date,
+                                joined=joined))
         db.execute("UPDATE customers SET status = ?, left_on = ?, updated_at = ? WHERE customer_code = ?",
                    (LEFT, on_date.isoformat(), now_iso(), code))
         _event(db, code, "leave", on_date, reason, by, {"previous_status": customer.get("status")})
@@ -230,7 +232,8 @@ def add_visit(db: Database, visit: VisitRecord) -> dict:
     """Store a visit made in cmgr. Its key 'cmgr:<uuid>' never collides with an imported
     visit's; visit_id is the short form shown to the user."""
     if visit.visit_type not in VISIT_TYPE_NAMES:
-        raise UsageError(f"visit type must be one of {', '.join(VISIT_TYPE_NAMES)}; got {visit.visit_type!r}")
+        raise UsageError(tr("访问类型应为以下之一：{types}；得到的是「{got}」",
+                            types="、".join(VISIT_TYPE_NAMES), got=visit.visit_type))
     with db.transaction():
         customer = require_customer(db, visit.customer_code)
         key = f"cmgr:{uuid.uuid4().hex}"

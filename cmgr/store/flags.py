@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from cmgr.core import flag_engine as fe
 from cmgr.errors import NotFound, StateError, UsageError
+from cmgr.i18n import tr
 from cmgr.store.db import Database, now_iso
 
 FINDING_COLUMNS = ("flag_key", "kind", "subkind", "source", "visit_key", "visit_id", "visit_date",
@@ -340,7 +341,7 @@ def get_flag(db: Database, flag_id: int) -> dict:
     """One flag, as listed, with its events (oldest first)."""
     row = db.execute(_LIST_SQL + " WHERE f.id = ?", (flag_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no flag {flag_id}", hint="list them with `cmgr flag`")
+        raise NotFound(tr("找不到标记 {id}", id=flag_id), hint=tr("用 `cmgr flag` 列出标记"))
     flag = dict(row)
     flag["events"] = [dict(r) for r in db.query(
         "SELECT action, by, at, text FROM flag_events WHERE flag_id = ? ORDER BY id", (flag_id,))]
@@ -379,13 +380,14 @@ def review_many(db: Database, flag_ids: Sequence[int], steps: Sequence[tuple[str
     StateError / NotFound naming that flag, and nothing is changed.
     """
     if not flag_ids:
-        raise UsageError("no flag to review", hint="give flag ids or a selection (--all-new, "
-                         "--customer, --since, --kind)")
+        raise UsageError(tr("没有要处理的标记"),
+                         hint=tr("请给出一个或几个标记编号，或筛选条件（`--all-new`、`--customer`、"
+                                 "`--since`、`--kind`）"))
     for action, text in steps:
         if action == "close" and not (text or "").strip():
-            raise UsageError("closing a flag needs the result (--result TEXT)")
+            raise UsageError(tr("办结标记需要结果（`--result 结果`）"))
         if action == "dismiss" and not (text or "").strip():
-            raise UsageError("dismissing a flag needs the reason (--reason TEXT)")
+            raise UsageError(tr("排除标记需要原因（`--reason 原因`）"))
     when = at or now_iso()
     ids = list(dict.fromkeys(flag_ids))
     with db.transaction():
@@ -396,8 +398,9 @@ def review_many(db: Database, flag_ids: Sequence[int], steps: Sequence[tuple[str
         for flag_id in ids:
             row = rows.get(flag_id)
             if row is None:
-                raise NotFound(f"no flag {flag_id}" + ("; nothing was changed" if len(ids) > 1 else ""),
-                               hint="list them with `cmgr flag`")
+                raise NotFound(tr("找不到标记 {id}；没有改动任何标记", id=flag_id) if len(ids) > 1
+                               else tr("找不到标记 {id}", id=flag_id),
+                               hint=tr("用 `cmgr flag` 列出标记"))
             status = row["status"]
             who = (by or "").strip() or row["manager"] or "cmgr"
             for action, text in steps:
@@ -406,8 +409,8 @@ def review_many(db: Database, flag_ids: Sequence[int], steps: Sequence[tuple[str
                 except StateError as exc:  # before any write: nothing is changed
                     if len(ids) == 1:
                         raise
-                    raise StateError(f"{exc.message}; none of the {len(ids)} flags was changed",
-                                     hint=exc.hint) from exc
+                    raise StateError(tr("{error}；{n} 个标记都没有改动", error=exc.message,
+                                        n=len(ids)), hint=exc.hint) from exc
                 events.append((flag_id, action, who, when, (text or "").strip() or None))
             updates.append((status, when, flag_id))
         db.executemany("UPDATE flags SET status = ?, updated_at = ? WHERE id = ?", updates)

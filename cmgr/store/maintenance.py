@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from cmgr.errors import DatabaseError, InputError
+from cmgr.i18n import tr
 from cmgr.store.db import Database, latest_version, migrations
 
 CORE_TABLES = ("customers", "order_lines", "visits", "prices", "imports")
@@ -310,37 +311,39 @@ def inspect_backup(path: str | Path) -> BackupInfo:
     or written by a newer cmgr. Opens the file read-only."""
     path = Path(path)
     if not path.is_file():
-        raise InputError("file not found" if not path.exists() else "not a file",
-                         _loc(path), hint="give the path of a backup made by `cmgr db backup`")
+        raise InputError(tr("找不到文件") if not path.exists() else tr("不是文件"),
+                         _loc(path), hint=tr("请给出用 `cmgr db backup` 做的备份的路径"))
     with path.open("rb") as fh:
         if fh.read(16) != SQLITE_HEADER:
-            raise InputError("not a cmgr database (not an SQLite file)", _loc(path),
-                             hint="give a backup made by `cmgr db backup`")
+            raise InputError(tr("不是 cmgr 数据库（不是 SQLite 文件）"), _loc(path),
+                             hint=tr("请给出用 `cmgr db backup` 做的备份"))
     try:
         con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise InputError(f"cannot open: {exc}", _loc(path)) from None
+        raise InputError(tr("无法打开：{error}", error=exc), _loc(path)) from None
     try:
         integrity = [str(r[0]) for r in con.execute("PRAGMA integrity_check").fetchall()]
         if integrity != ["ok"]:
-            raise InputError(f"the file is damaged ({integrity[0]})", _loc(path),
-                             hint="use an older backup")
+            raise InputError(tr("文件已损坏（{detail}）", detail=integrity[0]), _loc(path),
+                             hint=tr("请用更早的备份"))
         applied = _applied_versions(con)
         tables = table_counts(con)
         missing = [t for t in CORE_TABLES if t not in tables]
         if not applied or missing:
-            raise InputError("not a cmgr database (an SQLite file without cmgr's tables"
-                             + (f": missing {', '.join(missing)})" if missing else ")"), _loc(path),
-                             hint="give a backup made by `cmgr db backup`")
+            raise InputError(tr("不是 cmgr 数据库（SQLite 文件中没有 cmgr 的表：缺少 {tables}）",
+                                tables=", ".join(missing)) if missing else
+                             tr("不是 cmgr 数据库（SQLite 文件中没有 cmgr 的表）"), _loc(path),
+                             hint=tr("请给出用 `cmgr db backup` 做的备份"))
         known = {v for v, _, _ in migrations()}
         if applied - known:
-            raise DatabaseError(f"{path} was written by a newer cmgr (schema version "
-                                f"{max(applied)}; this cmgr knows up to {max(known, default=0)})",
-                                hint="upgrade cmgr before restoring it")
+            raise DatabaseError(tr("{path} 由更新版本的 cmgr 写入（数据库结构版本 {version}；"
+                                   "本 cmgr 最高只认识 {known}）", path=path, version=max(applied),
+                                   known=max(known, default=0)),
+                                hint=tr("请先升级 cmgr，再恢复它"))
         page_size = int(con.execute("PRAGMA page_size").fetchone()[0])
     except sqlite3.DatabaseError as exc:
-        raise InputError(f"the file is damaged or not a database: {exc}", _loc(path),
-                         hint="use an older backup") from None
+        raise InputError(tr("文件已损坏或不是数据库：{error}", error=exc), _loc(path),
+                         hint=tr("请用更早的备份")) from None
     finally:
         con.close()
     return BackupInfo(str(path), max(applied), tables, page_size)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from cmgr.core.promo import PromoCandidate, PromoScore
 from cmgr.domain import OPEN_FLAG_STATUSES
 from cmgr.errors import NotFound, UsageError
+from cmgr.i18n import tr
 from cmgr.store.customers import last_order_date
 from cmgr.store.db import Database, now_iso, sql_in
 
@@ -38,8 +39,9 @@ def promo_candidates(db: Database, *, as_of: date, period_days: int,
         if not db.scalar("SELECT count(*) FROM customers WHERE manager = ?", (manager,)):
             managers = [r[0] for r in db.query(
                 "SELECT DISTINCT manager FROM customers WHERE manager IS NOT NULL ORDER BY 1")]
-            raise NotFound(f"no customers of manager {manager!r}",
-                           hint="managers in the roster: " + (", ".join(managers) or "none"))
+            raise NotFound(tr("没有属于客户经理「{name}」的客户", name=manager),
+                           hint=tr("客户名册中的客户经理：{names}",
+                                   names="、".join(managers) or tr("无")))
         where, params = "WHERE c.manager = ?", [manager]
     sales = {r["customer_code"]: r for r in db.query(
         "SELECT o.customer_code, "
@@ -97,8 +99,8 @@ def last_list(db: Database) -> tuple[dict, list[str]]:
     """The last saved recommendation list and its customer codes, in rank order."""
     head = db.execute("SELECT * FROM promo_lists ORDER BY id DESC LIMIT 1").fetchone()
     if head is None:
-        raise UsageError("no recommendation list yet: give --customers CODES, or run "
-                         "`cmgr promo recommend` first")
+        raise UsageError(tr("还没有推荐名单：请用 `--customers 客户编码` 给出，或先运行 "
+                            "`cmgr promo recommend`"))
     codes = [r[0] for r in db.query("SELECT customer_code FROM promo_list_items WHERE list_id = ? "
                                     "ORDER BY rank", (head["id"],))]
     return dict(head), codes
@@ -108,7 +110,7 @@ def ensure_campaign(db: Database, name: str, *, item: str | None, qty: float | N
     """The campaign by name, created on first use; item / qty given later update its defaults."""
     name = name.strip()
     if not name:
-        raise UsageError("--campaign needs a name")
+        raise UsageError(tr("`--campaign` 需要一个名称"))
     with db.transaction():
         row = db.execute("SELECT * FROM promo_campaigns WHERE name = ?", (name,)).fetchone()
         if row is None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cmgr.errors import NotFound, UsageError
+from cmgr.i18n import tr
 from cmgr.store.db import Database, now_iso
 
 EXPORT_NOTE = "导出记录："  # how the export's differing note is joined to the kept one
@@ -165,7 +166,7 @@ def set_details(db: Database, visit_key: str, details: dict) -> None:
     """The sign-in sheet's details of a visit (arrival_time, duties, customer_signed)."""
     bad = set(details) - {"arrival_time", "duties", "customer_signed"}
     if bad:
-        raise UsageError(f"not a visit detail: {', '.join(sorted(bad))}")
+        raise UsageError(tr("不是访问明细：{fields}", fields=", ".join(sorted(bad))))
     db.execute(f"UPDATE visits SET {', '.join(k + ' = ?' for k in details)} WHERE visit_key = ?",
                (*details.values(), visit_key))
 
@@ -253,11 +254,12 @@ def find_visit(db: Database, ref: str) -> dict:
         rows = db.query("SELECT * FROM visits WHERE visit_id = ? OR visit_key = ? ORDER BY id",
                         (ref, ref))
         if len(rows) > 1:
-            raise UsageError(f"{len(rows)} visits have the id {ref!r}",
-                             hint="use the number in the first column of `cmgr visit list`")
+            raise UsageError(tr("有 {n} 次访问的编号是「{id}」", n=len(rows), id=ref),
+                             hint=tr("请用 `cmgr visit list` 第一列的序号"))
         row = rows[0] if rows else None
     if row is None:
-        raise NotFound(f"no visit {ref!r}", hint="`cmgr visit list --customer CODE` lists them")
+        raise NotFound(tr("找不到访问「{id}」", id=ref),
+                       hint=tr("`cmgr visit list --customer 客户编码` 会列出访问"))
     return dict(row)
 
 
@@ -267,7 +269,7 @@ def edit_visit(db: Database, visit: dict, changes: dict, by: str | None,
     before and after. updated_at is set, so the next flag scan reads the visit again."""
     bad = set(changes) - set(EDITABLE)
     if bad:
-        raise UsageError(f"these fields cannot be edited: {', '.join(sorted(bad))}")
+        raise UsageError(tr("这些字段不能修改：{fields}", fields=", ".join(sorted(bad))))
     before = {c: visit.get(c) for c in changes}
     with db.transaction():
         if visit["source"] == "import":

@@ -199,13 +199,13 @@ def test_a_format_the_record_cannot_be_printed_in_is_refused_before_anything_is_
 def test_a_step_dated_before_the_previous_one_is_refused(dbpath):
     cid = new("--date", "2026-11-20T10:00")
     result = run(["complaint", "inspect", cid, "--at", "2026-11-19"])
-    assert result.exit_code == 2 and "before the previous step" in result.stderr
+    assert result.exit_code == 2 and "早于上一步" in result.stderr
     assert run(["complaint", "inspect", cid, "--at", "2026-11-21T09:00"]).exit_code == 0
 
 
 def test_unknown_complaint_and_lenient_id(dbpath):
     result = run(["complaint", "show", "TS-20200101-001"])
-    assert result.exit_code == 2 and "no complaint" in result.stderr
+    assert result.exit_code == 2 and "找不到投诉" in result.stderr
     cid = new()
     assert run_json(["complaint", "show", cid.lower().replace("-", "")])["id"] == cid
 

@@ -20,14 +20,14 @@ def test_join_leave_keep_history(seeded_dbpath):
                        "--settlement", "电子结算"])
     assert (joined["status"], joined["joined_on"], joined["grade"]) == ("正常", "2026-11-02", 8)
     result = run(["customer", "join", "C100", "--name", "又一家"])
-    assert result.exit_code == 2 and "already in the network" in result.stderr
+    assert result.exit_code == 2 and "已在网" in result.stderr
     before = rows(seeded_dbpath, "SELECT count(*) AS n FROM order_lines WHERE customer_code = 'C002'")[0]["n"]
     left = run_json(["customer", "leave", "C002", "--date", "2026-11-20", "--reason", "店铺转让"])
     assert (left["status"], left["left_on"]) == ("已退网", "2026-11-20")
     after = rows(seeded_dbpath, "SELECT count(*) AS n FROM order_lines WHERE customer_code = 'C002'")[0]["n"]
     assert after == before > 0
     result = run(["customer", "leave", "C002", "--reason", "x"])
-    assert result.exit_code == 2 and "already left" in result.stderr
+    assert result.exit_code == 2 and "已于 2026-11-20 退网" in result.stderr
     assert run(["customer", "leave", "C001"]).exit_code == 2  # no reason, no terminal
     assert run(["customer", "leave", "C404", "--reason", "x"]).exit_code == 2
     events = rows(seeded_dbpath, "SELECT customer_code, event, on_date, reason FROM customer_events ORDER BY id")

@@ -240,20 +240,20 @@ def test_restore_refuses_what_is_not_a_sound_cmgr_database(dbfile, tmp_path, kin
     bad = tmp_path / "bad.db"
     if kind == "text":
         bad.write_text("客户编码,客户名称\n1,张三\n", encoding="utf-8")
-        words = "not an SQLite file"
+        words = "不是 SQLite 文件"
     elif kind == "plain_sqlite":
         con = sqlite3.connect(bad)
         con.execute("CREATE TABLE t (x)")
         con.commit()
         con.close()
-        words = "not a cmgr database"
+        words = "不是 cmgr 数据库"
     elif kind == "newer":
         _backup(dbfile, bad)
         con = sqlite3.connect(bad)
         con.execute("INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01T00:00:00')")
         con.commit()
         con.close()
-        words = "newer cmgr"
+        words = "由更新版本的 cmgr 写入"
     else:
         src = tmp_path / "src.db"
         fill(src, orders=4000)
@@ -265,7 +265,7 @@ def test_restore_refuses_what_is_not_a_sound_cmgr_database(dbfile, tmp_path, kin
         middle = (len(data) // 4096 // 2) * 4096
         data[middle + 100: middle + 300] = b"\xff" * 200
         bad.write_bytes(bytes(data))
-        words = "damaged"
+        words = "已损坏"
     before = counts(dbfile)
     result = cmgr("db", "restore", str(bad), "--yes")
     assert result.exit_code == 2, result.stderr

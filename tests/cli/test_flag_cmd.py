@@ -305,7 +305,7 @@ def test_review_is_all_or_nothing(dbpath):
     refused = run(["flag", "review", ids[0], ids[1], "--close", "--result", "已查处"])
     assert refused.exit_code == 2
     assert f"标记 {ids[1]}" in refused.stderr and "nothing" not in refused.stdout
-    assert "none of the 2 flags was changed" in refused.stderr
+    assert "2 个标记都没有改动" in refused.stderr
     statuses = {str(f["id"]): f["status"] for f in flags_json()}
     assert statuses[ids[0]] == "reported" and statuses[ids[1]] == "new"
     missing = run(["flag", "review", ids[1], "99999", "--report"])

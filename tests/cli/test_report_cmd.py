@@ -249,7 +249,7 @@ def test_user_template_overrides_and_errors_name_template_and_line(city, tmp_pat
     result = run("--config", str(cfg), "monthly-report", "--manager", MANAGER, "--month", MONTH,
                  "--format", "md", "--out", str(tmp_path / "x.md"))
     assert result.exit_code == 2
-    assert "monthly_report.md" in result.stderr and "line 3" in result.stderr
+    assert "monthly_report.md" in result.stderr and "第 3 行" in result.stderr
     (user / "monthly_report.md").write_text("# 自定义 {{ r.manager }}\n", encoding="utf-8")
     result = run("--config", str(cfg), "monthly-report", "--manager", MANAGER, "--month", MONTH,
                  "--format", "md", "--out", str(tmp_path / "x.md"))
