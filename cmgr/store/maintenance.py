@@ -80,13 +80,15 @@ class CheckReport:
     def problems(self) -> list[str]:
         out = []
         if self.integrity != ["ok"]:
-            out.append(f"integrity check: {len(self.integrity)} problem(s), first: {self.integrity[0]}")
+            out.append(tr("完整性检查：{n} 个问题，第一个：{first}", n=len(self.integrity),
+                          first=self.integrity[0]))
         if self.foreign_key_errors:
-            out.append(f"{self.foreign_key_errors} row(s) point to rows that do not exist")
+            out.append(tr("{n} 行指向不存在的行", n=self.foreign_key_errors))
         if self.missing_tables:
-            out.append("tables missing: " + ", ".join(self.missing_tables))
+            out.append(tr("缺少表：{tables}", tables=", ".join(self.missing_tables)))
         if self.unknown_migrations:
-            out.append(f"schema versions {self.unknown_migrations} come from a newer cmgr")
+            out.append(tr("数据库结构版本 {versions} 来自更新版本的 cmgr",
+                          versions=self.unknown_migrations))
         return out
 
     def as_dict(self) -> dict:
@@ -111,7 +113,7 @@ def check_database(db: Database, *, quick: bool = False) -> CheckReport:
         integrity = [line.strip() for r in rows for line in str(r[0]).splitlines()
                      if line.strip() and not line.startswith("*** in database")] or ["ok"]
     except sqlite3.DatabaseError as exc:
-        integrity = [f"cannot be read: {exc}"]
+        integrity = [tr("无法读取：{error}", error=exc)]
     fk_sample: list[dict] = []
     fk_errors = 0
     try:
@@ -120,12 +122,12 @@ def check_database(db: Database, *, quick: bool = False) -> CheckReport:
             if len(fk_sample) < 20:
                 fk_sample.append({"table": r[0], "rowid": r[1], "parent": r[2]})
     except sqlite3.DatabaseError as exc:
-        integrity.append(f"foreign key check failed: {exc}")
+        integrity.append(tr("外键检查失败：{error}", error=exc))
     try:
         counts = table_counts(db)
     except sqlite3.DatabaseError as exc:
         counts = {}
-        integrity.append(f"cannot count rows: {exc}")
+        integrity.append(tr("无法统计行数：{error}", error=exc))
     if integrity != ["ok"] and integrity[0] == "ok":
         integrity = integrity[1:]
     missing = [t for t in CORE_TABLES if t not in counts]
@@ -408,8 +410,14 @@ def _same_page_size(source: Path, page_size: int) -> Iterator[Path]:
 
 def describe(tables: dict[str, int]) -> str:
     """'250 customers, 41,000 order lines, ...' for a confirmation question."""
-    names = {"customers": "customers", "order_lines": "order lines", "visits": "visits",
-             "prices": "prices"}
-    parts = [f"{tables[t]:,} {label}" for t, label in names.items() if t in tables]
-    return ", ".join(parts) if parts else "no cmgr data"
+    counted = {"customers": lambda n: tr("{n} 个客户", n=n),
+               "order_lines": lambda n: tr("{n} 条订单明细", n=n),
+               "visits": lambda n: tr("{n} 次访问", n=n), "prices": lambda n: tr("{n} 个价格", n=n)}
+    parts = [words(f"{tables[t]:,}") for t, words in counted.items() if t in tables]
+    if not parts:
+        return tr("没有 cmgr 数据")
+    text = parts[0]
+    for part in parts[1:]:
+        text = tr("{before}、{after}", before=text, after=part)
+    return text
 

@@ -61,7 +61,7 @@ def test_check_finds_a_damaged_page_exit_1(tmp_path, monkeypatch):
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["ok"] is False and report["integrity"] != ["ok"]
-    assert "integrity check" in result.stderr
+    assert "完整性检查" in result.stderr
 
 
 def test_check_of_an_older_database_lists_pending_migrations_and_changes_nothing(tmp_path,

@@ -183,7 +183,7 @@ def test_config_factor_and_a_broken_lexicon(dbpath, tmp_path):
                    encoding="utf-8")
     result = run(["--config", str(cfg), "flag", "--format", "json"])
     assert result.exit_code == 2
-    assert "lexicon.toml" in result.stderr and "line 5" in result.stderr
+    assert "lexicon.toml" in result.stderr and "第 5 行" in result.stderr
     assert sqlite3.connect(dbpath).execute("SELECT count(*) FROM flags").fetchone()[0] == 0
     cfg.write_text("[flags.price]\nmin_retail_factor = 1.05\n", encoding="utf-8")
     result = run(["--config", str(cfg), "flag", "--format", "json"])

@@ -859,16 +859,16 @@ patterns = [
     assert str(path) in message
     assert "rules[0].patterns[1]" in message
     assert "加价(卖" in message
-    assert "line 7" in message
+    assert "第 7 行" in message
 
 
 @pytest.mark.parametrize("body,expected", [
-    ('[[rules]]\nkind = "smuggling"\nsubkind = "x"\npatterns = ["a"]\n', "kind must be one of"),
-    ('[[rules]]\nkind = "price"\nsubkind = "x"\npatterns = ["{NOPE}"]\n', "unknown macro {NOPE}"),
-    ('[[rule]]\nkind = "price"\n', "unknown top-level key"),
-    ('[cues]\nnegations = ["无"]\n', "unknown cue list"),
+    ('[[rules]]\nkind = "smuggling"\nsubkind = "x"\npatterns = ["a"]\n', "kind 应为以下之一"),
+    ('[[rules]]\nkind = "price"\nsubkind = "x"\npatterns = ["{NOPE}"]\n', "未知的宏 {NOPE}"),
+    ('[[rule]]\nkind = "price"\n', "未知的顶层配置项"),
+    ('[cues]\nnegations = ["无"]\n', "未知的提示词列表"),
     ('[[resolutions]]\nresolves = ["price.nothing"]\npatterns = ["已整改"]\n', "price.nothing"),
-    ('[normalize]\nchar_map = { "無" = "无无" }\n', "one character"),
+    ('[normalize]\nchar_map = { "無" = "无无" }\n', "一个字符对一个字符"),
 ])
 def test_invalid_lexicon_content_is_refused(tmp_path, body, expected):
     with pytest.raises(ConfigError) as err:
@@ -877,11 +877,11 @@ def test_invalid_lexicon_content_is_refused(tmp_path, body, expected):
 
 
 @pytest.mark.parametrize("rule,expected", [
-    ('state = ["过期"]\nreach = 99\n', "reach is a whole number"),
-    ('state = ["过期"]\nwithin = "note"\n', "within must be one of"),
-    ('reach = 5\n', "reach only goes with state"),
+    ('state = ["过期"]\nreach = 99\n', "reach 应为 0 至 60 的整数"),
+    ('state = ["过期"]\nwithin = "note"\n', "within 应为以下之一"),
+    ('reach = 5\n', "reach 只能与 state 一起使用"),
     ('state = ["过期("]\n', "rules[0].state[0]"),
-    ('state = []\n', "state needs at least one pattern"),
+    ('state = []\n', "state 至少需要一个模式"),
 ])
 def test_invalid_state_rules_are_refused(tmp_path, rule, expected):
     body = f'[[rules]]\nkind = "unlicensed"\nsubkind = "expired"\npatterns = ["证"]\n{rule}'
@@ -932,7 +932,7 @@ patterns = ['[卖高价']
     with pytest.raises(ConfigError) as err:
         load_lexicon(path)
     assert "rules[0].patterns[0]" in str(err.value)
-    assert "line 5" in str(err.value)
+    assert "第 5 行" in str(err.value)
 
 
 def test_extends_default_adds_company_words(tmp_path):

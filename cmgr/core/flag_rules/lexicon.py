@@ -13,6 +13,7 @@ from cmgr.core.flag_rules.pinyin import Homophones, compile_homophones
 from cmgr.core.flag_rules.prefilter import _anchors, _compile_fast, _split_alternatives
 from cmgr.core.flag_rules.prices import _BARE_TAG_ANCHORS, _CN_NUMERALS
 from cmgr.errors import ConfigError
+from cmgr.i18n import tr
 
 KINDS = ("unlicensed", "price")
 _SCOPES = ("after", "sentence")
@@ -209,7 +210,7 @@ def _load_lexicon(file_path: Path) -> Lexicon:
     default_path = _default_lexicon_path()
     data, text = _read_toml(file_path)
     if data.get("extends") not in (None, "default"):
-        raise ConfigError(f"extends must be \"default\", not {data.get('extends')!r}",
+        raise ConfigError(tr('extends 应为 "default"，而不是 {value}', value=repr(data.get("extends"))),
                           path=str(file_path), key="extends")
     if data.get("extends") == "default" and file_path.resolve() != default_path.resolve():
         base, base_text = _read_toml(default_path)
@@ -227,15 +228,15 @@ def _read_toml(path: Path) -> tuple[dict, str]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise ConfigError(f"cannot read the lexicon: {exc.strerror or exc}", path=str(path)) from exc
+        raise ConfigError(tr("无法读取词库：{error}", error=exc.strerror or exc), path=str(path)) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError("the lexicon is not UTF-8 text", path=str(path)) from exc
+        raise ConfigError(tr("词库不是 UTF-8 文本"), path=str(path)) from exc
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         # The message carries "(at line N, column M)".
-        raise ConfigError(f"not valid TOML: {exc}", path=str(path),
-                          hint="check quoting: patterns are easiest as '...' literal strings") from exc
+        raise ConfigError(tr("不是有效的 TOML：{error}", error=exc), path=str(path),
+                          hint=tr("请检查引号：模式最好写成 '...' 字面字符串")) from exc
 
 
 def _line_of(text: str, needle: str) -> int | None:
@@ -248,7 +249,7 @@ def _line_of(text: str, needle: str) -> int | None:
 
 def _err(path: str, text: str, key: str, message: str, needle: str | None = None) -> ConfigError:
     line = _line_of(text, needle) if needle else None
-    where = f"{key} (line {line})" if line else key
+    where = tr("{key}（第 {line} 行）", key=key, line=line) if line else key
     return ConfigError(message, path=path, key=where)
 
 
@@ -256,19 +257,20 @@ def _check_shape(data: dict, path: str, text: str) -> None:
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise _err(path, text, sorted(unknown)[0],
-                   f"unknown top-level key; expected one of {', '.join(sorted(_TOP_KEYS))}",
+                   tr("未知的顶层配置项；应为以下之一：{keys}", keys=", ".join(sorted(_TOP_KEYS))),
                    sorted(unknown)[0])
     for table in ("normalize", "segmentation", "macros", "cues", "numeric"):
         if table in data and not isinstance(data[table], dict):
-            raise _err(path, text, table, "must be a table ([...])", table)
+            raise _err(path, text, table, tr("应为表（[...]）"), table)
     for key in data.get("cues", {}):
         if key not in _CUE_KEYS:
             raise _err(path, text, f"cues.{key}",
-                       f"unknown cue list; expected one of {', '.join(sorted(_CUE_KEYS))}", key)
+                       tr("未知的提示词列表；应为以下之一：{keys}", keys=", ".join(sorted(_CUE_KEYS))),
+                       key)
     for array in ("rules", "resolutions"):
         if array in data and not (isinstance(data[array], list)
                                   and all(isinstance(x, dict) for x in data[array])):
-            raise _err(path, text, array, f"must be an array of tables ([[{array}]])", array)
+            raise _err(path, text, array, tr("应为表数组（[[{array}]]）", array=array), array)
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -297,7 +299,7 @@ def _string_list(value, path: str, text: str, key: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _err(path, text, key, "must be a list of strings", key.rsplit(".", 1)[-1])
+        raise _err(path, text, key, tr("应为字符串列表"), key.rsplit(".", 1)[-1])
     return value
 
 
@@ -308,21 +310,22 @@ class _Compiler:
         for name, value in macros.items():
             if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or not isinstance(value, str):
                 raise _err(path, text, f"macros.{name}",
-                           "macro names are UPPER_CASE and their values strings", name)
+                           tr("宏名应为大写（UPPER_CASE），其值应为字符串"), name)
             self.macros[name] = value
         for name in self.macros:  # expand eagerly so a bad macro is reported as itself
             self.compile(f"{{{name}}}", f"macros.{name}", self.macros[name])
 
     def expand(self, pattern: str, key: str, needle: str, depth: int = 0) -> str:
         if depth > 10:
-            raise _err(self.path, self.text, key, "macros refer to each other in a loop", needle)
+            raise _err(self.path, self.text, key, tr("宏之间循环引用"), needle)
 
         def sub(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in self.macros:
                 raise _err(self.path, self.text, key,
-                           f"unknown macro {{{name}}} in pattern {needle!r}; defined: "
-                           f"{', '.join(sorted(self.macros)) or 'none'}", needle)
+                           tr("模式「{pattern}」中有未知的宏 {macro}；已定义的：{defined}",
+                              macro="{" + name + "}", pattern=needle,
+                              defined=", ".join(sorted(self.macros)) or tr("无")), needle)
             return "(?:" + self.expand(self.macros[name], key, needle, depth + 1) + ")"
 
         return _MACRO_RE.sub(sub, pattern)
@@ -334,8 +337,9 @@ class _Compiler:
             return re.compile(expanded, re.IGNORECASE)
         except re.error as exc:
             raise _err(self.path, self.text, key,
-                       f"invalid regular expression {needle!r}: {exc.msg}"
-                       + (f" at position {exc.pos}" if exc.pos is not None else ""),
+                       tr("无效的正则表达式「{pattern}」：{error}（位置 {pos}）", pattern=needle,
+                          error=exc.msg, pos=exc.pos) if exc.pos is not None else
+                       tr("无效的正则表达式「{pattern}」：{error}", pattern=needle, error=exc.msg),
                        needle) from exc
 
     def compile_list(self, patterns: list[str], key: str) -> tuple[re.Pattern[str], list[str]]:
@@ -364,13 +368,12 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
     normalize = data.get("normalize", {})
     char_map_src = normalize.get("char_map", {})
     if not isinstance(char_map_src, dict):
-        raise _err(path, text, "normalize.char_map", "must be a table of one character to one character",
-                   "char_map")
+        raise _err(path, text, "normalize.char_map", tr("应为一个字符对一个字符的表"), "char_map")
     char_map: dict[int, str] = {}
     for src, dst in char_map_src.items():
         if not (isinstance(dst, str) and len(src) == 1 and len(dst) == 1):
             raise _err(path, text, f"normalize.char_map.{src}",
-                       "maps one character to one character (spans in the note stay exact)", src)
+                       tr("只能一个字符对一个字符（记录中的位置保持不变）"), src)
         char_map[ord(src)] = dst
     spelling = _compile_spelling(compiler, normalize.get("spelling", {}), path, text,
                                  normalize.get("homophones"))
@@ -401,27 +404,28 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
                                 "state", "reach", "within", "examples", "not_examples"}
         if unknown:
             raise _err(path, text, f"{key}.{sorted(unknown)[0]}",
-                       "unknown key; a rule has kind, subkind, name, patterns, requires, suppress, "
-                       "state, reach, within, examples, not_examples", sorted(unknown)[0])
+                       tr("未知的配置项；规则的配置项有 kind、subkind、name、patterns、requires、suppress、"
+                          "state、reach、within、examples、not_examples"), sorted(unknown)[0])
         kind = entry.get("kind")
         if kind not in KINDS:
-            raise _err(path, text, f"{key}.kind", f"kind must be one of {', '.join(KINDS)}, not {kind!r}",
-                       str(kind))
+            raise _err(path, text, f"{key}.kind",
+                       tr("kind 应为以下之一：{kinds}，而不是 {value}", kinds=", ".join(KINDS),
+                          value=repr(kind)), str(kind))
         subkind = entry.get("subkind")
         if not isinstance(subkind, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", subkind):
-            raise _err(path, text, f"{key}.subkind", "subkind must be a lower_case word", str(subkind))
+            raise _err(path, text, f"{key}.subkind", tr("subkind 应为小写单词（lower_case）"),
+                       str(subkind))
         name = entry.get("name", subkind)
         if not isinstance(name, str):
-            raise _err(path, text, f"{key}.name", "name must be a string", "name")
+            raise _err(path, text, f"{key}.name", tr("name 应为字符串"), "name")
         patterns = _string_list(entry.get("patterns"), path, text, f"{key}.patterns")
         if not patterns:
-            raise _err(path, text, f"{key}.patterns", "a rule needs at least one pattern", subkind)
+            raise _err(path, text, f"{key}.patterns", tr("规则至少需要一个模式"), subkind)
         _, expanded = compiler.compile_list(patterns, f"{key}.patterns")
         pieces = _pieces(expanded)
         requires = _string_list(entry.get("requires", []), path, text, f"{key}.requires")
         if set(requires) - {"selling"}:
-            raise _err(path, text, f"{key}.requires", "the only requirement known is \"selling\"",
-                       "requires")
+            raise _err(path, text, f"{key}.requires", tr('唯一已知的条件是 "selling"'), "requires")
         suppress_list = _string_list(entry.get("suppress", []), path, text, f"{key}.suppress")
         suppress = _compile_cue(compiler, suppress_list, "search", f"{key}.suppress")
         state = _compile_state(compiler, entry, path, text, key)
@@ -439,18 +443,19 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
                                 "not_examples"}
         if unknown:
             raise _err(path, text, f"{key}.{sorted(unknown)[0]}",
-                       "unknown key; a resolution has name, patterns, resolves, scope, examples, "
-                       "not_examples", sorted(unknown)[0])
+                       tr("未知的配置项；整改说法的配置项有 name、patterns、resolves、scope、examples、"
+                          "not_examples"), sorted(unknown)[0])
         resolves = _string_list(entry.get("resolves", []), path, text, f"{key}.resolves")
         for target in resolves:
             kind, _, sub = target.partition(".")
             if kind not in KINDS or (sub and sub not in subkinds[kind]):
                 raise _err(path, text, f"{key}.resolves",
-                           f"{target!r} is not a kind or kind.subkind defined by the rules", target)
+                           tr("「{target}」不是规则中定义的 kind 或 kind.subkind", target=target),
+                           target)
         scope = entry.get("scope", "after")
         if scope not in _SCOPES:
-            raise _err(path, text, f"{key}.scope", f"scope must be one of {', '.join(_SCOPES)}",
-                       str(scope))
+            raise _err(path, text, f"{key}.scope",
+                       tr("scope 应为以下之一：{values}", values=", ".join(_SCOPES)), str(scope))
         patterns = _string_list(entry.get("patterns"), path, text, f"{key}.patterns")
         _, expanded = compiler.compile_list(patterns, f"{key}.patterns")
         examples = _string_list(entry.get("examples", []), path, text, f"{key}.examples")
@@ -527,8 +532,7 @@ def _pieces(patterns: list[str]) -> tuple[_Piece, ...]:
 def _compile_spelling(compiler: _Compiler, table, path: str, text: str,
                       homophone_table=None) -> _Spelling | None:
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-        raise _err(path, text, "normalize.spelling",
-                   "must be a table of pattern = replacement strings", "spelling")
+        raise _err(path, text, "normalize.spelling", tr("应为 模式 = 替换字符串 的表"), "spelling")
     homophones = _compile_homophones(compiler, homophone_table, path, text)
     if not table and homophones is None:
         return None
@@ -537,7 +541,7 @@ def _compile_spelling(compiler: _Compiler, table, path: str, text: str,
         key = f"normalize.spelling.{pattern}"
         compiler.compile(pattern, key)
         if not replacement:
-            raise _err(path, text, key, "the replacement must not be empty", pattern)
+            raise _err(path, text, key, tr("替换字符串不能为空"), pattern)
         # Inner groups would shift the group numbers: make them non-capturing.
         body = re.sub(r"(?<!\\)\((?!\?)", "(?:", compiler.expand(pattern, key, pattern))
         bodies.append(f"({body})")
@@ -550,7 +554,7 @@ def _compile_homophones(compiler: _Compiler, table, path: str, text: str) -> Hom
     if table is None:
         return None
     if not isinstance(table, dict) or set(table) - {"words", "keep"}:
-        raise _err(path, text, "normalize.homophones", "a table with words and keep", "homophones")
+        raise _err(path, text, "normalize.homophones", tr("应为含 words 和 keep 的表"), "homophones")
     words = _string_list(table.get("words", []), path, text, "normalize.homophones.words")
     keep = _string_list(table.get("keep", []), path, text, "normalize.homophones.keep")
     if not words:
@@ -566,19 +570,19 @@ def _compile_state(compiler: _Compiler, entry: dict, path: str, text: str, key: 
     if "state" not in entry:
         for extra in ("reach", "within"):
             if extra in entry:
-                raise _err(path, text, f"{key}.{extra}", f"{extra} only goes with state", extra)
+                raise _err(path, text, f"{key}.{extra}", tr("{key} 只能与 state 一起使用", key=extra),
+                           extra)
         return None
     patterns = _string_list(entry["state"], path, text, f"{key}.state")
     if not patterns:
-        raise _err(path, text, f"{key}.state", "state needs at least one pattern", "state")
+        raise _err(path, text, f"{key}.state", tr("state 至少需要一个模式"), "state")
     _, expanded = compiler.compile_list(patterns, f"{key}.state")
     reach = entry.get("reach", 12)
     if not isinstance(reach, int) or isinstance(reach, bool) or not 0 <= reach <= 60:
-        raise _err(path, text, f"{key}.reach", "reach is a whole number of characters, 0 to 60",
-                   "reach")
+        raise _err(path, text, f"{key}.reach", tr("reach 应为 0 至 60 的整数（字符数）"), "reach")
     within = entry.get("within", "clause")
     if within not in _WITHIN:
-        raise _err(path, text, f"{key}.within", f"within must be one of {', '.join(_WITHIN)}",
-                   str(within))
+        raise _err(path, text, f"{key}.within",
+                   tr("within 应为以下之一：{values}", values=", ".join(_WITHIN)), str(within))
     body = "|".join(f"(?:{p})" for p in expanded)
     return _State(_compile_fast(body), _anchors(expanded), reach, within)
