@@ -111,9 +111,9 @@ def _header_check(kind: Kind, mapping, kind_is_right: bool = False):
             return None if kind_is_right else _looks_like_another_kind(kind, present)
 
         # Each missing column by the headers exports use for it (any one will do).
-        wanted = "、".join("/".join(alias for g in group for alias in HEADER_ALIASES[g][:3])
-                          for group in missing)
-        seen = "、".join(str(c) for c in cells_ if c not in (None, ""))
+        wanted = _listing(["/".join(alias for g in group for alias in HEADER_ALIASES[g][:3])
+                           for group in missing])
+        seen = _listing([str(c) for c in cells_ if c not in (None, "")])
         other = _guess_kind(present)
         if other and other != kind.name:
             return tr("不是{label}（`{kind}`）的导出文件：缺少必需的列 {wanted}。找到的表头：{seen}。"
@@ -122,6 +122,14 @@ def _header_check(kind: Kind, mapping, kind_is_right: bool = False):
         return tr("不是{label}（`{kind}`）的导出文件：缺少必需的列 {wanted}。找到的表头：{seen}。",
                   label=kind.label, kind=kind.name, wanted=wanted, seen=seen)
     return check
+
+
+def _listing(items: list[str]) -> str:
+    """Items as a list in the user's language: 甲、乙、丙 / 甲, 乙, 丙."""
+    text = items[0] if items else ""
+    for item in items[1:]:
+        text = tr("{before}、{after}", before=text, after=item)
+    return text
 
 
 def _looks_like_another_kind(kind: Kind, present: set[str]) -> str | None:
