@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - older typer on plain click
     import click
     from click import get_current_context
 
+from cmgr.cli import help_format
 from cmgr.errors import CmgrError, ExitCode, UsageError
 from cmgr.i18n import tr
 
@@ -221,7 +222,28 @@ def print_error(exc: CmgrError) -> None:
 
 
 class CmgrGroup(TyperGroup):
-    """Maps errors to the documented exit codes; no traceback for a user's mistake."""
+    """Maps errors to the documented exit codes; no traceback for a user's mistake. Its help
+    (and its commands') wraps by display width, with metavars in words (cli/help_format.py)."""
+
+    context_class = help_format.Context
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        help_format.dress_command(self)
+        for command in self.commands.values():
+            if not isinstance(command, CmgrGroup):  # a group dresses its own
+                help_format.dress_command(command)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        commands = [(n, self.get_command(ctx, n)) for n in self.list_commands(ctx)]
+        commands = [(n, c) for n, c in commands if c is not None and not c.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(n) for n, _ in commands)
+            rows = [(n, c.short_help or help_format.short_help(c.help or "", limit))
+                    for n, c in commands]
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.parent is None:
