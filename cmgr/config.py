@@ -18,6 +18,7 @@ from typing import Any
 
 from cmgr.domain import GradeBand, PriceClasses
 from cmgr.errors import ConfigError
+from cmgr.i18n import tr
 
 APP_NAME = "cmgr"
 
@@ -141,85 +142,90 @@ DEFAULT_POLICY = [
 
 def _policy(raw: Any, path: str | None) -> list[GradeBand]:
     if not isinstance(raw, list) or not raw:
-        raise ConfigError("expected one or more [[plan.policy]] tables", path=path, key="plan.policy")
+        raise ConfigError(tr("应为一个或多个 [[plan.policy]] 表"), path=path, key="plan.policy")
     bands = []
     for i, item in enumerate(raw, start=1):
         key = f"plan.policy[{i}]"
         if not isinstance(item, dict):
-            raise ConfigError("expected a table", path=path, key=key)
+            raise ConfigError(tr("应为一个表"), path=path, key=key)
         unknown = set(item) - {"grades", "level", "name", "interval_days", "visits_per_week"}
         if unknown:
-            raise ConfigError(f"unknown key(s) {sorted(unknown)}; expected grades, level, name, "
-                              "interval_days or visits_per_week", path=path, key=key)
+            raise ConfigError(tr("未知的配置项 {keys}；应为 grades、level、name、interval_days 或 "
+                                 "visits_per_week", keys=sorted(unknown)), path=path, key=key)
         grades = item.get("grades")
         if (not isinstance(grades, list) or len(grades) != 2
                 or not all(isinstance(g, int) and not isinstance(g, bool) for g in grades)
                 or grades[0] > grades[1]):
-            raise ConfigError(f"grades must be [low, high], two whole numbers with low <= high; "
-                              f"got {grades!r}", path=path, key=f"{key}.grades")
+            raise ConfigError(tr("grades 应为 [低, 高]，两个整数且低 <= 高；收到 {value}",
+                                 value=repr(grades)), path=path, key=f"{key}.grades")
         level = item.get("level")
         if not isinstance(level, int) or isinstance(level, bool) or level < 1:
-            raise ConfigError(f"level must be a whole number >= 1; got {level!r}", path=path,
-                              key=f"{key}.level")
+            raise ConfigError(tr("level 应为 >= 1 的整数；收到 {value}", value=repr(level)),
+                              path=path, key=f"{key}.level")
         has_days, has_week = "interval_days" in item, "visits_per_week" in item
         if has_days == has_week:
-            raise ConfigError("give exactly one of interval_days or visits_per_week", path=path,
+            raise ConfigError(tr("interval_days 和 visits_per_week 只能给出其中一个"), path=path,
                               key=key)
         if has_days:
             value = item["interval_days"]
             if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                raise ConfigError(f"interval_days must be a positive number; got {value!r}",
+                raise ConfigError(tr("interval_days 应为正数；收到 {value}", value=repr(value)),
                                   path=path, key=f"{key}.interval_days")
             interval = float(value)
         else:
             value = item["visits_per_week"]
             if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                raise ConfigError(f"visits_per_week must be a positive number; got {value!r}",
+                raise ConfigError(tr("visits_per_week 应为正数；收到 {value}", value=repr(value)),
                                   path=path, key=f"{key}.visits_per_week")
             interval = 7.0 / value
         name = item.get("name", f"{level}级")
         if not isinstance(name, str):
-            raise ConfigError(f"name must be text; got {name!r}", path=path, key=f"{key}.name")
+            raise ConfigError(tr("name 应为文本；收到 {value}", value=repr(name)), path=path,
+                              key=f"{key}.name")
         bands.append(GradeBand(grades[0], grades[1], level, name, interval))
     ordered = sorted(bands, key=lambda b: b.grade_min)
     for a, b in zip(ordered, ordered[1:], strict=False):
         if b.grade_min <= a.grade_max:
-            raise ConfigError(f"grade bands overlap: {a.grade_min}-{a.grade_max} ({a.name}) and "
-                              f"{b.grade_min}-{b.grade_max} ({b.name})", path=path, key="plan.policy")
+            raise ConfigError(tr("档位段重叠：{a}（{a_name}）和 {b}（{b_name}）",
+                                 a=f"{a.grade_min}-{a.grade_max}", a_name=a.name,
+                                 b=f"{b.grade_min}-{b.grade_max}", b_name=b.name),
+                              path=path, key="plan.policy")
     return ordered
 
 
 def _price_classes(raw: Any, path: str | None) -> PriceClasses:
     if not isinstance(raw, dict):
-        raise ConfigError("expected a table", path=path, key="price_classes")
+        raise ConfigError(tr("应为一个表"), path=path, key="price_classes")
     unknown = set(raw) - {"basis", "bounds", "names"}
     if unknown:
-        raise ConfigError(f"unknown key(s) {sorted(unknown)}; expected basis, bounds, names",
+        raise ConfigError(tr("未知的配置项 {keys}；应为 basis、bounds、names", keys=sorted(unknown)),
                           path=path, key="price_classes")
     default = PriceClasses()
     basis = raw.get("basis", default.basis)
     if basis not in ("wholesale_price", "retail_guide_price"):
-        raise ConfigError(f"basis must be \"wholesale_price\" or \"retail_guide_price\"; got {basis!r}",
+        raise ConfigError(tr("basis 应为 \"wholesale_price\" 或 \"retail_guide_price\"；收到 {value}",
+                             value=repr(basis)),
                           path=path, key="price_classes.basis")
     bounds = raw.get("bounds", list(default.bounds))
     if (not isinstance(bounds, list) or not bounds
             or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
             or any(a <= b for a, b in zip(bounds, bounds[1:], strict=False))):
-        raise ConfigError(f"bounds must be a list of numbers, highest first, strictly falling; got "
-                          f"{bounds!r}", path=path, key="price_classes.bounds")
+        raise ConfigError(tr("bounds 应为数字列表，从高到低严格递减；收到 {value}", value=repr(bounds)),
+                          path=path, key="price_classes.bounds")
     default_names = ["一类", "二类", "三类", "四类", "五类", "六类", "七类"]
     names = raw.get("names", default_names[: len(bounds) + 1])
     if (not isinstance(names, list) or len(names) != len(bounds) + 1
             or not all(isinstance(n, str) for n in names)):
-        raise ConfigError(f"names must be {len(bounds) + 1} texts (one more than bounds); got "
-                          f"{names!r}", path=path, key="price_classes.names")
+        raise ConfigError(tr("names 应为 {n} 个文本（比 bounds 多一个）；收到 {value}",
+                             n=len(bounds) + 1, value=repr(names)),
+                          path=path, key="price_classes.names")
     return PriceClasses(basis, tuple(float(b) for b in bounds), tuple(names))
 
 
 def read_mapping_file(path: Path) -> dict[str, str]:
     """A `--mapping FILE`: a [mapping] table (or a bare table) of "header" = "field"."""
-    raw = read_toml(path, what="mapping file",
-                    hint="see sample_data/mapping-example.toml for the format")
+    raw = read_toml(path, what=tr("对应关系文件"),
+                    hint=tr("格式见 sample_data/mapping-example.toml"))
     return _mapping(raw.get("mapping", raw), str(path))
 
 
@@ -229,15 +235,17 @@ def _mapping(raw: Any, path: str | None) -> dict[str, str]:
     key = "mapping"
 
     if not isinstance(raw, dict):
-        raise ConfigError("expected a table of \"header\" = \"field\"", path=path, key=key)
+        raise ConfigError(tr("应为 \"表头\" = \"字段\" 的表"), path=path, key=key)
     out = {}
     for header, fieldname in raw.items():
         if fieldname not in CANONICAL_FIELDS:
             close = difflib.get_close_matches(str(fieldname), CANONICAL_FIELDS, n=3)
-            raise ConfigError(
-                f"{header!r} maps to unknown field {fieldname!r}; expected one of the canonical "
-                f"fields{' (did you mean ' + ', '.join(close) + '?)' if close else ''}",
-                path=path, key=f"{key}.{header}")
+            message = (tr("{header} 对应到未知字段 {field}；应为标准字段之一（是不是 {close}？）",
+                          header=repr(header), field=repr(fieldname), close=tr("、").join(close))
+                       if close else
+                       tr("{header} 对应到未知字段 {field}；应为标准字段之一", header=repr(header),
+                          field=repr(fieldname)))
+            raise ConfigError(message, path=path, key=f"{key}.{header}")
         out[str(header).strip()] = fieldname
     return out
 
@@ -245,17 +253,18 @@ def _mapping(raw: Any, path: str | None) -> dict[str, str]:
 def _targets(raw: Any, path: str | None) -> dict[str, dict[str, float]]:
     """[report.targets."王建国"] "2026-11" = 120.5   (箱)"""
     if not isinstance(raw, dict):
-        raise ConfigError("expected tables of manager -> {\"YYYY-MM\" = cases}", path=path,
+        raise ConfigError(tr("应为 客户经理 -> 表（\"YYYY-MM\" = 箱数）"), path=path,
                           key="report.targets")
     out: dict[str, dict[str, float]] = {}
     for manager, months in raw.items():
         if not isinstance(months, dict):
-            raise ConfigError("expected a table of \"YYYY-MM\" = cases", path=path,
+            raise ConfigError(tr("应为 \"YYYY-MM\" = 箱数 的表"), path=path,
                               key=f"report.targets.{manager}")
         for month, cases in months.items():
             if (len(month) != 7 or month[4] != "-" or not month.replace("-", "").isdigit()
                     or not isinstance(cases, int | float) or isinstance(cases, bool)):
-                raise ConfigError(f"expected \"YYYY-MM\" = number of 箱; got {month!r} = {cases!r}",
+                raise ConfigError(tr("应为 \"YYYY-MM\" = 箱数；收到 {month} = {cases}",
+                                     month=repr(month), cases=repr(cases)),
                                   path=path, key=f"report.targets.{manager}")
             out.setdefault(manager, {})[month] = float(cases)
     return out
@@ -264,12 +273,13 @@ def _targets(raw: Any, path: str | None) -> dict[str, dict[str, float]]:
 def _route_weekdays(raw: Any, path: str | None) -> dict[str, int]:
     """[plan.route_weekdays] "城东一线" = 1   (1 = Monday ... 7 = Sunday)"""
     if not isinstance(raw, dict):
-        raise ConfigError("expected a table of route = weekday (1 = Monday)", path=path,
+        raise ConfigError(tr("应为 线路 = 星期几（1 = 星期一）的表"), path=path,
                           key="plan.route_weekdays")
     out = {}
     for route, day in raw.items():
         if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 7:
-            raise ConfigError(f"weekday must be 1 (Monday) .. 7 (Sunday); got {day!r}", path=path,
+            raise ConfigError(tr("星期几应为 1（星期一）到 7（星期日）；收到 {value}", value=repr(day)),
+                              path=path,
                               key=f"plan.route_weekdays.{route}")
         out[route] = day
     return out
@@ -278,15 +288,15 @@ def _route_weekdays(raw: Any, path: str | None) -> dict[str, int]:
 def _start_points(raw: Any, path: str | None) -> dict[str, tuple[float, float]]:
     """[plan.start_points] "王建国" = [117.02, 36.67]   (longitude, latitude)"""
     if not isinstance(raw, dict):
-        raise ConfigError("expected a table of manager = [longitude, latitude]", path=path,
+        raise ConfigError(tr("应为 客户经理 = [经度, 纬度] 的表"), path=path,
                           key="plan.start_points")
     out = {}
     for manager, point in raw.items():
         ok = (isinstance(point, list) and len(point) == 2
               and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point))
         if not ok or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
-            raise ConfigError(f"expected [longitude, latitude] such as [117.02, 36.67]; got "
-                              f"{point!r}", path=path, key=f"plan.start_points.{manager}")
+            raise ConfigError(tr("应为 [经度, 纬度]，例如 [117.02, 36.67]；收到 {value}",
+                                 value=repr(point)), path=path, key=f"plan.start_points.{manager}")
         out[manager] = (float(point[0]), float(point[1]))
     return out
 
@@ -335,15 +345,16 @@ def _check(setting: Setting, value: Any, origin: str) -> Any:
     else:
         ok = isinstance(value, types)
     if not ok:
-        names = " or ".join({int: "a whole number", float: "a number", str: "text",
-                             bool: "true or false"}[t] for t in types)
-        raise ConfigError(f"expected {names}; got {value!r}", path=origin, key=setting.key)
+        names = tr("或").join({int: tr("一个整数"), float: tr("一个数"), str: tr("一段文本"),
+                               bool: tr("true 或 false")}[t] for t in types)
+        raise ConfigError(tr("应为{kind}；收到 {value}", kind=names, value=repr(value)),
+                          path=origin, key=setting.key)
     if setting.minimum is not None and value < setting.minimum:
-        raise ConfigError(f"expected a value >= {setting.minimum:g}; got {value!r}", path=origin,
-                          key=setting.key)
+        raise ConfigError(tr("应为 >= {minimum} 的值；收到 {value}", minimum=f"{setting.minimum:g}",
+                             value=repr(value)), path=origin, key=setting.key)
     if setting.choices and value not in setting.choices:
-        raise ConfigError(f"expected one of {list(setting.choices)}; got {value!r}", path=origin,
-                          key=setting.key)
+        raise ConfigError(tr("应为 {choices} 之一；收到 {value}", choices=list(setting.choices),
+                             value=repr(value)), path=origin, key=setting.key)
     return value
 
 
@@ -362,22 +373,23 @@ def _from_env(setting: Setting, text: str) -> Any:
         pass
     if bool in types and text.lower() in ("1", "true", "yes", "0", "false", "no"):
         return text.lower() in ("1", "true", "yes")
-    raise ConfigError(f"environment variable {setting.env}={text!r} is not a valid value",
+    raise ConfigError(tr("环境变量 {name}={value} 不是有效的值", name=setting.env, value=repr(text)),
                       key=setting.key)
 
 
-def read_toml(path: Path, *, what: str = "configuration file",
-              hint: str = "run `cmgr init` to write a default one") -> dict[str, Any]:
+def read_toml(path: Path, *, what: str | None = None, hint: str | None = None) -> dict[str, Any]:
+    what = what or tr("配置文件")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
-        raise ConfigError(f"{what} not found", path=str(path), hint=hint) from exc
+        raise ConfigError(tr("找不到{what}", what=what), path=str(path),
+                          hint=hint or tr("运行 `cmgr init` 写一份默认配置")) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {what}: {exc}", path=str(path)) from exc
+        raise ConfigError(tr("无法读取{what}：{error}", what=what, error=exc), path=str(path)) from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from exc
+        raise ConfigError(tr("不是有效的 TOML：{error}", error=exc), path=str(path)) from exc
 
 
 def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | None = None,
@@ -403,7 +415,8 @@ def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | N
             if key.split(".")[0] in _OWNED_ELSEWHERE:
                 continue
             close = difflib.get_close_matches(key, list(SETTINGS_BY_KEY) + list(STRUCTURED), n=2)
-            raise ConfigError("unknown key" + (f"; did you mean {' or '.join(close)}?" if close else ""),
+            raise ConfigError(tr("未知的配置项；是不是 {close}？", close=tr("或").join(close)) if close
+                              else tr("未知的配置项"),
                               path=origin, key=key)
         values[key] = _check(setting, value, origin)
         sources[key] = f"file {origin}"

@@ -328,6 +328,8 @@ def _default_metavar(param: Any) -> str | None:
         return "|".join(choices)
     desc = getattr(param, "type_descriptor", None)
     if desc is not None:
+        if getattr(desc, "is_path", False) and getattr(desc, "path_type", "") == "dir":
+            return tr("目录")
         return _type_word(desc.annotation)
     name = getattr(getattr(param, "type", None), "name", "text")  # plain click types
     return {"integer": tr("整数"), "float": tr("数值"), "path": tr("文件"),
