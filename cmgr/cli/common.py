@@ -220,6 +220,69 @@ def print_error(exc: CmgrError) -> None:
         err_console.print(f"[dim]{tr('提示：')}{escape(exc.hint)}[/dim]")
 
 
+# click's own usage errors (its text is English and not translatable), read back into words
+# of the user's language; a message not matched here is shown as click wrote it.
+_CLICK_ERRORS = [
+    (r"Invalid value for (?P<name>.+?): (?:Value error, )?(?P<detail>.*)",
+     lambda m: tr("{name} 的值无效：{detail}", name=m["name"], detail=_click_detail(m["detail"]))),
+    (r"Missing argument (?P<name>.+?)\.(?: (?P<rest>.*))?",
+     lambda m: tr("缺少参数 {name}", name=m["name"])),
+    (r"Missing option (?P<name>.+?)\.(?: (?P<rest>.*))?",
+     lambda m: tr("缺少选项 {name}", name=m["name"])),
+    (r"No such option: (?P<name>\S+?)(?: Did you mean (?P<close>.+?)\?)?(?: \(Possible options: "
+     r"(?P<choices>.+)\))?",
+     lambda m: (tr("没有这个选项：{name}（是不是 {close}？）", name=m["name"],
+                   close=m["close"] or m["choices"]) if m["close"] or m["choices"]
+                else tr("没有这个选项：{name}", name=m["name"]))),
+    (r"No such command (?P<name>.+?)\.(?: Did you mean (?P<close>.+?)\?)?",
+     lambda m: (tr("没有这个命令：{name}（是不是 {close}？）", name=m["name"], close=m["close"])
+                if m["close"] else tr("没有这个命令：{name}", name=m["name"]))),
+    (r"Missing command\.", lambda m: tr("缺少命令")),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.+)\)",
+     lambda m: tr("多余的参数：{args}", args=m["args"])),
+    (r"Option (?P<name>.+?) requires (?P<what>.+?)\.",
+     lambda m: tr("选项 {name} 需要一个值", name=m["name"])),
+]
+
+
+def _click_detail(detail: str) -> str:
+    import re
+
+    found = re.fullmatch(r"(?P<value>.+) is not one of (?P<choices>.+)\.", detail)
+    if found:
+        return tr("{value} 不是 {choices} 之一", value=found["value"], choices=found["choices"])
+    if detail.startswith("Input should be a valid integer"):
+        return tr("应为整数")
+    if detail.startswith("Input should be a valid number"):
+        return tr("应为数值")
+    return detail
+
+
+def usage_error_text(exc: click.exceptions.UsageError) -> str:
+    """click's message for a usage error, in the user's language."""
+    import re
+
+    message = exc.format_message()
+    for pattern, words in _CLICK_ERRORS:
+        found = re.fullmatch(pattern, message, flags=re.DOTALL)
+        if found:
+            return words(found)
+    return message
+
+
+def show_usage_error(exc: click.exceptions.UsageError) -> None:
+    """A usage error as click shows it (usage line, where to get help, the error), in words of
+    the user's language and as cmgr's other errors look."""
+    ctx = exc.ctx
+    if ctx is not None:
+        err_console.print(escape(ctx.get_usage()))
+        if ctx.command.get_help_option(ctx) is not None:
+            err_console.print(escape(tr("运行 `{command} {option}` 查看帮助。",
+                                        command=ctx.command_path, option=ctx.help_option_names[0])))
+        err_console.print()
+    print_error(UsageError(usage_error_text(exc)))
+
+
 class CmgrGroup(TyperGroup):
     """Maps errors to the documented exit codes; no traceback for a user's mistake. Its help
     (and its commands') wraps by display width, with metavars in words (cli/help_format.py)."""
@@ -259,6 +322,10 @@ class CmgrGroup(TyperGroup):
             raise
         except click.exceptions.ClickException as exc:
             exit_code = exc.exit_code
+            if (isinstance(exc, click.exceptions.UsageError)
+                    and not isinstance(exc, click.exceptions.NoArgsIsHelpError)):
+                show_usage_error(exc)
+                raise typer.Exit(exit_code) from None
             raise
         except CmgrError as exc:
             exit_code = int(exc.exit_code)
@@ -339,17 +406,17 @@ def world_fault(exc: BaseException, app_state: Any = None) -> CmgrError | None:
             text = str(exc).lower()
             where = tr("数据库 {path}", path=db_path) if db_path else tr("数据库")
             if "full" in text:
-                return DatabaseError(tr("设备上没有空间写{where}（{error}）", where=where,
+                return DatabaseError(tr("设备上没有空间写入{where}（{error}）", where=where,
                                         error=exc),
                                      hint=tr("腾出磁盘空间后再运行一次；没有写入一半的内容"))
             if "readonly" in text or "read-only" in text:
-                return DatabaseError(tr("{where}是只读的（{error}）", where=where, error=exc),
+                return DatabaseError(tr("{where} 是只读的（{error}）", where=where, error=exc),
                                      hint=tr("检查文件的权限，以及它所在的磁盘是否可写"))
             if "malformed" in text or "not a database" in text or "corrupt" in text:
-                return DatabaseError(tr("{where}已损坏（{error}）", where=where, error=exc),
+                return DatabaseError(tr("{where} 已损坏（{error}）", where=where, error=exc),
                                      hint=tr("运行 `cmgr db check`，或用 `cmgr db restore` 恢复备份"))
             if "locked" in text or "busy" in text:
-                return DatabaseBusy(tr("{where}被另一个进程锁定（{error}）", where=where, error=exc))
+                return DatabaseBusy(tr("{where} 被另一个进程锁定（{error}）", where=where, error=exc))
             if "disk i/o" in text or "unable to open" in text:
                 return DatabaseError(tr("无法使用{where}：{error}", where=where, error=exc),
                                      hint=tr("检查磁盘、文件夹和权限"))

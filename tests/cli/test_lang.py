@@ -94,3 +94,20 @@ def test_the_demo_ends_with_what_to_try_next_in_english(tmp_path):
                     f"export CMGR_DB={db.resolve()}",
                     "cmgr plan-week --all --week 2026-W49 --no-save", "cmgr complaint list"]
     assert "imported customers" in result.stderr and "demo.db" not in result.stderr
+
+
+def test_clicks_usage_errors_in_either_language(tmp_path):
+    db = str(tmp_path / "u.db")
+    zh = cmgr("--db", db, "config", "show", "--format", "html")
+    assert zh.exit_code == 2
+    assert zh.stderr.splitlines() == [
+        "用法：root config show [选项]", "运行 `root config show --help` 查看帮助。", "",
+        "错误：'--format' 的值无效：'html' 不是 'table', 'json' 之一"]
+    assert cmgr("--db", db, "import", "orders").stderr.splitlines()[-1] == "错误：缺少参数 '文件'"
+    typo = cmgr("--db", db, "plan-weak")
+    assert typo.exit_code == 2 and "错误：没有这个命令：'plan-weak'（是不是 'plan-week'" in typo.stderr
+    en = cmgr("--lang", "en", "--db", db, "config", "show", "--format", "html")
+    assert en.exit_code == 2
+    assert en.stderr.splitlines()[-1] == ("error: Invalid value for '--format': 'html' is not one "
+                                         "of 'table', 'json'.")
+    assert not (tmp_path / "u.db").exists()  # refused while parsing: nothing opened
