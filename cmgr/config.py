@@ -50,79 +50,75 @@ class Setting:
 
 
 SETTINGS: list[Setting] = [
-    Setting("database.path", None, str, "database file (default: the user data directory)"),
+    Setting("database.path", None, str, tr("数据库文件（默认：用户数据目录）")),
     Setting("database.busy_timeout", 30.0, (int, float),
-            "seconds a writer waits for another writer before giving up (exit 4)", minimum=0),
+            tr("写入者等待另一个写入者的秒数，超过就放弃（退出码 4）"), minimum=0),
     Setting("calendar.file", None, str,
-            "TOML file with holidays and make-up working days for years the calendar package "
-            "does not know yet, local days off and managers' leave (docs/calendar.md)"),
+            tr("TOML 文件：日历包还不认识的年份的节假日和调休上班日、本地休息日和客户经理的假期（docs/calendar.md）")),
     Setting("templates.dir", None, str,
-            "a directory of your own templates; a file there overrides the packaged one of the same name"),
-    Setting("log.file", None, str, "rotating log of what ran, with timings and counts"),
-    Setting("plan.visits_per_day", 25, int, "visits a manager makes per working day", minimum=1),
+            tr("你自己的模板目录；其中的文件替换同名的自带模板")),
+    Setting("log.file", None, str, tr("滚动日志：运行了什么，含耗时和数量")),
+    Setting("plan.visits_per_day", 25, int, tr("客户经理每个工作日的访问户数"), minimum=1),
     Setting("plan.new_customer_days", 30, int,
-            "customers who joined the network this many days before the week are due", minimum=0),
+            tr("在该周之前这么多天内入网的客户需要访问"), minimum=0),
     Setting("plan.stop_ordering_weeks", 3, int,
-            "断订: no order in this many weeks while the customer ordered in the look-back before",
+            tr("断订：这么多周没有订货，而此前的回看期内订过货"),
             minimum=1),
     Setting("plan.stop_ordering_lookback_weeks", 8, int,
-            "断订: the weeks before that in which the customer did order", minimum=1),
+            tr("断订：此前客户订过货的回看周数"), minimum=1),
     Setting("plan.order_drop_ratio", 0.5, (int, float),
-            "a large drop: last 4 weeks' orders below this share of the 8 weeks before", minimum=0),
-    Setting("plan.start_lon", None, (int, float), "the manager's start point (default: territory centroid)"),
-    Setting("plan.start_lat", None, (int, float), "the manager's start point (default: territory centroid)"),
+            tr("大幅减少：近 4 周订货低于此前 8 周的这个比例"), minimum=0),
+    Setting("plan.start_lon", None, (int, float), tr("客户经理的出发点（默认：辖区的中心）")),
+    Setting("plan.start_lat", None, (int, float), tr("客户经理的出发点（默认：辖区的中心）")),
     Setting("plan.solver_seconds", 0.0, (int, float),
-            "seconds OR-Tools may spend improving each manager's tours (0: the built-in heuristic "
-            "only, fast and byte-for-byte reproducible; see docs/plan-week.md)", minimum=0),
+            tr("OR-Tools 为每位客户经理改进线路可用的秒数（0：只用内置的启发式，快，且结果逐字节可复现；见 docs/plan-week.md）"), minimum=0),
     Setting("flags.lexicon", None, str,
-            "your own flag vocabulary file (TOML; default: the packaged lexicon)"),
+            tr("你自己的违规标记词表文件（TOML；默认：自带的词表）")),
     Setting("flags.price.min_retail_factor", 1.0, (int, float),
-            "最低零售价 = 批发价 x factor, when the price list has no 最低零售价 column", minimum=0),
+            tr("价格表没有最低零售价一列时，最低零售价 = 批发价 × 这个系数"), minimum=0),
     Setting("report.stopped_lookback_months", 2, int,
-            "断订 in the monthly report: ordered in any of this many months before, none this month",
+            tr("月度报告中的断订：此前这么多个月内订过货，本月没有"),
             minimum=1),
     Setting("report.decline_pct", 30.0, (int, float),
-            "大幅下降: like-for-like growth this many points below the grade band's average",
+            tr("大幅下降：同口径增长比同档位段的平均低这么多个百分点"),
             minimum=0),
     Setting("report.warning_ratio", 0.8, (int, float),
-            "预警: growth below this times the average growth of the same grade band", minimum=0),
+            tr("预警：增长低于同档位段平均增长的这个倍数"), minimum=0),
     Setting("report.warning_gap_pct", 15.0, (int, float),
-            "预警 also needs growth this many percentage points below the band's average",
+            tr("预警还要求增长比档位段的平均低这么多个百分点"),
             minimum=0),
     Setting("report.warning_sd", 1.0, (int, float),
-            "预警 also needs growth this many robust standard deviations of the band's growths "
-            "below its average", minimum=0),
+            tr("预警还要求增长比档位段的平均低这么多个稳健标准差"), minimum=0),
     Setting("report.decline_sd", 1.5, (int, float),
-            "大幅下降 also needs growth this many robust standard deviations below the band's "
-            "average", minimum=0),
+            tr("大幅下降还要求增长比档位段的平均低这么多个稳健标准差"), minimum=0),
     Setting("report.list_rows", 15, int,
-            "customers printed under each problem of the monthly report (all are in the xlsx)",
+            tr("月度报告每个问题下列出的客户数（xlsx 中列出全部）"),
             minimum=1),
     # Imports: a cell beyond these is taken for a typo (a key cell rejects its row; another is
     # stored empty), each with a warning that names the bound.
     Setting("import.future_days", 31, int,
-            "dates later than the export date (or today) plus this many days are typos",
+            tr("晚于导出日期（或今天）加这么多天的日期视为笔误"),
             minimum=0),
     Setting("import.license_years", 30, int,
-            "许可证有效期 later than this many years ahead is a typo", minimum=0),
+            tr("许可证有效期晚于这么多年以后视为笔误"), minimum=0),
     Setting("import.qty_min", 0.0, (int, float),
-            "smallest plausible order quantity in 条 (below 0 if your exports carry returns)"),
-    Setting("import.qty_max", 100_000.0, (int, float), "largest plausible order quantity in 条"),
-    Setting("import.price_min", 0.0, (int, float), "smallest plausible price in 元/条"),
-    Setting("import.price_max", 100_000.0, (int, float), "largest plausible price in 元/条"),
+            tr("合理的最小订货量（条；导出文件含退货时可小于 0）")),
+    Setting("import.qty_max", 100_000.0, (int, float), tr("合理的最大订货量（条）")),
+    Setting("import.price_min", 0.0, (int, float), tr("合理的最低价格（元/条）")),
+    Setting("import.price_max", 100_000.0, (int, float), tr("合理的最高价格（元/条）")),
     Setting("import.amount_max", 100_000_000.0, (int, float),
-            "largest plausible order-line amount in 元 (either sign)", minimum=0),
+            tr("合理的订单行最大金额（元，正负均可）"), minimum=0),
     # cmgr kpi --rank: the overall place is the weighted mean of the places on each figure.
     Setting("kpi.weight_completion", 3.0, (int, float),
-            "ranking weight of 销量完成率 (sales against target); 0 leaves it out", minimum=0),
+            tr("销量完成率（销量对目标）的排名权重；0 表示不计"), minimum=0),
     Setting("kpi.weight_order_rate", 2.0, (int, float),
-            "ranking weight of 订货率 (active customers who ordered)", minimum=0),
+            tr("订货率（订过货的在网客户）的排名权重"), minimum=0),
     Setting("kpi.weight_settlement", 2.0, (int, float),
-            "ranking weight of 电子结算率 by amount", minimum=0),
+            tr("按金额计的电子结算率的排名权重"), minimum=0),
     Setting("kpi.weight_value_per_case", 1.0, (int, float),
-            "ranking weight of 单箱值 (元 per 箱)", minimum=0),
+            tr("单箱值（元/箱）的排名权重"), minimum=0),
     Setting("kpi.weight_visits", 2.0, (int, float),
-            "ranking weight of 拜访完成率 (visits done against the saved plans)", minimum=0),
+            tr("拜访完成率（已访问对已保存计划）的排名权重"), minimum=0),
 ]
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 STRUCTURED = ("plan.policy", "price_classes", "mapping", "report.targets", "plan.route_weekdays",
@@ -464,8 +460,8 @@ _OWNED_ELSEWHERE = {"promo"}
 def default_config_text() -> str:
     """The commented default configuration `cmgr init` writes."""
     lines = [
-        "# cmgr configuration. Lookup order: defaults < this file < CMGR_* environment < options.",
-        "# `cmgr config show` prints the effective values and where each came from.",
+        "# " + tr("cmgr 配置。查找顺序：默认值 < 本文件 < CMGR_* 环境变量 < 选项。"),
+        "# " + tr("`cmgr config show` 显示生效的值，以及每个值的来源。"),
         "",
     ]
     section = None
@@ -475,27 +471,27 @@ def default_config_text() -> str:
             lines += ["", f"[{head}]"]
             section = head
         value = _toml_value(s.default)
-        lines.append(f"# {s.help} (env {s.env})")
+        lines.append("# " + tr("{help}；环境变量 {env}", help=s.help, env=s.env))
         lines.append(f"{'# ' if s.default is None else ''}{name} = {value}")
-    lines += ["", "# Visit policy (分级管理规定): one table per 档位 band. interval_days is calendar days",
-              "# between visits; visits_per_week = N means an interval of 7 / N days.",
-              "# level is the 客户等级 (promotion: 三级以上 = level >= 3)."]
+    lines += ["", "# " + tr("访问频次（分级管理规定）：每个档位段一个表。interval_days 是两次访问之间的自然日数；"),
+              "# " + tr("visits_per_week = N 表示间隔 7 / N 天。"),
+              "# " + tr("level 是客户等级（促销：三级以上 = level >= 3）。")]
     for band in DEFAULT_POLICY:
         lines.append("[[plan.policy]]")
         for k, v in band.items():
             lines.append(f"{k} = {_toml_value(v)}")
         lines.append("")
-    lines += ["# A route's usual weekday (1 = Monday). Learned from the visit history when absent.",
+    lines += ["# " + tr("线路通常的访问日（1 = 星期一）。没有时从访问记录中学得。"),
               "[plan.route_weekdays]", "# \"城东一线\" = 1", "",
-              "# Each manager's own start point [longitude, latitude] (the office, home); it wins",
-              "# over plan.start_lon/plan.start_lat, and without either the territory's centroid.",
+              "# " + tr("每位客户经理自己的出发点 [经度, 纬度]（办公室、家）；优先于"),
+              "# " + tr("plan.start_lon/plan.start_lat，两者都没有时用辖区的中心。"),
               "[plan.start_points]", "# \"王建国\" = [117.02, 36.67]", "",
-              "# 价类: lower bounds (inclusive) of 一类..四类 in 元/条 on `basis`; below the last is 五类.",
+              "# " + tr("价类：一类至四类在 `basis` 上的下限（含），元/条；低于最后一个为五类。"),
               "[price_classes]", 'basis = "wholesale_price"', "bounds = [100, 70, 30, 16.5]",
               'names = ["一类", "二类", "三类", "四类", "五类"]', "",
-              "# Monthly targets in 箱, per manager, for 完成率 in the monthly report.",
+              "# " + tr("每位客户经理的月度目标（箱），用于月度报告的完成率。"),
               "[report.targets]", '# "王建国" = { "2026-11" = 120.0 }', "",
-              "# Extra column headers: \"header in your export\" = \"canonical field\".",
+              "# " + tr("补充的列标题：\"导出文件中的表头\" = \"标准字段\"。"),
               "[mapping]", '# "零售户代码" = "customer_code"', ""]
     return "\n".join(lines)
 
