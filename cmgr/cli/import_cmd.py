@@ -165,7 +165,7 @@ def _present(results, dry_run: bool, issues_path: Path | None) -> None:
         detail = tr("，").join(tr("{reason} {n} 行", reason=labels.get(k, k), n=f"{v:,}")
                               for k, v in r.skipped_detail.items() if v)
         if detail:
-            con.print(escape(tr("{file}：跳过 {detail}", file=name, detail=detail)))
+            con.print(escape(tr("{file}：跳过{detail}", file=name, detail=detail)))
         if r.ignored_columns:
             con.print(escape(tr("{file}：未使用的列：{columns}", file=name,
                                 columns=tr("、").join(r.ignored_columns))))
