@@ -51,7 +51,7 @@ NameOpt = Annotated[str | None, typer.Option(metavar=tr("名称"), help=tr("客�
 GradeOpt = Annotated[str | None, typer.Option(metavar=tr("档位"), help=tr("档位，例如 12 或 A3。"))]
 RouteOpt = Annotated[str | None, typer.Option(metavar=tr("线路"), help=tr("线路。"))]
 ManagerOpt = Annotated[str | None, typer.Option(
-    "--manager", "-m", metavar=tr("客户经理"), help=tr("客户经理（按客户名册中的姓名）。"))]
+    "--manager", "-m", metavar=tr("姓名"), help=tr("客户经理（按客户名册中的姓名）。"))]
 AddressOpt = Annotated[str | None, typer.Option(metavar=tr("地址"), help=tr("经营地址。"))]
 PhoneOpt = Annotated[str | None, typer.Option(metavar=tr("电话"), help=tr("联系电话。"))]
 SettlementOpt = Annotated[str | None, typer.Option(
@@ -213,7 +213,7 @@ def show_command(
     st = common.state()
     cfg = st.config()
     db = st.db()
-    customer = prompting.choose_customer(db, code, option="CODE")
+    customer = prompting.choose_customer(db, code, option=tr("客户"))
     card = customer_card(db, customer["customer_code"], months=months)
     c = card["customer"]
     band = band_for(c.get("grade"), cfg.policy)
@@ -253,7 +253,7 @@ def _print_card(card: dict) -> None:
     profile = [
         (tr("档位"), f"{grade}  {band_text}"), (tr("许可证"), licence),
         (tr("地址"), c.get("address") or "—"), (tr("电话"), c.get("phone") or "—"),
-        (tr("客户经理姓名"), c.get("manager") or "—"), (tr("线路"), c.get("route") or "—"),
+        (tr("客户经理"), c.get("manager") or "—"), (tr("线路"), c.get("route") or "—"),
         (tr("访销日"), "、".join(WEEKDAY_NAMES[int(d) - 1] for d in c["visit_weekdays"])
          if c.get("visit_weekdays") else "—"),
         (tr("业态"), c.get("business_type") or "—"), (tr("结算方式"), c.get("settlement") or "—"),

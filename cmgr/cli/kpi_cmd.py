@@ -85,7 +85,7 @@ def _figures_table(run, kpis) -> None:
     table = Table(title=tr("{month} 主要指标（数据截至 {date}）", month=run.month,
                            date=run.data_until) if run.data_until
                   else tr("{month} 主要指标", month=run.month))
-    table.add_column(tr("客户经理姓名"))
+    table.add_column(tr("客户经理"))
     for _, label in KPI_FIGURES:
         table.add_column(label, justify="right")
     for k in kpis:
@@ -103,7 +103,7 @@ def _ranking_table(month: str, ranking, highlight: str | None) -> None:
     figures = list(ranking[0].places) if ranking else []
     table = Table(title=tr("{month} 客户经理排名（{n} 人）", month=month, n=len(ranking)))
     table.add_column(tr("排名"), justify="right")
-    table.add_column(tr("客户经理姓名"))
+    table.add_column(tr("客户经理"))
     for f in figures:
         table.add_column(tr("{figure}（名次）", figure=labels[f]), justify="right")
     table.add_column(tr("综合得分"), justify="right")

@@ -82,12 +82,12 @@ WeekOpt = Annotated[str | None, typer.Option(
 # --- managers --------------------------------------------------------------------------------
 
 ManagersOpt = Annotated[list[str] | None, typer.Option(
-    "--manager", "-m", metavar=tr("客户经理"),
+    "--manager", "-m", metavar=tr("姓名"),
     help=tr("客户经理，按客户名册中的姓名（可重复；名册只有一位时可省略）。"))]
 ManagerOpt = Annotated[str | None, typer.Option(
-    "--manager", "-m", metavar=tr("客户经理"), help=tr("只看这位客户经理（按客户名册中的姓名）。"))]
+    "--manager", "-m", metavar=tr("姓名"), help=tr("只看这位客户经理（按客户名册中的姓名）。"))]
 RecordManagerOpt = Annotated[str | None, typer.Option(
-    "--manager", "-m", metavar=tr("客户经理"),
+    "--manager", "-m", metavar=tr("姓名"),
     help=tr("客户经理，按客户名册中的姓名（默认：该客户的客户经理）。"))]
 AllManagersOpt = Annotated[bool, typer.Option("--all", help=tr("客户名册中的每一位客户经理。"))]
 
