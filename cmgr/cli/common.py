@@ -184,6 +184,9 @@ def prompt_or_fail(option: str, label: str, *, default: Any = None, type: Any = 
                             label=label),
                          hint=tr("请给出 `{option}`", option=option))
     # Ctrl-C / Ctrl-D raise Abort: CmgrGroup says 已取消 and exits 130, nothing written.
+    # click writes the suffix's last character to stdout (with the input): a space, so the
+    # colon stays on stderr with the question.
+    prompt_options.setdefault("prompt_suffix", tr("：") + " ")
     return typer.prompt(label, default=default, type=type, hide_input=hide_input, err=True,
                         **prompt_options)
 

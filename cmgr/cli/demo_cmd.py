@@ -72,8 +72,8 @@ def demo_command(
             if r.error:
                 raise r.error
             common.info(tr("已导入 {kind} {file}：新增 {stored}，跳过 {skipped}，拒收 {rejected}",
-                           kind=f"{kind:11}", file=f"{Path(r.file).name:24}",
-                           stored=f"{r.stored:>7,}", skipped=f"{r.skipped:,}",
+                           kind=f"{kind:11}", file=Path(r.file).name,
+                           stored=f"{r.stored:,}", skipped=f"{r.skipped:,}",
                            rejected=f"{r.rejected:,}"))
     common.info(tr("数据库：{path}", path=db_path))
     for title, step in DEMO_STEPS:

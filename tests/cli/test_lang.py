@@ -111,3 +111,16 @@ def test_clicks_usage_errors_in_either_language(tmp_path):
     assert en.stderr.splitlines()[-1] == ("error: Invalid value for '--format': 'html' is not one "
                                          "of 'table', 'json'.")
     assert not (tmp_path / "u.db").exists()  # refused while parsing: nothing opened
+
+
+def test_a_prompt_ends_with_the_colon_of_its_language(dbfile):
+    env = {"CMGR_DB": str(dbfile), "CMGR_INTERACTIVE": "1"}
+    zh = CliRunner().invoke(app, ["customer", "join", "C900"], input="新店\n",
+                            env={"CMGR_CONFIG": "", **env})
+    assert zh.exit_code == 0, zh.output
+    assert "客户名称：" in zh.stderr and "C900 新店 已于" in zh.stderr
+    assert "：" not in zh.stdout  # only the space click echoes with the input goes to stdout
+    en = CliRunner().invoke(app, ["--lang", "en", "customer", "join", "C901"], input="Shop\n",
+                            env={"CMGR_CONFIG": "", **env})
+    assert en.exit_code == 0, en.output
+    assert "客户名称 (customer name):" in en.stderr and "C901 Shop joined the network on" in en.stderr
