@@ -258,6 +258,11 @@ def _click_detail(detail: str) -> str:
         return tr("应为整数")
     if detail.startswith("Input should be a valid number"):
         return tr("应为数值")
+    bound = re.fullmatch(r"Input should be (?P<how>greater|less) than or equal to (?P<n>\S+)",
+                         detail)
+    if bound:
+        return (tr("应不小于 {n}", n=bound["n"]) if bound["how"] == "greater"
+                else tr("应不大于 {n}", n=bound["n"]))
     return detail
 
 
@@ -309,6 +314,18 @@ class CmgrGroup(TyperGroup):
                     for n, c in commands]
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.UsageError as exc:
+            # The root's own options (`cmgr --bogus`) fail here, before invoke(); a command's
+            # are caught in invoke() below.
+            if parent is not None or isinstance(exc, click.exceptions.NoArgsIsHelpError):
+                raise
+            show_usage_error(exc)
+            raise typer.Exit(exc.exit_code) from None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.parent is None:

@@ -111,6 +111,12 @@ def test_clicks_usage_errors_in_either_language(tmp_path):
     assert en.stderr.splitlines()[-1] == ("error: Invalid value for '--format': 'html' is not one "
                                          "of 'table', 'json'.")
     assert not (tmp_path / "u.db").exists()  # refused while parsing: nothing opened
+    i18n.set_language("zh")  # --lang en above lasts for the process (the fixture resets it)
+    root = cmgr("--bogus", "db", "check")  # the root's own options fail before any command
+    assert root.exit_code == 2 and root.stderr.splitlines()[-1].startswith(
+        "错误：没有这个选项：--bogus")
+    bound = cmgr("--db", db, "customer", "show", "x", "--months", "0")
+    assert bound.stderr.splitlines()[-1] == "错误：'--months' 的值无效：应不小于 1"
 
 
 def test_a_prompt_ends_with_the_colon_of_its_language(dbfile):
