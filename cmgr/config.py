@@ -18,6 +18,7 @@ from typing import Any
 
 from cmgr.domain import GradeBand, PriceClasses
 from cmgr.errors import ConfigError
+from cmgr.i18n import tr
 
 APP_NAME = "cmgr"
 
@@ -49,79 +50,75 @@ class Setting:
 
 
 SETTINGS: list[Setting] = [
-    Setting("database.path", None, str, "database file (default: the user data directory)"),
+    Setting("database.path", None, str, tr("数据库文件（默认：用户数据目录）")),
     Setting("database.busy_timeout", 30.0, (int, float),
-            "seconds a writer waits for another writer before giving up (exit 4)", minimum=0),
+            tr("写入者等待另一个写入者的秒数，超过就放弃（退出码 4）"), minimum=0),
     Setting("calendar.file", None, str,
-            "TOML file with holidays and make-up working days for years the calendar package "
-            "does not know yet, local days off and managers' leave (docs/calendar.md)"),
+            tr("TOML 文件：日历包还不认识的年份的节假日和调休上班日、本地休息日和客户经理的假期（docs/calendar.md）")),
     Setting("templates.dir", None, str,
-            "a directory of your own templates; a file there overrides the packaged one of the same name"),
-    Setting("log.file", None, str, "rotating log of what ran, with timings and counts"),
-    Setting("plan.visits_per_day", 25, int, "visits a manager makes per working day", minimum=1),
+            tr("你自己的模板目录；其中的文件替换同名的自带模板")),
+    Setting("log.file", None, str, tr("滚动日志：运行了什么，含耗时和数量")),
+    Setting("plan.visits_per_day", 25, int, tr("客户经理每个工作日的访问户数"), minimum=1),
     Setting("plan.new_customer_days", 30, int,
-            "customers who joined the network this many days before the week are due", minimum=0),
+            tr("在该周之前这么多天内入网的客户需要访问"), minimum=0),
     Setting("plan.stop_ordering_weeks", 3, int,
-            "断订: no order in this many weeks while the customer ordered in the look-back before",
+            tr("断订：这么多周没有订货，而此前的回看期内订过货"),
             minimum=1),
     Setting("plan.stop_ordering_lookback_weeks", 8, int,
-            "断订: the weeks before that in which the customer did order", minimum=1),
+            tr("断订：此前客户订过货的回看周数"), minimum=1),
     Setting("plan.order_drop_ratio", 0.5, (int, float),
-            "a large drop: last 4 weeks' orders below this share of the 8 weeks before", minimum=0),
-    Setting("plan.start_lon", None, (int, float), "the manager's start point (default: territory centroid)"),
-    Setting("plan.start_lat", None, (int, float), "the manager's start point (default: territory centroid)"),
+            tr("大幅减少：近 4 周订货低于此前 8 周的这个比例"), minimum=0),
+    Setting("plan.start_lon", None, (int, float), tr("客户经理的出发点（默认：辖区的中心）")),
+    Setting("plan.start_lat", None, (int, float), tr("客户经理的出发点（默认：辖区的中心）")),
     Setting("plan.solver_seconds", 0.0, (int, float),
-            "seconds OR-Tools may spend improving each manager's tours (0: the built-in heuristic "
-            "only, fast and byte-for-byte reproducible; see docs/plan-week.md)", minimum=0),
+            tr("OR-Tools 为每位客户经理改进线路可用的秒数（0：只用内置的启发式，快，且结果逐字节可复现；见 docs/plan-week.md）"), minimum=0),
     Setting("flags.lexicon", None, str,
-            "your own flag vocabulary file (TOML; default: the packaged lexicon)"),
+            tr("你自己的违规标记词表文件（TOML；默认：自带的词表）")),
     Setting("flags.price.min_retail_factor", 1.0, (int, float),
-            "最低零售价 = 批发价 x factor, when the price list has no 最低零售价 column", minimum=0),
+            tr("价格表没有最低零售价一列时，最低零售价 = 批发价 × 这个系数"), minimum=0),
     Setting("report.stopped_lookback_months", 2, int,
-            "断订 in the monthly report: ordered in any of this many months before, none this month",
+            tr("月度报告中的断订：此前这么多个月内订过货，本月没有"),
             minimum=1),
     Setting("report.decline_pct", 30.0, (int, float),
-            "大幅下降: like-for-like growth this many points below the grade band's average",
+            tr("大幅下降：同口径增长比同档位段的平均低这么多个百分点"),
             minimum=0),
     Setting("report.warning_ratio", 0.8, (int, float),
-            "预警: growth below this times the average growth of the same grade band", minimum=0),
+            tr("预警：增长低于同档位段平均增长的这个倍数"), minimum=0),
     Setting("report.warning_gap_pct", 15.0, (int, float),
-            "预警 also needs growth this many percentage points below the band's average",
+            tr("预警还要求增长比档位段的平均低这么多个百分点"),
             minimum=0),
     Setting("report.warning_sd", 1.0, (int, float),
-            "预警 also needs growth this many robust standard deviations of the band's growths "
-            "below its average", minimum=0),
+            tr("预警还要求增长比档位段的平均低这么多个稳健标准差"), minimum=0),
     Setting("report.decline_sd", 1.5, (int, float),
-            "大幅下降 also needs growth this many robust standard deviations below the band's "
-            "average", minimum=0),
+            tr("大幅下降还要求增长比档位段的平均低这么多个稳健标准差"), minimum=0),
     Setting("report.list_rows", 15, int,
-            "customers printed under each problem of the monthly report (all are in the xlsx)",
+            tr("月度报告每个问题下列出的客户数（xlsx 中列出全部）"),
             minimum=1),
     # Imports: a cell beyond these is taken for a typo (a key cell rejects its row; another is
     # stored empty), each with a warning that names the bound.
     Setting("import.future_days", 31, int,
-            "dates later than the export date (or today) plus this many days are typos",
+            tr("晚于导出日期（或今天）加这么多天的日期视为笔误"),
             minimum=0),
     Setting("import.license_years", 30, int,
-            "许可证有效期 later than this many years ahead is a typo", minimum=0),
+            tr("许可证有效期晚于这么多年以后视为笔误"), minimum=0),
     Setting("import.qty_min", 0.0, (int, float),
-            "smallest plausible order quantity in 条 (below 0 if your exports carry returns)"),
-    Setting("import.qty_max", 100_000.0, (int, float), "largest plausible order quantity in 条"),
-    Setting("import.price_min", 0.0, (int, float), "smallest plausible price in 元/条"),
-    Setting("import.price_max", 100_000.0, (int, float), "largest plausible price in 元/条"),
+            tr("合理的最小订货量（条；导出文件含退货时可小于 0）")),
+    Setting("import.qty_max", 100_000.0, (int, float), tr("合理的最大订货量（条）")),
+    Setting("import.price_min", 0.0, (int, float), tr("合理的最低价格（元/条）")),
+    Setting("import.price_max", 100_000.0, (int, float), tr("合理的最高价格（元/条）")),
     Setting("import.amount_max", 100_000_000.0, (int, float),
-            "largest plausible order-line amount in 元 (either sign)", minimum=0),
+            tr("合理的订单行最大金额（元，正负均可）"), minimum=0),
     # cmgr kpi --rank: the overall place is the weighted mean of the places on each figure.
     Setting("kpi.weight_completion", 3.0, (int, float),
-            "ranking weight of 销量完成率 (sales against target); 0 leaves it out", minimum=0),
+            tr("销量完成率（销量对目标）的排名权重；0 表示不计"), minimum=0),
     Setting("kpi.weight_order_rate", 2.0, (int, float),
-            "ranking weight of 订货率 (active customers who ordered)", minimum=0),
+            tr("订货率（订过货的在网客户）的排名权重"), minimum=0),
     Setting("kpi.weight_settlement", 2.0, (int, float),
-            "ranking weight of 电子结算率 by amount", minimum=0),
+            tr("按金额计的电子结算率的排名权重"), minimum=0),
     Setting("kpi.weight_value_per_case", 1.0, (int, float),
-            "ranking weight of 单箱值 (元 per 箱)", minimum=0),
+            tr("单箱值（元/箱）的排名权重"), minimum=0),
     Setting("kpi.weight_visits", 2.0, (int, float),
-            "ranking weight of 拜访完成率 (visits done against the saved plans)", minimum=0),
+            tr("拜访完成率（已访问对已保存计划）的排名权重"), minimum=0),
 ]
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 STRUCTURED = ("plan.policy", "price_classes", "mapping", "report.targets", "plan.route_weekdays",
@@ -141,85 +138,90 @@ DEFAULT_POLICY = [
 
 def _policy(raw: Any, path: str | None) -> list[GradeBand]:
     if not isinstance(raw, list) or not raw:
-        raise ConfigError("expected one or more [[plan.policy]] tables", path=path, key="plan.policy")
+        raise ConfigError(tr("应为一个或多个 [[plan.policy]] 表"), path=path, key="plan.policy")
     bands = []
     for i, item in enumerate(raw, start=1):
         key = f"plan.policy[{i}]"
         if not isinstance(item, dict):
-            raise ConfigError("expected a table", path=path, key=key)
+            raise ConfigError(tr("应为一个表"), path=path, key=key)
         unknown = set(item) - {"grades", "level", "name", "interval_days", "visits_per_week"}
         if unknown:
-            raise ConfigError(f"unknown key(s) {sorted(unknown)}; expected grades, level, name, "
-                              "interval_days or visits_per_week", path=path, key=key)
+            raise ConfigError(tr("未知的配置项 {keys}；应为 grades、level、name、interval_days 或 "
+                                 "visits_per_week", keys=sorted(unknown)), path=path, key=key)
         grades = item.get("grades")
         if (not isinstance(grades, list) or len(grades) != 2
                 or not all(isinstance(g, int) and not isinstance(g, bool) for g in grades)
                 or grades[0] > grades[1]):
-            raise ConfigError(f"grades must be [low, high], two whole numbers with low <= high; "
-                              f"got {grades!r}", path=path, key=f"{key}.grades")
+            raise ConfigError(tr("grades 应为 [低, 高]，两个整数且低 <= 高；收到 {value}",
+                                 value=repr(grades)), path=path, key=f"{key}.grades")
         level = item.get("level")
         if not isinstance(level, int) or isinstance(level, bool) or level < 1:
-            raise ConfigError(f"level must be a whole number >= 1; got {level!r}", path=path,
-                              key=f"{key}.level")
+            raise ConfigError(tr("level 应为 >= 1 的整数；收到 {value}", value=repr(level)),
+                              path=path, key=f"{key}.level")
         has_days, has_week = "interval_days" in item, "visits_per_week" in item
         if has_days == has_week:
-            raise ConfigError("give exactly one of interval_days or visits_per_week", path=path,
+            raise ConfigError(tr("interval_days 和 visits_per_week 只能给出其中一个"), path=path,
                               key=key)
         if has_days:
             value = item["interval_days"]
             if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                raise ConfigError(f"interval_days must be a positive number; got {value!r}",
+                raise ConfigError(tr("interval_days 应为正数；收到 {value}", value=repr(value)),
                                   path=path, key=f"{key}.interval_days")
             interval = float(value)
         else:
             value = item["visits_per_week"]
             if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                raise ConfigError(f"visits_per_week must be a positive number; got {value!r}",
+                raise ConfigError(tr("visits_per_week 应为正数；收到 {value}", value=repr(value)),
                                   path=path, key=f"{key}.visits_per_week")
             interval = 7.0 / value
         name = item.get("name", f"{level}级")
         if not isinstance(name, str):
-            raise ConfigError(f"name must be text; got {name!r}", path=path, key=f"{key}.name")
+            raise ConfigError(tr("name 应为文本；收到 {value}", value=repr(name)), path=path,
+                              key=f"{key}.name")
         bands.append(GradeBand(grades[0], grades[1], level, name, interval))
     ordered = sorted(bands, key=lambda b: b.grade_min)
     for a, b in zip(ordered, ordered[1:], strict=False):
         if b.grade_min <= a.grade_max:
-            raise ConfigError(f"grade bands overlap: {a.grade_min}-{a.grade_max} ({a.name}) and "
-                              f"{b.grade_min}-{b.grade_max} ({b.name})", path=path, key="plan.policy")
+            raise ConfigError(tr("档位段重叠：{a}（{a_name}）和 {b}（{b_name}）",
+                                 a=f"{a.grade_min}-{a.grade_max}", a_name=a.name,
+                                 b=f"{b.grade_min}-{b.grade_max}", b_name=b.name),
+                              path=path, key="plan.policy")
     return ordered
 
 
 def _price_classes(raw: Any, path: str | None) -> PriceClasses:
     if not isinstance(raw, dict):
-        raise ConfigError("expected a table", path=path, key="price_classes")
+        raise ConfigError(tr("应为一个表"), path=path, key="price_classes")
     unknown = set(raw) - {"basis", "bounds", "names"}
     if unknown:
-        raise ConfigError(f"unknown key(s) {sorted(unknown)}; expected basis, bounds, names",
+        raise ConfigError(tr("未知的配置项 {keys}；应为 basis、bounds、names", keys=sorted(unknown)),
                           path=path, key="price_classes")
     default = PriceClasses()
     basis = raw.get("basis", default.basis)
     if basis not in ("wholesale_price", "retail_guide_price"):
-        raise ConfigError(f"basis must be \"wholesale_price\" or \"retail_guide_price\"; got {basis!r}",
+        raise ConfigError(tr("basis 应为 \"wholesale_price\" 或 \"retail_guide_price\"；收到 {value}",
+                             value=repr(basis)),
                           path=path, key="price_classes.basis")
     bounds = raw.get("bounds", list(default.bounds))
     if (not isinstance(bounds, list) or not bounds
             or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
             or any(a <= b for a, b in zip(bounds, bounds[1:], strict=False))):
-        raise ConfigError(f"bounds must be a list of numbers, highest first, strictly falling; got "
-                          f"{bounds!r}", path=path, key="price_classes.bounds")
+        raise ConfigError(tr("bounds 应为数字列表，从高到低严格递减；收到 {value}", value=repr(bounds)),
+                          path=path, key="price_classes.bounds")
     default_names = ["一类", "二类", "三类", "四类", "五类", "六类", "七类"]
     names = raw.get("names", default_names[: len(bounds) + 1])
     if (not isinstance(names, list) or len(names) != len(bounds) + 1
             or not all(isinstance(n, str) for n in names)):
-        raise ConfigError(f"names must be {len(bounds) + 1} texts (one more than bounds); got "
-                          f"{names!r}", path=path, key="price_classes.names")
+        raise ConfigError(tr("names 应为 {n} 个文本（比 bounds 多一个）；收到 {value}",
+                             n=len(bounds) + 1, value=repr(names)),
+                          path=path, key="price_classes.names")
     return PriceClasses(basis, tuple(float(b) for b in bounds), tuple(names))
 
 
 def read_mapping_file(path: Path) -> dict[str, str]:
     """A `--mapping FILE`: a [mapping] table (or a bare table) of "header" = "field"."""
-    raw = read_toml(path, what="mapping file",
-                    hint="see sample_data/mapping-example.toml for the format")
+    raw = read_toml(path, what=tr("对应关系文件"),
+                    hint=tr("格式见 sample_data/mapping-example.toml"))
     return _mapping(raw.get("mapping", raw), str(path))
 
 
@@ -229,15 +231,17 @@ def _mapping(raw: Any, path: str | None) -> dict[str, str]:
     key = "mapping"
 
     if not isinstance(raw, dict):
-        raise ConfigError("expected a table of \"header\" = \"field\"", path=path, key=key)
+        raise ConfigError(tr("应为 \"表头\" = \"字段\" 的表"), path=path, key=key)
     out = {}
     for header, fieldname in raw.items():
         if fieldname not in CANONICAL_FIELDS:
             close = difflib.get_close_matches(str(fieldname), CANONICAL_FIELDS, n=3)
-            raise ConfigError(
-                f"{header!r} maps to unknown field {fieldname!r}; expected one of the canonical "
-                f"fields{' (did you mean ' + ', '.join(close) + '?)' if close else ''}",
-                path=path, key=f"{key}.{header}")
+            message = (tr("{header} 对应到未知字段 {field}；应为标准字段之一（是不是 {close}？）",
+                          header=repr(header), field=repr(fieldname), close=tr("、").join(close))
+                       if close else
+                       tr("{header} 对应到未知字段 {field}；应为标准字段之一", header=repr(header),
+                          field=repr(fieldname)))
+            raise ConfigError(message, path=path, key=f"{key}.{header}")
         out[str(header).strip()] = fieldname
     return out
 
@@ -245,17 +249,18 @@ def _mapping(raw: Any, path: str | None) -> dict[str, str]:
 def _targets(raw: Any, path: str | None) -> dict[str, dict[str, float]]:
     """[report.targets."王建国"] "2026-11" = 120.5   (箱)"""
     if not isinstance(raw, dict):
-        raise ConfigError("expected tables of manager -> {\"YYYY-MM\" = cases}", path=path,
+        raise ConfigError(tr("应为 客户经理 -> 表（\"YYYY-MM\" = 箱数）"), path=path,
                           key="report.targets")
     out: dict[str, dict[str, float]] = {}
     for manager, months in raw.items():
         if not isinstance(months, dict):
-            raise ConfigError("expected a table of \"YYYY-MM\" = cases", path=path,
+            raise ConfigError(tr("应为 \"YYYY-MM\" = 箱数 的表"), path=path,
                               key=f"report.targets.{manager}")
         for month, cases in months.items():
             if (len(month) != 7 or month[4] != "-" or not month.replace("-", "").isdigit()
                     or not isinstance(cases, int | float) or isinstance(cases, bool)):
-                raise ConfigError(f"expected \"YYYY-MM\" = number of 箱; got {month!r} = {cases!r}",
+                raise ConfigError(tr("应为 \"YYYY-MM\" = 箱数；收到 {month} = {cases}",
+                                     month=repr(month), cases=repr(cases)),
                                   path=path, key=f"report.targets.{manager}")
             out.setdefault(manager, {})[month] = float(cases)
     return out
@@ -264,12 +269,13 @@ def _targets(raw: Any, path: str | None) -> dict[str, dict[str, float]]:
 def _route_weekdays(raw: Any, path: str | None) -> dict[str, int]:
     """[plan.route_weekdays] "城东一线" = 1   (1 = Monday ... 7 = Sunday)"""
     if not isinstance(raw, dict):
-        raise ConfigError("expected a table of route = weekday (1 = Monday)", path=path,
+        raise ConfigError(tr("应为 线路 = 星期几（1 = 星期一）的表"), path=path,
                           key="plan.route_weekdays")
     out = {}
     for route, day in raw.items():
         if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 7:
-            raise ConfigError(f"weekday must be 1 (Monday) .. 7 (Sunday); got {day!r}", path=path,
+            raise ConfigError(tr("星期几应为 1（星期一）到 7（星期日）；收到 {value}", value=repr(day)),
+                              path=path,
                               key=f"plan.route_weekdays.{route}")
         out[route] = day
     return out
@@ -278,15 +284,15 @@ def _route_weekdays(raw: Any, path: str | None) -> dict[str, int]:
 def _start_points(raw: Any, path: str | None) -> dict[str, tuple[float, float]]:
     """[plan.start_points] "王建国" = [117.02, 36.67]   (longitude, latitude)"""
     if not isinstance(raw, dict):
-        raise ConfigError("expected a table of manager = [longitude, latitude]", path=path,
+        raise ConfigError(tr("应为 客户经理 = [经度, 纬度] 的表"), path=path,
                           key="plan.start_points")
     out = {}
     for manager, point in raw.items():
         ok = (isinstance(point, list) and len(point) == 2
               and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point))
         if not ok or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
-            raise ConfigError(f"expected [longitude, latitude] such as [117.02, 36.67]; got "
-                              f"{point!r}", path=path, key=f"plan.start_points.{manager}")
+            raise ConfigError(tr("应为 [经度, 纬度]，例如 [117.02, 36.67]；收到 {value}",
+                                 value=repr(point)), path=path, key=f"plan.start_points.{manager}")
         out[manager] = (float(point[0]), float(point[1]))
     return out
 
@@ -335,15 +341,16 @@ def _check(setting: Setting, value: Any, origin: str) -> Any:
     else:
         ok = isinstance(value, types)
     if not ok:
-        names = " or ".join({int: "a whole number", float: "a number", str: "text",
-                             bool: "true or false"}[t] for t in types)
-        raise ConfigError(f"expected {names}; got {value!r}", path=origin, key=setting.key)
+        names = tr("或").join({int: tr("一个整数"), float: tr("一个数"), str: tr("一段文本"),
+                               bool: tr("true 或 false")}[t] for t in types)
+        raise ConfigError(tr("应为{kind}；收到 {value}", kind=names, value=repr(value)),
+                          path=origin, key=setting.key)
     if setting.minimum is not None and value < setting.minimum:
-        raise ConfigError(f"expected a value >= {setting.minimum:g}; got {value!r}", path=origin,
-                          key=setting.key)
+        raise ConfigError(tr("应为 >= {minimum} 的值；收到 {value}", minimum=f"{setting.minimum:g}",
+                             value=repr(value)), path=origin, key=setting.key)
     if setting.choices and value not in setting.choices:
-        raise ConfigError(f"expected one of {list(setting.choices)}; got {value!r}", path=origin,
-                          key=setting.key)
+        raise ConfigError(tr("应为 {choices} 之一；收到 {value}", choices=list(setting.choices),
+                             value=repr(value)), path=origin, key=setting.key)
     return value
 
 
@@ -362,22 +369,23 @@ def _from_env(setting: Setting, text: str) -> Any:
         pass
     if bool in types and text.lower() in ("1", "true", "yes", "0", "false", "no"):
         return text.lower() in ("1", "true", "yes")
-    raise ConfigError(f"environment variable {setting.env}={text!r} is not a valid value",
+    raise ConfigError(tr("环境变量 {name}={value} 不是有效的值", name=setting.env, value=repr(text)),
                       key=setting.key)
 
 
-def read_toml(path: Path, *, what: str = "configuration file",
-              hint: str = "run `cmgr init` to write a default one") -> dict[str, Any]:
+def read_toml(path: Path, *, what: str | None = None, hint: str | None = None) -> dict[str, Any]:
+    what = what or tr("配置文件")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
-        raise ConfigError(f"{what} not found", path=str(path), hint=hint) from exc
+        raise ConfigError(tr("找不到{what}", what=what), path=str(path),
+                          hint=hint or tr("运行 `cmgr init` 写一份默认配置")) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {what}: {exc}", path=str(path)) from exc
+        raise ConfigError(tr("无法读取{what}：{error}", what=what, error=exc), path=str(path)) from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from exc
+        raise ConfigError(tr("不是有效的 TOML：{error}", error=exc), path=str(path)) from exc
 
 
 def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | None = None,
@@ -403,7 +411,8 @@ def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | N
             if key.split(".")[0] in _OWNED_ELSEWHERE:
                 continue
             close = difflib.get_close_matches(key, list(SETTINGS_BY_KEY) + list(STRUCTURED), n=2)
-            raise ConfigError("unknown key" + (f"; did you mean {' or '.join(close)}?" if close else ""),
+            raise ConfigError(tr("未知的配置项；是不是 {close}？", close=tr("或").join(close)) if close
+                              else tr("未知的配置项"),
                               path=origin, key=key)
         values[key] = _check(setting, value, origin)
         sources[key] = f"file {origin}"
@@ -451,8 +460,8 @@ _OWNED_ELSEWHERE = {"promo"}
 def default_config_text() -> str:
     """The commented default configuration `cmgr init` writes."""
     lines = [
-        "# cmgr configuration. Lookup order: defaults < this file < CMGR_* environment < options.",
-        "# `cmgr config show` prints the effective values and where each came from.",
+        "# " + tr("cmgr 配置。查找顺序：默认值 < 本文件 < CMGR_* 环境变量 < 选项。"),
+        "# " + tr("`cmgr config show` 显示生效的值，以及每个值的来源。"),
         "",
     ]
     section = None
@@ -462,27 +471,27 @@ def default_config_text() -> str:
             lines += ["", f"[{head}]"]
             section = head
         value = _toml_value(s.default)
-        lines.append(f"# {s.help} (env {s.env})")
+        lines.append("# " + tr("{help}；环境变量 {env}", help=s.help, env=s.env))
         lines.append(f"{'# ' if s.default is None else ''}{name} = {value}")
-    lines += ["", "# Visit policy (分级管理规定): one table per 档位 band. interval_days is calendar days",
-              "# between visits; visits_per_week = N means an interval of 7 / N days.",
-              "# level is the 客户等级 (promotion: 三级以上 = level >= 3)."]
+    lines += ["", "# " + tr("访问频次（分级管理规定）：每个档位段一个表。interval_days 是两次访问之间的自然日数；"),
+              "# " + tr("visits_per_week = N 表示间隔 7 / N 天。"),
+              "# " + tr("level 是客户等级（促销：三级以上 = level >= 3）。")]
     for band in DEFAULT_POLICY:
         lines.append("[[plan.policy]]")
         for k, v in band.items():
             lines.append(f"{k} = {_toml_value(v)}")
         lines.append("")
-    lines += ["# A route's usual weekday (1 = Monday). Learned from the visit history when absent.",
+    lines += ["# " + tr("线路通常的访问日（1 = 星期一）。没有时从访问记录中学得。"),
               "[plan.route_weekdays]", "# \"城东一线\" = 1", "",
-              "# Each manager's own start point [longitude, latitude] (the office, home); it wins",
-              "# over plan.start_lon/plan.start_lat, and without either the territory's centroid.",
+              "# " + tr("每位客户经理自己的出发点 [经度, 纬度]（办公室、家）；优先于"),
+              "# " + tr("plan.start_lon/plan.start_lat，两者都没有时用辖区的中心。"),
               "[plan.start_points]", "# \"王建国\" = [117.02, 36.67]", "",
-              "# 价类: lower bounds (inclusive) of 一类..四类 in 元/条 on `basis`; below the last is 五类.",
+              "# " + tr("价类：一类至四类在 `basis` 上的下限（含），元/条；低于最后一个为五类。"),
               "[price_classes]", 'basis = "wholesale_price"', "bounds = [100, 70, 30, 16.5]",
               'names = ["一类", "二类", "三类", "四类", "五类"]', "",
-              "# Monthly targets in 箱, per manager, for 完成率 in the monthly report.",
+              "# " + tr("每位客户经理的月度目标（箱），用于月度报告的完成率。"),
               "[report.targets]", '# "王建国" = { "2026-11" = 120.0 }', "",
-              "# Extra column headers: \"header in your export\" = \"canonical field\".",
+              "# " + tr("补充的列标题：\"导出文件中的表头\" = \"标准字段\"。"),
               "[mapping]", '# "零售户代码" = "customer_code"', ""]
     return "\n".join(lines)
 

@@ -19,16 +19,21 @@ class ExitCode(IntEnum):
     CANCELLED = 130  # Ctrl-C, or Ctrl-D at a prompt: nothing was written (the shell's 128 + SIGINT)
 
 
-EXIT_CODE_TABLE = """\
-Exit codes:
-  0  success
-  1  completed with findings the caller asked to fail on (--fail-on-new; db check)
-  2  usage or input error (nothing written)
-  3  import completed with rejected rows
-  4  database busy or locked past the timeout
-  5  internal error (traceback in the log)
-  6  done with warnings: everything written, some records to check (plan-week)
-  130  cancelled (Ctrl-C, or Ctrl-D at a prompt; nothing written)"""
+def exit_code_table() -> str:
+    """The exit codes as `cmgr --help` shows them, in the user's language."""
+    from cmgr.i18n import tr
+
+    rows = [
+        (ExitCode.OK, tr("成功")),
+        (ExitCode.FINDINGS, tr("完成，但有调用者要求视为失败的发现（--fail-on-new；db check）")),
+        (ExitCode.USAGE, tr("用法或输入错误（未写入任何内容）")),
+        (ExitCode.REJECTED_ROWS, tr("导入完成，有被拒绝的行")),
+        (ExitCode.BUSY, tr("数据库忙或被锁定，超过了等待时间")),
+        (ExitCode.INTERNAL, tr("内部错误（traceback 在日志中）")),
+        (ExitCode.WARNINGS, tr("完成但有警告：全部已写入，有些记录需要检查（plan-week）")),
+        (ExitCode.CANCELLED, tr("已取消（Ctrl-C，或在提示处按 Ctrl-D；未写入任何内容）")),
+    ]
+    return "\n".join([tr("退出状态："), *(f"  {int(code)}  {text}" for code, text in rows)])
 
 
 class CmgrError(Exception):
@@ -54,8 +59,11 @@ class ConfigError(CmgrError):
 
     def __init__(self, message: str, *, path: str | None = None, key: str | None = None,
                  hint: str | None = None) -> None:
-        where = ", ".join(p for p in (path, f"key {key}" if key else None) if p)
-        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+        from cmgr.i18n import tr
+
+        where = tr("，").join(p for p in (path, tr("配置项 {key}", key=key) if key else None) if p)
+        super().__init__(tr("{where}：{message}", where=where, message=message) if where
+                         else message, hint=hint)
         self.path = path
         self.key = key
 
@@ -71,16 +79,18 @@ class Location:
     value: object | None = None
 
     def __str__(self) -> str:
-        parts = [self.file]
+        from cmgr.i18n import tr
+
+        parts = [tr("文件 {file}", file=self.file)]
         if self.sheet:
-            parts.append(f"sheet {self.sheet}")
+            parts.append(tr("工作表 {sheet}", sheet=self.sheet))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(tr("第 {row} 行", row=self.row))
         if self.column:
-            parts.append(f"column {self.column}")
-        text = ", ".join(parts)
+            parts.append(tr("列「{column}」", column=self.column))
+        text = tr("，").join(parts)
         if self.value is not None and self.value != "":
-            text += f" (value {self.value!r})"
+            text += tr("（值 {value}）", value=repr(self.value))
         return text
 
 
@@ -89,7 +99,9 @@ class InputError(CmgrError):
 
     def __init__(self, message: str, location: Location | None = None, *,
                  hint: str | None = None) -> None:
-        full = f"{location}: {message}" if location else message
+        from cmgr.i18n import tr
+
+        full = tr("{where}：{message}", where=location, message=message) if location else message
         super().__init__(full, hint=hint)
         self.reason = message
         self.location = location

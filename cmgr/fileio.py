@@ -50,8 +50,11 @@ class OutputSet:
                 _remove_stale_stages(folder)
                 stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=folder))
             except OSError as exc:
-                raise UsageError(f"cannot write files in {folder}: {exc.strerror or exc}",
-                                 hint="choose another --out folder") from None
+                from cmgr.i18n import tr
+
+                raise UsageError(tr("无法在 {folder} 中写文件：{error}", folder=folder,
+                                    error=exc.strerror or exc),
+                                 hint=tr("换一个 `--out` 文件夹")) from None
             self._stages[folder] = stage
         return stage
 

@@ -39,8 +39,11 @@ def configure_log_file(path: str | Path | None, *, verbose: bool = False,
         handler = logging.handlers.RotatingFileHandler(
             target, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"{source} {target}: cannot write the log file: {exc.strerror or exc}",
-                         hint="give a file in a folder you can write to") from None
+        from cmgr.i18n import tr
+
+        raise UsageError(tr("{source} {path}：无法写日志文件：{error}", source=source, path=target,
+                            error=exc.strerror or exc),
+                         hint=tr("给出一个你能写入的文件夹中的文件")) from None
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(logging.Formatter(_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
     logger.addHandler(handler)

@@ -12,7 +12,9 @@ def packaged_dir(name: str) -> Path:
     for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"cmgr's {name} directory is missing from this installation")
+    from cmgr.i18n import tr
+
+    raise FileNotFoundError(tr("这个安装中缺少 cmgr 的 {name} 目录", name=name))
 
 
 def data_file(name: str) -> Path:

@@ -63,18 +63,18 @@ def test_lookup_order_env_over_file_and_option_over_env(tmp_path):
 
 
 @pytest.mark.parametrize("text, key, words", [
-    ("[plan]\nvisits_per_day = \"many\"\n", "plan.visits_per_day", "whole number"),
+    ("[plan]\nvisits_per_day = \"many\"\n", "plan.visits_per_day", "应为一个整数"),
     ("[plan]\nvisits_per_day = 0\n", "plan.visits_per_day", ">= 1"),
-    ("[plan]\nvisits_per_dya = 3\n", "plan.visits_per_dya", "did you mean plan.visits_per_day"),
+    ("[plan]\nvisits_per_dya = 3\n", "plan.visits_per_dya", "是不是 plan.visits_per_day"),
     ("[[plan.policy]]\ngrades = [6, 1]\nlevel = 1\ninterval_days = 7\n", "plan.policy[1].grades",
-     "low <= high"),
-    ("[[plan.policy]]\ngrades = [1, 6]\nlevel = 1\n", "plan.policy[1]", "exactly one of"),
+     "低 <= 高"),
+    ("[[plan.policy]]\ngrades = [1, 6]\nlevel = 1\n", "plan.policy[1]", "只能给出其中一个"),
     ("[[plan.policy]]\ngrades = [1, 6]\nlevel = 1\ninterval_days = 7\n"
-     "[[plan.policy]]\ngrades = [5, 9]\nlevel = 2\ninterval_days = 7\n", "plan.policy", "overlap"),
-    ("[price_classes]\nbounds = [30, 70]\n", "price_classes.bounds", "falling"),
+     "[[plan.policy]]\ngrades = [5, 9]\nlevel = 2\ninterval_days = 7\n", "plan.policy", "档位段重叠"),
+    ("[price_classes]\nbounds = [30, 70]\n", "price_classes.bounds", "从高到低严格递减"),
     ("[mapping]\n\"零售户代码\" = \"customer_cod\"\n", "mapping.零售户代码", "customer_code"),
     ("[plan.start_points]\n\"王建国\" = [36.67, 117.02]\n", "plan.start_points.王建国",
-     "[longitude, latitude]"),
+     "[经度, 纬度]"),
     ("[plan.start_points]\n\"王建国\" = \"117,36\"\n", "plan.start_points.王建国", "[117.02, 36.67]"),
 ])
 def test_invalid_values_name_the_key_and_expectation(tmp_path, text, key, words):
@@ -92,7 +92,7 @@ def test_broken_toml_names_file_and_line(tmp_path):
 
 
 def test_missing_named_file_is_an_error(tmp_path):
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(ConfigError, match="找不到配置文件"):
         load_config(tmp_path / "nope.toml", environ={})
 
 

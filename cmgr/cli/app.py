@@ -12,12 +12,12 @@ import typer
 
 from cmgr import __version__
 from cmgr.cli import common
-from cmgr.errors import EXIT_CODE_TABLE
+from cmgr.errors import exit_code_table
+from cmgr.i18n import tr
 
 app = common.new_app(
-    "cmgr: 客户经理的日常文书工具 — a tobacco customer manager's paperwork, from the company "
-    "system's exports: import, plan next week's visits, flag violations, write the monthly "
-    "report and the complaint forms.\n\n\b\n" + EXIT_CODE_TABLE)
+    tr("cmgr：客户经理的日常文书工具。从公司系统的导出文件出发：导入数据，安排下周的访问，"
+       "发现违规标记，写月度报告和投诉表单。") + "\n\n\b\n" + exit_code_table())
 
 
 def _version(value: bool) -> None:
@@ -29,24 +29,26 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_callback(
     ctx: typer.Context,
-    db: Annotated[Path | None, typer.Option("--db", envvar="CMGR_DB", help="Database file.")] = None,
+    db: Annotated[Path | None, typer.Option("--db", envvar="CMGR_DB", metavar=tr("文件"),
+                                            help=tr("数据库文件。"))] = None,
     config: Annotated[Path | None, typer.Option("--config", envvar="CMGR_CONFIG",
-                                                  help="Configuration file (TOML).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and data.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
+                                                metavar=tr("文件"),
+                                                help=tr("配置文件（TOML）。"))] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=tr("只输出错误和数据。"))] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                          help=tr("在 stderr 上输出更多细节。"))] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y",
-                                      help="Answer yes to confirmations (needed without a terminal).")] = False,
+                                      help=tr("对确认一律回答“是”（没有终端时必须给出）。"))] = False,
     log_file: Annotated[Path | None, typer.Option(
-        "--log-file", help="Append what ran, with timings and counts, to this rotating log "
-                           "(configuration key log.file).")] = None,
+        "--log-file", metavar=tr("文件"),
+        help=tr("把运行了什么（含耗时和数量）追加到这个滚动日志（配置项 `log.file`）。"))] = None,
     lang: Annotated[str | None, typer.Option(
         "--lang", envvar="CMGR_LANG", metavar="zh|en",
-        help="Language of messages and help: zh (default) or en; also CMGR_LANG or an English "
-             "locale.")] = None,
+        help=tr("消息和帮助的语言：zh（默认）或 en；也可用 CMGR_LANG 或英文 locale。"))] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+                                          help=tr("显示版本并退出。"))] = False,
 ) -> None:
-    """Global options apply to every command."""
+    # Global options apply to every command.
     if lang is not None:  # help was built in the language resolved from argv (cmgr.i18n)
         from cmgr.i18n import set_language
 

@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - older typer on plain click
     import click
     from click import get_current_context
 
+from cmgr.cli import help_format
 from cmgr.errors import CmgrError, ExitCode, UsageError
 from cmgr.i18n import tr
 
@@ -94,11 +95,10 @@ class AppState:
             path = Path(cfg.db_path)
             if not path.exists():
                 if not create:
-                    raise NotFound(f"no database at {path} (is --db, CMGR_DB or database.path "
-                                   "spelled right?)",
-                                   hint="create it with `cmgr init`, or by importing the first "
-                                        "export with `cmgr import`")
-                info(f"creating a new database: {path}")
+                    raise NotFound(tr("找不到数据库 {path}（`--db`、CMGR_DB 或 `database.path` "
+                                      "写对了吗？）", path=path),
+                                   hint=tr("用 `cmgr init` 创建，或用 `cmgr import` 导入第一个导出文件"))
+                info(tr("正在创建新的数据库：{path}", path=path))
             self._db = open_database(path, busy_timeout=float(cfg.get("database.busy_timeout")))
         return self._db
 
@@ -111,8 +111,7 @@ class AppState:
 
         self.close()
         self._scratch = tempfile.TemporaryDirectory(prefix="cmgr-dry-run-")
-        info(f"no database at {self.config().db_path} yet: the dry run uses an empty one, "
-             "thrown away after")
+        info(tr("{path} 还没有数据库：试运行使用一个空数据库，用完即删", path=self.config().db_path))
         self._db = open_database(Path(self._scratch.name) / "dry-run.db",
                                  busy_timeout=float(self.config().get("database.busy_timeout")))
         return self._db
@@ -149,7 +148,7 @@ def info(message: str) -> None:
 
 def warn(message: str) -> None:
     _log(logging.WARNING, message)
-    err_console.print(f"[yellow]warning:[/yellow] {message}")
+    err_console.print(f"[yellow]{tr('警告：')}[/yellow]{message}")
 
 
 def debug(message: str) -> None:
@@ -181,9 +180,13 @@ def prompt_or_fail(option: str, label: str, *, default: Any = None, type: Any = 
     """Ask for a value the user did not give, on a terminal; without one, a usage error that
     names the option (cron must never hang on a prompt)."""
     if not is_interactive():
-        raise UsageError(f"missing {option} ({label}); there is no terminal to ask on",
-                         hint=f"pass {option}")
+        raise UsageError(tr("缺少 `{option}`（{label}）；没有可以提问的终端", option=option,
+                            label=label),
+                         hint=tr("请给出 `{option}`", option=option))
     # Ctrl-C / Ctrl-D raise Abort: CmgrGroup says 已取消 and exits 130, nothing written.
+    # click writes the suffix's last character to stdout (with the input): a space, so the
+    # colon stays on stderr with the question.
+    prompt_options.setdefault("prompt_suffix", tr("：") + " ")
     return typer.prompt(label, default=default, type=type, hide_input=hide_input, err=True,
                         **prompt_options)
 
@@ -194,11 +197,11 @@ def confirm_or_fail(question: str, *, option: str = "--yes") -> None:
     if state().yes:
         return
     if not is_interactive():
-        raise UsageError(f"not confirmed, and there is no terminal to ask on: {question}",
-                         hint=f"pass {option} to answer yes")
+        raise UsageError(tr("未确认，且没有可以提问的终端：{question}", question=question),
+                         hint=tr("给出 `{option}` 表示同意", option=option))
     agreed = typer.confirm(question, default=False, err=True)  # Ctrl-C: Abort, 已取消
     if not agreed:
-        raise UsageError("cancelled; nothing was changed")
+        raise UsageError(tr("已取消；未做任何更改"))
 
 
 def print_json(data: Any) -> None:
@@ -220,8 +223,109 @@ def print_error(exc: CmgrError) -> None:
         err_console.print(f"[dim]{tr('提示：')}{escape(exc.hint)}[/dim]")
 
 
+# click's own usage errors (its text is English and not translatable), read back into words
+# of the user's language; a message not matched here is shown as click wrote it.
+_CLICK_ERRORS = [
+    (r"Invalid value for (?P<name>.+?): (?:Value error, )?(?P<detail>.*)",
+     lambda m: tr("{name} 的值无效：{detail}", name=m["name"], detail=_click_detail(m["detail"]))),
+    (r"Missing argument (?P<name>.+?)\.(?: (?P<rest>.*))?",
+     lambda m: tr("缺少参数 {name}", name=m["name"])),
+    (r"Missing option (?P<name>.+?)\.(?: (?P<rest>.*))?",
+     lambda m: tr("缺少选项 {name}", name=m["name"])),
+    (r"No such option: (?P<name>\S+?)(?: Did you mean (?P<close>.+?)\?)?(?: \(Possible options: "
+     r"(?P<choices>.+)\))?",
+     lambda m: (tr("没有这个选项：{name}（是不是 {close}？）", name=m["name"],
+                   close=m["close"] or m["choices"]) if m["close"] or m["choices"]
+                else tr("没有这个选项：{name}", name=m["name"]))),
+    (r"No such command (?P<name>.+?)\.(?: Did you mean (?P<close>.+?)\?)?",
+     lambda m: (tr("没有这个命令：{name}（是不是 {close}？）", name=m["name"], close=m["close"])
+                if m["close"] else tr("没有这个命令：{name}", name=m["name"]))),
+    (r"Missing command\.", lambda m: tr("缺少命令")),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.+)\)",
+     lambda m: tr("多余的参数：{args}", args=m["args"])),
+    (r"Option (?P<name>.+?) requires (?P<what>.+?)\.",
+     lambda m: tr("选项 {name} 需要一个值", name=m["name"])),
+]
+
+
+def _click_detail(detail: str) -> str:
+    import re
+
+    found = re.fullmatch(r"(?P<value>.+) is not one of (?P<choices>.+)\.", detail)
+    if found:
+        return tr("{value} 不是 {choices} 之一", value=found["value"], choices=found["choices"])
+    if detail.startswith("Input should be a valid integer"):
+        return tr("应为整数")
+    if detail.startswith("Input should be a valid number"):
+        return tr("应为数值")
+    bound = re.fullmatch(r"Input should be (?P<how>greater|less) than or equal to (?P<n>\S+)",
+                         detail)
+    if bound:
+        return (tr("应不小于 {n}", n=bound["n"]) if bound["how"] == "greater"
+                else tr("应不大于 {n}", n=bound["n"]))
+    return detail
+
+
+def usage_error_text(exc: click.exceptions.UsageError) -> str:
+    """click's message for a usage error, in the user's language."""
+    import re
+
+    message = exc.format_message()
+    for pattern, words in _CLICK_ERRORS:
+        found = re.fullmatch(pattern, message, flags=re.DOTALL)
+        if found:
+            return words(found)
+    return message
+
+
+def show_usage_error(exc: click.exceptions.UsageError) -> None:
+    """A usage error as click shows it (usage line, where to get help, the error), in words of
+    the user's language and as cmgr's other errors look."""
+    ctx = exc.ctx
+    if ctx is not None:
+        err_console.print(escape(ctx.get_usage()))
+        if ctx.command.get_help_option(ctx) is not None:
+            err_console.print(escape(tr("运行 `{command} {option}` 查看帮助。",
+                                        command=ctx.command_path, option=ctx.help_option_names[0])))
+        err_console.print()
+    print_error(UsageError(usage_error_text(exc)))
+
+
 class CmgrGroup(TyperGroup):
-    """Maps errors to the documented exit codes; no traceback for a user's mistake."""
+    """Maps errors to the documented exit codes; no traceback for a user's mistake. Its help
+    (and its commands') wraps by display width, with metavars in words (cli/help_format.py)."""
+
+    context_class = help_format.Context
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        help_format.dress_command(self)
+        for command in self.commands.values():
+            if not isinstance(command, CmgrGroup):  # a group dresses its own
+                help_format.dress_command(command)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        commands = [(n, self.get_command(ctx, n)) for n in self.list_commands(ctx)]
+        commands = [(n, c) for n, c in commands if c is not None and not c.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(n) for n, _ in commands)
+            rows = [(n, c.short_help or help_format.short_help(c.help or "", limit))
+                    for n, c in commands]
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.UsageError as exc:
+            # The root's own options (`cmgr --bogus`) fail here, before invoke(); a command's
+            # are caught in invoke() below.
+            if parent is not None or isinstance(exc, click.exceptions.NoArgsIsHelpError):
+                raise
+            show_usage_error(exc)
+            raise typer.Exit(exc.exit_code) from None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.parent is None:
@@ -238,6 +342,10 @@ class CmgrGroup(TyperGroup):
             raise
         except click.exceptions.ClickException as exc:
             exit_code = exc.exit_code
+            if (isinstance(exc, click.exceptions.UsageError)
+                    and not isinstance(exc, click.exceptions.NoArgsIsHelpError)):
+                show_usage_error(exc)
+                raise typer.Exit(exit_code) from None
             raise
         except CmgrError as exc:
             exit_code = int(exc.exit_code)
@@ -276,8 +384,9 @@ class CmgrGroup(TyperGroup):
             except OSError:
                 pass
             log.exception("internal error")
-            err_console.print(f"[red]internal error[/red] (a bug in cmgr; details in {path}). "
-                              "Please report it with that file.")
+            err_console.print("[red]" + escape(tr("内部错误")) + "[/red]"
+                              + escape(tr("（cmgr 的缺陷；详情见 {path}）。请附上这个文件报告问题。",
+                                          path=path)))
             if os.environ.get("CMGR_DEBUG"):
                 traceback.print_exc()
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
@@ -315,42 +424,41 @@ def world_fault(exc: BaseException, app_state: Any = None) -> CmgrError | None:
         seen.add(id(exc))
         if isinstance(exc, sqlite3.Error):
             text = str(exc).lower()
-            where = f"database {db_path}" if db_path else "the database"
+            where = tr("数据库 {path}", path=db_path) if db_path else tr("数据库")
             if "full" in text:
-                return DatabaseError(f"no space left on the device for {where} ({exc})",
-                                     hint="free disk space, then run the command again; "
-                                          "nothing was half-written")
+                return DatabaseError(tr("设备上没有空间写入{where}（{error}）", where=where,
+                                        error=exc),
+                                     hint=tr("腾出磁盘空间后再运行一次；没有写入一半的内容"))
             if "readonly" in text or "read-only" in text:
-                return DatabaseError(f"{where} is read-only ({exc})",
-                                     hint="check the file's permissions and that its disk is "
-                                          "mounted for writing")
+                return DatabaseError(tr("{where} 是只读的（{error}）", where=where, error=exc),
+                                     hint=tr("检查文件的权限，以及它所在的磁盘是否可写"))
             if "malformed" in text or "not a database" in text or "corrupt" in text:
-                return DatabaseError(f"{where} is damaged ({exc})",
-                                     hint="run `cmgr db check`, or `cmgr db restore` a backup")
+                return DatabaseError(tr("{where} 已损坏（{error}）", where=where, error=exc),
+                                     hint=tr("运行 `cmgr db check`，或用 `cmgr db restore` 恢复备份"))
             if "locked" in text or "busy" in text:
-                return DatabaseBusy(f"{where} is locked by another process ({exc})")
+                return DatabaseBusy(tr("{where} 被另一个进程锁定（{error}）", where=where, error=exc))
             if "disk i/o" in text or "unable to open" in text:
-                return DatabaseError(f"cannot use {where}: {exc}",
-                                     hint="check the disk, the folder and the permissions")
+                return DatabaseError(tr("无法使用{where}：{error}", where=where, error=exc),
+                                     hint=tr("检查磁盘、文件夹和权限"))
         if isinstance(exc, OSError) and exc.errno is not None:
             name = exc.filename or ""
-            path = f" {name}" if name else ""
-            cause = {
-                errno.ENOSPC: f"no space left on the device writing{path}",
-                errno.EDQUOT: f"disk quota exceeded writing{path}",
-                errno.EROFS: f"read-only file system:{path}",
-                errno.EACCES: f"permission denied:{path}",
-                errno.EPERM: f"not permitted:{path}",
-                errno.EISDIR: f"{name or 'the path'} is a folder, not a file",
-                errno.ENOTDIR: f"{name or 'the path'} runs through a file, not a folder",
-                errno.EEXIST: f"{name or 'the path'} exists and is not a folder",
-                errno.EIO: f"I/O error on{path}",
-                errno.EFBIG: f"file too large for this file system or limit:{path}",
-                errno.ENOENT: f"no such file or folder:{path}",
-            }.get(exc.errno)
-            if cause:
-                return DatabaseError(cause, hint="nothing was half-written; fix the path or free "
-                                                 "space and run the command again")
+            name = name or tr("该路径")
+            causes = {  # an error path: all built, one used
+                errno.ENOSPC: tr("写入时设备上没有空间：{path}", path=name),
+                errno.EDQUOT: tr("写入时超出磁盘配额：{path}", path=name),
+                errno.EROFS: tr("只读文件系统：{path}", path=name),
+                errno.EACCES: tr("没有权限：{path}", path=name),
+                errno.EPERM: tr("不允许的操作：{path}", path=name),
+                errno.EISDIR: tr("{path} 是文件夹，不是文件", path=name),
+                errno.ENOTDIR: tr("{path} 经过的是文件，不是文件夹", path=name),
+                errno.EEXIST: tr("{path} 已存在，且不是文件夹", path=name),
+                errno.EIO: tr("输入输出错误：{path}", path=name),
+                errno.EFBIG: tr("文件超出了文件系统或限额允许的大小：{path}", path=name),
+                errno.ENOENT: tr("找不到文件或文件夹：{path}", path=name),
+            }
+            if exc.errno in causes:
+                return DatabaseError(causes[exc.errno],
+                                     hint=tr("没有写入一半的内容；改正路径或腾出空间后再运行一次"))
         exc = exc.__cause__ or exc.__context__
     return None
 

@@ -10,8 +10,9 @@ import typer
 
 from cmgr.cli import common, options, prompting
 from cmgr.errors import UsageError
+from cmgr.i18n import tr
 
-app = common.new_app("客户: 入网 (join), 退网 (leave), upkeep (edit) and the customer card (show).")
+app = common.new_app(tr("客户：入网（join）、退网（leave）、信息维护（edit）和客户卡片（show）。"))
 
 
 def register(root: typer.Typer) -> None:
@@ -24,7 +25,8 @@ def _visit_weekdays(text: str | None) -> str | None:
     try:
         return parse_weekdays(text)
     except CellError:
-        raise UsageError(f"--visit-day {text!r}: expected {EXPECTED_WEEKDAYS}") from None
+        raise UsageError(tr("`--visit-day` {text}：应为 {expected}", text=repr(text),
+                            expected=EXPECTED_WEEKDAYS)) from None
 
 
 def _grade(text: str | None) -> tuple[int | None, str | None]:
@@ -40,44 +42,64 @@ def _grade(text: str | None) -> tuple[int | None, str | None]:
 
         if re.fullmatch(GRADE_CODE, label):
             return None, label.upper()
-        raise UsageError(f"--grade {text!r}: expected a 档位 such as 12, 12档 or a code such as A3") from None
+        raise UsageError(tr("`--grade` {text}：应为档位，如 12、12档，或代码，如 A3",
+                            text=repr(text))) from None
 
 
-@app.command("join")
+# The options join and edit share, each spelled once.
+NameOpt = Annotated[str | None, typer.Option(metavar=tr("名称"), help=tr("客户名称。"))]
+GradeOpt = Annotated[str | None, typer.Option(metavar=tr("档位"), help=tr("档位，例如 12 或 A3。"))]
+RouteOpt = Annotated[str | None, typer.Option(metavar=tr("线路"), help=tr("线路。"))]
+ManagerOpt = Annotated[str | None, typer.Option(
+    "--manager", "-m", metavar=tr("姓名"), help=tr("客户经理（按客户名册中的姓名）。"))]
+AddressOpt = Annotated[str | None, typer.Option(metavar=tr("地址"), help=tr("经营地址。"))]
+PhoneOpt = Annotated[str | None, typer.Option(metavar=tr("电话"), help=tr("联系电话。"))]
+SettlementOpt = Annotated[str | None, typer.Option(
+    metavar=tr("结算方式"), help=tr("结算方式：电子结算或现金。"))]
+BusinessTypeOpt = Annotated[str | None, typer.Option(
+    "--business-type", metavar=tr("业态"), help=tr("业态。"))]
+LonOpt = Annotated[float | None, typer.Option(metavar=tr("经度"), help=tr("经度。"))]
+LatOpt = Annotated[float | None, typer.Option(metavar=tr("纬度"), help=tr("纬度。"))]
+ByOpt = Annotated[str | None, typer.Option(metavar=tr("姓名"), help=tr("记录人。"))]
+CodeArg = Annotated[str, typer.Argument(metavar=tr("客户编码"), help=tr("客户编码。"))]
+
+
+@app.command("join", help=tr("入网：把客户加入网络（或让退网的客户重新入网；历史记录保留）。"))
 def join_command(
-    code: Annotated[str, typer.Argument(help="客户编码 (customer code).")],
-    name: Annotated[str | None, typer.Option(help="客户名称.")] = None,
-    grade: Annotated[str | None, typer.Option(help="档位, e.g. 12 or A3.")] = None,
-    route: Annotated[str | None, typer.Option(help="线路.")] = None,
+    code: CodeArg,
+    name: NameOpt = None,
+    grade: GradeOpt = None,
+    route: RouteOpt = None,
     visit_day: Annotated[str | None, typer.Option(
-        "--visit-day", help="访销日: the weekday(s) of its visit, e.g. 周二 or 周二、周五.")] = None,
-    manager: Annotated[str | None, typer.Option(
-        "--manager", "-m", metavar="NAME", help="客户经理 (as in the roster).")] = None,
+        "--visit-day", metavar=tr("星期"),
+        help=tr("访销日：访问的星期几，例如 周二 或 周二、周五。"))] = None,
+    manager: ManagerOpt = None,
     day: Annotated[date | None, options.date_option(
-        "--date", help=f"入网日期 ({options.DATE_FORMS}; default today).")] = None,
-    license_no: Annotated[str | None, typer.Option("--license", help="许可证号.")] = None,
+        "--date", help=tr("入网日期（{forms}；默认今天）。", forms=options.DATE_FORMS))] = None,
+    license_no: Annotated[str | None, typer.Option(
+        "--license", metavar=tr("许可证号"), help=tr("许可证号。"))] = None,
     license_expiry: Annotated[date | None, options.date_option(
-        "--license-expiry", help="许可证有效期.")] = None,
-    address: Annotated[str | None, typer.Option(help="经营地址.")] = None,
-    phone: Annotated[str | None, typer.Option(help="联系电话.")] = None,
-    settlement: Annotated[str | None, typer.Option(help="结算方式: 电子结算 or 现金.")] = None,
-    business_type: Annotated[str | None, typer.Option("--business-type", help="业态.")] = None,
-    lon: Annotated[float | None, typer.Option(help="经度.")] = None,
-    lat: Annotated[float | None, typer.Option(help="纬度.")] = None,
-    by: Annotated[str | None, typer.Option(help="Who recorded it.")] = None,
-    reason: Annotated[str | None, typer.Option(help="A note (申请 number, ...).")] = None,
+        "--license-expiry", help=tr("许可证有效期。"))] = None,
+    address: AddressOpt = None,
+    phone: PhoneOpt = None,
+    settlement: SettlementOpt = None,
+    business_type: BusinessTypeOpt = None,
+    lon: LonOpt = None,
+    lat: LatOpt = None,
+    by: ByOpt = None,
+    reason: Annotated[str | None, typer.Option(
+        metavar=tr("备注"), help=tr("备注（申请编号等）。"))] = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """入网: add a customer to the network (or take back one who left; history is kept)."""
     from cmgr.store.customers import get_customer, join_customer
 
     db = common.state().db()
     code = code.strip()
     if not code:
-        raise UsageError("the customer code is empty")
+        raise UsageError(tr("客户编码为空"))
     existing = get_customer(db, code)
     if name is None and existing is None:
-        name = prompting.ask("客户名称", "--name")
+        name = prompting.ask(tr("客户名称"), "--name")
     grade_value, grade_label = _grade(grade)
     fields = {"customer_name": name, "grade": grade_value, "grade_label": grade_label,
               "route": route, "manager": manager, "license_no": license_no,
@@ -86,62 +108,62 @@ def join_command(
               "business_type": business_type, "lon": lon, "lat": lat,
               "visit_weekdays": _visit_weekdays(visit_day)}
     customer = join_customer(db, code, fields, on_date=day or date.today(), by=by, reason=reason)
-    common.info(f"{code} {customer.get('customer_name') or ''} joined the network on "
-                f"{customer['joined_on']}")
+    common.info(tr("{code} {name} 已于 {date} 入网", code=code,
+                   name=customer.get("customer_name") or "", date=customer["joined_on"]))
     if fmt == "json":
         common.print_json(customer)
 
 
-@app.command("leave")
+@app.command("leave", help=tr("退网：客户退出网络，状态改为已退网并记下日期；订单、访问和投诉保留，"
+                               "该客户不再进入访问计划。"))
 def leave_command(
-    code: Annotated[str, typer.Argument(help="客户编码.")],
+    code: CodeArg,
     day: Annotated[date | None, options.date_option(
-        "--date", help=f"退网日期 ({options.DATE_FORMS}; default today).")] = None,
-    reason: Annotated[str | None, typer.Option(help="退网原因.")] = None,
-    by: Annotated[str | None, typer.Option(help="Who recorded it.")] = None,
+        "--date", help=tr("退网日期（{forms}；默认今天）。", forms=options.DATE_FORMS))] = None,
+    reason: Annotated[str | None, typer.Option(metavar=tr("原因"), help=tr("退网原因。"))] = None,
+    by: ByOpt = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """退网: the customer leaves the network: status 已退网 and the date; orders, visits and
-    complaints stay, and the customer drops out of visit plans."""
     from cmgr.store.customers import leave_customer
 
     db = common.state().db()
     if not (reason or "").strip():
-        reason = prompting.ask("退网原因", "--reason")
+        reason = prompting.ask(tr("退网原因"), "--reason")
     customer = leave_customer(db, code.strip(), on_date=day or date.today(), reason=reason, by=by)
-    common.info(f"{code} {customer.get('customer_name') or ''} left the network on {customer['left_on']}")
+    common.info(tr("{code} {name} 已于 {date} 退网", code=code,
+                   name=customer.get("customer_name") or "", date=customer["left_on"]))
     if fmt == "json":
         common.print_json(customer)
 
 
-@app.command("edit")
+@app.command("edit", help=tr(
+    "客户信息维护（岗位职责 4.5）：修改客户卡片的字段；每次修改连同日期记入客户的历史。"
+    "之后导入的客户名册若仍是旧值，保留你的修改（并提示）；见 docs/complaints.md。"))
 def edit_command(
-    code: Annotated[str, typer.Argument(help="客户编码.")],
-    name: Annotated[str | None, typer.Option(help="客户名称.")] = None,
-    phone: Annotated[str | None, typer.Option(help="联系电话.")] = None,
-    address: Annotated[str | None, typer.Option(help="经营地址.")] = None,
-    route: Annotated[str | None, typer.Option(help="线路.")] = None,
-    grade: Annotated[str | None, typer.Option(help="档位, e.g. 12 or A3.")] = None,
-    license_no: Annotated[str | None, typer.Option("--licence", "--license", help="许可证号.")] = None,
+    code: CodeArg,
+    name: NameOpt = None,
+    phone: PhoneOpt = None,
+    address: AddressOpt = None,
+    route: RouteOpt = None,
+    grade: GradeOpt = None,
+    license_no: Annotated[str | None, typer.Option(
+        "--licence", "--license", metavar=tr("许可证号"), help=tr("许可证号。"))] = None,
     license_expiry: Annotated[date | None, options.date_option(
-        "--licence-expiry", "--license-expiry", help="许可证有效期.")] = None,
+        "--licence-expiry", "--license-expiry", help=tr("许可证有效期。"))] = None,
     visit_day: Annotated[str | None, typer.Option(
-        "--visit-day", help="访销日, e.g. 周二 or 周二、周五.")] = None,
-    manager: Annotated[str | None, typer.Option(
-        "--manager", "-m", metavar="NAME", help="客户经理 (as in the roster).")] = None,
-    settlement: Annotated[str | None, typer.Option(help="结算方式: 电子结算 or 现金.")] = None,
-    business_type: Annotated[str | None, typer.Option("--business-type", help="业态.")] = None,
-    lon: Annotated[float | None, typer.Option(help="经度.")] = None,
-    lat: Annotated[float | None, typer.Option(help="纬度.")] = None,
+        "--visit-day", metavar=tr("星期"), help=tr("访销日，例如 周二 或 周二、周五。"))] = None,
+    manager: ManagerOpt = None,
+    settlement: SettlementOpt = None,
+    business_type: BusinessTypeOpt = None,
+    lon: LonOpt = None,
+    lat: LatOpt = None,
     day: Annotated[date | None, options.date_option(
-        "--date", help=f"When the change took effect ({options.DATE_FORMS}; default today).")] = None,
-    by: Annotated[str | None, typer.Option(help="Who recorded it.")] = None,
-    reason: Annotated[str | None, typer.Option(help="Why (信息维护, 客户申请 ...).")] = None,
+        "--date", help=tr("修改生效的日期（{forms}；默认今天）。", forms=options.DATE_FORMS))] = None,
+    by: ByOpt = None,
+    reason: Annotated[str | None, typer.Option(
+        metavar=tr("原因"), help=tr("修改原因（信息维护、客户申请……）。"))] = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """Customer upkeep (seed 4.5): change the card's fields; each change is kept with its date
-    in the customer's history. A later roster still carrying the old value keeps yours (and
-    says so); see docs/complaints.md."""
     from cmgr.jobs.customer_edit import edit_customer, history_text
 
     db = common.state().db()
@@ -153,7 +175,8 @@ def edit_command(
                "manager": manager, "settlement": settlement, "business_type": business_type,
                "lon": lon, "lat": lat}
     if all(v is None for v in changes.values()):
-        raise UsageError("nothing to change", hint="e.g. cmgr customer edit CODE --phone 138...")
+        raise UsageError(tr("没有要修改的内容"),
+                         hint=tr("例如 `cmgr customer edit 客户编码 --phone 138...`"))
     customer, diff = edit_customer(db, code.strip(), changes, on_date=day or date.today(), by=by,
                                    reason=reason)
     changed = {k: {"from": a, "to": b} for k, (a, b) in diff.items()}
@@ -175,21 +198,22 @@ def bar(value: float, top: float, width: int = 30) -> str:
     return "█" * full + (BARS[rest] if rest else "")
 
 
-@app.command("show")
+@app.command("show", help=tr("客户卡片：基本信息、档位等级和访问间隔、最近访问、订货趋势、"
+                              "未结的投诉和违规标记。"))
 def show_command(
-    code: Annotated[str, typer.Argument(help="客户编码, or part of the name.")],
-    months: Annotated[int, typer.Option(min=1, max=60, help="Months of order trend.")] = 13,
+    code: Annotated[str, typer.Argument(metavar=tr("客户"),
+                                        help=tr("客户编码，或名称的一部分。"))],
+    months: Annotated[int, typer.Option(min=1, max=60, metavar=tr("月数"),
+                                        help=tr("订货趋势的月数。"))] = 13,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """The customer card: profile, grade band and visit interval, last visits, the order trend,
-    open complaints and flags."""
     from cmgr.domain import band_for
     from cmgr.store.customers import customer_card
 
     st = common.state()
     cfg = st.config()
     db = st.db()
-    customer = prompting.choose_customer(db, code, option="CODE")
+    customer = prompting.choose_customer(db, code, option=tr("客户"))
     card = customer_card(db, customer["customer_code"], months=months)
     c = card["customer"]
     band = band_for(c.get("grade"), cfg.policy)
@@ -216,27 +240,33 @@ def _print_card(card: dict) -> None:
     band = card.get("band")
     if band:
         interval = band["interval_days"]
-        freq = (f"每周 {7 / interval:g} 次" if interval < 7 else f"每 {interval:g} 天一次")
-        band_text = f"{band['name']} (等级 {band['level']})，访问 {freq}"
+        freq = (tr("每周 {n} 次", n=f"{7 / interval:g}") if interval < 7
+                else tr("每 {n} 天一次", n=f"{interval:g}"))
+        band_text = tr("{name}（等级 {level}），访问 {freq}", name=band["name"], level=band["level"],
+                       freq=freq)
     else:
-        band_text = "档位不在分级管理规定范围内" if c.get("grade") is not None else "档位未知"
+        band_text = tr("档位不在分级管理规定范围内") if c.get("grade") is not None else tr("档位未知")
+    grade = c.get("grade") if c.get("grade") is not None else (c.get("grade_label") or "—")
+    licence = c.get("license_no") or "—"
+    if c.get("license_expiry"):
+        licence = tr("{licence}  有效期至 {date}", licence=licence, date=c["license_expiry"])
     profile = [
-        ("档位", f"{c.get('grade') if c.get('grade') is not None else (c.get('grade_label') or '—')}  {band_text}"),
-        ("许可证", f"{c.get('license_no') or '—'}" + (f"  有效期至 {c['license_expiry']}"
-                                                       if c.get("license_expiry") else "")),
-        ("地址", c.get("address") or "—"), ("电话", c.get("phone") or "—"),
-        ("客户经理", c.get("manager") or "—"), ("线路", c.get("route") or "—"),
-        ("访销日", "、".join(WEEKDAY_NAMES[int(d) - 1] for d in c["visit_weekdays"])
+        (tr("档位"), f"{grade}  {band_text}"), (tr("许可证"), licence),
+        (tr("地址"), c.get("address") or "—"), (tr("电话"), c.get("phone") or "—"),
+        (tr("客户经理"), c.get("manager") or "—"), (tr("线路"), c.get("route") or "—"),
+        (tr("访销日"), "、".join(WEEKDAY_NAMES[int(d) - 1] for d in c["visit_weekdays"])
          if c.get("visit_weekdays") else "—"),
-        ("业态", c.get("business_type") or "—"), ("结算方式", c.get("settlement") or "—"),
-        ("入网日期", c.get("joined_on") or "—"),
+        (tr("业态"), c.get("business_type") or "—"), (tr("结算方式"), c.get("settlement") or "—"),
+        (tr("入网日期"), c.get("joined_on") or "—"),
     ]
-    for label, value in profile:
-        con.print(f"  {label:<6}\t{escape(str(value))}")
+    from cmgr.cli.help_format import display_width
+
+    for label, value in profile:  # labels padded by display width (CJK: two columns)
+        con.print(f"  {label}{' ' * max(10 - display_width(label), 1)}{escape(str(value))}")
     from cmgr.jobs.customer_edit import history_text
 
     for e in card["events"]:
-        what = {"join": "入网", "leave": "退网", "edit": "修改"}.get(e["event"], e["event"])
+        what = {"join": tr("入网"), "leave": tr("退网"), "edit": tr("修改")}.get(e["event"], e["event"])
         change = f"  {escape(history_text(e))}" if e["event"] == "edit" else ""
         con.print(f"  {what} {e['on_date']}{change}"
                   + (f"  {escape(e['reason'])}" if e.get("reason") else ""))
@@ -248,37 +278,40 @@ def _print_card(card: dict) -> None:
         label = DECISION_LABELS.get(d["decision"], d["decision"])
         con.print(f"  [bold]{label}[/bold] {d['decided_on']}" if d["decision"] == "downgrade"
                   else f"  {label} {d['decided_on']}", end="")
-        con.print(f"  决定人 {escape(d['decided_by'] or '—')}  (标记 {d['flag_id']})"
+        con.print("  " + escape(tr("决定人 {name}（标记 {id}）", name=d["decided_by"] or "—",
+                                    id=d["flag_id"]))
                   + (f"  {escape(d['remark'])}" if d.get("remark") else ""))
 
     orders = card["orders"]
     top = max((o["qty"] for o in orders), default=0)
-    con.print(f"\n[bold]近 {len(orders)} 个月订货 (条)[/bold]")
+    con.print("\n[bold]" + escape(tr("近 {n} 个月订货（条）", n=len(orders))) + "[/bold]")
     for o in orders:
         con.print(f"  {o['month']} {bar(o['qty'], top):<31}{o['qty']:>8,.0f}")
 
-    con.print("\n[bold]最近访问[/bold]" + ("" if card["visits"] else "  无"))
+    con.print("\n[bold]" + escape(tr("最近访问")) + "[/bold]"
+              + ("" if card["visits"] else "  " + escape(tr("无"))))
     for v in card["visits"]:
         text = " ".join((v.get("notes") or v.get("situation") or "").split())
         text = text if len(text) <= 26 else text[:25] + "…"  # CJK: two columns each
         con.print(f"  {v['visit_date']} {v.get('visit_type') or ''}  {escape(text)}")
 
     if card["complaints"]:
-        table = Table(title="未结质量投诉")
-        for col in ("编号", "状态", "卷烟", "数量", "受理"):
+        table = Table(title=tr("未结质量投诉"))
+        for col in (tr("编号"), tr("状态"), tr("卷烟"), tr("数量"), tr("受理")):
             table.add_column(col)
         for k in card["complaints"]:
             table.add_row(k["id"], STATUS_LABELS[k["status"]], escape(k.get("sku_name") or ""),
                           qty_text(k["qty"]), k["created_at"][:10])
         con.print(table)
     else:
-        con.print("\n[bold]未结质量投诉[/bold]  无")
+        con.print("\n[bold]" + escape(tr("未结质量投诉")) + "[/bold]  " + escape(tr("无")))
+    flags_title = "[bold]" + escape(tr("未结违规标记")) + "[/bold]"
     if not card["flags_known"]:
-        con.print("[bold]未结违规标记[/bold]  (flags not set up in this database)")
+        con.print(flags_title + "  " + escape(tr("（这个数据库还没有违规标记）")))
     elif card["flags"]:
-        con.print("[bold]未结违规标记[/bold]")
+        con.print(flags_title)
         for f in card["flags"]:
-            kind = {"price": "价格", "unlicensed": "无证"}.get(f["kind"], f["kind"])
+            kind = {"price": tr("价格"), "unlicensed": tr("无证")}.get(f["kind"], f["kind"])
             con.print(f"  {f.get('visit_date') or ''} {kind} {escape(f.get('note') or '')[:60]}")
     else:
-        con.print("[bold]未结违规标记[/bold]  无")
+        con.print(flags_title + "  " + escape(tr("无")))

@@ -10,15 +10,15 @@ import typer
 
 from cmgr.cli import common, options
 from cmgr.errors import ExitCode, NotFound, UsageError
+from cmgr.i18n import tr
 
-db_app = common.new_app(
-    "The database: a consistent backup while others use it, an integrity check, an export of "
-    "every table, and a restore.")
+db_app = common.new_app(tr(
+    "数据库：在别人使用时做一致的备份，完整性检查，导出每一张表，以及恢复。"))
 
 
 ExportFormatOpt = options.format_option(
-    "xlsx", "csv", help="xlsx: one workbook, a sheet for each of the database's tables; csv: "
-                        "a UTF-8 (with BOM) file for each, for any size.")
+    "xlsx", "csv", help=tr("xlsx：一个工作簿，数据库的每张表一个工作表；csv：每张表一个 "
+                           "UTF-8（带 BOM）文件，大小不限。"))
 
 
 def register(app: typer.Typer) -> None:
@@ -36,8 +36,8 @@ def _open_existing():
 
     path = _db_path()
     if not path.is_file():
-        raise NotFound(f"no database at {path}",
-                       hint="pass --db (or CMGR_DB), or create one with `cmgr init`")
+        raise NotFound(tr("找不到数据库 {path}", path=path),
+                       hint=tr("给出 `--db`（或 CMGR_DB），或用 `cmgr init` 创建一个"))
     return Database(path, busy_timeout=float(common.state().config().get("database.busy_timeout")))
 
 
@@ -48,16 +48,16 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-@db_app.command("backup")
+@db_app.command("backup", help=tr(
+    "数据库的一致副本（SQLite 在线备份），其他 cmgr 命令同时读写也安全；副本检查无误后命令才算成功。"))
 def backup_command(
     path: Annotated[str, typer.Argument(
-        help="Backup file to write (placeholder {date}), or a folder (existing, or written with "
-             "a trailing /): a file named after the database and the time is made there.",
-        metavar="PATH")],
+        help=tr("要写的备份文件（占位符 {date}），或一个文件夹（已存在，或以 / 结尾）："
+                "在那里生成一个以数据库名和时间命名的文件。"),
+        metavar=tr("路径"))],
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """A consistent copy of the database through SQLite's online backup, safe while other cmgr
-    commands read and write it; the copy is checked before the command succeeds."""
+    # A consistent copy through SQLite's online backup, checked before the command succeeds.
     from cmgr.render.output import expand_out
     from cmgr.store.maintenance import describe, inspect_backup
 
@@ -67,35 +67,34 @@ def backup_command(
         if target.is_dir() or path.endswith(("/", "\\")):
             target = target / f"{db.path.stem}-{time.strftime('%Y%m%d-%H%M%S')}.db"
         if _same_file(target, db.path) or target.resolve() == db.path.resolve():
-            raise UsageError(f"{target} is the database itself; give another file or a folder")
+            raise UsageError(tr("{path} 就是数据库本身；请给出另一个文件或文件夹", path=target))
         db.backup(target)
     copy = inspect_backup(target)
     seconds = time.perf_counter() - started
     size = target.stat().st_size
-    common.info(f"backup written: {target} ({size:,} bytes, schema version {copy.schema_version}, "
-                f"{describe(copy.tables)}) in {seconds:.2f} s")
+    common.info(tr("备份已写入：{path}（{size} 字节，结构版本 {version}，{tables}），用时 {seconds} 秒",
+                   path=target, size=f"{size:,}", version=copy.schema_version,
+                   tables=describe(copy.tables), seconds=f"{seconds:.2f}"))
     if fmt == "json":
         common.print_json({"database": str(db.path), "backup": str(target), "bytes": size,
                            "schema_version": copy.schema_version, "tables": copy.tables,
                            "seconds": round(seconds, 3)})
 
 
-@db_app.command("check")
+@db_app.command("check", help=tr(
+    "完整性检查、结构版本和每张表的行数。不做任何更改。\n\n"
+    "退出状态：0 完好；1 发现问题（损坏、悬空引用、缺少表）；2 那里没有数据库，或根本不是数据库。"))
 def check_command(
-    quick: Annotated[bool, typer.Option("--quick", help="SQLite's quick_check: faster on a big "
-                                                        "database, skips index contents.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help=tr(
+        "SQLite 的 quick_check：大数据库上更快，不检查索引内容。"))] = False,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """Integrity check, schema version and the rows of every table. Changes nothing.
-
-    Exit status: 0 sound; 1 a problem was found (damage, dangling references, missing tables);
-    2 no database there, or not a database at all.
-    """
     from cmgr.store.maintenance import check_database
 
     with _open_existing() as db:
         report = check_database(db, quick=quick)
-    common.info(f"checked {report.database}: {'ok' if report.ok else 'PROBLEMS FOUND'}")
+    common.info(tr("已检查 {path}：完好", path=report.database) if report.ok
+                else tr("已检查 {path}：发现问题", path=report.database))
     if fmt == "json":
         common.print_json(report.as_dict())
     else:
@@ -103,9 +102,8 @@ def check_command(
     for problem in report.problems():
         common.warn(problem)
     if report.pending_migrations:
-        common.info(f"schema version {report.schema_version}; this cmgr will apply migrations "
-                    f"{report.pending_migrations} (with a backup first) on the next command that "
-                    "opens the database")
+        common.info(tr("结构版本 {version}；下一个打开数据库的命令会先备份，再执行迁移 {pending}",
+                       version=report.schema_version, pending=report.pending_migrations))
     if not report.ok:
         common.exit_with(ExitCode.FINDINGS)
 
@@ -115,26 +113,28 @@ def _present_check(report) -> None:
     from rich.table import Table
 
     table = Table(title=f"{escape(report.database)}")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
+    table.add_column(tr("表"))
+    table.add_column(tr("行数"), justify="right")
     for name, n in report.tables.items():
         table.add_row(escape(name), f"{n:,}")
     common.out_console.print(table)
-    common.out_console.print(
-        f"integrity: {escape('; '.join(report.integrity[:5]))}\n"
-        f"foreign key errors: {report.foreign_key_errors}\n"
-        f"schema version: {report.schema_version} (this cmgr knows up to {report.latest_known})\n"
-        f"journal mode: {report.journal_mode}, size: {report.size_bytes:,} bytes")
+    common.out_console.print(escape("\n".join((
+        tr("完整性：{result}", result="; ".join(report.integrity[:5])),
+        tr("外键错误：{n}", n=report.foreign_key_errors),
+        tr("结构版本：{version}（这个 cmgr 最高认识 {latest}）", version=report.schema_version,
+           latest=report.latest_known),
+        tr("日志模式：{mode}，大小：{size} 字节", mode=report.journal_mode,
+           size=f"{report.size_bytes:,}")))))
 
 
-@db_app.command("export")
+@db_app.command("export", help=tr(
+    "导出数据库的每一张表（同一时刻的一致数据），让数据可以随主人带走。列名是 cmgr 的字段名，"
+    "`cmgr import` 可以读回。"))
 def export_command(
     directory: Annotated[Path, typer.Argument(
-        help="Folder to write into (created if missing; placeholder {date}).")],
+        metavar=tr("目录"), help=tr("写入的文件夹（不存在时创建；占位符 {date}）。"))],
     fmt: ExportFormatOpt = "xlsx",
 ) -> None:
-    """Every table of the database, from one consistent moment, so the data can leave with its
-    owner. Column names are cmgr's field names, which `cmgr import` reads back."""
     from cmgr.jobs.maintenance import export
     from cmgr.render.output import expand_out
     from cmgr.store.maintenance import EXCEL_MAX_DATA_ROWS, table_counts
@@ -145,31 +145,36 @@ def export_command(
         if fmt == "xlsx":
             biggest = max(table_counts(db).values(), default=0)
             if biggest > EXCEL_MAX_DATA_ROWS // 4:
-                common.warn(f"a table has {biggest:,} rows: the workbook will take a while "
-                            "(about a minute per million rows); --format csv is much faster")
+                common.warn(tr("有一张表有 {n} 行：工作簿要写一会儿（每百万行约一分钟）；"
+                               "`--format csv` 快得多", n=f"{biggest:,}"))
         result = export(db, target, fmt.value)
     seconds = time.perf_counter() - started
     for table, n in result.tables.items():
         sheets = result.sheets.get(table)
-        more = f" (sheets {', '.join(sheets)})" if sheets and len(sheets) > 1 else ""
-        common.debug(f"{table}: {n:,} rows{more}")
+        if sheets and len(sheets) > 1:
+            common.debug(tr("{table}：{n} 行（工作表 {sheets}）", table=table, n=f"{n:,}",
+                            sheets=tr("、").join(sheets)))
+        else:
+            common.debug(tr("{table}：{n} 行", table=table, n=f"{n:,}"))
     if result.cleaned_cells:
-        common.warn(f"{result.cleaned_cells:,} cells held control characters Excel cannot store; "
-                    "they were removed in the workbook (the csv export keeps them)")
-    common.info(f"exported {len(result.tables)} tables, {sum(result.tables.values()):,} rows, to "
-                + ", ".join(result.files if fmt == "xlsx" else [str(target)])
-                + f" in {seconds:.2f} s")
+        common.warn(tr("{n} 个单元格含有 Excel 无法保存的控制字符；工作簿中已去掉（csv 导出保留）",
+                       n=f"{result.cleaned_cells:,}"))
+    common.info(tr("已导出 {tables} 张表，{rows} 行，到 {files}，用时 {seconds} 秒",
+                   tables=len(result.tables), rows=f"{sum(result.tables.values()):,}",
+                   files=tr("、").join(result.files if fmt == "xlsx" else [str(target)]),
+                   seconds=f"{seconds:.2f}"))
 
 
-@db_app.command("restore")
+@db_app.command("restore", help=tr(
+    "用备份替换数据库：先检查该文件是完好的 cmgr 数据库，并在旁边备份当前数据库。"
+    "替换前会询问（`--yes` 直接同意）。"))
 def restore_command(
-    path: Annotated[Path, typer.Argument(help="A backup made by `cmgr db backup`.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace without asking (cron, scripts).")]
+    path: Annotated[Path, typer.Argument(metavar=tr("文件"),
+                                         help=tr("`cmgr db backup` 做的备份。"))],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=tr("不询问直接替换（cron、脚本）。"))]
     = False,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """Replace the database with a backup, after checking that the file is a sound cmgr database
-    and taking a backup of the current one beside it. Asks first (--yes answers)."""
     import sqlite3
 
     from cmgr.store import maintenance
@@ -180,17 +185,17 @@ def restore_command(
     db_path = _db_path()
     source = Path(path)
     if _same_file(source, db_path):
-        raise UsageError(f"{source} is the database itself; give a backup file")
+        raise UsageError(tr("{path} 就是数据库本身；请给出备份文件", path=source))
     info = maintenance.inspect_backup(source)
     busy_timeout = float(st.config().get("database.busy_timeout"))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     previous: Path | None = None
     if db_path.exists():
         current_text, readable = _describe_current(db_path, busy_timeout)
-        common.confirm_or_fail(
-            f"Replace {db_path} ({current_text}) with {source} (schema version "
-            f"{info.schema_version}, {maintenance.describe(info.tables)})? The current database is "
-            "backed up first.")
+        common.confirm_or_fail(tr(
+            "用 {source}（结构版本 {version}，{tables}）替换 {path}（{current}）？会先备份当前数据库。",
+            path=db_path, current=current_text, source=source, version=info.schema_version,
+            tables=maintenance.describe(info.tables)))
         previous = _unused(db_path.with_name(f"{db_path.name}.before-restore-{stamp}.bak"))
         if readable:
             try:
@@ -200,15 +205,18 @@ def restore_command(
                 readable = False
         if not readable:
             _set_aside(db_path, previous)
-        common.info(f"current database saved as {previous}")
+        common.info(tr("当前数据库已另存为 {path}", path=previous))
     with Database(db_path, busy_timeout=busy_timeout) as db:
         maintenance.restore_into(db, source)
         applied = db.migrate(backup=False)  # an older backup gets today's schema
         report = maintenance.check_database(db, quick=True)
     if not report.ok:  # the file passed its check a moment ago: this is a bug or a disk fault
         raise RuntimeError(f"restored database fails its check: {report.problems()}")
-    common.info(f"restored {db_path} from {source}: {maintenance.describe(report.tables)}"
-                + (f"; migrated to schema version {report.schema_version}" if applied else ""))
+    tables = maintenance.describe(report.tables)
+    common.info(tr("已从 {source} 恢复 {path}：{tables}；已迁移到结构版本 {version}", path=db_path,
+                   source=source, tables=tables, version=report.schema_version) if applied
+                else tr("已从 {source} 恢复 {path}：{tables}", path=db_path, source=source,
+                        tables=tables))
     if fmt == "json":
         common.print_json({"database": str(db_path), "restored_from": str(source),
                            "previous_saved_as": str(previous) if previous else None,
@@ -228,7 +236,7 @@ def _describe_current(path: Path, busy_timeout: float) -> tuple[str, bool]:
         with Database(path, busy_timeout=busy_timeout) as db:
             return describe(table_counts(db)), True
     except (DatabaseError, sqlite3.DatabaseError) as exc:
-        return f"unreadable: {exc}", False
+        return tr("无法读取：{error}", error=exc), False
 
 
 def _unused(path: Path) -> Path:

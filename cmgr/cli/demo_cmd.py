@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common
+from cmgr.i18n import tr
 
 # Sample files per kind, in import order (the roster first, so orders find their customers).
 SAMPLE_IMPORTS = [
@@ -32,14 +33,15 @@ def add_demo_step(title: str, step: Callable[[common.AppState, Path], list[Path]
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo")(demo_command)
+    app.command("demo", help=tr(
+        "用示例数据建一个新的数据库，并在上面运行主要的工作。`cmgr --db 文件 demo` 把演示数据库建在那个文件。"
+    ))(demo_command)
 
 
 def demo_command(
-    directory: Annotated[Path, typer.Option("--dir", help="Where the demo database and outputs go.")]
-    = Path("cmgr-demo"),
+    directory: Annotated[Path, typer.Option(
+        "--dir", metavar=tr("目录"), help=tr("演示数据库和输出文件放在哪里。"))] = Path("cmgr-demo"),
 ) -> None:
-    """Build a fresh database from the sample data and run the main jobs on it."""
     from cmgr.config import read_mapping_file
     from cmgr.errors import UsageError
     from cmgr.jobs.ingest import import_files
@@ -50,15 +52,15 @@ def demo_command(
     # is not used: the demo starts from an empty file.
     db_path = st.db_option if st.db_on_command_line and st.db_option else directory / "demo.db"
     if db_path != directory / "demo.db" and db_path.exists() and db_path.stat().st_size > 0:
-        raise UsageError(f"{db_path} already exists: the demo builds a fresh database",
-                         hint="give --db a new file name, or leave --db out "
-                              f"(the demo then uses {directory / 'demo.db'})")
+        raise UsageError(tr("{path} 已存在：演示要建一个全新的数据库", path=db_path),
+                         hint=tr("给 `--db` 一个新的文件名，或不给 `--db`（演示就用 {default}）",
+                                 default=directory / "demo.db"))
     directory.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     st.use_database(db_path)
     sample = packaged_dir("sample_data")
-    common.info(f"sample data: {sample}")
+    common.info(tr("示例数据：{path}", path=sample))
     db = st.db(create=True)
     # One sample export names its cigarette column 卷烟规格名称: mapped the way a user would.
     mapping_file = sample / "mapping-example.toml"
@@ -69,14 +71,16 @@ def demo_command(
         for r in results:
             if r.error:
                 raise r.error
-            common.info(f"imported {kind:9} {Path(r.file).name:24} {r.stored:>7,} stored, "
-                        f"{r.skipped:,} skipped, {r.rejected:,} rejected")
-    common.info(f"database: {db_path}")
+            common.info(tr("已导入 {kind} {file}：新增 {stored}，跳过 {skipped}，拒收 {rejected}",
+                           kind=f"{kind:11}", file=Path(r.file).name,
+                           stored=f"{r.stored:,}", skipped=f"{r.skipped:,}",
+                           rejected=f"{r.rejected:,}"))
+    common.info(tr("数据库：{path}", path=db_path))
     for title, step in DEMO_STEPS:
         outputs = step(st, directory)
         for path in outputs:
-            common.info(f"{title}: {path}")
-    common.info("demo complete")
+            common.info(tr("{title}：{path}", title=title, path=path))
+    common.info(tr("演示完成"))
     _next_steps(db_path, db)
 
 
@@ -90,7 +94,7 @@ def _next_steps(db_path: Path, db) -> None:
     from cmgr.store.plans import latest_visit_date
 
     week = next_week_start(latest_visit_date(db) or date.today()).isocalendar()
-    common.info("接下来在演示数据库上试试：")
+    common.info(tr("接下来在演示数据库上试试："))
     common.info(f"  export CMGR_DB={shlex.quote(str(db_path.resolve()))}")
     common.info(f"  cmgr plan-week --all --week {week.year}-W{week.week:02d} --no-save")
     common.info("  cmgr complaint list")

@@ -11,6 +11,7 @@ import typer
 
 from cmgr.cli import common, options
 from cmgr.errors import ExitCode, UsageError
+from cmgr.i18n import tr
 
 
 class ImportKind(StrEnum):
@@ -25,34 +26,37 @@ class ImportKind(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    app.command("import", no_args_is_help=True)(import_command)
+    app.command("import", no_args_is_help=True, help=tr(
+        "导入公司系统的导出文件。再次导入相同的行不会重复。\n\n"
+        "退出状态：0 全部行已保存；3 有被拒绝的行；2 有文件无法使用。"))(import_command)
 
 
 def import_command(
-    kind: Annotated[ImportKind, typer.Argument(help="What the files hold.")],
-    files: Annotated[list[Path], typer.Argument(help=".xlsx, .xls or .csv exports.")],
-    sheet: Annotated[str | None, typer.Option(help="Sheet to read in a workbook with several.")] = None,
+    kind: Annotated[ImportKind, typer.Argument(metavar=tr("类型"), help=tr("文件里是什么数据。"))],
+    files: Annotated[list[Path], typer.Argument(metavar=tr("文件"),
+                                                help=tr(".xlsx、.xls 或 .csv 导出文件。"))],
+    sheet: Annotated[str | None, typer.Option(
+        metavar=tr("工作表"), help=tr("工作簿有多个工作表时，要读的那一个。"))] = None,
     mapping: Annotated[Path | None, typer.Option(
-        help="TOML file of extra header -> field mappings (adds to the configuration's [mapping]).")] = None,
+        metavar=tr("文件"),
+        help=tr("补充“表头 = 字段”对应关系的 TOML 文件（加在配置的 [mapping] 之上）。"))] = None,
     rejects: Annotated[Path | None, typer.Option(
-        help="Write rejected rows and cells stored empty to this CSV.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
+        metavar=tr("文件"), help=tr("把被拒绝的行和存为空的单元格写到这个 CSV。"))] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help=tr("试运行：只检查并报告，不写入任何内容。"))] = False,
     kind_is_right: Annotated[bool, typer.Option(
-        "--kind-is-right", help="Import even a file whose columns look more like another kind's.")] = False,
+        "--kind-is-right", help=tr("即使文件的列更像另一种数据，也按给出的类型导入。"))] = False,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """Import the company system's exports. Re-importing the same rows adds nothing.
-
-    Exit status: 0 all rows stored; 3 some rows rejected; 2 a file could not be used.
-    """
+    # Import the company system's exports; re-importing the same rows adds nothing.
     from cmgr.config import read_mapping_file
     from cmgr.jobs.ingest import import_files, write_issues_csv
     from cmgr.sources.importer import Plausible
 
     missing = [str(f) for f in files if not f.is_file()]
     if missing:  # a mistyped name: nothing to summarise and no rejects to write
-        raise UsageError(f"file not found: {', '.join(missing)}; nothing was imported",
-                         hint="check the name and the folder (`ls`)")
+        raise UsageError(tr("找不到文件：{path}；未导入任何内容", path=tr("、").join(missing)),
+                         hint=tr("检查文件名和文件夹（`ls`）"))
     st = common.state()
     cfg = st.config()
     extra = dict(cfg.mapping)
@@ -105,9 +109,9 @@ def _progress():
     )
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TextColumn("行"), TimeElapsedColumn(),
+                  MofNCompleteColumn(), TextColumn(tr("行")), TimeElapsedColumn(),
                   console=common.err_console, transient=True) as bar:
-        task = bar.add_task("importing", total=None)
+        task = bar.add_task(tr("导入中"), total=None)
 
         def show(message: str, done: int | None = None, total: int | None = None) -> None:
             if done is None:  # reading: the row count is not known yet
@@ -135,13 +139,15 @@ def _present(results, dry_run: bool, issues_path: Path | None) -> None:
     from rich.table import Table
 
     con = common.err_console
-    table = Table(title="导入结果 import summary" + (" (dry run: nothing written)" if dry_run else ""))
-    for col in ("file", "read", "stored", "updated", "unchanged", "skipped", "rejected"):
-        table.add_column(col, justify="left" if col == "file" else "right")
+    table = Table(title=tr("导入结果（试运行：未写入任何内容）") if dry_run else tr("导入结果"))
+    headers = (tr("文件名"), tr("读取"), tr("新增"), tr("更新"), tr("未变"), tr("跳过"), tr("拒收"))
+    for i, col in enumerate(headers):
+        table.add_column(col, justify="left" if i == 0 else "right")
     for r in results:
         name = Path(r.file).name + (f" [{r.sheet}]" if r.sheet else "")
         if r.error:
-            table.add_row(escape(name), "-", "-", "-", "-", "-", "[red]file not used[/red]")
+            table.add_row(escape(name), "-", "-", "-", "-", "-",
+                          "[red]" + escape(tr("文件未使用")) + "[/red]")
         else:
             table.add_row(escape(name), f"{r.rows_read:,}", f"{r.stored:,}", f"{r.updated:,}",
                           f"{r.unchanged:,}", f"{r.skipped:,}",
@@ -150,26 +156,32 @@ def _present(results, dry_run: bool, issues_path: Path | None) -> None:
     for r in results:
         name = Path(r.file).name
         if r.error:
-            con.print(f"[red]error:[/red] {escape(r.error.message)}")
-            if r.error.hint:
-                con.print(f"[dim]hint: {escape(r.error.hint)}[/dim]")
+            common.print_error(r.error)
             continue
         if r.merged:
-            con.print(f"{escape(name)}: {r.merged:,} visit(s) already recorded in cmgr or on a "
-                      "sign-in sheet: merged into those (one visit, one record)")
-        detail = ", ".join(f"{v} {k}" for k, v in r.skipped_detail.items() if v)
+            con.print(escape(tr("{file}：{n} 次访问已在 cmgr 或签到记录簿中记录，已合并到这些记录"
+                                "（一次访问，一条记录）", file=name, n=f"{r.merged:,}")))
+        labels = {"blank": tr("空行"), "合计": tr("合计行"), "duplicate": tr("重复行")}
+        detail = tr("，").join(tr("{reason} {n} 行", reason=labels.get(k, k), n=f"{v:,}")
+                              for k, v in r.skipped_detail.items() if v)
         if detail:
-            con.print(f"{escape(name)}: skipped {detail} rows")
+            con.print(escape(tr("{file}：跳过{detail}", file=name, detail=detail)))
         if r.ignored_columns:
-            con.print(f"{escape(name)}: ignored columns: {escape(', '.join(r.ignored_columns))}")
+            con.print(escape(tr("{file}：未使用的列：{columns}", file=name,
+                                columns=tr("、").join(r.ignored_columns))))
         for note in r.notes:
-            con.print(f"{escape(name)}: {escape(note)}")
+            con.print(escape(tr("{file}：{note}", file=name, note=note)))
         shown = [i for i in r.issues][:10]
         for i in shown:
-            tag = "[red]rejected[/red]" if i.action == "rejected" else "[yellow]warning[/yellow]"
-            con.print(f"{tag} {escape(str(i.location()))}: {escape(i.reason)}"
-                      + ("" if i.action == "rejected" else f" ({i.action})"))
+            if i.action == "rejected":
+                line = "[red]" + escape(tr("拒收")) + "[/red] " + escape(
+                    tr("{where}：{reason}", where=i.location(), reason=i.reason))
+            else:
+                line = "[yellow]" + escape(tr("警告")) + "[/yellow] " + escape(
+                    tr("{where}：{reason}（{action}）", where=i.location(), reason=i.reason,
+                       action=i.action))
+            con.print(line)
         if len(r.issues) > len(shown):
-            con.print(f"... and {len(r.issues) - len(shown):,} more")
+            con.print(escape(tr("…… 另有 {n} 条", n=f"{len(r.issues) - len(shown):,}")))
     if issues_path is not None:
-        con.print(f"rejected rows and warnings written to {issues_path}")
+        con.print(escape(tr("被拒绝的行和警告已写入 {path}", path=issues_path)))

@@ -11,13 +11,17 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
+from cmgr.i18n import tr
 
 
 def register(app: typer.Typer) -> None:
-    app.command("kpi")(kpi_command)
+    app.command("kpi", help=tr(
+        "显示每位客户经理当月的考核指标；`--rank` 再加上排名。\n\n"
+        "不给 `--month` 时：数据库中最新订单所在的月份。目标取自配置的 [report.targets]，"
+        "否则取自 `cmgr import targets`。"))(kpi_command)
     from cmgr.cli.demo_cmd import add_demo_step
 
-    add_demo_step("催缴清单和排名 (settlements, kpi --rank)", demo_step)
+    add_demo_step(tr("催缴清单和排名（settlements、kpi --rank）"), demo_step)
 
 
 def kpi_command(
@@ -25,16 +29,11 @@ def kpi_command(
     manager: options.ManagerOpt = None,
     all_managers: options.AllManagersOpt = False,
     ranked: Annotated[bool, typer.Option(
-        "--rank", help="Rank every manager in the database on each figure and overall "
-                       "(weights: kpi.weight_* in the configuration); --manager then shows "
-                       "that manager's figures and highlights its place.")] = False,
+        "--rank", help=tr("按每项指标和综合给数据库中的每位客户经理排名（权重：配置中的 "
+                          "`kpi.weight_*`）；这时 `--manager` 显示这位客户经理的指标，并突出其名次。"
+                          ))] = False,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """Print the month's figures per manager; --rank adds the ranking.
-
-    Without --month: the month of the newest order in the database. Targets come from the
-    configuration's [report.targets], else from `cmgr import targets`.
-    """
     from cmgr.jobs.kpi import default_month, kpis_for, rank
     from cmgr.jobs.managers import resolve_managers
 
@@ -83,9 +82,10 @@ def _figures_table(run, kpis) -> None:
 
     from cmgr.render.kpi_lists import KPI_FIGURES
 
-    table = Table(title=f"{run.month} 主要指标" + (f"（数据截至 {run.data_until}）"
-                                               if run.data_until else ""))
-    table.add_column("客户经理")
+    table = Table(title=tr("{month} 主要指标（数据截至 {date}）", month=run.month,
+                           date=run.data_until) if run.data_until
+                  else tr("{month} 主要指标", month=run.month))
+    table.add_column(tr("客户经理"))
     for _, label in KPI_FIGURES:
         table.add_column(label, justify="right")
     for k in kpis:
@@ -101,12 +101,12 @@ def _ranking_table(month: str, ranking, highlight: str | None) -> None:
 
     labels = {f: label for f, label, _ in RANKED_FIGURES}
     figures = list(ranking[0].places) if ranking else []
-    table = Table(title=f"{month} 客户经理排名（{len(ranking)} 人）")
-    table.add_column("排名", justify="right")
-    table.add_column("客户经理")
+    table = Table(title=tr("{month} 客户经理排名（{n} 人）", month=month, n=len(ranking)))
+    table.add_column(tr("排名"), justify="right")
+    table.add_column(tr("客户经理"))
     for f in figures:
-        table.add_column(f"{labels[f]}(名次)", justify="right")
-    table.add_column("综合得分", justify="right")
+        table.add_column(tr("{figure}（名次）", figure=labels[f]), justify="right")
+    table.add_column(tr("综合得分"), justify="right")
     for r in ranking:
         me = r.manager == highlight
         name = ("▶ " if me else "") + r.manager
@@ -116,7 +116,8 @@ def _ranking_table(month: str, ranking, highlight: str | None) -> None:
     common.out_console.print(table)
     if highlight is not None:
         mine = next(r for r in ranking if r.manager == highlight)
-        common.info(f"{highlight}：综合第 {mine.overall} 名（共 {len(ranking)} 人）")
+        common.info(tr("{name}：综合第 {place} 名（共 {n} 人）", name=highlight, place=mine.overall,
+                       n=len(ranking)))
 
 
 def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:

@@ -19,7 +19,10 @@ from typing import Annotated, Any
 
 import typer
 
-DATE_FORMS = "2026-11-30, 2026/11/30, 20261130 or 2026年11月30日"
+from cmgr.i18n import tr
+
+# The date spellings cmgr reads, written the same in either language (a list, no "or").
+DATE_FORMS = "2026-11-30, 2026/11/30, 20261130, 2026年11月30日"
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -39,7 +42,7 @@ def parse_day(text: str) -> date:
     except CellError:
         day = None
     if day is None:
-        raise ValueError(f"{text!r} is not a date; write it as {DATE_FORMS}")
+        raise ValueError(tr("{text} 不是日期；应为 {forms}", text=repr(text), forms=DATE_FORMS))
     return day
 
 
@@ -56,44 +59,47 @@ def parse_moment(text: str) -> str:
     try:
         return f"{day}T{time.fromisoformat(clock.strip()).isoformat()}"
     except ValueError:
-        raise ValueError(f"{text!r}: the time of day {clock.strip()!r} is not HH:MM") from None
+        raise ValueError(tr("{text}：时间 {clock} 应为 HH:MM", text=repr(text),
+                            clock=repr(clock.strip()))) from None
 
 
 def date_option(*names: str, help: str) -> Any:
     """A date option: a `datetime.date` (or None), in any of DATE_FORMS."""
-    return typer.Option(*names, parser=parse_day, metavar="DATE", help=help)
+    return typer.Option(*names, parser=parse_day, metavar=tr("日期"), help=help)
 
 
-DateOpt = Annotated[date | None, date_option("--date", help=f"The date ({DATE_FORMS}; default "
-                                                            "today).")]
-SinceOpt = Annotated[date | None, date_option("--since", help=f"First day ({DATE_FORMS}).")]
-UntilOpt = Annotated[date | None, date_option("--until", help="Last day (inclusive).")]
+DateOpt = Annotated[date | None, date_option(
+    "--date", help=tr("日期（{forms}；默认今天）。", forms=DATE_FORMS))]
+SinceOpt = Annotated[date | None, date_option(
+    "--since", help=tr("第一天（{forms}）。", forms=DATE_FORMS))]
+UntilOpt = Annotated[date | None, date_option("--until", help=tr("最后一天（含当天）。"))]
 MonthOpt = Annotated[str, typer.Option(
-    "--month", metavar="MONTH", help='The month: YYYY-MM, or "last" (the month before today).')]
+    "--month", metavar=tr("月份"), help=tr("月份：YYYY-MM，或 last（今天的上一个月）。"))]
 WeekOpt = Annotated[str | None, typer.Option(
-    "--week", metavar="WEEK", help="ISO week, e.g. 2026-W49.")]
+    "--week", metavar=tr("周"), help=tr("ISO 周，例如 2026-W49。"))]
 
 
 # --- managers --------------------------------------------------------------------------------
 
-MANAGER_HELP = "客户经理, as in the roster"
 ManagersOpt = Annotated[list[str] | None, typer.Option(
-    "--manager", "-m", metavar="NAME",
-    help=f"{MANAGER_HELP} (repeatable; optional when the roster has one).")]
+    "--manager", "-m", metavar=tr("姓名"),
+    help=tr("客户经理，按客户名册中的姓名（可重复；名册只有一位时可省略）。"))]
 ManagerOpt = Annotated[str | None, typer.Option(
-    "--manager", "-m", metavar="NAME", help=f"Only this {MANAGER_HELP}.")]
+    "--manager", "-m", metavar=tr("姓名"), help=tr("只看这位客户经理（按客户名册中的姓名）。"))]
 RecordManagerOpt = Annotated[str | None, typer.Option(
-    "--manager", "-m", metavar="NAME", help=f"{MANAGER_HELP} (default: the customer's).")]
-AllManagersOpt = Annotated[bool, typer.Option("--all", help="Every manager in the roster.")]
+    "--manager", "-m", metavar=tr("姓名"),
+    help=tr("客户经理，按客户名册中的姓名（默认：该客户的客户经理）。"))]
+AllManagersOpt = Annotated[bool, typer.Option("--all", help=tr("客户名册中的每一位客户经理。"))]
 
 
 # --- output ----------------------------------------------------------------------------------
 
 def out_option(placeholders: str, default: str | None = None, more: str = "") -> Any:
     """--out: the file to write, with the placeholders the command fills in."""
-    text = f"Output file; placeholders {placeholders}"
-    text += f" (default {default})." if default else "."
-    return Annotated[str | None, typer.Option("--out", metavar="FILE",
+    text = (tr("输出文件；可用占位符 {placeholders}（默认：{default}）。", placeholders=placeholders,
+               default=default) if default
+            else tr("输出文件；可用占位符 {placeholders}。", placeholders=placeholders))
+    return Annotated[str | None, typer.Option("--out", metavar=tr("文件"),
                                               help=text + (f" {more}" if more else ""))]
 
 
@@ -110,30 +116,31 @@ def format_from(fmt: StrEnum | None, out: str | None, accepted: tuple[str, ...],
     if out:
         suffix = Path(out).suffix.lower().lstrip(".")
         if suffix not in accepted:
-            raise UsageError(f"--out {out}: cannot tell the format from {Path(out).suffix!r}",
-                             hint="add --format " + "|".join(accepted))
+            raise UsageError(tr("`--out {out}`：无法从后缀 {suffix} 判断格式", out=out,
+                                suffix=repr(Path(out).suffix)),
+                             hint=tr("加上 `--format {formats}`", formats="|".join(accepted)))
         return suffix
     return default
 
 
 @cache
 def formats(*accepted: str) -> type[StrEnum]:
-    """The Enum of exactly these formats (Typer shows them as <a|b|c> and refuses others)."""
+    """The Enum of exactly these formats (help shows them as a|b|c; Typer refuses others)."""
     return StrEnum("Format_" + "_".join(accepted), {f: f for f in accepted})
 
 
-def format_option(*accepted: str, help: str = "Output format.", optional: bool = False) -> Any:
+def format_option(*accepted: str, help: str | None = None, optional: bool = False) -> Any:
     """--format with exactly the formats a command accepts; `optional`: None when not given
     (the command then tells the format from --out)."""
     choice = formats(*accepted)
     kind = choice | None if optional else choice
-    return Annotated[kind, typer.Option("--format", help=help)]
+    return Annotated[kind, typer.Option("--format", help=help or tr("输出格式。"))]
 
 
-TableJsonOpt = format_option("table", "json", help="table for people, json for scripts.")
+TableJsonOpt = format_option("table", "json", help=tr("table 供人阅读，json 供脚本使用。"))
 FORM_FORMATS = ("docx", "html")
 FORM_DEFAULT = "docx"
 FormFormatOpt = Annotated[formats(*FORM_FORMATS), typer.Option(
-    "--form-format", help="The form: docx (Word, printed) or html.")]
+    "--form-format", help=tr("表单格式：docx（Word，用于打印）或 html。"))]
 # --format of a command whose output is a form (complaint form, promo receipt).
-FormOutputFormatOpt = format_option(*FORM_FORMATS, help="The form: docx (Word, printed) or html.")
+FormOutputFormatOpt = format_option(*FORM_FORMATS, help=tr("表单格式：docx（Word，用于打印）或 html。"))

@@ -14,6 +14,7 @@ import typer
 
 from cmgr.cli import common
 from cmgr.errors import NotFound, UsageError
+from cmgr.i18n import tr
 
 T = TypeVar("T")
 PICK_LIMIT = 20
@@ -29,8 +30,8 @@ def _prompt(label: str, option: str, **kwargs: Any) -> Any:
 
 
 def missing(option: str, what: str) -> UsageError:
-    return UsageError(f"{what} is missing: give {option}",
-                      hint="on a terminal cmgr asks for it; in a script every field is an option")
+    return UsageError(tr("缺少{what}：请给出 `{option}`", what=what, option=option),
+                      hint=tr("在终端上 cmgr 会询问；在脚本中每一项都用选项给出"))
 
 
 def ask(label: str, option: str, *, default: str | None = None, required: bool = True) -> str:
@@ -46,7 +47,7 @@ def ask(label: str, option: str, *, default: str | None = None, required: bool =
         value = str(value).strip()
         if value or not required:
             return value
-        common.err_console.print(f"{label} 不能为空")
+        common.err_console.print(tr("{label}不能为空", label=label))
 
 
 def ask_parsed(label: str, option: str, parse: Callable[[str], T], given: str | None, *,
@@ -75,13 +76,14 @@ def pick(items: list[T], describe: Callable[[T], str], *, what: str) -> T | None
     for i, item in enumerate(shown, start=1):
         common.err_console.print(f"  {i:>2}. {common.escape(describe(item))}")
     if len(items) > PICK_LIMIT:
-        common.err_console.print(f"  ... more than {PICK_LIMIT}; type 0 and more of the name")
+        common.err_console.print(tr("  …… 超过 {n} 个；输入 0，再多输入一些名称", n=PICK_LIMIT))
     while True:
-        text = _prompt(f"选择{what} (1-{len(shown)}, 0 = 重新输入)", f"the {what} number")
+        text = _prompt(tr("选择{what}（1-{n}，0 = 重新输入）", what=what, n=len(shown)),
+                       tr("{what}的序号", what=what))
         text = str(text).strip()
         if text.isdigit() and 0 <= int(text) <= len(shown):
             return None if int(text) == 0 else shown[int(text) - 1]
-        common.err_console.print(f"请输入 0 到 {len(shown)} 之间的数字")
+        common.err_console.print(tr("请输入 0 到 {n} 之间的数字", n=len(shown)))
 
 
 def _no_single_match(option: str, text: str, matches: list, describe: Callable[[Any], str],
@@ -89,9 +91,11 @@ def _no_single_match(option: str, text: str, matches: list, describe: Callable[[
     """In a script, no match or several: `none_found`, or an error listing the first ten."""
     if not matches:
         return none_found
-    listed = "; ".join(describe(m) for m in matches[:10])
-    more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
-    return UsageError(f"{option} {text!r} matches {len(matches)} {what}: {listed}{more}", hint=hint)
+    listed = tr("；").join(describe(m) for m in matches[:10])
+    if len(matches) > 10:
+        listed = tr("{listed}；另有 {n} 个", listed=listed, n=len(matches) - 10)
+    return UsageError(tr("`{option}` {text} 匹配到 {n} 个{what}：{listed}", option=option,
+                         text=repr(text), n=len(matches), what=what, listed=listed), hint=hint)
 
 
 def describe_customer(c: dict) -> str:
@@ -110,28 +114,29 @@ def choose_customer(db, text: str | None, *, option: str = "--customer") -> dict
 
     while True:
         if text is None or not text.strip():
-            text = ask("客户 (编码或名称的一部分)", option)
+            text = ask(tr("客户（编码或名称的一部分）"), option)
         matches = find_customers(db, text)
         if len(matches) == 1:
             return matches[0]
         if not interactive():
             raise _no_single_match(
-                option, text, matches, describe_customer, "customers",
-                NotFound(f"no customer matches {text!r} ({option})",
-                         hint="give the customer code, or a part of the name as in the roster"),
-                hint="give the customer code")
+                option, text, matches, describe_customer, tr("客户"),
+                NotFound(tr("没有与 {text} 匹配的客户（`{option}`）", text=repr(text), option=option),
+                         hint=tr("给出客户编码，或客户名册中名称的一部分")),
+                hint=tr("给出客户编码"))
         if not matches:
-            common.err_console.print(f"没有找到与 “{common.escape(text)}” 匹配的客户")
+            common.err_console.print(tr("没有找到与“{text}”匹配的客户", text=common.escape(text)))
         else:
-            common.err_console.print(f"“{common.escape(text)}” 匹配到 {len(matches)} 个客户：")
-            chosen = pick(matches, describe_customer, what="客户")
+            common.err_console.print(tr("“{text}”匹配到 {n} 个客户：", text=common.escape(text),
+                                        n=len(matches)))
+            chosen = pick(matches, describe_customer, what=tr("客户"))
             if chosen is not None:
                 return chosen
         text = None
 
 
 def describe_sku(s: dict) -> str:
-    ordered = f"  (该户订过 {s['ordered']:g} 条)" if s.get("ordered") else ""
+    ordered = tr("  （该户订过 {qty} 条）", qty=f"{s['ordered']:g}") if s.get("ordered") else ""
     return f"{s['sku_code']}  {s.get('sku_name') or ''}{ordered}"
 
 
@@ -143,32 +148,31 @@ def choose_sku(db, text: str | None, *, customer_code: str | None, option: str =
 
     while True:
         if text is None or not text.strip():
-            text = ask("卷烟 (编码或名称)", option, required=required)
+            text = ask(tr("卷烟（编码或名称）"), option, required=required)
             if not text:
                 return None
         matches = find_skus(db, text, customer_code=customer_code)
         if len(matches) == 1:
             return matches[0]
         if not matches and as_typed:
-            common.warn(f"cigarette {text!r} is not in the price list or the order history; "
-                        "recorded as typed")
+            common.warn(tr("卷烟 {text} 不在价格表和订单记录中；按输入的名称记录", text=repr(text)))
             return {"sku_code": None, "sku_name": text.strip(), "ordered": 0.0}
         if not interactive():
             raise _no_single_match(
-                option, text, matches, describe_sku, "cigarettes",
-                NotFound(f"no cigarette matches {text!r} ({option}) in the price list or the "
-                         "order history",
-                         hint="give the 卷烟编码, import the price list, or add --sku-as-typed "
-                              "to record the name as written"),
-                hint="give the 卷烟编码 or the full name")
+                option, text, matches, describe_sku, tr("品规"),
+                NotFound(tr("价格表和订单记录中没有与 {text} 匹配的卷烟（`{option}`）",
+                            text=repr(text), option=option),
+                         hint=tr("给出卷烟编码，导入价格表，或加上 `--sku-as-typed` 按所写名称记录")),
+                hint=tr("给出卷烟编码或完整名称"))
         if not matches:
-            common.err_console.print(f"价目表和订单中没有 “{common.escape(text)}”")
-            keep = typer.confirm("按输入的名称记录?", default=False, err=True)
+            common.err_console.print(tr("价格表和订单中没有“{text}”", text=common.escape(text)))
+            keep = typer.confirm(tr("按输入的名称记录？"), default=False, err=True)
             if keep:
                 return {"sku_code": None, "sku_name": text.strip(), "ordered": 0.0}
         else:
-            common.err_console.print(f"“{common.escape(text)}” 匹配到 {len(matches)} 个品规：")
-            chosen = pick(matches, describe_sku, what="品规")
+            common.err_console.print(tr("“{text}”匹配到 {n} 个品规：", text=common.escape(text),
+                                        n=len(matches)))
+            chosen = pick(matches, describe_sku, what=tr("品规"))
             if chosen is not None:
                 return chosen
         text = None
@@ -181,7 +185,8 @@ def choose(label: str, option: str, given: str | None, choices: dict[str, str], 
         key = text.strip()
         if key in choices:
             return choices[key]
-        raise UsageError(f"{option} must be one of {', '.join(dict.fromkeys(choices))}; got {text!r}")
+        raise UsageError(tr("`{option}` 应为 {choices} 之一；收到 {text}", option=option,
+                            choices=tr("、").join(dict.fromkeys(choices)), text=repr(text)))
 
     if given is None and not interactive():
         return choices[default]

@@ -9,15 +9,20 @@ from datetime import date
 import typer
 
 from cmgr.cli import common, options
+from cmgr.i18n import tr
 
 TABLE_MAX_LINES = 300  # a terminal table of thousands of lines helps nobody and takes seconds
 
 ChaseFormatOpt = options.format_option(
-    "table", "csv", "json", help="table (at most 300 lines); csv or json (every line) for scripts.")
+    "table", "csv", "json", help=tr("table（最多 {n} 行）；csv 或 json（全部行）供脚本使用。",
+                                    n=TABLE_MAX_LINES))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("settlements")(settlements_command)
+    app.command("settlements", help=tr(
+        "列出电子结算失败或待扣款、需要催缴烟款的客户，最急的在前：失败先于待扣款，"
+        "再按欠款天数、近 90 天失败次数和金额。\n\n退出状态：0（没有人欠款时也是）。"
+    ))(settlements_command)
 
 
 def settlements_command(
@@ -25,11 +30,6 @@ def settlements_command(
     manager: options.ManagerOpt = None,
     fmt: ChaseFormatOpt = "table",
 ) -> None:
-    """List the customers to chase for unpaid e-settlements (电子结算失败或待扣款), most urgent
-    first: failed before pending, then days outstanding, failures in the last 90 days, money.
-
-    Exit status: 0 (also when nobody owes anything).
-    """
     from cmgr.jobs.managers import resolve_managers
     from cmgr.jobs.settlements import chase_list_for
 
@@ -41,7 +41,7 @@ def settlements_command(
     for note in result.notes:
         common.warn(note)
     if not result.settlements_known:
-        common.warn("no settlement rows yet: import the export with `cmgr import settlements FILE`")
+        common.warn(tr("还没有结算数据：用 `cmgr import settlements 文件` 导入导出文件"))
     if fmt == "json":
         common.print_json({"as_of": result.as_of, "customers": len(result.lines),
                            "amount": result.amount, "lines": [asdict(x) for x in result.lines]})
@@ -67,10 +67,10 @@ def _present(result) -> None:
     from cmgr.render.kpi_lists import CHASE_COLUMNS
 
     if not result.lines:
-        common.info(f"{result.as_of}：没有待催缴的客户")
+        common.info(tr("{date}：没有待催缴的客户", date=result.as_of))
         return
-    table = Table(title=f"电子结算催缴清单 {result.as_of}：{len(result.lines)} 户，"
-                        f"共 {result.amount:,.2f} 元")
+    table = Table(title=tr("电子结算催缴清单 {date}：{n} 户，共 {amount} 元", date=result.as_of,
+                           n=len(result.lines), amount=f"{result.amount:,.2f}"))
     labels = dict(CHASE_COLUMNS)
     for key in TABLE_COLUMNS:
         table.add_column(labels[key], justify="right" if key in (
@@ -85,6 +85,6 @@ def _present(result) -> None:
         table.add_row(*cells, style=style)
     common.out_console.print(table)
     if len(result.lines) > TABLE_MAX_LINES:
-        common.info(f"另有 {len(result.lines) - TABLE_MAX_LINES:,} 户未显示：--format csv 或 json "
-                    "列出全部，--manager 只看一位客户经理")
+        common.info(tr("另有 {n} 户未显示：`--format csv` 或 `json` 列出全部，`--manager` "
+                       "只看一位客户经理", n=f"{len(result.lines) - TABLE_MAX_LINES:,}"))
 

@@ -43,19 +43,19 @@ def test_every_command_and_option_has_help():
 def test_help_shows_the_exit_codes_and_global_options():
     result = cmgr("--help")
     assert result.exit_code == 0
-    for text in ("Exit codes", "4  database busy", "--log-file", "--yes"):
+    for text in ("退出状态", "4  数据库忙", "--log-file", "--yes"):
         assert text in result.stdout
 
 
 def test_quiet_silences_messages_but_not_errors_and_verbose_adds_detail(dbfile, tmp_path):
     loud = cmgr("db", "export", str(tmp_path / "a"), "--format", "csv")
-    assert "exported" in loud.stderr and "order_lines: 40 rows" not in loud.stderr
+    assert "已导出" in loud.stderr and "order_lines：40 行" not in loud.stderr
     quiet = cmgr("-q", "db", "export", str(tmp_path / "b"), "--format", "csv")
     assert quiet.exit_code == 0 and quiet.stderr == ""
     verbose = cmgr("-v", "db", "export", str(tmp_path / "c"), "--format", "csv")
-    assert "order_lines: 40 rows" in verbose.stderr
+    assert "order_lines：40 行" in verbose.stderr
     failing = cmgr("-q", "db", "backup", str(dbfile))
-    assert failing.exit_code == 2 and "database itself" in failing.stderr
+    assert failing.exit_code == 2 and "就是数据库本身" in failing.stderr
 
 
 def test_log_file_records_what_ran_with_timings_counts_and_exit_code(dbfile, tmp_path):
@@ -72,7 +72,7 @@ def test_log_file_records_what_ran_with_timings_counts_and_exit_code(dbfile, tmp
     assert f"start: cmgr -q --log-file {log} import orders {orders}" in text
     assert "2 read, 1 stored" in text and "1 rejected" in text
     assert "finish: exit 3 after" in text
-    assert "database itself" in text and "finish: exit 2 after" in text
+    assert "就是数据库本身" in text and "finish: exit 2 after" in text
 
 
 def test_log_file_from_the_configuration(dbfile, tmp_path, monkeypatch):

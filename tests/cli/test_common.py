@@ -31,7 +31,7 @@ def _prompt_app() -> typer.Typer:
 def test_prompt_or_fail_names_the_option_without_a_terminal():
     result = runner.invoke(_prompt_app(), ["ask"])
     assert result.exit_code == 2
-    assert "--name" in result.stderr and "no terminal" in result.stderr
+    assert "--name" in result.stderr and "没有可以提问的终端" in result.stderr
     assert result.stdout == ""
 
 

@@ -73,7 +73,7 @@ def test_without_a_terminal_a_missing_field_names_its_option(dbpath, drop, optio
     del args[drop]
     result = run(["complaint", "new", "--no-form", *[x for kv in args.items() for x in kv]])
     assert result.exit_code == 2
-    assert f"give {option}" in result.stderr
+    assert f"请给出 `{option}`" in result.stderr
     con = sqlite3.connect(dbpath)
     assert con.execute("SELECT count(*) FROM complaints").fetchone()[0] == 0
 
@@ -82,7 +82,7 @@ def test_ambiguous_customer_in_a_script_lists_the_matches(dbpath):
     result = run(["complaint", "new", "--customer", "张三", "--sku", "利群", "--qty", "1",
                   "--problem", "x", "--no-form"])
     assert result.exit_code == 2
-    assert "C001" in result.stderr and "C002" in result.stderr and "matches 2 customers" in result.stderr
+    assert "C001" in result.stderr and "C002" in result.stderr and "匹配到 2 个客户" in result.stderr
 
 
 def test_unknown_cigarette_is_refused_unless_as_typed(dbpath):

@@ -74,7 +74,7 @@ def test_no_terminal_exit_codes_and_json_on_stdout(tmp_path):
 
     p = run(*base, "import", "orders", str(tmp_path / "missing.csv"), "--format", "json")
     assert p.returncode == 2 and p.stdout == ""  # refused before anything: no summary
-    assert "file not found" in p.stderr and "missing.csv" in p.stderr
+    assert "找不到文件" in p.stderr and "missing.csv" in p.stderr
     assert_clean(p)
 
     p = run(*base, "config", "show", "--format", "json")
@@ -139,11 +139,11 @@ def colours(text: str) -> list[int]:
 def test_colours_only_on_a_terminal_and_never_with_no_color(tmp_path):
     args = ["--db", str(tmp_path / "absent.db"), "db", "check"]
     on_terminal = _on_a_terminal(args)
-    assert "no database" in on_terminal and colours(on_terminal)  # the control: colour there
+    assert "找不到数据库" in on_terminal and colours(on_terminal)  # the control: colour there
     with_no_color = _on_a_terminal(args, NO_COLOR="1")
-    assert "no database" in with_no_color and not colours(with_no_color)
+    assert "找不到数据库" in with_no_color and not colours(with_no_color)
     piped = run(*args)
-    assert piped.returncode == 2 and "no database" in piped.stderr
+    assert piped.returncode == 2 and "找不到数据库" in piped.stderr
     assert ANSI not in piped.stderr
 
 
@@ -333,7 +333,7 @@ def test_internal_error_exits_5_with_the_traceback_in_the_logs_not_on_screen(tmp
                        stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        env=env(XDG_STATE_HOME=str(state)), timeout=60)
     assert p.returncode == 5
-    assert "internal error" in p.stderr and "crash.log" in p.stderr
+    assert "内部错误" in p.stderr and "crash.log" in p.stderr
     assert "Traceback" not in p.stderr and "ZeroDivisionError" not in p.stderr
     assert p.stdout == ""
     logged = log.read_text(encoding="utf-8")

@@ -34,7 +34,7 @@ def test_check_json_reports_integrity_schema_and_row_counts(dbfile):
     assert report["pending_migrations"] == []
     assert report["tables"] == counts(dbfile)
     assert report["tables"]["order_lines"] == 40 and report["tables"]["customers"] == 3
-    assert "checked" in result.stderr and "checked" not in result.stdout
+    assert "已检查" in result.stderr and "已检查" not in result.stdout
 
 
 def test_check_without_a_database_is_exit_2_and_creates_none(tmp_path, monkeypatch):
@@ -42,7 +42,7 @@ def test_check_without_a_database_is_exit_2_and_creates_none(tmp_path, monkeypat
     monkeypatch.setenv("CMGR_DB", str(missing))
     result = cmgr("db", "check")
     assert result.exit_code == 2
-    assert "no database" in result.stderr and str(missing) in result.stderr
+    assert "找不到数据库" in result.stderr and str(missing) in result.stderr
     assert not missing.exists()
 
 
@@ -129,7 +129,7 @@ def test_backup_into_a_folder_makes_a_dated_name(dbfile, tmp_path):
 def test_backup_over_the_database_itself_is_refused(dbfile):
     before = counts(dbfile)
     result = cmgr("db", "backup", str(dbfile))
-    assert result.exit_code == 2 and "database itself" in result.stderr
+    assert result.exit_code == 2 and "就是数据库本身" in result.stderr
     assert counts(dbfile) == before
 
 
@@ -179,7 +179,7 @@ def test_export_xlsx_has_a_sheet_per_table_and_keeps_text_as_text(dbfile, tmp_pa
     assert formula_like.value == "=SUM(1,2) 超市" and formula_like.data_type == "s"
     notes = [c.value for c in wb["visits"][1]].index("notes")
     assert wb["visits"].cell(row=2, column=notes + 1).value == "无证经营"
-    assert "control characters" in result.stderr
+    assert "控制字符" in result.stderr
 
 
 def test_export_xlsx_continues_a_long_table_on_more_sheets(dbfile, tmp_path, monkeypatch):
@@ -213,7 +213,7 @@ def test_restore_without_a_terminal_needs_yes(dbfile, tmp_path):
     con.close()
     result = cmgr("db", "restore", str(backup))
     assert result.exit_code == 2
-    assert "--yes" in result.stderr and "no terminal" in result.stderr
+    assert "--yes" in result.stderr and "没有可以提问的终端" in result.stderr
     assert counts(dbfile)["order_lines"] == 0  # untouched
     assert not list(tmp_path.glob("*.before-restore-*"))
 
@@ -322,12 +322,12 @@ def test_restore_asks_on_a_terminal(dbfile, tmp_path, monkeypatch):
     con.close()
     monkeypatch.setenv("CMGR_INTERACTIVE", "1")
     no = cmgr("db", "restore", str(backup), input="n\n")
-    assert no.exit_code == 2 and "cancelled" in no.stderr
+    assert no.exit_code == 2 and "已取消" in no.stderr
     assert counts(dbfile)["customers"] == 0
     yes = cmgr("db", "restore", str(backup), input="y\n")
     assert yes.exit_code == 0, yes.stderr
     # The question goes to stderr; CliRunner echoes the typed answer on stdout, a terminal would not.
-    assert "Replace" in yes.stderr and "Replace" not in yes.stdout
+    assert "替换" in yes.stderr and "替换" not in yes.stdout
     assert counts(dbfile)["customers"] == 3
 
 

@@ -119,9 +119,9 @@ def test_a_bad_row_rejects_the_sheet_with_its_row_and_column(dbpath, tmp_path):
     before = state(dbpath)
     result = run(["flag", "decisions", str(sheet)])
     assert result.exit_code == 2, result.output
-    assert "row 4, column 决定日期" in result.stderr
-    assert "row 5, column 编号" in result.stderr and "没有这个标记" in result.stderr
-    assert "row 6, column 处理决定" in result.stderr and "未知的处理决定" in result.stderr
+    assert "第 4 行，列「决定日期」" in result.stderr
+    assert "第 5 行，列「编号」" in result.stderr and "没有这个标记" in result.stderr
+    assert "第 6 行，列「处理决定」" in result.stderr and "未知的处理决定" in result.stderr
     assert "row 3" not in result.stderr
     assert "未应用任何决定" in result.stderr
     assert state(dbpath) == before  # not even the good row 3
@@ -132,7 +132,7 @@ def test_customer_rows_and_ambiguity(dbpath, tmp_path):
     rows = [["客户编码", "决定", "日期", "决定人"], ["C001", "降级", "2026-11-20", "赵区域"]]
     result = run(["flag", "decisions", str(write_csv(tmp_path / "amb.csv", rows))])
     assert result.exit_code == 2
-    assert "row 2, column 客户编码" in result.stderr and "多个未办结的标记" in result.stderr
+    assert "第 2 行，列「客户编码」" in result.stderr and "多个未办结的标记" in result.stderr
     rows = [["客户编码", "决定", "日期", "决定人"], ["C999", "降级", "2026-11-20", "赵区域"]]
     result = run(["flag", "decisions", str(write_csv(tmp_path / "unknown.csv", rows))])
     assert result.exit_code == 2 and "未知的客户" in result.stderr

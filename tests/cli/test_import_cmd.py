@@ -26,7 +26,7 @@ def test_a_missing_file_is_refused_before_anything(tmp_path):
     good = _orders(tmp_path / "good.csv", 3)
     result = _run(["import", "orders", str(good), str(tmp_path / "nosuch.xlsx")], tmp_path)
     assert result.exit_code == 2
-    assert "file not found" in result.stderr and "nosuch.xlsx" in result.stderr
+    assert "找不到文件" in result.stderr and "nosuch.xlsx" in result.stderr
     assert "导入结果" not in result.output  # no summary
     assert not (tmp_path / "rejects").exists()
     # and the good file named beside it was not imported either: the command did nothing

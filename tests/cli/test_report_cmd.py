@@ -236,7 +236,7 @@ def test_notes_file_is_merged_and_errors_name_the_line(city, tmp_path):
     notes.write_text("## 断订客户\n原因：x\n## 天气\n", encoding="utf-8")
     result = run("monthly-report", "--manager", MANAGER, "--month", MONTH, "--format", "json",
                  "--notes", str(notes))
-    assert result.exit_code == 2 and "row 3" in result.stderr and "天气" in result.stderr
+    assert result.exit_code == 2 and "第 3 行" in result.stderr and "天气" in result.stderr
 
 
 def test_user_template_overrides_and_errors_name_template_and_line(city, tmp_path):

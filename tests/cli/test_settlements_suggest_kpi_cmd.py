@@ -79,7 +79,7 @@ def test_suggest_json_limit_and_no_history(territory, tmp_path):
     early = run_json(["suggest", "C003", "--date", "2000-01-03"])
     assert early["lines"] == [] and "无订货记录" in early["note"]
     bad = run(["suggest", "C003", "--stock", "利群"])
-    assert bad.exit_code == 2 and "CIGARETTE=条" in bad.output
+    assert bad.exit_code == 2 and "卷烟=条数" in bad.output
     assert run(["suggest", "NOPE"]).exit_code != 0
 
 

@@ -378,7 +378,7 @@ def test_notes_merge_into_problems_and_sections(fixture_db, cfg):
 def test_notes_unknown_heading_names_the_line():
     with pytest.raises(InputError) as err:
         parse_notes("## 断订\n原因：x\n\n## 天气\n很冷\n", "notes.md")
-    assert "notes.md" in err.value.message and "row 4" in err.value.message
+    assert "notes.md" in err.value.message and "第 4 行" in err.value.message
 
 
 def test_opinions_from_visits(fixture_db, cfg):

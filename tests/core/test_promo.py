@@ -122,7 +122,7 @@ def test_no_flags_table_counts_as_compliant_and_says_so():
 def test_bad_promo_config_names_key(raw, key):
     with pytest.raises(ConfigError) as exc:
         promo_settings(raw, "/etc/cmgr.toml")
-    assert f"key {key}" in exc.value.message and "/etc/cmgr.toml" in exc.value.message
+    assert f"配置项 {key}" in exc.value.message and "/etc/cmgr.toml" in exc.value.message
 
 
 def test_promo_config_from_file(tmp_path):

@@ -207,7 +207,7 @@ def test_bad_file_names_file_key_and_expected_form(tmp_path, text, key, words):
         WorkCalendar(path)
     message = str(info.value)
     assert str(path) in message
-    assert f"key {key}" in message
+    assert f"配置项 {key}" in message
     assert words in message
     assert info.value.key == key
 

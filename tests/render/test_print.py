@@ -106,7 +106,7 @@ def test_demo_refuses_an_existing_database(tmp_path):
     existing.write_bytes(b"SQLite format 3\0 not empty")
     result = CliRunner().invoke(app, ["--db", str(existing), "demo", "--dir", str(tmp_path / "d")],
                                 env={"CMGR_CONFIG": ""})
-    assert result.exit_code == 2 and "already exists" in result.stderr
+    assert result.exit_code == 2 and "已存在" in result.stderr
     assert existing.read_bytes() == b"SQLite format 3\0 not empty"
 
 

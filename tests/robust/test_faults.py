@@ -47,7 +47,7 @@ def test_output_on_a_full_disk(seeded, tmp_path):
                   str(tmp_path / "m-{manager}.docx")],
                  ["db", "backup", str(tmp_path / "backup.db")]):
         p = cmgr(*args, fault="fsync-enospc", CMGR_DB=str(seeded))
-        assert_one_line_fault(p, "no space left", str(tmp_path))
+        assert_one_line_fault(p, "没有空间", str(tmp_path))
         assert not list(tmp_path.glob(".*.part*")), "no temporary file left behind"
 
 
@@ -55,7 +55,7 @@ def test_output_on_a_full_disk(seeded, tmp_path):
 def test_a_zip_writer_failing_half_way_leaks_no_traceback(seeded, tmp_path, fmt):
     p = cmgr("monthly-report", "--all", "--format", fmt, "--out",
              str(tmp_path / ("m-{manager}." + fmt)), fault="zip-enospc", CMGR_DB=str(seeded))
-    assert_one_line_fault(p, "no space left", str(tmp_path))
+    assert_one_line_fault(p, "没有空间", str(tmp_path))
     assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob("m-*"))
 
 
@@ -70,7 +70,7 @@ def test_a_database_that_cannot_grow(tmp_path):
 
     open_database(db).close()
     p = cmgr("--db", str(db), "import", "orders", str(path), fault="db-full")
-    assert_one_line_fault(p, "no space left", str(db))
+    assert_one_line_fault(p, "没有空间", str(db))
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(*) FROM order_lines").fetchone()[0] == 0
     con.close()
@@ -81,7 +81,7 @@ def test_out_naming_a_folder_or_a_path_under_a_file(seeded, tmp_path):
     (tmp_path / "afile").write_text("x")
     p = cmgr("promo", "recommend", "--format", "xlsx", "--out", str(tmp_path / "folder.xlsx"),
              CMGR_DB=str(seeded))
-    assert_one_line_fault(p, "is a folder", "folder.xlsx")
+    assert_one_line_fault(p, "是文件夹，不是文件", "folder.xlsx")
     p = cmgr("promo", "recommend", "--format", "xlsx", "--out", str(tmp_path / "afile" / "x.xlsx"),
              CMGR_DB=str(seeded))
     assert_one_line_fault(p, str(tmp_path / "afile"))
@@ -95,17 +95,17 @@ def test_a_page_corrupted_database(seeded):
             fh.seek(page * 4096)
             fh.write(b"\xde\xad\xbe\xef" * 1024)
     p = cmgr("monthly-report", "--all", "--format", "json", CMGR_DB=str(seeded))
-    assert_one_line_fault(p, "damaged", str(seeded))
+    assert_one_line_fault(p, "已损坏", str(seeded))
 
 
 @pytest.mark.parametrize("exc,words", [
-    (OSError(errno.ENOSPC, "No space left on device", "/x/out.xlsx"), ["no space left", "/x/out.xlsx"]),
-    (OSError(errno.EROFS, "Read-only file system", "/mnt/x"), ["read-only", "/mnt/x"]),
-    (OSError(errno.EISDIR, "Is a directory", "/x/dir"), ["/x/dir is a folder"]),
-    (OSError(errno.ENOTDIR, "Not a directory", "/x/file/y"), ["runs through a file"]),
-    (sqlite3.OperationalError("attempt to write a readonly database"), ["read-only", "db.sqlite"]),
-    (sqlite3.OperationalError("database or disk is full"), ["no space left", "db.sqlite"]),
-    (sqlite3.DatabaseError("database disk image is malformed"), ["damaged", "db.sqlite"]),
+    (OSError(errno.ENOSPC, "No space left on device", "/x/out.xlsx"), ["没有空间", "/x/out.xlsx"]),
+    (OSError(errno.EROFS, "Read-only file system", "/mnt/x"), ["只读", "/mnt/x"]),
+    (OSError(errno.EISDIR, "Is a directory", "/x/dir"), ["/x/dir 是文件夹"]),
+    (OSError(errno.ENOTDIR, "Not a directory", "/x/file/y"), ["经过的是文件"]),
+    (sqlite3.OperationalError("attempt to write a readonly database"), ["只读", "db.sqlite"]),
+    (sqlite3.OperationalError("database or disk is full"), ["没有空间", "db.sqlite"]),
+    (sqlite3.DatabaseError("database disk image is malformed"), ["已损坏", "db.sqlite"]),
 ])
 def test_world_faults_are_named_not_internal(exc, words, tmp_path):
     from cmgr.cli.common import AppState, world_fault
@@ -122,7 +122,7 @@ def test_world_faults_are_named_not_internal(exc, words, tmp_path):
 def test_a_read_only_database_file_is_named(seeded):
     p = cmgr("customer", "leave", "C001", "--reason", "歇业", fault="db-readonly",
              CMGR_DB=str(seeded))
-    assert_one_line_fault(p, "read-only", str(seeded))
+    assert_one_line_fault(p, "只读", str(seeded))
 
 
 # --- a mistyped --db ---------------------------------------------------------------------
@@ -132,7 +132,7 @@ def test_a_mistyped_db_is_refused_not_created(seeded, tmp_path):
     for args in (["customer", "show", "C001"], ["customer", "leave", "C001"],
                  ["plan-week", "--all", "--format", "json"]):
         p = cmgr("--db", str(typo), *args)
-        assert_one_line_fault(p, "no database at", str(typo))
+        assert_one_line_fault(p, "找不到数据库", str(typo))
     assert not typo.exists()
 
 
@@ -142,9 +142,9 @@ def test_import_and_init_create_the_database_and_say_so(tmp_path):
     path = write_csv(tmp_path / "c.csv", [["客户编码", "客户名称"], ["C1", "甲"]])
     new = tmp_path / "new.db"
     p = cmgr("--db", str(new), "import", "customers", str(path))
-    assert p.returncode == 0 and f"creating a new database: {new}" in p.stderr, p.stderr
+    assert p.returncode == 0 and f"正在创建新的数据库：{new}" in p.stderr, p.stderr
     again = cmgr("--db", str(new), "import", "customers", str(path))
-    assert "creating a new database" not in again.stderr
+    assert "正在创建新的数据库" not in again.stderr
 
 
 # --- 13: leftovers -------------------------------------------------------------------------
@@ -235,4 +235,4 @@ def test_a_dry_run_creates_no_database(tmp_path):
     p = cmgr("--db", str(new), "import", "customers", str(path), "--dry-run", "--format", "json")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["files"][0]["stored"] == 1
-    assert not new.exists() and "thrown away" in p.stderr
+    assert not new.exists() and "用完即删" in p.stderr

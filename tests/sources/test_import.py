@@ -322,7 +322,7 @@ def test_cli_import_exit_codes_and_json(tmp_path):
     assert "rej.csv" in p.stderr
     assert "garbage" in (tmp_path / "rej.csv").read_text(encoding="utf-8-sig")
     p = run("import", "orders", str(tmp_path / "missing.xlsx"))
-    assert p.returncode == 2 and "not found" in p.stderr and "Traceback" not in p.stderr
+    assert p.returncode == 2 and "找不到文件" in p.stderr and "Traceback" not in p.stderr
 
 
 def test_csv_with_ragged_total_row_and_blank_line_keeps_excel_row_numbers(db, tmp_path):
