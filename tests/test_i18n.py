@@ -75,3 +75,17 @@ def test_tr_fills_placeholders_in_either_language(monkeypatch):
     assert i18n.tr("已取消") == "cancelled"
     # a message the catalogue lacks still reads (in Chinese), never as an id
     assert i18n.tr("目录里没有的消息 {n}", n=3) == "目录里没有的消息 3"
+
+
+def test_a_message_in_two_catalogue_files_has_one_english():
+    import tomllib
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in sorted((ROOT / "locale" / "en").glob("*.toml")):
+        with path.open("rb") as fh:
+            for zh, en in tomllib.load(fh).items():
+                if zh in seen and seen[zh][1] != en:
+                    clashes.append(f"{zh!r}: {seen[zh][0]} {seen[zh][1]!r} vs {path.name} {en!r}")
+                seen.setdefault(zh, (path.name, en))
+    assert not clashes, "\n".join(clashes)

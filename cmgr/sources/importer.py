@@ -471,7 +471,7 @@ def _expected(ftype: str) -> str:
     if ftype == "weekdays":
         return cells.expected_weekdays()
     return {
-        "text": lambda: tr("文本"),
+        "text": lambda: tr("文本内容"),
         "price": lambda: tr("每条的价格，如 23、23.5 或 230元/条"),
         "grade": lambda: tr("档位，如 12、12档、二十，或 A3 这样的编码"),
         "settle_status": lambda: tr("结算状态，如 成功、扣款成功、已结算、失败、余额不足、未扣款 或 待扣款"),
