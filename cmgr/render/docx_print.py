@@ -124,12 +124,44 @@ def text_width_mm(text: str, size_pt: float) -> float:
     return ems * size_pt * PT_MM
 
 
-def _cell_size_pt(cell, default: float) -> float:
-    for p in cell.paragraphs:
-        for run in p.runs:
-            if run.font.size is not None:
-                return run.font.size.pt
-    return default
+def _rows(table) -> list[list[tuple[str, float | None]]]:
+    """Each row's cells as (text, font size in pt or None), read from the XML: python-docx's
+    row.cells resolves merged cells for every access (a tenth of a second on one report)."""
+    from docx.oxml.ns import qn
+
+    w_t, w_p, w_sz, w_tc = qn("w:t"), qn("w:p"), qn("w:sz"), qn("w:tc")
+    out = []
+    for tr in table._tbl.tr_lst:
+        cells = []
+        for tc in tr.iterchildren(w_tc):
+            text = "\n".join("".join(t.text or "" for t in p.iter(w_t))
+                             for p in tc.iterchildren(w_p))
+            sz = next(tc.iter(w_sz), None)
+            cells.append((text, int(sz.get(qn("w:val"))) / 2 if sz is not None else None))
+        out.append(cells)
+    return out
+
+
+def _set_widths(table, widths_mm: Sequence[float]) -> None:
+    """column_widths() on the XML directly (the grid and every cell), fixed layout."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    table.autofit = False
+    tbl_pr = table._tbl.tblPr
+    layout = tbl_pr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = OxmlElement("w:tblLayout")
+        tbl_pr.append(layout)
+    layout.set(qn("w:type"), "fixed")
+    twips = [str(round(w * 72 * 20 / 25.4)) for w in widths_mm]
+    for col, w in zip(table._tbl.tblGrid.iterchildren(qn("w:gridCol")), twips, strict=False):
+        col.set(qn("w:w"), w)
+    for tr in table._tbl.tr_lst:
+        for tc, w in zip(tr.iterchildren(qn("w:tc")), twips, strict=False):
+            tc_w = tc.get_or_add_tcPr().get_or_add_tcW()
+            tc_w.set(qn("w:type"), "dxa")
+            tc_w.set(qn("w:w"), w)
 
 
 def fit_columns(table, total_mm: float, page_mm: float, *, size_pt: float = 9,
@@ -140,29 +172,28 @@ def fit_columns(table, total_mm: float, page_mm: float, *, size_pt: float = 9,
     `total_mm` (the template's width) in proportion to their longest text, wrapping when they
     must. The table grows up to `page_mm` when the numbers need it. The header row may wrap
     onto two lines. Returns the widths set (mm)."""
-    rows = list(table.rows)
+    rows = _rows(table)
     if not rows:
         return []
-    n = len(table.columns)
+    n = len(table._tbl.tblGrid.gridCol_lst)
     head, body = rows[0], rows[1:]
     natural = [0.0] * n   # the longest entry on one line, header included
     floor = [0.0] * n     # the least a column may have
     token = [True] * n
     seen = [False] * n
-    for j, cell in enumerate(head.cells[:n]):
-        width = text_width_mm(cell.text.strip(), _cell_size_pt(cell, size_pt))
+    for j, (text, size) in enumerate(head[:n]):
+        width = text_width_mm(text.strip(), size or size_pt)
         natural[j] = width
         floor[j] = width / 2
-    for row in body:
-        cells = row.cells
-        if len(cells) != n:
+    for cells in body:
+        if len(cells) != n:  # a merged row: its cells are not the columns
             continue
-        for j, cell in enumerate(cells):
-            text = cell.text.strip()
+        for j, (text, size) in enumerate(cells):
+            text = text.strip()
             if not text:
                 continue
             seen[j] = True
-            size = _cell_size_pt(cell, size_pt)
+            size = size or size_pt
             lines = text.splitlines() or [""]
             width = max(text_width_mm(line, size) for line in lines)
             natural[j] = max(natural[j], width)
@@ -189,5 +220,5 @@ def fit_columns(table, total_mm: float, page_mm: float, *, size_pt: float = 9,
             # Grow towards one line, each column in proportion to what it lacks.
             lack = [natural[j] - floor[j] for j in range(n)]
             widths = [floor[j] + spare * lack[j] / sum(lack) for j in range(n)]
-    column_widths(table, [round(w, 1) for w in widths])
+    _set_widths(table, [round(w, 1) for w in widths])
     return widths
