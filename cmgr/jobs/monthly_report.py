@@ -87,6 +87,10 @@ def load(db, cfg, month: str, managers: list[str] | None):
     roster = store.customers(db, managers)
     # Bounds that restrict nothing are left out (see store.monthly._date_range).
     end_bound = end if end <= last_date else None
+    sku_bounds = (history_from if history_from > first_date else None, end_bound)
+    # The whole area: the per-cigarette history (two thirds of the database time on a city)
+    # read on a second connection while this one reads the rest (SQLite releases the GIL).
+    sku_reader = _beside(db, store.sku_months, *sku_bounds, managers) if managers is None else None
     customer_months = store.customer_months(
         db, month_first_day(month_add(month, -max(lookback, BASE_MONTHS))).isoformat(), end_bound,
         managers)
@@ -97,11 +101,6 @@ def load(db, cfg, month: str, managers: list[str] | None):
             db, month_first_day(month_add(month, -12)).isoformat(),
             month_first_day(month_add(month, -11)).isoformat(), managers)
         customer_months = pd.concat([year_ago, customer_months], ignore_index=True)
-    sku_months = store.sku_months(db, history_from if history_from > first_date else None,
-                                  end_bound, managers)
-    price_list = store.prices(db)
-    classes, _ = classify_skus(sku_months, price_list, cfg.price_classes)
-    names_of_skus = sku_name_map(sku_months, price_list)
     last_visits = store.last_visits(db, month_end, managers)
     month_visits = store.visits(db, month_start, month_end, managers)
     flags = store.flags(db, month_start, month_end, managers)
@@ -119,6 +118,11 @@ def load(db, cfg, month: str, managers: list[str] | None):
     # 网建 figures and the month's target: cmgr kpi's computation, not a second count here
     kpi_run = kpis_for(db, cfg, month, names)
     kpi_of = {k.manager: k for k in kpi_run.kpis}
+    price_list = store.prices(db)
+    sku_months = (sku_reader() if sku_reader is not None
+                  else store.sku_months(db, *sku_bounds, managers))
+    classes, _ = classify_skus(sku_months, price_list, cfg.price_classes)
+    names_of_skus = sku_name_map(sku_months, price_list)
     roster_manager = dict(zip(roster["customer_code"].astype(str), roster["manager"], strict=True))
     weekdays["manager"] = weekdays["customer_code"].map(roster_manager)
     customer_months["manager"] = customer_months["customer_code"].astype(str).map(roster_manager)
@@ -159,6 +163,42 @@ def load(db, cfg, month: str, managers: list[str] | None):
                       "qty_cartons": round(float(orphan["qty"].sum()), 2),
                       "amount": round(float(orphan["amount"].sum()), 2)}
     return data, unassigned
+
+
+def _beside(db, query, *args):
+    """Run `query(connection, *args)` on a thread with a second connection to db's file; the
+    returned function waits for it and gives its result (or raises its error). Without a
+    file to open again (not SQLite), the query runs when its result is asked for."""
+    import threading
+
+    from cmgr.store.db import Database
+
+    path = getattr(db, "path", None)
+    if path is None or not Path(path).is_file():
+        return lambda: query(db, *args)
+    result: dict = {}
+
+    def work() -> None:
+        other = None
+        try:
+            other = Database(path)
+            result["value"] = query(other, *args)
+        except BaseException as exc:  # handed to the caller's thread
+            result["error"] = exc
+        finally:
+            if other is not None:
+                other.close()
+
+    thread = threading.Thread(target=work, name="cmgr-report-query", daemon=True)
+    thread.start()
+
+    def wait():
+        thread.join()
+        if "error" in result:
+            raise result["error"]
+        return result["value"]
+
+    return wait
 
 
 def notes_loader(pattern: Path | None, all_managers: bool,
