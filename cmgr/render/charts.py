@@ -157,8 +157,11 @@ def _quiet_fonts():
 def _save(fig, fmt: str) -> bytes:
     buf = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    # PNG at zlib level 1: a third of the encoding time of the default 6 for 6% more bytes
+    # (60 KB a chart).
+    extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
     with _quiet_fonts():
-        fig.savefig(buf, format=fmt, dpi=150, metadata=metadata)
+        fig.savefig(buf, format=fmt, dpi=150, metadata=metadata, **extra)
     return buf.getvalue()
 
 
