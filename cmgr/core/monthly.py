@@ -442,23 +442,33 @@ def infer_order_weekdays(frame: pd.DataFrame, share: float = 0.25) -> dict[str, 
 
 
 def _order_days(month: str, weekdays: str, is_workday, cache: dict) -> int:
-    """The order days a weekly customer has in `month`: the dates on its 访销日 ('25':
-    Tuesday and Friday) whose week has a working day (an order due on a holiday is moved
-    within its week; a week all on holiday has none); every working day when no 访销日 is
-    known. At least 1."""
+    """The order days a weekly customer has in `month`: each week's 访销日 ('25': Tuesday and
+    Friday), an order due on a day off moved as the plan moves a visit (visit_plan.route_day:
+    to the next working day of its week, else the previous one; none in a week all off),
+    counted in the month the order lands in. Around 国庆 that is not the month it was due
+    in: 2026-10-01 (a Thursday) is ordered on Wednesday 2026-09-30, so a Thursday customer
+    has four October orders, not five. Every working day when no 访销日 is known. At least 1."""
     key = (month, weekdays)
     if key not in cache:
+        from cmgr.core.visit_plan import route_day
+
         workday = is_workday or (lambda d: d.weekday() < 5)
-        wanted = {int(c) for c in weekdays if c.isdigit() and 1 <= int(c) <= 7}
+        wanted = sorted({int(c) for c in weekdays if c.isdigit() and 1 <= int(c) <= 7})
+        first, last = month_first_day(month), month_last_day(month)
         if not wanted:
             count = sum(1 for d in _days_of_month(month) if workday(d))
         else:
-            def week_works(d: date) -> bool:
-                monday = d.toordinal() - d.weekday()
-                return any(workday(date.fromordinal(monday + k)) for k in range(7))
-
-            count = sum(1 for d in _days_of_month(month)
-                        if d.isoweekday() in wanted and week_works(d))
+            days = set()
+            monday = first.toordinal() - first.weekday()
+            while monday <= last.toordinal():
+                week = [date.fromordinal(monday + k) for k in range(7)]
+                working = [d for d in week if workday(d)]
+                for weekday in wanted:
+                    day = route_day(week[0], weekday, working)
+                    if day is not None and first <= day <= last:
+                        days.add(day)
+                monday += 7
+            count = len(days)
         cache[key] = max(1, count)
     return cache[key]
 
@@ -1005,6 +1015,8 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                              f"环比 {_fmt_pct(mom['qty_cartons_pct'])}，按工作日折算 "
                              f"{_fmt_pct(per_day)}{detail}。", count=1)
     against = "去年同月" if basis["basis"] == "yoy" else f"前{BASE_MONTHS}个月平均"
+    both = (f"长假月份只列出与前{BASE_MONTHS}个月平均相比也明显偏低的客户。"
+            if basis["basis"] == "yoy" else "")
 
     def lost(i: dict) -> str:
         return f"，少约 {_fmt(i['amount_at_stake'], 0)} 元" if (i["amount_at_stake"] or 0) > 0 else ""
@@ -1019,7 +1031,7 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
     if declines:
         add("decline", f"{len(declines)} 户销量比{against}（按订货日数折算）的变化比同档位平均"
                        f"低 {settings.decline_pct:g} 个百分点以上，且明显偏离同档位多数客户。"
-                       f"{basis['reason']}",
+                       f"{basis['reason']}{both}",
             _customers_line(declines, lambda i: f"{against}折算 {_fmt(i['expected_qty_cartons'], 0)}"
                             f" 条，本月 {_fmt(i['qty_cartons'], 0)} 条，"
                             f"{_fmt_pct(i['change_pct'])}{lost(i)}"))
@@ -1031,7 +1043,8 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                        + (f"，且低于平均 {settings.warning_gap_pct:g} 个百分点以上"
                           if settings.warning_gap_pct else "")
                        + ("、明显偏离同档位多数客户" if settings.warning_sd else "")
-                       + f"（{band_text}）；低于平均 {settings.decline_pct:g} 个百分点以上的见上一项。",
+                       + f"（{band_text}）；低于平均 {settings.decline_pct:g} 个百分点以上的见上一项。"
+                       + both,
             _customers_line(warn_list, lambda i: f"{against}折算 {_fmt(i['expected_qty_cartons'], 0)}"
                             f" 条，本月 {_fmt(i['qty_cartons'], 0)} 条，"
                             f"{_fmt_pct(i['growth_pct'])}{lost(i)}"))
@@ -1356,6 +1369,21 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
     warn_list, warn_bands = early_warning(compared, settings.warning_ratio, band_order,
                                           settings.warning_gap_pct, settings.warning_sd)
     declines = _large_declines(compared, settings.decline_pct, warn_bands, settings.decline_sd)
+    if basis["basis"] == "yoy":
+        # A holiday month has no clean base: last year's month was cut by the calendar
+        # differently (2026-10-01 is a Thursday, 2025-10-01 a Wednesday; a shop skips the
+        # holiday week on the stock it laid in before), and the recent months hold no holiday.
+        # A customer is listed only when it is out of line against both, which the calendar
+        # alone cannot make it: against last year alone the sample's October listed 22 预警
+        # against a normal August's 20.
+        recent = like_for_like(table, month, dict(basis, basis="mom"), settings.is_workday)
+        recent_warn, recent_bands = early_warning(recent, settings.warning_ratio, band_order,
+                                                  settings.warning_gap_pct, settings.warning_sd)
+        recent_out = {w["customer_code"] for w in recent_warn} | {
+            d["customer_code"] for d in _large_declines(recent, settings.decline_pct,
+                                                        recent_bands, settings.decline_sd)}
+        warn_list = [w for w in warn_list if w["customer_code"] in recent_out]
+        declines = [d for d in declines if d["customer_code"] in recent_out]
     # A customer is listed once, in the most telling table: 断订, then 大幅下降, then 预警;
     # the movers of part a leave out those part b lists.
     in_decline = {d["customer_code"] for d in declines}

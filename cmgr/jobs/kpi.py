@@ -41,7 +41,7 @@ def kpis_for(db: Database, cfg, month: str, managers: Sequence[str]) -> KpiRun:
         elif (m, month) in imported:
             targets[m] = (imported[(m, month)], "import")
     kpis = manager_kpis(month, last, managers, store.roster(db, managers),
-                        store.customer_sales(db, first, last), month_rows(db, first, last, managers),
+                        store.customer_sales(db, first, last, managers), month_rows(db, first, last, managers),
                         store.visits_done(db, first, last), store.visits_planned(db, first, last),
                         targets)
     until = store.last_order_day(db)

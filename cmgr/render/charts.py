@@ -39,12 +39,17 @@ _preloading = None
 
 def preload() -> None:
     """Import matplotlib and find the CJK font on a thread while the report's data are read
-    (SQLite releases the GIL): a second of the one-manager report's start-up, overlapped.
-    The charts wait for it (cjk_font)."""
+    (SQLite releases the GIL), so the charts' start-up overlaps the queries. pandas, which the
+    report needs before its first query, is imported here first, on the calling thread: two
+    imports on two threads only take turns with the GIL (measured: pandas and matplotlib
+    together took 0.84 s either way), while an import beside a query runs in its own time.
+    The charts wait for the thread (cjk_font)."""
     global _preloading
     import threading
 
     if _preloading is None:
+        import pandas  # noqa: F401
+
         def work() -> None:
             import matplotlib.backends.backend_agg  # noqa: F401
             import matplotlib.figure  # noqa: F401
@@ -156,8 +161,11 @@ def _quiet_fonts():
 def _save(fig, fmt: str) -> bytes:
     buf = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    # PNG at zlib level 1: a third of the encoding time of the default 6 for 6% more bytes
+    # (60 KB a chart).
+    extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
     with _quiet_fonts():
-        fig.savefig(buf, format=fmt, dpi=150, metadata=metadata)
+        fig.savefig(buf, format=fmt, dpi=150, metadata=metadata, **extra)
     return buf.getvalue()
 
 

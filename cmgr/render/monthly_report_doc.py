@@ -91,7 +91,7 @@ def write_report(report: dict, fmt: str, path: Path, *, user_dir: str | None = N
                 image.write_bytes(data)
                 images[f"chart_{key}"] = (image, CHART_WIDTH_MM)
             render_docx("monthly_report.docx", {"r": report, **HELPERS}, path,
-                        user_dir=user_dir, images=images)
+                        user_dir=user_dir, images=images, finish=fit_tables)
         return [Path(path)]
     raise ValueError(f"unknown format {fmt}")
 
@@ -110,8 +110,23 @@ def write_summary(summary: dict, fmt: str, path: Path, *, user_dir: str | None =
         from cmgr.render.templates import render_docx
 
         return [render_docx("monthly_summary.docx", {"r": summary, **HELPERS}, path,
-                            user_dir=user_dir)]
+                            user_dir=user_dir, finish=fit_tables)]
     raise ValueError(f"unknown format {fmt}")
+
+
+def fit_tables(document) -> None:
+    """Every table's column widths from what it holds (docx_print.fit_columns): the template
+    fixes them for a typical month, and a wider number than it planned for ("+10.68%" in an
+    18 mm column) wrapped its sign or its % onto a second line."""
+    from docx.shared import Length
+
+    from cmgr.render.docx_print import fit_columns
+
+    section = document.sections[0]
+    page_mm = Length(section.page_width - section.left_margin - section.right_margin).mm
+    for table in document.tables:
+        designed = sum(Length(c.width).mm for c in table.columns if c.width is not None)
+        fit_columns(table, min(designed, page_mm) if designed else page_mm, page_mm)
 
 
 def to_json(data: dict) -> str:

@@ -7,6 +7,7 @@ template sees is documented in templates/README.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -149,10 +150,13 @@ def _is_docx(path: Path) -> bool:
 
 
 def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
-                user_dir: str | Path | None = None, images: dict[str, tuple[Path, float]] | None = None) -> Path:
+                user_dir: str | Path | None = None, images: dict[str, tuple[Path, float]] | None = None,
+                finish: Callable[[Any], None] | None = None) -> Path:
     """Render a Word template with docxtpl into `out_path` (atomically).
 
-    `images` maps a context key to (PNG path, width in mm) placed with docxtpl.InlineImage.
+    `images` maps a context key to (PNG path, width in mm) placed with docxtpl.InlineImage;
+    `finish(document)` is called on the rendered python-docx document before it is saved
+    (what depends on the filled content, e.g. column widths).
     """
     import zipfile
 
@@ -182,6 +186,8 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
         # a zip without Word's parts, broken XML
         raise RenderError(tr("Word 模板 {template} 无法作为 Word 文档读取：{kind}: {error}",
                              template=template, kind=type(exc).__name__, error=exc)) from exc
+    if finish is not None:
+        finish(doc.docx)
     with atomic_path(out_path) as tmp:
         doc.save(str(tmp))
     return Path(out_path)

@@ -22,13 +22,25 @@ def roster(db: Database, managers: Sequence[str] | None) -> list[RosterEntry]:
         f"WHERE manager IS NOT NULL{where}", tuple(params))]
 
 
-def customer_sales(db: Database, first_day: str, last_day: str) -> list[CustomerSales]:
-    """Per customer, its order lines dated first_day..last_day: 条 and 元 (a line without an
-    amount valued at qty x wholesale price)."""
-    return [CustomerSales(r[0], float(r[1] or 0), float(r[2] or 0)) for r in db.execute(
-        "SELECT customer_code, sum(qty), sum(coalesce(amount, qty * wholesale_price)) "
-        "FROM order_lines WHERE order_date >= ? AND order_date <= ? GROUP BY customer_code",
-        (first_day, last_day))]
+def customer_sales(db: Database, first_day: str, last_day: str,
+                   managers: Sequence[str] | None = None) -> list[CustomerSales]:
+    """Per customer (of these managers; every customer when None), its order lines dated
+    first_day..last_day: 条 and 元 (a line without an amount valued at qty x wholesale price)."""
+    if managers is None:
+        sql = ("SELECT customer_code, sum(qty), sum(coalesce(amount, qty * wholesale_price)) "
+               "FROM order_lines WHERE order_date >= ? AND order_date <= ? GROUP BY customer_code")
+        params: list = [first_day, last_day]
+    else:
+        # One manager of a city: its customers' lines through the (customer_code, order_date)
+        # index, not the whole city's month (2.8 s of a 3.7 s report on 24 million lines).
+        where, params = _in("c.manager", managers)
+        sql = ("SELECT o.customer_code, sum(o.qty), "
+               "sum(coalesce(o.amount, o.qty * o.wholesale_price)) "
+               "FROM customers c JOIN order_lines o ON o.customer_code = c.customer_code "
+               f"WHERE o.order_date >= ? AND o.order_date <= ?{where} GROUP BY o.customer_code")
+        params = [first_day, last_day, *params]
+    return [CustomerSales(r[0], float(r[1] or 0), float(r[2] or 0))
+            for r in db.execute(sql, tuple(params))]
 
 
 def visits_done(db: Database, first_day: str, last_day: str) -> dict[str, int]:

@@ -527,3 +527,52 @@ def test_network_line_says_which_figures_wait_for_an_import():
                                            target_cases=4.0, completion_pct=75.0), True)
     assert "电子结算率 95.50%" in done["text"] and "完成率 75.00%" in done["text"]
     assert "尚未导入" not in done["text"]
+
+
+def test_a_holiday_month_lists_only_customers_out_of_line_on_both_bases(fixture_db, cfg):
+    """November follows 国庆, so customers are compared with November last year; a customer
+    who looks low only against last year (its last November was unusually big) is the
+    calendar's or last year's doing and is not listed; one low against last year and against
+    its last three months is."""
+    from cmgr.jobs.monthly_report import load, settings_from
+
+    data, _ = load(fixture_db, cfg, MONTH, [MANAGER])
+    d = data[0]
+    d.order_weekdays = {}
+    cm = d.customer_months.copy()
+    last_year = (cm["customer_code"] == "C04") & (cm["month"] == "2025-11")
+    cm.loc[last_year, ["qty", "amount"]] *= 3  # C04: low against last year only
+    both = (cm["customer_code"] == "C06") & cm["month"].isin(
+        ["2025-11", "2026-08", "2026-09", "2026-10"])
+    cm.loc[both, ["qty", "amount"]] *= 4  # C06: low against last year and the recent months
+    d.customer_months = cm
+    # The bare provincial rule (no gap, no spread factor): these bands have three customers.
+    settings = replace(settings_from(cfg), warning_gap_pct=0.0, warning_sd=0.0, decline_sd=0.0)
+    r = monthly.build_report(d, MONTH, settings, None, date(2026, 12, 7))
+    assert r["comparison"]["basis"] == "yoy"
+    listed = ({w["customer_code"] for w in r["warning_customers"]}
+              | {x["customer_code"] for x in r["large_declines"]})
+    assert "C06" in listed and "C04" not in listed
+    # Against last year alone, C04 is out of line: the second base is what keeps it off.
+    table = monthly._customer_table(d, MONTH, settings.stopped_lookback_months, settings.bands)
+    yoy = monthly.like_for_like(table, MONTH, r["comparison"], settings.is_workday)
+    alone, bands = monthly.early_warning(yoy, settings.warning_ratio, None,
+                                         settings.warning_gap_pct, settings.warning_sd)
+    alone_declines = monthly._large_declines(yoy, settings.decline_pct, bands, settings.decline_sd)
+    assert "C04" in {w["customer_code"] for w in alone} | {x["customer_code"] for x in alone_declines}
+    assert any("长假月份只列出" in p["summary"] for p in r["problems"]
+               if p["key"] in ("warning", "decline"))
+
+
+def test_an_order_due_in_a_holiday_lands_in_the_month_it_is_placed():
+    """2026-10-01 (Thursday) to 10-07 is 国庆; the week of 09-28 works Monday to Wednesday,
+    so a Thursday customer's order of that week is placed on 09-30: four October orders
+    (10-08, 15, 22, 29) and five September ones. A Monday customer's 10-05 order moves to
+    Thursday 10-08, inside October: four (10-08, 12, 19, 26)."""
+    from cmgr.core.workdays import WorkCalendar
+
+    workday = WorkCalendar().is_workday
+    assert monthly._order_days("2026-10", "4", workday, {}) == 4
+    assert monthly._order_days("2026-09", "4", workday, {}) == 5
+    assert monthly._order_days("2026-10", "1", workday, {}) == 4
+    assert monthly._order_days("2026-08", "1", workday, {}) == 5  # no holiday: five Mondays

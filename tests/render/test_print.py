@@ -14,6 +14,7 @@ document's first page and pages.txt (the page counts) there.
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import re
@@ -349,3 +350,22 @@ def test_signin_sheet_has_wide_signature_columns(printed):
     for name in ("客户签名(是/否)", "客户经理签名"):
         width = ws.column_dimensions[get_column_letter(header.index(name) + 1)].width
         assert width >= 16, f"{name} is {width} wide"
+
+
+@pytest.mark.parametrize("name", ["monthly-docx", "monthly-summary-docx"])
+def test_numbers_and_codes_in_tables_print_on_one_line(printed, name):
+    """Every number, percentage, date and code of the report's tables prints as one word: a
+    column too narrow for "+10.68%" split it into "+10.68" and "%" on two lines."""
+    import docx
+
+    from cmgr.render.docx_print import _TOKEN
+
+    tokens = {cell.text.strip() for table in docx.Document(str(printed[0][name])).tables
+              for row in table.rows[1:] for cell in row.cells
+              if _TOKEN.fullmatch(cell.text.strip())}
+    assert len(tokens) > 20, f"{name}: only {len(tokens)} numbers in its tables"
+    out = subprocess.run(["pdftotext", "-bbox", str(printed[1][name]), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    words = {html.unescape(w[4]) for w in _WORD.findall(out)}
+    split = sorted(t for t in tokens if t not in words)
+    assert not split, f"{name}: {len(split)} numbers broken across lines, e.g. {split[:8]}"
