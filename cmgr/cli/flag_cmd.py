@@ -200,7 +200,7 @@ def _print_table(rows: list[dict]) -> None:
     "退出码 2，什么都不改。"))
 def review_command(
     flag_ids: Annotated[list[int] | None, typer.Argument(
-        metavar=tr("编号..."),
+        metavar=tr("标记编号"),
         help=tr("违规标记的编号（`cmgr flag` 的第一列）；或一个选择范围：--all-new、"
                 "--customer、--since、--kind。"), show_default=False)] = None,
     all_new: Annotated[bool, typer.Option("--all-new", help=tr("每一条新的（待上报）违规标记。"))]

@@ -63,7 +63,7 @@ def plan_week_command(
         help=tr("让 OR-Tools 为每个客户经理的路线优化这么多秒（默认：配置项 "
                 "plan.solver_seconds；0 = 只用内置算法，每次结果逐字节相同）。"))] = None,
     no_save: Annotated[bool, typer.Option(
-        "--no-save", help=tr("不保存访问计划，供 plan-review 核对（预览）。"))] = False,
+        "--no-save", help=tr("预览：不保存访问计划，plan-review 看不到它。"))] = False,
 ) -> None:
     # Next week's plan: due customers, special situations, capacity, routes; saved for review.
     from cmgr.jobs import plan_week

@@ -65,7 +65,7 @@ def log_command(
     notes: Annotated[str | None, typer.Option(
         metavar=tr("文本"), help=tr("访问内容：做了什么、看到了什么。"))] = None,
     sku: Annotated[str | None, typer.Option(
-        metavar=tr("卷烟"), help=tr("检查了零售价的卷烟（与一个只写价格的 --price 一起）。"))] = None,
+        metavar=tr("卷烟"), help=tr("检查了零售价的卷烟，与一个只写价格的 --price 一起用。"))] = None,
     price: Annotated[list[str] | None, typer.Option(
         metavar=tr("卷烟:价格"),
         help=tr("看到的零售价：卷烟:价格，元/条 或 元/包（可重复），例如 "
