@@ -14,11 +14,12 @@ import typer
 from cmgr.cli import common, options
 from cmgr.domain import FLAG_STATUSES
 from cmgr.errors import ExitCode, UsageError
+from cmgr.i18n import tr
 
 app = common.new_app(
-    "违规标记: find price violations and unlicensed sales in visit notes, observed prices "
-    "and the roster; list them, review them, write the escalation report.\n\n"
-    "Run bare, it reads the visits not read yet, stores what it finds and lists the flags.",
+    tr("违规标记：从访问内容、实际零售价和客户名册中发现价格违规和无证经营；列出、处理，"
+       "并写出上报的报告。\n\n"
+       "不带命令运行时，读取还没读过的访问，保存发现的违规标记并列出。"),
     invoke_without_command=True, no_args_is_help=False)
 
 
@@ -31,23 +32,24 @@ Status = StrEnum("Status", {s: s for s in FLAG_STATUSES})  # cmgr.domain: the on
 
 
 ListFormatOpt = options.format_option(
-    "table", "csv", "xlsx", "json", help="Output format; csv/json without --out go to stdout.")
-ReportFormatOpt = options.format_option("html", "xlsx", "docx", help="Output format.")
-ListOutOpt = options.out_option("{date} {manager} {format}", more="csv/xlsx/json (xlsx default "
-                                                                  "flags-{date}.{format}).")
+    "table", "csv", "xlsx", "json", help=tr("输出格式；csv、json 不带 `--out` 时写到标准输出。"))
+ReportFormatOpt = options.format_option("html", "xlsx", "docx", help=tr("输出格式。"))
+ListOutOpt = options.out_option("{date} {manager} {format}",
+                                more=tr("csv、xlsx 或 json（xlsx 默认 flags-{date}.{format}）。"))
 ReportOutOpt = options.out_option("{date} {manager} {format}",
                                   default="价格违规及无证经营情况报告-{date}.{format}")
-KindOpt = Annotated[Kind | None, typer.Option("--kind", help="unlicensed or price.")]
+KindOpt = Annotated[Kind | None, typer.Option(
+    "--kind", help=tr("unlicensed（无证经营）或 price（价格违规）。"))]
 RescanOpt = Annotated[bool, typer.Option(
-    "--rescan", help="Read every visit in the range again, not only new and changed ones "
-                     "(after editing the lexicon or correcting the price list).")]
+    "--rescan", help=tr("重新读取范围内的每一次访问，不只是新的和改过的"
+                        "（修改词表或更正价格表之后）。"))]
 
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="flag")
     from cmgr.cli.demo_cmd import add_demo_step
 
-    add_demo_step("价格违规及无证经营 (flag)", demo_step)
+    add_demo_step(tr("价格违规及无证经营（flag）"), demo_step)
 
 
 def _scan(st: common.AppState, since: str | None, until: str | None, rescan: bool) -> None:
@@ -55,25 +57,32 @@ def _scan(st: common.AppState, since: str | None, until: str | None, rescan: boo
     from cmgr.jobs import flags
 
     summary = flags.scan(st.db(), st.config(), since, until, rescan)
-    common.info(f"flag scan: {summary.visits:,} visits read ({summary.notes:,} notes, "
-                f"{summary.price_checks:,} prices checked) in {summary.seconds:.1f} s: "
-                f"{summary.added:,} new flags, {summary.refreshed:,} refreshed, "
-                f"{summary.removed:,} removed")
+    common.info(tr("违规标记扫描：读取 {visits} 次访问（{notes} 条访问内容，核对 {prices} 个价格），"
+                   "用时 {seconds} 秒：新增 {added}，更新 {refreshed}，移除 {removed}",
+                   visits=f"{summary.visits:,}", notes=f"{summary.notes:,}",
+                   prices=f"{summary.price_checks:,}", seconds=f"{summary.seconds:.1f}",
+                   added=f"{summary.added:,}", refreshed=f"{summary.refreshed:,}",
+                   removed=f"{summary.removed:,}"))
     if summary.not_found:
-        common.warn(f"{summary.not_found} reported flag(s) no longer found in their visits; kept, "
-                    "see `cmgr flag review ID`")
+        common.warn(tr("{n} 条已上报的违规标记在其访问中已找不到；已保留，见 `cmgr flag review 编号`",
+                       n=summary.not_found))
     if summary.unmatched_skus:
-        names = ", ".join(f"{name} ×{n}" for name, n in list(summary.unmatched_skus.items())[:12])
+        sep = tr("、")
+        names = sep.join(f"{name} ×{n}" for name, n in list(summary.unmatched_skus.items())[:12])
         more = len(summary.unmatched_skus) - 12
-        common.warn(f"检查品规 not in the price list, prices not checked: {names}"
-                    + (f" and {more} more" if more > 0 else "")
-                    + ("" if summary.prices_in_list else " (the price list is empty: "
-                       "cmgr import prices FILE)"))
+        if more > 0:
+            names = tr("{listed}；另有 {n} 个", listed=names, n=more)
+        if summary.prices_in_list:
+            common.warn(tr("检查品规不在价格表中，价格未核对：{names}", names=names))
+        else:
+            common.warn(tr("检查品规不在价格表中，价格未核对：{names}（价格表是空的："
+                           "cmgr import prices 文件）", names=names))
     if summary.unparsed_prices:
-        shown = ", ".join(f"{who}: {text!r}" for who, text in summary.unparsed_prices[:8])
-        common.warn(f"{len(summary.unparsed_prices)} 实际零售价 not a price, not checked: {shown}")
+        shown = tr("、").join(f"{who}: {text!r}" for who, text in summary.unparsed_prices[:8])
+        common.warn(tr("{n} 个实际零售价不是价格，未核对：{shown}", n=len(summary.unparsed_prices),
+                       shown=shown))
     if summary.price_without_sku:
-        common.warn(f"{summary.price_without_sku} 实际零售价 without a 检查品规, not checked")
+        common.warn(tr("{n} 个实际零售价没有检查品规，未核对", n=summary.price_without_sku))
 
 
 # --- cmgr flag -----------------------------------------------------------------------------------
@@ -86,26 +95,23 @@ def flag_command(
     manager: options.ManagerOpt = None,
     kind: KindOpt = None,
     status: Annotated[list[Status] | None, typer.Option(
-        "--status", help="new, reported, closed or dismissed (repeatable; default all).")] = None,
+        "--status", help=tr("new、reported、closed 或 dismissed（可重复；默认全部）。"))] = None,
     fmt: ListFormatOpt = "table",
     out: ListOutOpt = None,
     new_only: Annotated[bool, typer.Option(
-        "--new-only", help="Only flags not yet reported (status new): the nightly cron.")] = False,
+        "--new-only", help=tr("只看还没上报的违规标记（状态 new）：每晚的 cron。"))] = False,
     fail_on_new: Annotated[bool, typer.Option(
-        "--fail-on-new", help="Exit 1 when the list has new flags, so cron can mail.")] = False,
+        "--fail-on-new", help=tr("列表中有新的违规标记时退出码为 1，cron 可以发邮件。"))] = False,
     rescan: RescanOpt = False,
 ) -> None:
-    """Read new and changed visits, store what they show, and list the flags.
-
-    Exit status: 0 done; 1 with --fail-on-new when new flags are listed; 2 bad option or lexicon.
-    """
+    # Read new and changed visits, store what they show, list the flags (help: the group's).
     if ctx.invoked_subcommand is not None:
         given = [name for name, value in (("--since", since), ("--until", until),
                                           ("--manager", manager), ("--kind", kind),
                                           ("--status", status), ("--out", out)) if value]
         if given or new_only or fail_on_new or rescan or fmt != "table":
-            raise UsageError(f"options of `cmgr flag` go after the command: cmgr flag "
-                             f"{ctx.invoked_subcommand} {' '.join(given) or '...'}")
+            raise UsageError(tr("`cmgr flag` 的选项写在命令之后：cmgr flag {command} {given}",
+                                command=ctx.invoked_subcommand, given=" ".join(given) or "..."))
         return
     from cmgr.jobs import flags
 
@@ -113,11 +119,11 @@ def flag_command(
     statuses = tuple(dict.fromkeys(s.value for s in status or ()))
     if new_only:
         if statuses and statuses != ("new",):
-            raise UsageError("--new-only lists status new; it cannot be combined with --status "
-                             + ", ".join(statuses))
+            raise UsageError(tr("`--new-only` 只列状态 new；不能与 --status {statuses} 一起用",
+                                statuses=" ".join(statuses)))
         statuses = ("new",)
     if out and fmt == "table":
-        raise UsageError("--out needs --format csv, xlsx or json")
+        raise UsageError(tr("`--out` 需要 --format csv、xlsx 或 json"))
     st = common.state()
     db = st.db()
     flags.check_manager(db, manager)
@@ -128,7 +134,8 @@ def flag_command(
     _present(rows, fmt, out, manager)
     n_new = sum(1 for r in rows if r["status"] == "new")
     if fail_on_new and n_new:
-        common.info(f"{n_new} new flag(s): exit {int(ExitCode.FINDINGS)} (--fail-on-new)")
+        common.info(tr("{n} 条新的违规标记：退出码 {code}（--fail-on-new）", n=n_new,
+                       code=int(ExitCode.FINDINGS)))
         common.exit_with(ExitCode.FINDINGS)
 
 
@@ -142,7 +149,7 @@ def _present(rows: list[dict], fmt: str, out: str | None, manager: str | None) -
         _print_table(rows)
     elif out or fmt == "xlsx":
         path = flags.write_list(rows, fmt, out, manager)
-        common.info(f"{len(rows):,} flag(s) written to {path}")
+        common.info(tr("{n} 条违规标记已写入 {path}", n=f"{len(rows):,}", path=path))
     elif fmt == "json":
         common.print_json([fr.flag_record(r) for r in rows])
     else:
@@ -150,7 +157,8 @@ def _present(rows: list[dict], fmt: str, out: str | None, manager: str | None) -
         sys.stdout.flush()
 
 
-_SHORT_SOURCE = {"note": "记录", "observed_price": "实价", "roster": "名册"}
+def _short_source(source: str) -> str:
+    return {"note": tr("记录"), "observed_price": tr("实价"), "roster": tr("名册")}.get(source, source)
 
 
 def _print_table(rows: list[dict]) -> None:
@@ -161,20 +169,21 @@ def _print_table(rows: list[dict]) -> None:
     from cmgr.domain import flag_status_label
 
     if not rows:
-        common.info("no flags")
+        common.info(tr("没有违规标记"))
         return
-    table = Table(title=f"违规标记 · {len(rows)} 条", title_justify="left")
+    table = Table(title=tr("违规标记 · {n} 条", n=len(rows)), title_justify="left")
     proposed = any(r.get("suggest_close") for r in rows)
-    for col in ("编号", "状态", "日期", "客户", "问题", "命中内容", *(("建议办结",) if proposed else ())):
-        table.add_column(col, justify="right" if col == "编号" else "left",
-                         no_wrap=col in ("编号", "状态", "日期"),
-                         ratio=3 if col == "命中内容" else (1 if col in ("客户", "问题") else None),
-                         overflow="fold")
+    for col, ratio, keep in ((tr("编号"), None, True), (tr("状态"), None, True),
+                             (tr("日期"), None, True), (tr("客户"), 1, False),
+                             (tr("问题"), 1, False), (tr("命中内容"), 3, False),
+                             *(((tr("建议办结"), None, False),) if proposed else ())):
+        table.add_column(col, justify="right" if keep and ratio is None and col == tr("编号")
+                         else "left", no_wrap=keep, ratio=ratio, overflow="fold")
     for r in rows:
         matched = r["matched"] or ""
         if len(matched) > 60:
             matched = matched[:59] + "…"
-        problem = f"{subkind_label(r['subkind'])}·{_SHORT_SOURCE.get(r['source'], r['source'])}"
+        problem = f"{subkind_label(r['subkind'])}·{_short_source(r['source'])}"
         table.add_row(str(r["id"]), flag_status_label(r["status"]), r["visit_date"] or "",
                       escape(r["customer_name"] or r["customer_code"] or ""), escape(problem),
                       escape(matched), *((escape(r.get("suggest_close") or ""),) if proposed else ()))
@@ -183,39 +192,42 @@ def _print_table(rows: list[dict]) -> None:
 
 # --- cmgr flag review ----------------------------------------------------------------------------
 
-@app.command("review")
+@app.command("review", help=tr(
+    "处理违规标记：--report、--close --result 文本、--report --close --result 文本，"
+    "或 --dismiss --reason 文本；对一条、几条，或一个选择范围。\n\n"
+    "不给步骤时，显示违规标记和它的经过（或列出选择范围）。几条违规标记一起处理，"
+    "要么全部、要么都不：其中任何一条被拒绝（办结还没上报的，或对已办结、已排除的做任何事），"
+    "退出码 2，什么都不改。"))
 def review_command(
     flag_ids: Annotated[list[int] | None, typer.Argument(
-        help="The flags' ids (first column of `cmgr flag`); or a selection: --all-new, "
-             "--customer, --since, --kind.", show_default=False)] = None,
-    all_new: Annotated[bool, typer.Option("--all-new", help="Every new (待上报) flag.")] = False,
+        metavar=tr("标记编号"),
+        help=tr("违规标记的编号（`cmgr flag` 的第一列）；或一个选择范围：--all-new、"
+                "--customer、--since、--kind。"), show_default=False)] = None,
+    all_new: Annotated[bool, typer.Option("--all-new", help=tr("每一条新的（待上报）违规标记。"))]
+    = False,
     customer: Annotated[str | None, typer.Option(
-        "--customer", help="The flags of this customer code.")] = None,
+        "--customer", metavar=tr("客户编码"), help=tr("这个客户编码的违规标记。"))] = None,
     since: options.SinceOpt = None,
     kind: KindOpt = None,
     report: Annotated[bool, typer.Option(
-        "--report", help="Reported to the area market manager (price: 降级; unlicensed: to 专卖).")]
+        "--report", help=tr("已上报区域市场经理（价格违规：降级；无证经营：转专卖）。"))]
     = False,
     close: Annotated[bool, typer.Option(
-        "--close", help="Closed, with --result; with --report too: reported and closed in one "
-                        "step (the area manager's decision is already known).")] = False,
-    dismiss: Annotated[bool, typer.Option("--dismiss", help="A false alarm, with --reason.")] = False,
-    result: Annotated[str | None, typer.Option("--result", help="How it ended (with --close).")]
-    = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why it is dismissed.")] = None,
+        "--close", help=tr("办结，给出 --result；同时给 --report：上报和办结一步完成"
+                           "（区域市场经理的决定已经知道）。"))] = False,
+    dismiss: Annotated[bool, typer.Option("--dismiss", help=tr("误报，给出 --reason。"))] = False,
+    result: Annotated[str | None, typer.Option("--result", metavar=tr("文本"),
+                                               help=tr("处理结果（与 --close 一起）。"))] = None,
+    reason: Annotated[str | None, typer.Option("--reason", metavar=tr("文本"),
+                                               help=tr("排除的理由。"))] = None,
     note: Annotated[str | None, typer.Option(
-        "--note", help="With --report: to whom / what was passed on.")] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who (default: the flag's manager).")]
+        "--note", metavar=tr("文本"), help=tr("与 --report 一起：报给谁、转交了什么。"))] = None,
+    by: Annotated[str | None, typer.Option("--by", metavar=tr("姓名"),
+                                           help=tr("经办人（默认：违规标记的客户经理）。"))]
     = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """Move flags on: --report, --close --result TEXT, --report --close --result TEXT, or
-    --dismiss --reason TEXT; for one flag, several ids, or a selection.
-
-    Without a step, show the flag and its history (or list the selection). Several flags are
-    moved together or not at all: a step refused for any of them (closing a flag not yet
-    reported, anything on a closed or dismissed flag) exits 2 and changes nothing.
-    """
+    from cmgr.domain import flag_status_label
     from cmgr.jobs import flags
 
     steps = flags.review_steps(report=report, close=close, dismiss=dismiss, note=note,
@@ -228,7 +240,9 @@ def review_command(
     if outcome.flag is not None:
         flag = outcome.flag
         if steps:
-            common.info(f"flag {flag['id']}: {actions} recorded; now {flag['status']}")
+            common.info(tr("违规标记 {id}：{actions} 已记录；现在是 {label}（{status}）",
+                           id=flag["id"], actions=actions, label=flag_status_label(flag["status"]),
+                           status=flag["status"]))
         if fmt == "json":
             from cmgr.render.flag_report import flag_record
 
@@ -237,9 +251,9 @@ def review_command(
             _print_flag(flag)
         return
     if not outcome.rows and selection.given():
-        common.info("no flag matches the selection; nothing was changed")
+        common.info(tr("没有违规标记符合这个选择范围；什么都没有改"))
     elif steps:
-        common.info(f"{len(outcome.rows)} flags: {actions} recorded")
+        common.info(tr("{n} 条违规标记：{actions} 已记录", n=len(outcome.rows), actions=actions))
     if fmt == "json":
         from cmgr.render.flag_report import flag_record
 
@@ -255,17 +269,23 @@ def _print_flag(flag: dict) -> None:
     from cmgr.domain import flag_status_label
 
     con = common.out_console
-    con.print(f"[bold]flag {flag['id']}[/bold]  {flag_status_label(flag['status'])} "
-              f"({flag['status']})  {KIND_LABELS.get(flag['kind'], flag['kind'])}·"
-              f"{escape(subkind_label(flag['subkind']))}  来源 {SOURCE_LABELS.get(flag['source'])}")
-    con.print(f"{flag['visit_date'] or ''}  {escape(flag['customer_name'] or '')} "
-              f"{flag['customer_code'] or ''}  客户经理 {escape(flag['manager'] or '')}"
-              + (f"  访问 {escape(flag['visit_id'])}" if flag.get("visit_id") else ""))
-    con.print(f"命中: {escape(flag['matched'] or '')}")
-    con.print(f"规则: {escape(flag['rule'] or '')}")
+    con.print(tr("[bold]违规标记 {id}[/bold]  {label}（{status}）  {kind}·{subkind}  来源 {source}",
+                 id=flag["id"], label=flag_status_label(flag["status"]), status=flag["status"],
+                 kind=KIND_LABELS.get(flag["kind"], flag["kind"]),
+                 subkind=escape(subkind_label(flag["subkind"])),
+                 source=SOURCE_LABELS.get(flag["source"])))
+    who = tr("{date}  {name} {code}  客户经理 {manager}", date=flag["visit_date"] or "",
+             name=escape(flag["customer_name"] or ""), code=flag["customer_code"] or "",
+             manager=escape(flag["manager"] or ""))
+    if flag.get("visit_id"):
+        who = tr("{who}  访问 {visit}", who=who, visit=escape(flag["visit_id"]))
+    con.print(who)
+    con.print(tr("命中：{text}", text=escape(flag["matched"] or "")))
+    con.print(tr("规则：{text}", text=escape(flag["rule"] or "")))
     if flag.get("observed_price") is not None:
-        con.print(f"实际零售价 {flag['observed_price']:g} 元/条, 参考价 {flag['reference_price']:g}, "
-                  f"偏离 {flag['deviation']:+.2f} 元 ({flag['deviation_pct']:+.2f}%)")
+        con.print(tr("实际零售价 {price} 元/条，参考价 {reference}，偏离 {deviation} 元（{pct}%）",
+                     price=f"{flag['observed_price']:g}", reference=f"{flag['reference_price']:g}",
+                     deviation=f"{flag['deviation']:+.2f}", pct=f"{flag['deviation_pct']:+.2f}"))
     if flag.get("note"):
         from rich.text import Text
 
@@ -275,7 +295,7 @@ def _print_flag(flag: dict) -> None:
         note, matched = strip_control(flag["note"]), strip_control(flag.get("matched") or "")
         at = note.find(matched) if matched and flag["source"] == "note" else -1
 
-        shown = Text("访问内容: ")
+        shown = Text(tr("访问内容："))
         if at < 0:
             shown.append(note)
         else:  # Text, not markup: a note may hold brackets and backslashes
@@ -288,21 +308,20 @@ def _print_flag(flag: dict) -> None:
 
 # --- cmgr flag decisions -------------------------------------------------------------------------
 
-@app.command("decisions")
+@app.command("decisions", help=tr(
+    "区域市场经理的处理决定（处理决定表：标记编号或客户编码、处理决定、决定日期、决定人、备注），"
+    "要么全部应用、要么都不：有任何被拒绝的行，什么都不改（退出码 2）。\n\n"
+    "降级 办结违规标记，并在客户上记下降级（`customer show`）；转专卖 和 已整改 办结；"
+    "不予处理、排除 把它排除。已经应用过的行保持不变。"))
 def decisions_command(
-    file: Annotated[Path, typer.Argument(help="The decisions sheet (.xlsx, .xls or .csv).")],
-    sheet: Annotated[str | None, typer.Option(help="Sheet to read in a workbook with several.")]
-    = None,
+    file: Annotated[Path, typer.Argument(metavar=tr("文件"),
+                                         help=tr("处理决定表（.xlsx、.xls 或 .csv）。"))],
+    sheet: Annotated[str | None, typer.Option(
+        metavar=tr("工作表"), help=tr("工作簿有多个工作表时，要读的那一个。"))] = None,
     dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Check every row and show what would be done; change nothing.")] = False,
+        "--dry-run", help=tr("试运行：检查每一行，显示会做什么；什么都不改。"))] = False,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """The area market manager's decisions (处理决定表: 标记编号 or 客户编码, 处理决定, 决定日期,
-    决定人, 备注), applied all or nothing: any rejected row leaves everything unchanged (exit 2).
-
-    降级 closes the flag and records the downgrade on the customer (`customer show`); 转专卖 and
-    已整改 close it; 不予处理/排除 dismiss it. A row already applied is left as it is.
-    """
     from cmgr.jobs import flag_decisions as fd
 
     result = fd.apply_sheet(common.state().db(), file, sheet=sheet, dry_run=dry_run)
@@ -332,29 +351,38 @@ def _print_decisions(result) -> None:
     from cmgr.jobs.flag_decisions import DECISION_LABELS
 
     if result.planned:
-        title = "处理决定" + (" (dry run: 未写入)" if result.dry_run or result.rejects else "")
+        title = (tr("处理决定（试运行：未写入任何内容）") if result.dry_run or result.rejects
+                 else tr("处理决定"))
         table = Table(title=title, title_justify="left")
-        for col in ("行", "编号", "客户", "决定", "日期", "决定人", "原状态", "结果"):
+        for col in (tr("行"), tr("编号"), tr("客户"), tr("决定"), tr("日期"), tr("决定人"),
+                    tr("原状态"), tr("结果")):
             table.add_column(col)
         for p in result.planned:
-            outcome = ("已记录, 不变" if p.unchanged else
-                       "排除" if p.decision == "dismiss" else "办结")
+            outcome = (tr("已记录，不变") if p.unchanged else
+                       tr("排除") if p.decision == "dismiss" else tr("办结"))
             table.add_row(str(p.row), str(p.flag_id), escape(p.customer_code or ""),
                           DECISION_LABELS[p.decision], p.decided_on, escape(p.decided_by or ""),
                           flag_status_label(p.status_before), outcome)
         common.out_console.print(table)
     for r in result.rejects:
-        common.err_console.print(f"[red]rejected:[/red] {escape(str(r.location(result.file, result.sheet)))}: "
-                                 f"{escape(r.reason)}")
+        common.err_console.print(tr("[red]拒收：[/red]{where}：{reason}",
+                                    where=escape(str(r.location(result.file, result.sheet))),
+                                    reason=escape(r.reason)))
     if not result.rejects:
-        verb = "would apply" if result.dry_run else "applied"
-        common.info(f"{result.rows_read} row(s) read: {verb} {len(result.planned) - result.unchanged}, "
-                    f"{result.unchanged} already recorded")
+        n = len(result.planned) - result.unchanged
+        if result.dry_run:
+            common.info(tr("读取 {rows} 行：将应用 {n} 行，{unchanged} 行已记录",
+                           rows=result.rows_read, n=n, unchanged=result.unchanged))
+        else:
+            common.info(tr("读取 {rows} 行：已应用 {n} 行，{unchanged} 行已记录",
+                           rows=result.rows_read, n=n, unchanged=result.unchanged))
 
 
 # --- cmgr flag report ----------------------------------------------------------------------------
 
-@app.command("report")
+@app.command("report", help=tr(
+    "给区域市场经理的《价格违规及无证经营情况报告》：一张价格违规表（降级）和一张无证经营表"
+    "（转专卖），来自未办结的违规标记。"))
 def report_command(
     since: options.SinceOpt = None,
     until: options.UntilOpt = None,
@@ -363,20 +391,19 @@ def report_command(
     fmt: ReportFormatOpt = "html",
     out: ReportOutOpt = None,
     include_closed: Annotated[bool, typer.Option(
-        "--include-closed", help="Also closed and dismissed flags (default: new and reported).")]
+        "--include-closed", help=tr("也包括已办结和已排除的违规标记（默认：新的和已上报的）。"))]
     = False,
     mark_reported: Annotated[bool, typer.Option(
-        "--mark-reported", help="Record the new flags in the report as reported.")] = False,
-    by: Annotated[str | None, typer.Option("--by", help="Who reports (with --mark-reported).")]
+        "--mark-reported", help=tr("把报告中新的违规标记记为已上报。"))] = False,
+    by: Annotated[str | None, typer.Option("--by", metavar=tr("姓名"),
+                                           help=tr("上报人（与 --mark-reported 一起）。"))]
     = None,
     rescan: RescanOpt = False,
 ) -> None:
-    """《价格违规及无证经营情况报告》 for the area market manager: a 价格违规 table (降级) and an
-    无证经营 table (to 专卖), from the open flags."""
     from cmgr.jobs import flags
 
     if by is not None and not mark_reported:
-        raise UsageError("--by goes with --mark-reported")
+        raise UsageError(tr("`--by` 要与 `--mark-reported` 一起用"))
     first, last = flags.date_range(since, until)
     st = common.state()
     db = st.db()
@@ -387,7 +414,7 @@ def report_command(
                                 include_done=include_closed, mark_reported=mark_reported, by=by)
     _report_written(report)
     if mark_reported:
-        common.info(f"{report.marked} new flag(s) recorded as reported")
+        common.info(tr("{n} 条新的违规标记已记为已上报", n=report.marked))
     typer.echo(str(report.path))
 
 
@@ -395,8 +422,9 @@ def _report_written(report) -> None:
     from cmgr.render.flag_report import REPORT_TITLE
 
     c = report.counts
-    common.info(f"{REPORT_TITLE}: {c['price_cases']} price case(s), {c['unlicensed_cases']} "
-                f"unlicensed case(s) from {c['flags']} flag(s) -> {report.path}")
+    common.info(tr("{title}：价格违规 {price} 起，无证经营 {unlicensed} 起，来自 {flags} 条违规标记"
+                   " -> {path}", title=REPORT_TITLE, price=c["price_cases"],
+                   unlicensed=c["unlicensed_cases"], flags=c["flags"], path=report.path))
 
 
 # --- cmgr demo -----------------------------------------------------------------------------------

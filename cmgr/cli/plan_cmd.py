@@ -10,53 +10,62 @@ import typer
 
 from cmgr.cli import common, options
 from cmgr.errors import ExitCode
+from cmgr.i18n import tr
 
 PlanFormatOpt = options.format_option(
     "table", "xlsx", "html", "csv", "json", optional=True,
-    help="Output format (default: from --out, else table); csv/json without --out go to stdout.")
-ReviewFormatOpt = options.format_option("table", "json", "xlsx", optional=True,
-                                        help="Output format (default: from --out, else table).")
-PlanOutOpt = options.out_option("{manager} {week} {date} {format}", more=(
-    "e.g. plans/{manager}-{week}.xlsx (xlsx/html default 客户访问日程表-{manager}-{week}."
-    "{format})."))
+    help=tr("输出格式，默认按 `--out` 的后缀，否则为 table；csv、json 不带 `--out` 时写到标准输出。"))
+ReviewFormatOpt = options.format_option(
+    "table", "json", "xlsx", optional=True, help=tr("输出格式，默认按 `--out` 的后缀，否则为 table。"))
+PlanOutOpt = options.out_option("{manager} {week} {date} {format}", more=tr(
+    "例如 plans/{manager}-{week}.xlsx；xlsx、html 默认写到 "
+    "客户访问日程表-{manager}-{week}.{format}。"))
 ReviewOutOpt = options.out_option("{week} {manager} {date}",
-                                  default="访问计划执行情况-{week}.xlsx", more="json or xlsx.")
+                                  default="访问计划执行情况-{week}.xlsx",
+                                  more=tr("json 或 xlsx。"))
+
+# A plan table narrower than this drops the columns the day's title already says (route,
+# distance) and puts the code under the name, so that it fits 80 columns and names stay readable.
+WIDE_TABLE = 120
 
 
 def register(app: typer.Typer) -> None:
-    app.command("plan-week")(plan_week_command)
-    app.command("plan-review")(plan_review_command)
+    app.command("plan-week", help=tr(
+        "下周的访问计划：《客户访问日程表》和《营销人员市场走访签到记录簿》。\n\n"
+        "按档位的访问频次选出到期客户，加上特殊情况（投诉、违规标记、断订、订货大幅下降、"
+        "上周未完成的访问），按每个工作日的访问能力安排（中国日历，含调休），"
+        "线路放在它惯常的星期几，每天排成一条短的路线（直线距离）。"
+        "访问计划会保存，供 `cmgr plan-review` 核对。"))(plan_week_command)
+    app.command("plan-review", help=tr(
+        "核对已保存的访问计划和记录的访问：按计划、改日、未访问。\n\n"
+        "计划的访问没有发生时需要原因（`--reason`）；漏访的到期客户在下周计划里排在最前。"
+    ))(plan_review_command)
     from cmgr.cli.demo_cmd import add_demo_step
 
-    add_demo_step("访问日程表 (plan-week)", demo_step)
+    add_demo_step(tr("访问日程表（plan-week）"), demo_step)
 
 
 def plan_week_command(
     week: options.WeekOpt = None,
     start: Annotated[date | None, options.date_option(
-        "--start", help="The week's Monday, e.g. 2026-11-30 (instead of --week).")] = None,
+        "--start", help=tr("这一周的周一，例如 2026-11-30（代替 `--week`）。"))] = None,
     manager: options.ManagersOpt = None,
     all_managers: options.AllManagersOpt = False,
     fmt: PlanFormatOpt = None,
     out: PlanOutOpt = None,
     fill: Annotated[bool, typer.Option(
-        "--fill", help="Fill spare capacity with the customers due soonest.")] = False,
+        "--fill", help=tr("用最快到期的客户填满剩余的访问能力。"))] = False,
     visits_per_day: Annotated[int | None, typer.Option(
-        "--visits-per-day", help="Visits per working day (default: plan.visits_per_day).")] = None,
+        "--visits-per-day", metavar=tr("数量"),
+        help=tr("每个工作日的访问户数（默认：配置项 plan.visits_per_day）。"))] = None,
     solver_seconds: Annotated[float | None, typer.Option(
-        "--solver-seconds",
-        help="Let OR-Tools improve each manager's tours this long (default: plan.solver_seconds; "
-             "0 = the built-in heuristic only, byte-for-byte reproducible).")] = None,
+        "--solver-seconds", metavar=tr("秒数"),
+        help=tr("让 OR-Tools 为每个客户经理的路线优化这么多秒（默认：配置项 "
+                "plan.solver_seconds；0 = 只用内置算法，每次结果逐字节相同）。"))] = None,
     no_save: Annotated[bool, typer.Option(
-        "--no-save", help="Do not save the plan for plan-review (a preview).")] = False,
+        "--no-save", help=tr("预览：不保存访问计划，plan-review 看不到它。"))] = False,
 ) -> None:
-    """Next week's visit plan (《客户访问日程表》 and 《营销人员市场走访签到记录簿》).
-
-    Due customers from the visit policy per 档位 band, special situations (complaints, flags,
-    断订, large drops, last week's missed visits), capacity per working day (Chinese calendar
-    with 调休), routes on their usual weekday, and each day ordered into a short tour
-    (straight-line km). The plan is saved for `cmgr plan-review`.
-    """
+    # Next week's plan: due customers, special situations, capacity, routes; saved for review.
     from cmgr.jobs import plan_week
     from cmgr.jobs.managers import resolve_managers
 
@@ -84,14 +93,25 @@ def plan_week_command(
         sys.stdout.write(plan_week.csv_text(run.plans))
         sys.stdout.flush()
     for path in written:
-        common.info(f"written {path}")
+        common.info(tr("已写入 {path}", path=path))
     if fmt == "table":
         _print_tables(run)
     _summaries(run, saved=not no_save)
     if run.customer_warnings:
-        common.warn(f"{run.customer_warnings} customer(s) planned by a fallback rule (档位 or 访销日 to "
-                    f"check in the roster); the plan is complete: exit {int(ExitCode.WARNINGS)}")
+        common.warn(tr("{n} 户客户按备用规则安排（请在客户名册中核对档位或访销日）；"
+                       "访问计划是完整的：退出码 {code}",
+                       n=run.customer_warnings, code=int(ExitCode.WARNINGS)))
         common.exit_with(ExitCode.WARNINGS)
+
+
+def weekday_label(day: date) -> str:
+    """周一 ... 周日, or Mon ... Sun in English."""
+    return (tr("周一"), tr("周二"), tr("周三"), tr("周四"), tr("周五"), tr("周六"),
+            tr("周日"))[day.weekday()]
+
+
+def _km_text(km: float | None) -> str:
+    return "—" if km is None else tr("{km} km（直线距离）", km=f"{km:.1f}")
 
 
 def _print_tables(run) -> None:
@@ -99,69 +119,100 @@ def _print_tables(run) -> None:
     from rich.table import Table
 
     con = common.out_console
+    wide = con.width >= WIDE_TABLE
     for plan in run.plans:
-        con.print(f"[bold]客户访问日程表[/bold]  {escape(plan.manager)}  {plan.week}"
-                  f"（{plan.start.isoformat()} 至 {plan.end.isoformat()}）")
+        con.print(tr("[bold]客户访问日程表[/bold]  {manager}  {week}（{start} 至 {end}）",
+                     manager=escape(plan.manager), week=plan.week,
+                     start=plan.start.isoformat(), end=plan.end.isoformat()))
         for day in plan.days:
-            km = "—" if day.km is None else f"{day.km:.1f} km（直线距离）"
-            routes = "、".join(day.routes) or "—"
-            table = Table(title=f"{day.date.isoformat()} {day.weekday_cn} · {len(day.visits)} 户 · "
-                                f"{km} · 线路 {escape(routes)}", title_justify="left")
-            for col in ("序号", "客户编码", "客户名称", "线路", "档位", "访问事由", "上次访问", "km"):
-                table.add_column(col, justify="right" if col in ("序号", "档位", "km") else "left",
-                                 no_wrap=col in ("客户编码", "上次访问"))
+            if not day.visits:  # one line, not an empty table
+                con.print(tr("{date} {weekday} · 本日没有安排访问", date=day.date.isoformat(),
+                             weekday=weekday_label(day.date)))
+                continue
+            title = tr("{date} {weekday} · {n} 户 · {km} · 线路 {routes}",
+                       date=day.date.isoformat(), weekday=weekday_label(day.date),
+                       n=len(day.visits), km=_km_text(day.km),
+                       routes=escape("、".join(day.routes) or "—"))
+            table = _day_table(title, wide, con.width)
             for v in day.visits:
-                table.add_row(str(v.seq), v.customer.code, escape(v.customer.name or ""),
-                              escape(v.customer.route or ""), v.customer.grade_text,
-                              escape(("【特殊访问】" if v.kind == "special" else "")
-                                     + "；".join(v.reasons)),
-                              v.customer.last_visit.isoformat() if v.customer.last_visit else "从未",
-                              "" if v.km_from_previous is None else f"{v.km_from_previous:.1f}")
+                reason = escape((tr("【特殊访问】") if v.kind == "special" else "")
+                                + "；".join(v.reasons))
+                last = v.customer.last_visit.isoformat() if v.customer.last_visit else tr("从未")
+                name = escape(v.customer.name or "")
+                if wide:
+                    km = "" if v.km_from_previous is None else f"{v.km_from_previous:.1f}"
+                    table.add_row(str(v.seq), v.customer.code, name,
+                                  escape(v.customer.route or ""), v.customer.grade_text, reason,
+                                  last, km)
+                else:
+                    table.add_row(str(v.seq), f"{name}\n{v.customer.code}",
+                                  v.customer.grade_text, reason, last)
             con.print(table)
         if plan.pushed:
-            table = Table(title=f"顺延到下周 · {len(plan.pushed)} 户", title_justify="left")
-            for col in ("客户编码", "客户名称", "应访日期", "原因"):
-                table.add_column(col, no_wrap=col in ("客户编码", "应访日期"))
+            table = Table(title=tr("顺延到下周 · {n} 户", n=len(plan.pushed)), title_justify="left",
+                          width=None if wide else con.width)
+            table.add_column(tr("客户"), ratio=2, overflow="fold")
+            table.add_column(tr("应访日期"), no_wrap=True)
+            table.add_column(tr("原因"), ratio=3, overflow="fold")
             for p in plan.pushed:
-                table.add_row(p.customer.code, escape(p.customer.name or ""),
+                table.add_row(escape(f"{p.customer.name or ''}\n{p.customer.code}"),
                               p.next_due.isoformat() if p.next_due else "", escape(p.reason))
             con.print(table)
         for p in plan.not_planned:
-            con.print(f"未计划 {p.customer.code} {escape(p.customer.name or '')}: {escape(p.reason)}")
+            con.print(tr("未计划：{code} {name}：{reason}", code=p.customer.code,
+                         name=escape(p.customer.name or ""), reason=escape(p.reason)))
+
+
+def _day_table(title: str, wide: bool, width: int):
+    """One day's table. Wide: every column. Narrow (80 columns): the route and distance are in
+    the title, the code goes under the name, and the name and reason wrap by display width."""
+    from rich.table import Table
+
+    if wide:
+        table = Table(title=title, title_justify="left")
+        for col, right, keep in ((tr("序号"), True, True), (tr("客户编码"), False, True),
+                                 (tr("客户名称"), False, False), (tr("线路"), False, False),
+                                 (tr("档位"), True, True), (tr("访问事由"), False, False),
+                                 (tr("上次访问"), False, True), ("km", True, True)):
+            table.add_column(col, justify="right" if right else "left", no_wrap=keep,
+                             overflow="fold")
+        return table
+    table = Table(title=title, title_justify="left", width=width)
+    table.add_column(tr("序"), justify="right", no_wrap=True)
+    table.add_column(tr("客户"), ratio=2, overflow="fold")
+    table.add_column(tr("档位"), justify="right", no_wrap=True)
+    table.add_column(tr("访问事由"), ratio=3, overflow="fold")
+    table.add_column(tr("上次访问"), no_wrap=True)
+    return table
 
 
 def _summaries(run, *, saved: bool) -> None:
     for plan in run.plans:
-        km = "—" if plan.km is None else f"{plan.km:.1f} km（直线距离）"
-        extra = []
-        if plan.counts.get("special"):
-            extra.append(f"特殊访问 {plan.counts['special']}")
-        if plan.counts.get("fill"):
-            extra.append(f"提前 {plan.counts['fill']}")
-        common.info(f"{plan.manager} {plan.week}: {len(plan.visits)} visits on "
-                    f"{len(plan.workdays)} working days, {km}, {len(plan.pushed)} pushed to next week"
-                    + (f" ({', '.join(extra)})" if extra else "")
-                    + ("" if saved else " (not saved)"))
+        common.info(tr("{manager} {week}：{workdays} 个工作日，访问 {visits} 次（特殊访问 {special}，"
+                       "提前 {fill}），{km}，顺延到下周 {pushed} 户",
+                       manager=plan.manager, week=plan.week, workdays=len(plan.workdays),
+                       visits=len(plan.visits), special=plan.counts.get("special", 0),
+                       fill=plan.counts.get("fill", 0), km=_km_text(plan.km),
+                       pushed=len(plan.pushed)))
+    if not saved:
+        common.info(tr("预览：访问计划未保存（`--no-save`）"))
 
 
 # --- plan-review ---------------------------------------------------------------------------------
 
 def plan_review_command(
     week: Annotated[str | None, typer.Option(
-        "--week", metavar="WEEK",
-        help="ISO week to review (default: the latest saved plan that has started).")] = None,
+        "--week", metavar=tr("周"),
+        help=tr("要核对的 ISO 周，例如 2026-W49（默认：已开始的最近一份访问计划）。"))] = None,
     manager: options.ManagersOpt = None,
     all_managers: options.AllManagersOpt = False,
     reason: Annotated[list[str] | None, typer.Option(
-        "--reason", help='Why a planned visit did not happen: CUSTOMER_CODE:"text" (repeatable).')] = None,
+        "--reason", metavar=tr("客户编码:原因"),
+        help=tr("计划的访问没有发生的原因：客户编码:\"原因\"（可重复）。"))] = None,
     fmt: ReviewFormatOpt = None,
     out: ReviewOutOpt = None,
 ) -> None:
-    """Compare a saved plan with the visits recorded: as planned, another day, not visited.
-
-    A planned visit that did not happen needs a reason (--reason); missed due customers come
-    first in the next plan.
-    """
+    # A saved plan against the visits recorded: as planned, another day, not visited.
     from cmgr.jobs import plan_week
     from cmgr.jobs.managers import resolve_managers
 
@@ -176,18 +227,18 @@ def plan_review_command(
         common.info(note)
     if reasons:
         plan_week.record_reasons(db, week_label, reviews, reasons)
-        common.info(f"recorded {len(reasons)} reason(s)")
+        common.info(tr("已记录 {n} 条原因", n=len(reasons)))
     if fmt == "json" and not out:
         common.print_json(plan_week.review_json(week_label, reviews))
     elif fmt in ("json", "xlsx"):
         path = plan_week.write_review(week_label, reviews, fmt, out, _one(managers))
-        common.info(f"written {path}")
+        common.info(tr("已写入 {path}", path=path))
     else:
         _print_review(week_label, reviews)
     missing = sum(r.summary["not_visited_without_reason"] for r in reviews)
     if missing:
-        common.warn(f"{missing} planned visit(s) did not happen and have no reason: "
-                    f"cmgr plan-review --week {week_label} --reason CUSTOMER_CODE:\"...\"")
+        common.warn(tr("{n} 次计划的访问没有发生，也没有原因：cmgr plan-review --week {week} "
+                       "--reason 客户编码:\"...\"", n=missing, week=week_label))
 
 
 def _one(managers: list[str]) -> str:
@@ -203,19 +254,26 @@ def _print_review(week: str, reviews) -> None:
     con = common.out_console
     for r in reviews:
         s = r.summary
-        con.print(f"[bold]访问计划执行情况[/bold]  {escape(r.manager)}  {week}: 计划 {s['planned']}，"
-                  f"按计划 {s['as_planned']}，改日 {s['other_day']}，未访问 {s['not_visited']}"
-                  f"（缺原因 {s['not_visited_without_reason']}），计划外访问 {s['unplanned_visits']}")
+        con.print(tr("[bold]访问计划执行情况[/bold]  {manager}  {week}：计划 {planned}，按计划 "
+                     "{as_planned}，改日 {other_day}，未访问 {not_visited}（缺原因 {no_reason}），"
+                     "计划外访问 {unplanned}",
+                     manager=escape(r.manager), week=week, planned=s["planned"],
+                     as_planned=s["as_planned"], other_day=s["other_day"],
+                     not_visited=s["not_visited"], no_reason=s["not_visited_without_reason"],
+                     unplanned=s["unplanned_visits"]))
         rows = [x for x in r.lines if x["status"] != "as_planned"]
         if not rows:
             continue
         table = Table()
-        for col in ("计划日期", "客户编码", "客户名称", "情况", "实际访问", "原因"):
-            table.add_column(col, no_wrap=col in ("计划日期", "客户编码", "实际访问"))
+        table.add_column(tr("计划日期"), no_wrap=True)
+        table.add_column(tr("客户"), ratio=2, overflow="fold")
+        table.add_column(tr("情况"))
+        table.add_column(tr("实际访问"), no_wrap=True)
+        table.add_column(tr("原因"), ratio=2, overflow="fold")
         for x in rows:
             why = (escape(x["miss_reason"]) if x["miss_reason"]
-                   else "[red]缺原因[/red]" if x["status"] == "not_visited" else "")
-            table.add_row(x["date"], x["customer_code"], escape(x["customer_name"] or ""),
+                   else f"[red]{tr('缺原因')}[/red]" if x["status"] == "not_visited" else "")
+            table.add_row(x["date"], escape(f"{x['customer_name'] or ''}\n{x['customer_code']}"),
                           PLAN_REVIEW_LABELS[x["status"]], x["visited_on"] or "", why)
         con.print(table)
 

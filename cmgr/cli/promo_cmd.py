@@ -10,13 +10,14 @@ import typer
 
 from cmgr.cli import common, options
 from cmgr.domain import PROMO_ITEM_UNIT
+from cmgr.i18n import tr
 
-app = common.new_app("促销客户: rank the 三级以上 customers by the 综合测评 and print the "
-                     "《宣传促销品签收单》.")
+app = common.new_app(tr("促销客户：按综合测评给三级以上客户排名，并打印《宣传促销品签收单》。"))
 
-ListFormatOpt = options.format_option("table", "xlsx", "csv", "json", help="Output format.")
+ListFormatOpt = options.format_option("table", "xlsx", "csv", "json", help=tr("输出格式。"))
 ListOutOpt = options.out_option("{manager} {date} {format}",
-                                default="促销推荐-{manager}-{date}.{format}", more="xlsx/csv.")
+                                default="促销推荐-{manager}-{date}.{format}",
+                                more=tr("xlsx 或 csv。"))
 ReceiptOutOpt = options.out_option("{id} {date} {format}", default="签收单-{id}-{date}.{format}")
 
 
@@ -24,31 +25,32 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="promo")
 
 
-@app.command("recommend")
+@app.command("recommend", help=tr("按综合测评给可参加促销的客户（三级以上）排名，列出每一项得分。"
+                                  "名单保留，供 `promo receipt` 使用。"))
 def recommend_command(
-    top: Annotated[int, typer.Option("--top", min=1, help="How many customers to list.")] = 20,
+    top: Annotated[int, typer.Option("--top", min=1, metavar=tr("数量"),
+                                     help=tr("列出多少户客户。"))] = 20,
     manager: options.ManagerOpt = None,
     as_of: Annotated[date | None, options.date_option(
-        "--as-of", help="Last day of the scoring period (default: the last order date).")] = None,
+        "--as-of", help=tr("测评期的最后一天（默认：最后的订单日期）。"))] = None,
     fmt: ListFormatOpt = "table",
     out: ListOutOpt = None,
 ) -> None:
-    """Rank the customers eligible for a promotion (三级以上) by the 综合测评, with every part of
-    every score. The list is kept for `promo receipt`."""
     from cmgr.jobs import promo
 
     st = common.state()
     rec = promo.recommend(st.db(), st.config(), top=top, manager=manager, as_of=as_of)
-    common.info(f"{rec.eligible} customers eligible (等级 >= {rec.settings.min_level}), "
-                f"{rec.excluded} not; scored over the {rec.settings.period_days} days to "
-                f"{rec.as_of}; listing {len(rec.rows)}")
+    common.info(tr("{eligible} 户客户可参加（等级 >= {level}），{excluded} 户不可；测评期为截至 "
+                   "{as_of} 的 {days} 天；列出 {n} 户", eligible=rec.eligible,
+                   level=rec.settings.min_level, excluded=rec.excluded,
+                   days=rec.settings.period_days, as_of=rec.as_of, n=len(rec.rows)))
     if fmt == "json":
         common.print_json(rec.as_json())
     elif fmt == "table":
         _table(rec.rows, rec.settings)
     else:
         path = promo.write_recommendation(rec, fmt.value, out)
-        common.info(f"list: {path}")
+        common.info(tr("名单：{path}", path=path))
         typer.echo(str(path))
 
 
@@ -58,22 +60,23 @@ def _table(rows: list[dict], settings) -> None:
     from rich.table import Table
 
     w = settings.weights
-    table = Table(title="促销客户推荐 综合测评 (每项: 指标 / 得分 0-1)")
+    table = Table(title=tr("促销客户推荐 综合测评（每项：指标 / 得分 0-1）"))
     table.add_column("#", justify="right")
-    table.add_column("客户")
-    table.add_column("等级")
-    for part, label in (("growth", "增长"), ("structure", "单箱值"), ("compliance", "违规"),
-                        ("settlement", "结算"), ("complaints", "投诉")):
+    table.add_column(tr("客户"))
+    table.add_column(tr("等级"))
+    for part, label in (("growth", tr("增长")), ("structure", tr("单箱值")),
+                        ("compliance", tr("违规")), ("settlement", tr("结算")),
+                        ("complaints", tr("投诉"))):
         table.add_column(f"{label}\n×{w[part]:g}", justify="right")
-    table.add_column("综合得分", justify="right")
+    table.add_column(tr("综合得分"), justify="right")
     for r in rows:
         p = {x["part"]: x for x in r["parts"]}
         vpc = p["structure"]["value"]
         flags = p["compliance"]["value"]
-        settlement = r["settlement"] or "未知"
+        settlement = r["settlement"] or tr("未知")
         table.add_row(
             str(r["rank"]), escape(f"{r['customer_name'] or ''}\n{r['customer_code']}"),
-            f"{r['band']}\n{r['grade']}档",
+            f"{r['band']}\n{tr('{grade}档', grade=r['grade'])}",
             f"{p['growth']['text']}\n{p['growth']['score']:.2f}",
             f"{'—' if vpc is None else f'{vpc:,.0f}'}\n{p['structure']['score']:.2f}",
             f"{'—' if flags is None else f'{flags:g}'}\n{p['compliance']['score']:g}",
@@ -83,25 +86,29 @@ def _table(rows: list[dict], settings) -> None:
     common.out_console.print(table)
 
 
-@app.command("receipt")
+@app.command("receipt", help=tr("为选定的客户生成《宣传促销品签收单》（促销品、数量、客户签名、日期），"
+                                "并记下每户领了什么（签收单写出之后才记）。"))
 def receipt_command(
-    campaign: Annotated[str, typer.Option("--campaign", help="Campaign name (created on first use).")],
-    item: Annotated[str | None, typer.Option(help="促销品 / 促销资料 given (default: the "
-                                                  "campaign's).")] = None,
-    qty: Annotated[float | None, typer.Option(min=0, help="Quantity per customer.")] = None,
+    campaign: Annotated[str, typer.Option("--campaign", metavar=tr("名称"),
+                                          help=tr("促销活动名称（第一次用时创建）。"))],
+    item: Annotated[str | None, typer.Option(
+        metavar=tr("促销品"), help=tr("发放的促销品、促销资料（默认：活动的）。"))] = None,
+    qty: Annotated[float | None, typer.Option(min=0, metavar=tr("数量"),
+                                              help=tr("每户的数量。"))] = None,
     customers: Annotated[str | None, typer.Option(
-        help="Customer codes, comma separated (default: the last `promo recommend` list).")] = None,
-    top: Annotated[int | None, typer.Option("--top", min=1, help="Only the first N of the last list.")]
+        metavar=tr("客户编码,..."),
+        help=tr("客户编码，用逗号分隔（默认：上一次 `promo recommend` 的名单）。"))] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, metavar=tr("数量"),
+                                            help=tr("只取上一份名单的前 N 户。"))]
     = None,
     day: Annotated[date | None, options.date_option(
-        "--date", help=f"Issue date ({options.DATE_FORMS}; default today).")] = None,
+        "--date", help=tr("发放日期（{forms}；默认今天）。", forms=options.DATE_FORMS))] = None,
     unit: Annotated[str, typer.Option(
-        "--unit", help="促销品的单位（份、张、个），印在数量和合计后。")] = PROMO_ITEM_UNIT,
+        "--unit", metavar=tr("单位"),
+        help=tr("促销品的单位（份、张、个），印在数量和合计后。"))] = PROMO_ITEM_UNIT,
     form_format: options.FormOutputFormatOpt = options.FORM_DEFAULT,
     out: ReceiptOutOpt = None,
 ) -> None:
-    """Render the 《宣传促销品签收单》 for the chosen customers (item, quantity, 客户签名, date)
-    and record what each was given (only once the form is written)."""
     from cmgr.jobs import promo
 
     st = common.state()
@@ -109,9 +116,9 @@ def receipt_command(
                            customers=customers, top=top, issued=day or date.today(),
                            fmt=form_format.value, out=out, unit=unit)
     if result.from_list:
-        common.info(f"customers: the recommendation list of {result.from_list} "
-                    f"({len(result.codes)})")
+        common.info(tr("客户：{date} 的推荐名单（{n} 户）", date=result.from_list,
+                       n=len(result.codes)))
     for message in result.warnings:
         common.warn(message)
-    common.info(f"receipt for {len(result.codes)} customers: {result.path}")
+    common.info(tr("{n} 户客户的签收单：{path}", n=len(result.codes), path=result.path))
     typer.echo(str(result.path))

@@ -9,18 +9,23 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
+from cmgr.i18n import tr
 
 ReportFormatOpt = options.format_option("docx", "html", "md", "xlsx", "json",
-                                        help="Output format; json without --out goes to stdout.")
+                                        help=tr("输出格式；json 不带 `--out` 时写到标准输出。"))
 ReportOutOpt = options.out_option("{manager} {month} {format}",
                                   default="月度报告-{manager}-{month}.{format}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("monthly-report")(monthly_report_command)
+    app.command("monthly-report", help=tr(
+        "写月度销售情况分析报告：a) 总体销售情况，b) 存在问题、原因和对策措施，c) 客户意见，"
+        "d) 下月预测。加 `--all`：每位客户经理一份，另加一份区域汇总。\n\n"
+        "显示上交期限（次月5日，遇节假日顺延到下一个工作日），过期时提醒。"
+    ))(monthly_report_command)
     from cmgr.cli.demo_cmd import add_demo_step
 
-    add_demo_step("月度报告", demo_step)
+    add_demo_step(tr("月度报告"), demo_step)
 
 
 def monthly_report_command(
@@ -30,22 +35,16 @@ def monthly_report_command(
     fmt: ReportFormatOpt = "docx",
     out: ReportOutOpt = None,
     notes: Annotated[Path | None, typer.Option(
-        "--notes", help="Markdown file with the causes, measures and remarks to merge "
-                        "(docs/monthly-report.md); with --all use a {manager} placeholder.")]
+        "--notes", metavar=tr("文件"),
+        help=tr("要并入的原因、对策措施和备注的 Markdown 文件（docs/monthly-report.md）；"
+                "与 `--all` 一起时用占位符 {manager}。"))]
     = None,
     edited: Annotated[Path | None, typer.Option(
-        "--from", help="This report as edited in Word (.docx): the 原因, 对策措施 and 其他问题 "
-                       "written there are kept when the report is made again; with --all use "
-                       "a {manager} placeholder.")]
+        "--from", metavar=tr("文件"),
+        help=tr("在 Word 中编辑过的这份报告（.docx）：其中写的原因、对策措施和其他问题，"
+                "重新生成报告时保留；与 `--all` 一起时用占位符 {manager}。"))]
     = None,
 ) -> None:
-    """Write the monthly sales analysis report: a) overall sales, b) problems, causes and
-    measures, c) customers' opinions, d) next month's forecast. With --all: one report per
-    manager, plus an area summary (区域汇总).
-
-    Prints the due date (the 5th of the next month, moved to the next working day) and warns
-    when the report is late.
-    """
     from cmgr.core.months import parse_report_month
     from cmgr.jobs.managers import resolve_managers
     from cmgr.jobs.monthly_report import make_reports, notes_loader, run_json, write_run
@@ -77,16 +76,18 @@ def monthly_report_command(
             common.warn(hint)
     paths = write_run(run, fmt.value, out, user_dir=cfg.get("templates.dir"))
     for path in paths:
-        common.info(f"wrote {path}")
+        common.info(tr("已写入 {path}", path=path))
     common.debug(", ".join(f"{k} {v:.2f}s" for k, v in run.timings.items()))
 
 
 def _announce_due(month: str, due: date, today: date) -> None:
     from cmgr.core.months import month_cn
 
-    common.info(f"{month_cn(month)}报告上交期限：{due.isoformat()}（每月5日前，节假日顺延）")
+    common.info(tr("{month}报告上交期限：{due}（每月5日前，节假日顺延）", month=month_cn(month),
+                   due=due.isoformat()))
     if today > due:
-        common.warn(f"{month_cn(month)}的报告已过上交期限 {(today - due).days} 天（{due.isoformat()}）")
+        common.warn(tr("{month}的报告已过上交期限 {days} 天（{due}）", month=month_cn(month),
+                       days=(today - due).days, due=due.isoformat()))
 
 
 def demo_month(last_order_date: str) -> str:

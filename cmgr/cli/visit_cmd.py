@@ -13,8 +13,16 @@ import typer
 from cmgr.cli import common, options, prompting
 from cmgr.domain import VISIT_TYPE_SYNONYMS
 from cmgr.errors import UsageError
+from cmgr.i18n import tr
 
-app = common.new_app("走访记录: record visits in cmgr (常规 / 特殊), and the 《特殊访问记录》.")
+app = common.new_app(tr("走访记录：在 cmgr 中记录访问（常规、特殊），以及《特殊访问记录》。"))
+
+CustomerOpt = Annotated[str | None, typer.Option(
+    "--customer", metavar=tr("客户"), help=tr("客户编码，或名称的一部分。"))]
+TimeOpt = Annotated[str | None, typer.Option("--arrival", metavar=tr("时:分"),
+                                             help=tr("到达时间，HH:MM。"))]
+SignedOpt = Annotated[bool | None, typer.Option(
+    "--signed/--not-signed", help=tr("客户在签到记录簿上签了字。"))]
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="visit")
@@ -35,8 +43,8 @@ def _parse_price(text: str) -> float:
     except CellError:
         value = None
     if value is None or value <= 0:
-        raise UsageError(f"--price {text!r} is not a price; expected 元/条 (230, 230元/条) or "
-                         "元/包 (23元/包)")
+        raise UsageError(tr("`--price` {text} 不是价格；应为 元/条（230、230元/条）或 "
+                            "元/包（23元/包）", text=repr(text)))
     return float(value)
 
 
@@ -46,42 +54,42 @@ def _visit_json(v: dict) -> dict:
     return {k: v.get(k) for k in keys}
 
 
-@app.command("log")
+@app.command("log", help=tr(
+    "记录一次访问（常规或特殊），附访问内容、几种卷烟的价格和库存。\n\n"
+    "公司导出文件中的同一次访问（同一客户、日期和类型）与它合成一条记录，不论哪个先到。"))
 def log_command(
-    customer: Annotated[str | None, typer.Option(help="Customer code or part of the name.")] = None,
+    customer: CustomerOpt = None,
     day: options.DateOpt = None,
-    visit_type: Annotated[str | None, typer.Option("--type", help="常规 or 特殊 (default 常规).")] = None,
-    notes: Annotated[str | None, typer.Option(help="访问内容: what was done and seen.")] = None,
+    visit_type: Annotated[str | None, typer.Option(
+        "--type", metavar=tr("类型"), help=tr("常规 或 特殊（默认 常规）。"))] = None,
+    notes: Annotated[str | None, typer.Option(
+        metavar=tr("文本"), help=tr("访问内容：做了什么、看到了什么。"))] = None,
     sku: Annotated[str | None, typer.Option(
-        help="A cigarette whose retail price was checked (with one plain --price).")] = None,
+        metavar=tr("卷烟"), help=tr("检查了零售价的卷烟，与一个只写价格的 --price 一起用。"))] = None,
     price: Annotated[list[str] | None, typer.Option(
-        help="Retail price seen: CIGARETTE:PRICE, 元/条 or 元/包 (repeatable), e.g. "
-             "--price 中华(软):75元/包; or a plain price with --sku.")] = None,
+        metavar=tr("卷烟:价格"),
+        help=tr("看到的零售价：卷烟:价格，元/条 或 元/包（可重复），例如 "
+                "--price 中华(软):75元/包；或与 --sku 一起只写价格。"))] = None,
     stock: Annotated[list[str] | None, typer.Option(
-        help="Stock counted: CIGARETTE:条 (repeatable), e.g. --stock 中华(软):5.")] = None,
-    arrival: Annotated[str | None, typer.Option(help="到达时间, HH:MM.")] = None,
+        metavar=tr("卷烟:条数"),
+        help=tr("清点的库存：卷烟:条数（可重复），例如 --stock 中华(软):5。"))] = None,
+    arrival: TimeOpt = None,
     duties: Annotated[str | None, typer.Option(
-        help="The a-f duties done (seed 4.1.3), e.g. abcf or a-f.")] = None,
-    signed: Annotated[bool | None, typer.Option(
-        "--signed/--not-signed", help="The customer signed the sign-in sheet.")] = None,
+        metavar=tr("字母"), help=tr("做了的 a-f 各项（岗位职责 4.1.3），例如 abcf 或 a-f。"))] = None,
+    signed: SignedOpt = None,
     manager: options.RecordManagerOpt = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """Record a visit (常规 or 特殊) with notes, the prices and stock of several cigarettes.
-
-    The same visit in the company's export (same customer, day and type) becomes one record
-    with this one, whichever comes first.
-    """
     from cmgr.jobs import visits as jobs
     from cmgr.store.customers import VisitRecord
 
     db = common.state().db()
     cust = prompting.choose_customer(db, customer)
     when = _visit_date(day)
-    kind = prompting.choose("访问类型 (常规/特殊)", "--type", visit_type, VISIT_TYPE_SYNONYMS,
+    kind = prompting.choose(tr("访问类型（常规/特殊）"), "--type", visit_type, VISIT_TYPE_SYNONYMS,
                             default="常规")
     if notes is None and prompting.interactive():
-        notes = prompting.ask("访问内容", "--notes", required=False)
+        notes = prompting.ask(tr("访问内容"), "--notes", required=False)
     seen = _prices_seen(db, cust["customer_code"], sku, price or [], stock or [])
     visit_time = _parse_time(arrival) if arrival else None
     ticked = jobs.parse_duties(duties) if duties else None
@@ -92,12 +100,15 @@ def log_command(
         observed_price=first.price if first else None, manager=manager), seen,
         arrival_time=visit_time, duties=ticked, customer_signed=signed)
     visit = logged.visit
-    common.info(f"visit {visit['visit_id']} recorded: {visit['visit_date']} "
-                f"{visit['customer_code']} {visit.get('customer_name') or ''} {kind}"
-                + (f"; {len(seen)} cigarette(s) checked" if seen else ""))
+    said = dict(id=visit["visit_id"], date=visit["visit_date"], code=visit["customer_code"],
+                name=visit.get("customer_name") or "", kind=kind)
+    if seen:
+        common.info(tr("访问 {id} 已记录：{date} {code} {name} {kind}；检查了 {n} 种卷烟",
+                       n=len(seen), **said))
+    else:
+        common.info(tr("访问 {id} 已记录：{date} {code} {name} {kind}", **said))
     if logged.merged:
-        common.info("the company export has this visit already: merged into one record "
-                    "(its fields fill what was missing)")
+        common.info(tr("公司导出文件中已有这次访问：已合并为一条记录（由它补上缺少的字段）"))
     if fmt == "json":
         common.print_json(_visit_json(visit) | {"id": visit["id"], "merged": logged.merged,
                                                 "prices": [p.__dict__ for p in seen]})
@@ -107,7 +118,7 @@ def log_command(
 
 def _visit_date(day: date | None) -> date:
     if day is None and prompting.interactive():
-        return prompting.ask_parsed("访问日期", "--date", _parse_date, None,
+        return prompting.ask_parsed(tr("访问日期"), "--date", _parse_date, None,
                                     default=date.today().isoformat())
     return day or date.today()
 
@@ -115,11 +126,11 @@ def _visit_date(day: date | None) -> date:
 def _checked_price(db, customer_code: str, sku: str | None, price: str | None
                    ) -> tuple[str | None, float | None]:
     if sku is None and prompting.interactive() and price is None:
-        sku = prompting.ask("检查价格的卷烟 (可留空)", "--sku", required=False) or None
+        sku = prompting.ask(tr("检查价格的卷烟（可留空）"), "--sku", required=False) or None
     if not sku:
         return None, None
     chosen = prompting.choose_sku(db, sku, customer_code=customer_code, as_typed=True)
-    observed = prompting.ask_parsed("实际零售价 (元/条)", "--price", _parse_price, price)
+    observed = prompting.ask_parsed(tr("实际零售价（元/条）"), "--price", _parse_price, price)
     return chosen["sku_name"] or chosen["sku_code"], observed
 
 
@@ -128,7 +139,7 @@ def _parse_time(text: str) -> str:
 
     m = re.fullmatch(r"\s*(\d{1,2})[:：点.](\d{2})\s*", text)
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise UsageError(f"--arrival {text!r}: expected HH:MM, e.g. 09:30")
+        raise UsageError(tr("`--arrival` {text}：应为 HH:MM，例如 09:30", text=repr(text)))
     return f"{int(m.group(1)):02d}:{m.group(2)}"
 
 
@@ -140,9 +151,9 @@ def _prices_seen(db, customer_code: str, sku: str | None, prices: list[str], sto
     plain = [p for p in prices if ":" not in p.replace("：", ":")]
     if plain:
         if len(prices) > 1 or not sku and not prompting.interactive():
-            raise UsageError(f"--price {plain[0]!r} needs --sku (the cigarette whose price was seen), "
-                             "or write --price CIGARETTE:PRICE",
-                             hint="e.g. --price 中华(软):75元/包 --price 利群(新版):260")
+            raise UsageError(tr("`--price` {text} 需要 --sku（看到价格的卷烟），或写成 --price 卷烟:价格",
+                                text=repr(plain[0])),
+                             hint=tr("例如 --price 中华(软):75元/包 --price 利群(新版):260"))
         checked, observed = _checked_price(db, customer_code, sku, plain[0])
         seen = [PriceSeen(checked, observed, plain[0])] if checked else []
     elif sku and not prices:
@@ -168,19 +179,20 @@ def _prices_seen(db, customer_code: str, sku: str | None, prices: list[str], sto
 RecordOutOpt = options.out_option("{id} {format}", default="特殊访问-{id}.{format}")
 
 
-@app.command("special")
+@app.command("special", help=tr("记录一次特殊访问（《特殊访问记录》：特殊情况和处理措施），并生成记录。"))
 def special_command(
-    customer: Annotated[str | None, typer.Option(help="Customer code or part of the name.")] = None,
-    situation: Annotated[str | None, typer.Option(help="特殊情况: what happened.")] = None,
-    action: Annotated[str | None, typer.Option(help="处理措施: what you did about it.")] = None,
+    customer: CustomerOpt = None,
+    situation: Annotated[str | None, typer.Option(
+        metavar=tr("文本"), help=tr("特殊情况：发生了什么。"))] = None,
+    action: Annotated[str | None, typer.Option(
+        metavar=tr("文本"), help=tr("处理措施：你做了什么。"))] = None,
     day: options.DateOpt = None,
     manager: options.RecordManagerOpt = None,
     form_format: options.FormFormatOpt = options.FORM_DEFAULT,
-    form: Annotated[bool, typer.Option("--form/--no-form", help="Render the record.")] = True,
+    form: Annotated[bool, typer.Option("--form/--no-form", help=tr("生成记录。"))] = True,
     out: RecordOutOpt = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """Record a special visit (《特殊访问记录》: the situation and the action) and render it."""
     from cmgr.jobs.visits import record_special
     from cmgr.store.customers import VisitRecord
 
@@ -188,53 +200,54 @@ def special_command(
     db = st.db()
     cust = prompting.choose_customer(db, customer)
     when = _visit_date(day)
-    situation = situation if situation and situation.strip() else prompting.ask("特殊情况", "--situation")
-    action = action if action and action.strip() else prompting.ask("处理措施", "--action")
+    situation = (situation if situation and situation.strip()
+                 else prompting.ask(tr("特殊情况"), "--situation"))
+    action = action if action and action.strip() else prompting.ask(tr("处理措施"), "--action")
     # notes carry both, so the flag rules read a special visit like an imported one
     visit, path = record_special(db, st.config(), VisitRecord(
         visit_date=when, customer_code=cust["customer_code"], visit_type="特殊访问",
         notes=f"{situation.strip()}。处理：{action.strip()}", situation=situation.strip(),
         action=action.strip(), manager=manager), form_format=form_format.value if form else None,
         out=out)
-    common.info(f"special visit {visit['visit_id']} recorded: {visit['visit_date']} "
-                f"{visit['customer_code']} {visit.get('customer_name') or ''}")
+    common.info(tr("特殊访问 {id} 已记录：{date} {code} {name}", id=visit["visit_id"],
+                   date=visit["visit_date"], code=visit["customer_code"],
+                   name=visit.get("customer_name") or ""))
     if path is not None:
-        common.info(f"record: {path}")
+        common.info(tr("记录：{path}", path=path))
     if fmt == "json":
         common.print_json(_visit_json(visit))
     else:
         typer.echo(visit["visit_id"])
 
 
-@app.command("special-form")
+@app.command("special-form", help=tr("重新打印已记录的特殊访问的《特殊访问记录》（另一种格式，或丢失的一份）。"))
 def special_form_command(
-    visit_id: Annotated[str, typer.Argument(metavar="访问编号",
-                                            help="The visit's id, e.g. FW-20261127-001.")],
+    visit_id: Annotated[str, typer.Argument(metavar=tr("访问编号"),
+                                            help=tr("访问编号，例如 FW-20261127-001。"))],
     form_format: options.FormOutputFormatOpt = options.FORM_DEFAULT,
     out: RecordOutOpt = None,
 ) -> None:
-    """Print the 《特殊访问记录》 of a recorded special visit again (another format, a lost copy)."""
     from cmgr.jobs.visits import reprint_special
 
     st = common.state()
     path = reprint_special(st.db(), st.config(), visit_id, form_format=form_format.value, out=out)
-    common.info(f"record: {path}")
+    common.info(tr("记录：{path}", path=path))
     typer.echo(str(path))
 
 
 # --- list, edit, delete ----------------------------------------------------------------------
 
-@app.command("list")
+@app.command("list", help=tr("记录的访问（录入的、签到记录簿的、导出文件的），最新的在前，"
+                             "附编号，供 `visit edit`、`visit delete` 使用。"))
 def list_command(
-    customer: Annotated[str | None, typer.Option(help="Customer code or part of the name.")] = None,
+    customer: CustomerOpt = None,
     since: options.SinceOpt = None,
     until: options.UntilOpt = None,
     manager: options.ManagerOpt = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first (0 = all).")] = 50,
+    limit: Annotated[int, typer.Option(metavar=tr("数量"),
+                                       help=tr("最多这么多条，最新的在前（0 = 全部）。"))] = 50,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """The visits recorded (typed, from sheets and from exports), newest first, with their
-    number for `visit edit` / `visit delete`."""
     from cmgr.store.visits import list_visits
 
     db = common.state().db()
@@ -248,43 +261,50 @@ def list_command(
     from rich.table import Table
 
     table = Table()
-    for col in ("#", "日期", "客户", "类型", "来源", "访问内容", "价格"):
-        table.add_column(col, no_wrap=col in ("#", "日期"), overflow="fold")
+    for col, keep in (("#", True), (tr("日期"), True), (tr("客户"), False), (tr("类型"), False),
+                      (tr("来源"), False), (tr("访问内容"), False), (tr("价格"), False)):
+        table.add_column(col, no_wrap=keep, overflow="fold")
+    sources = {"cmgr": tr("录入"), "sheet": tr("签到簿"), "import": tr("导出")}
     for r in rows:
         prices = "；".join(f"{p['sku']} {p['price']:g}" if p["price"] is not None else p["sku"]
                           for p in r["prices"])
-        source = {"cmgr": "录入", "sheet": "签到簿", "import": "导出"}.get(r["source"], r["source"])
+        source = sources.get(r["source"], r["source"])
         if r["export_key"]:
-            source += "+导出"
+            source = tr("{source}+导出", source=source)
         table.add_row(str(r["id"]), r["visit_date"],
                       common.escape(f"{r['customer_code']} {r['customer_name'] or ''}"),
                       (r["visit_type"] or "")[:2], source, common.escape(r["notes"] or ""),
                       common.escape(prices))
     common.out_console.print(table)
-    common.info(f"{len(rows)} visit(s)")
+    common.info(tr("{n} 次访问", n=len(rows)))
 
 
 NewDateOpt = Annotated[date | None, options.date_option(
-    "--date", help=f"The visit's date, corrected ({options.DATE_FORMS}).")]
+    "--date", help=tr("更正后的访问日期（{forms}）。", forms=options.DATE_FORMS))]
+VisitRefArg = Annotated[str, typer.Argument(metavar=tr("访问编号"),
+                                            help=tr("访问的序号（visit list）或编号。"))]
 
 
-@app.command("edit")
+@app.command("edit", help=tr("更正一次访问；修改会保留（谁、何时、改前和改后），"
+                             "这次访问的违规标记会立即重新判断。"))
 def edit_command(
-    ref: Annotated[str, typer.Argument(metavar="ID", help="The visit's number (visit list) or id.")],
+    ref: VisitRefArg,
     day: NewDateOpt = None,
-    visit_type: Annotated[str | None, typer.Option("--type", help="常规 or 特殊.")] = None,
-    notes: Annotated[str | None, typer.Option(help="访问内容 (replaces the note).")] = None,
+    visit_type: Annotated[str | None, typer.Option("--type", metavar=tr("类型"),
+                                                   help=tr("常规 或 特殊。"))] = None,
+    notes: Annotated[str | None, typer.Option(metavar=tr("文本"),
+                                              help=tr("访问内容（替换原来的）。"))] = None,
     price: Annotated[list[str] | None, typer.Option(
-        help="CIGARETTE:PRICE (repeatable), replaces the prices seen; --price '' clears them.")] = None,
-    arrival: Annotated[str | None, typer.Option(help="到达时间, HH:MM.")] = None,
-    duties: Annotated[str | None, typer.Option(help="The a-f duties done, e.g. abcf.")] = None,
-    signed: Annotated[bool | None, typer.Option(
-        "--signed/--not-signed", help="The customer signed the sign-in sheet.")] = None,
-    by: Annotated[str | None, typer.Option(help="Who changes it (default: the login name).")] = None,
+        metavar=tr("卷烟:价格"),
+        help=tr("卷烟:价格（可重复），替换看到的价格；--price '' 清空。"))] = None,
+    arrival: TimeOpt = None,
+    duties: Annotated[str | None, typer.Option(metavar=tr("字母"),
+                                               help=tr("做了的 a-f 各项，例如 abcf。"))] = None,
+    signed: SignedOpt = None,
+    by: Annotated[str | None, typer.Option(metavar=tr("姓名"),
+                                           help=tr("修改人（默认：登录名）。"))] = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    """Correct a visit; the change is kept (who, when, before and after) and the visit's flags
-    are re-evaluated at once."""
     from cmgr.jobs import visits as jobs
 
     st = common.state()
@@ -302,26 +322,26 @@ def edit_command(
     before, after, scans = jobs.edit_visit(db, st.config(), ref, changes, prices=prices, by=by)
     added = sum(s.added for s in scans)
     removed = sum(s.removed for s in scans)
-    common.info(f"visit #{after['id']} {after['visit_id'] or ''} changed; flags re-evaluated: "
-                f"{added} new, {removed} removed"
-                + (f", {sum(s.not_found for s in scans)} reported flag(s) no longer found"
-                   if any(s.not_found for s in scans) else ""))
+    common.info(tr("访问 #{id} {visit_id} 已修改；违规标记已重新判断：新增 {added}，移除 {removed}，"
+                   "已上报但不再发现 {not_found}", id=after["id"], visit_id=after["visit_id"] or "",
+                   added=added, removed=removed, not_found=sum(s.not_found for s in scans)))
     if fmt == "json":
         common.print_json({"before": {k: before.get(k) for k in after}, "after": after,
                            "flags_added": added, "flags_removed": removed})
 
 
-@app.command("delete")
+@app.command("delete", help=tr("删除误记的访问；记录保留在历史中（谁、何时），"
+                               "它新的违规标记去掉，已上报的违规标记记为不再发现。"))
 def delete_command(
-    ref: Annotated[str, typer.Argument(metavar="ID", help="The visit's number (visit list) or id.")],
-    by: Annotated[str | None, typer.Option(help="Who deletes it (default: the login name).")] = None,
+    ref: VisitRefArg,
+    by: Annotated[str | None, typer.Option(metavar=tr("姓名"),
+                                           help=tr("删除人（默认：登录名）。"))] = None,
 ) -> None:
-    """Delete a visit recorded by mistake; the record is kept in its history (who, when), its
-    new flags go and its reported flags are marked as no longer found."""
     from cmgr.jobs import visits as jobs
 
     db = common.state().db()
     visit, flags = jobs.delete_visit(db, ref, by=by)
-    common.info(f"visit #{visit['id']} {visit['visit_id'] or ''} {visit['visit_date']} "
-                f"{visit['customer_code']} deleted; {flags.removed} flag(s) removed"
-                + (f", {flags.not_found} reported flag(s) marked" if flags.not_found else ""))
+    common.info(tr("访问 #{id} {visit_id} {date} {code} 已删除；移除违规标记 {removed} 条，"
+                   "标记已上报的 {not_found} 条", id=visit["id"], visit_id=visit["visit_id"] or "",
+                   date=visit["visit_date"], code=visit["customer_code"], removed=flags.removed,
+                   not_found=flags.not_found))

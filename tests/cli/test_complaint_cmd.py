@@ -350,3 +350,35 @@ def test_last_months_complaints_appear_in_part_c_of_the_monthly_report(dbpath):
     opinions = json.dumps([r.get("opinions") for r in reports], ensure_ascii=False)
     assert last_month_id in opinions or "上月投诉：烟支霉变" in opinions
     assert "本月投诉：空包" not in opinions
+
+
+# --- the language: Chinese by default, English with --lang en -----------------------------------
+
+def test_new_prompts_and_steps_speak_chinese_by_default(dbpath):
+    answers = "\n".join(["C001", "中华", "1", "2", "发霉", ""]) + "\n"
+    result = run(["complaint", "new", "--no-form"], input=answers, interactive=True)
+    assert result.exit_code == 0, result.output
+    assert "数量（条，或如 5包）" in result.output and "问题描述" in result.output
+    assert "现场查看情况（可留空" in result.output
+    cid = re.search(r"TS-\d{8}-\d{3}", result.stdout).group(0)
+    assert f"投诉 {cid} 已记录" in result.stderr
+    result = run(["complaint", "inspect", cid, "--found", "烟丝霉变"])
+    assert result.exit_code == 0, result.output
+    assert f"{cid}：inspect 已记录" in result.stderr and "下一步：sign" in result.stderr
+
+
+def test_new_prompts_and_steps_in_english_with_lang_en(dbpath, monkeypatch):
+    from cmgr import i18n
+
+    monkeypatch.setattr(i18n, "_language", i18n.language())  # restored after the test
+    answers = "\n".join(["C001", "中华", "1", "2", "发霉", ""]) + "\n"
+    result = run(["--lang", "en", "complaint", "new", "--no-form"], input=answers,
+                 interactive=True)
+    assert result.exit_code == 0, result.output
+    assert "Quantity (条, or e.g. 5包)" in result.output and "Problem" in result.output
+    assert "问题描述" not in result.output and "数量（" not in result.output
+    cid = re.search(r"TS-\d{8}-\d{3}", result.stdout).group(0)
+    assert f"complaint {cid} recorded" in result.stderr
+    result = run(["--lang", "en", "complaint", "inspect", cid, "--found", "烟丝霉变"])
+    assert result.exit_code == 0, result.output
+    assert f"{cid}: inspect recorded; now inspected" in result.stderr and "next: sign" in result.stderr

@@ -57,7 +57,7 @@ def test_json_list_has_exactly_the_documented_keys(dbpath):
     result = run(["flag", "--format", "json"])
     assert result.exit_code == 0, result.output
     flags = json.loads(result.stdout)  # stdout is the JSON and nothing else
-    assert "flag scan" in result.stderr
+    assert "违规标记扫描" in result.stderr
     assert flags and all(list(f) == JSON_KEYS for f in flags)
     found = by_visit(flags)
     assert found["ZF1"] == {("price", "note"), ("price", "observed_price")}
@@ -198,7 +198,7 @@ def test_unknown_cigarettes_are_named(dbpath):
     con.commit()
     con.close()
     result = run(["flag", "--format", "json"])
-    assert "中华(金中支)" in result.stderr and "not in the price list" in result.stderr
+    assert "中华(金中支)" in result.stderr and "不在价格表中" in result.stderr
 
 
 # --- the sample territory ----------------------------------------------------------------------
@@ -330,7 +330,7 @@ def test_review_a_selection(dbpath):
         assert after[f["id"]]["status"] == want, f
     # nothing left to select: a message, not an error, and nothing changed
     again = run(["flag", "review", "--all-new", "--kind", "unlicensed", "--report"])
-    assert again.exit_code == 0 and "no flag matches" in again.stderr
+    assert again.exit_code == 0 and "没有违规标记符合" in again.stderr
     # the remaining new flags, since a date
     rest = run(["flag", "review", "--all-new", "--since", "2026-11-05", "--report"])
     assert rest.exit_code == 0, rest.output
@@ -369,3 +369,21 @@ def test_review_shows_a_note_without_its_escape_sequences(dbpath):
     result = run(["flag", "review", str(fid)])
     assert result.exit_code == 0
     assert "\x1b" not in result.stdout and "这户没有许可证还在卖烟" in result.stdout.replace("\n", "")
+
+
+def test_review_message_in_chinese_by_default_and_english_with_lang_en(dbpath, monkeypatch):
+    from cmgr import i18n
+
+    first, second = (str(f["id"]) for f in flags_json()[:2])
+    result = run(["flag", "review", first, "--report"])
+    assert result.exit_code == 0, result.output
+    assert f"违规标记 {first}：report 已记录；现在是" in result.stderr and "（reported）" in result.stderr
+    shown = run(["flag", "review", first])
+    assert f"违规标记 {first}" in shown.stdout and "命中：" in shown.stdout
+    monkeypatch.setattr(i18n, "_language", i18n.language())  # restored after the test
+    result = run(["--lang", "en", "flag", "review", second, "--report"])
+    assert result.exit_code == 0, result.output
+    assert f"flag {second}: report recorded; now reported (" in result.stderr
+    assert "已记录" not in result.stderr
+    shown = run(["--lang", "en", "flag", "review", second])
+    assert f"flag {second}" in shown.stdout and "matched: " in shown.stdout

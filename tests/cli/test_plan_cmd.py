@@ -243,7 +243,7 @@ def test_capacity_option_pushes_and_table_summarises(cli_db):
     assert all(set(p) >= {"customer_code", "reason"} for p in m["pushed"])
     result = run("plan-week", "--week", WEEK, "-m", "王建国", "--visits-per-day", "2", "--no-save")
     assert result.exit_code == 0
-    assert "6 pushed to next week" in result.stderr and "直线距离" in result.stdout
+    assert "顺延到下周 6 户" in result.stderr and "直线距离" in result.stdout
 
 
 def test_unknown_manager_suggests_close_names(cli_db):
@@ -288,7 +288,7 @@ def test_uncovered_and_blank_grades_are_planned_with_warnings_and_exit_6(cli_db,
     by_code = {v["customer_code"]: v for v in data["visits"]}
     assert set(warned) <= set(by_code)
     assert by_code["A02"]["reasons"][0] == "档位缺失，按最高频次安排，请核对"
-    assert "A02" in result.stderr and "档位缺失" in result.stderr and "exit 6" in result.stderr
+    assert "A02" in result.stderr and "档位缺失" in result.stderr and "退出码 6" in result.stderr
     result = run("plan-review", "--week", WEEK, "-m", "王建国", "--format", "json")
     assert result.exit_code == 0 and "A02" in result.stdout  # saved like any plan
 
@@ -356,7 +356,7 @@ def test_review_then_missed_customers_come_first_next_week(cli_db):
     assert status[(second["customer_code"], second["date"])] == "other_day"
     assert status[(third["customer_code"], third["date"])] == "not_visited"
     assert review["summary"]["not_visited"] == len(visits) - 2
-    assert "no reason" in result.stderr
+    assert "没有原因" in result.stderr
 
     code = third["customer_code"]
     result = run("plan-review", "--week", WEEK, "-m", "王建国", "--reason", f"{code}:店主外出",
@@ -433,3 +433,74 @@ def test_half_a_start_point_is_a_config_error(cli_db, tmp_path):
     assert result.exit_code == 0
     assert json.loads(result.stdout)["managers"][0]["start_point"] == {
         "lon": 117.0, "lat": 36.6, "source": "config"}
+
+
+# --- the terminal table at 80 columns, and the language ------------------------------------------
+
+LONG_NAME = "历下区泉城路老字号烟酒食杂便利店（二分店）"
+
+
+def _table_output(cli_db, monkeypatch, width: int, *extra: str) -> str:
+    from cmgr.cli import common
+    from cmgr.store.db import open_database
+
+    db = open_database(cli_db)
+    with db.transaction():
+        db.execute("UPDATE customers SET customer_name = ? WHERE customer_code = 'A04'",
+                   (LONG_NAME,))
+    db.close()
+    monkeypatch.setattr(common.out_console, "_width", width)  # as a terminal of that width
+    result = run(*extra, "plan-week", "--week", WEEK, "-m", "王建国", "--no-save")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_plan_table_fits_80_columns_with_names_readable(cli_db, monkeypatch):
+    from rich.cells import cell_len
+
+    out = _table_output(cli_db, monkeypatch, 80)
+    lines = out.splitlines()
+    assert len(lines) > 20 and max(cell_len(line) for line in lines) <= 80
+    # the name wraps by display width inside its column, whole: its pieces read in order
+    pieces = [line.split("│")[2].strip() for line in lines if line.count("│") == 6]
+    assert LONG_NAME in "".join(pieces)
+    name_lines = [p for p in pieces if p and p in LONG_NAME]
+    assert 2 <= len(name_lines) <= 3 and cell_len(name_lines[0]) >= 16  # not a character a line
+    reasons = "".join(line.split("│")[4].strip() for line in lines if line.count("│") == 6)
+    assert "A04" in out and "TS-20261128-001" in reasons  # folded, not cut with an ellipsis
+    # the route and distance are in the day's title, not columns; an empty day is one line
+    assert "线路 东线" in out and "km（直线距离）" in out
+    assert "2026-12-01 周二 · 本日没有安排访问" in out
+    assert "┏━━━━┳" in out and out.count("本日没有安排访问") == 1
+    empty_day = lines.index("2026-12-01 周二 · 本日没有安排访问")
+    assert lines[empty_day + 1].startswith("2026-12-02")  # no empty table after it
+
+
+def test_plan_table_on_a_wide_terminal_shows_every_column(cli_db, monkeypatch):
+    out = _table_output(cli_db, monkeypatch, 160)
+    header = next(line for line in out.splitlines() if "访问事由" in line)
+    for col in ("序号", "客户编码", "客户名称", "线路", "档位", "上次访问", "km"):
+        assert col in header
+    assert LONG_NAME in out  # room enough for the name on one line
+
+
+def test_plan_summary_in_english_with_lang_en(cli_db, monkeypatch):
+    from cmgr import i18n
+
+    monkeypatch.setattr(i18n, "_language", i18n.language())  # restored after the test
+    out = _table_output(cli_db, monkeypatch, 80, "--lang", "en")
+    assert "Visit plan" in out and "no visit planned" in out and "Reason for the visit" in out
+    assert "本日没有安排访问" not in out
+    result = run("--lang", "en", "plan-week", "--week", WEEK, "-m", "王建国", "--visits-per-day",
+                 "2", "--no-save", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "6 pushed to next week" in result.stderr and "(straight line)" in result.stderr
+    assert "preview: the plan was not saved" in result.stderr
+    assert "顺延" not in result.stderr.split("warning")[-1]
+
+
+def test_plan_summary_is_chinese_by_default(cli_db):
+    result = run("plan-week", "--week", WEEK, "-m", "王建国", "--no-save", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "王建国 2026-W49：5 个工作日，访问 16 次（特殊访问 2，提前 0）" in result.stderr
+    assert "预览：访问计划未保存" in result.stderr and "visits" not in result.stderr

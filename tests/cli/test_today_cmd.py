@@ -94,7 +94,7 @@ def test_done_lists_missed_stops_and_takes_reasons_by_code_name_number_or_all(pl
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["visited"] == 1 and len(data["missed"]) == len(stops) - 1
-    assert "without a reason" in result.stderr
+    assert "没有原因" in result.stderr
     # ambiguous names are refused, nothing recorded
     result = run("today", "--date", MONDAY, "-m", "王建国", "--done", "--reason", "客户A:关门")
     assert result.exit_code == 2 and "与 7 个未访问的客户相符" in result.stderr
@@ -139,3 +139,24 @@ def test_the_xlsx_keeps_formula_like_names_as_text_without_control_characters(pl
              if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells and all(c.data_type == "s" and "\x1b" not in c.value and "\x07" not in c.value
                          for c in cells)
+
+
+def test_an_empty_day_is_one_line_not_an_empty_table(planned):
+    result = run("today", "--date", "2026-12-01", "-m", "王建国")  # Tuesday: nothing planned
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "今日走访 王建国 2026-12-01（周二）：本日没有安排访问（2026-W49）"
+    assert "━" not in result.stdout and result.stderr == ""
+
+
+def test_today_in_english_with_lang_en(planned, monkeypatch):
+    from cmgr import i18n
+
+    monkeypatch.setattr(i18n, "_language", i18n.language())  # restored after the test
+    result = run("--lang", "en", "today", "--date", MONDAY, "-m", "王建国")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Today 王建国 2026-11-30 (Mon) 8 customers"
+    assert "To check" in result.stdout and max(cell_len(line) for line in lines) <= 80
+    result = run("--lang", "en", "today", "--date", MONDAY, "-m", "王建国", "--done")
+    assert "planned 8, visited 0, not visited 8" in result.stdout
+    assert "8 missed stop(s) without a reason" in result.stderr

@@ -279,3 +279,20 @@ def test_a_corrected_or_deleted_export_visit_stays_so_when_the_export_comes_agai
     assert visits == [{"customer_code": "C002", "notes": "正常走访", "export_key": "ZF500"}]
     flag_scan()
     assert open_flags(seeded_dbpath, "C002") == []
+
+
+def test_visit_log_says_what_it_recorded_in_chinese_and_with_lang_en(seeded_dbpath, monkeypatch):
+    from cmgr import i18n
+
+    result = run(["visit", "log", "--customer", "C001", "--date", "2026-11-03", "--notes", "检查陈列",
+                  "--price", "中华(软):75元/包"])
+    assert result.exit_code == 0, result.output
+    assert "访问 FW-20261103-001 已记录：2026-11-03 C001" in result.stderr
+    assert "检查了 1 种卷烟" in result.stderr and "recorded" not in result.stderr
+    monkeypatch.setattr(i18n, "_language", i18n.language())  # restored after the test
+    result = run(["--lang", "en", "visit", "log", "--customer", "C002", "--date", "2026-11-03"])
+    assert result.exit_code == 0, result.output
+    assert "visit FW-20261103-002 recorded: 2026-11-03 C002" in result.stderr
+    assert "已记录" not in result.stderr
+    bad = run(["--lang", "en", "visit", "log", "--customer", "C002", "--arrival", "25:00"])
+    assert bad.exit_code == 2 and "--arrival '25:00': expected HH:MM" in bad.stderr
