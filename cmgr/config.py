@@ -310,7 +310,17 @@ class Config:
         return self.values[key]
 
     @property
+    def db_url(self) -> str | None:
+        """database.path when it is a PostgreSQL URL (postgresql://user@host:port/dbname)."""
+        value = str(self.values["database.path"] or "")
+        return value if value.startswith(("postgresql://", "postgres://")) else None
+
+    @property
     def db_path(self) -> Path:
+        """The SQLite file; with a PostgreSQL URL, where the local files beside a database go
+        (rejects/), which is the user data directory."""
+        if self.db_url:
+            return default_db_path().with_name("postgresql")
         return Path(self.values["database.path"]).expanduser()
 
 

@@ -91,8 +91,8 @@ class AppState:
             from cmgr.store.db import open_database
 
             cfg = self.config()
-            path = Path(cfg.db_path)
-            if not path.exists():
+            path = cfg.db_url or Path(cfg.db_path)
+            if cfg.db_url is None and not path.exists():
                 if not create:
                     raise NotFound(f"no database at {path} (is --db, CMGR_DB or database.path "
                                    "spelled right?)",
@@ -307,7 +307,8 @@ def world_fault(exc: BaseException, app_state: Any = None) -> CmgrError | None:
     db_path = None
     if isinstance(app_state, AppState):
         try:
-            db_path = app_state._db.path if app_state._db is not None else app_state.config().db_path
+            db_path = (app_state._db.location if app_state._db is not None
+                       else app_state.config().db_url or app_state.config().db_path)
         except Exception:  # the configuration itself may be what failed
             db_path = None
     seen = set()

@@ -36,7 +36,7 @@ def init_command(
     st.config_option = path
     load_config(path)  # the file we wrote must load
     db = st.db(create=True)
-    common.info(f"database ready: {db.path} (schema version {db.schema_version()})")
+    common.info(f"database ready: {db.location} (schema version {db.schema_version()})")
 
 
 @config_app.command("show")
