@@ -49,7 +49,8 @@ class Setting:
 
 
 SETTINGS: list[Setting] = [
-    Setting("database.path", None, str, "database file (default: the user data directory)"),
+    Setting("database.path", None, str, "database file (default: the user data directory), "
+            "or a PostgreSQL URL postgresql://user@host:port/dbname (docs/postgresql.md)"),
     Setting("database.busy_timeout", 30.0, (int, float),
             "seconds a writer waits for another writer before giving up (exit 4)", minimum=0),
     Setting("calendar.file", None, str,
