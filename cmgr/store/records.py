@@ -260,6 +260,8 @@ class PgStage:
     def start(self, import_id: int | None) -> None:
         table = TABLES[self.kind][0]
         self._import_id = import_id
+        # The merge sorts the rows by key in memory rather than in files (this transaction only).
+        self.db.execute("SET LOCAL work_mem = '256MB'")
         self.db.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
         # The target's own column types: COPY parses each value as the table stores it.
         self.db.execute(f"CREATE TEMP TABLE cmgr_incoming ON COMMIT DROP AS SELECT "
