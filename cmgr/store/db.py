@@ -650,6 +650,10 @@ class PgDatabase(Database):
             raise DatabaseConflict(
                 tr("数据库 {database} 上另一个写入与本次冲突，本次已全部撤销", database=self.location),
                 hint=tr("再运行一次该命令")) from exc
+        except self._psycopg.OperationalError as exc:  # the server went away, a full disk...
+            raise DatabaseError(tr("PostgreSQL 数据库 {database} 出错：{error}",
+                                   database=self.location, error=str(exc).strip()),
+                                hint=tr("检查服务器是否在运行；本次写入未完成的部分已撤销")) from exc
 
     def execute(self, sql: str, params: tuple | dict = ()):
         return self._run(self.conn.execute, sql, params)

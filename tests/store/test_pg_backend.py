@@ -151,3 +151,15 @@ def test_a_failed_import_leaves_nothing_on_postgresql(pg_url, tmp_path) -> None:
         assert (r.stored, r.updated, r.unchanged) == (50, 0, 0)
         assert db.scalar("SELECT count(*) FROM order_lines") == 50
         assert not db.has_table("cmgr_incoming")  # the staging table went with its transaction
+
+
+def test_a_server_gone_away_is_a_database_error_not_a_crash(pg_url, postgres) -> None:
+    from cmgr.errors import DatabaseError
+
+    db = open_database(pg_url)
+    pid = db.scalar("SELECT pg_backend_pid()")
+    postgres.psql(f"SELECT pg_terminate_backend({pid})")
+    with pytest.raises(DatabaseError) as caught:
+        db.scalar("SELECT count(*) FROM customers")
+    assert "PostgreSQL" in caught.value.message
+    db.close()
