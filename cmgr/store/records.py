@@ -239,14 +239,20 @@ class Stage:
 
 
 class PgStage:
-    """An import's parts on PostgreSQL: each part COPYed into a temporary table as it comes
-    (inside the import's transaction, dropped at its end), then one merge in key order.
-    Same interface as `Stage`; made by `staged()`."""
+    """An import's parts on PostgreSQL: each part handed over with `put` is converted to Arrow,
+    written as CSV and COPYed into a temporary table (of the import's transaction, dropped at
+    its end) on one background thread while the caller parses the next part; then one merge
+    in key order. Same interface as `Stage`; made by `staged()`."""
 
     TABLE = "pg_temp.cmgr_incoming"
 
     def __init__(self, db: Database, kind: str, names: list[str], parts: int) -> None:
+        import queue
+
         self.db, self.kind, self.names, self.parts = db, kind, names, parts
+        self._queue: queue.Queue = queue.Queue()
+        self._failed: list[BaseException] = []
+        self._thread = None
         self._given = 0
         self._rows = 0
         self.counts: StoreCounts | None = None
@@ -255,9 +261,15 @@ class PgStage:
     @contextmanager
     def running(self, import_id: int | None) -> Iterator[PgStage]:
         self.start(import_id)
-        yield self
+        try:
+            yield self
+        except BaseException:
+            self.stop()
+            raise
 
     def start(self, import_id: int | None) -> None:
+        import threading
+
         table = TABLES[self.kind][0]
         self._import_id = import_id
         # The merge sorts the rows by key in memory rather than in files (this transaction only).
@@ -266,25 +278,49 @@ class PgStage:
         # The target's own column types: COPY parses each value as the table stores it.
         self.db.execute(f"CREATE TEMP TABLE cmgr_incoming ON COMMIT DROP AS SELECT "
                         f"{', '.join(self.names)} FROM {table} LIMIT 0")
+        self._thread = threading.Thread(target=self._copy, name="cmgr-stage-copy", daemon=True)
+        self._thread.start()
 
     def put(self, make_table: Callable[[], object]) -> None:
+        if self._failed:
+            raise self._failed[0]
         if self._given >= self.parts:
             raise ValueError(f"more parts than the {self.parts} staged")
         self._given += 1
-        table = make_table()
-        self._rows += table.num_rows
-        if table.num_rows:
-            self.db.copy_csv(self.TABLE, self.names, arrow_csv(table))
+        self._queue.put(make_table)
+
+    def _copy(self) -> None:
+        try:
+            while (make_table := self._queue.get()) is not None:
+                if self._failed:
+                    return
+                table = make_table()
+                self._rows += table.num_rows
+                if table.num_rows:
+                    self.db.copy_csv(self.TABLE, self.names, arrow_csv(table))
+        except BaseException as exc:  # raised in the caller's thread by put/finish
+            self._failed.append(exc)
 
     def finish(self) -> StoreCounts:
         if self._given != self.parts:
             raise ValueError(f"{self._given} parts given, {self.parts} staged")
+        self._queue.put(None)
+        self._thread.join()
+        if self._failed:
+            raise self._failed[0]
         self.counts = _merge(self.db, self.kind, self.names[1:], self._import_id, self.TABLE,
                              self._rows)
         return self.counts
 
     def stop(self) -> None:
-        """Nothing runs in the background: the caller's rollback drops the table."""
+        """Abandon the copy (the caller is failing): the COPY running is cancelled and the
+        thread waited for, so the caller's rollback has `db` to itself."""
+        if self._thread is None or not self._thread.is_alive():
+            return
+        self._failed.append(DatabaseError("import abandoned"))
+        self._queue.put(None)
+        self.db.interrupt()
+        self._thread.join()
 
 
 def arrow_csv(table) -> bytes:

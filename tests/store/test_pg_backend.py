@@ -163,3 +163,32 @@ def test_a_server_gone_away_is_a_database_error_not_a_crash(pg_url, postgres) ->
         db.scalar("SELECT count(*) FROM customers")
     assert "PostgreSQL" in caught.value.message
     db.close()
+
+
+def test_a_part_that_cannot_be_copied_fails_the_import_and_writes_nothing(pg_url, tmp_path,
+                                                                          monkeypatch) -> None:
+    from cmgr.jobs.ingest import import_file
+    from cmgr.store import records
+    from tests.conftest import write_csv
+
+    monkeypatch.setattr(records, "STAGE_PART_ROWS", 7)  # 50 rows -> 8 parts
+    real, calls = records.arrow_csv, []
+
+    def fail_on_the_third(table):
+        calls.append(table.num_rows)
+        if len(calls) == 3:
+            raise OSError("disk full on the way")
+        return real(table)
+
+    monkeypatch.setattr(records, "arrow_csv", fail_on_the_third)
+    rows = [["订单编号", "订货日期", "客户编码", "卷烟编码", "数量"]]
+    rows += [[f"D{i:04d}", "2026-11-03", "001", "690", 1] for i in range(50)]
+    with open_database(pg_url) as db:
+        with pytest.raises(OSError, match="disk full"):
+            import_file(db, "orders", write_csv(tmp_path / "o.csv", rows))
+        assert not db.in_transaction
+        assert db.scalar("SELECT count(*) FROM order_lines") == 0
+        assert db.scalar("SELECT count(*) FROM imports") == 0
+        monkeypatch.setattr(records, "arrow_csv", real)
+        r = import_file(db, "orders", write_csv(tmp_path / "o.csv", rows))
+        assert (r.stored, r.updated, r.unchanged) == (50, 0, 0)
