@@ -50,7 +50,9 @@ class Setting:
 
 
 SETTINGS: list[Setting] = [
-    Setting("database.path", None, str, tr("数据库文件（默认：用户数据目录）")),
+    Setting("database.path", None, str,
+            tr("数据库文件（默认：用户数据目录），或 PostgreSQL 网址 "
+               "postgresql://user@host:port/dbname（docs/postgresql.md）")),
     Setting("database.busy_timeout", 30.0, (int, float),
             tr("写入者等待另一个写入者的秒数，超过就放弃（退出码 4）"), minimum=0),
     Setting("calendar.file", None, str,
@@ -316,7 +318,17 @@ class Config:
         return self.values[key]
 
     @property
+    def db_url(self) -> str | None:
+        """database.path when it is a PostgreSQL URL (postgresql://user@host:port/dbname)."""
+        value = str(self.values["database.path"] or "")
+        return value if value.startswith(("postgresql://", "postgres://")) else None
+
+    @property
     def db_path(self) -> Path:
+        """The SQLite file; with a PostgreSQL URL, where the local files beside a database go
+        (rejects/), which is the user data directory."""
+        if self.db_url:
+            return default_db_path().with_name("postgresql")
         return Path(self.values["database.path"]).expanduser()
 
 

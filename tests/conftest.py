@@ -32,6 +32,57 @@ def db(tmp_path):
     database.close()
 
 
+# --- PostgreSQL: one throwaway server per session (tests/pg_server.py) ------------------------
+
+_TEMPLATE = "cmgr_template"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server started for this run, with a migrated template database; the
+    tests that need it are skipped, with the reason, when none can be started here."""
+    from tests import pg_server
+
+    server, why = pg_server.start()
+    if server is None:
+        pytest.skip(f"PostgreSQL not available: {why}")
+    try:
+        from cmgr.store.db import open_database
+
+        server.psql(f"CREATE DATABASE {_TEMPLATE}")
+        open_database(server.url(_TEMPLATE)).close()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres, request):
+    """A fresh, migrated PostgreSQL database for one test (a copy of the template: fast)."""
+    import re
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + \
+        f"_{next(_numbers)}"
+    postgres.psql(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
+    yield postgres.url(name)
+    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+_numbers = __import__("itertools").count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_db(request, tmp_path):
+    """The store on each backend: an SQLite file, then a PostgreSQL database."""
+    from cmgr.store.db import open_database
+
+    target = (tmp_path / "test.db" if request.param == "sqlite"
+              else request.getfixturevalue("pg_url"))
+    database = open_database(target, busy_timeout=2)
+    yield database
+    database.close()
+
+
 def write_xlsx(path: Path, rows: list[list], *, title: str | None = None,
                export_date: str | None = None, total: list | None = None,
                sheet: str = "Sheet1", extra_sheets: dict[str, list[list]] | None = None) -> Path:

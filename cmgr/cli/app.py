@@ -29,8 +29,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_callback(
     ctx: typer.Context,
-    db: Annotated[Path | None, typer.Option("--db", envvar="CMGR_DB", metavar=tr("文件"),
-                                            help=tr("数据库文件。"))] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", envvar="CMGR_DB", metavar=tr("文件|网址"),
+        help=tr("数据库文件，或 PostgreSQL 网址 postgresql://user@host:port/dbname。"))] = None,
     config: Annotated[Path | None, typer.Option("--config", envvar="CMGR_CONFIG",
                                                 metavar=tr("文件"),
                                                 help=tr("配置文件（TOML）。"))] = None,
@@ -54,6 +55,9 @@ def main_callback(
 
         set_language(lang)
     st = common.state(ctx)
+    # A URL stays text (Path would fold its //); a file path is a Path.
+    if db is not None and not db.startswith(("postgresql://", "postgres://")):
+        db = Path(db)
     st.db_option, st.config_option, st.quiet, st.verbose = db, config, quiet, verbose
     st.db_on_command_line = (ctx.get_parameter_source("db")
                              == common.click.core.ParameterSource.COMMANDLINE)

@@ -92,8 +92,8 @@ class AppState:
             from cmgr.store.db import open_database
 
             cfg = self.config()
-            path = Path(cfg.db_path)
-            if not path.exists():
+            path = cfg.db_url or Path(cfg.db_path)
+            if cfg.db_url is None and not path.exists():
                 if not create:
                     raise NotFound(tr("找不到数据库 {path}（`--db`、CMGR_DB 或 `database.path` "
                                       "写对了吗？）", path=path),
@@ -416,7 +416,8 @@ def world_fault(exc: BaseException, app_state: Any = None) -> CmgrError | None:
     db_path = None
     if isinstance(app_state, AppState):
         try:
-            db_path = app_state._db.path if app_state._db is not None else app_state.config().db_path
+            db_path = (app_state._db.location if app_state._db is not None
+                       else app_state.config().db_url or app_state.config().db_path)
         except Exception:  # the configuration itself may be what failed
             db_path = None
     seen = set()

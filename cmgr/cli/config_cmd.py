@@ -36,7 +36,7 @@ def init_command(
     st.config_option = path
     load_config(path)  # the file we wrote must load
     db = st.db(create=True)
-    common.info(tr("数据库已就绪：{path}（结构版本 {version}）", path=db.path,
+    common.info(tr("数据库已就绪：{path}（结构版本 {version}）", path=db.location,
                    version=db.schema_version()))
 
 

@@ -26,7 +26,14 @@ def register(app: typer.Typer) -> None:
 
 
 def _db_path() -> Path:
-    return common.state().config().db_path
+    from cmgr.i18n import tr
+
+    cfg = common.state().config()
+    if cfg.db_url:  # these work on the SQLite file itself
+        raise UsageError(tr("cmgr db backup/check/export/restore 只用于 SQLite 数据库文件；"
+                            "PostgreSQL 数据库请用 pg_dump / pg_restore"),
+                         hint=tr("见 docs/postgresql.md"))
+    return cfg.db_path
 
 
 def _open_existing():

@@ -50,6 +50,12 @@ def demo_command(
     st = common.state()
     # `cmgr --db FILE demo` builds the demo there; CMGR_DB alone (perhaps the real database)
     # is not used: the demo starts from an empty file.
+    if st.db_on_command_line and isinstance(st.db_option, str):  # a PostgreSQL URL
+        from cmgr.i18n import tr
+
+        raise UsageError(tr("演示在一个新的 SQLite 文件里建库，不能用 PostgreSQL 地址：{url}",
+                            url=st.db_option),
+                         hint=tr("去掉 --db，或给一个新的文件名"))
     db_path = st.db_option if st.db_on_command_line and st.db_option else directory / "demo.db"
     if db_path != directory / "demo.db" and db_path.exists() and db_path.stat().st_size > 0:
         raise UsageError(tr("{path} 已存在：演示要建一个全新的数据库", path=db_path),

@@ -62,7 +62,8 @@ def import_command(
     extra = dict(cfg.mapping)
     if mapping is not None:
         extra.update(read_mapping_file(mapping))
-    db = st.scratch_db() if dry_run and not cfg.db_path.exists() else st.db(create=True)
+    db = (st.scratch_db() if dry_run and not cfg.db_url and not cfg.db_path.exists()
+          else st.db(create=True))
     with _progress() as progress:
         results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
                                progress=progress, kind_is_right=kind_is_right,

@@ -1,8 +1,17 @@
-"""The database connection: SQLite in WAL mode, busy timeout, foreign keys, numbered migrations.
+"""The database connection: SQLite (a file: WAL mode, busy timeout, foreign keys) or
+PostgreSQL (a `postgresql://user@host:port/dbname` URL, through psycopg 3), numbered migrations.
 
 Every SQL statement of cmgr lives in `cmgr/store/`; this module owns the connection, the
 migrations and the write transaction. Other store modules take a `Database` and run their
-parameterised queries through it.
+parameterised queries through it, written once in SQLite's spelling (`?` placeholders).
+
+Where the two dialects differ, it is said here and nowhere else (`Dialect`): on PostgreSQL
+each statement is translated once (and cached) before it runs, and each migration file when
+it is applied: placeholders, `temp.` tables, LIKE's case, NULL ordering, `IS` between values,
+types (INTEGER PRIMARY KEY -> identity, REAL -> double precision, text compared byte-wise like
+SQLite), and the catalogue (sqlite_master, PRAGMA table_info) behind `has_table`/`columns`.
+Hand-written SQL with one translator, rather than SQLAlchemy Core: the store's ~200 queries
+stay as they are, readable and tuned for SQLite, and the differences fit in one small class.
 """
 
 from __future__ import annotations
@@ -11,12 +20,16 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
-from cmgr.errors import DatabaseBusy, DatabaseError
+from cmgr.errors import ConfigError, DatabaseBusy, DatabaseError
+from cmgr.i18n import tr
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -123,6 +136,58 @@ class Database:
                 return mode
             time.sleep(0.05)
 
+    # -- what differs between the backends (PgDatabase overrides) -----------------------
+    dialect: Dialect  # set below the class
+    is_postgres = False
+
+    @property
+    def location(self) -> str:
+        """The database as messages name it: the file, or the URL (never with a password)."""
+        return str(self.path)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def insert_id(self, sql: str, params: tuple = ()) -> int:
+        """Run an INSERT of one row and return its new `id` (RETURNING, on both backends)."""
+        return int(self.execute(sql + " RETURNING id", params).fetchone()[0])
+
+    def columns(self, table: str) -> set[str]:
+        """The column names of `table` (empty when it does not exist)."""
+        return {row[1] for row in self.query(f"PRAGMA table_info({table})")}
+
+    def user_tables(self) -> list[str]:
+        """Every table but the engine's own, in name order."""
+        return [r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                         "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
+    def iterate(self, sql: str, params: tuple | list = (), *, batch: int = 20_000
+                ) -> Iterator[list[tuple]]:
+        """The rows of a big query as plain tuples, `batch` at a time (not all in memory)."""
+        cur = self.conn.cursor()
+        cur.row_factory = None  # plain tuples: 350,000 rows read noticeably faster
+        try:
+            cur.execute(sql, params)
+            while rows := cur.fetchmany(batch):
+                yield rows
+        finally:
+            cur.close()
+
+    def lock(self, name: str) -> None:
+        """Serialise writers that read, then write, the same thing (the next complaint id, a
+        day's visit numbers) until the transaction ends. SQLite has one writer at a time
+        already; PostgreSQL takes an advisory lock on `name`."""
+
+    def retrying(self, work: Callable[[], T], *, attempts: int = 5) -> T:
+        """`work()` (which opens its own transaction), run again when PostgreSQL aborted it
+        for a serialization failure or a deadlock; SQLite never needs it (one writer)."""
+        return work()
+
+    def interrupt(self) -> None:
+        """Stop the statement running on another thread (an abandoned import)."""
+        self.conn.interrupt()
+
     # -- queries -----------------------------------------------------------------------
     def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
         try:
@@ -216,8 +281,7 @@ class Database:
         return {int(r[0]) for r in self.query("SELECT version FROM schema_migrations")}
 
     def has_table(self, name: str) -> bool:
-        return bool(self.scalar(
-            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?", (name,)))
+        return bool(self.scalar(self.dialect.has_table_sql, (name,)))
 
     def schema_version(self) -> int:
         return max(self.applied_versions(), default=0)
@@ -235,31 +299,33 @@ class Database:
         newest = max(known, default=0)
         if applied - known:
             raise DatabaseError(
-                f"{self.path} was written by a newer cmgr (schema version {current}; "
+                f"{self.location} was written by a newer cmgr (schema version {current}; "
                 f"this cmgr knows up to {newest})",
                 hint="upgrade cmgr (pip install -U cmgr) or use the newer installation")
         # Every known migration not yet recorded, in order (not only those above the maximum).
         pending = [s for s in steps if s[0] not in applied]
         if not pending:
             return []
-        if current == 0 and self.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' "
-                                        "AND name NOT LIKE 'sqlite_%'"):
-            raise DatabaseError(f"{self.path} is an SQLite database but not a cmgr one "
-                                "(it has tables but no schema_migrations)",
-                                hint="check --db / database.path")
-        if current > 0 and backup:
+        if current == 0 and self.user_tables():
+            raise DatabaseError(tr("{database} 不是 cmgr 的数据库（有表，但没有 schema_migrations）",
+                                   database=self.location),
+                                hint=tr("检查 --db / CMGR_DB / database.path"))
+        if current > 0 and backup and not self.is_postgres:
+            # PostgreSQL's DDL is transactional: a failed migration leaves the schema as it was.
             self.backup(self.path.with_name(
                 f"{self.path.name}.before-v{newest}-{time.strftime('%Y%m%d%H%M%S')}.bak"))
         done = []
         with self.transaction():
+            self.lock("cmgr-migrate")
             # Another process may have migrated while we waited for the lock: look again.
             applied = self.applied_versions()
             pending = [s for s in steps if s[0] not in applied]
             self.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+                         "version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, "
+                         "applied_at TEXT NOT NULL)")
             for version, name, path in pending:
                 for statement in _split_sql(path.read_text(encoding="utf-8")):
-                    self.execute(statement)
+                    self.execute(self.dialect.ddl(statement))
                 self.execute("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
                              (version, name, now_iso()))
                 done.append(version)
@@ -295,6 +361,364 @@ class Database:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class Dialect:
+    """SQLite's spelling, which every store module writes: nothing to translate."""
+
+    name = "sqlite"
+    has_table_sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+
+    def sql(self, text: str) -> str:
+        return text
+
+    def ddl(self, statement: str) -> str:
+        return statement
+
+    def weekday(self, iso_date: str) -> str:
+        """The weekday of an ISO date text as text, '0' Sunday .. '6' Saturday."""
+        return f"strftime('%w', {iso_date})"
+
+
+Database.dialect = Dialect()
+
+
+# Tokens of a statement: quoted text and identifiers pass through untouched.
+_TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|[^'"-]+|-""")
+_IS_NOT_VALUE = re.compile(r"\bIS\s+NOT\s+(?!NULL\b|DISTINCT\b|TRUE\b|FALSE\b)", re.I)
+_IS_VALUE = re.compile(r"\bIS\s+(?!NOT\b|NULL\b|DISTINCT\b|TRUE\b|FALSE\b)", re.I)
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.I)
+_ORDER_END = re.compile(r"\b(LIMIT|OFFSET|FOR|UNION|EXCEPT|INTERSECT|ON\s+CONFLICT|RETURNING)\b|\)|;",
+                        re.I)
+
+
+class PostgresDialect(Dialect):
+    """What PostgreSQL needs, translated from SQLite's spelling in one pass per statement."""
+
+    name = "postgresql"
+    has_table_sql = ("SELECT count(*) FROM information_schema.tables "
+                     "WHERE table_schema = current_schema() AND table_name = ?")
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    def sql(self, text: str) -> str:
+        done = self._cache.get(text)
+        if done is None:
+            done = self._cache[text] = self._translate(text)
+        return done
+
+    def _translate(self, text: str) -> str:
+        out = []
+        for token in _TOKENS.findall(text):
+            if token[0] in "'\"" or token.startswith("--"):
+                out.append(token.replace("%", "%%"))
+                continue
+            # A parameter tested for NULL has no type PostgreSQL could infer: text.
+            token = re.sub(r"\?(\s+IS\s+(NOT\s+)?NULL\b)", r"CAST(? AS TEXT)\1", token, flags=re.I)
+            token = token.replace("%", "%%").replace("?", "%s")
+            # SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does the same.
+            token = re.sub(r"\bLIKE\b", "ILIKE", token, flags=re.I)
+            token = re.sub(r"\btemp\.", "pg_temp.", token)
+            # SQLite's CROSS JOIN ... ON fixes the join order; PostgreSQL plans a plain join.
+            token = re.sub(r"\bCROSS\s+JOIN\b", "JOIN", token, flags=re.I)
+            # `a IS b` between values: null-safe equality.
+            token = _IS_NOT_VALUE.sub("IS DISTINCT FROM ", token)
+            token = _IS_VALUE.sub("IS NOT DISTINCT FROM ", token)
+            out.append(token)
+        return _nulls_as_sqlite("".join(out))
+
+    def ddl(self, statement: str) -> str:
+        """A migration statement: identity keys, 8-byte numbers, text compared byte-wise.
+        Types are upper case in the migrations; lower-case words are names (a `text` column)."""
+        out = []
+        for token in _TOKENS.findall(statement):
+            if token[0] not in "'\"" and not token.startswith("--"):
+                # An imported row's link to its import-log row, made in the same transaction:
+                # checking it row by row (an RI trigger each) costs a fifth of a 1M-row import
+                # and proves nothing; SQLite's imports skip the check too.
+                token = re.sub(r"\bimport_id\s+INTEGER\s+REFERENCES\s+imports\s*\(id\)",
+                               "import_id INTEGER", token)
+                token = re.sub(r"\bINTEGER\s+PRIMARY\s+KEY\b",
+                               "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", token)
+                token = re.sub(r"\bINTEGER\b(?!\s+GENERATED)", "BIGINT", token)
+                token = re.sub(r"\bREAL\b", "DOUBLE PRECISION", token)
+                # SQLite compares text by its bytes: so do these columns, whatever the
+                # database's locale (UTF-8 byte order is code point order).
+                token = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', token)
+            out.append(token)
+        return "".join(out)
+
+    def weekday(self, iso_date: str) -> str:
+        return f"CAST(EXTRACT(DOW FROM CAST({iso_date} AS date)) AS INTEGER)::text"
+
+
+def _nulls_as_sqlite(sql: str) -> str:
+    """SQLite sorts NULL first going up and last going down; PostgreSQL the other way round.
+    Each ORDER BY term without NULLS FIRST/LAST gets SQLite's order, so both list alike."""
+    pieces, pos = [], 0
+    for m in _ORDER_BY.finditer(sql):
+        if m.start() < pos:
+            continue
+        start = m.end()
+        depth, i = 0, start
+        terms, term_start = [], start
+        while i < len(sql):
+            c = sql[i]
+            if c == "'":
+                i = sql.index("'", i + 1) + 1 if "'" in sql[i + 1:] else len(sql)
+                continue
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif c == "," and depth == 0:
+                terms.append((term_start, i))
+                term_start = i + 1
+            elif depth == 0 and _ORDER_END.match(sql, i) and (i == 0 or not sql[i - 1].isalnum()
+                                                                and sql[i - 1] != "_"):
+                break
+            i += 1
+        terms.append((term_start, i))
+        pieces.append(sql[pos:start])
+        parts = []
+        for a, b in terms:
+            term = sql[a:b]
+            if re.search(r"\bNULLS\s+(FIRST|LAST)\b", term, re.I):
+                parts.append(term)
+                continue
+            bare = term.rstrip()
+            tail = term[len(bare):]
+            nulls = " NULLS LAST" if re.search(r"\bDESC$", bare, re.I) else " NULLS FIRST"
+            parts.append(bare + nulls + tail)
+        pieces.append(",".join(parts))
+        pos = i
+    pieces.append(sql[pos:])
+    return "".join(pieces)
+
+
+def is_url(target: str | Path) -> bool:
+    """A PostgreSQL URL rather than a file path."""
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+class _PgRow(tuple):
+    """A row read by index or by column name, like sqlite3.Row (dict(row) works too)."""
+
+    __slots__ = ()
+    _names: tuple[str, ...] = ()
+
+    def keys(self) -> tuple[str, ...]:
+        return self._names
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            try:
+                return tuple.__getitem__(self, self._names.index(key))
+            except ValueError:
+                raise IndexError(f"no column {key!r}") from None
+        return tuple.__getitem__(self, key)
+
+
+def _pg_row_factory(cursor):
+    names = tuple(d.name for d in cursor.description or ())
+    row_type = type("Row", (_PgRow,), {"_names": names, "__slots__": ()})
+    return lambda values: row_type(values)
+
+
+class PgDatabase(Database):
+    """A cmgr database on a PostgreSQL server: the same store, through psycopg 3.
+
+    The connection runs in autocommit and `transaction()` issues BEGIN/COMMIT, as on SQLite.
+    Readers never wait (MVCC); a writer waits for a row another transaction holds up to
+    busy_timeout (lock_timeout), then DatabaseBusy (exit 4). Transactions are READ COMMITTED:
+    a statement sees what was committed before it began, and no serialization failure can
+    happen; a deadlock (two writers taking the same rows in another order) aborts one of them,
+    reported as busy unless the work is run through `retrying()`. Imports merge in key order
+    so two imports of overlapping files queue up instead of deadlocking.
+    """
+
+    dialect = PostgresDialect()
+    is_postgres = True
+
+    def __init__(self, url: str, *, busy_timeout: float = 30.0) -> None:
+        from urllib.parse import urlsplit
+
+        self.url = url
+        self.busy_timeout = busy_timeout
+        parts = urlsplit(url)
+        if parts.password is not None:
+            raise ConfigError(
+                tr("数据库地址里不能写密码：{url}", url=_without_password(url)),
+                hint=tr("把密码放在 PGPASSWORD 环境变量、~/.pgpass 或 pg_service.conf 里，"
+                        "地址只写 postgresql://用户@主机:端口/库名"))
+        self.path = Path(parts.path.lstrip("/") or "postgres")  # the database's name
+        try:
+            import psycopg
+        except ImportError as exc:
+            raise DatabaseError(tr("要使用 PostgreSQL 数据库，需要安装 psycopg"),
+                                hint="pip install 'psycopg[binary]'") from exc
+        self._psycopg = psycopg
+        self._in_tx = False
+        self.conn = None
+        try:
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(busy_timeout)),
+                                        application_name="cmgr")
+        except psycopg.Error as exc:
+            raise DatabaseError(tr("无法连接 PostgreSQL 数据库 {database}：{error}",
+                                   database=self.location, error=str(exc).strip()),
+                                hint=tr("检查服务器是否在运行、地址和用户名是否正确，以及密码"
+                                        "（PGPASSWORD 或 ~/.pgpass）")) from exc
+        self.conn.row_factory = _pg_row_factory
+        self._register_loaders()
+        self.conn.execute(f"SET lock_timeout = {int(busy_timeout * 1000)}")
+        # An import stages up to a million rows in a temporary table: in memory, not in
+        # 8 MB of local buffers spilling to files (a limit, allocated only as used).
+        self.conn.execute("SET temp_buffers = '256MB'")
+        self.conn.execute("SET client_encoding = 'UTF8'")
+
+    def _register_loaders(self) -> None:
+        """numeric (what sum() of integers gives) read as int or float, like SQLite's."""
+        from psycopg.adapt import Loader
+
+        class NumericLoader(Loader):
+            def load(self, data):
+                text = bytes(data).decode()
+                return float(text) if any(c in text for c in ".eEN") else int(text)
+
+        self.conn.adapters.register_loader("numeric", NumericLoader)
+
+    @property
+    def location(self) -> str:
+        return _without_password(self.url)
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self.conn.info.transaction_status != TransactionStatus.IDLE
+
+    def columns(self, table: str) -> set[str]:
+        return {r[0] for r in self.query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ?", (table,))}
+
+    def user_tables(self) -> list[str]:
+        return [r[0] for r in self.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+            "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name")]
+
+    def iterate(self, sql: str, params: tuple | list = (), *, batch: int = 20_000
+                ) -> Iterator[list[tuple]]:
+        with self.conn.cursor(row_factory=self._psycopg.rows.tuple_row) as cur:
+            self._run(cur.execute, sql, params)
+            while rows := cur.fetchmany(batch):
+                yield rows
+
+    def lock(self, name: str) -> None:
+        self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (name,))
+
+    def retrying(self, work: Callable[[], T], *, attempts: int = 5) -> T:
+        import random
+
+        for attempt in range(1, attempts + 1):
+            try:
+                return work()
+            except DatabaseConflict:
+                if attempt == attempts or self._in_tx:
+                    raise
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
+        raise AssertionError("unreachable")
+
+    def interrupt(self) -> None:
+        try:
+            self.conn.cancel_safe()
+        except Exception:  # the statement may have ended meanwhile
+            pass
+
+    def _run(self, method, sql: str, params):
+        errors = self._psycopg.errors
+        try:
+            return method(self.dialect.sql(sql), params if params is not None else ())
+        except (errors.LockNotAvailable, errors.QueryCanceled) as exc:
+            if isinstance(exc, errors.QueryCanceled) and "lock timeout" not in str(exc):
+                raise
+            raise self._busy_error() from exc
+        except (errors.SerializationFailure, errors.DeadlockDetected) as exc:
+            raise DatabaseConflict(
+                tr("数据库 {database} 上另一个写入与本次冲突，本次已全部撤销", database=self.location),
+                hint=tr("再运行一次该命令")) from exc
+        except self._psycopg.OperationalError as exc:  # the server went away, a full disk...
+            raise DatabaseError(tr("PostgreSQL 数据库 {database} 出错：{error}",
+                                   database=self.location, error=str(exc).strip()),
+                                hint=tr("检查服务器是否在运行；本次写入未完成的部分已撤销")) from exc
+
+    def execute(self, sql: str, params: tuple | dict = ()):
+        return self._run(self.conn.execute, sql, params)
+
+    def executemany(self, sql: str, rows):
+        cur = self.conn.cursor()
+        self._run(cur.executemany, sql, list(rows))
+        return cur
+
+    def copy_csv(self, table: str, columns: list[str], data: bytes) -> None:
+        """COPY CSV text (NULL unquoted empty, every value quoted) into `table`."""
+        with self.conn.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(data)
+
+    @contextmanager
+    def transaction(self, *, check_foreign_keys: bool = True,
+                    lock_attached: bool = True) -> Iterator[Database]:
+        """A write transaction: all or nothing (the SQLite-only arguments are ignored)."""
+        if self._in_tx:
+            yield self
+            return
+        self.execute("BEGIN")
+        self._in_tx = True
+        try:
+            yield self
+            self.execute("COMMIT")
+        except BaseException:
+            if self.in_transaction:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except self._psycopg.Error:
+                    pass
+            raise
+        finally:
+            self._in_tx = False
+
+    def _busy_error(self) -> DatabaseBusy:
+        return DatabaseBusy(
+            tr("数据库 {database} 中要写的行正被另一个 cmgr 命令占用；已等待 {seconds} 秒",
+               database=self.location, seconds=f"{self.busy_timeout:g}"),
+            hint=tr("等另一个命令结束后再试，或在配置中调大 database.busy_timeout"))
+
+    def backup(self, target: str | Path) -> Path:
+        raise DatabaseError(tr("PostgreSQL 数据库的备份请用 pg_dump：{database}",
+                               database=self.location),
+                            hint=tr("pg_dump -Fc -f cmgr.dump 库名；恢复用 pg_restore"))
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+class DatabaseConflict(DatabaseBusy):
+    """PostgreSQL aborted the transaction (deadlock, serialization failure): run it again."""
+
+
+def _without_password(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 _PARTIAL = re.compile(r"^\..+\.(\d+)\.[^.]+\.part(-journal|-wal|-shm)?$")
@@ -368,9 +792,17 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def connect(target: str | Path, *, busy_timeout: float = 30.0) -> Database:
+    """The database at `target`, as it is: an SQLite file (created if missing) or a
+    PostgreSQL URL (psycopg imported only then, so `cmgr --help` stays fast)."""
+    if is_url(target):
+        return PgDatabase(str(target), busy_timeout=busy_timeout)
+    return Database(target, busy_timeout=busy_timeout)
+
+
 def open_database(path: str | Path, *, busy_timeout: float = 30.0, migrate: bool = True) -> Database:
-    """Open (creating if needed) and migrate a cmgr database."""
-    db = Database(path, busy_timeout=busy_timeout)
+    """Open (creating if needed) and migrate a cmgr database: a file path or a PostgreSQL URL."""
+    db = connect(path, busy_timeout=busy_timeout)
     try:
         if migrate:
             db.migrate()

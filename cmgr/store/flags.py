@@ -113,14 +113,8 @@ def _visits_to_scan(db: Database, since: str | None, until: str | None, rescan: 
            "v.observed_price_text FROM visits v "
            "LEFT JOIN customers c ON c.customer_code = v.customer_code" + join
            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY v.visit_date, v.id")
-    cur = db.conn.cursor()
-    cur.row_factory = None  # plain tuples: 350,000 rows read noticeably faster
-    try:
-        cur.execute(sql, params)
-        while rows := cur.fetchmany(batch):
-            yield [fe.VisitRow(*r) for r in rows]
-    finally:
-        cur.close()
+    for rows in db.iterate(sql, params, batch=batch):
+        yield [fe.VisitRow(*r) for r in rows]
 
 
 def _extra_price_rows(db: Database, chunk: list[fe.VisitRow]) -> list[fe.VisitRow]:

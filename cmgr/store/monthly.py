@@ -21,7 +21,7 @@ from cmgr.store.db import Database
 
 
 def _columns(db: Database, table: str) -> set[str]:
-    return {row[1] for row in db.query(f"PRAGMA table_info({table})")}
+    return db.columns(table)
 
 
 def _frame(db: Database, sql: str, params: Sequence, columns: list[str]) -> pd.DataFrame:
@@ -226,13 +226,13 @@ def order_weekdays(db: Database, first_day: str, end_day: str,
     """Per customer and weekday ('%w': 0 = Sunday), the distinct order days dated
     first_day <= date < end_day: the customer's order days when the roster has no 访销日."""
     if managers is None:
-        sql = ("SELECT o.customer_code, strftime('%w', o.order_date), "
+        sql = (f"SELECT o.customer_code, {db.dialect.weekday('o.order_date')}, "
                "count(DISTINCT o.order_date) FROM order_lines o "
                "WHERE o.order_date >= ? AND o.order_date < ? GROUP BY 1, 2")
         params: list = [first_day, end_day]
     else:
         where, params = _manager_filter(managers)
-        sql = ("SELECT o.customer_code, strftime('%w', o.order_date), "
+        sql = (f"SELECT o.customer_code, {db.dialect.weekday('o.order_date')}, "
                "count(DISTINCT o.order_date) FROM customers c JOIN order_lines o "
                "ON o.customer_code = c.customer_code "
                f"WHERE o.order_date >= ? AND o.order_date < ?{where} GROUP BY 1, 2")

@@ -178,12 +178,11 @@ def save_plans(db: Database, plans: Sequence[dict]) -> None:
     with db.transaction():
         for p in plans:
             db.execute("DELETE FROM plans WHERE manager = ? AND week = ?", (p["manager"], p["week"]))
-            cur = db.execute(
+            plan_id = db.insert_id(
                 "INSERT INTO plans(manager, week, week_start, week_end, workdays, visits_per_day, "
                 "visits, pushed, km, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (p["manager"], p["week"], p["week_start"], p["week_end"], p["workdays"],
                  p["visits_per_day"], len(p["visits"]), len(p["pushed"]), p["km"], at))
-            plan_id = cur.lastrowid
             db.executemany(
                 "INSERT INTO plan_visits(plan_id, visit_date, seq, customer_code, customer_name, "
                 "route, grade, kind, due, reasons, last_visit, next_due, km_from_previous) "

@@ -83,9 +83,9 @@ def promo_candidates(db: Database, *, as_of: date, period_days: int,
 def save_list(db: Database, scores: list[PromoScore], *, manager: str | None, as_of: date,
               settings: dict) -> int:
     with db.transaction():
-        list_id = int(db.execute(
+        list_id = db.insert_id(
             "INSERT INTO promo_lists (created_at, manager, as_of, settings) VALUES (?, ?, ?, ?)",
-            (now_iso(), manager, as_of.isoformat(), json.dumps(settings, ensure_ascii=False))).lastrowid)
+            (now_iso(), manager, as_of.isoformat(), json.dumps(settings, ensure_ascii=False)))
         db.executemany(
             "INSERT INTO promo_list_items (list_id, rank, customer_code, score, parts) VALUES (?, ?, ?, ?, ?)",
             [(list_id, i, s.candidate.customer_code, s.total,

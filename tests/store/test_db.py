@@ -58,6 +58,7 @@ def test_second_writer_times_out_with_busy_error(tmp_path):
     second.close()
 
 
+@pytest.mark.sqlite_only("SQLite's online backup; a PostgreSQL database is backed up with pg_dump")
 def test_backup_is_a_consistent_copy(db, tmp_path):
     with db.transaction():
         db.execute("INSERT INTO prices(sku_code, sku_name) VALUES ('6901028075022', '中华(硬)')")

@@ -206,15 +206,15 @@ def test_missing_licence_is_dated_by_the_roster_import_that_showed_it(db, lexico
     seed(db)
     db.execute("INSERT INTO order_lines (line_key, order_date, customer_code, sku_code, qty) "
                "VALUES ('o1', '2023-03-01', 'C002', 'x', 1)")
-    first = db.execute("INSERT INTO imports (kind, file_name, sha256, started_at) VALUES "
-                       "('customers', 'roster.xlsx', 'a', '2026-11-20T09:00:00')").lastrowid
+    first = db.insert_id("INSERT INTO imports (kind, file_name, sha256, started_at) VALUES "
+                        "('customers', 'roster.xlsx', 'a', '2026-11-20T09:00:00')")
     db.execute("UPDATE customers SET import_id = ? WHERE customer_code = 'C002'", (first,))
     sf.scan(db, lexicon)
     (flag,) = [r for r in sf.list_flags(db) if r["source"] == "roster"]
     assert (flag["subkind"], flag["visit_date"]) == ("license_missing", "2026-11-20")
     assert "2023-03-01订货" in flag["matched"]  # the evidence stays the first trade
-    later = db.execute("INSERT INTO imports (kind, file_name, sha256, started_at) VALUES "
-                       "('customers', 'roster.xlsx', 'b', '2026-12-01T09:00:00')").lastrowid
+    later = db.insert_id("INSERT INTO imports (kind, file_name, sha256, started_at) VALUES "
+                        "('customers', 'roster.xlsx', 'b', '2026-12-01T09:00:00')")
     db.execute("UPDATE customers SET import_id = ? WHERE customer_code = 'C002'", (later,))
     sf.scan(db, lexicon)
     (flag,) = [r for r in sf.list_flags(db) if r["source"] == "roster"]
