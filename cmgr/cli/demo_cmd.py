@@ -51,7 +51,6 @@ def demo_command(
     # `cmgr --db FILE demo` builds the demo there; CMGR_DB alone (perhaps the real database)
     # is not used: the demo starts from an empty file.
     if st.db_on_command_line and isinstance(st.db_option, str):  # a PostgreSQL URL
-        from cmgr.i18n import tr
 
         raise UsageError(tr("演示在一个新的 SQLite 文件里建库，不能用 PostgreSQL 地址：{url}",
                             url=st.db_option),
