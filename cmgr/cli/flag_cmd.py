@@ -150,7 +150,8 @@ def _present(rows: list[dict], fmt: str, out: str | None, manager: str | None) -
         sys.stdout.flush()
 
 
-_SHORT_SOURCE = {"note": "记录", "observed_price": "实价", "roster": "名册"}
+_SHORT_SOURCE = {"note": "记录", "observed_price": "实价", "roster": "名册",
+                 "note+observed_price": "记录+实价"}
 
 
 def _print_table(rows: list[dict]) -> None:

@@ -35,7 +35,9 @@ from cmgr.domain import FLAG_STATUS_LABELS, is_active, normalize_name
 from cmgr.errors import StateError
 
 KIND_LABELS = {"unlicensed": "无证经营", "price": "价格违规"}
-SOURCE_LABELS = {"note": "访问记录", "observed_price": "实际零售价", "roster": "客户名册"}
+SOURCE_LABELS = {"note": "访问记录", "observed_price": "实际零售价", "roster": "客户名册",
+                 # one case, two pieces of evidence (store.flags.list_cases)
+                 "note+observed_price": "访问记录+实际零售价"}
 SUBKIND_LABELS = {
     # unlicensed
     "no_license": "无证经营",
