@@ -9,9 +9,12 @@
     python bench/eval_flags.py --corpus round5b      # tests/core/flag_round5b_notes.csv
     python bench/eval_flags.py --corpus round6c      # tests/core/flag_round6c_notes.csv
     python bench/eval_flags.py --corpus round6d      # tests/core/flag_round6d_notes.csv
+    python bench/eval_flags.py --corpus round7e      # tests/core/flag_round7e_notes.csv
+    python bench/eval_flags.py --corpus round7f      # tests/core/flag_round7f_notes.csv
     python bench/eval_flags.py --corpus sample       # the sample territory's answer key
     python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3,
-                                                     # round5a, round5b, round6c, round6d, sample
+                                                     # round5a, round5b, round6c, round6d, round7e,
+                                                     # round7f, sample
     python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
     python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
     python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
@@ -56,6 +59,11 @@ ROUND5B_CORPUS = REPO / "tests" / "core" / "flag_round5b_notes.csv"
 # price 0.980/0.774 (round6c), unlicensed 0.980/0.831 and price 0.840/0.689 (round6d).
 ROUND6C_CORPUS = REPO / "tests" / "core" / "flag_round6c_notes.csv"
 ROUND6D_CORPUS = REPO / "tests" / "core" / "flag_round6d_notes.csv"
+# Round 7: writers who never saw the rules; before tuning (the reader of commit b34d394),
+# unlicensed 0.929/0.903 and price 0.844/0.720 (round7e), unlicensed 0.882/0.918 and price
+# 0.946/0.946 (round7f).
+ROUND7E_CORPUS = REPO / "tests" / "core" / "flag_round7e_notes.csv"
+ROUND7F_CORPUS = REPO / "tests" / "core" / "flag_round7f_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
@@ -71,6 +79,8 @@ NAMED_CORPORA = {
     "round5b": (ROUND5B_CORPUS, None),
     "round6c": (ROUND6C_CORPUS, None),
     "round6d": (ROUND6D_CORPUS, None),
+    "round7e": (ROUND7E_CORPUS, None),
+    "round7f": (ROUND7F_CORPUS, None),
     "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
     "city": (CITY_LABELS, CITY_VISITS),
 }
@@ -212,7 +222,7 @@ def speed(n: int, lexicon) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="append", default=None,
-                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | sample | city | all | a CSV path (repeatable; "
+                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | sample | city | all | a CSV path (repeatable; "
                              "default dev)")
     parser.add_argument("--visits", type=Path, default=None,
                         help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
@@ -228,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     specs = args.corpus or ["dev"]
     if "all" in specs:
         specs = [s for s in specs if s != "all"] + ["dev", "heldout", "unseen", "unseen2", "unseen3",
-                                                     "round5a", "round5b", "round6c", "round6d",
+                                                     "round5a", "round5b", "round6c", "round6d", "round7e", "round7f",
                                                      "sample"]
     for i, spec in enumerate(specs):
         labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))

@@ -158,7 +158,8 @@ def _present(rows: list[dict], fmt: str, out: str | None, manager: str | None) -
 
 
 def _short_source(source: str) -> str:
-    return {"note": tr("记录"), "observed_price": tr("实价"), "roster": tr("名册")}.get(source, source)
+    return {"note": tr("记录"), "observed_price": tr("实价"), "roster": tr("名册"),
+            "note+observed_price": tr("记录+实价")}.get(source, source)
 
 
 def _print_table(rows: list[dict]) -> None:

@@ -36,7 +36,9 @@ from cmgr.errors import StateError
 from cmgr.i18n import tr
 
 KIND_LABELS = {"unlicensed": "无证经营", "price": "价格违规"}
-SOURCE_LABELS = {"note": "访问记录", "observed_price": "实际零售价", "roster": "客户名册"}
+SOURCE_LABELS = {"note": "访问记录", "observed_price": "实际零售价", "roster": "客户名册",
+                 # one case, two pieces of evidence (store.flags.list_cases)
+                 "note+observed_price": "访问记录+实际零售价"}
 SUBKIND_LABELS = {
     # unlicensed
     "no_license": "无证经营",

@@ -190,7 +190,7 @@ def _judge(db, store, rows: list[dict], result: DecisionsResult, columns, header
     known = store.known_customers(db, codes)
     done = store.decisions_of(db, flag_ids=ids, codes=codes)
     done_by_flag = {d["flag_id"]: d for d in done}
-    seen: dict[int, int] = {}  # flag id -> the sheet row that decides it
+    seen: dict[int, int] = {}  # case (its first flag's id) -> the sheet row that decides it
     for r in rows:
         line, code = r["row"], r["customer_code"]
         iso = r["decided_on"].isoformat()
@@ -229,11 +229,12 @@ def _judge(db, store, rows: list[dict], result: DecisionsResult, columns, header
             else:
                 flag = candidates[0]
         fid = flag["id"]
-        if fid in seen:
+        case = flag.get("case_id", fid)  # two rows naming the two flags of one case
+        if case in seen:
             reject("flag_id" if r["flag_id"] is not None else "customer_code",
-                   r["flag_id"] or code, tr("标记 {id} 已在第 {row} 行决定", id=fid, row=seen[fid]))
+                   r["flag_id"] or code, tr("标记 {id} 已在第 {row} 行决定", id=fid, row=seen[case]))
             continue
-        seen[fid] = line
+        seen[case] = line
         before = done_by_flag.get(fid)
         unchanged = False
         if before is not None:

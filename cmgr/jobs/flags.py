@@ -48,14 +48,17 @@ def scan(db, cfg, since: str | None, until: str | None, rescan: bool):
 
 def list_flags(db, *, since: str | None = None, until: str | None = None,
                manager: str | None = None, kind: str | None = None,
-               statuses: tuple[str, ...] | None = None, cfg=None) -> list[dict]:
-    """The flags; with `cfg`, each open one carries `suggest_close` when a later visit's note
-    says the problem is fixed (None otherwise)."""
-    from cmgr.store.flags import FlagFilter
+               statuses: tuple[str, ...] | None = None, cfg=None,
+               cases: bool = True) -> list[dict]:
+    """The flags, one row per case (a note's and an observed price's flag of one visit and
+    problem are one case: `flag_ids`, `evidence`); `cases=False`, one row per flag. With
+    `cfg`, each open one carries `suggest_close` when a later visit's note says the problem
+    is fixed (None otherwise)."""
+    from cmgr.store.flags import FlagFilter, list_cases
     from cmgr.store.flags import list_flags as store_list
 
-    rows = store_list(db, FlagFilter(since=since, until=until, manager=manager, kind=kind,
-                                     statuses=statuses))
+    rows = (list_cases if cases else store_list)(
+        db, FlagFilter(since=since, until=until, manager=manager, kind=kind, statuses=statuses))
     proposals = close_proposals(db, cfg, [(r["id"], r["customer_code"], r["kind"], r["visit_date"])
                                           for r in rows if r["status"] in OPEN_FLAG_STATUSES]
                                 ) if cfg is not None else {}
@@ -145,8 +148,8 @@ def review(db, ids: list[int] | None, selection: ReviewSelection,
     """Apply the steps to the flags given by id or by the selection, all of them or none
     (store.flags.review_many); without steps, only look them up."""
     from cmgr.errors import NotFound
-    from cmgr.store.flags import FlagFilter, get_flag, review_many
-    from cmgr.store.flags import list_flags as store_list
+    from cmgr.store.flags import FlagFilter, as_cases, get_flag, review_many
+    from cmgr.store.flags import list_cases as store_list
 
     if ids and selection.given():
         raise UsageError(tr("请给出标记编号或筛选条件（`--all-new`、`--customer`、`--since`、`--kind`），"
@@ -166,7 +169,7 @@ def review(db, ids: list[int] | None, selection: ReviewSelection,
         chosen = [r["id"] for r in rows]
         if not chosen or not steps:
             return ReviewOutcome(rows)
-        return ReviewOutcome(review_many(db, chosen, steps, by=by))
+        return ReviewOutcome(as_cases(review_many(db, chosen, steps, by=by)))
     chosen = list(dict.fromkeys(ids or ()))
     if len(chosen) == 1:
         if steps:
@@ -174,9 +177,9 @@ def review(db, ids: list[int] | None, selection: ReviewSelection,
         flag = get_flag(db, chosen[0])
         return ReviewOutcome([flag], flag)
     if steps:
-        return ReviewOutcome(review_many(db, chosen, steps, by=by))
+        return ReviewOutcome(as_cases(review_many(db, chosen, steps, by=by)))
     rows = store_list(db, FlagFilter(ids=tuple(chosen)))
-    missing = sorted(set(chosen) - {r["id"] for r in rows})
+    missing = sorted(set(chosen) - {i for r in rows for i in r["flag_ids"]})
     if missing:
         raise NotFound(tr("找不到标记 {id}", id=missing[0]), hint=tr("用 `cmgr flag` 列出标记"))
     return ReviewOutcome(rows)
@@ -201,8 +204,9 @@ def write_report(db, cfg, fmt: str, out: str | None, *, since: str | None, until
     from cmgr.store.flags import last_events
     from cmgr.store.flags import mark_reported as mark
 
+    # One flag per row: the report folds each case into one line itself, with its evidence.
     rows = list_flags(db, since=since, until=until, manager=manager, kind=kind,
-                      statuses=None if include_done else OPEN_FLAG_STATUSES)
+                      statuses=None if include_done else OPEN_FLAG_STATUSES, cases=False)
     context = fr.report_context(rows, last_events(db, [r["id"] for r in rows]), since=since,
                                 until=until, manager=manager)
     path = expand_out(out or DEFAULT_REPORT_OUT, manager=manager or "all", format=fmt)

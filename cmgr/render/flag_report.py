@@ -18,7 +18,8 @@ from cmgr.domain import FLAG_STATUS_LABELS, flag_status_label
 # `cmgr flag --format json`: these keys, in this order (docs/flags.md).
 JSON_KEYS = ("id", "kind", "subkind", "source", "visit_id", "visit_date", "customer_code",
              "customer_name", "manager", "matched", "rule", "note", "observed_price",
-             "reference_price", "deviation", "deviation_pct", "status", "suggest_close")
+             "reference_price", "deviation", "deviation_pct", "status", "suggest_close",
+             "flag_ids", "evidence")
 
 # The list as a person reads it (table and xlsx): key, header.
 LIST_COLUMNS = (
@@ -51,7 +52,8 @@ def display_value(key: str, value):
     if key == "source":
         return SOURCE_LABELS.get(value, value)
     if key == "rule":  # "roster.license_missing: 正常经营客户无许可证号…": the words, not the id
-        return str(value).partition(": ")[2] or value
+        # (a case of two flags carries both rules, joined by "；")
+        return "；".join(part.partition(": ")[2] or part for part in str(value).split("；"))
     return value
 
 
@@ -61,9 +63,13 @@ def flags_csv(rows: list[dict]) -> str:
     from cmgr.inert_text import csv_writer
 
     out = csv_writer(buf, lineterminator="\n")
-    out.writerow(JSON_KEYS)
+    # A case's evidence is in the columns already (phrases and figures joined); its flags'
+    # ids are one cell, "3;4".
+    keys = [k for k in JSON_KEYS if k != "evidence"]
+    out.writerow(keys)
     for row in rows:
-        out.writerow(["" if row.get(k) is None else row.get(k) for k in JSON_KEYS])
+        out.writerow([";".join(map(str, row.get(k) or ())) if k == "flag_ids"
+                      else "" if row.get(k) is None else row.get(k) for k in keys])
     return buf.getvalue()
 
 
@@ -85,11 +91,12 @@ def write_flags_xlsx(rows: list[dict], path: str | Path) -> Path:
         cell.fill = PatternFill("solid", fgColor="4472C4")
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in rows:
-        _append(ws, [display_value(k, row.get(k)) for k, _ in LIST_COLUMNS])
+        _append(ws, [_case_ids(row) if k == "id" else display_value(k, row.get(k))
+                     for k, _ in LIST_COLUMNS])
     if not rows:
         ws.append(["无"])
     # About 190 units: landscape A4 at about 72 %, so the printed text stays near 8 pt.
-    widths = {"id": 5, "status": 6, "kind": 7, "subkind": 12, "source": 7, "visit_date": 11,
+    widths = {"id": 7, "status": 6, "kind": 7, "subkind": 12, "source": 7, "visit_date": 11,
               "visit_id": 16, "customer_code": 14, "customer_name": 14, "manager": 7,
               "matched": 16, "observed_price": 8, "reference_price": 8, "deviation": 7,
               "deviation_pct": 7, "rule": 16, "note": 32}
@@ -104,6 +111,12 @@ def write_flags_xlsx(rows: list[dict], path: str | Path) -> Path:
     print_setup(ws, landscape=True, title_rows="1:1")
     fit_row_heights(ws, 1)
     return save_workbook(wb, path)
+
+
+def _case_ids(row: dict):
+    """The 编号 cell: a case of several flags shows them all (12、13), one flag its id."""
+    ids = row.get("flag_ids") or [row.get("id")]
+    return "、".join(map(str, ids)) if len(ids) > 1 else ids[0]
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from cmgr.core import flag_engine as fe
 from cmgr.domain import OPEN_FLAG_STATUSES
 from cmgr.store.db import Database, now_iso, sql_in
+from cmgr.store.flags import case_members
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class DecisionToApply:
 
 
 def flags_by_id(db: Database, ids: Sequence[int]) -> dict[int, dict]:
+    """id -> the flag, with `case_id`: the first flag of its case (store.flags.case_members)."""
     out: dict[int, dict] = {}
     ids = sorted(set(ids))
     for start in range(0, len(ids), 500):
@@ -33,11 +35,14 @@ def flags_by_id(db: Database, ids: Sequence[int]) -> dict[int, dict]:
         for r in db.query("SELECT id, customer_code, kind, subkind, status, manager FROM flags "
                           f"WHERE id IN ({', '.join('?' for _ in part)})", part):
             out[r["id"]] = dict(r)
+    for i, members in case_members(db, list(out)).items():
+        out[i]["case_id"] = members[0]
     return out
 
 
 def open_flags_of(db: Database, codes: Sequence[str]) -> dict[str, list[dict]]:
-    """customer_code -> its open flags (oldest first)."""
+    """customer_code -> its open cases (oldest first), each as its first flag with `case_id`:
+    a note's and an observed price's flag of one visit are one case, decided once."""
     out: dict[str, list[dict]] = {}
     codes = sorted(set(codes))
     for start in range(0, len(codes), 500):
@@ -47,6 +52,11 @@ def open_flags_of(db: Database, codes: Sequence[str]) -> dict[str, list[dict]]:
                 f"customer_code IN ({', '.join('?' for _ in part)}) AND "
                 f"{sql_in('status', OPEN_FLAG_STATUSES)} ORDER BY visit_date, id", part):
             out.setdefault(r["customer_code"], []).append(dict(r))
+    cases = case_members(db, [f["id"] for flags in out.values() for f in flags])
+    for code, flags in out.items():
+        for f in flags:
+            f["case_id"] = cases[f["id"]][0]
+        out[code] = [f for f in flags if f["id"] == f["case_id"]]
     return out
 
 
@@ -82,18 +92,20 @@ def apply_decisions(db: Database, decisions: Sequence[DecisionToApply], *, repor
     now = now_iso()
     with db.transaction():
         for d in decisions:
-            row = db.execute("SELECT status, manager FROM flags WHERE id = ?", (d.flag_id,)).fetchone()
-            status = row["status"]
-            who = d.decided_by or "区域市场经理"
-            steps = ["dismiss"] if d.decision == "dismiss" else (
-                ["report", "close"] if status == "new" else ["close"])
-            for action in steps:
-                status = fe.next_status(d.flag_id, status, action)
-                text = report_text if action == "report" else d.event_text
-                db.execute("INSERT INTO flag_events (flag_id, action, by, at, text) "
-                           "VALUES (?, ?, ?, ?, ?)", (d.flag_id, action, who, now, text))
-            db.execute("UPDATE flags SET status = ?, updated_at = ? WHERE id = ?",
-                       (status, now, d.flag_id))
+            # The decision is on the case: the other evidence of it moves with the flag named.
+            for flag_id in case_members(db, [d.flag_id])[d.flag_id]:
+                row = db.execute("SELECT status FROM flags WHERE id = ?", (flag_id,)).fetchone()
+                status = row["status"]
+                who = d.decided_by or "区域市场经理"
+                steps = ["dismiss"] if d.decision == "dismiss" else (
+                    ["report", "close"] if status == "new" else ["close"])
+                for action in steps:
+                    status = fe.next_status(flag_id, status, action)
+                    text = report_text if action == "report" else d.event_text
+                    db.execute("INSERT INTO flag_events (flag_id, action, by, at, text) "
+                               "VALUES (?, ?, ?, ?, ?)", (flag_id, action, who, now, text))
+                db.execute("UPDATE flags SET status = ?, updated_at = ? WHERE id = ?",
+                           (status, now, flag_id))
             db.execute("INSERT INTO flag_decisions (flag_id, customer_code, decision, decided_on, "
                        "decided_by, remark, source_file, source_row, recorded_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cmgr.core import flag_engine as fe
 from cmgr.errors import NotFound, StateError, UsageError
@@ -190,6 +190,7 @@ def _store_visit_findings(db: Database, keys: list[str], findings: list[fe.Findi
                    "ON CONFLICT(flag_key) DO NOTHING", inserts)
     db.executemany(f"UPDATE flags SET {', '.join(c + ' = ?' for c in _REFRESHED)}, updated_at = ? "
                    "WHERE id = ?", refresh)
+    _join_cases(db, [f for k, f in new.items() if k not in existing], existing, gone_new, now)
     if gone_new:
         # Nobody acted on these: no event refers to them.
         db.executemany("DELETE FROM flags WHERE id = ? AND status = 'new'", ((i,) for i in gone_new))
@@ -210,6 +211,25 @@ def _store_visit_findings(db: Database, keys: list[str], findings: list[fe.Findi
     summary.added += len(inserts)
     summary.refreshed += len(refresh)
     summary.removed += len(gone_new)
+
+
+def _join_cases(db: Database, added: list[fe.Finding], existing: dict, gone: list[int],
+                now: str) -> None:
+    """A finding new to a visit whose case (same visit, same kind) is already in a person's
+    hands (reported, closed or dismissed) joins that case: it takes the case's status, with an
+    event naming the flag it joined, so the case stays one and moves as one."""
+    held: dict[tuple[str, str], dict] = {}
+    for row in sorted(existing.values(), key=lambda r: r["id"]):
+        if row["status"] != "new" and row["id"] not in gone:
+            held.setdefault((row["visit_key"], row["kind"]), row)
+    joins = [(held[(f.visit_key, f.kind)], f.flag_key) for f in added
+             if (f.visit_key, f.kind) in held]
+    for lead, key in joins:
+        db.execute("UPDATE flags SET status = ?, updated_at = ? WHERE flag_key = ? AND status = 'new'",
+                   (lead["status"], now, key))
+        db.execute("INSERT INTO flag_events (flag_id, action, by, at, text) SELECT id, 'joined', "
+                   "'cmgr', ?, ? FROM flags WHERE flag_key = ?",
+                   (now, f"同一次访问的同一问题，并入标记 {lead['id']} 的案件", key))
 
 
 def _store_roster(db: Database, gaps: list[fe.LicenceGap], since: str | None, until: str | None,
@@ -307,6 +327,77 @@ def list_flags(db: Database, flt: FlagFilter = FlagFilter()) -> list[dict]:
     return [dict(r) for r in db.query(sql, params)]
 
 
+# One case per visit problem: the note's flag and the observed price's flag of one visit and
+# kind (and in the same state) are one case with two pieces of evidence. A roster flag is a
+# case of its own.
+_CASE_SOURCES = ("note", "observed_price")
+_EVIDENCE_KEYS = ("id", "source", "subkind", "matched", "rule", "observed_price",
+                  "reference_price", "deviation", "deviation_pct")
+
+
+def case_members(db: Database, flag_ids: Sequence[int]) -> dict[int, list[int]]:
+    """flag id -> the ids of the flags of its case (itself among them), in id order; an id
+    that is no flag maps to itself."""
+    out = {i: [i] for i in flag_ids}
+    for part in _chunks(list(dict.fromkeys(flag_ids))):
+        for r in db.query(
+                "SELECT f.id, g.id FROM flags f JOIN flags g ON g.visit_key = f.visit_key "
+                "AND g.kind = f.kind AND g.status = f.status AND g.source IN ('note', 'observed_price') "
+                "WHERE f.source IN ('note', 'observed_price') AND f.visit_key IS NOT NULL AND "
+                f"f.id IN ({', '.join('?' for _ in part)}) ORDER BY g.id", part):
+            members = out[r[0]]
+            if r[1] not in members:
+                members.append(r[1])
+    return {i: sorted(m) for i, m in out.items()}
+
+
+def _case_key(row: dict) -> tuple:
+    if row["source"] in _CASE_SOURCES and row["visit_key"]:
+        return ("visit", row["visit_key"], row["kind"], row["status"])
+    return ("flag", row["id"])
+
+
+def _case_row(members: list[dict]) -> dict:
+    """The case as one listed row: the first flag's id, the note's text and the observed
+    price's figures, both phrases, and every piece of evidence (`evidence`, `flag_ids`)."""
+    members = sorted(members, key=lambda m: m["id"])
+    row = dict(members[0])
+    row["flag_ids"] = [m["id"] for m in members]
+    by_source = sorted(members, key=lambda m: (_CASE_SOURCES.index(m["source"])
+                                                if m["source"] in _CASE_SOURCES else 9, m["id"]))
+    row["evidence"] = [{k: m.get(k) for k in _EVIDENCE_KEYS} for m in by_source]
+    if len(members) == 1:
+        return row
+    observed = next((m for m in members if m["source"] == "observed_price"), None)
+    noted = next((m for m in members if m["source"] == "note"), None)
+    row["source"] = "+".join(dict.fromkeys(m["source"] for m in by_source))
+    if observed is not None:  # the measured problem names the case (超零售指导价 / 低于最低零售价)
+        row["subkind"] = observed["subkind"]
+        for key in ("observed_price", "reference_price", "deviation", "deviation_pct"):
+            row[key] = observed[key]
+    if noted is not None:
+        row["note"] = noted["note"]
+    row["matched"] = "；".join(dict.fromkeys(m["matched"] for m in by_source if m["matched"]))
+    row["rule"] = "；".join(dict.fromkeys(m["rule"] for m in by_source if m["rule"]))
+    return row
+
+
+def as_cases(rows: list[dict]) -> list[dict]:
+    """Flags (as listed) folded into cases, in the order of each case's first flag."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(_case_key(r), []).append(r)
+    return [_case_row(members) for members in groups.values()]
+
+
+def list_cases(db: Database, flt: FlagFilter = FlagFilter()) -> list[dict]:
+    """As list_flags, one row per case; with `ids`, the whole case of each id."""
+    if flt.ids:
+        members = case_members(db, flt.ids)
+        flt = replace(flt, ids=tuple(dict.fromkeys(i for m in members.values() for i in m)))
+    return as_cases(list_flags(db, flt))
+
+
 def notes_after(db: Database, flags: Sequence[tuple]) -> list[tuple[str, str, str]]:
     """(customer, visit date, note) of the visits with a note to the customers of `flags`
     ((id, customer, kind, date) tuples) after the earliest of their dates."""
@@ -332,11 +423,13 @@ def known_managers(db: Database) -> list[str]:
 
 
 def get_flag(db: Database, flag_id: int) -> dict:
-    """One flag, as listed, with its events (oldest first)."""
+    """One flag, as listed, with its events (oldest first); with the other evidence of its
+    case (`evidence`, `flag_ids`, the phrases and figures joined as in list_cases)."""
     row = db.execute(_LIST_SQL + " WHERE f.id = ?", (flag_id,)).fetchone()
     if row is None:
         raise NotFound(tr("找不到标记 {id}", id=flag_id), hint=tr("用 `cmgr flag` 列出标记"))
-    flag = dict(row)
+    case = list_cases(db, FlagFilter(ids=(flag_id,)))
+    flag = dict(row) if len(case) != 1 else {**case[0], "id": flag_id}
     flag["events"] = [dict(r) for r in db.query(
         "SELECT action, by, at, text FROM flag_events WHERE flag_id = ? ORDER BY id", (flag_id,))]
     return flag
@@ -383,8 +476,10 @@ def review_many(db: Database, flag_ids: Sequence[int], steps: Sequence[tuple[str
         if action == "dismiss" and not (text or "").strip():
             raise UsageError(tr("排除标记需要原因（`--reason 原因`）"))
     when = at or now_iso()
-    ids = list(dict.fromkeys(flag_ids))
     with db.transaction():
+        # A case moves as one: each flag named brings the other evidence of its case.
+        members = case_members(db, list(dict.fromkeys(flag_ids)))
+        ids = list(dict.fromkeys(i for f in dict.fromkeys(flag_ids) for i in members[f]))
         rows = {r["id"]: r for part in _chunks(ids) for r in db.query(
             f"SELECT id, status, manager FROM flags WHERE id IN ({', '.join('?' for _ in part)})",
             part)}

@@ -62,12 +62,11 @@ def only_open_flag(path, code: str) -> dict | None:
 
 def good_sheet(tmp_path, path):
     price = flag_of(path, "ZF1", "observed_price")
-    other = flag_of(path, "ZF1", "note")
+    other = flag_of(path, "ZF1", "note")  # the same case: decided with the price's flag
     unlicensed = flag_of(path, "ZF2", "note")
     rows = [["标记编号", "客户编码", "处理决定", "决定日期", "决定人", "备注"],
             [price["id"], "C001", "降级", "2026/11/20", "赵区域", "超指导价销售"],
-            [other["id"], None, "不予处理", "2026年11月20日", "赵区域", "同一案件"],
-            [unlicensed["id"], None, "转专卖", "2026-11-21", "赵区域", None]]
+            [unlicensed["id"], None, "转专卖", "2026年11月21日", "赵区域", None]]
     return write_xlsx(tmp_path / "处理决定.xlsx", rows, title="区域市场经理处理决定表"), (
         price, other, unlicensed)
 
@@ -78,7 +77,7 @@ def test_good_sheet_closes_flags_and_records_the_downgrade(dbpath, tmp_path):
     assert result.exit_code == 0, result.output
     after = flags(dbpath)
     assert after[price["id"]]["status"] == "closed"
-    assert after[other["id"]]["status"] == "dismissed"
+    assert after[other["id"]]["status"] == "closed"  # one case: the note's evidence too
     assert after[unlicensed["id"]]["status"] == "closed"
     shown = run(["flag", "review", str(price["id"]), "--format", "json"])
     events = json.loads(shown.stdout)["events"]
@@ -103,7 +102,7 @@ def test_reapplying_the_same_sheet_changes_nothing(dbpath, tmp_path):
     again = run(["flag", "decisions", str(sheet), "--format", "json"])
     assert again.exit_code == 0, again.output
     report = json.loads(again.stdout)
-    assert report["applied"] == 0 and report["unchanged"] == 3
+    assert report["applied"] == 0 and report["unchanged"] == 2
     assert state(dbpath) == before
 
 
@@ -127,9 +126,27 @@ def test_a_bad_row_rejects_the_sheet_with_its_row_and_column(dbpath, tmp_path):
     assert state(dbpath) == before  # not even the good row 3
 
 
+def test_two_rows_for_the_two_flags_of_one_case_are_rejected(dbpath, tmp_path):
+    price = flag_of(dbpath, "ZF1", "observed_price")
+    other = flag_of(dbpath, "ZF1", "note")
+    rows = [["标记编号", "处理决定", "决定日期"], [price["id"], "降级", "2026-11-20"],
+            [other["id"], "不予处理", "2026-11-20"]]
+    before = state(dbpath)
+    result = run(["flag", "decisions", str(write_csv(tmp_path / "twice.csv", rows))])
+    assert result.exit_code == 2
+    assert "row 3" in result.stderr and "already decided on row 2" in result.stderr
+    assert state(dbpath) == before
+
+
 def test_customer_rows_and_ambiguity(dbpath, tmp_path):
-    # C001 has two open flags (note and observed price): a customer row cannot choose.
+    # C001's note and observed price of one visit are one case: its customer code decides it
+    # (checked in a dry run) ...
     rows = [["客户编码", "决定", "日期", "决定人"], ["C001", "降级", "2026-11-20", "赵区域"]]
+    one = run(["flag", "decisions", str(write_csv(tmp_path / "one.csv", rows)), "--dry-run"])
+    assert one.exit_code == 0, one.output
+    # ... but with a second case (another visit), a customer row cannot choose.
+    add_visit(dbpath, "ZF7", "2026-11-08", "C001", "价签不全，好几个品规没标价")
+    assert run(["flag"]).exit_code == 0
     result = run(["flag", "decisions", str(write_csv(tmp_path / "amb.csv", rows))])
     assert result.exit_code == 2
     assert "第 2 行，列「客户编码」" in result.stderr and "多个未办结的标记" in result.stderr
@@ -200,7 +217,8 @@ def test_a_later_visit_saying_fixed_proposes_closing(dbpath):
     assert all(f["suggest_close"] is None for f in before.values())
     add_visit(dbpath, "ZF9", "2026-11-12", "C001", "复查：上次超价问题已整改，按指导价销售")
     add_visit(dbpath, "ZF8", "2026-11-10", "C002", "老板说办证要啥手续")  # no resolution
-    listed = {f["id"]: f for f in json.loads(run(["flag", "--format", "json"]).stdout)}
+    listed = {i: f for f in json.loads(run(["flag", "--format", "json"]).stdout)
+              for i in f["flag_ids"]}  # a case, found by any of its flags
     price = flag_of(dbpath, "ZF1", "observed_price")
     assert listed[price["id"]]["suggest_close"] == "2026-11-12 访问记录：问题已整改"
     unlicensed = flag_of(dbpath, "ZF2", "note")
@@ -211,7 +229,8 @@ def test_a_later_visit_saying_fixed_proposes_closing(dbpath):
     assert run(["flag", "review", str(price["id"]), "--report"]).exit_code == 0
     done = run(["flag", "review", str(price["id"]), "--close", "--result", "复查已整改"])
     assert done.exit_code == 0, done.output
-    listed = {f["id"]: f for f in json.loads(run(["flag", "--format", "json"]).stdout)}
+    listed = {i: f for f in json.loads(run(["flag", "--format", "json"]).stdout)
+              for i in f["flag_ids"]}
     assert listed[price["id"]]["status"] == "closed"
     assert listed[price["id"]]["suggest_close"] is None  # closed flags propose nothing
 

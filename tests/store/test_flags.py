@@ -219,3 +219,83 @@ def test_missing_licence_is_dated_by_the_roster_import_that_showed_it(db, lexico
     sf.scan(db, lexicon)
     (flag,) = [r for r in sf.list_flags(db) if r["source"] == "roster"]
     assert flag["visit_date"] == "2026-11-20"
+
+
+# ---------------------------------------------------------------------------
+# One case per visit problem (issue 12): a note's and an observed price's flag of one visit
+
+
+def test_note_and_observed_price_of_one_visit_are_one_case_with_both_evidences(db, lexicon):
+    seed(db)
+    add_visit(db, "V1", "2026-11-02", "C001", "软中华卖800一条，超指导价了", "6901028229524", 800)
+    sf.scan(db, lexicon)
+    flags = sf.list_flags(db, sf.FlagFilter(kind="price"))
+    assert len(flags) == 2  # two pieces of evidence are stored ...
+    [case] = sf.list_cases(db, sf.FlagFilter(kind="price"))  # ... and listed as one case
+    assert case["flag_ids"] == sorted(f["id"] for f in flags)
+    assert case["id"] == min(case["flag_ids"]) and case["source"] == "note+observed_price"
+    assert [e["source"] for e in case["evidence"]] == ["note", "observed_price"]
+    assert case["evidence"][0]["matched"] in case["note"]  # the note's phrase
+    assert case["observed_price"] == 800 and case["reference_price"] == 700
+    assert case["subkind"] == "above_guide"
+    # both phrases are in the one row a person reads
+    assert case["evidence"][0]["matched"] in case["matched"]
+    assert "实际零售价800元/条" in case["matched"]
+    # looked up by either id, it is the same case
+    other = max(case["flag_ids"])
+    assert sf.get_flag(db, other)["flag_ids"] == case["flag_ids"]
+
+
+def test_reviewing_one_flag_of_a_case_reviews_the_whole_case(db, lexicon):
+    seed(db)
+    add_visit(db, "V1", "2026-11-02", "C001", "软中华卖800一条，超指导价了", "6901028229524", 800)
+    sf.scan(db, lexicon)
+    [case] = sf.list_cases(db)
+    low, high = case["flag_ids"]
+    sf.review(db, high, "report", by=None, text=None)
+    assert {f["status"] for f in sf.list_flags(db)} == {"reported"}
+    sf.review(db, low, "close", by="区域经理刘", text="已降级")
+    rows = sf.list_flags(db)
+    assert {f["status"] for f in rows} == {"closed"}
+    assert all([e["action"] for e in sf.get_flag(db, f["id"])["events"]] == ["report", "close"]
+               for f in rows)
+    [closed] = sf.list_cases(db)
+    assert closed["status"] == "closed" and len(closed["evidence"]) == 2
+
+
+def test_note_and_price_flags_of_different_visits_stay_two_cases(db, lexicon):
+    seed(db)
+    add_visit(db, "V1", "2026-11-02", "C001", "软中华卖800一条，超指导价了")
+    add_visit(db, "V2", "2026-11-09", "C001", "陈列整齐", "6901028229524", 800)
+    sf.scan(db, lexicon)
+    cases = sf.list_cases(db, sf.FlagFilter(kind="price"))
+    assert [(c["visit_id"], c["source"], len(c["evidence"])) for c in cases] == [
+        ("V1", "note", 1), ("V2", "observed_price", 1)]
+    sf.review(db, cases[0]["id"], "report", by=None, text=None)
+    assert sf.get_flag(db, cases[1]["id"])["status"] == "new"  # the other case did not move
+
+
+def test_an_unlicensed_note_and_a_price_of_one_visit_are_two_problems(db, lexicon):
+    seed(db)
+    add_visit(db, "V1", "2026-11-02", "C002", "这户没有许可证还在卖烟", "6901028229524", 800)
+    sf.scan(db, lexicon)
+    assert sorted(c["kind"] for c in sf.list_cases(db) if c["source"] != "roster") == [
+        "price", "unlicensed"]
+
+
+def test_evidence_found_later_joins_a_reported_case(db, lexicon):
+    seed(db)
+    add_visit(db, "V1", "2026-11-02", "C001", "软中华卖800一条，超指导价了")
+    sf.scan(db, lexicon)
+    [case] = sf.list_cases(db)
+    sf.review(db, case["id"], "report", by=None, text=None)
+    # the visit is corrected: the observed price comes in after the note was reported
+    db.execute("UPDATE visits SET checked_sku = '6901028229524', observed_price = 800, "
+               "updated_at = '2999-01-01T00:00:00' WHERE visit_key = 'V1'")
+    sf.scan(db, lexicon)
+    [case] = sf.list_cases(db)
+    assert case["status"] == "reported" and len(case["flag_ids"]) == 2
+    joined = sf.get_flag(db, max(case["flag_ids"]))
+    assert joined["status"] == "reported"
+    assert [e["action"] for e in joined["events"]] == ["joined"]
+    assert str(case["id"]) in joined["events"][0]["text"]

@@ -477,7 +477,9 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
         if "sold" in labels or "tag" in labels:
             label_re = "|".join(f"(?P<{g}>{p})" for g, p in labels.items())
             number_re = ("(?:" + label_re + ")"
-                         r"(?:还是|仍是|仍为|应该是|本来是|是|为|:|应为|只有|只要|才|约|大约|大概|在|到|了|高达)?\s*(?:¥|rmb)?\s*"
+                         r"(?:还是|仍是|仍为|应该是|本来是|是|为|:|应为|只有|只要|才|约|大约|大概|在|到|了|高达)?\s*"
+                         # the unit written before the number (指导价一条二百一, 卖每包25)
+                         r"(?:(?P<sep0>一|每)\s*(?P<per0>条|包|盒)\s*(?:是|为|:)?\s*)?(?:¥|rmb)?\s*"
                          # digits, or a number in Chinese (四十五, 六百五); "五十一包" is
                          # 五十 + 一包 (per 包), not 五十一
                          r"(?P<num>\d+(?:\.\d+)?(?!\d)"

@@ -167,9 +167,19 @@ def _outlet(lex: Lexicon, ctx: _Context, cand: _Candidate) -> str | None:
     return who
 
 
-def _resolution_kinds(lex: Lexicon, res: _Resolution, context: str) -> set[str]:
+_REACH_NEAR = 6  # the subject written right before a remedy (超价已整改)
+
+
+def _resolution_kinds(lex: Lexicon, res: _Resolution, context: str, near: str = "") -> set[str]:
     if res.resolves:
         return set(res.resolves)
+    # The words right before the remedy name what it fixed (前期超价及无证问题：超价已整改):
+    # when they hint at one kind only, that kind is closed.
+    for words in (near, context):
+        price = _search(lex.cues["hint_price"], words) is not None
+        licence = _search(lex.cues["hint_unlicensed"], words) is not None
+        if price != licence:
+            return {"price"} if price else {"unlicensed"}
     price = _search(lex.cues["hint_price"], context) is not None
     licence = _search(lex.cues["hint_unlicensed"], context) is not None
     if price and not licence:
@@ -234,7 +244,9 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
             # done yet (已去办延续了，还没批下来; a state such as 已停售 is done whatever
             # paperwork is pending): the problem stays open.
             continue
-        targets = _resolution_kinds(lex, res, text[c_start:c_end])
+        near = text[max(c_start, start - _REACH_NEAR):start]
+        near = near[max(near.rfind(":"), near.rfind(" ")) + 1:]  # from a field's colon on
+        targets = _resolution_kinds(lex, res, text[c_start:c_end], near)
         label = f"resolved: {res.name} ({text[start:end]})"
         shop = shop_of(start)
 

@@ -63,8 +63,8 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
             "guide": [], "minimum": [], "tag": [], "sold": []}
         for m in num.regex.finditer(ctx.text, s_start, s_end):
             group = next(g for g in values if m.groupdict().get(g) is not None)
-            per = m.group("per")
-            if per and not (m.group("unit") or m.group("sep")):
+            per = m.group("per") or m.group("per0")
+            if per and not (m.group("unit") or m.group("sep") or m.group("per0")):
                 continue  # "卖了3条": a quantity, not a price
             if per in ("支", "箱", "件"):
                 continue
