@@ -121,7 +121,7 @@ def test_a_bad_row_rejects_the_sheet_with_its_row_and_column(dbpath, tmp_path):
     assert "第 4 行，列「决定日期」" in result.stderr
     assert "第 5 行，列「编号」" in result.stderr and "没有这个标记" in result.stderr
     assert "第 6 行，列「处理决定」" in result.stderr and "未知的处理决定" in result.stderr
-    assert "row 3" not in result.stderr
+    assert "第 3 行" not in result.stderr
     assert "未应用任何决定" in result.stderr
     assert state(dbpath) == before  # not even the good row 3
 
@@ -134,7 +134,7 @@ def test_two_rows_for_the_two_flags_of_one_case_are_rejected(dbpath, tmp_path):
     before = state(dbpath)
     result = run(["flag", "decisions", str(write_csv(tmp_path / "twice.csv", rows))])
     assert result.exit_code == 2
-    assert "row 3" in result.stderr and "already decided on row 2" in result.stderr
+    assert "第 3 行" in result.stderr and "已在第 2 行决定" in result.stderr
     assert state(dbpath) == before
 
 
