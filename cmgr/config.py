@@ -122,6 +122,16 @@ SETTINGS: list[Setting] = [
             "ranking weight of 单箱值 (元 per 箱)", minimum=0),
     Setting("kpi.weight_visits", 2.0, (int, float),
             "ranking weight of 拜访完成率 (visits done against the saved plans)", minimum=0),
+    # Who makes the writes, and the rules of docs/area.md (none without a role).
+    Setting("user.name", None, str,
+            "who makes the writes (recorded in created_by/changed_by; default: the OS user); "
+            "a manager's name as in the roster"),
+    Setting("user.role", None, str,
+            "manager (writes only their own customers' records) or area_manager (reads the "
+            "area, records decisions); unset: no rule (a single-user laptop)",
+            choices=("manager", "area_manager")),
+    Setting("user.area", None, str,
+            "an area manager's area, a name of the [area] table (片区 = [managers])"),
 ]
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 STRUCTURED = ("plan.policy", "price_classes", "mapping", "report.targets", "plan.route_weekdays",
@@ -445,7 +455,7 @@ def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | N
 
 
 # Top-level tables validated by the modules that own them (e.g. [promo] weights).
-_OWNED_ELSEWHERE = {"promo"}
+_OWNED_ELSEWHERE = {"promo", "area"}  # [area]: cmgr.core.area.parse_areas
 
 
 def default_config_text() -> str:

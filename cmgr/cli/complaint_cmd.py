@@ -103,7 +103,7 @@ def _step(step: str, complaint_id: str, by: str | None, note: str | None, at: st
     if step == "reject" and not (remark or "").strip():
         remark = prompting.ask("不同意的理由 (反馈给客户)", "--remark")
     record = complaints.take_step(db, current, step, by=by, note=note, remark=remark, qty=qty,
-                                  at=at, found=found)
+                                  at=at, found=found, cfg=common.state().config())
     nxt = next_steps(record["status"])
     common.info(f"{record['id']}: {step} recorded; now {record['status']} "
                 f"({STATUS_LABELS[record['status']]})"

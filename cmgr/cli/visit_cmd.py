@@ -42,7 +42,8 @@ def _parse_price(text: str) -> float:
 
 def _visit_json(v: dict) -> dict:
     keys = ("visit_key", "visit_id", "visit_date", "customer_code", "customer_name", "manager",
-            "visit_type", "notes", "checked_sku", "observed_price", "situation", "action", "source")
+            "visit_type", "notes", "checked_sku", "observed_price", "situation", "action", "source",
+            "created_by", "changed_by")
     return {k: v.get(k) for k in keys}
 
 
@@ -90,7 +91,8 @@ def log_command(
         visit_date=when, customer_code=cust["customer_code"], visit_type=kind,
         notes=(notes or "").strip() or None, checked_sku=first.sku if first else None,
         observed_price=first.price if first else None, manager=manager), seen,
-        arrival_time=visit_time, duties=ticked, customer_signed=signed)
+        arrival_time=visit_time, duties=ticked, customer_signed=signed,
+        cfg=common.state().config())
     visit = logged.visit
     common.info(f"visit {visit['visit_id']} recorded: {visit['visit_date']} "
                 f"{visit['customer_code']} {visit.get('customer_name') or ''} {kind}"
@@ -321,7 +323,7 @@ def delete_command(
     from cmgr.jobs import visits as jobs
 
     db = common.state().db()
-    visit, flags = jobs.delete_visit(db, ref, by=by)
+    visit, flags = jobs.delete_visit(db, ref, by=by, cfg=common.state().config())
     common.info(f"visit #{visit['id']} {visit['visit_id'] or ''} {visit['visit_date']} "
                 f"{visit['customer_code']} deleted; {flags.removed} flag(s) removed"
                 + (f", {flags.not_found} reported flag(s) marked" if flags.not_found else ""))

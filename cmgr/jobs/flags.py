@@ -140,12 +140,27 @@ class ReviewOutcome:
 
 
 def review(db, ids: list[int] | None, selection: ReviewSelection,
-           steps: list[tuple[str, str | None]], by: str | None) -> ReviewOutcome:
+           steps: list[tuple[str, str | None]], by: str | None, cfg=None) -> ReviewOutcome:
     """Apply the steps to the flags given by id or by the selection, all of them or none
-    (store.flags.review_many); without steps, only look them up."""
+    (store.flags.review_many); without steps, only look them up. With `cfg`, the write rules
+    of docs/area.md are checked first and who made the write is kept (flags.changed_by)."""
     from cmgr.errors import NotFound
-    from cmgr.store.flags import FlagFilter, get_flag, review_many
+    from cmgr.store.flags import FlagFilter, get_flag
     from cmgr.store.flags import list_flags as store_list
+
+    def review_many(db, chosen, steps, *, by):
+        from cmgr.store.flags import review_many as store_review
+
+        if cfg is None:
+            return store_review(db, chosen, steps, by=by)
+        from cmgr.jobs.area import check_flag_writes
+        from cmgr.store.area import stamp_flags
+
+        who = check_flag_writes(db, cfg, chosen)
+        with db.transaction():
+            rows = store_review(db, chosen, steps, by=by or (who.name if who.role else None))
+            stamp_flags(db, chosen, who.name)
+        return store_list(db, FlagFilter(ids=tuple(chosen))) if rows else rows
 
     if ids and selection.given():
         raise UsageError("give flag ids or a selection (--all-new, --customer, --since, --kind), "
