@@ -248,7 +248,7 @@ def record_json(record: dict) -> dict:
         "sku_code": record.get("sku_code"), "qty": record["qty"], "unit": record.get("unit"),
         "qty_input": record.get("qty_input"), "problem": record["problem"],
         "found": record.get("found"), "created_at": record["created_at"],
-        "created_by": record.get("created_by"),
+        "created_by": record.get("created_by"), "changed_by": record.get("changed_by"),
         "events": [{"step": e["step"], "by": e["by"], "at": e["at"], "note": e["note"],
                     "remark": e["remark"], "qty": e["qty"]} for e in record["events"]],
     }

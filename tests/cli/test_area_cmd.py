@@ -189,8 +189,8 @@ def test_writes_record_who_made_them(dbpath, monkeypatch):
     fid = open_flag_ids(dbpath, "C001")[0]
     assert run_json(["flag", "review", str(fid), "--report"])["changed_by"] == "王建国"
     cid = submitted_complaint()
-    assert rows(dbpath, "SELECT changed_by FROM complaints WHERE id = ?", (cid,))[0][
-        "changed_by"] == "王建国"
+    shown = run_json(["complaint", "show", cid])
+    assert shown["changed_by"] == "王建国" and shown["status"] == "submitted"
     as_user(monkeypatch, "刘主任", None)
     run_json(["area", "decide", str(fid), "--decision", "转专卖"])
     assert rows(dbpath, "SELECT recorded_by, decided_by FROM flag_decisions")[0] == {
