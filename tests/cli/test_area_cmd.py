@@ -5,6 +5,8 @@ C001-C004, 李娜: C005) with the flags of tests/cli/test_flag_cmd.py's visits."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.cli.records_seed import rows, run, run_json
@@ -300,3 +302,27 @@ def test_refusal_in_english(dbpath, monkeypatch):
     assert result.exit_code == 2
     assert "not permitted: a manager writes only their own customers' visit records" in \
         " ".join(result.output.split())
+
+
+def test_an_approval_in_area_decide_is_in_the_managers_plan_at_once(dbpath):
+    from datetime import date, timedelta
+
+    from tests.cli.test_complaint_cmd import _planned_visits
+
+    today = date.today()
+    week_start = today + timedelta(days=7 - today.weekday())  # next Monday
+    # visited the day before the week: C003 is not due by the policy, only the exchange brings it
+    assert run(["visit", "log", "--customer", "C003", "--date",
+                (week_start - timedelta(days=1)).isoformat()]).exit_code == 0
+    cid = submitted_complaint("C003")
+
+    def reasons_of_c003() -> list[str]:
+        result = run(["plan-week", "--start", week_start.isoformat(), "--manager", "王建国",
+                      "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return [str(r) for v in _planned_visits(json.loads(result.stdout))
+                if v["customer_code"] == "C003" for r in (v.get("reasons") or [])]
+
+    assert not any(cid in r for r in reasons_of_c003())
+    run_json(["area", "decide", cid, "--decision", "同意", "--by", "刘主任"])
+    assert any(cid in r for r in reasons_of_c003())
