@@ -221,11 +221,21 @@ def write_report(db, cfg, fmt: str, out: str | None, *, since: str | None, until
                                 until=until, manager=manager)
     path = expand_out(out or DEFAULT_REPORT_OUT, manager=manager or "all", format=fmt)
     report = FlagReport(path, context["counts"])
+    to_mark = [r["id"] for r in rows if r["status"] == "new"] if mark_reported else []
+    if to_mark:  # marking them reported is a write on each (docs/area.md)
+        from cmgr.jobs.area import check_flag_writes
+
+        who = check_flag_writes(db, cfg, to_mark)
+        by = by or (who.name if who.role else None)
     with all_or_nothing() as files:
         fr.write_report(fmt, context, files.path(path), user_dir=cfg.get("templates.dir"))
-        if mark_reported:
-            report.marked = mark(db, [r["id"] for r in rows], by=by,
-                                 text=f"随《{fr.REPORT_TITLE}》上报 ({path.name})")
+        if to_mark:
+            from cmgr.store.area import stamp_flags
+
+            with db.transaction():
+                report.marked = mark(db, to_mark, by=by,
+                                     text=f"随《{fr.REPORT_TITLE}》上报 ({path.name})")
+                stamp_flags(db, to_mark, who.name)
     return report
 
 

@@ -234,6 +234,19 @@ def test_a_manager_writes_only_their_own_customers(dbpath, monkeypatch):
     assert rows(dbpath, "SELECT notes FROM visits WHERE id = ?", (visit["id"],))[0]["notes"] == "检查陈列"
 
 
+def test_a_manager_marks_only_their_own_flags_reported_with_the_report(dbpath, monkeypatch):
+    as_user(monkeypatch, "王建国", "manager")
+    everyone = run(["flag", "report", "--format", "html", "--out", "r.html", "--mark-reported"])
+    refused(everyone, "李娜")
+    assert rows(dbpath, "SELECT count(*) AS n FROM flags WHERE status = 'reported'")[0]["n"] == 0
+    mine = run(["flag", "report", "--manager", "王建国", "--format", "html", "--out", "r.html",
+                "--mark-reported"])
+    assert mine.exit_code == 0, mine.output
+    reported = rows(dbpath, "SELECT DISTINCT f.manager, f.changed_by FROM flags f "
+                    "WHERE status = 'reported'")
+    assert reported == [{"manager": "王建国", "changed_by": "王建国"}]
+
+
 def test_a_manager_records_no_decision(dbpath, monkeypatch, tmp_path):
     mine = open_flag_ids(dbpath, "C001")
     report(*mine)
