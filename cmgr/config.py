@@ -121,6 +121,14 @@ SETTINGS: list[Setting] = [
             tr("单箱值（元/箱）的排名权重"), minimum=0),
     Setting("kpi.weight_visits", 2.0, (int, float),
             tr("拜访完成率（已访问对已保存计划）的排名权重"), minimum=0),
+    # Who makes the writes, and the rules of docs/area.md (none without a role).
+    Setting("user.name", None, str,
+            tr("谁在写入（记入 created_by/changed_by；默认：操作系统用户）；客户经理的姓名与客户名册一致")),
+    Setting("user.role", None, str,
+            tr("manager（只写自己客户的记录）或 area_manager（查看片区、记录决定）；不设：不限制（单人使用的电脑）"),
+            choices=("manager", "area_manager")),
+    Setting("user.area", None, str,
+            tr("区域市场经理的片区，即 [area] 表中的一个名称（片区 = [客户经理]）")),
 ]
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 STRUCTURED = ("plan.policy", "price_classes", "mapping", "report.targets", "plan.route_weekdays",
@@ -466,7 +474,7 @@ def load_config(path: str | Path | None = None, *, overrides: dict[str, Any] | N
 
 
 # Top-level tables validated by the modules that own them (e.g. [promo] weights).
-_OWNED_ELSEWHERE = {"promo"}
+_OWNED_ELSEWHERE = {"promo", "area"}  # [area]: cmgr.core.area.parse_areas
 
 
 def default_config_text() -> str:

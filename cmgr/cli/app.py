@@ -86,6 +86,7 @@ def _start_log(ctx: typer.Context, st: common.AppState, log_file: Path | None) -
 
 def _register() -> None:
     from cmgr.cli import (
+        area_cmd,
         complaint_cmd,
         config_cmd,
         customer_cmd,
@@ -105,7 +106,7 @@ def _register() -> None:
 
     for module in (import_cmd, config_cmd, db_cmd, demo_cmd, complaint_cmd, visit_cmd, promo_cmd,
                    customer_cmd, report_cmd, flag_cmd, plan_cmd, settlements_cmd,
-                   suggest_cmd, kpi_cmd, today_cmd):
+                   suggest_cmd, kpi_cmd, today_cmd, area_cmd):
         module.register(app)
 
 

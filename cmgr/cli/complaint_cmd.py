@@ -112,7 +112,7 @@ def _step(step: str, complaint_id: str, by: str | None, note: str | None, at: st
     if step == "reject" and not (remark or "").strip():
         remark = prompting.ask(tr("不同意的理由（反馈给客户）"), "--remark")
     record = complaints.take_step(db, current, step, by=by, note=note, remark=remark, qty=qty,
-                                  at=at, found=found)
+                                  at=at, found=found, cfg=common.state().config())
     nxt = next_steps(record["status"])
     if nxt:
         common.info(tr("{id}：{step} 已记录；现在是 {label}（{status}）；下一步：{next}",
@@ -254,7 +254,7 @@ def record_json(record: dict) -> dict:
         "sku_code": record.get("sku_code"), "qty": record["qty"], "unit": record.get("unit"),
         "qty_input": record.get("qty_input"), "problem": record["problem"],
         "found": record.get("found"), "created_at": record["created_at"],
-        "created_by": record.get("created_by"),
+        "created_by": record.get("created_by"), "changed_by": record.get("changed_by"),
         "events": [{"step": e["step"], "by": e["by"], "at": e["at"], "note": e["note"],
                     "remark": e["remark"], "qty": e["qty"]} for e in record["events"]],
     }

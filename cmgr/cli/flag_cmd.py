@@ -236,7 +236,8 @@ def review_command(
     selection = flags.ReviewSelection(all_new=all_new, customer=customer,
                                       since=since.isoformat() if since else None,
                                       kind=kind.value if kind else None)
-    outcome = flags.review(common.state().db(), flag_ids, selection, steps, by)
+    st = common.state()
+    outcome = flags.review(st.db(), flag_ids, selection, steps, by, cfg=st.config())
     actions = " + ".join(a for a, _ in steps)
     if outcome.flag is not None:
         flag = outcome.flag
@@ -325,7 +326,8 @@ def decisions_command(
 ) -> None:
     from cmgr.jobs import flag_decisions as fd
 
-    result = fd.apply_sheet(common.state().db(), file, sheet=sheet, dry_run=dry_run)
+    st = common.state()
+    result = fd.apply_sheet(st.db(), file, sheet=sheet, dry_run=dry_run, cfg=st.config())
     if fmt == "json":
         common.print_json({
             "file": result.file, "sheet": result.sheet, "dry_run": dry_run,

@@ -50,7 +50,8 @@ def _parse_price(text: str) -> float:
 
 def _visit_json(v: dict) -> dict:
     keys = ("visit_key", "visit_id", "visit_date", "customer_code", "customer_name", "manager",
-            "visit_type", "notes", "checked_sku", "observed_price", "situation", "action", "source")
+            "visit_type", "notes", "checked_sku", "observed_price", "situation", "action", "source",
+            "created_by", "changed_by")
     return {k: v.get(k) for k in keys}
 
 
@@ -98,7 +99,8 @@ def log_command(
         visit_date=when, customer_code=cust["customer_code"], visit_type=kind,
         notes=(notes or "").strip() or None, checked_sku=first.sku if first else None,
         observed_price=first.price if first else None, manager=manager), seen,
-        arrival_time=visit_time, duties=ticked, customer_signed=signed)
+        arrival_time=visit_time, duties=ticked, customer_signed=signed,
+        cfg=common.state().config())
     visit = logged.visit
     said = dict(id=visit["visit_id"], date=visit["visit_date"], code=visit["customer_code"],
                 name=visit.get("customer_name") or "", kind=kind)
@@ -340,7 +342,7 @@ def delete_command(
     from cmgr.jobs import visits as jobs
 
     db = common.state().db()
-    visit, flags = jobs.delete_visit(db, ref, by=by)
+    visit, flags = jobs.delete_visit(db, ref, by=by, cfg=common.state().config())
     common.info(tr("访问 #{id} {visit_id} {date} {code} 已删除；移除违规标记 {removed} 条，"
                    "标记已上报的 {not_found} 条", id=visit["id"], visit_id=visit["visit_id"] or "",
                    date=visit["visit_date"], code=visit["customer_code"], removed=flags.removed,

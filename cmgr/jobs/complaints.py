@@ -25,11 +25,21 @@ def record_new(db, cfg, new, *, form_format: str | None, out: str | None = None
     """Record the complaint and, with `form_format`, its feedback form: both or neither (a
     template error records no complaint, so running the command again makes no duplicate)."""
     from cmgr.fileio import all_or_nothing
+    from cmgr.i18n import tr
+    from cmgr.jobs.area import check_customer_write
+    from cmgr.store.area import stamp_complaint
     from cmgr.store.complaints import create_complaint
 
+    who = check_customer_write(db, cfg, new.customer_code, tr("投诉"))
+    if new.by is None and who.role is not None:
+        from dataclasses import replace
+
+        new = replace(new, by=who.name)
     path = None
     with all_or_nothing() as files, db.transaction():
         record = create_complaint(db, new)
+        stamp_complaint(db, record["id"], who.name)
+        record = get(db, record["id"])
         if form_format:
             path = _write_form(files, cfg, record, form_format, out)
     return record, path
@@ -43,16 +53,34 @@ def get(db, complaint_id: str) -> dict:
 
 def take_step(db, current: dict, step: str, *, by: str | None, note: str | None = None,
               remark: str | None = None, qty: float | None = None, at: str | None = None,
-              found: str | None = None) -> dict:
+              found: str | None = None, cfg=None) -> dict:
     """Record one step of `current` (as returned by `get`); `by` defaults to who recorded the
-    complaint, else the customer's manager. Returns the complaint after the step."""
+    complaint, else the customer's manager. Returns the complaint after the step. With `cfg`,
+    the rules of docs/area.md: approve/reject is the area manager's decision, every other step
+    the customer's manager's write; who took it is kept (changed_by)."""
     from cmgr.core.complaint_flow import StepInput
-    from cmgr.store.complaints import parse_at, record_step
+    from cmgr.store.complaints import get_complaint, parse_at, record_step
 
+    who = None
+    if cfg is not None:
+        from cmgr.i18n import tr
+        from cmgr.jobs.area import check_customer_write, check_decisions
+
+        if step in ("approve", "reject"):
+            who = check_decisions(db, cfg, complaint_ids=[current["id"]])
+        else:
+            who = check_customer_write(db, cfg, current["customer_code"], tr("投诉"))
     if not by:
         by = current.get("created_by") or current.get("manager")
-    return record_step(db, current["id"], StepInput(step, by, note, remark, qty),
-                       at=parse_at(at), found=found)
+    with db.transaction():
+        after = record_step(db, current["id"], StepInput(step, by, note, remark, qty),
+                            at=parse_at(at), found=found)
+        if who is not None:
+            from cmgr.store.area import stamp_complaint
+
+            stamp_complaint(db, current["id"], who.name)
+            after = get_complaint(db, current["id"])
+    return after
 
 
 def write_form(db, cfg, complaint_id: str, fmt: str, out: str | None = None) -> Path:

@@ -103,7 +103,7 @@ def _check_header(fields: list[str | None], cells: list) -> str | None:
 
 
 def apply_sheet(db, path: str | Path, *, sheet: str | None = None,
-                dry_run: bool = False) -> DecisionsResult:
+                dry_run: bool = False, cfg=None) -> DecisionsResult:
     """Read, check and (unless `dry_run` or a row is rejected) apply a decisions sheet."""
     from cmgr.sources.cells import CellError, parse_code, parse_date, parse_int, parse_text
     from cmgr.sources.fields import field_for_header
@@ -170,7 +170,18 @@ def apply_sheet(db, path: str | Path, *, sheet: str | None = None,
         p.flag_id, p.customer_code, p.decision, p.decided_on, p.decided_by, p.remark,
         _event_text(p), Path(table.file).name, p.row) for p in result.planned if not p.unchanged]
     if todo:
-        store.apply_decisions(db, todo, report_text=f"区域市场经理已决定（处理决定表 {Path(table.file).name}）")
+        who = None
+        if cfg is not None:  # the rules of docs/area.md: decisions are the area manager's
+            from cmgr.jobs.area import check_decisions
+
+            who = check_decisions(db, cfg, flag_ids=[p.flag_id for p in todo])
+        with db.transaction():
+            store.apply_decisions(db, todo, report_text=f"区域市场经理已决定（处理决定表 {Path(table.file).name}）")
+            if who is not None:
+                from cmgr.store.area import stamp_decisions, stamp_flags
+
+                stamp_flags(db, [p.flag_id for p in todo], who.name)
+                stamp_decisions(db, [p.flag_id for p in todo], who.name)
     result.applied = len(todo)
     return result
 

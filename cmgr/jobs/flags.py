@@ -144,12 +144,28 @@ class ReviewOutcome:
 
 
 def review(db, ids: list[int] | None, selection: ReviewSelection,
-           steps: list[tuple[str, str | None]], by: str | None) -> ReviewOutcome:
+           steps: list[tuple[str, str | None]], by: str | None, cfg=None) -> ReviewOutcome:
     """Apply the steps to the flags given by id or by the selection, all of them or none
-    (store.flags.review_many); without steps, only look them up."""
+    (store.flags.review_many); without steps, only look them up. With `cfg`, the write rules
+    of docs/area.md are checked first and who made the write is kept (flags.changed_by)."""
     from cmgr.errors import NotFound
-    from cmgr.store.flags import FlagFilter, as_cases, get_flag, review_many
+    from cmgr.store.flags import FlagFilter, as_cases, get_flag, list_flags
     from cmgr.store.flags import list_cases as store_list
+
+    def review_many(db, chosen, steps, *, by):
+        from cmgr.store.flags import review_many as store_review
+
+        if cfg is None:
+            return store_review(db, chosen, steps, by=by)
+        from cmgr.jobs.area import check_flag_writes
+        from cmgr.store.area import stamp_flags
+
+        who = check_flag_writes(db, cfg, chosen)
+        with db.transaction():
+            rows = store_review(db, chosen, steps, by=by or (who.name if who.role else None))
+            moved = [r["id"] for r in rows]  # with the other evidence of each case
+            stamp_flags(db, moved, who.name)
+        return list_flags(db, FlagFilter(ids=tuple(moved))) if rows else rows
 
     if ids and selection.given():
         raise UsageError(tr("请给出标记编号或筛选条件（`--all-new`、`--customer`、`--since`、`--kind`），"
@@ -211,11 +227,21 @@ def write_report(db, cfg, fmt: str, out: str | None, *, since: str | None, until
                                 until=until, manager=manager)
     path = expand_out(out or DEFAULT_REPORT_OUT, manager=manager or "all", format=fmt)
     report = FlagReport(path, context["counts"])
+    to_mark = [r["id"] for r in rows if r["status"] == "new"] if mark_reported else []
+    if to_mark:  # marking them reported is a write on each (docs/area.md)
+        from cmgr.jobs.area import check_flag_writes
+
+        who = check_flag_writes(db, cfg, to_mark)
+        by = by or (who.name if who.role else None)
     with all_or_nothing() as files:
         fr.write_report(fmt, context, files.path(path), user_dir=cfg.get("templates.dir"))
-        if mark_reported:
-            report.marked = mark(db, [r["id"] for r in rows], by=by,
-                                 text=f"随《{fr.REPORT_TITLE}》上报 ({path.name})")
+        if to_mark:
+            from cmgr.store.area import stamp_flags
+
+            with db.transaction():
+                report.marked = mark(db, to_mark, by=by,
+                                     text=f"随《{fr.REPORT_TITLE}》上报 ({path.name})")
+                stamp_flags(db, to_mark, who.name)
     return report
 
 

@@ -30,6 +30,26 @@ def current_user() -> str:
         return "cmgr"
 
 
+def _check(db: Database, cfg, customer_code: str):
+    """The write rules of docs/area.md for a visit of the customer; the writer (None: no cfg)."""
+    if cfg is None:
+        return None
+    from cmgr.i18n import tr
+    from cmgr.jobs.area import check_customer_write
+
+    return check_customer_write(db, cfg, customer_code, tr("访问记录"))
+
+
+def _name(who) -> str:
+    return who.name if who is not None else current_user()
+
+
+def _stamp(db: Database, visit_id: int, who, *, created: bool) -> None:
+    from cmgr.store.area import stamp_visit
+
+    stamp_visit(db, visit_id, _name(who), created=created)
+
+
 # --- parsing what the manager typed ----------------------------------------------------------
 
 def parse_price_item(text: str, option: str = "--price") -> store.PriceSeen:
@@ -107,13 +127,16 @@ class LoggedVisit:
 
 def log_visit(db: Database, record, prices: Sequence[store.PriceSeen] = (), *,
               arrival_time: str | None = None, duties: str | None = None,
-              customer_signed: bool | None = None) -> LoggedVisit:
+              customer_signed: bool | None = None, cfg=None) -> LoggedVisit:
     """Record a visit made in cmgr with every cigarette checked; an export row of the same
-    customer, day and type already imported is folded into it."""
+    customer, day and type already imported is folded into it. With `cfg`, the write rules of
+    docs/area.md are checked and who made it is kept (created_by)."""
     from cmgr.store.customers import add_visit
 
+    who = _check(db, cfg, record.customer_code)
     with db.transaction():
         visit = add_visit(db, record)
+        _stamp(db, visit["id"], who, created=True)
         extra = {"arrival_time": arrival_time, "duties": duties,
                  "customer_signed": None if customer_signed is None else int(customer_signed)}
         extra = {k: v for k, v in extra.items() if v is not None}
@@ -136,8 +159,11 @@ def record_special(db, cfg, visit, *, form_format: str | None, out: str | None =
     from cmgr.store.customers import add_visit, get_customer
 
     path = None
+    who = _check(db, cfg, visit.customer_code)
     with all_or_nothing() as files, db.transaction():
         stored = add_visit(db, visit)
+        _stamp(db, stored["id"], who, created=True)
+        stored = store.find_visit(db, str(stored["id"]))
         if form_format:
             path = expand_out(out or DEFAULT_RECORD_OUT, id=stored["visit_id"], format=form_format)
             render_form("special_visit",
@@ -186,20 +212,25 @@ def edit_visit(db: Database, cfg, ref: str, changes: dict, *, prices=None, by: s
     if not changes and prices is None:
         raise UsageError(tr("没有要修改的内容"),
                          hint=tr("请给出 `--notes`、`--date`、`--type`、`--price` ……"))
-    after = store.edit_visit(db, visit, changes, by or current_user(), prices)
+    who = _check(db, cfg, visit["customer_code"])
+    with db.transaction():
+        after = store.edit_visit(db, visit, changes, by or _name(who), prices)
+        _stamp(db, after["id"], who, created=False)
+        after = store.find_visit(db, str(after["id"]))
     summaries = [rescan_flags(db, cfg, after["visit_date"])]
     if after["visit_date"] != visit["visit_date"]:
         summaries.append(rescan_flags(db, cfg, visit["visit_date"]))
     return visit, after, summaries
 
 
-def delete_visit(db: Database, ref: str, *, by: str | None = None):
+def delete_visit(db: Database, ref: str, *, by: str | None = None, cfg=None):
     """Delete a visit (kept in its history); its flags go or, when reported, are marked."""
     from cmgr.store.flags import forget_visit_flags
 
     visit = store.find_visit(db, ref)
+    who = _check(db, cfg, visit["customer_code"])
     with db.transaction():
-        store.delete_visit(db, visit, by or current_user())
+        store.delete_visit(db, visit, by or _name(who))
         flags = forget_visit_flags(db, [visit["visit_key"]])
     return visit, flags
 

@@ -19,7 +19,7 @@ from cmgr.domain import FLAG_STATUS_LABELS, flag_status_label
 JSON_KEYS = ("id", "kind", "subkind", "source", "visit_id", "visit_date", "customer_code",
              "customer_name", "manager", "matched", "rule", "note", "observed_price",
              "reference_price", "deviation", "deviation_pct", "status", "suggest_close",
-             "flag_ids", "evidence")
+             "flag_ids", "evidence", "changed_by")
 
 # The list as a person reads it (table and xlsx): key, header.
 LIST_COLUMNS = (

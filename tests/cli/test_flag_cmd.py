@@ -15,7 +15,7 @@ from tests.cli.records_seed import run, seeded_db_path
 JSON_KEYS = ["id", "kind", "subkind", "source", "visit_id", "visit_date", "customer_code",
              "customer_name", "manager", "matched", "rule", "note", "observed_price",
              "reference_price", "deviation", "deviation_pct", "status", "suggest_close",
-             "flag_ids", "evidence"]
+             "flag_ids", "evidence", "changed_by"]
 
 VISITS = [
     # key, date, customer, notes, checked sku, observed price

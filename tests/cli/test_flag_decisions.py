@@ -8,26 +8,13 @@ import sqlite3
 
 import pytest
 
-from tests.cli.records_seed import run, seeded_db_path
-from tests.cli.test_flag_cmd import VISITS
+from tests.cli.records_seed import run
 from tests.conftest import write_csv, write_xlsx
 
 
 @pytest.fixture
-def dbpath(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    path = seeded_db_path(tmp_path, monkeypatch)
-    con = sqlite3.connect(path)
-    con.executemany(
-        "INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, manager, notes, "
-        "checked_sku, observed_price, updated_at) VALUES (?, ?, ?, ?, "
-        "(SELECT manager FROM customers WHERE customer_code = ?), ?, ?, ?, '2026-11-06T00:00:00')",
-        [(k, k, d, c, c, n, s, p) for k, d, c, n, s, p in VISITS])
-    con.commit()
-    con.close()
-    result = run(["flag", "--format", "json"])
-    assert result.exit_code == 0, result.output
-    return path
+def dbpath(flagged_dbpath):
+    return flagged_dbpath
 
 
 def flags(path) -> dict[int, dict]:

@@ -48,6 +48,9 @@ ACCEPTED = {
     ("settlements",): {"table", "csv", "json"},
     ("suggest",): {"table", "json"},
     ("kpi",): {"table", "json"},
+    ("area", "summary"): {"table", "json", "csv", "xlsx"},
+    ("area", "queue"): {"table", "json"},
+    ("area", "decide"): {"table", "json"},
 }
 # Arguments a command needs before its options are looked at.
 ARGS = {("import",): ["orders", "x.csv"], ("db", "backup"): ["b.db"], ("db", "restore"): ["b.db"],

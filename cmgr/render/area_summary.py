@@ -1,0 +1,48 @@
+"""`cmgr area summary` as CSV (UTF-8 with BOM, for Excel) and as an A4 landscape xlsx with the
+print setup every cmgr workbook has (cmgr.render.xlsx_print)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cmgr.core.area import SUMMARY_COLUMNS
+
+
+def _value(row, field: str):
+    value = getattr(row, field)
+    return "" if value is None else value
+
+
+def summary_csv(rows) -> str:
+    from cmgr.render.kpi_lists import _csv
+
+    return _csv([label for _, label in SUMMARY_COLUMNS],
+                [[_value(r, f) for f, _ in SUMMARY_COLUMNS] for r in rows])
+
+
+def write_summary_xlsx(summary, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from cmgr.inert_text import append_row
+    from cmgr.render.output import save_workbook
+    from cmgr.render.xlsx_print import fit_columns, print_setup
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "片区汇总"
+    area = summary.area or "全部"
+    append_row(ws, [f"片区客户经理主要指标汇总（{area}，{summary.month}）"])
+    ws.cell(1, 1).font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SUMMARY_COLUMNS))
+    ws.cell(1, 1).alignment = Alignment(horizontal="center")
+    append_row(ws, [f"数据截至 {summary.data_until or '—'}"])
+    append_row(ws, [label for _, label in SUMMARY_COLUMNS])
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    for r in summary.rows:
+        append_row(ws, [_value(r, f) for f, _ in SUMMARY_COLUMNS])
+    fit_columns(ws, 3, maximum=16)
+    print_setup(ws, landscape=True, title_rows="3:3")
+    save_workbook(wb, path)
