@@ -180,7 +180,7 @@ def decide(db, cfg, ids: Sequence[str], decision: str, *, by: str | None, day: d
     from cmgr.store import flag_decisions as fd
     from cmgr.store.area import stamp_complaint, stamp_decisions, stamp_flags
     from cmgr.store.complaints import get_complaint, record_step
-    from cmgr.store.flags import FlagFilter, list_flags
+    from cmgr.store.flags import FlagFilter, case_members, list_flags
 
     if ids and all_waiting:
         raise UsageError(tr("请给出编号或 `--all`，不要同时给出"))
@@ -216,11 +216,15 @@ def decide(db, cfg, ids: Sequence[str], decision: str, *, by: str | None, day: d
     flags = fd.flags_by_id(db, flag_ids)
     done = {d["flag_id"]: d for d in fd.decisions_of(db, flag_ids=flag_ids)}
     todo = []
+    cases: set[int] = set()
     for fid in flag_ids:
         flag = flags.get(fid)
         if flag is None:
             raise NotFound(tr("找不到标记 {id}；未写入任何内容", id=fid),
                            hint=tr("`cmgr area queue` 列出待决定的标记"))
+        if flag.get("case_id", fid) in cases:  # the other evidence of a case already decided
+            continue
+        cases.add(flag.get("case_id", fid))
         if fid in done:
             raise UsageError(tr("标记 {id} 已于 {day} 决定为{label}；未写入任何内容", id=fid,
                                 day=done[fid]["decided_on"],
@@ -233,6 +237,8 @@ def decide(db, cfg, ids: Sequence[str], decision: str, *, by: str | None, day: d
         todo.append(fd.DecisionToApply(fid, flag["customer_code"], flag_decision, day_iso,
                                        decider, remark, text, "cmgr area decide", None))
     at = f"{day_iso}T{_clock()}" if day else None
+    members = case_members(db, flag_ids) if flag_ids else {}
+    flag_ids = list(dict.fromkeys(i for fid in flag_ids for i in members.get(fid, [fid])))
     with db.transaction():
         if todo:
             fd.apply_decisions(db, todo, report_text="区域市场经理已决定（cmgr area decide）")
