@@ -78,7 +78,9 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     columns = [c for c in allowed if c in first.columns]
     schema = _arrow_schema(first, key, columns)
     leaving: list = []
-    say(tr("正在保存 {name}", name=name), bounds[0][1] - bounds[0][0], total)
+    # The count is of rows checked and handed to the writer; the database work that follows
+    # the last part (merging, indexes) has no count of its own and shows as its own step.
+    say(tr("正在检查 {name}", name=name), bounds[0][1] - bounds[0][0], total)
     import_id = None
     try:
         with staged(db, kind, schema, len(bounds)) as stage, \
@@ -98,7 +100,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
                         leaving += found
                         settled += done
                     stage.put(partial(_arrow_part, part, key, columns, schema))
-                    say(tr("正在保存 {name}", name=name), stop - bounds[0][0], total)
+                    say(tr("正在检查 {name}", name=name), stop - bounds[0][0], total)
+                say(tr("正在写入数据库 {name}", name=name))
                 counts = stage.finish()
                 say(tr("已保存 {name}", name=name), total, total)
             if settled:
