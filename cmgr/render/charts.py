@@ -70,6 +70,7 @@ def _stop_worker() -> None:
     """The chart process holds nothing worth keeping: end it (our own child, by its handle)."""
     global _worker
     worker, _worker = _worker, None
+    _worker_font.clear()  # a later process says its own font first
     if worker is None:
         return
     for stream in (worker.stdin, worker.stdout):

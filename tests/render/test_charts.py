@@ -45,7 +45,7 @@ def _chart_request(fmt: str) -> list[tuple[str, tuple]]:
 def test_the_chart_process_draws_the_same_bytes_as_this_one_and_falls_back(monkeypatch):
     from cmgr.render import charts
 
-    monkeypatch.setattr(charts, "_worker_font", [])
+    charts._stop_worker()  # one an earlier CLI test started in this process
     here = {fmt: charts.draw(_chart_request(fmt)) for fmt in ("png", "svg")}
     charts.start_worker()
     worker = charts._worker
