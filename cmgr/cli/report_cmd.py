@@ -55,9 +55,9 @@ def monthly_report_command(
     today = date.today()
     the_month = parse_report_month(month, today)
     if fmt in ("docx", "html", "md"):
-        from cmgr.render.charts import preload
+        from cmgr.render.charts import start_worker
 
-        preload()  # the charts' imports overlap the database reads
+        start_worker()  # matplotlib's import and the charts on the other core
     managers = resolve_managers(db, manager or [], all_managers)
     load_notes = notes_loader(notes, all_managers or len(managers) > 1, edited)
     # None: the whole area (every manager and the 区域汇总)

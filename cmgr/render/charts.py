@@ -34,37 +34,130 @@ LINE_COLOUR = "#c0504d"
 CLASS_COLOURS = ("#1f3864", "#2e75b6", "#9dc3e6", "#f4b183", "#c55a11", "#a5a5a5", "#7f7f7f")
 
 
-_preloading = None
+_worker = None  # the chart process (start_worker) while it serves; None: draw in this one
+_worker_font: list = []  # the CJK font the chart process found, once it has said
 
 
-def preload() -> None:
-    """Import matplotlib and find the CJK font on a thread while the report's data are read
-    (SQLite releases the GIL), so the charts' start-up overlaps the queries. pandas, which the
-    report needs before its first query, is imported here first, on the calling thread: two
-    imports on two threads only take turns with the GIL (measured: pandas and matplotlib
-    together took 0.84 s either way), while an import beside a query runs in its own time.
-    The charts wait for the thread (cjk_font)."""
-    global _preloading
-    import threading
+def start_worker() -> None:
+    """Start a process that imports matplotlib and finds the CJK font now, on the other core,
+    while this one imports pandas and reads the database; the charts are then drawn there
+    (draw). A thread gained nothing: imports hold the GIL, so pandas and matplotlib took
+    0.84 s on two threads as on one. Without the process (it could not start or it failed)
+    the charts are drawn here, as before."""
+    global _worker
+    if _worker is not None:
+        return
+    import atexit
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    if _preloading is None:
-        import pandas  # noqa: F401
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    try:
+        _worker = subprocess.Popen(
+            [sys.executable, "-c", "from cmgr.render.charts import _serve; _serve()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    except OSError:
+        _worker = None
+        return
+    atexit.register(_stop_worker)
 
-        def work() -> None:
-            import matplotlib.backends.backend_agg  # noqa: F401
-            import matplotlib.figure  # noqa: F401
 
-            _find_cjk_font()
+def _stop_worker() -> None:
+    """The chart process holds nothing worth keeping: end it (our own child, by its handle)."""
+    global _worker
+    worker, _worker = _worker, None
+    _worker_font.clear()  # a later process says its own font first
+    if worker is None:
+        return
+    for stream in (worker.stdin, worker.stdout):
+        try:
+            stream.close()
+        except OSError:
+            pass
+    if worker.poll() is None:
+        worker.kill()
+    worker.wait()
 
-        _preloading = threading.Thread(target=work, name="cmgr-charts-preload", daemon=True)
-        _preloading.start()
+
+def _from_worker():
+    """The chart process's next message, or None when it has gone (then it is stopped)."""
+    import pickle
+
+    try:
+        return pickle.load(_worker.stdout)
+    except (EOFError, OSError, pickle.UnpicklingError):
+        _stop_worker()
+        return None
+
+
+def _serve() -> None:
+    """The chart process: say which CJK font there is, then draw each request read from
+    stdin, [(chart name, args), ...], answering ("ok", [bytes, ...]) or ("error", text)."""
+    import pickle
+    import sys
+
+    into, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not break the replies
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+    pickle.dump(("font", _find_cjk_font()), out)
+    out.flush()
+    while True:
+        try:
+            request = pickle.load(into)
+        except EOFError:
+            return
+        try:
+            reply = ("ok", [CHARTS[name](*args) for name, args in request])
+        except Exception as exc:  # the caller draws again itself and raises it there
+            reply = ("error", repr(exc))
+        pickle.dump(reply, out)
+        out.flush()
+
+
+def draw(request: list[tuple[str, tuple]]) -> list[bytes]:
+    """The charts of `request`, [(name in CHARTS, args), ...]: by the chart process when one
+    is running (same code, same bytes), else here."""
+    import pickle
+
+    if _worker is not None and cjk_font_of_worker() is not _NO_ANSWER:
+        try:
+            pickle.dump(request, _worker.stdin)
+            _worker.stdin.flush()
+        except OSError:
+            _stop_worker()
+        else:
+            reply = _from_worker()
+            if reply is not None and reply[0] == "ok":
+                return reply[1]
+    return [CHARTS[name](*args) for name, args in request]
+
+
+_NO_ANSWER = object()
+
+
+def cjk_font_of_worker():
+    """The font the chart process found, or _NO_ANSWER when there is none (or it failed)."""
+    if not _worker_font:
+        if _worker is None:
+            return _NO_ANSWER
+        message = _from_worker()
+        if message is None or message[0] != "font":
+            _stop_worker()
+            return _NO_ANSWER
+        _worker_font.append(message[1])
+    return _worker_font[0]
 
 
 def cjk_font() -> str | None:
     """The family name of an installed CJK font matplotlib can use, or None."""
-    if _preloading is not None:
-        _preloading.join()
-    return _find_cjk_font()
+    font = cjk_font_of_worker()
+    return _find_cjk_font() if font is _NO_ANSWER else font
 
 
 @lru_cache(maxsize=1)
@@ -234,3 +327,6 @@ def mix_chart(price_mix: list[dict], classes: list[str], fmt: str = "svg") -> by
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
         ax.set_title("价类结构（按条）" if chinese else "Price-class mix (cartons)", fontsize=10)
         return _save(fig, fmt)
+
+
+CHARTS = {"trend": trend_chart, "mix": mix_chart}

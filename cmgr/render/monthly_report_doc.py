@@ -42,10 +42,11 @@ def _class_names(report: dict) -> list[str]:
 
 
 def charts(report: dict, fmt: str) -> dict[str, bytes]:
-    from cmgr.render.charts import mix_chart, trend_chart
+    from cmgr.render.charts import draw
 
-    return {"trend": trend_chart(report["trend"], fmt),
-            "mix": mix_chart(report["price_mix"], _class_names(report), fmt)}
+    trend, mix = draw([("trend", (report["trend"], fmt)),
+                       ("mix", (report["price_mix"], _class_names(report), fmt))])
+    return {"trend": trend, "mix": mix}
 
 
 def _inline_svg(data: bytes) -> str:
