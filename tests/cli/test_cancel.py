@@ -59,6 +59,6 @@ def test_cancel_at_a_prompt(tmp_path, monkeypatch, keys):
     code, output = _run_in_terminal(["complaint", "new", "--customer", "C001"], env, keys)
     assert code == 130, output
     assert "已取消" in output
-    assert "internal error" not in output and "Traceback" not in output
+    assert "内部错误" not in output and "Traceback" not in output
     assert (_count(db, "complaints"), _count(db, "complaint_events")) == before == (0, 0)
     assert not list(tmp_path.glob("TS-*"))  # no form written

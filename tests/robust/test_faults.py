@@ -28,7 +28,7 @@ def cmgr(*args: str, fault: str = "", **env: str) -> subprocess.CompletedProcess
 
 def assert_one_line_fault(p: subprocess.CompletedProcess, *words: str, code: int = 2) -> None:
     assert p.returncode == code, p.stderr
-    assert "Traceback" not in p.stderr and "internal error" not in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr and "内部错误" not in p.stderr, p.stderr
     errors = [line for line in p.stderr.splitlines() if line.startswith("错误：")]
     assert len(errors) == 1, p.stderr
     assert ".cmgr-staging-" not in errors[0], p.stderr  # the file asked for, not its staged copy
