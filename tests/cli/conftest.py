@@ -32,21 +32,10 @@ def dbfile(tmp_path, monkeypatch) -> Path:
 def flagged_dbpath(tmp_path, monkeypatch) -> Path:
     """The small territory of tests/cli/records_seed.py with the visits of
     tests/cli/test_flag_cmd.py, scanned: flags new on C001, C002 and C005."""
-    import sqlite3
+    from tests.cli.records_seed import run
+    from tests.cli.test_flag_cmd import seeded_with_visits
 
-    from tests.cli.records_seed import run, seeded_db_path
-    from tests.cli.test_flag_cmd import VISITS
-
-    monkeypatch.chdir(tmp_path)
-    path = seeded_db_path(tmp_path, monkeypatch)
-    con = sqlite3.connect(path)
-    con.executemany(
-        "INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, manager, notes, "
-        "checked_sku, observed_price, updated_at) VALUES (?, ?, ?, ?, "
-        "(SELECT manager FROM customers WHERE customer_code = ?), ?, ?, ?, '2026-11-06T00:00:00')",
-        [(k, k, d, c, c, n, s, p) for k, d, c, n, s, p in VISITS])
-    con.commit()
-    con.close()
+    path = seeded_with_visits(tmp_path, monkeypatch)
     result = run(["flag", "--format", "json"])
     assert result.exit_code == 0, result.output
     return path

@@ -28,6 +28,11 @@ VISITS = [
 
 @pytest.fixture
 def dbpath(tmp_path, monkeypatch):
+    return seeded_with_visits(tmp_path, monkeypatch)
+
+
+def seeded_with_visits(tmp_path, monkeypatch):
+    """The small territory of records_seed with VISITS stored, not yet scanned."""
     monkeypatch.chdir(tmp_path)
     path = seeded_db_path(tmp_path, monkeypatch)
     con = sqlite3.connect(path)
