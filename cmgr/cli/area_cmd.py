@@ -32,14 +32,6 @@ def _month(month: str | None, db) -> str:
     return parse_report_month(month, date.today())
 
 
-def _cell(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
 def _titles() -> dict[str, str]:
     """The summary's column titles on the terminal (the files keep core.area's Chinese)."""
     return {"place": tr("排位"), "manager": tr("客户经理"), "sales_cases": tr("销量(箱)"),
@@ -90,7 +82,7 @@ def summary_command(
         table.add_column(titles[field], justify="left" if field == "manager" else "right")
     for r in result.rows:
         values = asdict(r)
-        table.add_row(*(common.escape(_cell(values[f])) for f, _ in SUMMARY_COLUMNS))
+        table.add_row(*(common.escape(common.figure_cell(values[f])) for f, _ in SUMMARY_COLUMNS))
     common.out_console.print(table)
 
 
@@ -126,7 +118,7 @@ def queue_command(
     for c in q.approvals:
         complaints.add_row(c["id"], c["customer_code"],
                            *(common.escape(c[k] or "") for k in ("customer_name", "manager", "sku_name")),
-                           c["qty_input"] or _cell(c["qty"]), common.escape(c["problem"] or ""))
+                           c["qty_input"] or common.figure_cell(c["qty"]), common.escape(c["problem"] or ""))
     common.out_console.print(complaints)
     if q.escalations or q.approvals:
         common.info(tr("决定：`cmgr area decide 编号... --decision 降级|转专卖|已整改|不予处理|同意|不同意`"))

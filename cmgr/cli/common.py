@@ -204,6 +204,15 @@ def confirm_or_fail(question: str, *, option: str = "--yes") -> None:
         raise UsageError(tr("已取消；未做任何更改"))
 
 
+def figure_cell(value) -> str:
+    """A figure in a terminal table: thousands separated, two decimals, — for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def print_json(data: Any) -> None:
     """Data for machines: stdout, nothing else on it."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -69,14 +69,6 @@ def kpi_command(
         _ranking_table(run.month, ranking, chosen[0] if chosen else None)
 
 
-def _cell(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
 def _figures_table(run, kpis) -> None:
     from rich.table import Table
 
@@ -90,7 +82,7 @@ def _figures_table(run, kpis) -> None:
         table.add_column(label, justify="right")
     for k in kpis:
         values = asdict(k)
-        table.add_row(common.escape(k.manager), *(_cell(values[f]) for f, _ in KPI_FIGURES))
+        table.add_row(common.escape(k.manager), *(common.figure_cell(values[f]) for f, _ in KPI_FIGURES))
     common.out_console.print(table)
 
 
@@ -111,7 +103,7 @@ def _ranking_table(month: str, ranking, highlight: str | None) -> None:
         me = r.manager == highlight
         name = ("▶ " if me else "") + r.manager
         table.add_row(str(r.overall), common.escape(name),
-                      *(f"{_cell(r.values[f])} ({r.places[f]})" for f in figures),
+                      *(f"{common.figure_cell(r.values[f])} ({r.places[f]})" for f in figures),
                       f"{r.score:.2f}", style="bold reverse" if me else None)
     common.out_console.print(table)
     if highlight is not None:

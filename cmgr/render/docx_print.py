@@ -80,22 +80,9 @@ def keep_row_together(row) -> None:
 
 def column_widths(table, widths_mm: Sequence[float]) -> None:
     """Fixed layout with these widths (Word reads the cell widths, LibreOffice the grid)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
-
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    layout = tbl_pr.find(qn("w:tblLayout"))
-    if layout is None:
-        layout = OxmlElement("w:tblLayout")
-        tbl_pr.append(layout)
-    layout.set(qn("w:type"), "fixed")
-    for col, width in zip(table.columns, widths_mm, strict=True):
-        col.width = Mm(width)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths_mm, strict=True):
-            cell.width = Mm(width)
+    if len(widths_mm) != len(table.columns):
+        raise ValueError(f"{len(widths_mm)} widths for {len(table.columns)} columns")
+    _set_widths(table, widths_mm)
 
 
 # Cell padding Word and LibreOffice leave left and right of the text (0.08 in each side, the
@@ -143,7 +130,8 @@ def _rows(table) -> list[list[tuple[str, float | None]]]:
 
 
 def _set_widths(table, widths_mm: Sequence[float]) -> None:
-    """column_widths() on the XML directly (the grid and every cell), fixed layout."""
+    """Fixed layout, set on the XML directly (the grid and every cell): python-docx's column
+    and cell objects cost 0.1 s on a report's tables."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
