@@ -65,7 +65,7 @@ def new_command(
     sku_as_typed: Annotated[bool, typer.Option(
         "--sku-as-typed", help=tr("不在价格表和订单中的卷烟，按所写名称记录。"))] = False,
     form: Annotated[bool, typer.Option("--form/--no-form", help=tr("生成反馈单。"))] = True,
-    form_format: options.FormFormatOpt = options.FORM_DEFAULT,
+    form_format: options.FormFormatOpt = None,
     out: FormOutOpt = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
@@ -88,7 +88,7 @@ def new_command(
     record, path = complaints.record_new(db, st.config(), NewComplaint(
         customer_code=cust["customer_code"], sku_code=cig["sku_code"], sku_name=cig["sku_name"],
         qty=quantity, problem=problem_text, found=found or None, by=by, at=when),
-        form_format=form_format.value if form else None, out=out)
+        form_format=options.form_format(form_format, out) if form else None, out=out)
     common.info(tr("投诉 {id} 已记录：{customer} {sku} {qty}", id=record["id"],
                    customer=record.get("customer_name") or "", sku=record["sku_name"] or "",
                    qty=record["qty_input"]))
@@ -233,13 +233,14 @@ def show_command(complaint_id: IdArg, fmt: options.TableJsonOpt = "table") -> No
                              "还没有的签字留空。"))
 def form_command(
     complaint_id: IdArg,
-    form_format: options.FormOutputFormatOpt = options.FORM_DEFAULT,
+    form_format: options.FormOutputFormatOpt = None,
     out: FormOutOpt = None,
 ) -> None:
     from cmgr.jobs import complaints
 
     st = common.state()
-    path = complaints.write_form(st.db(), st.config(), complaint_id, form_format.value, out)
+    path = complaints.write_form(st.db(), st.config(), complaint_id,
+                                 options.form_format(form_format, out), out)
     common.info(tr("反馈单：{path}", path=path))
     typer.echo(str(path))
 

@@ -31,9 +31,12 @@ class Kind(StrEnum):
 Status = StrEnum("Status", {s: s for s in FLAG_STATUSES})  # cmgr.domain: the one list
 
 
-ListFormatOpt = options.format_option(
-    "table", "csv", "xlsx", "json", help=tr("输出格式；csv、json 不带 `--out` 时写到标准输出。"))
-ReportFormatOpt = options.format_option("html", "xlsx", "docx", help=tr("输出格式。"))
+LIST_FILE_FORMATS = ("csv", "xlsx", "json")
+ListFormatOpt = options.format_option("table", *LIST_FILE_FORMATS, optional=True, help=tr(
+    "输出格式；默认按 `--out` 的后缀，否则 table；csv、json 不带 `--out` 时写到标准输出。"))
+REPORT_FORMATS = ("html", "xlsx", "docx")
+ReportFormatOpt = options.format_option(*REPORT_FORMATS, optional=True, help=tr(
+    "输出格式；默认按 `--out` 的后缀，否则 html。"))
 ListOutOpt = options.out_option("{date} {manager} {format}",
                                 more=tr("csv、xlsx 或 json（xlsx 默认 flags-{date}.{format}）。"))
 ReportOutOpt = options.out_option("{date} {manager} {format}",
@@ -96,7 +99,7 @@ def flag_command(
     kind: KindOpt = None,
     status: Annotated[list[Status] | None, typer.Option(
         "--status", help=tr("new、reported、closed 或 dismissed（可重复；默认全部）。"))] = None,
-    fmt: ListFormatOpt = "table",
+    fmt: ListFormatOpt = None,
     out: ListOutOpt = None,
     new_only: Annotated[bool, typer.Option(
         "--new-only", help=tr("只看还没上报的违规标记（状态 new）：每晚的 cron。"))] = False,
@@ -109,7 +112,7 @@ def flag_command(
         given = [name for name, value in (("--since", since), ("--until", until),
                                           ("--manager", manager), ("--kind", kind),
                                           ("--status", status), ("--out", out)) if value]
-        if given or new_only or fail_on_new or rescan or fmt != "table":
+        if given or new_only or fail_on_new or rescan or fmt is not None:
             raise UsageError(tr("`cmgr flag` 的选项写在命令之后：cmgr flag {command} {given}",
                                 command=ctx.invoked_subcommand, given=" ".join(given) or "..."))
         return
@@ -124,6 +127,7 @@ def flag_command(
         statuses = ("new",)
     if out and fmt == "table":
         raise UsageError(tr("`--out` 需要 --format csv、xlsx 或 json"))
+    fmt = options.format_from(fmt, out, LIST_FILE_FORMATS)
     st = common.state()
     db = st.db()
     flags.check_manager(db, manager)
@@ -391,7 +395,7 @@ def report_command(
     until: options.UntilOpt = None,
     manager: options.ManagerOpt = None,
     kind: KindOpt = None,
-    fmt: ReportFormatOpt = "html",
+    fmt: ReportFormatOpt = None,
     out: ReportOutOpt = None,
     include_closed: Annotated[bool, typer.Option(
         "--include-closed", help=tr("也包括已办结和已排除的违规标记（默认：新的和已上报的）。"))]
@@ -412,7 +416,8 @@ def report_command(
     db = st.db()
     flags.check_manager(db, manager)
     _scan(st, first, last, rescan)
-    report = flags.write_report(db, st.config(), fmt.value, out, since=first, until=last,
+    report = flags.write_report(db, st.config(), options.format_from(fmt, out, REPORT_FORMATS,
+                                                                     "html"), out, since=first, until=last,
                                 manager=manager, kind=kind.value if kind else None,
                                 include_done=include_closed, mark_reported=mark_reported, by=by)
     _report_written(report)

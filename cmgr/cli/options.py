@@ -113,8 +113,8 @@ def format_from(fmt: StrEnum | None, out: str | None, accepted: tuple[str, ...],
 
     if fmt is not None:
         return fmt.value
-    if out:
-        suffix = Path(out).suffix.lower().lstrip(".")
+    suffix = Path(out).suffix.lower().lstrip(".") if out else ""
+    if out and suffix != "{format}":  # a placeholder suffix leaves the choice to the default
         if suffix not in accepted:
             raise UsageError(tr("`--out {out}`：无法从后缀 {suffix} 判断格式", out=out,
                                 suffix=repr(Path(out).suffix)),
@@ -140,7 +140,14 @@ def format_option(*accepted: str, help: str | None = None, optional: bool = Fals
 TableJsonOpt = format_option("table", "json", help=tr("table 供人阅读，json 供脚本使用。"))
 FORM_FORMATS = ("docx", "html")
 FORM_DEFAULT = "docx"
-FormFormatOpt = Annotated[formats(*FORM_FORMATS), typer.Option(
-    "--form-format", help=tr("表单格式：docx（Word，用于打印）或 html。"))]
+# None when not given: the form's format is then told from --out (`form_format`).
+FormFormatOpt = Annotated[formats(*FORM_FORMATS) | None, typer.Option(
+    "--form-format", help=tr("表单格式：docx（Word，用于打印）或 html；默认按 `--out` 的后缀，否则 docx。"))]
 # --format of a command whose output is a form (complaint form, promo receipt).
-FormOutputFormatOpt = format_option(*FORM_FORMATS, help=tr("表单格式：docx（Word，用于打印）或 html。"))
+FormOutputFormatOpt = format_option(*FORM_FORMATS, optional=True, help=tr(
+    "表单格式：docx（Word，用于打印）或 html；默认按 `--out` 的后缀，否则 docx。"))
+
+
+def form_format(fmt: StrEnum | None, out: str | None) -> str:
+    """A form's format: the one given, else --out's suffix, else docx."""
+    return format_from(fmt, out, FORM_FORMATS, FORM_DEFAULT)

@@ -10,11 +10,14 @@ import typer
 
 from cmgr.cli import common, options
 from cmgr.domain import PROMO_ITEM_UNIT
+from cmgr.errors import UsageError
 from cmgr.i18n import tr
 
 app = common.new_app(tr("促销客户：按综合测评给三级以上客户排名，并打印《宣传促销品签收单》。"))
 
-ListFormatOpt = options.format_option("table", "xlsx", "csv", "json", help=tr("输出格式。"))
+LIST_FILE_FORMATS = ("xlsx", "csv", "json")
+ListFormatOpt = options.format_option("table", *LIST_FILE_FORMATS, optional=True, help=tr(
+    "输出格式；默认按 `--out` 的后缀，否则 table；json 不带 `--out` 时写到标准输出。"))
 ListOutOpt = options.out_option("{manager} {date} {format}",
                                 default="促销推荐-{manager}-{date}.{format}",
                                 more=tr("xlsx 或 csv。"))
@@ -33,23 +36,26 @@ def recommend_command(
     manager: options.ManagerOpt = None,
     as_of: Annotated[date | None, options.date_option(
         "--as-of", help=tr("测评期的最后一天（默认：最后的订单日期）。"))] = None,
-    fmt: ListFormatOpt = "table",
+    fmt: ListFormatOpt = None,
     out: ListOutOpt = None,
 ) -> None:
     from cmgr.jobs import promo
 
+    if out and fmt == "table":
+        raise UsageError(tr("`--out` 需要 --format xlsx、csv 或 json"))
+    fmt = options.format_from(fmt, out, LIST_FILE_FORMATS)
     st = common.state()
     rec = promo.recommend(st.db(), st.config(), top=top, manager=manager, as_of=as_of)
     common.info(tr("{eligible} 户客户可参加（等级 >= {level}），{excluded} 户不可；测评期为截至 "
                    "{as_of} 的 {days} 天；列出 {n} 户", eligible=rec.eligible,
                    level=rec.settings.min_level, excluded=rec.excluded,
                    days=rec.settings.period_days, as_of=rec.as_of, n=len(rec.rows)))
-    if fmt == "json":
+    if fmt == "json" and out is None:
         common.print_json(rec.as_json())
     elif fmt == "table":
         _table(rec.rows, rec.settings)
     else:
-        path = promo.write_recommendation(rec, fmt.value, out)
+        path = promo.write_recommendation(rec, fmt, out)
         common.info(tr("名单：{path}", path=path))
         typer.echo(str(path))
 
@@ -106,7 +112,7 @@ def receipt_command(
     unit: Annotated[str, typer.Option(
         "--unit", metavar=tr("单位"),
         help=tr("促销品的单位（份、张、个），印在数量和合计后。"))] = PROMO_ITEM_UNIT,
-    form_format: options.FormOutputFormatOpt = options.FORM_DEFAULT,
+    form_format: options.FormOutputFormatOpt = None,
     out: ReceiptOutOpt = None,
 ) -> None:
     from cmgr.jobs import promo
@@ -114,7 +120,7 @@ def receipt_command(
     st = common.state()
     result = promo.receipt(st.db(), st.config(), campaign=campaign, item=item, qty=qty,
                            customers=customers, top=top, issued=day or date.today(),
-                           fmt=form_format.value, out=out, unit=unit)
+                           fmt=options.form_format(form_format, out), out=out, unit=unit)
     if result.from_list:
         common.info(tr("客户：{date} 的推荐名单（{n} 户）", date=result.from_list,
                        n=len(result.codes)))

@@ -11,8 +11,9 @@ import typer
 from cmgr.cli import common, options
 from cmgr.i18n import tr
 
-ReportFormatOpt = options.format_option("docx", "html", "md", "xlsx", "json",
-                                        help=tr("输出格式；json 不带 `--out` 时写到标准输出。"))
+REPORT_FORMATS = ("docx", "html", "md", "xlsx", "json")
+ReportFormatOpt = options.format_option(*REPORT_FORMATS, optional=True, help=tr(
+    "输出格式；默认按 `--out` 的后缀，否则 docx；json 不带 `--out` 时写到标准输出。"))
 ReportOutOpt = options.out_option("{manager} {month} {format}",
                                   default="月度报告-{manager}-{month}.{format}")
 
@@ -32,7 +33,7 @@ def monthly_report_command(
     month: options.MonthOpt = "last",
     manager: options.ManagersOpt = None,
     all_managers: options.AllManagersOpt = False,
-    fmt: ReportFormatOpt = "docx",
+    fmt: ReportFormatOpt = None,
     out: ReportOutOpt = None,
     notes: Annotated[Path | None, typer.Option(
         "--notes", metavar=tr("文件"),
@@ -54,6 +55,7 @@ def monthly_report_command(
     db = st.db()
     today = date.today()
     the_month = parse_report_month(month, today)
+    fmt = options.format_from(fmt, out, REPORT_FORMATS, "docx")
     if fmt in ("docx", "html", "md"):
         from cmgr.render.charts import start_worker
 
@@ -74,7 +76,7 @@ def monthly_report_command(
         hint = font_warning()
         if hint:
             common.warn(hint)
-    paths = write_run(run, fmt.value, out, user_dir=cfg.get("templates.dir"))
+    paths = write_run(run, fmt, out, user_dir=cfg.get("templates.dir"))
     for path in paths:
         common.info(tr("已写入 {path}", path=path))
     common.debug(", ".join(f"{k} {v:.2f}s" for k, v in run.timings.items()))

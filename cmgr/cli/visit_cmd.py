@@ -190,7 +190,7 @@ def special_command(
         metavar=tr("文本"), help=tr("处理措施：你做了什么。"))] = None,
     day: options.DateOpt = None,
     manager: options.RecordManagerOpt = None,
-    form_format: options.FormFormatOpt = options.FORM_DEFAULT,
+    form_format: options.FormFormatOpt = None,
     form: Annotated[bool, typer.Option("--form/--no-form", help=tr("生成记录。"))] = True,
     out: RecordOutOpt = None,
     fmt: options.TableJsonOpt = "table",
@@ -209,8 +209,8 @@ def special_command(
     visit, path = record_special(db, st.config(), VisitRecord(
         visit_date=when, customer_code=cust["customer_code"], visit_type="特殊访问",
         notes=f"{situation.strip()}。处理：{action.strip()}", situation=situation.strip(),
-        action=action.strip(), manager=manager), form_format=form_format.value if form else None,
-        out=out)
+        action=action.strip(), manager=manager),
+        form_format=options.form_format(form_format, out) if form else None, out=out)
     common.info(tr("特殊访问 {id} 已记录：{date} {code} {name}", id=visit["visit_id"],
                    date=visit["visit_date"], code=visit["customer_code"],
                    name=visit.get("customer_name") or ""))
@@ -226,13 +226,14 @@ def special_command(
 def special_form_command(
     visit_id: Annotated[str, typer.Argument(metavar=tr("访问编号"),
                                             help=tr("访问编号，例如 FW-20261127-001。"))],
-    form_format: options.FormOutputFormatOpt = options.FORM_DEFAULT,
+    form_format: options.FormOutputFormatOpt = None,
     out: RecordOutOpt = None,
 ) -> None:
     from cmgr.jobs.visits import reprint_special
 
     st = common.state()
-    path = reprint_special(st.db(), st.config(), visit_id, form_format=form_format.value, out=out)
+    path = reprint_special(st.db(), st.config(), visit_id, form_format=options.form_format(form_format, out),
+                           out=out)
     common.info(tr("记录：{path}", path=path))
     typer.echo(str(path))
 

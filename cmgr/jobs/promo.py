@@ -80,7 +80,9 @@ def recommend(db, cfg, *, top: int, manager: str | None, as_of: date | None) -> 
 
 
 def write_recommendation(rec: Recommendation, fmt: str, out: str | None) -> Path:
-    """The list as an xlsx or csv file."""
+    """The list as an xlsx, csv or json file."""
+    import json
+
     from cmgr.fileio import all_or_nothing
     from cmgr.render.output import expand_out
     from cmgr.render.promo_list import write_csv, write_xlsx
@@ -90,6 +92,9 @@ def write_recommendation(rec: Recommendation, fmt: str, out: str | None) -> Path
     with all_or_nothing() as files:
         if fmt == "xlsx":
             write_xlsx(files.path(path), rec.rows, title=f"促销客户推荐名单（{who}，截至 {rec.as_of}）")
+        elif fmt == "json":
+            files.path(path).write_text(json.dumps(rec.as_json(), ensure_ascii=False, indent=2)
+                                        + "\n", encoding="utf-8")
         else:
             write_csv(files.path(path), rec.rows)
     return path

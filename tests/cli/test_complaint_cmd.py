@@ -290,6 +290,11 @@ def test_form_output_placeholders_and_bad_format(dbpath, tmp_path):
     r = run(["complaint", "form", cid, "--format", "html", "--out", str(tmp_path / "f" / "{id}.{format}")])
     assert r.exit_code == 0 and (tmp_path / "f" / f"{cid}.html").is_file()
     assert run(["complaint", "form", cid, "--format", "pdf"]).exit_code == 2
+    # without --format the suffix of --out tells it; a placeholder suffix keeps docx
+    assert run(["complaint", "form", cid, "--out", str(tmp_path / "g.html")]).exit_code == 0
+    assert _html_text(tmp_path / "g.html").count(cid) >= 1
+    assert run(["complaint", "form", cid, "--out", str(tmp_path / "g" / "{id}.{format}")]).exit_code == 0
+    assert (tmp_path / "g" / f"{cid}.docx").is_file()
 
 
 # --- other commands see complaints -----------------------------------------------------------

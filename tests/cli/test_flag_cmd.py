@@ -405,3 +405,22 @@ def test_review_message_in_chinese_by_default_and_english_with_lang_en(dbpath, m
     assert "已记录" not in result.stderr
     shown = run(["--lang", "en", "flag", "review", second])
     assert f"flag {second}" in shown.stdout and "matched: " in shown.stdout
+
+
+def test_the_format_is_told_from_the_out_suffix(dbpath, tmp_path):
+    """Without --format, --out's suffix names the format (a file, not the terminal table)."""
+    result = run(["flag", "--out", str(tmp_path / "f.csv")])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "f.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].split(",") == [k for k in JSON_KEYS if k != "evidence"]
+    assert len(lines) - 1 == len(flags_json())
+    result = run(["flag", "--out", str(tmp_path / "f.json")])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))) == len(flags_json())
+    result = run(["flag", "report", "--out", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0, result.output
+    import openpyxl
+
+    openpyxl.load_workbook(tmp_path / "r.xlsx")  # an xlsx, not html under an xlsx name
+    result = run(["flag", "--format", "table", "--out", str(tmp_path / "t.csv")])
+    assert result.exit_code == 2 and not (tmp_path / "t.csv").exists()

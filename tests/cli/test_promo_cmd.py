@@ -106,3 +106,21 @@ def test_promo_receipt_named_customers_and_errors(seeded_dbpath, tmp_path):
 def test_promo_receipt_without_a_list(seeded_dbpath):
     result = run(["promo", "receipt", "--campaign", "x", "--item", "海报"])
     assert result.exit_code == 2 and "promo recommend" in result.stderr
+
+
+def test_promo_recommend_format_from_the_out_suffix(seeded_dbpath, tmp_path):
+    import json
+
+    import openpyxl
+
+    out = tmp_path / "list.xlsx"
+    assert run(["promo", "recommend", "--out", str(out)]).exit_code == 0
+    assert openpyxl.load_workbook(out).active["A1"].value.startswith("促销客户推荐名单")
+    out = tmp_path / "list.json"
+    result = run(["promo", "recommend", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(out.read_text(encoding="utf-8"))["customers"]) == 4
+    result = run(["promo", "recommend", "--format", "table", "--out", str(tmp_path / "t.xlsx")])
+    assert result.exit_code == 2 and not (tmp_path / "t.xlsx").exists()
+    result = run(["promo", "recommend", "--out", str(tmp_path / "t.pdf")])
+    assert result.exit_code == 2 and "pdf" in result.stderr

@@ -384,3 +384,19 @@ def test_satisfaction_by_item_route_and_band_against_the_previous_round(city, tm
                str(out)).exit_code == 0
     text, _ = _document_text(out)
     assert "2026年第三季度调查 10 户" in text and "客户C04" in text
+
+
+def test_the_format_is_told_from_the_out_suffix(city, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "r.xlsx"
+    result = run("monthly-report", "--manager", MANAGER, "--month", MONTH, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    openpyxl.load_workbook(out)  # an xlsx, not a docx under an xlsx name
+    out = tmp_path / "r.html"
+    assert run("monthly-report", "--manager", MANAGER, "--month", MONTH, "--out",
+               str(out)).exit_code == 0
+    assert "<html" in out.read_text(encoding="utf-8")[:500].lower()
+    result = run("monthly-report", "--manager", MANAGER, "--month", MONTH, "--out",
+                 str(tmp_path / "r.pdf"))
+    assert result.exit_code == 2 and ".pdf" in result.stderr

@@ -92,6 +92,9 @@ def test_special_visit_record_printed_again_from_the_record(seeded_dbpath, tmp_p
     assert rows(seeded_dbpath, "SELECT count(*) AS n FROM visits")[0]["n"] == before  # not twice
     assert run(["visit", "special-form", "FW-20990101-001"]).exit_code == 2
     assert run(["visit", "special-form", "V1", "--format", "pdf"]).exit_code == 2
+    html = tmp_path / "again.html"  # the format told from --out's suffix
+    assert run(["visit", "special-form", v["visit_id"], "--out", str(html)]).exit_code == 0
+    assert "特殊访问记录" in html.read_text(encoding="utf-8")
     assert not list(tmp_path.glob(".*"))  # nothing staged left behind
 
 
