@@ -70,7 +70,8 @@ def import_command(
                                plausible=Plausible.from_config(cfg))
     issues_path = rejects
     n_issues = sum(len(r.issues) + (1 if r.error else 0) for r in results)
-    if issues_path is None and any(r.rejected or r.error for r in results):
+    # A refused file (wrong kind, no header) has no rows to list: its message says it all.
+    if issues_path is None and any(r.rejected for r in results):
         import time
 
         # Beside the database, not the working directory: cron's may be anywhere.

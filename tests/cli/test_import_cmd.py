@@ -98,3 +98,17 @@ def test_a_rejected_row_reads_in_english_with_lang_en(tmp_path, monkeypatch):
     (row,) = _rejects_rows(tmp_path / "rejects")
     assert (row["row"], row["column"], row["value"]) == ("4", "订购量", "x")
     assert row["reason"].startswith("expected a number such as") and row["action"] == "rejected"
+
+
+def test_a_file_of_another_kind_is_refused_without_a_rejects_file(tmp_path):
+    from pathlib import Path
+
+    roster = Path(__file__).resolve().parents[2] / "sample_data" / "customers.xlsx"
+    result = _run(["import", "orders", str(roster)], tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "customers.xlsx" in result.output
+    assert not (tmp_path / "rejects").exists()  # no rows were read: nothing to list in a file
+    assert "Traceback" not in result.output
+    # with --rejects given, the refusal is written where asked
+    result = _run(["import", "orders", str(roster), "--rejects", str(tmp_path / "r.csv")], tmp_path)
+    assert result.exit_code == 2 and (tmp_path / "r.csv").is_file()
