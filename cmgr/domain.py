@@ -24,6 +24,23 @@ PACKS_PER_CARTON = 10  # 条 = 10 包
 PROMO_ITEM_UNIT = "份"
 
 
+# --- output file names ---------------------------------------------------------------------------
+# The default --out of each document, for the job that writes it and the help that shows it
+# (placeholders filled by cmgr.render.output.expand_out).
+
+OUT_MONTHLY_REPORT = "月度报告-{manager}-{month}.{format}"
+OUT_PLAN = "客户访问日程表-{manager}-{week}.{format}"
+OUT_PLAN_REVIEW = "访问计划执行情况-{week}.xlsx"
+OUT_TODAY = "今日走访单-{manager}-{date}.{format}"
+OUT_FLAG_LIST = "flags-{date}.{format}"
+OUT_FLAG_REPORT = "价格违规及无证经营情况报告-{date}.{format}"
+OUT_COMPLAINT_FORM = "{id}.{format}"
+OUT_SPECIAL_VISIT = "特殊访问-{id}.{format}"
+OUT_PROMO_LIST = "促销推荐-{manager}-{date}.{format}"
+OUT_PROMO_RECEIPT = "签收单-{id}-{date}.{format}"
+OUT_AREA_SUMMARY = "片区汇总-{area}-{month}.{format}"
+
+
 # --- canonical fields ----------------------------------------------------------------------------
 
 # The canonical fields cmgr stores (docs/domain.md, "Canonical fields"), each with the kind of

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options, prompting
+from cmgr.domain import OUT_COMPLAINT_FORM
 from cmgr.i18n import tr
 
 app = common.new_app(tr("质量投诉：《商品及服务质量信息反馈单》的流程，一步一步（new、inspect、"
@@ -26,7 +27,7 @@ AtOpt = Annotated[str | None, typer.Option(
             forms=options.DATE_FORMS))]
 IdArg = Annotated[str, typer.Argument(metavar=tr("投诉编号"),
                                       help=tr("投诉编号，例如 TS-20261129-003。"))]
-FormOutOpt = options.out_option("{id} {format}", default="{id}.{format}")
+FormOutOpt = options.out_option("{id} {format}", default=OUT_COMPLAINT_FORM)
 ListFormatOpt = options.format_option("table", "csv", "json", help=tr("输出格式。"))
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
-from cmgr.domain import FLAG_STATUSES
+from cmgr.domain import FLAG_STATUSES, OUT_FLAG_REPORT
 from cmgr.errors import ExitCode, UsageError
 from cmgr.i18n import tr
 
@@ -40,7 +40,7 @@ ReportFormatOpt = options.format_option(*REPORT_FORMATS, optional=True, help=tr(
 ListOutOpt = options.out_option("{date} {manager} {format}",
                                 more=tr("csv、xlsx 或 json（xlsx 默认 flags-{date}.{format}）。"))
 ReportOutOpt = options.out_option("{date} {manager} {format}",
-                                  default="价格违规及无证经营情况报告-{date}.{format}")
+                                  default=OUT_FLAG_REPORT)
 KindOpt = Annotated[Kind | None, typer.Option(
     "--kind", help=tr("unlicensed（无证经营）或 price（价格违规）。"))]
 RescanOpt = Annotated[bool, typer.Option(

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
+from cmgr.domain import OUT_PLAN_REVIEW
 from cmgr.errors import ExitCode
 from cmgr.i18n import tr
 
@@ -21,7 +22,7 @@ PlanOutOpt = options.out_option("{manager} {week} {date} {format}", more=tr(
     "例如 plans/{manager}-{week}.xlsx；xlsx、html 默认写到 "
     "客户访问日程表-{manager}-{week}.{format}。"))
 ReviewOutOpt = options.out_option("{week} {manager} {date}",
-                                  default="访问计划执行情况-{week}.xlsx",
+                                  default=OUT_PLAN_REVIEW,
                                   more=tr("json 或 xlsx。"))
 
 # A plan table narrower than this drops the columns the day's title already says (route,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
-from cmgr.domain import PROMO_ITEM_UNIT
+from cmgr.domain import OUT_PROMO_LIST, OUT_PROMO_RECEIPT, PROMO_ITEM_UNIT
 from cmgr.errors import UsageError
 from cmgr.i18n import tr
 
@@ -19,9 +19,9 @@ LIST_FILE_FORMATS = ("xlsx", "csv", "json")
 ListFormatOpt = options.format_option("table", *LIST_FILE_FORMATS, optional=True, help=tr(
     "输出格式；默认按 `--out` 的后缀，否则 table；json 不带 `--out` 时写到标准输出。"))
 ListOutOpt = options.out_option("{manager} {date} {format}",
-                                default="促销推荐-{manager}-{date}.{format}",
+                                default=OUT_PROMO_LIST,
                                 more=tr("xlsx 或 csv。"))
-ReceiptOutOpt = options.out_option("{id} {date} {format}", default="签收单-{id}-{date}.{format}")
+ReceiptOutOpt = options.out_option("{id} {date} {format}", default=OUT_PROMO_RECEIPT)
 
 
 def register(root: typer.Typer) -> None:

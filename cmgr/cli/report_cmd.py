@@ -9,13 +9,14 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
+from cmgr.domain import OUT_MONTHLY_REPORT
 from cmgr.i18n import tr
 
 REPORT_FORMATS = ("docx", "html", "md", "xlsx", "json")
 ReportFormatOpt = options.format_option(*REPORT_FORMATS, optional=True, help=tr(
     "输出格式；默认按 `--out` 的后缀，否则 docx；json 不带 `--out` 时写到标准输出。"))
 ReportOutOpt = options.out_option("{manager} {month} {format}",
-                                  default="月度报告-{manager}-{month}.{format}")
+                                  default=OUT_MONTHLY_REPORT)
 
 
 def register(app: typer.Typer) -> None:
@@ -120,6 +121,6 @@ def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:
         common.warn(hint)
     paths = []
     for fmt in ("docx", "html"):
-        paths += write_run(run, fmt, out_dir / "月度报告-{manager}-{month}.{format}",
+        paths += write_run(run, fmt, out_dir / OUT_MONTHLY_REPORT,
                            user_dir=cfg.get("templates.dir"))
     return paths

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
+from cmgr.domain import OUT_TODAY
 from cmgr.errors import UsageError
 from cmgr.i18n import tr
 
@@ -17,7 +18,7 @@ TODAY_FORMATS = ("table", "json", "html", "xlsx")
 TodayFormatOpt = options.format_option(
     *TODAY_FORMATS, optional=True, help=tr("输出格式，默认按 `--out` 的后缀，否则为 table。"))
 TodayOutOpt = options.out_option("{manager} {date} {format}",
-                                 default="今日走访单-{manager}-{date}.{format}",
+                                 default=OUT_TODAY,
                                  more=tr("html 或 xlsx。"))
 
 

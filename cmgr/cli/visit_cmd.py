@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options, prompting
-from cmgr.domain import VISIT_TYPE_SYNONYMS
+from cmgr.domain import OUT_SPECIAL_VISIT, VISIT_TYPE_SYNONYMS
 from cmgr.errors import UsageError
 from cmgr.i18n import tr
 
@@ -178,7 +178,7 @@ def _prices_seen(db, customer_code: str, sku: str | None, prices: list[str], sto
     return jobs.merge_prices(seen, counted)
 
 
-RecordOutOpt = options.out_option("{id} {format}", default="特殊访问-{id}.{format}")
+RecordOutOpt = options.out_option("{id} {format}", default=OUT_SPECIAL_VISIT)
 
 
 @app.command("special", help=tr("记录一次特殊访问（《特殊访问记录》：特殊情况和处理措施），并生成记录。"))

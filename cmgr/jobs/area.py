@@ -25,10 +25,9 @@ from cmgr.core.area import (
     managers_of_area,
     parse_areas,
 )
+from cmgr.domain import OUT_AREA_SUMMARY
 from cmgr.errors import NotFound, UsageError
 from cmgr.i18n import tr
-
-DEFAULT_SUMMARY_OUT = "片区汇总-{area}-{month}.{format}"
 
 
 def actor(cfg) -> Actor:
@@ -130,7 +129,7 @@ def write_summary(result: AreaSummary, fmt: str, out: str | None) -> Path:
     from cmgr.render.kpi_lists import write_csv
     from cmgr.render.output import expand_out
 
-    path = expand_out(out or DEFAULT_SUMMARY_OUT, area=result.area or "全部", month=result.month,
+    path = expand_out(out or OUT_AREA_SUMMARY, area=result.area or "全部", month=result.month,
                       format=fmt)
     with all_or_nothing() as files:
         if fmt == "csv":

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-DEFAULT_FORM_OUT = "{id}.{format}"
+from cmgr.domain import OUT_COMPLAINT_FORM
 
 
 def _write_form(files, cfg, record: dict, fmt: str, out: str | None) -> Path:
     from cmgr.render.forms import complaint_form_context, render_form
     from cmgr.render.output import expand_out
 
-    path = expand_out(out or DEFAULT_FORM_OUT, id=record["id"], format=fmt)
+    path = expand_out(out or OUT_COMPLAINT_FORM, id=record["id"], format=fmt)
     render_form("complaint_form", complaint_form_context(record), files.path(path), fmt,
                 user_dir=cfg.get("templates.dir"))
     return path
@@ -150,5 +150,5 @@ def demo_files(db, cfg, out_dir: Path) -> list[Path] | None:
                          at=f"{day}T16:00:00")
     with all_or_nothing() as files:
         for fmt in ("docx", "html"):
-            _write_form(files, cfg, record, fmt, str(out_dir / "{id}.{format}"))
+            _write_form(files, cfg, record, fmt, str(out_dir / OUT_COMPLAINT_FORM))
     return files.written

@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from cmgr.domain import OPEN_FLAG_STATUSES
+from cmgr.domain import OPEN_FLAG_STATUSES, OUT_FLAG_LIST, OUT_FLAG_REPORT
 from cmgr.errors import UsageError
 from cmgr.i18n import tr
-
-DEFAULT_LIST_OUT = "flags-{date}.{format}"
-DEFAULT_REPORT_OUT = "价格违规及无证经营情况报告-{date}.{format}"
 
 
 def date_range(since: date | None, until: date | None) -> tuple[str | None, str | None]:
@@ -81,14 +78,14 @@ def close_proposals(db, cfg, flags: list[tuple]) -> dict[int, str]:
 
 
 def write_list(rows: list[dict], fmt: str, out: str | None, manager: str | None) -> Path:
-    """The flag list as a csv, xlsx or json file (default DEFAULT_LIST_OUT)."""
+    """The flag list as a csv, xlsx or json file (default OUT_FLAG_LIST)."""
     import json
 
     from cmgr.fileio import all_or_nothing
     from cmgr.render import flag_report as fr
     from cmgr.render.output import expand_out
 
-    path = expand_out(out or DEFAULT_LIST_OUT, manager=manager or "all", format=fmt)
+    path = expand_out(out or OUT_FLAG_LIST, manager=manager or "all", format=fmt)
     with all_or_nothing() as files:
         staged = files.path(path)
         if fmt == "json":
@@ -225,7 +222,7 @@ def write_report(db, cfg, fmt: str, out: str | None, *, since: str | None, until
                       statuses=None if include_done else OPEN_FLAG_STATUSES, cases=False)
     context = fr.report_context(rows, last_events(db, [r["id"] for r in rows]), since=since,
                                 until=until, manager=manager)
-    path = expand_out(out or DEFAULT_REPORT_OUT, manager=manager or "all", format=fmt)
+    path = expand_out(out or OUT_FLAG_REPORT, manager=manager or "all", format=fmt)
     report = FlagReport(path, context["counts"])
     to_mark = [r["id"] for r in rows if r["status"] == "new"] if mark_reported else []
     if to_mark:  # marking them reported is a write on each (docs/area.md)

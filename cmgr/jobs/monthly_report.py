@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from cmgr.domain import OUT_MONTHLY_REPORT
 from cmgr.errors import UsageError
 from cmgr.i18n import tr
 
-DEFAULT_OUT = "月度报告-{manager}-{month}.{format}"
 SUMMARY_NAME = "区域汇总"
 # History loaded for the forecast: its members look 12 and 24 months back, and its backtest
 # re-forecasts the last 6 months.
@@ -286,7 +286,7 @@ def write_run(run: ReportRun, fmt: str, out: str | Path | None, *,
     from cmgr.render.monthly_report_doc import write_report, write_summary
     from cmgr.render.output import expand_out
 
-    pattern = str(out) if out else DEFAULT_OUT
+    pattern = str(out) if out else OUT_MONTHLY_REPORT
     several = len(run.reports) + (1 if run.summary else 0) > 1
     if several and "{manager}" not in pattern:
         raise UsageError(tr("`--out` {pattern}：多份报告需要 {{manager}} 占位符", pattern=pattern),

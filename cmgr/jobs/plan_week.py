@@ -15,7 +15,14 @@ from pathlib import Path
 from cmgr.core import visit_plan as vp
 from cmgr.core.routing import DISTANCE_NOTE
 from cmgr.core.workdays import WorkCalendar, iso_week_bounds, next_week_start
-from cmgr.domain import PLAN_REVIEW_LABELS, WEEKDAY_NAMES, GradeBand, is_active
+from cmgr.domain import (
+    OUT_PLAN,
+    OUT_PLAN_REVIEW,
+    PLAN_REVIEW_LABELS,
+    WEEKDAY_NAMES,
+    GradeBand,
+    is_active,
+)
 from cmgr.errors import ConfigError, InputError, NotFound, UsageError
 from cmgr.i18n import tr
 from cmgr.store import plans as store
@@ -418,8 +425,6 @@ def review_json(week: str, reviews: Sequence[Review]) -> dict:
 
 # --- output files --------------------------------------------------------------------------------
 
-DEFAULT_OUT = "客户访问日程表-{manager}-{week}.{format}"
-DEFAULT_REVIEW_OUT = "访问计划执行情况-{week}.xlsx"
 FILE_FORMATS = ("xlsx", "html", "csv", "json")
 
 
@@ -446,7 +451,7 @@ def check_out(fmt: str, out: str | None, n_managers: int) -> None:
 
 def publish(db, run: PlanRun, fmt: str, out: str | None, *, user_dir: str | None = None,
             save_plans: bool = True) -> list[Path]:
-    """Write the run's files (`out`, default DEFAULT_OUT; one per {manager} when given) and save
+    """Write the run's files (`out`, default OUT_PLAN; one per {manager} when given) and save
     the plans for plan-review, all or nothing: a failed file saves nothing, a failed save leaves
     no file. csv/json without `out`, and table, write no file (the caller prints them)."""
     import json
@@ -458,7 +463,7 @@ def publish(db, run: PlanRun, fmt: str, out: str | None, *, user_dir: str | None
     groups: dict[Path, list[vp.WeekPlan]] = {}
     if to_files:
         for plan in run.plans:
-            path = expand_out(out or DEFAULT_OUT, manager=plan.manager, week=run.week, format=fmt)
+            path = expand_out(out or OUT_PLAN, manager=plan.manager, week=run.week, format=fmt)
             groups.setdefault(path, []).append(plan)
     with all_or_nothing() as files:
         for path, plans in groups.items():
@@ -491,7 +496,7 @@ def write_review(week: str, reviews: Sequence[Review], fmt: str, out: str | None
 
     if fmt == "json" and not out:
         raise UsageError(tr("不带 `--out` 的 json 输出到标准输出"))  # the caller prints it
-    path = expand_out(out or DEFAULT_REVIEW_OUT, week=week, manager=manager, format=fmt)
+    path = expand_out(out or OUT_PLAN_REVIEW, week=week, manager=manager, format=fmt)
     with all_or_nothing() as files:
         if fmt == "json":
             files.path(path).write_text(json.dumps(review_json(week, reviews), ensure_ascii=False,

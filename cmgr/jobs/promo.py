@@ -8,12 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from cmgr.domain import PROMO_ITEM_UNIT
+from cmgr.domain import OUT_PROMO_LIST, OUT_PROMO_RECEIPT, PROMO_ITEM_UNIT
 from cmgr.errors import NotFound, UsageError
 from cmgr.i18n import tr
-
-DEFAULT_LIST_OUT = "促销推荐-{manager}-{date}.{format}"
-DEFAULT_RECEIPT_OUT = "签收单-{id}-{date}.{format}"
 
 
 def settings(cfg):
@@ -88,7 +85,7 @@ def write_recommendation(rec: Recommendation, fmt: str, out: str | None) -> Path
     from cmgr.render.promo_list import write_csv, write_xlsx
 
     who = rec.manager or "全部"
-    path = expand_out(out or DEFAULT_LIST_OUT, manager=who, date=rec.as_of.isoformat(), format=fmt)
+    path = expand_out(out or OUT_PROMO_LIST, manager=who, date=rec.as_of.isoformat(), format=fmt)
     with all_or_nothing() as files:
         if fmt == "xlsx":
             write_xlsx(files.path(path), rec.rows, title=f"促销客户推荐名单（{who}，截至 {rec.as_of}）")
@@ -167,7 +164,7 @@ def receipt(db, cfg, *, campaign: str, item: str | None, qty: float | None,
                   "address": found[code].get("address"), "item": item_text, "qty": per_customer}
                  for code in codes]
         context = promo_receipt_context(camp, lines, issued, "、".join(managers), unit=unit)
-        result.path = expand_out(out or DEFAULT_RECEIPT_OUT, id=camp["name"],
+        result.path = expand_out(out or OUT_PROMO_RECEIPT, id=camp["name"],
                                  date=issued.isoformat(), format=fmt)
         render_form("promo_receipt", context, files.path(result.path), fmt,
                     user_dir=cfg.get("templates.dir"))

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from cmgr.domain import WEEKDAY_NAMES, flag_status_label
+from cmgr.domain import OUT_TODAY, WEEKDAY_NAMES, flag_status_label
 from cmgr.errors import NotFound, UsageError
 from cmgr.i18n import tr
 from cmgr.store.db import Database
 
-DEFAULT_OUT = "今日走访单-{manager}-{date}.{format}"
 SHEET_FORMATS = ("html", "xlsx")
 STANDARD_REASONS = ("店主外出", "关门", "时间不够", "改日")
 LICENCE_WARN_DAYS = 30
@@ -153,13 +152,13 @@ def sheet_json(sheet: DaySheet) -> dict:
 def write_sheets(sheet: DaySheet, formats: Sequence[str], out: str | None = None, *,
                  user_dir: str | None = None) -> list[Path]:
     """The day's visit sheet in each of `formats` (html, xlsx), all or nothing; `out` with the
-    placeholders {manager} {date} {format} (default DEFAULT_OUT)."""
+    placeholders {manager} {date} {format} (default OUT_TODAY)."""
     from cmgr.fileio import all_or_nothing
     from cmgr.render.output import expand_out
 
     with all_or_nothing() as files:
         for fmt in formats:
-            path = expand_out(out or DEFAULT_OUT, manager=sheet.manager, date=sheet.day.isoformat(),
+            path = expand_out(out or OUT_TODAY, manager=sheet.manager, date=sheet.day.isoformat(),
                               format=fmt)
             staged = files.path(path)
             if fmt == "html":

@@ -13,14 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmgr.domain import VISIT_TYPE_SYNONYMS
+from cmgr.domain import OUT_SPECIAL_VISIT, VISIT_TYPE_SYNONYMS
 from cmgr.errors import UsageError
 from cmgr.i18n import tr
 from cmgr.store import visits as store
 from cmgr.store.db import Database
 
 DUTY_LETTERS = "abcdef"  # seed 4.1.3 a)-f)
-DEFAULT_RECORD_OUT = "特殊访问-{id}.{format}"
 
 
 def current_user() -> str:
@@ -165,7 +164,7 @@ def record_special(db, cfg, visit, *, form_format: str | None, out: str | None =
         _stamp(db, stored["id"], who, created=True)
         stored = store.find_visit(db, str(stored["id"]))
         if form_format:
-            path = expand_out(out or DEFAULT_RECORD_OUT, id=stored["visit_id"], format=form_format)
+            path = expand_out(out or OUT_SPECIAL_VISIT, id=stored["visit_id"], format=form_format)
             render_form("special_visit",
                         special_visit_context(stored, get_customer(db, stored["customer_code"])),
                         files.path(path), form_format, user_dir=cfg.get("templates.dir"))
@@ -187,7 +186,7 @@ def reprint_special(db, cfg, visit_id: str, *, form_format: str, out: str | None
         raise UsageError(tr("{id} 是{kind}，不是特殊访问", id=visit_id,
                             kind=visit.get("visit_type") or tr("访问")),
                          hint=tr("只有特殊访问才有《特殊访问记录》"))
-    path = expand_out(out or DEFAULT_RECORD_OUT, id=visit["visit_id"], format=form_format)
+    path = expand_out(out or OUT_SPECIAL_VISIT, id=visit["visit_id"], format=form_format)
     with all_or_nothing() as files:
         render_form("special_visit", special_visit_context(visit, get_customer(
             db, visit["customer_code"])), files.path(path), form_format,
