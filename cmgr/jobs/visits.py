@@ -151,7 +151,8 @@ def log_visit(db: Database, record, prices: Sequence[store.PriceSeen] = (), *,
 def record_special(db, cfg, visit, *, form_format: str | None, out: str | None = None
                    ) -> tuple[dict, Path | None]:
     """Store the visit (a store.customers.VisitRecord) and, with `form_format`, render its
-    record: a template error stores no visit."""
+    record: a template error stores no visit. The export's row of the same special visit,
+    imported before, is folded into it (as `log_visit` does)."""
     from cmgr.fileio import all_or_nothing
     from cmgr.render.forms import render_form, special_visit_context
     from cmgr.render.output import expand_out
@@ -162,6 +163,8 @@ def record_special(db, cfg, visit, *, form_format: str | None, out: str | None =
     with all_or_nothing() as files, db.transaction():
         stored = add_visit(db, visit)
         _stamp(db, stored["id"], who, created=True)
+        store.merge_export_rows(db, customer_code=stored["customer_code"],
+                                visit_date=stored["visit_date"])
         stored = store.find_visit(db, str(stored["id"]))
         if form_format:
             path = expand_out(out or OUT_SPECIAL_VISIT, id=stored["visit_id"], format=form_format)

@@ -60,7 +60,6 @@ def merge_export_rows(db: Database, *, import_id: int | None = None,
     pairs: list[tuple[int, int]] = []  # (export row id, kept row id)
     used_e: set[int] = set()
     used_s: set[int] = set()
-    # An export row folded before and imported again goes back into the same visit.
     # An export row folded before and imported again goes back into the same visit. Both
     # queries start from the few visits recorded in cmgr or on sheets and look the export's
     # rows up by index (visit_key, visits_customer_date).

@@ -217,6 +217,20 @@ def test_export_first_then_typed_visit_takes_over_its_flag(seeded_dbpath, tmp_pa
     assert len(rows(seeded_dbpath, "SELECT id FROM visits WHERE customer_code = 'C002'")) == 2
 
 
+def test_special_visit_recorded_after_its_export_row_is_one_visit(seeded_dbpath, tmp_path):
+    path = export(tmp_path, ["ZF020", DAY, "C002", "张三烟酒商店", "王建国", "特殊访问",
+                             "店主反映假烟流入", None, None])
+    assert run(["import", "visits", path]).exit_code == 0
+    v = run_json(["visit", "special", "--customer", "C002", "--date", DAY, "--situation",
+                  "店主反映假烟流入", "--action", "已报区域市场经理", "--no-form"])
+    visits = rows(seeded_dbpath, "SELECT * FROM visits WHERE customer_code = 'C002'")
+    assert len(visits) == 1 and visits[0]["export_key"] == "ZF020"
+    assert visits[0]["visit_key"] == v["visit_key"] and visits[0]["action"] == "已报区域市场经理"
+    # the export imported again folds into the same visit
+    assert run(["import", "visits", path]).exit_code == 0
+    assert len(rows(seeded_dbpath, "SELECT id FROM visits WHERE customer_code = 'C002'")) == 1
+
+
 def test_visit_list_edit_delete_keep_history_and_reevaluate_flags(seeded_dbpath):
     run(["visit", "log", "--customer", "C001", "--date", DAY, "--notes", "正常走访"])
     typo = run_json(["visit", "log", "--customer", "C002", "--date", DAY, "--notes", TIP,
