@@ -797,6 +797,11 @@ def connect(target: str | Path, *, busy_timeout: float = 30.0) -> Database:
     PostgreSQL URL (psycopg imported only then, so `cmgr --help` stays fast)."""
     if is_url(target):
         return PgDatabase(str(target), busy_timeout=busy_timeout)
+    if str(target).startswith(("postgresql:", "postgres:")):
+        # A URL that went through Path() has lost a slash ("postgresql:/u@/db"): opening it as
+        # an SQLite path would create a stray file of that name instead of reaching the server.
+        raise ConfigError(tr("数据库地址写错了：{target}", target=str(target)),
+                          hint=tr("地址只写 postgresql://用户@主机:端口/库名（两个斜杠）"))
     return Database(target, busy_timeout=busy_timeout)
 
 

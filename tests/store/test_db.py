@@ -67,3 +67,15 @@ def test_backup_is_a_consistent_copy(db, tmp_path):
     assert con.execute("SELECT sku_name FROM prices").fetchone()[0] == "中华(硬)"
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
+
+
+def test_url_that_lost_a_slash_is_refused_not_created(tmp_path, monkeypatch):
+    """Path("postgresql://u@/db") is "postgresql:/u@/db": refused, no stray SQLite file made."""
+    from pathlib import Path
+
+    from cmgr.errors import ConfigError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="postgresql:/cmgr@"):
+        open_database(Path("postgresql://cmgr@/team"))
+    assert list(tmp_path.iterdir()) == []
