@@ -10,7 +10,6 @@ import json
 from datetime import date, timedelta
 from html.parser import HTMLParser
 
-import pytest
 from typer.testing import CliRunner
 
 from tests.core.test_visit_plan import DUE_ONCE, DUE_TWICE, ROUTE_WEEKDAYS, TERRITORY, territory
@@ -61,21 +60,6 @@ def seed(db) -> None:
                        "VALUES ('TS-20261128-001', 'A18', 2, '霉变', 'new', '2026-11-28T10:00:00')")
 
 
-@pytest.fixture
-def cli_db(tmp_path, monkeypatch):
-    from cmgr.store.db import open_database
-
-    path = tmp_path / "plan.db"
-    monkeypatch.setenv("CMGR_DB", str(path))
-    monkeypatch.chdir(tmp_path)
-    db = open_database(path)
-    try:
-        seed(db)
-    finally:
-        db.close()
-    return path
-
-
 def run(*args):
     from cmgr.cli.app import app
 
@@ -88,7 +72,7 @@ def plan_json(*extra) -> dict:
     return json.loads(result.stdout)
 
 
-def test_json_plan_has_the_due_customers_and_the_documented_keys(cli_db):
+def test_json_plan_has_the_due_customers_and_the_documented_keys(plan_db):
     data = plan_json()
     assert data["week"] == WEEK and len(data["managers"]) == 1
     m = data["managers"][0]
@@ -114,7 +98,7 @@ def test_json_plan_has_the_due_customers_and_the_documented_keys(cli_db):
     assert "直线距离" in data["distance"]
 
 
-def test_deterministic_bytes_for_csv_and_json(cli_db):
+def test_deterministic_bytes_for_csv_and_json(plan_db):
     outs = []
     for _ in range(2):
         for fmt in ("json", "csv"):
@@ -124,7 +108,7 @@ def test_deterministic_bytes_for_csv_and_json(cli_db):
     assert outs[0] == outs[2] and outs[1] == outs[3]
 
 
-def test_xlsx_is_the_same_bytes_for_the_same_plan(cli_db, tmp_path, monkeypatch):
+def test_xlsx_is_the_same_bytes_for_the_same_plan(plan_db, tmp_path, monkeypatch):
     import datetime as real_datetime
     import time
     import zipfile
@@ -148,7 +132,7 @@ def test_xlsx_is_the_same_bytes_for_the_same_plan(cli_db, tmp_path, monkeypatch)
         assert b"2000-01-01T00:00:00Z" in zf.read("docProps/core.xml")
 
 
-def test_csv_has_bom_and_parses_back(cli_db, tmp_path):
+def test_csv_has_bom_and_parses_back(plan_db, tmp_path):
     result = run("plan-week", "--week", WEEK, "-m", "王建国", "--out", "plans/{manager}-{week}.csv")
     assert result.exit_code == 0, result.output
     path = tmp_path / "plans" / f"王建国-{WEEK}.csv"
@@ -165,7 +149,7 @@ def test_csv_has_bom_and_parses_back(cli_db, tmp_path):
             v["km_from_previous"]
 
 
-def test_xlsx_two_printable_sheets_parse_back(cli_db, tmp_path):
+def test_xlsx_two_printable_sheets_parse_back(plan_db, tmp_path):
     import openpyxl
 
     result = run("plan-week", "--week", WEEK, "-m", "王建国", "--format", "xlsx", "--out",
@@ -216,7 +200,7 @@ class _Html(HTMLParser):
             self.cells.append(data.strip())
 
 
-def test_html_with_sketch_maps_parses_back(cli_db, tmp_path):
+def test_html_with_sketch_maps_parses_back(plan_db, tmp_path):
     result = run("plan-week", "--week", WEEK, "-m", "王建国", "--out", "p.html")
     assert result.exit_code == 0, result.output
     text = (tmp_path / "p.html").read_text(encoding="utf-8")
@@ -233,7 +217,7 @@ def test_html_with_sketch_maps_parses_back(cli_db, tmp_path):
     assert "营销人员市场走访签到记录簿" in text
 
 
-def test_capacity_option_pushes_and_table_summarises(cli_db):
+def test_capacity_option_pushes_and_table_summarises(plan_db):
     data = plan_json("--visits-per-day", "2", "--no-save")
     m = data["managers"][0]
     assert len(m["visits"]) == 10
@@ -246,7 +230,7 @@ def test_capacity_option_pushes_and_table_summarises(cli_db):
     assert "顺延到下周 6 户" in result.stderr and "直线距离" in result.stdout
 
 
-def test_unknown_manager_suggests_close_names(cli_db):
+def test_unknown_manager_suggests_close_names(plan_db):
     result = run("plan-week", "--week", WEEK, "-m", "王建民")
     assert result.exit_code == 2 and "王建民" in result.stderr and "王建国" in result.stderr
     assert "Traceback" not in result.output
@@ -254,7 +238,7 @@ def test_unknown_manager_suggests_close_names(cli_db):
     assert result.exit_code == 2 and "--all" in result.stderr
 
 
-def test_all_managers_and_out_placeholders(cli_db, tmp_path):
+def test_all_managers_and_out_placeholders(plan_db, tmp_path):
     result = run("plan-week", "--week", WEEK, "--all", "--out", "x.xlsx")
     assert result.exit_code == 2 and "{manager}" in result.stderr
     assert not (tmp_path / "x.xlsx").exists()
@@ -265,10 +249,10 @@ def test_all_managers_and_out_placeholders(cli_db, tmp_path):
         assert [m["manager"] for m in data["managers"]] == [name]
 
 
-def test_uncovered_and_blank_grades_are_planned_with_warnings_and_exit_6(cli_db, tmp_path):
+def test_uncovered_and_blank_grades_are_planned_with_warnings_and_exit_6(plan_db, tmp_path):
     from cmgr.store.db import open_database
 
-    db = open_database(cli_db)
+    db = open_database(plan_db)
     with db.transaction():  # A02 (not due by its 档位 3) loses its 档位 in the roster
         db.execute("UPDATE customers SET grade = NULL, grade_label = NULL WHERE customer_code = 'A02'")
     db.close()
@@ -302,7 +286,7 @@ def test_no_customers_is_an_error(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "客户名册" in result.stderr
 
 
-def test_past_week_warns_and_guessed_year_warns(cli_db):
+def test_past_week_warns_and_guessed_year_warns(plan_db):
     result = run("plan-week", "--week", "2026-W40", "-m", "王建国", "--format", "json", "--no-save")
     assert result.exit_code == 0 and "已经过去" in result.stderr
     json.loads(result.stdout)  # warnings stay off stdout
@@ -310,7 +294,7 @@ def test_past_week_warns_and_guessed_year_warns(cli_db):
     assert result.exit_code == 0 and "2030" in result.stderr and "周一至周五" in result.stderr
 
 
-def test_a_plan_week_warning_reads_in_english_with_lang_en(cli_db, monkeypatch):
+def test_a_plan_week_warning_reads_in_english_with_lang_en(plan_db, monkeypatch):
     from cmgr import i18n
 
     monkeypatch.setattr(i18n, "_language", i18n.language())  # restored after the test
@@ -322,7 +306,7 @@ def test_a_plan_week_warning_reads_in_english_with_lang_en(cli_db, monkeypatch):
     assert "已经过去" not in result.stderr
 
 
-def test_bad_week_and_start_options(cli_db):
+def test_bad_week_and_start_options(plan_db):
     assert run("plan-week", "--week", "2026-W60", "-m", "王建国").exit_code == 2
     result = run("plan-week", "--start", "2026-12-02", "-m", "王建国")
     assert result.exit_code == 2 and "2026-11-30" in result.stderr
@@ -331,7 +315,7 @@ def test_bad_week_and_start_options(cli_db):
     assert result.exit_code == 0 and json.loads(result.stdout)["week"] == WEEK
 
 
-def test_review_then_missed_customers_come_first_next_week(cli_db):
+def test_review_then_missed_customers_come_first_next_week(plan_db):
     from cmgr.store.db import open_database
     from cmgr.store.records import upsert
 
@@ -339,7 +323,7 @@ def test_review_then_missed_customers_come_first_next_week(cli_db):
     visits = data["managers"][0]["visits"]
     first, second, third = visits[0], visits[1], visits[2]
     # the first visited as planned, the second a day late, the rest not at all
-    db = open_database(cli_db)
+    db = open_database(plan_db)
     try:
         with db.transaction():
             late = (date.fromisoformat(second["date"]) + timedelta(days=1)).isoformat()
@@ -376,7 +360,7 @@ def test_review_then_missed_customers_come_first_next_week(cli_db):
     assert code in missed and first["customer_code"] not in missed
 
 
-def test_review_xlsx(cli_db, tmp_path):
+def test_review_xlsx(plan_db, tmp_path):
     import openpyxl
 
     plan_json()
@@ -388,12 +372,12 @@ def test_review_xlsx(cli_db, tmp_path):
     assert ws.max_row - 3 == len(plan_json("--no-save")["managers"][0]["visits"])
 
 
-def test_review_without_saved_plan(cli_db):
+def test_review_without_saved_plan(plan_db):
     result = run("plan-review", "--week", WEEK, "-m", "王建国")
     assert result.exit_code == 2 and "plan-week" in result.stderr
 
 
-def test_calendar_file_leave_moves_the_route_day(cli_db, tmp_path):
+def test_calendar_file_leave_moves_the_route_day(plan_db, tmp_path):
     calendar = tmp_path / "calendar.toml"
     calendar.write_text('[leave]\n"王建国" = ["2026-11-30"]\n', encoding="utf-8")
     config = tmp_path / "cfg.toml"
@@ -408,7 +392,7 @@ def test_calendar_file_leave_moves_the_route_day(cli_db, tmp_path):
     assert east == {"2026-12-01"}  # Monday's route on the next working day
 
 
-def test_each_manager_can_have_their_own_start_point(cli_db, tmp_path):
+def test_each_manager_can_have_their_own_start_point(plan_db, tmp_path):
     config = tmp_path / "cfg.toml"
     config.write_text("[plan]\nstart_lon = 117.0\nstart_lat = 36.6\n"
                       "[plan.start_points]\n\"李娜\" = [116.91, 36.61]\n", encoding="utf-8")
@@ -422,7 +406,7 @@ def test_each_manager_can_have_their_own_start_point(cli_db, tmp_path):
     assert shown["values"]["plan.start_points"]["value"] == {"李娜": [116.91, 36.61]}
 
 
-def test_half_a_start_point_is_a_config_error(cli_db, tmp_path):
+def test_half_a_start_point_is_a_config_error(plan_db, tmp_path):
     config = tmp_path / "cfg.toml"
     config.write_text("[plan]\nstart_lon = 117.0\n", encoding="utf-8")
     result = run("--config", str(config), "plan-week", "--week", WEEK, "-m", "王建国")
@@ -440,11 +424,11 @@ def test_half_a_start_point_is_a_config_error(cli_db, tmp_path):
 LONG_NAME = "历下区泉城路老字号烟酒食杂便利店（二分店）"
 
 
-def _table_output(cli_db, monkeypatch, width: int, *extra: str) -> str:
+def _table_output(plan_db, monkeypatch, width: int, *extra: str) -> str:
     from cmgr.cli import common
     from cmgr.store.db import open_database
 
-    db = open_database(cli_db)
+    db = open_database(plan_db)
     with db.transaction():
         db.execute("UPDATE customers SET customer_name = ? WHERE customer_code = 'A04'",
                    (LONG_NAME,))
@@ -455,10 +439,10 @@ def _table_output(cli_db, monkeypatch, width: int, *extra: str) -> str:
     return result.stdout
 
 
-def test_plan_table_fits_80_columns_with_names_readable(cli_db, monkeypatch):
+def test_plan_table_fits_80_columns_with_names_readable(plan_db, monkeypatch):
     from rich.cells import cell_len
 
-    out = _table_output(cli_db, monkeypatch, 80)
+    out = _table_output(plan_db, monkeypatch, 80)
     lines = out.splitlines()
     assert len(lines) > 20 and max(cell_len(line) for line in lines) <= 80
     # the name wraps by display width inside its column, whole: its pieces read in order
@@ -476,19 +460,19 @@ def test_plan_table_fits_80_columns_with_names_readable(cli_db, monkeypatch):
     assert lines[empty_day + 1].startswith("2026-12-02")  # no empty table after it
 
 
-def test_plan_table_on_a_wide_terminal_shows_every_column(cli_db, monkeypatch):
-    out = _table_output(cli_db, monkeypatch, 160)
+def test_plan_table_on_a_wide_terminal_shows_every_column(plan_db, monkeypatch):
+    out = _table_output(plan_db, monkeypatch, 160)
     header = next(line for line in out.splitlines() if "访问事由" in line)
     for col in ("序号", "客户编码", "客户名称", "线路", "档位", "上次访问", "km"):
         assert col in header
     assert LONG_NAME in out  # room enough for the name on one line
 
 
-def test_plan_summary_in_english_with_lang_en(cli_db, monkeypatch):
+def test_plan_summary_in_english_with_lang_en(plan_db, monkeypatch):
     from cmgr import i18n
 
     monkeypatch.setattr(i18n, "_language", i18n.language())  # restored after the test
-    out = _table_output(cli_db, monkeypatch, 80, "--lang", "en")
+    out = _table_output(plan_db, monkeypatch, 80, "--lang", "en")
     assert "Visit plan" in out and "no visit planned" in out and "Reason for the visit" in out
     assert "本日没有安排访问" not in out
     result = run("--lang", "en", "plan-week", "--week", WEEK, "-m", "王建国", "--visits-per-day",
@@ -499,7 +483,7 @@ def test_plan_summary_in_english_with_lang_en(cli_db, monkeypatch):
     assert "顺延" not in result.stderr.split("warning")[-1]
 
 
-def test_plan_summary_is_chinese_by_default(cli_db):
+def test_plan_summary_is_chinese_by_default(plan_db):
     result = run("plan-week", "--week", WEEK, "-m", "王建国", "--no-save", "--format", "json")
     assert result.exit_code == 0, result.output
     assert "王建国 2026-W49：5 个工作日，访问 16 次（特殊访问 2，提前 0）" in result.stderr

@@ -8,28 +8,11 @@ import json
 import sqlite3
 
 import openpyxl
-import pytest
 
-from tests.cli.test_plan_cmd import WEEK, run, seed
+from tests.cli.test_plan_cmd import WEEK, run
 from tests.conftest import write_xlsx
 
 TIP = "隔壁新开的小卖部没有许可证也在卖烟"
-
-
-@pytest.fixture
-def plan_db(tmp_path, monkeypatch):
-    """The hand-checkable territory of tests/cli/test_plan_cmd.py."""
-    from cmgr.store.db import open_database
-
-    path = tmp_path / "plan.db"
-    monkeypatch.setenv("CMGR_DB", str(path))
-    monkeypatch.chdir(tmp_path)
-    db = open_database(path)
-    try:
-        seed(db)
-    finally:
-        db.close()
-    return path
 
 
 def q(path, sql, params=()):
