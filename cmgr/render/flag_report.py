@@ -8,12 +8,12 @@ writers that need them.
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 from pathlib import Path
 
 from cmgr.core.flag_engine import KIND_LABELS, SOURCE_LABELS, subkind_label
 from cmgr.domain import FLAG_STATUS_LABELS, flag_status_label
+from cmgr.inert_text import CONTROL_CHARS
 
 # `cmgr flag --format json`: these keys, in this order (docs/flags.md).
 JSON_KEYS = ("id", "kind", "subkind", "source", "visit_id", "visit_date", "customer_code",
@@ -119,13 +119,11 @@ def _case_ids(row: dict):
     return "、".join(map(str, ids)) if len(ids) > 1 else ids[0]
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def xml_safe(text: str) -> str:
-    """Text without the control characters XML (xlsx, docx) cannot hold; a note pasted from
-    another program sometimes carries a vertical tab or a bell."""
-    return _CONTROL.sub(" ", text)
+    """Text without the control characters XML (xlsx, docx) cannot hold (inert_text's set); a
+    note pasted from another program sometimes carries a vertical tab (Excel's line break) or a
+    bell: a space keeps the words apart in an escalation document."""
+    return CONTROL_CHARS.sub(" ", text)
 
 
 def _cell(value):

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from cmgr.errors import DatabaseError, InputError
 from cmgr.i18n import tr
+from cmgr.inert_text import strip_control
 from cmgr.store.db import Database, latest_version, migrations
 
 CORE_TABLES = ("customers", "order_lines", "visits", "prices", "imports")
@@ -247,7 +248,6 @@ def _sheet_name(table: str, part: int, taken: set[str]) -> str:
 def _write_xlsx(db: Database, tables: list[str], path: Path, result: ExportResult) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     wb = Workbook(write_only=True)
     index = wb.create_sheet("目录")
@@ -277,8 +277,9 @@ def _write_xlsx(db: Database, tables: list[str], path: Path, result: ExportResul
                     if isinstance(value, bytes):
                         value = value.hex()
                     if isinstance(value, str):
-                        if ILLEGAL_CHARACTERS_RE.search(value):
-                            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                        cleaned = strip_control(value)
+                        if cleaned != value:
+                            value = cleaned
                             result.cleaned_cells += 1
                         if value.startswith("="):  # text, not a formula
                             cell = WriteOnlyCell(ws, value=value)
