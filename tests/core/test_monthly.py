@@ -425,6 +425,18 @@ def test_other_manager_and_orders_outside_the_roster(fixture_db, cfg):
     assert run.summary["total"]["qty_cartons"] + orphan["qty"].sum() == pytest.approx(
         now["qty"].sum())
     assert any("不在客户名册" in w for w in run.warnings)
+    # the 合计 row counts every column the managers' rows count, 预警 included
+    for key in ("stopped", "new_customers", "warning_customers"):
+        assert run.summary["total"][key] == sum(m[key] for m in run.summary["managers"])
+
+
+def test_complaints_are_counted_by_kind_of_problem_not_by_sentence():
+    from cmgr.core.monthly import complaint_kind
+
+    assert complaint_kind("客户反映该批次卷烟有 5 包烟支受潮发霉、烟丝松散。") == "受潮霉变"
+    assert complaint_kind("两条烟有掉丝") == "烟丝松散"
+    assert complaint_kind("条盒封口开了") == "包装问题"
+    assert complaint_kind("说不清楚") == "其他质量问题"
 
 
 def test_parse_report_month():
@@ -491,7 +503,7 @@ def test_flags_and_complaints_become_problems_and_opinions(fixture_db, cfg):
     assert open_ids == ["TS-20261020-001", "TS-20261105-001"]  # closed one left out
     complaints = r["opinions"]["complaints"]
     assert complaints["available"] and [c["id"] for c in complaints["list"]] == ["TS-20261105-001"]
-    assert complaints["by_type"] == [{"name": "受潮", "count": 1}]
+    assert complaints["by_type"] == [{"name": "受潮霉变", "count": 1}]
     assert complaints["by_status"][0]["name"] != "submitted"  # shown with its Chinese label
 
 
