@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cmgr.core.area import SUMMARY_COLUMNS
+from cmgr.core.area import SUMMARY_COLUMNS, summary_cell
 
 
 def _value(row, field: str):
-    value = getattr(row, field)
+    value = summary_cell(row, field)
     return "" if value is None else value
 
 
