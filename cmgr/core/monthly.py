@@ -1075,17 +1075,24 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                 rows = rows[rows["status"].fillna("new") != "dismissed"]
             if not len(rows):
                 continue
-            items = []
-            for r in rows.itertuples(index=False):
+            # One item per case (a visit's note flag and observed-price flag are one, as in
+            # `cmgr flag`), its phrases joined, in the order of its first flag.
+            cases: dict[object, list] = {}
+            for n, r in enumerate(rows.itertuples(index=False)):
+                cases.setdefault(getattr(r, "case_key", None) or n, []).append(r)
+            items, open_count = [], 0
+            for members in cases.values():
+                r = members[0]
                 name = _text(r.customer_name) or ("（非本户）" if not _text(r.customer_code) else "")
-                what = _text(getattr(r, "matched", "")) or _text(getattr(r, "note", ""))[:60]
+                what = "；".join(dict.fromkeys(
+                    _text(getattr(m, "matched", "")) or _text(getattr(m, "note", ""))[:60]
+                    for m in members))
                 status = _text(getattr(r, "status", "")) or "new"
+                open_count += status == "new"
                 items.append({"customer_code": _text(r.customer_code), "customer_name": name,
                               "detail": f"{_text(getattr(r, 'visit_date', ''))[:10]} "
                                         f"{flag_status_label(status)}：{what}"})
-            open_count = int((rows["status"].fillna("new").isin(["new"])).sum()) \
-                if "status" in rows else len(rows)
-            add(key, f"本月记录 {len(rows)} 条{PROBLEM_TITLES[key]}，其中 {open_count} 条尚未上报。",
+            add(key, f"本月记录 {len(items)} 条{PROBLEM_TITLES[key]}，其中 {open_count} 条尚未上报。",
                 items)
     if data.complaints is not None and len(data.complaints):
         open_rows = data.complaints[data.complaints["status"].fillna("") != "closed"]

@@ -450,6 +450,26 @@ def test_parse_report_month():
         parse_report_month("2026-13", today)
 
 
+def test_a_visits_note_flag_and_price_flag_are_one_item_of_the_price_problem(fixture_db, cfg):
+    # 《报告》 part b lists cases, as `cmgr flag` does: the note "加价卖" and the observed price
+    # of the same visit were two lines of one customer and counted twice.
+    db = fixture_db
+    db.executemany("INSERT INTO flags(flag_key, kind, subkind, source, visit_key, visit_date, "
+                   "customer_code, manager, matched, status, created_at) "
+                   "VALUES (?, 'price', ?, ?, ?, ?, ?, ?, ?, 'new', '2026-11-12T18:00:00')", [
+                       ("n1", "above", "note", "V1", "2026-11-12", "C02", MANAGER, "加价卖"),
+                       ("p1", "above_guide", "observed_price", "V1", "2026-11-12", "C02", MANAGER,
+                        "中华(软) 实际零售价750元/条"),
+                       ("n2", "above", "note", "V2", "2026-11-14", "C03", MANAGER, "卖贵了"),
+                       ("r1", "expired", "roster", None, "2026-11-15", "C03", MANAGER, "许可证过期")])
+    db.execute("UPDATE flags SET kind = 'unlicensed' WHERE flag_key = 'r1'")
+    r = report_for(db, cfg)
+    price = {p["key"]: p for p in r["problems"]}["price_flags"]
+    assert price["count"] == 2 and "本月记录 2 条价格违规，其中 2 条尚未上报" in price["summary"]
+    c02 = [c for c in price["customers"] if c["customer_code"] == "C02"]
+    assert len(c02) == 1 and "加价卖；中华(软) 实际零售价750元/条" in c02[0]["detail"]
+
+
 def test_empty_manager_data_gives_zeros_not_errors():
     empty = pd.DataFrame(columns=["customer_code", "month", "qty", "amount", "orders", "lines",
                                   "unvalued_lines"])
