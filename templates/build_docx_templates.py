@@ -350,16 +350,23 @@ def build_report(path: Path) -> None:
                "{% for i in sat.lowest_items %}{{ i.name }} {{ i.score|num(1) }} 分"
                "{{ '、' if not loop.last }}{% endfor %}；低于 60 分的客户 {{ sat.low_customers }} 户。")
     for title, key in (("按调查项目", "by_item"), ("按线路", "by_route"), ("按档位分级", "by_band")):
+        _tag(doc, f"{{%p if sat.{key} %}}")
         _table(doc, [(title[1:], "{{ c.name }}", 40, False),
                      ("调查户数", "{{ c.customers }}", 20, True),
                      ("本轮得分", "{{ c.score|num(1) }}", 24, True),
                      ("上一轮", "{{ c.previous_score|num(1) }}", 24, True),
                      ("变化", "{{ c.change|num(1) }}", 20, True)], f"c in sat.{key}")
+        _tag(doc, "{%p else %}")
+        _para(doc, f"{title}：无", size=9)
+        _tag(doc, "{%p endif %}")
     _para(doc, "得分最低的客户：", size=9)
+    _tag(doc, "{%p if sat.lowest_customers %}")
     _table(doc, [("客户编码", "{{ c.customer_code }}", 32, False),
                  ("客户名称", "{{ c.customer_name }}", 48, False),
                  ("平均得分", "{{ c.score|num(1) }}", 22, True),
                  ("最低的项目", "{{ c.lowest_item }}", 40, False)], "c in sat.lowest_customers")
+    _tag(doc, "{%p endif %}")
+    _empty_note(doc, "not sat.lowest_customers")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for s in r.notes.opinions %}")
     _para(doc, "{{ s }}")
