@@ -151,6 +151,9 @@ def test_summary_csv_and_xlsx_files(dbpath, tmp_path):
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$3:$3"
     assert ws.cell(3, 2).value == "客户经理" and {ws.cell(4, 2).value, ws.cell(5, 2).value} == {
         "王建国", "李娜"}
+    headers = [c.value for c in ws[3]]
+    assert ws.cell(4, headers.index("计划内已访/计划") + 1).value == "无"  # no saved plan
+    assert ws.cell(4, headers.index("销量(箱)") + 1).number_format == "#,##0.00"
 
 
 # --- queue and decide --------------------------------------------------------------------------
