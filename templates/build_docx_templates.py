@@ -298,7 +298,7 @@ def build_report(path: Path) -> None:
                  ("情况", "{{ c.detail }}", 100, False)], "c in p.customers_shown")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if p.customers_more %}")
-    _para(doc, "另有 {{ p.customers_more }} 项未列出，完整名单见附表。", size=9)
+    _para(doc, "另有 {{ p.customers_more }} 项未列出。", size=9)
     _tag(doc, "{%p endif %}")
     _fill_in(doc, "原因：", "{{ p.cause }}", "{{ p.cause_hint }}")
     _fill_in(doc, "对策措施：", "{{ p.measure }}", "{{ p.measure_hint }}")
@@ -321,7 +321,7 @@ def build_report(path: Path) -> None:
     _table(doc, [("编号", "{{ c.id }}", 34, False), ("受理日期", "{{ c.created_on }}", 22, False),
                  ("客户", "{{ c.customer_name or c.customer_code }}", 34, False),
                  ("卷烟", "{{ c.sku_name }}", 28, False),
-                 ("数量（条）", "{{ c.qty_cartons|num(1) }}", 16, True),
+                 ("数量\n（条）", "{{ c.qty_cartons|num(1) }}", 16, True),
                  ("问题", "{{ c.problem }}", 20, False), ("状态", "{{ c.status_label }}", 20, False)],
            "c in r.opinions.complaints.list")
     _tag(doc, "{%p endif %}")
@@ -350,16 +350,23 @@ def build_report(path: Path) -> None:
                "{% for i in sat.lowest_items %}{{ i.name }} {{ i.score|num(1) }} 分"
                "{{ '、' if not loop.last }}{% endfor %}；低于 60 分的客户 {{ sat.low_customers }} 户。")
     for title, key in (("按调查项目", "by_item"), ("按线路", "by_route"), ("按档位分级", "by_band")):
+        _tag(doc, f"{{%p if sat.{key} %}}")
         _table(doc, [(title[1:], "{{ c.name }}", 40, False),
                      ("调查户数", "{{ c.customers }}", 20, True),
                      ("本轮得分", "{{ c.score|num(1) }}", 24, True),
                      ("上一轮", "{{ c.previous_score|num(1) }}", 24, True),
                      ("变化", "{{ c.change|num(1) }}", 20, True)], f"c in sat.{key}")
+        _tag(doc, "{%p else %}")
+        _para(doc, f"{title}：无", size=9)
+        _tag(doc, "{%p endif %}")
     _para(doc, "得分最低的客户：", size=9)
+    _tag(doc, "{%p if sat.lowest_customers %}")
     _table(doc, [("客户编码", "{{ c.customer_code }}", 32, False),
                  ("客户名称", "{{ c.customer_name }}", 48, False),
                  ("平均得分", "{{ c.score|num(1) }}", 22, True),
                  ("最低的项目", "{{ c.lowest_item }}", 40, False)], "c in sat.lowest_customers")
+    _tag(doc, "{%p endif %}")
+    _empty_note(doc, "not sat.lowest_customers")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p for s in r.notes.opinions %}")
     _para(doc, "{{ s }}")
@@ -388,30 +395,38 @@ def build_report(path: Path) -> None:
     doc.save(str(path))
 
 
+# Under the summary table in every format (docx here, html and md in their templates).
+SUMMARY_ERROR_NOTE = ("预测误差：过去几个月里本方法预测的平均误差；简单方法误差：同期直接用上月销量"
+                      "或去年同月销量（取较准的一种）的误差。")
+
+
 def build_summary(path: Path) -> None:
     doc = _document("客户月度销售情况汇总（区域）", landscape=True)
     _para(doc, "{{ r.title }}", style="Title", align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc, "{{ r.month_cn }}　客户经理 {{ r.total.managers }} 人　上交期限：{{ r.due_date|date_cn }}",
           align=WD_ALIGN_PARAGRAPH.CENTER, size=10)
     doc.add_heading("各客户经理销售情况", level=1)
+    # Widths (mm) for 8 pt on A4 landscape (261 mm between the margins): each header on at
+    # most two lines broken where a reader expects, never inside a word.
     cols = [("客户经理", "{{ c.manager }}", 20, False),
-            ("服务客户", "{{ c.customers_served }}", 14, True),
-            ("订货客户", "{{ c.ordering_customers }}", 14, True),
-            ("销量（箱）", "{{ c.cases|num }}", 18, True),
-            ("金额（元）", "{{ c.amount|num }}", 27, True),
+            ("服务客户", "{{ c.customers_served }}", 16, True),
+            ("订货客户", "{{ c.ordering_customers }}", 16, True),
+            ("销量\n（箱）", "{{ c.cases|num }}", 18, True),
+            ("金额（元）", "{{ c.amount|num }}", 26, True),
             ("单箱值", "{{ c.value_per_case|num }}", 19, True),
-            ("环比", "{{ c.mom_qty_pct|pct }}", 17, True),
-            ("同比", "{{ c.yoy_qty_pct|pct }}", 17, True),
-            ("目标（箱）", "{{ c.target_cases|num }}", 16, True),
+            ("环比", "{{ c.mom_qty_pct|pct }}", 16, True),
+            ("同比", "{{ c.yoy_qty_pct|pct }}", 16, True),
+            ("目标\n（箱）", "{{ c.target_cases|num }}", 16, True),
             ("完成率", "{{ share(c.target_rate_pct) }}", 16, True),
-            ("断订", "{{ c.stopped }}", 10, True), ("新增", "{{ c.new_customers }}", 10, True),
-            ("预警", "{{ c.warning_customers }}", 10, True),
-            ("次月预测（箱）", "{{ c.forecast_cases|num }}", 19, True),
-            ("近月误差", "{{ wape(c.forecast_backtest_wape) }}", 14, True),
-            ("上月法误差", "{{ wape(c.forecast_naive_wape) }}", 14, True)]
+            ("断订", "{{ c.stopped }}", 12, True), ("新增", "{{ c.new_customers }}", 12, True),
+            ("预警", "{{ c.warning_customers }}", 12, True),
+            ("次月预测\n（箱）", "{{ c.forecast_cases|num }}", 18, True),
+            ("预测\n误差", "{{ wape(c.forecast_backtest_wape) }}", 14, True),
+            ("简单方法\n误差", "{{ wape(c.forecast_naive_wape) }}", 14, True)]
     _table(doc, cols, "c in r.managers + [dict(r.total, manager='合计', target_cases=none, "
-                      "target_rate_pct=none, warning_customers='', forecast_backtest_wape=none, "
+                      "target_rate_pct=none, forecast_backtest_wape=none, "
                       "forecast_naive_wape=none)]", size=8)
+    _para(doc, SUMMARY_ERROR_NOTE, size=8)
     doc.add_heading("价类结构", level=1)
     _table(doc, [("价类", "{{ c.price_class }}", 20, False), ("销量（箱）", "{{ c.cases|num }}", 26, True),
                  ("金额（元）", "{{ c.amount|num }}", 32, True),

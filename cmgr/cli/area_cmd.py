@@ -22,31 +22,21 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="area")
 
 
-def _month(month: str | None, db) -> str:
-    from cmgr.jobs.kpi import default_month
-
-    if month is None:
-        return default_month(db)
-    from cmgr.core.months import parse_report_month
-
-    return parse_report_month(month, date.today())
-
-
 def _titles() -> dict[str, str]:
     """The summary's column titles on the terminal (the files keep core.area's Chinese)."""
     return {"place": tr("排位"), "manager": tr("客户经理"), "sales_cases": tr("销量(箱)"),
             "target_cases": tr("目标(箱)"), "completion_pct": tr("完成率%"),
             "value_per_case": tr("单箱值"), "order_rate_pct": tr("订货率%"),
             "settlement_amount_pct": tr("电子结算率%"), "visits_done": tr("已访问"),
-            "visits_planned": tr("计划访问"), "visit_completion_pct": tr("拜访完成率%"),
-            "open_flags": tr("未办结标记"), "open_complaints": tr("未结投诉")}
+            "planned_visits": tr("计划内已访/计划"), "visit_completion_pct": tr("拜访完成率%"),
+            "open_cases": tr("未办结违规(件)"), "open_complaints": tr("未结投诉")}
 
 
 @app.command("summary", help=tr("片区客户经理某月的主要指标并排对比（销量对目标、单箱值、订货率、"
-                                "电子结算率、访问完成、未办结的标记和投诉）及排位。"))
+                                "电子结算率、计划访问的完成、未办结的违规和投诉）及排位。\n\n"
+                                "不给 `--month` 时：上个月（与 monthly-report 相同）。"))
 def summary_command(
-    month: Annotated[str | None, typer.Option(
-        "--month", metavar=tr("月份"), help=tr("月份：YYYY-MM；默认：最新订单所在月份。"))] = None,
+    month: options.MonthOpt = "last",
     area: AreaOpt = None,
     fmt: options.format_option("table", "json", "csv", "xlsx",
                                help=tr("table 供人看，json 供脚本，csv/xlsx 写入文件。")) = "table",
@@ -58,7 +48,9 @@ def summary_command(
 
     st = common.state()
     db, cfg = st.db(), st.config()
-    result = job.summary(db, cfg, _month(month, db), area)
+    from cmgr.core.months import parse_report_month
+
+    result = job.summary(db, cfg, parse_report_month(month, date.today()), area)
     for note in result.notes:
         common.warn(note)
     kind = fmt.value if hasattr(fmt, "value") else str(fmt)
@@ -73,16 +65,19 @@ def summary_command(
         return
     from rich.table import Table
 
-    from cmgr.core.area import SUMMARY_COLUMNS
+    from cmgr.core.area import NO_PLAN, SUMMARY_COLUMNS, summary_cell
 
     table = Table(title=tr("{area} {month} 客户经理指标对比（{n} 人）", area=result.area or tr("全部"),
                            month=result.month, n=len(result.rows)))
     titles = _titles()
     for field, _ in SUMMARY_COLUMNS:
-        table.add_column(titles[field], justify="left" if field == "manager" else "right")
+        # a narrow terminal wraps the titles rather than cutting them to "排…"
+        table.add_column(titles[field], justify="left" if field == "manager" else "right",
+                         overflow="fold")
     for r in result.rows:
-        values = asdict(r)
-        table.add_row(*(common.escape(common.figure_cell(values[f])) for f, _ in SUMMARY_COLUMNS))
+        cells = [summary_cell(r, f) for f, _ in SUMMARY_COLUMNS]
+        table.add_row(*(tr("无") if c == NO_PLAN else common.escape(common.figure_cell(c))
+                        for c in cells))
     common.out_console.print(table)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from cmgr.cli import common, options
-from cmgr.domain import FLAG_STATUSES, OUT_FLAG_REPORT
+from cmgr.domain import FLAG_STATUSES, OUT_FLAG_LIST, OUT_FLAG_REPORT
 from cmgr.errors import ExitCode, UsageError
 from cmgr.i18n import tr
 
@@ -38,7 +38,8 @@ REPORT_FORMATS = ("html", "xlsx", "docx")
 ReportFormatOpt = options.format_option(*REPORT_FORMATS, optional=True, help=tr(
     "输出格式；默认按 `--out` 的后缀，否则 html。"))
 ListOutOpt = options.out_option("{date} {manager} {format}",
-                                more=tr("csv、xlsx 或 json（xlsx 默认 flags-{date}.{format}）。"))
+                                more=tr("csv、xlsx 或 json（xlsx 默认 {default}）。",
+                                        default=OUT_FLAG_LIST))
 ReportOutOpt = options.out_option("{date} {manager} {format}",
                                   default=OUT_FLAG_REPORT)
 KindOpt = Annotated[Kind | None, typer.Option(

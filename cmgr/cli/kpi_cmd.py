@@ -16,8 +16,8 @@ from cmgr.i18n import tr
 
 def register(app: typer.Typer) -> None:
     app.command("kpi", help=tr(
-        "显示每位客户经理当月的考核指标；`--rank` 再加上排名。\n\n"
-        "不给 `--month` 时：数据库中最新订单所在的月份。目标取自配置的 [report.targets]，"
+        "显示每位客户经理某月的考核指标；`--rank` 再加上排名。\n\n"
+        "不给 `--month` 时：上个月（与 monthly-report 相同）。目标取自配置的 [report.targets]，"
         "否则取自 `cmgr import targets`。"))(kpi_command)
     from cmgr.cli.demo_cmd import add_demo_step
 
@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 def kpi_command(
-    month: options.MonthOpt = None,
+    month: options.MonthOpt = "last",
     manager: options.ManagerOpt = None,
     all_managers: options.AllManagersOpt = False,
     ranked: Annotated[bool, typer.Option(
@@ -34,17 +34,13 @@ def kpi_command(
                           ))] = False,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    from cmgr.jobs.kpi import default_month, kpis_for, rank
+    from cmgr.core.months import parse_report_month
+    from cmgr.jobs.kpi import kpis_for, rank
     from cmgr.jobs.managers import resolve_managers
 
     st = common.state()
     cfg, db = st.config(), st.db()
-    if month is None:
-        the_month = default_month(db)
-    else:
-        from cmgr.core.months import parse_report_month
-
-        the_month = parse_report_month(month, date.today())
+    the_month = parse_report_month(month, date.today())
     if ranked:
         if manager and all_managers:
             resolve_managers(db, [manager], True)  # the same message as everywhere

@@ -131,11 +131,11 @@ class AreaRow:
     visits_planned: int | None
     planned_done: int | None
     visit_completion_pct: float | None
-    open_flags: int
+    open_cases: int  # open flag cases (new or reported): a visit's note and price flags are one
     open_complaints: int
 
 
-def summary_rows(kpis: Iterable, ranking: Iterable, open_flags: Mapping[str, int],
+def summary_rows(kpis: Iterable, ranking: Iterable, open_cases: Mapping[str, int],
                  open_complaints: Mapping[str, int]) -> list[AreaRow]:
     """The managers side by side, best place first (then by name)."""
     places = {r.manager: r for r in ranking}
@@ -146,20 +146,34 @@ def summary_rows(kpis: Iterable, ranking: Iterable, open_flags: Mapping[str, int
                             k.sales_cases, k.target_cases, k.completion_pct, k.value_per_case,
                             k.order_rate_pct, k.settlement_amount_pct, k.visits_done,
                             k.visits_planned, k.planned_done, k.visit_completion_pct,
-                            int(open_flags.get(k.manager, 0)),
+                            int(open_cases.get(k.manager, 0)),
                             int(open_complaints.get(k.manager, 0))))
     rows.sort(key=lambda a: (a.place if a.place is not None else 10**9, a.manager))
     return rows
 
 
-# (field, Chinese column title) of the summary, in order, for every format.
+# (field, Chinese column title) of the summary, in order, for table, csv and xlsx (json keeps
+# the AreaRow fields). planned_visits is a cell of its own: planned_done/visits_planned.
 SUMMARY_COLUMNS = (
     ("place", "排位"), ("manager", "客户经理"), ("sales_cases", "销量(箱)"),
     ("target_cases", "目标(箱)"), ("completion_pct", "完成率%"), ("value_per_case", "单箱值"),
     ("order_rate_pct", "订货率%"), ("settlement_amount_pct", "电子结算率%"),
-    ("visits_done", "已访问"), ("visits_planned", "计划访问"), ("visit_completion_pct", "拜访完成率%"),
-    ("open_flags", "未办结标记"), ("open_complaints", "未结投诉"),
+    ("visits_done", "已访问"), ("planned_visits", "计划内已访/计划"),
+    ("visit_completion_pct", "拜访完成率%"), ("open_cases", "未办结违规(件)"),
+    ("open_complaints", "未结投诉"),
 )
+NO_PLAN = "无"  # the planned-visit cells of a manager with no saved plan for the month
+
+
+def summary_cell(row: AreaRow, field: str):
+    """The value shown in `field`'s column: the visits done against planned as "done/planned",
+    无 for both planned-visit cells when the manager saved no plan for the month (not 0/0, not
+    blank: nothing was planned to be done)."""
+    if field in ("planned_visits", "visit_completion_pct") and not row.visits_planned:
+        return NO_PLAN
+    if field == "planned_visits":
+        return f"{row.planned_done or 0}/{row.visits_planned}"
+    return getattr(row, field)
 
 # The decisions `cmgr area decide` records: word -> (kind, decision). Flag decisions are those of
 # `cmgr flag decisions` (cmgr.jobs.flag_decisions.DECISION_WORDS); a complaint is approved or not.

@@ -793,6 +793,25 @@ def _status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
+# The kinds of quality problem the month's complaints are counted by (the first that fits the
+# complaint's problem text); a complaint's problem is free text, as many sentences as cases.
+COMPLAINT_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("受潮霉变", ("受潮", "霉", "潮湿", "返潮")),
+    ("烟支破损", ("破损", "破了", "压扁", "断支", "折断")),
+    ("烟丝松散", ("松散", "掉丝", "空头")),
+    ("异味", ("异味", "味道", "怪味")),
+    ("数量短少", ("少了", "短少", "缺条", "缺包", "少一")),
+    ("包装问题", ("包装", "封口", "商标", "条盒")),
+)
+
+
+def complaint_kind(problem: str) -> str:
+    for kind, words in COMPLAINT_KINDS:
+        if any(w in problem for w in words):
+            return kind
+    return "其他质量问题"
+
+
 def _month_complaints(data: ManagerData, month: str) -> dict:
     frame = data.complaints
     if frame is None:
@@ -815,11 +834,12 @@ def _month_complaints(data: ManagerData, month: str) -> dict:
     def count(key: str, label=lambda v: v) -> list[dict]:
         counts: dict[str, int] = {}
         for item in items:
-            counts[item[key] or "未注明"] = counts.get(item[key] or "未注明", 0) + 1
-        return [{"name": label(k), "count": v}
+            name = label(item[key] or "未注明")
+            counts[name] = counts.get(name, 0) + 1
+        return [{"name": k, "count": v}
                 for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
-    return {"available": True, "list": items, "by_type": count("problem"),
+    return {"available": True, "list": items, "by_type": count("problem", complaint_kind),
             "by_sku": count("sku_name"), "by_status": count("status", _status_label)}
 
 
@@ -1055,17 +1075,24 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                 rows = rows[rows["status"].fillna("new") != "dismissed"]
             if not len(rows):
                 continue
-            items = []
-            for r in rows.itertuples(index=False):
+            # One item per case (a visit's note flag and observed-price flag are one, as in
+            # `cmgr flag`), its phrases joined, in the order of its first flag.
+            cases: dict[object, list] = {}
+            for n, r in enumerate(rows.itertuples(index=False)):
+                cases.setdefault(getattr(r, "case_key", None) or n, []).append(r)
+            items, open_count = [], 0
+            for members in cases.values():
+                r = members[0]
                 name = _text(r.customer_name) or ("（非本户）" if not _text(r.customer_code) else "")
-                what = _text(getattr(r, "matched", "")) or _text(getattr(r, "note", ""))[:60]
+                what = "；".join(dict.fromkeys(
+                    _text(getattr(m, "matched", "")) or _text(getattr(m, "note", ""))[:60]
+                    for m in members))
                 status = _text(getattr(r, "status", "")) or "new"
+                open_count += status == "new"
                 items.append({"customer_code": _text(r.customer_code), "customer_name": name,
                               "detail": f"{_text(getattr(r, 'visit_date', ''))[:10]} "
                                         f"{flag_status_label(status)}：{what}"})
-            open_count = int((rows["status"].fillna("new").isin(["new"])).sum()) \
-                if "status" in rows else len(rows)
-            add(key, f"本月记录 {len(rows)} 条{PROBLEM_TITLES[key]}，其中 {open_count} 条尚未上报。",
+            add(key, f"本月记录 {len(items)} 条{PROBLEM_TITLES[key]}，其中 {open_count} 条尚未上报。",
                 items)
     if data.complaints is not None and len(data.complaints):
         open_rows = data.complaints[data.complaints["status"].fillna("") != "closed"]
@@ -1533,6 +1560,8 @@ def area_summary(reports: list[dict], month: str, due_date: date | None = None,
                   "mom_qty_pct": _pct(qty, mom_base) if mom_known else None,
                   "yoy_qty_pct": _pct(qty, yoy_base) if yoy_known else None,
                   "stopped": int(total("stopped")), "new_customers": int(total("new_customers")),
+                  # each customer has one manager, so the managers' lists add up
+                  "warning_customers": int(total("warning_customers")),
                   "forecast_cases": _num(total("forecast_cases"))},
         "by_price_class": by_class,
         "unassigned": unassigned or {"customers": 0, "qty_cartons": 0.0, "amount": 0.0},

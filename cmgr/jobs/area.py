@@ -111,14 +111,14 @@ def area_managers(db, cfg, area: str | None) -> tuple[str | None, list[str]]:
 
 def summary(db, cfg, month: str, area: str | None = None) -> AreaSummary:
     """The area's managers side by side for `month`: the figures of `cmgr kpi` (jobs.kpi's one
-    computation), their place among the area's managers, open flags and complaints."""
+    computation), their place among the area's managers, open flag cases and complaints."""
     from cmgr.core.area import summary_rows
     from cmgr.jobs.kpi import kpis_for, rank
-    from cmgr.store.area import open_complaints, open_flags
+    from cmgr.store.area import open_cases, open_complaints
 
     area, managers = area_managers(db, cfg, area)
     run = kpis_for(db, cfg, month, managers)
-    rows = summary_rows(run.kpis, rank(run, cfg), open_flags(db, managers),
+    rows = summary_rows(run.kpis, rank(run, cfg), open_cases(db, managers),
                         open_complaints(db, managers))
     return AreaSummary(month, area, run.data_until, rows, run.notes)
 

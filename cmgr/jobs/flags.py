@@ -85,7 +85,7 @@ def write_list(rows: list[dict], fmt: str, out: str | None, manager: str | None)
     from cmgr.render import flag_report as fr
     from cmgr.render.output import expand_out
 
-    path = expand_out(out or OUT_FLAG_LIST, manager=manager or "all", format=fmt)
+    path = expand_out(out or OUT_FLAG_LIST, manager=manager or "全部", format=fmt)
     with all_or_nothing() as files:
         staged = files.path(path)
         if fmt == "json":
@@ -222,7 +222,7 @@ def write_report(db, cfg, fmt: str, out: str | None, *, since: str | None, until
                       statuses=None if include_done else OPEN_FLAG_STATUSES, cases=False)
     context = fr.report_context(rows, last_events(db, [r["id"] for r in rows]), since=since,
                                 until=until, manager=manager)
-    path = expand_out(out or OUT_FLAG_REPORT, manager=manager or "all", format=fmt)
+    path = expand_out(out or OUT_FLAG_REPORT, manager=manager or "全部", format=fmt)
     report = FlagReport(path, context["counts"])
     to_mark = [r["id"] for r in rows if r["status"] == "new"] if mark_reported else []
     if to_mark:  # marking them reported is a write on each (docs/area.md)

@@ -69,7 +69,8 @@ def rank(run: KpiRun, cfg) -> list[RankRow]:
 
 
 def default_month(db: Database) -> str:
-    """The month `cmgr kpi` reports without --month: the newest order's, else this one."""
+    """The month the demo ranks: the newest order's, else this one (`cmgr kpi` and `area
+    summary` default to last month, as monthly-report)."""
     from datetime import date
 
     from cmgr.store.kpi import last_order_day

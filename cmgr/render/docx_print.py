@@ -116,12 +116,14 @@ def _rows(table) -> list[list[tuple[str, float | None]]]:
     row.cells resolves merged cells for every access (a tenth of a second on one report)."""
     from docx.oxml.ns import qn
 
-    w_t, w_p, w_sz, w_tc = qn("w:t"), qn("w:p"), qn("w:sz"), qn("w:tc")
+    w_t, w_br, w_p, w_sz, w_tc = qn("w:t"), qn("w:br"), qn("w:p"), qn("w:sz"), qn("w:tc")
     out = []
     for tr in table._tbl.tr_lst:
         cells = []
         for tc in tr.iterchildren(w_tc):
-            text = "\n".join("".join(t.text or "" for t in p.iter(w_t))
+            # a line break inside a paragraph (a two-line header) counts as a new line
+            text = "\n".join("".join((t.text or "") if t.tag == w_t else "\n"
+                                     for t in p.iter(w_t, w_br))
                              for p in tc.iterchildren(w_p))
             sz = next(tc.iter(w_sz), None)
             cells.append((text, int(sz.get(qn("w:val"))) / 2 if sz is not None else None))
@@ -158,8 +160,10 @@ def fit_columns(table, total_mm: float, page_mm: float, *, size_pt: float = 9,
     rendered), fixed so they print as measured: a column of numbers, dates or codes gets the
     width of its longest entry on one line; text columns (names, notes) share what is left of
     `total_mm` (the template's width) in proportion to their longest text, wrapping when they
-    must. The table grows up to `page_mm` when the numbers need it. The header row may wrap
-    onto two lines. Returns the widths set (mm)."""
+    must. The table grows up to `page_mm` when the numbers need it. A header wraps only where
+    the template breaks it ("销量\n（箱）"; a header broken mid-word, "服务客/户", reads badly),
+    unless the headers on one line would not fit the page: then any header may wrap onto two
+    lines. Returns the widths set (mm)."""
     rows = _rows(table)
     if not rows:
         return []
@@ -170,9 +174,12 @@ def fit_columns(table, total_mm: float, page_mm: float, *, size_pt: float = 9,
     token = [True] * n
     seen = [False] * n
     for j, (text, size) in enumerate(head[:n]):
-        width = text_width_mm(text.strip(), size or size_pt)
+        width = max(text_width_mm(line.strip(), size or size_pt)
+                    for line in text.strip().splitlines() or [""])
         natural[j] = width
-        floor[j] = width / 2
+        floor[j] = width
+    if sum(floor) + n * CELL_PADDING_MM > page_mm:
+        floor = [w / 2 for w in floor]
     for cells in body:
         if len(cells) != n:  # a merged row: its cells are not the columns
             continue

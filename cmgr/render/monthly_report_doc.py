@@ -244,8 +244,8 @@ def report_sheets(r: dict) -> list[tuple[str, list[Column], list[dict]]]:
         ("次月预测", [("价类", "price_class", "text"), ("预测（条）", "qty_cartons", "num"),
                       ("预测（箱）", "cases", "num"), ("预测金额（元）", "amount", "num"),
                       ("区间下限（条）", "low", "num"), ("区间上限（条）", "high", "num"),
-                      ("回测WAPE", "backtest_wape", "wape"),
-                      ("季节性朴素WAPE", "naive_wape", "wape")], forecast_rows),
+                      ("预测误差", "backtest_wape", "wape"),
+                      ("简单方法误差", "naive_wape", "wape")], forecast_rows),
         ("月度趋势", [("月份", "month", "text"), ("销量（条）", "qty_cartons", "num"),
                       ("销量（箱）", "cases", "num"), ("金额（元）", "amount", "num"),
                       *[(f"{n}占比 %", f"share_{n}", "pct") for n in class_cols]], trend_rows),
@@ -262,8 +262,8 @@ def summary_sheets(s: dict) -> list[tuple[str, list[Column], list[dict]]]:
         ("目标（箱）", "target_cases", "num"), ("完成率 %", "target_rate_pct", "pct"),
         ("断订户数", "stopped", "int"), ("新增户数", "new_customers", "int"),
         ("预警户数", "warning_customers", "int"), ("次月预测（箱）", "forecast_cases", "num"),
-        ("预测回测WAPE", "forecast_backtest_wape", "wape"),
-        ("季节性朴素WAPE", "forecast_naive_wape", "wape")]
+        ("预测误差", "forecast_backtest_wape", "wape"),
+        ("简单方法误差", "forecast_naive_wape", "wape")]
     total = {**s["total"], "manager": "合计"}
     return [
         ("区域汇总", cols, [*s["managers"], total]),

@@ -14,14 +14,17 @@ def _managers_in(column: str, managers: Sequence[str]) -> tuple[str, list]:
     return f"{column} IN ({', '.join('?' for _ in managers)})", list(managers)
 
 
-def open_flags(db: Database, managers: Sequence[str]) -> dict[str, int]:
-    """Open flags (new or reported) per manager of the customer (the flag's manager when the
-    customer is not in the roster)."""
+def open_cases(db: Database, managers: Sequence[str]) -> dict[str, int]:
+    """Open flag cases (new or reported) per manager of the customer (the flag's manager when
+    the customer is not in the roster): a visit's note flag and observed-price flag of one kind
+    are one case, as `cmgr flag` lists them (store.flags.list_cases)."""
+    from cmgr.store.flags import case_key_sql
+
     if not managers:
         return {}
     where, params = _managers_in("coalesce(c.manager, f.manager)", managers)
     return {r[0]: int(r[1]) for r in db.query(
-        "SELECT coalesce(c.manager, f.manager), count(*) FROM flags f "
+        f"SELECT coalesce(c.manager, f.manager), count(DISTINCT {case_key_sql('f')}) FROM flags f "
         "LEFT JOIN customers c ON c.customer_code = f.customer_code "
         f"WHERE {sql_in('f.status', OPEN_FLAG_STATUSES)} AND {where} "
         "GROUP BY coalesce(c.manager, f.manager)", params)}

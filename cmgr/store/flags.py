@@ -357,6 +357,16 @@ def _case_key(row: dict) -> tuple:
     return ("flag", row["id"])
 
 
+def case_key_sql(alias: str = "f") -> str:
+    """_case_key in SQL, one text per case of the flags `alias` (for counting cases in the
+    database: count(DISTINCT ...)); portable to PostgreSQL."""
+    a = alias
+    sources = ", ".join(f"'{s}'" for s in _CASE_SOURCES)
+    return (f"CASE WHEN {a}.source IN ({sources}) AND {a}.visit_key IS NOT NULL "
+            f"AND {a}.visit_key <> '' THEN 'v|' || {a}.visit_key || '|' || {a}.kind || '|' "
+            f"|| {a}.status ELSE 'f|' || CAST({a}.id AS TEXT) END")
+
+
 def _case_row(members: list[dict]) -> dict:
     """The case as one listed row: the first flag's id, the note's text and the observed
     price's figures, both phrases, and every piece of evidence (`evidence`, `flag_ids`)."""

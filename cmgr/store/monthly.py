@@ -171,7 +171,11 @@ def flags(db: Database, first_day: str, last_day: str,
           managers: Sequence[str] | None) -> pd.DataFrame | None:
     """Price and unlicensed flags of the month (by visit date, else creation date), or None
     when the flags table does not exist yet. A flag belongs to the manager of its customer,
-    else to the manager recorded on it (unlicensed sellers are not customers)."""
+    else to the manager recorded on it (unlicensed sellers are not customers). `case_key`
+    names its case: a visit's note flag and observed-price flag of one kind are one case, as
+    `cmgr flag` lists them (store.flags.case_key_sql)."""
+    from cmgr.store.flags import case_key_sql
+
     if not db.has_table("flags"):
         return None
     have = _columns(db, "flags")
@@ -179,6 +183,9 @@ def flags(db: Database, first_day: str, last_day: str,
                         "observed_price", "reference_price", "deviation_pct", "status",
                         "created_at") if c in have]
     select = ", ".join(f"f.{c}" for c in pick)
+    if {"source", "visit_key", "id"} <= set(have):
+        select += f", {case_key_sql('f')}"
+        pick.append("case_key")
     manager_expr = "coalesce(c.manager, f.manager)" if "manager" in have else "c.manager"
     where, params = _manager_filter(managers, manager_expr)
     day = ("coalesce(f.visit_date, substr(f.created_at, 1, 10))" if "created_at" in have

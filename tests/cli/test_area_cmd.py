@@ -61,19 +61,36 @@ def test_summary_puts_the_managers_side_by_side_with_kpi_figures_and_places(dbpa
     assert out["month"] == month and out["area"] is None
     assert [m["manager"] for m in out["managers"]] == sorted(
         kpi, key=lambda m: (ranking[m], m))
-    open_flags = {m: len([r for r in rows(dbpath, "SELECT f.id FROM flags f JOIN customers c ON "
-                                          "c.customer_code = f.customer_code WHERE c.manager = ? "
-                                          "AND f.status IN ('new', 'reported')", (m,))])
-                  for m in kpi}
-    assert sum(open_flags.values()) > 0
+    # open cases as `cmgr flag` lists them (one row per case), per manager of the customer
+    owner = {r["customer_code"]: r["manager"] for r in rows(
+        dbpath, "SELECT customer_code, manager FROM customers")}
+    open_cases = {m: 0 for m in kpi}
+    for case in run_json(["flag", "--status", "new", "--status", "reported"]):
+        open_cases[owner[case["customer_code"]]] += 1
+    open_flags = len(rows(dbpath, "SELECT id FROM flags WHERE status IN ('new', 'reported')"))
+    assert 0 < sum(open_cases.values()) < open_flags  # some cases carry two flags
     for m in out["managers"]:
         k = kpi[m["manager"]]
         for figure in ("sales_cases", "target_cases", "completion_pct", "value_per_case",
                        "order_rate_pct", "settlement_amount_pct", "visits_done"):
             assert m[figure] == k[figure], figure  # one computation, not another
         assert m["place"] == ranking[m["manager"]]
-        assert m["open_flags"] == open_flags[m["manager"]]
+        assert m["open_cases"] == open_cases[m["manager"]]
         assert m["open_complaints"] == 0
+
+
+def test_summary_and_kpi_default_to_last_month_as_the_monthly_report(dbpath):
+    from datetime import date
+
+    from cmgr.core.months import parse_report_month
+
+    newest = rows(dbpath, "SELECT substr(max(order_date), 1, 7) AS m FROM order_lines")[0]["m"]
+    last = parse_report_month("last", date.today())
+    assert newest > last  # the seed's orders run to today: this month has begun
+    assert run_json(["area", "summary"])["month"] == last
+    assert run_json(["kpi", "--all"])["month"] == last
+    assert "上个月" in run(["area", "summary", "--help"]).stdout
+    assert "上个月" in run(["kpi", "--help"]).stdout
 
 
 def test_summary_of_one_area_from_the_configuration(dbpath, tmp_path, monkeypatch):
@@ -83,6 +100,37 @@ def test_summary_of_one_area_from_the_configuration(dbpath, tmp_path, monkeypatc
     assert out["managers"][0]["place"] == 1  # ranked among the area's managers
     wrong = run(["area", "summary", "--area", "城北片区"])
     assert wrong.exit_code == 2 and "城北片区" in wrong.output
+
+
+def test_summary_counts_a_visit_with_a_note_flag_and_a_price_flag_as_one_open_case(
+        dbpath, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # the terminal table's titles on one line
+    # ZF1 (C001): "软中华卖到800一条" and the observed 800: two flags, one case in `cmgr flag`
+    c001 = rows(dbpath, "SELECT id FROM flags WHERE customer_code = 'C001' AND kind = 'price' "
+                "AND status = 'new'")
+    assert len(c001) == 2
+    assert len([f for f in run_json(["flag"]) if f["customer_code"] == "C001"
+                and f["kind"] == "price"]) == 1
+    out = {m["manager"]: m for m in run_json(["area", "summary"])["managers"]}
+    flags = {m: len(rows(dbpath, "SELECT f.id FROM flags f JOIN customers c ON c.customer_code = "
+                         "f.customer_code WHERE c.manager = ? AND f.status IN ('new', 'reported')",
+                         (m,))) for m in out}
+    assert out["王建国"]["open_cases"] == flags["王建国"] - 1
+    table = run(["area", "summary"])
+    assert "未办结违规" in table.stdout and "未办结标记" not in table.stdout
+
+
+def test_summary_shows_no_plan_as_wu_not_zero_or_blank(dbpath, tmp_path):
+    # the territory has no saved plan: nothing was planned, so nothing to be done against
+    out = run_json(["area", "summary"])
+    assert all(m["visits_planned"] is None for m in out["managers"])
+    csv_path = tmp_path / "s.csv"
+    assert run(["area", "summary", "--format", "csv", "--out", str(csv_path)]).exit_code == 0
+    header, *lines = [line.split(",") for line in csv_path.read_text(encoding="utf-8-sig").splitlines()]
+    planned, rate = header.index("计划内已访/计划"), header.index("拜访完成率%")
+    assert lines and all((cells[planned], cells[rate]) == ("无", "无") for cells in lines)
+    table = run(["area", "summary"]).stdout
+    assert "0/0" not in table and table.count("无") >= 2 * len(lines)
 
 
 def test_summary_counts_open_complaints(dbpath):
@@ -103,6 +151,9 @@ def test_summary_csv_and_xlsx_files(dbpath, tmp_path):
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$3:$3"
     assert ws.cell(3, 2).value == "客户经理" and {ws.cell(4, 2).value, ws.cell(5, 2).value} == {
         "王建国", "李娜"}
+    headers = [c.value for c in ws[3]]
+    assert ws.cell(4, headers.index("计划内已访/计划") + 1).value == "无"  # no saved plan
+    assert ws.cell(4, headers.index("销量(箱)") + 1).number_format == "#,##0.00"
 
 
 # --- queue and decide --------------------------------------------------------------------------

@@ -147,6 +147,10 @@ def test_csv_and_xlsx_lists(dbpath, tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "f-王建国.xlsx").active
     assert ws.max_row - 1 == len(flags_json("--manager", "王建国"))
     assert "命中内容" in [c.value for c in ws[1]]
+    # without --out: a Chinese name, as every other document's (cmgr.domain.OUT_*)
+    result = run(["flag", "--format", "xlsx"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.glob("违规标记清单-*.xlsx")] and not list(tmp_path.glob("flags-*"))
 
 
 def test_report_html_escapes_notes_and_marks_the_phrase(dbpath, tmp_path):

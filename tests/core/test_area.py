@@ -66,3 +66,19 @@ def test_areas_from_the_configuration():
     assert managers_of_area({}, None, ["王建国", "李娜"]) == ["王建国", "李娜"]
     with pytest.raises(UsageError, match="城北片区"):
         managers_of_area(AREAS, "城北片区", [])
+
+
+def test_summary_cell_shows_visits_done_against_planned_and_wu_without_a_plan():
+    from cmgr.core.area import AreaRow, summary_cell
+
+    def row(planned, done, pct):
+        return AreaRow("甲", 1, 1.0, 10.0, None, None, None, None, None, 12, planned, done, pct,
+                       0, 0)
+
+    with_plan, without, empty = row(10, 8, 80.0), row(None, None, None), row(0, 0, None)
+    assert summary_cell(with_plan, "planned_visits") == "8/10"
+    assert summary_cell(with_plan, "visit_completion_pct") == 80.0
+    for r in (without, empty):
+        assert summary_cell(r, "planned_visits") == "无"
+        assert summary_cell(r, "visit_completion_pct") == "无"
+    assert summary_cell(without, "visits_done") == 12  # visits made without a plan still count

@@ -425,6 +425,18 @@ def test_other_manager_and_orders_outside_the_roster(fixture_db, cfg):
     assert run.summary["total"]["qty_cartons"] + orphan["qty"].sum() == pytest.approx(
         now["qty"].sum())
     assert any("不在客户名册" in w for w in run.warnings)
+    # the 合计 row counts every column the managers' rows count, 预警 included
+    for key in ("stopped", "new_customers", "warning_customers"):
+        assert run.summary["total"][key] == sum(m[key] for m in run.summary["managers"])
+
+
+def test_complaints_are_counted_by_kind_of_problem_not_by_sentence():
+    from cmgr.core.monthly import complaint_kind
+
+    assert complaint_kind("客户反映该批次卷烟有 5 包烟支受潮发霉、烟丝松散。") == "受潮霉变"
+    assert complaint_kind("两条烟有掉丝") == "烟丝松散"
+    assert complaint_kind("条盒封口开了") == "包装问题"
+    assert complaint_kind("说不清楚") == "其他质量问题"
 
 
 def test_parse_report_month():
@@ -436,6 +448,26 @@ def test_parse_report_month():
     assert parse_report_month("2026年11月", today) == "2026-11"
     with pytest.raises(UsageError):
         parse_report_month("2026-13", today)
+
+
+def test_a_visits_note_flag_and_price_flag_are_one_item_of_the_price_problem(fixture_db, cfg):
+    # 《报告》 part b lists cases, as `cmgr flag` does: the note "加价卖" and the observed price
+    # of the same visit were two lines of one customer and counted twice.
+    db = fixture_db
+    db.executemany("INSERT INTO flags(flag_key, kind, subkind, source, visit_key, visit_date, "
+                   "customer_code, manager, matched, status, created_at) "
+                   "VALUES (?, 'price', ?, ?, ?, ?, ?, ?, ?, 'new', '2026-11-12T18:00:00')", [
+                       ("n1", "above", "note", "V1", "2026-11-12", "C02", MANAGER, "加价卖"),
+                       ("p1", "above_guide", "observed_price", "V1", "2026-11-12", "C02", MANAGER,
+                        "中华(软) 实际零售价750元/条"),
+                       ("n2", "above", "note", "V2", "2026-11-14", "C03", MANAGER, "卖贵了"),
+                       ("r1", "expired", "roster", None, "2026-11-15", "C03", MANAGER, "许可证过期")])
+    db.execute("UPDATE flags SET kind = 'unlicensed' WHERE flag_key = 'r1'")
+    r = report_for(db, cfg)
+    price = {p["key"]: p for p in r["problems"]}["price_flags"]
+    assert price["count"] == 2 and "本月记录 2 条价格违规，其中 2 条尚未上报" in price["summary"]
+    c02 = [c for c in price["customers"] if c["customer_code"] == "C02"]
+    assert len(c02) == 1 and "加价卖；中华(软) 实际零售价750元/条" in c02[0]["detail"]
 
 
 def test_empty_manager_data_gives_zeros_not_errors():
@@ -491,7 +523,7 @@ def test_flags_and_complaints_become_problems_and_opinions(fixture_db, cfg):
     assert open_ids == ["TS-20261020-001", "TS-20261105-001"]  # closed one left out
     complaints = r["opinions"]["complaints"]
     assert complaints["available"] and [c["id"] for c in complaints["list"]] == ["TS-20261105-001"]
-    assert complaints["by_type"] == [{"name": "受潮", "count": 1}]
+    assert complaints["by_type"] == [{"name": "受潮霉变", "count": 1}]
     assert complaints["by_status"][0]["name"] != "submitted"  # shown with its Chinese label
 
 

@@ -54,3 +54,20 @@ def test_spare_width_goes_to_the_text_columns():
 def test_a_full_width_character_is_one_em():
     assert abs(text_width_mm("中文", 9) - 2 * 9 * 25.4 / 72) < 1e-9
     assert text_width_mm("+10.68%", 9) < text_width_mm("中文中文中文中", 9)
+
+
+def test_a_header_wraps_only_where_the_template_breaks_it():
+    # "服务客户" in a 14 mm column printed as 服务客/户; "销量\n（箱）" is meant to be two lines.
+    doc = docx.Document()
+    table = doc.add_table(rows=0, cols=3)
+    for values in (["服务客户", "销量\n（箱）", "客户名称"], ["242", "119.08", "小店"]):
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(value).font.size = Pt(8)
+    column_widths(table, [12, 12, 20])
+    widths = fit_columns(table, total_mm=44, page_mm=261)
+    assert widths[0] >= text_width_mm("服务客户", 8) + CELL_PADDING_MM
+    # the broken header needs only its longer line, not both on one
+    assert widths[1] < text_width_mm("销量（箱）", 8) + CELL_PADDING_MM
+    assert widths[1] >= text_width_mm("（箱）", 8) + CELL_PADDING_MM
