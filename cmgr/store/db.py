@@ -721,7 +721,11 @@ def _refused_write(exc: Exception, location: str):
 
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     m = _REFUSED_TABLE.search(text)
-    table = m.group(1) if m else "?"
+    if m is None:  # not a table: the schema (a migration run by a member), a function...
+        return NotPermitted(tr("不允许：数据库用户没有这项权限（{error}）", error=text),
+                            hint=tr("升级 cmgr 后，请数据库的所有者先运行一次 cmgr（迁移数据库），"
+                                    "再运行 `cmgr db init-team`"))
+    table = m.group(1)
     if table in _DECISION_TABLES:
         message = tr("不允许：数据库拒绝了对表 {table} 的写入：只有区域市场经理能记录决定，且只限"
                      "自己片区的客户（{error}）", table=table, error=text)

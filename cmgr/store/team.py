@@ -161,6 +161,9 @@ def _grant(db: Database) -> None:
     db.execute(f"GRANT USAGE ON SCHEMA {_schema(db)} TO {both}")
     db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {_schema(db)} TO {both}")
     db.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_schema(db)} TO {both}")
+    # Tables a later migration adds (made by the owner, who runs init-team) are readable at
+    # once; their writes come with the next init-team.
+    db.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {_schema(db)} GRANT SELECT ON TABLES TO {both}")
     db.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {_schema(db)} TO {MANAGER_ROLE}")
     db.execute(f"REVOKE INSERT, UPDATE, DELETE ON {', '.join(_ADMIN_ONLY)} FROM {MANAGER_ROLE}")
     # Row-level security narrows these to the decisions (a table without a policy for a

@@ -259,3 +259,53 @@ def test_an_import_records_who_made_it(team, monkeypatch, tmp_path) -> None:
         assert db.scalar("SELECT created_by FROM imports ORDER BY id DESC LIMIT 1") == "mgr_a"
     finally:
         db.close()
+
+
+def test_flags_scanned_by_a_manager_reviewed_by_their_own_and_decided_by_the_area_manager(
+        team, monkeypatch) -> None:
+    """The scan (derived from the visits) runs for any member; a review is the customer's
+    manager's; the decision the area manager's, through the CLI as each login."""
+    import json
+
+    admin = open_database(team)
+    with admin.transaction():
+        admin.executemany("INSERT INTO visits (visit_key, visit_date, customer_code, manager, notes) "
+                          "VALUES (?, '2026-11-20', ?, ?, '店内发现无证经营的卷烟')",
+                          [("va", A_CUSTOMER, "王建国"), ("vb", B_CUSTOMER, "李娜")])
+    admin.close()
+    monkeypatch.setenv("CMGR_DB", as_login(team, "mgr_a"))
+    done = run(["flag", "--format", "json"])
+    assert done.exit_code == 0, done.output
+    flags = {f["customer_code"]: f for f in json.loads(done.stdout)}
+    assert {A_CUSTOMER, B_CUSTOMER} <= set(flags)
+    done = run(["flag", "review", "--customer", A_CUSTOMER, "--report"])
+    assert done.exit_code == 0, done.output
+    done = run(["flag", "review", "--customer", B_CUSTOMER, "--report"])
+    assert done.exit_code == ExitCode.USAGE, done.output
+    assert "只能写入自己客户的记录" in done.output
+    # A manager records no decision; the area manager does.
+    done = run(["area", "decide", str(flags[A_CUSTOMER]["id"]), "--decision", "降级",
+                "--by", "刘主任", "--date", "2026-11-25"])
+    assert done.exit_code == ExitCode.USAGE, done.output
+    assert "只有区域市场经理能记录决定" in done.output
+    monkeypatch.setenv("CMGR_DB", as_login(team, "boss_east"))
+    done = run(["area", "decide", str(flags[A_CUSTOMER]["id"]), "--decision", "降级",
+                "--by", "刘主任", "--date", "2026-11-25"])
+    assert done.exit_code == 0, done.output
+    a = open_database(as_login(team, "mgr_a"))
+    try:
+        assert a.scalar("SELECT status FROM flags WHERE id = ?", (flags[A_CUSTOMER]["id"],)) == "closed"
+        assert a.scalar("SELECT decision FROM flag_decisions") == "downgrade"
+    finally:
+        a.close()
+
+
+def test_a_member_cannot_migrate_and_is_told_who_can(team) -> None:
+    admin = open_database(team)
+    with admin.transaction():
+        admin.execute("DELETE FROM schema_migrations WHERE version = 13")  # as if not yet upgraded
+    admin.close()
+    with pytest.raises(NotPermitted) as refused:
+        open_database(as_login(team, "mgr_a"))
+    assert "数据库用户没有这项权限" in refused.value.message
+    assert "所有者" in refused.value.hint
