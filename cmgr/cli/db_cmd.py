@@ -236,7 +236,7 @@ def restore_command(
     "记录决定），并添加成员的登录名。可重复运行。由数据库的所有者运行。"))
 def init_team_command(
     manager: Annotated[list[str] | None, typer.Option(
-        "--manager", metavar=tr("登录名=姓名"),
+        "--manager", "-m", metavar=tr("登录名=姓名"),
         help=tr("一位客户经理：数据库登录名=客户名册中的客户经理姓名（片区取自配置 [area]）；"
                 "可重复。"))] = None,
     area_manager: Annotated[list[str] | None, typer.Option(
