@@ -272,6 +272,7 @@ def init_team_command(
                        "或在 pg_hba.conf 中允许）", logins="、".join(result.created)))
     common.info(tr("团队规则已设置在 {database}", database=st.db().location))
 
+
 def _describe_current(path: Path, busy_timeout: float) -> tuple[str, bool]:
     """What the restore would replace, and whether SQLite can read it (to back it up)."""
     import sqlite3

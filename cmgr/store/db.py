@@ -723,8 +723,8 @@ def _refused_write(exc: Exception, location: str):
     m = _REFUSED_TABLE.search(text)
     if m is None:  # not a table: the schema (a migration run by a member), a function...
         return NotPermitted(tr("不允许：数据库用户没有这项权限（{error}）", error=text),
-                            hint=tr("升级 cmgr 后，请数据库的所有者先运行一次 cmgr（迁移数据库），"
-                                    "再运行 `cmgr db init-team`"))
+                            hint=tr("迁移数据库（升级 cmgr 后的第一次运行）和 `cmgr db init-team` "
+                                    "要由数据库的所有者运行；init-team 还需要 CREATEROLE 权限"))
     table = m.group(1)
     if table in _DECISION_TABLES:
         message = tr("不允许：数据库拒绝了对表 {table} 的写入：只有区域市场经理能记录决定，且只限"

@@ -309,3 +309,12 @@ def test_a_member_cannot_migrate_and_is_told_who_can(team) -> None:
         open_database(as_login(team, "mgr_a"))
     assert "数据库用户没有这项权限" in refused.value.message
     assert "所有者" in refused.value.hint
+
+
+def test_init_team_by_a_member_is_refused_and_changes_nothing(team, monkeypatch) -> None:
+    before = _catalogue(team)
+    monkeypatch.setenv("CMGR_DB", as_login(team, "mgr_a"))
+    done = run(["db", "init-team", "--manager", "mgr_a=李娜"])
+    assert done.exit_code == ExitCode.USAGE, done.output
+    assert "所有者" in done.output and "Traceback" not in done.output
+    assert _catalogue(team) == before
