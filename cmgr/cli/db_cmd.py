@@ -231,6 +231,48 @@ def restore_command(
                            "tables": report.tables})
 
 
+@db_app.command("init-team", help=tr(
+    "PostgreSQL：为团队设置数据库的角色和行级安全（只能写自己客户的记录，区域市场经理查看片区并"
+    "记录决定），并添加成员的登录名。可重复运行。由数据库的所有者运行。"))
+def init_team_command(
+    manager: Annotated[list[str] | None, typer.Option(
+        "--manager", "-m", metavar=tr("登录名=姓名"),
+        help=tr("一位客户经理：数据库登录名=客户名册中的客户经理姓名（片区取自配置 [area]）；"
+                "可重复。"))] = None,
+    area_manager: Annotated[list[str] | None, typer.Option(
+        "--area-manager", metavar=tr("登录名=片区"),
+        help=tr("一位区域市场经理：数据库登录名=片区（配置 [area] 中的名字；只写登录名：整个团队）；"
+                "可重复。"))] = None,
+    fmt: options.TableJsonOpt = "table",
+) -> None:
+    from rich.table import Table
+
+    from cmgr.jobs.team import init_team, require_postgres
+
+    st = common.state()
+    cfg = st.config()
+    require_postgres(cfg.db_url is not None)
+    result = init_team(st.db(), cfg, manager or [], area_manager or [])
+    for name in result.unknown_managers:
+        common.warn(tr("客户名册中没有客户经理「{name}」：导入名册前，这位成员看不到也写不了任何客户",
+                       name=name))
+    if fmt == "json":
+        common.print_json({"members": result.members, "created": result.created})
+        return
+    table = Table(title=tr("团队成员（{n} 人）", n=len(result.members)))
+    for title in (tr("登录名"), tr("角色"), tr("客户经理"), tr("片区"), tr("配置")):
+        table.add_column(title)
+    roles = {"manager": tr("客户经理"), "area_manager": tr("区域市场经理")}
+    for m in result.members:
+        table.add_row(m["login"], roles.get(m["role"], m["role"]), m["manager"] or "",
+                      m["area"] or tr("全部"), m["config"])
+    common.out_console.print(table)
+    if result.created:
+        common.info(tr("已创建登录名 {logins}（没有密码：请用 ALTER ROLE 登录名 PASSWORD '…' 设置，"
+                       "或在 pg_hba.conf 中允许）", logins="、".join(result.created)))
+    common.info(tr("团队规则已设置在 {database}", database=st.db().location))
+
+
 def _describe_current(path: Path, busy_timeout: float) -> tuple[str, bool]:
     """What the restore would replace, and whether SQLite can read it (to back it up)."""
     import sqlite3

@@ -67,7 +67,7 @@ def import_command(
     with _progress() as progress:
         results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
                                progress=progress, kind_is_right=kind_is_right,
-                               plausible=Plausible.from_config(cfg))
+                               plausible=Plausible.from_config(cfg), by=cfg.get("user.name"))
     issues_path = rejects
     n_issues = sum(len(r.issues) + (1 if r.error else 0) for r in results)
     # A refused file (wrong kind, no header) has no rows to list: its message says it all.

@@ -35,14 +35,19 @@ def record_new(db, cfg, new, *, form_format: str | None, out: str | None = None
         from dataclasses import replace
 
         new = replace(new, by=who.name)
-    path = None
-    with all_or_nothing() as files, db.transaction():
-        record = create_complaint(db, new)
-        stamp_complaint(db, record["id"], who.name)
-        record = get(db, record["id"])
-        if form_format:
-            path = _write_form(files, cfg, record, form_format, out)
-    return record, path
+
+    def write() -> tuple[dict, Path | None]:
+        path = None
+        with all_or_nothing() as files, db.transaction():
+            record = create_complaint(db, new)
+            stamp_complaint(db, record["id"], who.name)
+            record = get(db, record["id"])
+            if form_format:
+                path = _write_form(files, cfg, record, form_format, out)
+        return record, path
+
+    # A deadlock with another writer (PostgreSQL) rolls everything back: run it again.
+    return db.retrying(write)
 
 
 def get(db, complaint_id: str) -> dict:

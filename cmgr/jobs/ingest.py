@@ -48,7 +48,7 @@ Progress = Callable[..., None]
 def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None = None,
                 mapping: dict[str, str] | None = None, dry_run: bool = False,
                 progress: Progress | None = None,
-                kind_is_right: bool = False, plausible=None) -> FileResult:
+                kind_is_right: bool = False, plausible=None, by: str | None = None) -> FileResult:
     """Import one file in one transaction. An unusable file raises InputError and writes
     nothing. `progress(message, done, total)` hears the rows parsed and stored so far.
 
@@ -85,7 +85,8 @@ def import_file(db: Database, kind: str, path: str | Path, *, sheet: str | None 
     try:
         with staged(db, kind, schema, len(bounds)) as stage, \
                 db.transaction(check_foreign_keys=False, lock_attached=False):
-            import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256)
+            import_id = start_import(db, kind, Path(parsed.file).name, parsed.sheet, parsed.sha256,
+                                     by=by)
             # Read under the write lock, so a `customer leave` cannot slip in between.
             left = left_in_cmgr(db) if kind == "customers" and "status" in first.columns else {}
             overrides = read_overrides(db) if kind == "customers" else {}
@@ -191,21 +192,33 @@ def _import_logged(db: Database, import_id: int) -> bool:
         return False
 
 
+def importer_name(db: Database, by: str | None) -> str:
+    """Who an import is recorded as made by: the given name, else the database user
+    (PostgreSQL), else the OS user."""
+    from cmgr.jobs.visits import current_user
+    from cmgr.store.team import login_user
+
+    return (by or "").strip() or login_user(db) or current_user()
+
+
 def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str | None = None,
                  mapping: dict[str, str] | None = None, dry_run: bool = False,
                  progress: Progress | None = None,
-                 kind_is_right: bool = False, plausible=None) -> list[FileResult]:
+                 kind_is_right: bool = False, plausible=None,
+                 by: str | None = None) -> list[FileResult]:
     """Import several files; one unusable file does not stop the others (per-file trap).
 
     `plausible` (importer.Plausible, from the configuration's import.* keys) bounds dates and
     numbers. A workbook without `sheet`: every sheet whose header fits the kind is imported, each in
     its own transaction and with its own result (a long month spills onto a second sheet);
     the sheets that do not fit are named, with the reason, in the notes of the file's first.
-    Ctrl-C raises ImportInterrupted naming the files already stored, if any.
+    Ctrl-C raises ImportInterrupted naming the files already stored, if any. `by` is who
+    imports (`[user] name`); without it the database user on PostgreSQL, else the OS user.
     """
     results: list[FileResult] = []
+    by = importer_name(db, by)
     options = {"mapping": mapping, "dry_run": dry_run, "progress": progress,
-               "kind_is_right": kind_is_right, "plausible": plausible}
+               "kind_is_right": kind_is_right, "plausible": plausible, "by": by}
     try:
         for path in paths:
             results.extend(_import_sheets(db, kind, path, sheet, options))
@@ -229,7 +242,7 @@ def _import_sheets(db: Database, kind: str, path, sheet: str | None, options: di
         if kind == "visits" and sheet is None and _is_visit_sheet(path):
             from cmgr.jobs.visits import import_visit_sheet
 
-            return [import_visit_sheet(db, path, dry_run=options["dry_run"])]
+            return [import_visit_sheet(db, path, dry_run=options["dry_run"], by=options["by"])]
         first = import_file(db, kind, path, sheet=sheet, **options)
     except InputError as exc:
         logging.getLogger("cmgr.ingest").warning("%s %s: file not used: %s", kind, path, exc)

@@ -133,18 +133,24 @@ def log_visit(db: Database, record, prices: Sequence[store.PriceSeen] = (), *,
     from cmgr.store.customers import add_visit
 
     who = _check(db, cfg, record.customer_code)
-    with db.transaction():
-        visit = add_visit(db, record)
-        _stamp(db, visit["id"], who, created=True)
-        extra = {"arrival_time": arrival_time, "duties": duties,
-                 "customer_signed": None if customer_signed is None else int(customer_signed)}
-        extra = {k: v for k, v in extra.items() if v is not None}
-        if extra:
-            store.set_details(db, visit["visit_key"], extra)
-        if prices:
-            store.save_prices(db, visit["visit_key"], prices)
-        merged = store.merge_export_rows(db, customer_code=visit["customer_code"],
-                                         visit_date=visit["visit_date"])
+
+    def write() -> tuple[dict, int]:
+        with db.transaction():
+            visit = add_visit(db, record)
+            _stamp(db, visit["id"], who, created=True)
+            extra = {"arrival_time": arrival_time, "duties": duties,
+                     "customer_signed": None if customer_signed is None else int(customer_signed)}
+            extra = {k: v for k, v in extra.items() if v is not None}
+            if extra:
+                store.set_details(db, visit["visit_key"], extra)
+            if prices:
+                store.save_prices(db, visit["visit_key"], prices)
+            merged = store.merge_export_rows(db, customer_code=visit["customer_code"],
+                                             visit_date=visit["visit_date"])
+        return visit, merged
+
+    # A deadlock with another writer (PostgreSQL) rolls everything back: run it again.
+    visit, merged = db.retrying(write)
     return LoggedVisit(store.find_visit(db, str(visit["id"])), merged)
 
 
@@ -237,7 +243,7 @@ def delete_visit(db: Database, ref: str, *, by: str | None = None, cfg=None):
     return visit, flags
 
 
-def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
+def import_visit_sheet(db: Database, path, *, dry_run: bool = False, by: str | None = None):
     """A filled sign-in / visit sheet, as `cmgr import visits` reports any file: every filled
     row stored as a visit with its details, blank rows skipped and counted, unreadable rows
     rejected with their row number; an export row of the same visit is merged into it."""
@@ -263,7 +269,8 @@ def import_visit_sheet(db: Database, path, *, dry_run: bool = False):
     stored = updated = merged = 0
     try:
         with db.transaction():
-            import_id = start_import(db, "visits", Path(path).name, sheet, sha256_of(Path(path)))
+            import_id = start_import(db, "visits", Path(path).name, sheet, sha256_of(Path(path)),
+                                     by=by)
             stored, updated, merged = store.store_sheet_visits(db, import_id, good)
             finish_import(db, import_id, rows_read=read.rows_read, stored=stored, updated=updated,
                           unchanged=0, skipped=read.blank, rejected=len(read.rejects))

@@ -36,6 +36,9 @@ def create_complaint(db: Database, new: NewComplaint) -> dict:
     day = date.fromisoformat(at[:10])
     with db.transaction():
         customer = require_customer(db, new.customer_code)
+        # Two writers numbering the same day read the same ids: the second waits here until
+        # the first has committed (PostgreSQL; SQLite has one writer already).
+        db.lock(f"complaint-id:{day.isoformat()}")
         used = [r[0] for r in db.query("SELECT id FROM complaints WHERE id LIKE ?",
                                        (flow.id_prefix(day) + "%",))]
         cid = flow.complaint_id(day, flow.next_sequence(used, day))

@@ -238,8 +238,10 @@ def add_visit(db: Database, visit: VisitRecord) -> dict:
         customer = require_customer(db, visit.customer_code)
         key = f"cmgr:{uuid.uuid4().hex}"
         day = visit.visit_date.isoformat()
-        seq = int(db.scalar("SELECT count(*) FROM visits WHERE source = 'cmgr' AND visit_date = ?",
-                            (day,)) or 0) + 1
+        # One writer at a time numbers a day's visits (PostgreSQL: until this transaction
+        # ends), so two managers logging at once get two numbers, not the same one twice.
+        db.lock(f"visit-id:{day}")
+        seq = next_visit_number(db, day)
         visit_id = f"FW-{visit.visit_date:%Y%m%d}-{seq:03d}"
         db.execute(
             "INSERT INTO visits (visit_key, visit_id, visit_date, customer_code, customer_name, "
@@ -251,6 +253,16 @@ def add_visit(db: Database, visit: VisitRecord) -> dict:
              visit.checked_sku, visit.observed_price, visit.observed_price_text, visit.situation,
              visit.action, now_iso()))
     return get_visit(db, key)
+
+
+def next_visit_number(db: Database, day: str) -> int:
+    """The next FW-YYYYMMDD-NNN number of the day: one past the highest used (a count would
+    give a used number again after a visit of the day was deleted)."""
+    prefix = f"FW-{day.replace('-', '')}-"
+    used = [r[0] for r in db.query("SELECT visit_id FROM visits WHERE source = 'cmgr' "
+                                   "AND visit_date = ? AND visit_id LIKE ?", (day, prefix + "%"))]
+    numbers = [int(v[len(prefix):]) for v in used if v[len(prefix):].isdigit()]
+    return max(numbers, default=0) + 1
 
 
 def get_visit(db: Database, key_or_id: str) -> dict:

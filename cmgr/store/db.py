@@ -646,6 +646,8 @@ class PgDatabase(Database):
             if isinstance(exc, errors.QueryCanceled) and "lock timeout" not in str(exc):
                 raise
             raise self._busy_error() from exc
+        except errors.InsufficientPrivilege as exc:
+            raise _refused_write(exc, self.location) from exc
         except (errors.SerializationFailure, errors.DeadlockDetected) as exc:
             raise DatabaseConflict(
                 tr("数据库 {database} 上另一个写入与本次冲突，本次已全部撤销", database=self.location),
@@ -705,6 +707,34 @@ class PgDatabase(Database):
     def close(self) -> None:
         if self.conn is not None:
             self.conn.close()
+
+
+_REFUSED_TABLE = re.compile(r'(?:for table|for relation) "?([A-Za-z_][A-Za-z0-9_]*)"?')
+# Tables only an area manager writes: a refusal there is the decision rule.
+_DECISION_TABLES = {"flag_decisions"}
+
+
+def _refused_write(exc: Exception, location: str):
+    """PostgreSQL refused a write (a row-level security policy of `cmgr db init-team`, or a
+    table the login's group may not write): the rule of docs/area.md it enforces, exit 2."""
+    from cmgr.core.area import NotPermitted
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    m = _REFUSED_TABLE.search(text)
+    if m is None:  # not a table: the schema (a migration run by a member), a function...
+        return NotPermitted(tr("不允许：数据库用户没有这项权限（{error}）", error=text),
+                            hint=tr("迁移数据库（升级 cmgr 后的第一次运行）和 `cmgr db init-team` "
+                                    "要由数据库的所有者运行；init-team 还需要 CREATEROLE 权限"))
+    table = m.group(1)
+    if table in _DECISION_TABLES:
+        message = tr("不允许：数据库拒绝了对表 {table} 的写入：只有区域市场经理能记录决定，且只限"
+                     "自己片区的客户（{error}）", table=table, error=text)
+    else:
+        message = tr("不允许：数据库拒绝了对表 {table} 的写入：客户经理只能写入自己客户的记录"
+                     "（访问、投诉、标记处理），区域市场经理只查看并记录决定（{error}）",
+                     table=table, error=text)
+    return NotPermitted(message, hint=tr("规则由 `cmgr db init-team` 在 {database} 中设置；"
+                                         "本次写入未保存任何内容", database=location))
 
 
 class DatabaseConflict(DatabaseBusy):

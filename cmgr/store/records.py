@@ -63,9 +63,10 @@ class StoreCounts:
     unchanged: int = 0
 
 
-def start_import(db: Database, kind: str, file_name: str, sheet: str | None, sha256: str) -> int:
-    return db.insert_id("INSERT INTO imports(kind, file_name, sheet, sha256, started_at) "
-                        "VALUES (?, ?, ?, ?, ?)", (kind, file_name, sheet, sha256, now_iso()))
+def start_import(db: Database, kind: str, file_name: str, sheet: str | None, sha256: str, *,
+                 by: str | None = None) -> int:
+    return db.insert_id("INSERT INTO imports(kind, file_name, sheet, sha256, started_at, created_by) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", (kind, file_name, sheet, sha256, now_iso(), by))
 
 
 def finish_import(db: Database, import_id: int, *, rows_read: int, stored: int, updated: int,

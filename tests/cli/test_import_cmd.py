@@ -112,3 +112,21 @@ def test_a_file_of_another_kind_is_refused_without_a_rejects_file(tmp_path):
     # with --rejects given, the refusal is written where asked
     result = _run(["import", "orders", str(roster), "--rejects", str(tmp_path / "r.csv")], tmp_path)
     assert result.exit_code == 2 and (tmp_path / "r.csv").is_file()
+
+
+def test_each_import_records_who_made_it(tmp_path, monkeypatch):
+    """imports.created_by (migration 013): `[user] name`, else the OS user (SQLite has no
+    database user; PostgreSQL's is in tests/cli/test_team_pg.py)."""
+    import sqlite3
+
+    from cmgr.jobs.visits import current_user
+
+    assert _run(["import", "orders", str(_orders(tmp_path / "a.csv", 3))], tmp_path).exit_code == 0
+    monkeypatch.setenv("CMGR_USER_NAME", "王建国")
+    assert _run(["import", "orders", str(_orders(tmp_path / "b.csv", 4))], tmp_path).exit_code == 0
+    con = sqlite3.connect(tmp_path / "cmgr.db")
+    try:
+        by = [r[0] for r in con.execute("SELECT created_by FROM imports ORDER BY id")]
+    finally:
+        con.close()
+    assert by == [current_user(), "王建国"]

@@ -21,6 +21,7 @@ ACCEPTED = {
     ("db", "check"): {"table", "json"},
     ("db", "restore"): {"table", "json"},
     ("db", "export"): {"xlsx", "csv"},
+    ("db", "init-team"): {"table", "json"},
     ("plan-week",): {"table", "xlsx", "html", "csv", "json"},
     ("plan-review",): {"table", "json", "xlsx"},
     ("monthly-report",): {"docx", "html", "md", "xlsx", "json"},
@@ -167,7 +168,7 @@ def test_a_bad_date_names_its_option_and_exits_2(tmp_path, monkeypatch):
 
 def test_manager_is_one_spelling_everywhere():
     """Every --manager also answers to -m; where a command takes several it is repeatable."""
-    several = {("plan-week",), ("plan-review",), ("monthly-report",)}
+    several = {("plan-week",), ("plan-review",), ("monthly-report",), ("db", "init-team")}
     from cmgr.cli.app import app
 
     def walk(command, path=()):
