@@ -41,7 +41,7 @@ from cmgr.store.maintenance import (
 # Columns that say when or through which import this database learnt a row, not what the row
 # says: never compared (two managers importing the same price list at different times agree).
 BOOKKEEPING = ("id", "import_id", "updated_at")
-_STATE, _SOURCE_ID, _NEW_ID = "_mig_state", "_mig_source_id", "_mig_new_id"
+_STATE, _NEW_ID = "_mig_state", "_mig_new_id"  # stage columns; `id` stays the source's
 CLASH_DETAILS_PER_TABLE = 200  # the report lists this many clashes of one table; all are counted
 
 
@@ -232,9 +232,7 @@ def _copy_table(source: sqlite3.Connection, db: Database, spec: TableSpec,
     db.execute(f"ALTER TABLE {stage} ADD COLUMN {_STATE} TEXT")
     _stage_rows(source, db, table, stage, columns)
     if has_id:
-        db.execute(f"ALTER TABLE {stage} ADD COLUMN {_SOURCE_ID} {_id_type(table)}, "
-                   f"ADD COLUMN {_NEW_ID} {_id_type(table)}")
-        db.execute(f"UPDATE {stage} SET {_SOURCE_ID} = id")
+        db.execute(f"ALTER TABLE {stage} ADD COLUMN {_NEW_ID} {_id_type(table)}")
 
     # Ids of other tables, as the target numbers them; a row whose parent clashed stays out.
     for column, parent in spec.refs.items():
@@ -242,11 +240,14 @@ def _copy_table(source: sqlite3.Connection, db: Database, spec: TableSpec,
             f"DELETE FROM {stage} s WHERE s.{column} IS NOT NULL AND NOT EXISTS "
             f"(SELECT 1 FROM mig_map_{parent} m WHERE m.old = s.{column})").rowcount
         result.held_back += held
+        # Only the rows whose id changes are rewritten (none, into an empty team database).
         db.execute(f"UPDATE {stage} s SET {column} = m.new FROM mig_map_{parent} m "
-                   f"WHERE s.{column} = m.old")
+                   f"WHERE s.{column} = m.old AND m.new <> m.old")
     if "import_id" in columns and table != "imports":
-        db.execute(f"UPDATE {stage} s SET import_id = (SELECT m.new FROM mig_map_imports m "
-                   f"WHERE m.old = s.import_id) WHERE s.import_id IS NOT NULL")
+        db.execute(f"UPDATE {stage} s SET import_id = NULL WHERE s.import_id IS NOT NULL AND NOT "
+                   "EXISTS (SELECT 1 FROM mig_map_imports m WHERE m.old = s.import_id)")
+        db.execute(f"UPDATE {stage} s SET import_id = m.new FROM mig_map_imports m "
+                   f"WHERE s.import_id = m.old AND m.new <> m.old")
 
     key = list(spec.key) if spec.key else [c for c in columns if c != "id"]
     compared = [] if spec.key is None else [
@@ -261,7 +262,12 @@ def _copy_table(source: sqlite3.Connection, db: Database, spec: TableSpec,
         u = spec.also_unique
         db.execute(f"UPDATE {stage} s SET {_STATE} = 'clash_unique' WHERE {_STATE} IS NULL "
                    f"AND s.{u} IS NOT NULL AND EXISTS (SELECT 1 FROM {table} t WHERE t.{u} = s.{u})")
-    db.execute(f"UPDATE {stage} SET {_STATE} = 'new' WHERE {_STATE} IS NULL")
+    if has_id:  # a new row keeps its id where the target does not use it (_choose_ids)
+        db.execute(f"UPDATE {stage} s SET {_STATE} = 'new', {_NEW_ID} = CASE WHEN NOT EXISTS "
+                   f"(SELECT 1 FROM {table} t WHERE t.id = s.id) THEN s.id END "
+                   f"WHERE {_STATE} IS NULL")
+    else:
+        db.execute(f"UPDATE {stage} SET {_STATE} = 'new' WHERE {_STATE} IS NULL")
     counts = dict(db.query(f"SELECT {_STATE}, count(*) FROM {stage} GROUP BY {_STATE}"))
     result.already_there = int(counts.get("same", 0))
     result.clashes = int(counts.get("clash", 0)) + int(counts.get("clash_unique", 0))
@@ -276,9 +282,9 @@ def _copy_table(source: sqlite3.Connection, db: Database, spec: TableSpec,
     if has_id and any(table in s.refs.values() for s in TABLES) or table == "imports":
         # old id -> id in the target, for the rows that are there now as the source has them
         db.execute(f"CREATE TEMP TABLE mig_map_{table} ON COMMIT DROP AS "
-                   f"SELECT DISTINCT ON (s.{_SOURCE_ID}) s.{_SOURCE_ID} AS old, t.id AS new "
+                   f"SELECT DISTINCT ON (s.id) s.id AS old, t.id AS new "
                    f"FROM {stage} s JOIN {table} t ON {on} "
-                   f"WHERE s.{_STATE} IN ('same', 'new') ORDER BY s.{_SOURCE_ID}, t.id")
+                   f"WHERE s.{_STATE} IN ('same', 'new') ORDER BY s.id, t.id")
         db.execute(f"CREATE INDEX ON mig_map_{table} (old)")
         db.execute(f"ANALYZE mig_map_{table}")
     db.execute(f"DROP TABLE {stage}")
@@ -324,10 +330,8 @@ def _csv(rows: Iterable[tuple]) -> bytes:
 
 
 def _choose_ids(db: Database, table: str, stage: str, report: MigrationReport) -> None:
-    """Each new row keeps its id where the target does not use it; else a new one: the
-    identity's next value (numbers), or the next free number of the day (complaints)."""
-    db.execute(f"UPDATE {stage} s SET {_NEW_ID} = s.id WHERE s.{_STATE} = 'new' "
-               f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.id)")
+    """A new row whose id the target uses already (no _NEW_ID yet) gets a new one: above
+    every id either side uses (numbers), or the next free number of its day (complaints)."""
     taken = db.query(f"SELECT id FROM {stage} WHERE {_STATE} = 'new' AND {_NEW_ID} IS NULL "
                      f"ORDER BY id")
     if not taken:

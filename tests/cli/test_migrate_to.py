@@ -9,6 +9,7 @@ renumbered and what points at them follows.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -117,12 +118,13 @@ def test_every_table_of_the_schema_says_how_it_is_matched(tmp_path) -> None:
 def test_the_demo_territory_reads_the_same_on_the_team_database(demo_db, pg_url) -> None:
     source, folder = demo_db
     before = counts_sqlite(source)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
     code, report = migrate(source, pg_url, folder=folder)
     assert code == 0, report
     assert report["committed"] and report["clash_count"] == 0
     assert {t: r["copied"] for t, r in report["tables"].items()} == before
     assert before["flag_events"] > 0 and before["visit_prices"] > 0 and before["plans"] > 0
-    assert counts_sqlite(source) == before  # the source is only read
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == digest  # only read
 
     for name, args in READS:
         mine = cli(source, *args, "--format", "json", folder=folder)
@@ -280,3 +282,27 @@ def test_refusals_say_why_without_a_traceback(demo_db, tmp_path, postgres) -> No
     # Refused before anything was written: the server's default database got no tables.
     assert pg_rows(postgres.url("postgres"), "SELECT count(*) FROM information_schema.tables "
                                             "WHERE table_schema = 'public'") == [(0,)]
+
+
+def test_an_empty_team_database_is_migrated_first_and_a_dry_run_writes_nothing(
+        postgres, tmp_path, monkeypatch) -> None:
+    from cmgr.store.db import migrations
+    from tests.cli.records_seed import seeded_db_path
+
+    source = seeded_db_path(tmp_path, monkeypatch)
+    postgres.psql("CREATE DATABASE migrate_to_empty")
+    url = postgres.url("migrate_to_empty")
+    try:
+        code, report = migrate(source, url, "--dry-run", folder=tmp_path)
+        assert code == 0 and not report["committed"], report
+        assert report["target_migrations_applied"] == [v for v, _, _ in migrations()]
+        assert report["tables"]["customers"]["copied"] == 5
+        assert pg_rows(url, "SELECT count(*) FROM customers") == [(0,)]
+
+        code, report = migrate(source, url, folder=tmp_path)
+        assert code == 0 and report["committed"] and report["target_migrations_applied"] == []
+        assert report["tables"]["customers"]["copied"] == 5
+        assert pg_rows(url, "SELECT count(*) FROM order_lines") == [
+            (counts_sqlite(source)["order_lines"],)]
+    finally:
+        postgres.psql("DROP DATABASE IF EXISTS migrate_to_empty WITH (FORCE)")
