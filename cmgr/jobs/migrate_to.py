@@ -19,8 +19,8 @@ def migrate_to(source_path: Path, url: str, *, busy_timeout: float = 30.0,
                skip_clashes: bool = False, dry_run: bool = False):
     """Copy `source_path` into the database at `url` (migrated to this cmgr's schema first).
     Returns the MigrationReport; `committed` says whether anything was kept."""
-    from cmgr.store.db import is_url, open_database
-    from cmgr.store.migrate_to import MigrationReport, copy_database, open_source
+    from cmgr.store.db import is_url
+    from cmgr.store.migrate_to import open_source
 
     started = time.perf_counter()
     if not is_url(url):
@@ -29,7 +29,24 @@ def migrate_to(source_path: Path, url: str, *, busy_timeout: float = 30.0,
                          hint=tr("例如 `cmgr db migrate-to postgresql://cmgr@db.example.internal:5432/cmgr`"))
     source, version = open_source(source_path)
     try:
+        return _into(source, version, source_path, url, busy_timeout=busy_timeout,
+                     skip_clashes=skip_clashes, dry_run=dry_run, started=started)
+    finally:
+        source.close()
+
+
+def _into(source, version: int, source_path: Path, url: str, *, busy_timeout: float,
+          skip_clashes: bool, dry_run: bool, started: float):
+    import psycopg
+
+    from cmgr.store.db import open_database
+    from cmgr.store.migrate_to import MigrationReport, copy_database
+
+    try:
         target = open_database(url, busy_timeout=busy_timeout, migrate=False)
+    except psycopg.Error as exc:
+        raise _refused(exc) from exc
+    try:
         try:
             applied = target.migrate()
             report = MigrationReport(str(source_path), target.location, version,
@@ -49,9 +66,16 @@ def migrate_to(source_path: Path, url: str, *, busy_timeout: float = 30.0,
                     report.committed = False
 
             target.retrying(work)
-        finally:
-            target.close()
+        except psycopg.Error as exc:  # e.g. a role that may not write these tables
+            raise _refused(exc) from exc
     finally:
-        source.close()
+        target.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refused(exc: Exception):
+    from cmgr.errors import DatabaseError
+
+    return DatabaseError(tr("PostgreSQL 拒绝了并入：{error}；未写入任何内容", error=str(exc).strip()),
+                         hint=tr("检查连接所用的数据库用户能否写这些表（团队库的所有者可以）"))

@@ -244,7 +244,7 @@ def test_a_clash_between_two_managers_copies_is_reported_and_not_overwritten(
     assert code == 1 and report["copied"] == 0 and report["clash_count"] == 1, report
 
 
-def test_refusals_say_why_without_a_traceback(demo_db, tmp_path, postgres) -> None:
+def test_refusals_say_why_without_a_traceback(demo_db, tmp_path, postgres, pg_url) -> None:
     source, folder = demo_db
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CMGR_")},
            **_env(folder), "CMGR_DB": str(source)}
@@ -275,6 +275,11 @@ def test_refusals_say_why_without_a_traceback(demo_db, tmp_path, postgres) -> No
     con.commit()
     con.close()
     cases.append((run(postgres.url("postgres"), db=newer), "999"))
+    # A database user that may not write the team's tables (nor create them).
+    postgres.psql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mig_nopriv') "
+                  "THEN CREATE ROLE mig_nopriv LOGIN; END IF; END $$")
+    cases.append((run(pg_url.replace(f"//{postgres.user}@", "//mig_nopriv@", 1)),
+                  "PostgreSQL 拒绝了并入"))
     for done, said in cases:
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and said in done.stderr, done.stderr
