@@ -258,10 +258,16 @@ def _copy_table(source: sqlite3.Connection, db: Database, spec: TableSpec,
     db.execute(f"UPDATE {stage} s SET {_STATE} = 'same' FROM {table} t WHERE {on} AND {same}")
     db.execute(f"UPDATE {stage} s SET {_STATE} = 'clash' WHERE {_STATE} IS NULL "
                f"AND EXISTS (SELECT 1 FROM {table} t WHERE {on})")
-    if spec.also_unique:
-        u = spec.also_unique
+    if spec.also_unique:  # visits.export_key: the export's row folded into a recorded visit
+        u, k = spec.also_unique, key[0]
+        # The export's row, which the team database has folded into a visit: already there.
+        db.execute(f"UPDATE {stage} s SET {_STATE} = 'same' WHERE {_STATE} IS NULL "
+                   f"AND EXISTS (SELECT 1 FROM {table} t WHERE t.{u} = s.{k})")
+        # A visit with the export's row folded in, which the team database has (as its own
+        # row, or folded into another visit): two records of one visit, not merged here.
         db.execute(f"UPDATE {stage} s SET {_STATE} = 'clash_unique' WHERE {_STATE} IS NULL "
-                   f"AND s.{u} IS NOT NULL AND EXISTS (SELECT 1 FROM {table} t WHERE t.{u} = s.{u})")
+                   f"AND s.{u} IS NOT NULL AND EXISTS (SELECT 1 FROM {table} t "
+                   f"WHERE t.{u} = s.{u} OR t.{k} = s.{u})")
     if has_id:  # a new row keeps its id where the target does not use it (_choose_ids)
         db.execute(f"UPDATE {stage} s SET {_STATE} = 'new', {_NEW_ID} = CASE WHEN NOT EXISTS "
                    f"(SELECT 1 FROM {table} t WHERE t.id = s.id) THEN s.id END "
@@ -279,7 +285,7 @@ def _copy_table(source: sqlite3.Connection, db: Database, spec: TableSpec,
         if has_id:
             _choose_ids(db, table, stage, report)
         result.copied = _insert_new(db, table, stage, columns, has_id, new)
-    if has_id and any(table in s.refs.values() for s in TABLES) or table == "imports":
+    if (has_id and any(table in s.refs.values() for s in TABLES)) or table == "imports":
         # old id -> id in the target, for the rows that are there now as the source has them
         db.execute(f"CREATE TEMP TABLE mig_map_{table} ON COMMIT DROP AS "
                    f"SELECT DISTINCT ON (s.id) s.id AS old, t.id AS new "

@@ -311,3 +311,37 @@ def test_an_empty_team_database_is_migrated_first_and_a_dry_run_writes_nothing(
             (counts_sqlite(source)["order_lines"],)]
     finally:
         postgres.psql("DROP DATABASE IF EXISTS migrate_to_empty WITH (FORCE)")
+
+
+def test_an_export_row_folded_into_a_recorded_visit_is_already_there(demo_db, pg_url,
+                                                                     tmp_path) -> None:
+    """The team database holds the visit typed in cmgr with the export's row folded into it;
+    the other copy has the two apart: the export's row is that visit, already there, and the
+    typed visit without it is one visit recorded twice over, a clash, not a second visit."""
+    source, folder = demo_db
+    folded = tmp_path / "folded.db"
+    shutil.copy(source, folded)
+    con = sqlite3.connect(folded)
+    try:
+        (typed,) = con.execute("SELECT visit_key FROM visits WHERE source = 'cmgr'").fetchone()
+        (export,) = con.execute("SELECT v.visit_key FROM visits v WHERE v.source = 'import' AND "
+                                "v.visit_key NOT IN (SELECT visit_key FROM flags WHERE visit_key "
+                                "IS NOT NULL) AND v.visit_key NOT IN (SELECT visit_key FROM "
+                                "visit_prices) ORDER BY v.visit_key LIMIT 1").fetchone()
+        con.execute("UPDATE visits SET export_key = ? WHERE visit_key = ?", (export, typed))
+        con.execute("DELETE FROM flag_scans WHERE visit_key = ?", (export,))
+        con.execute("DELETE FROM visits WHERE visit_key = ?", (export,))
+        con.commit()
+    finally:
+        con.close()
+    assert migrate(folded, pg_url, folder=folder)[0] == 0
+
+    code, report = migrate(source, pg_url, folder=folder)
+    assert code == 1 and not report["committed"]
+    visits = report["tables"]["visits"]
+    assert visits == {"copied": 0, "already_there": counts_sqlite(source)["visits"] - 1,
+                      "clashes": 1, "held_back": 0}
+    (clash,) = [c for c in report["clashes"] if c["table"] == "visits"]
+    assert clash["key"] == {"visit_key": typed}
+    assert clash["fields"] == [{"field": "export_key", "source": None, "target": export}]
+    assert report["tables"]["flag_scans"]["copied"] == 1  # the export row's scan, no harm

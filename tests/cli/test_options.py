@@ -21,6 +21,7 @@ ACCEPTED = {
     ("db", "check"): {"table", "json"},
     ("db", "restore"): {"table", "json"},
     ("db", "export"): {"xlsx", "csv"},
+    ("db", "migrate-to"): {"table", "json"},
     ("plan-week",): {"table", "xlsx", "html", "csv", "json"},
     ("plan-review",): {"table", "json", "xlsx"},
     ("monthly-report",): {"docx", "html", "md", "xlsx", "json"},
@@ -54,7 +55,7 @@ ACCEPTED = {
 }
 # Arguments a command needs before its options are looked at.
 ARGS = {("import",): ["orders", "x.csv"], ("db", "backup"): ["b.db"], ("db", "restore"): ["b.db"],
-        ("db", "export"): ["out"], ("promo", "receipt"): ["--campaign", "x"],
+        ("db", "export"): ["out"], ("db", "migrate-to"): ["postgresql://x@/y"], ("promo", "receipt"): ["--campaign", "x"],
         ("visit", "special-form"): ["FW-20261127-001"], ("suggest",): ["C001"], ("visit", "edit"): ["1"]}
 
 
