@@ -153,15 +153,23 @@ def _size_on_disk(path: Path) -> int:
 # --- export -------------------------------------------------------------------------------
 
 @contextmanager
-def read_snapshot(db: Database) -> Iterator[Database]:
+def read_snapshot(db: Database | sqlite3.Connection) -> Iterator[Database | sqlite3.Connection]:
     """One read transaction: every table read inside sees the same moment, while writers go on
-    (WAL)."""
+    (WAL). `db` is a Database or a plain connection in autocommit (`open_read_only`)."""
+    conn = db.conn if isinstance(db, Database) else db
     db.execute("BEGIN")
     try:
         yield db
     finally:
-        if db.conn.in_transaction:
+        if conn.in_transaction:
             db.execute("COMMIT")
+
+
+def open_read_only(path: str | Path) -> sqlite3.Connection:
+    """An SQLite file opened read-only (nothing of it can change through this connection), in
+    autocommit so that `read_snapshot` sets the transaction."""
+    return sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True,
+                           isolation_level=None)
 
 
 @dataclass
