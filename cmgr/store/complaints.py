@@ -36,6 +36,8 @@ def create_complaint(db: Database, new: NewComplaint) -> dict:
     day = date.fromisoformat(at[:10])
     with db.transaction():
         customer = require_customer(db, new.customer_code)
+        # Two complaints made at once on PostgreSQL would both take the next number.
+        db.lock(f"complaint-ids:{day.isoformat()}")
         used = [r[0] for r in db.query("SELECT id FROM complaints WHERE id LIKE ?",
                                        (flow.id_prefix(day) + "%",))]
         cid = flow.complaint_id(day, flow.next_sequence(used, day))

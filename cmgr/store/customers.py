@@ -238,6 +238,8 @@ def add_visit(db: Database, visit: VisitRecord) -> dict:
         customer = require_customer(db, visit.customer_code)
         key = f"cmgr:{uuid.uuid4().hex}"
         day = visit.visit_date.isoformat()
+        # Two visits logged at once on PostgreSQL would count the same and share a number.
+        db.lock(f"visit-numbers:{day}")
         seq = int(db.scalar("SELECT count(*) FROM visits WHERE source = 'cmgr' AND visit_date = ?",
                             (day,)) or 0) + 1
         visit_id = f"FW-{visit.visit_date:%Y%m%d}-{seq:03d}"

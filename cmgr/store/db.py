@@ -368,6 +368,9 @@ class Dialect:
 
     name = "sqlite"
     has_table_sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+    # A SELECT's rows kept from other writers until the transaction ends (the read of a
+    # read-then-write): SQLite's one writer already is; PostgreSQL locks them.
+    for_update = ""
 
     def sql(self, text: str) -> str:
         return text
@@ -398,6 +401,7 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     has_table_sql = ("SELECT count(*) FROM information_schema.tables "
                      "WHERE table_schema = current_schema() AND table_name = ?")
+    for_update = " FOR UPDATE"
 
     def __init__(self) -> None:
         self._cache: dict[str, str] = {}
