@@ -295,7 +295,10 @@ class PgStage:
             while (make_table := self._queue.get()) is not None:
                 if self._failed:
                     return
-                table = make_table()
+                # In key order (Arrow's sort, bytewise as the key's COLLATE "C"): an export
+                # comes in order-number order, so the parts end up in key order as a whole,
+                # and the merge's sort by key finds them sorted (1.5-2 s less a million rows).
+                table = make_table().sort_by(self.names[0])
                 self._rows += table.num_rows
                 if table.num_rows:
                     self.db.copy_csv(self.TABLE, self.names, arrow_csv(table))
@@ -484,13 +487,14 @@ def _pg_merge(db: Database, kind: str, columns: list[str], import_id: int | None
               f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = i.{key}) "
               # key order: the key's index grows at its end (1.5 s of a million rows)
               f"ORDER BY i.{key}")
-    unique_violation = db._psycopg.errors.UniqueViolation
     for attempt in range(1, _MERGE_ATTEMPTS + 1):
         db.execute("SAVEPOINT cmgr_merge")
         try:
             updated = db.execute(update, extra).rowcount if update else 0
             stored = db.execute(insert, extra).rowcount
-        except unique_violation:
+        except Exception as exc:
+            if not db.is_unique_violation(exc):
+                raise
             db.execute("ROLLBACK TO SAVEPOINT cmgr_merge")
             if attempt == _MERGE_ATTEMPTS:
                 raise
