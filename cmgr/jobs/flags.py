@@ -152,17 +152,23 @@ def review(db, ids: list[int] | None, selection: ReviewSelection,
     def review_many(db, chosen, steps, *, by):
         from cmgr.store.flags import review_many as store_review
 
+        # A deadlock with another writer on PostgreSQL (a flag scan of an import): run again.
         if cfg is None:
-            return store_review(db, chosen, steps, by=by)
+            return db.retrying(lambda: store_review(db, chosen, steps, by=by))
         from cmgr.jobs.area import check_flag_writes
         from cmgr.store.area import stamp_flags
 
         who = check_flag_writes(db, cfg, chosen)
-        with db.transaction():
-            rows = store_review(db, chosen, steps, by=by or (who.name if who.role else None))
-            moved = [r["id"] for r in rows]  # with the other evidence of each case
-            stamp_flags(db, moved, who.name)
-        return list_flags(db, FlagFilter(ids=tuple(moved))) if rows else rows
+
+        def write() -> list:
+            with db.transaction():
+                rows = store_review(db, chosen, steps, by=by or (who.name if who.role else None))
+                moved = [r["id"] for r in rows]  # with the other evidence of each case
+                stamp_flags(db, moved, who.name)
+            return moved if rows else []
+
+        moved = db.retrying(write)
+        return list_flags(db, FlagFilter(ids=tuple(moved))) if moved else []
 
     if ids and selection.given():
         raise UsageError(tr("请给出标记编号或筛选条件（`--all-new`、`--customer`、`--since`、`--kind`），"

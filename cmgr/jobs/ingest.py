@@ -242,15 +242,19 @@ def _import_sheets(db: Database, kind: str, path, sheet: str | None, options: di
         if kind == "visits" and sheet is None and _is_visit_sheet(path):
             from cmgr.jobs.visits import import_visit_sheet
 
-            return [import_visit_sheet(db, path, dry_run=options["dry_run"], by=options["by"])]
-        first = import_file(db, kind, path, sheet=sheet, **options)
+            return [db.retrying(lambda: import_visit_sheet(db, path, dry_run=options["dry_run"],
+                                                           by=options["by"]))]
+        # Two imports of overlapping files on PostgreSQL may deadlock in their merges (one is
+        # aborted, nothing of it kept): that one is read and stored again.
+        first = db.retrying(lambda: import_file(db, kind, path, sheet=sheet, **options))
     except InputError as exc:
         logging.getLogger("cmgr.ingest").warning("%s %s: file not used: %s", kind, path, exc)
         return [FileResult(str(path), kind, error=exc, seconds=time.perf_counter() - t0)]
     results = [first]
     for name in first.later_sheets:
         try:
-            results.append(import_file(db, kind, path, sheet=name, **options))
+            results.append(db.retrying(
+                lambda name=name: import_file(db, kind, path, sheet=name, **options)))
         except InputError as exc:
             first.notes.append(skipped_sheet_note(name, exc.reason))
     return results

@@ -164,20 +164,25 @@ def record_special(db, cfg, visit, *, form_format: str | None, out: str | None =
     from cmgr.render.output import expand_out
     from cmgr.store.customers import add_visit, get_customer
 
-    path = None
     who = _check(db, cfg, visit.customer_code)
-    with all_or_nothing() as files, db.transaction():
-        stored = add_visit(db, visit)
-        _stamp(db, stored["id"], who, created=True)
-        store.merge_export_rows(db, customer_code=stored["customer_code"],
-                                visit_date=stored["visit_date"])
-        stored = store.find_visit(db, str(stored["id"]))
-        if form_format:
-            path = expand_out(out or OUT_SPECIAL_VISIT, id=stored["visit_id"], format=form_format)
-            render_form("special_visit",
-                        special_visit_context(stored, get_customer(db, stored["customer_code"])),
-                        files.path(path), form_format, user_dir=cfg.get("templates.dir"))
-    return stored, path
+
+    def write() -> tuple[dict, Path | None]:
+        path = None
+        with all_or_nothing() as files, db.transaction():
+            stored = add_visit(db, visit)
+            _stamp(db, stored["id"], who, created=True)
+            store.merge_export_rows(db, customer_code=stored["customer_code"],
+                                    visit_date=stored["visit_date"])
+            stored = store.find_visit(db, str(stored["id"]))
+            if form_format:
+                path = expand_out(out or OUT_SPECIAL_VISIT, id=stored["visit_id"],
+                                  format=form_format)
+                render_form("special_visit",
+                            special_visit_context(stored, get_customer(db, stored["customer_code"])),
+                            files.path(path), form_format, user_dir=cfg.get("templates.dir"))
+        return stored, path
+
+    return db.retrying(write)  # as log_visit
 
 
 def reprint_special(db, cfg, visit_id: str, *, form_format: str, out: str | None = None) -> Path:

@@ -188,6 +188,10 @@ class Database:
         """Stop the statement running on another thread (an abandoned import)."""
         self.conn.interrupt()
 
+    def is_unique_violation(self, exc: BaseException) -> bool:
+        """`exc` is a row refused for a key already stored (another writer's, just committed)."""
+        return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
     # -- queries -----------------------------------------------------------------------
     def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
         try:
@@ -368,6 +372,9 @@ class Dialect:
 
     name = "sqlite"
     has_table_sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+    # A SELECT's rows kept from other writers until the transaction ends (the read of a
+    # read-then-write): SQLite's one writer already is; PostgreSQL locks them.
+    for_update = ""
 
     def sql(self, text: str) -> str:
         return text
@@ -398,6 +405,7 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     has_table_sql = ("SELECT count(*) FROM information_schema.tables "
                      "WHERE table_schema = current_schema() AND table_name = ?")
+    for_update = " FOR UPDATE"
 
     def __init__(self) -> None:
         self._cache: dict[str, str] = {}
@@ -536,8 +544,8 @@ class PgDatabase(Database):
     busy_timeout (lock_timeout), then DatabaseBusy (exit 4). Transactions are READ COMMITTED:
     a statement sees what was committed before it began, and no serialization failure can
     happen; a deadlock (two writers taking the same rows in another order) aborts one of them,
-    reported as busy unless the work is run through `retrying()`. Imports merge in key order
-    so two imports of overlapping files queue up instead of deadlocking.
+    reported as busy unless the work is run through `retrying()` (imports, visit log, flag
+    review are). A read-then-write locks what it read (`dialect.for_update`, `lock(name)`).
     """
 
     dialect = PostgresDialect()
@@ -631,6 +639,9 @@ class PgDatabase(Database):
                     raise
                 time.sleep(random.uniform(0.05, 0.2) * attempt)
         raise AssertionError("unreachable")
+
+    def is_unique_violation(self, exc: BaseException) -> bool:
+        return isinstance(exc, self._psycopg.errors.UniqueViolation)
 
     def interrupt(self) -> None:
         try:

@@ -490,9 +490,11 @@ def review_many(db: Database, flag_ids: Sequence[int], steps: Sequence[tuple[str
         # A case moves as one: each flag named brings the other evidence of its case.
         members = case_members(db, list(dict.fromkeys(flag_ids)))
         ids = list(dict.fromkeys(i for f in dict.fromkeys(flag_ids) for i in members[f]))
-        rows = {r["id"]: r for part in _chunks(ids) for r in db.query(
-            f"SELECT id, status, manager FROM flags WHERE id IN ({', '.join('?' for _ in part)})",
-            part)}
+        # Locked (PostgreSQL; SQLite has one writer), in id order: a review running at the
+        # same time waits, then this one reads the status it left, so neither step is lost.
+        rows = {r["id"]: r for part in _chunks(sorted(ids)) for r in db.query(
+            f"SELECT id, status, manager FROM flags WHERE id IN ({', '.join('?' for _ in part)}) "
+            f"ORDER BY id{db.dialect.for_update}", part)}
         updates, events = [], []
         for flag_id in ids:
             row = rows.get(flag_id)
@@ -522,9 +524,9 @@ def mark_reported(db: Database, flag_ids: Sequence[int], *, by: str | None, text
     """Report every flag of `flag_ids` that is still new (the escalation document went out)."""
     when = now_iso()
     with db.transaction():
-        rows = [r for part in _chunks(flag_ids) for r in db.query(
+        rows = [r for part in _chunks(sorted(flag_ids)) for r in db.query(
             f"SELECT id, manager FROM flags WHERE status = 'new' AND id IN "
-            f"({', '.join('?' for _ in part)})", part)]
+            f"({', '.join('?' for _ in part)}) ORDER BY id{db.dialect.for_update}", part)]
         db.executemany("UPDATE flags SET status = 'reported', updated_at = ? WHERE id = ?",
                        [(when, r["id"]) for r in rows])
         db.executemany("INSERT INTO flag_events (flag_id, action, by, at, text) VALUES (?, ?, ?, ?, ?)",

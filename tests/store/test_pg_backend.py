@@ -192,3 +192,46 @@ def test_a_part_that_cannot_be_copied_fails_the_import_and_writes_nothing(pg_url
         monkeypatch.setattr(records, "arrow_csv", real)
         r = import_file(db, "orders", write_csv(tmp_path / "o.csv", rows))
         assert (r.stored, r.updated, r.unchanged) == (50, 0, 0)
+
+
+def test_a_key_another_import_commits_meanwhile_is_merged_again_and_counted_once(pg_url) -> None:
+    """The merge's INSERT of new keys waits for another transaction that inserted one of them;
+    when that one commits, the INSERT fails on the unique key, and the part is merged again
+    from its savepoint: the row is then stored (unchanged here), counted once, not an error."""
+    import time
+
+    import psycopg
+
+    from cmgr.store.records import upsert
+
+    other = psycopg.connect(pg_url)
+    other.execute("INSERT INTO prices (sku_code, sku_name) VALUES ('k2', 'same')")  # open tx
+    db = PgDatabase(pg_url, busy_timeout=20)
+    result: dict = {}
+
+    def merge():
+        with db.transaction():
+            result["counts"] = upsert(db, "prices", ["sku_name"],
+                                      [("k1", "new"), ("k2", "same"), ("k3", "new")], None)
+
+    worker = threading.Thread(target=lambda: _catch(result.setdefault("errors", []), merge))
+    worker.start()
+    try:
+        watcher = psycopg.connect(pg_url, autocommit=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'INSERT INTO prices%'").fetchone()[0]:
+            time.sleep(0.05)
+        watcher.close()
+        other.commit()  # the merge's INSERT now fails on k2, and goes again
+    finally:
+        other.close()
+        worker.join(timeout=30)
+    assert not result["errors"], result["errors"]
+    counts = result["counts"]
+    assert (counts.stored, counts.updated, counts.unchanged) == (2, 0, 1)
+    with open_database(pg_url) as check:
+        rows = check.query("SELECT sku_code, sku_name FROM prices ORDER BY sku_code")
+    assert [tuple(r) for r in rows] == [("k1", "new"), ("k2", "same"), ("k3", "new")]
+    db.close()
