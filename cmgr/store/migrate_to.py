@@ -92,7 +92,9 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("targets", ("target_key",)),
     TableSpec("surveys", ("survey_key",)),
 )
-NOT_COPIED = ("schema_migrations",)  # the target has its own, migrated before the copy
+# schema_migrations: the target has its own, migrated before the copy; team_members: the
+# team's logins and roles (db init-team), empty in a manager's own file and never theirs to set.
+NOT_COPIED = ("schema_migrations", "team_members")
 # Renumbered ids people see and type (flag review 17, complaint show TS-...): listed.
 SHOWN_IDS = ("flags", "complaints")
 

@@ -62,8 +62,10 @@ def counts_sqlite(path: Path) -> dict[str, int]:
     try:
         names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                            "AND name NOT LIKE 'sqlite_%'")]
+        from cmgr.store.migrate_to import NOT_COPIED
+
         return {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names
-                if n != "schema_migrations"}
+                if n not in NOT_COPIED}
     finally:
         con.close()
 
@@ -279,7 +281,7 @@ def test_refusals_say_why_without_a_traceback(demo_db, tmp_path, postgres, pg_ur
     postgres.psql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mig_nopriv') "
                   "THEN CREATE ROLE mig_nopriv LOGIN; END IF; END $$")
     cases.append((run(pg_url.replace(f"//{postgres.user}@", "//mig_nopriv@", 1)),
-                  "PostgreSQL 拒绝了并入"))
+                  "不允许：数据库用户没有这项权限"))
     for done, said in cases:
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and said in done.stderr, done.stderr
