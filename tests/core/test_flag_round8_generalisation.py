@@ -110,6 +110,14 @@ CASES = [
     ('xkz没有 烟照卖', U),
     ('他家证的有效期到上周，过期了，烟照卖', U),
     ('南京写的13，指导价12', P),
+    # a price compared with the guide price it names, the number in between
+    ('云烟卖二十五一包，比指导价二十二高', P),
+    ('玉溪一包卖19，比批发价21还低', P),
+    # a licence said missing twice, a negation closed by its own object, a suspended licence
+    ('柜台在卖烟 没有许可证 无证经营', U),
+    ('摆摊卖烟 啥证都没有 价签也没贴', UP),
+    ('专卖暂停了许可证，烟照卖', U),
+    ('柜台里好几个烟没价签', P),
 ]
 
 
