@@ -118,6 +118,12 @@ CASES = [
     ('摆摊卖烟 啥证都没有 价签也没贴', UP),
     ('专卖暂停了许可证，烟照卖', U),
     ('柜台里好几个烟没价签', P),
+    # a tag showing the old price, a price charged to a customer, two prices said plainly
+    ('价签上写的还是旧价，收的是新价', P),
+    ('中华标45，收客48', P),
+    ('同一款云烟，前面标22，后面标23，两个价', P),
+    ('他家价钱标得不对', P),
+    ('问了两个店员，都是一个价', N),
 ]
 
 
