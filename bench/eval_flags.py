@@ -11,10 +11,12 @@
     python bench/eval_flags.py --corpus round6d      # tests/core/flag_round6d_notes.csv
     python bench/eval_flags.py --corpus round7e      # tests/core/flag_round7e_notes.csv
     python bench/eval_flags.py --corpus round7f      # tests/core/flag_round7f_notes.csv
+    python bench/eval_flags.py --corpus round8k      # tests/core/flag_round8k_notes.csv
+    python bench/eval_flags.py --corpus round8l      # tests/core/flag_round8l_notes.csv
     python bench/eval_flags.py --corpus sample       # the sample territory's answer key
     python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3,
                                                      # round5a, round5b, round6c, round6d, round7e,
-                                                     # round7f, sample
+                                                     # round7f, round8k, round8l, sample
     python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
     python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
     python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
@@ -64,6 +66,11 @@ ROUND6D_CORPUS = REPO / "tests" / "core" / "flag_round6d_notes.csv"
 # 0.946/0.946 (round7f).
 ROUND7E_CORPUS = REPO / "tests" / "core" / "flag_round7e_notes.csv"
 ROUND7F_CORPUS = REPO / "tests" / "core" / "flag_round7f_notes.csv"
+# Round 8: two more writers who never saw the rules; before tuning (commit 1acf24c),
+# unlicensed 0.942/0.867 and price 0.881/0.693 (round8k), unlicensed 0.922/0.787 and price
+# 0.896/0.573 (round8l), on the writers' labels.
+ROUND8K_CORPUS = REPO / "tests" / "core" / "flag_round8k_notes.csv"
+ROUND8L_CORPUS = REPO / "tests" / "core" / "flag_round8l_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
@@ -81,6 +88,8 @@ NAMED_CORPORA = {
     "round6d": (ROUND6D_CORPUS, None),
     "round7e": (ROUND7E_CORPUS, None),
     "round7f": (ROUND7F_CORPUS, None),
+    "round8k": (ROUND8K_CORPUS, None),
+    "round8l": (ROUND8L_CORPUS, None),
     "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
     "city": (CITY_LABELS, CITY_VISITS),
 }
@@ -222,7 +231,7 @@ def speed(n: int, lexicon) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="append", default=None,
-                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | sample | city | all | a CSV path (repeatable; "
+                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | sample | city | all | a CSV path (repeatable; "
                              "default dev)")
     parser.add_argument("--visits", type=Path, default=None,
                         help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
@@ -239,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     if "all" in specs:
         specs = [s for s in specs if s != "all"] + ["dev", "heldout", "unseen", "unseen2", "unseen3",
                                                      "round5a", "round5b", "round6c", "round6d", "round7e", "round7f",
-                                                     "sample"]
+                                                     "round8k", "round8l", "sample"]
     for i, spec in enumerate(specs):
         labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))
         if i:

@@ -17,6 +17,9 @@ from cmgr.i18n import tr
 
 KINDS = ("unlicensed", "price")
 _SCOPES = ("after", "sentence")
+# Words between a price's label and its number (批发价都要395, 进价都140, 卖的七十一包).
+_LINKS = ("还是|仍是|仍为|应该是|本来是|都要|也要|就要|都得|都是|都|也|要|是|为|:|应为|只有|只要|才|"
+          "约|大约|大概|在|到|了|高达")
 _WITHIN = ("clause", "sentence")
 # ---------------------------------------------------------------------------
 # The lexicon
@@ -153,6 +156,7 @@ _CUE_KEYS = {
     "current": "search",
     "other_outlet": "search",
     "this_outlet": "search",
+    "owner_word": "search",
     "selling": "search",
     "selling_negated": "end",
     "selling_negated_after": "search",
@@ -162,6 +166,7 @@ _CUE_KEYS = {
     "hint_unlicensed": "search",
     "pending_after": "start",
     "checklist_head": "search",
+    "checklist_yes": "start",
     "partial_before": "search",
     "shop_marker": "search",
     "not_cigarette": "search",
@@ -477,9 +482,10 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
         if "sold" in labels or "tag" in labels:
             label_re = "|".join(f"(?P<{g}>{p})" for g, p in labels.items())
             number_re = ("(?:" + label_re + ")"
-                         r"(?:还是|仍是|仍为|应该是|本来是|是|为|:|应为|只有|只要|才|约|大约|大概|在|到|了|高达)?\s*"
-                         # the unit written before the number (指导价一条二百一, 卖每包25)
-                         r"(?:(?P<sep0>一|每)\s*(?P<per0>条|包|盒)\s*(?:是|为|:)?\s*)?(?:¥|rmb)?\s*"
+                         rf"(?:{_LINKS})?\s*"
+                         # the unit written before the number (指导价一条二百一, 卖每包25,
+                         # 批发价一包都要21.5)
+                         rf"(?:(?P<sep0>一|每)\s*(?P<per0>条|包|盒)\s*(?:{_LINKS})?\s*)?(?:¥|rmb)?\s*"
                          # digits, or a number in Chinese (四十五, 六百五); "五十一包" is
                          # 五十 + 一包 (per 包), not 五十一
                          r"(?P<num>\d+(?:\.\d+)?(?!\d)"

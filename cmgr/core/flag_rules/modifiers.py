@@ -56,6 +56,9 @@ MODIFIERS: tuple[Modifier, ...] = (
 )
 
 
+_PASS_MARK, _FAIL_MARK = "√", "×"  # ✓ ✔ and ✗ ✘ are read as these ([normalize] char_map)
+
+
 def _explain(category: str, cue: str, m: re.Match[str]) -> str:
     return f"{category} ({cue}: {m.group().strip() or m.group()!r})"
 
@@ -101,15 +104,25 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
     sentence = text[s_start:s_end]
     sent_before = text[s_start:cand.start]
     scopes = {"before": before, "after": after, "clause": text[c_start:c_end]}
+    # A checklist field answered yes (超价：有, 无证：是): its answer, not the words of the
+    # field before it (无证：无 超价：有), says whether the problem is there.
+    answered_yes = _search(cues.get("checklist_yes"), after) is not None
+    # In a note that ticks items with √, a × is the mark of a failed item (无证 ×: the shop
+    # is unlicensed), not a "no".
+    ticks = _PASS_MARK in text
     for mod in MODIFIERS:
         if mod.category == "question" and ctx.sent_question[cand.sentence]:
             return "question (the sentence is a question)"
         if cand.kind not in mod.kinds:
             continue
+        if answered_yes and mod.category == "negated before":
+            continue
         if mod.cue == "negation_before":
             m = _negation_reaching(cues, scopes["before"])
         else:
             m = _search(cues.get(mod.cue), scopes[mod.direction])
+        if m is not None and ticks and mod.cue == "negation_after" and _FAIL_MARK in m.group():
+            continue
         if m is not None:
             return _explain(mod.category, mod.cue, m)
     # Other goods: the nearest goods word before the target says what it is about (酒类没有
@@ -168,6 +181,22 @@ def _outlet(lex: Lexicon, ctx: _Context, cand: _Candidate) -> str | None:
 
 
 _REACH_NEAR = 6  # the subject written right before a remedy (超价已整改)
+
+
+def _owner_of_tip(lex: Lexicon, ctx: _Context, sentence_cands, lo: int, hi: int) -> bool:
+    """Whether the last this-outlet word before a remedy is a bare owner word (店主, 老板)
+    written after a tip about another outlet in the sentence: then it is that outlet's owner
+    (隔壁是无证的，店主当场表示不再卖烟，柜台已经清空了), not the visited shop's."""
+    owner, this = lex.cues.get("owner_word"), lex.cues.get("this_outlet")
+    if owner is None or this is None:
+        return False
+    last = None
+    for m in this.finditer(ctx.text, lo, hi):
+        last = m
+    if last is None or owner.fullmatch(last.group()) is None:
+        return False
+    return any(c.subkind == "tip_other_outlet" and c.outcome == "flagged" and c.end <= last.start()
+               for c in sentence_cands)
 
 
 def _resolution_kinds(lex: Lexicon, res: _Resolution, context: str, near: str = "") -> set[str]:
@@ -256,8 +285,11 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
 
         # A remedy at the visited shop does not close a tip about another outlet, and a
         # remedy at another outlet does not close the visited shop's problem.
-        who = _nearest(cues, ("other_outlet", "this_outlet"),
-                       text[max(ctx.sent_starts[sent], start - _REACH_SENTENCE):start])
+        s_before = max(ctx.sent_starts[sent], start - _REACH_SENTENCE)
+        who = _nearest(cues, ("other_outlet", "this_outlet"), text[s_before:start])
+        if who == "this_outlet" and _owner_of_tip(lex, ctx, by_sentence.get(sent, ()),
+                                                  s_before, start):
+            who = "other_outlet"
 
         # A problem the note places in the past is closed by a remedy anywhere in the note.
         for c in past:
