@@ -45,7 +45,7 @@ def table_counts(conn: sqlite3.Connection | Database) -> dict[str, int]:
             for t in user_tables(conn)}
 
 
-def _applied_versions(conn: sqlite3.Connection | Database) -> set[int]:
+def applied_versions(conn: sqlite3.Connection | Database) -> set[int]:
     has = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
                        "AND name = 'schema_migrations'").fetchone()[0]
     if not has:
@@ -106,7 +106,7 @@ def check_database(db: Database, *, quick: bool = False) -> CheckReport:
     """Integrity (full, or SQLite's quicker check that skips index contents), foreign keys,
     schema version against this cmgr's migrations, and the rows of every table. A damaged
     file is reported, not raised, as far as SQLite lets it be read."""
-    applied = _applied_versions(db)
+    applied = applied_versions(db)
     known = {v for v, _, _ in migrations()}
     try:
         rows = db.query("PRAGMA quick_check" if quick else "PRAGMA integrity_check")
@@ -337,7 +337,7 @@ def inspect_backup(path: str | Path) -> BackupInfo:
         if integrity != ["ok"]:
             raise InputError(tr("文件已损坏（{detail}）", detail=integrity[0]), _loc(path),
                              hint=tr("请用更早的备份"))
-        applied = _applied_versions(con)
+        applied = applied_versions(con)
         tables = table_counts(con)
         missing = [t for t in CORE_TABLES if t not in tables]
         if not applied or missing:

@@ -32,7 +32,7 @@ from cmgr.store.db import Database, DatabaseConflict, migrations
 from cmgr.store.maintenance import (
     CORE_TABLES,
     SQLITE_HEADER,
-    _applied_versions,
+    applied_versions,
     open_read_only,
     quote_identifier,
     read_snapshot,
@@ -167,7 +167,7 @@ def open_source(path: str | Path) -> tuple[sqlite3.Connection, int]:
                              hint=tr("`--db` 应指向客户经理自己的 cmgr 数据库文件（SQLite）"))
     con = open_read_only(path)
     try:
-        applied = _applied_versions(con)
+        applied = applied_versions(con)
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
         con.close()
