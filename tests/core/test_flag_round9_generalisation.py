@@ -27,6 +27,19 @@ CASES = [
     ('证过期了，让他尽快半理延续，烟还在卖', U),
     ('他一般到下午才开门，证和价签都正常', N),
     ('柜台上的价目表价格清楚，都按指导价', N),
+    # a remedy or a check that found it fine, told after the case in other words; the outlet
+    # word in the earlier case's own clause names that case, not another outlet
+    ('上个月证被吊销还在卖的那户，这次去已经关门了', N),
+    ('许可证过期了，他当着我们的面把烟都收起来了', N),
+    ('上回的乱价已经不存在了，价签也都齐', N),
+    ('上次是超价，这次价签齐的价也对', N),
+    ('之前冇牌，今次去睇，已经拎咗牌', N),
+    ('有人说他卖烟超价，我们来查过，啥也没查出来', N),
+    ('新进的苏烟没标价，他当场手写了价签贴上', N),
+    ('芙蓉王标28指导价25，我指出后他改口，现在卖也按25', N),
+    ('芙蓉王标28指导价25，他说以后按25', P),
+    ('证过期了还在卖，等他办了延续再说', U),
+    ('现在证挂在他表哥名下，店是他自己开', U),
 ]
 
 
@@ -40,8 +53,8 @@ def test_round9_generalisation(note, want):
 ROUND9_CORPORA = sorted(Path(__file__).resolve().parent.glob("flag_round9*_notes.csv"))
 # The after-tuning floors (docs/flag-rules.md, round 9): (unlicensed P, R, price P, R).
 FLOORS = {
-    "flag_round9m_notes": (0.89, 0.72, 0.91, 0.75),
-    "flag_round9n_notes": (0.94, 0.89, 0.92, 0.85),
+    "flag_round9m_notes": (0.95, 0.72, 0.98, 0.75),
+    "flag_round9n_notes": (0.98, 0.89, 0.95, 0.85),
 }
 
 
