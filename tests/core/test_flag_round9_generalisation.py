@@ -40,6 +40,18 @@ CASES = [
     ('芙蓉王标28指导价25，他说以后按25', P),
     ('证过期了还在卖，等他办了延续再说', U),
     ('现在证挂在他表哥名下，店是他自己开', U),
+    # somebody other than the operator holds the licence: more kin words, English words,
+    # dialect, and "still X's name" whoever X is
+    ('许可证是他老伴的，老伴住院半年了，店他自己守着卖烟', U),
+    ('证是老伴的，老伴每天也在店里', N),
+    ('证上写的是他老妈，老妈早不管了，他在卖烟', U),
+    ('license是她husband的，husband在外地打工，她天天卖烟', U),
+    ('证的 holder is 老板的brother，店里照常卖烟', U),
+    ('店盘出去了，接手的还在用 former owner 的证', U),
+    ('许可证还是老板娘的，店转让给小刘了，照常卖烟', U),
+    ('呢个牌系佢老豆嘅，依家佢自己开铺卖烟', U),
+    ('店转给外甥了，证还是陈叔的名字，外甥照卖', U),
+    ('证还是老板本人的名字，有效期到后年', N),
 ]
 
 
@@ -53,7 +65,7 @@ def test_round9_generalisation(note, want):
 ROUND9_CORPORA = sorted(Path(__file__).resolve().parent.glob("flag_round9*_notes.csv"))
 # The after-tuning floors (docs/flag-rules.md, round 9): (unlicensed P, R, price P, R).
 FLOORS = {
-    "flag_round9m_notes": (0.95, 0.72, 0.98, 0.75),
+    "flag_round9m_notes": (0.95, 0.81, 0.98, 0.75),
     "flag_round9n_notes": (0.98, 0.89, 0.95, 0.85),
 }
 
