@@ -61,6 +61,14 @@ CASES = [
     ('白沙一个柜台一个价', P),
     ('南京有时候收13有时候收14，看心情', P),
     ('这个月长白山卖出了两个价', P),
+    # a "?" that is the writer's doubt, not a question: a hedged statement, a guessed reason
+    ('柜台里的那几条，应该就是用他表哥的证在卖吧？', U),
+    ('苏烟好像有两个价？货架一个收银台一个', P),
+    ('他家证被注销了还在卖，是因为欠了罚款？', U),
+    ('证是不是快到期了？', N),
+    ('老板问没证卖烟会不会被罚？', N),
+    # a promise said with 以后 is not a remedy
+    ('红河标11，收了12，老板说往后按11收', P),
 ]
 
 
@@ -84,7 +92,7 @@ def test_two_tags_compare_only_within_one_product():
 ROUND9_CORPORA = sorted(Path(__file__).resolve().parent.glob("flag_round9*_notes.csv"))
 # The after-tuning floors (docs/flag-rules.md, round 9): (unlicensed P, R, price P, R).
 FLOORS = {
-    "flag_round9m_notes": (0.95, 0.81, 0.98, 0.81),
+    "flag_round9m_notes": (0.95, 0.85, 0.98, 0.82),
     "flag_round9n_notes": (0.98, 0.89, 0.95, 0.89),
 }
 

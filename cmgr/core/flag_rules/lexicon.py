@@ -148,6 +148,7 @@ _CUE_KEYS = {
     "question_before": "search",
     "question_after": "search",
     "question_end": "end",
+    "question_mark_aside": "end",
     "hypothetical_before": "search",
     "hypothetical_after": "search",
     "education_before": "search",
