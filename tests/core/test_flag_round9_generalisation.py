@@ -69,6 +69,12 @@ CASES = [
     ('老板问没证卖烟会不会被罚？', N),
     # a promise said with 以后 is not a remedy
     ('红河标11，收了12，老板说往后按11收', P),
+    # moved without changing the licence, said tersely, in either order, or in English
+    ('店搬过去半年了，证地址还没改，照卖', U),
+    ('挪了个门面，烟证没变，天天卖烟', U),
+    ('烟草证没办变更 门面换了 照常卖烟', U),
+    ('门店 address 和 license 登记的不同，在卖烟', U),
+    ('营业执照地址与烟草证地址不一样，是门牌重编，店没搬', N),
 ]
 
 
@@ -92,8 +98,8 @@ def test_two_tags_compare_only_within_one_product():
 ROUND9_CORPORA = sorted(Path(__file__).resolve().parent.glob("flag_round9*_notes.csv"))
 # The after-tuning floors (docs/flag-rules.md, round 9): (unlicensed P, R, price P, R).
 FLOORS = {
-    "flag_round9m_notes": (0.95, 0.85, 0.98, 0.82),
-    "flag_round9n_notes": (0.98, 0.89, 0.95, 0.89),
+    "flag_round9m_notes": (0.95, 0.87, 0.98, 0.82),
+    "flag_round9n_notes": (0.98, 0.92, 0.95, 0.89),
 }
 
 
