@@ -75,6 +75,11 @@ CASES = [
     ('烟草证没办变更 门面换了 照常卖烟', U),
     ('门店 address 和 license 登记的不同，在卖烟', U),
     ('营业执照地址与烟草证地址不一样，是门牌重编，店没搬', N),
+    # the licence's state in English, and the suspension period alone in a terse note
+    ('his license was revoked last year，现在柜台又摆烟在卖', U),
+    ('烟草证查出来是 cancelled 的，店里照卖香烟', U),
+    ('license 正常，没有被 revoke', N),
+    ('状态：暂停期 仍在卖烟', U),
 ]
 
 
@@ -98,8 +103,8 @@ def test_two_tags_compare_only_within_one_product():
 ROUND9_CORPORA = sorted(Path(__file__).resolve().parent.glob("flag_round9*_notes.csv"))
 # The after-tuning floors (docs/flag-rules.md, round 9): (unlicensed P, R, price P, R).
 FLOORS = {
-    "flag_round9m_notes": (0.95, 0.87, 0.98, 0.82),
-    "flag_round9n_notes": (0.98, 0.92, 0.95, 0.89),
+    "flag_round9m_notes": (0.95, 0.90, 0.98, 0.82),
+    "flag_round9n_notes": (0.98, 0.93, 0.95, 0.89),
 }
 
 
