@@ -80,6 +80,10 @@ CASES = [
     ('烟草证查出来是 cancelled 的，店里照卖香烟', U),
     ('license 正常，没有被 revoke', N),
     ('状态：暂停期 仍在卖烟', U),
+    # tags: a few items still blank after a partial fix, fewer tags by a few
+    ('价签补上一些了，冰柜边上几款还空着没标', P),
+    ('这次价签又少了一两个，是新到的云烟', P),
+    ('几款新烟都标上了', N),
 ]
 
 
@@ -103,8 +107,8 @@ def test_two_tags_compare_only_within_one_product():
 ROUND9_CORPORA = sorted(Path(__file__).resolve().parent.glob("flag_round9*_notes.csv"))
 # The after-tuning floors (docs/flag-rules.md, round 9): (unlicensed P, R, price P, R).
 FLOORS = {
-    "flag_round9m_notes": (0.95, 0.90, 0.98, 0.82),
-    "flag_round9n_notes": (0.98, 0.93, 0.95, 0.89),
+    "flag_round9m_notes": (0.95, 0.90, 0.98, 0.83),
+    "flag_round9n_notes": (0.98, 0.93, 0.95, 0.90),
 }
 
 
