@@ -84,6 +84,11 @@ CASES = [
     ('价签补上一些了，冰柜边上几款还空着没标', P),
     ('这次价签又少了一两个，是新到的云烟', P),
     ('几款新烟都标上了', N),
+    # the till's price and a board's price compared with the tag
+    ('pos机显示黄山16，价签15', P),
+    ('收银系统里是29，价签写的27', P),
+    ('POS里是23，标价23', N),
+    ('南京柜台标13，门口小黑板上写14', P),
 ]
 
 
@@ -107,7 +112,7 @@ def test_two_tags_compare_only_within_one_product():
 ROUND9_CORPORA = sorted(Path(__file__).resolve().parent.glob("flag_round9*_notes.csv"))
 # The after-tuning floors (docs/flag-rules.md, round 9): (unlicensed P, R, price P, R).
 FLOORS = {
-    "flag_round9m_notes": (0.95, 0.90, 0.98, 0.83),
+    "flag_round9m_notes": (0.95, 0.90, 0.98, 0.85),
     "flag_round9n_notes": (0.98, 0.93, 0.95, 0.90),
 }
 
