@@ -13,10 +13,13 @@
     python bench/eval_flags.py --corpus round7f      # tests/core/flag_round7f_notes.csv
     python bench/eval_flags.py --corpus round8k      # tests/core/flag_round8k_notes.csv
     python bench/eval_flags.py --corpus round8l      # tests/core/flag_round8l_notes.csv
+    python bench/eval_flags.py --corpus round9m      # tests/core/flag_round9m_notes.csv
+    python bench/eval_flags.py --corpus round9n      # tests/core/flag_round9n_notes.csv
     python bench/eval_flags.py --corpus sample       # the sample territory's answer key
     python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3,
                                                      # round5a, round5b, round6c, round6d, round7e,
-                                                     # round7f, round8k, round8l, sample
+                                                     # round7f, round8k, round8l, round9m, round9n,
+                                                     # sample
     python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
     python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
     python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
@@ -71,6 +74,11 @@ ROUND7F_CORPUS = REPO / "tests" / "core" / "flag_round7f_notes.csv"
 # 0.896/0.573 (round8l), on the writers' labels.
 ROUND8K_CORPUS = REPO / "tests" / "core" / "flag_round8k_notes.csv"
 ROUND8L_CORPUS = REPO / "tests" / "core" / "flag_round8l_notes.csv"
+# Round 9: two more writers who never saw the rules; before tuning (commit 4507031),
+# unlicensed 0.892/0.725 and price 0.918/0.747 (round9m), unlicensed 0.929/0.867 and price
+# 0.925/0.827 (round9n), on the writers' labels.
+ROUND9M_CORPUS = REPO / "tests" / "core" / "flag_round9m_notes.csv"
+ROUND9N_CORPUS = REPO / "tests" / "core" / "flag_round9n_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
@@ -90,6 +98,8 @@ NAMED_CORPORA = {
     "round7f": (ROUND7F_CORPUS, None),
     "round8k": (ROUND8K_CORPUS, None),
     "round8l": (ROUND8L_CORPUS, None),
+    "round9m": (ROUND9M_CORPUS, None),
+    "round9n": (ROUND9N_CORPUS, None),
     "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
     "city": (CITY_LABELS, CITY_VISITS),
 }
@@ -231,7 +241,7 @@ def speed(n: int, lexicon) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="append", default=None,
-                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | sample | city | all | a CSV path (repeatable; "
+                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | sample | city | all | a CSV path (repeatable; "
                              "default dev)")
     parser.add_argument("--visits", type=Path, default=None,
                         help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
@@ -248,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     if "all" in specs:
         specs = [s for s in specs if s != "all"] + ["dev", "heldout", "unseen", "unseen2", "unseen3",
                                                      "round5a", "round5b", "round6c", "round6d", "round7e", "round7f",
-                                                     "round8k", "round8l", "sample"]
+                                                     "round8k", "round8l", "round9m", "round9n", "sample"]
     for i, spec in enumerate(specs):
         labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))
         if i:

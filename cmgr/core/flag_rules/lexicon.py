@@ -81,6 +81,9 @@ class _Numeric:
     # Right after an unlabelled price: a guide / minimum price that it is compared with
     # ("280元/条(指导价250)": 280 is the price charged).
     reference_after: re.Pattern[str] | None = None
+    # Between two tag prices: another product, or a change over time (中华标45，玉溪标23;
+    # 原来标45，现在标48); without one, two different tags are one product's two prices.
+    tag_pair_breaks: re.Pattern[str] | None = None
 
 
 @dataclass(repr=False)
@@ -145,6 +148,7 @@ _CUE_KEYS = {
     "question_before": "search",
     "question_after": "search",
     "question_end": "end",
+    "question_mark_aside": "end",
     "hypothetical_before": "search",
     "hypothetical_after": "search",
     "education_before": "search",
@@ -504,8 +508,11 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
             anchors = _anchors(references)
             if anchors is not None:
                 anchors = anchors | _BARE_TAG_ANCHORS
+            breaks = _compile_cue(compiler, _string_list(num.get("tag_pair_breaks", []), path,
+                                                         text, "numeric.tag_pair_breaks"),
+                                  "search", "numeric.tag_pair_breaks")
             numeric = _Numeric(re.compile(number_re, re.IGNORECASE), normal, anchors,
-                               reference_after)
+                               reference_after, breaks)
     all_pieces = tuple((rule, piece) for rule in rules for piece in rule.pieces)
     by_anchor: dict[str, set[int]] = {}
     for i, (_, piece) in enumerate(all_pieces):

@@ -294,8 +294,15 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
         # A problem the note places in the past is closed by a remedy anywhere in the note.
         for c in past:
             # An earlier case, followed up in this visit: the remedy is that outlet's
-            # ("上月上报的那户无证……店主现在不卖烟了").
-            if _closable(c, targets, None if who == "this_outlet" else who) and same_shop(c):
+            # ("上月上报的那户无证……店主现在不卖烟了"). An outlet word in the case's own
+            # clause names that case ("之前吊销了还在卖的那户，这次去已经关门了"): only one
+            # written after it makes the remedy another outlet's.
+            c_who = who
+            if who == "other_outlet" and c.start >= s_before:
+                c_who = _nearest(cues, ("other_outlet", "this_outlet"),
+                                 text[max(s_before, ctx.clause_of(c.start)[1]):start])
+            if (_closable(c, targets, None if c_who == "this_outlet" else c_who)
+                    and same_shop(c)):
                 c.outcome = label
         here = [c for c in by_sentence.get(sent, ())
                 if _closable(c, targets, who) and same_shop(c)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from cmgr.core.flag_rules.segment import _Candidate, _Context
@@ -109,6 +110,31 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
                         "price", subkind,
                         f"price.{subkind}: {what}{sold:g}与{labels[group]}{ref:g}比较(数值规则)",
                         start, end, i))
+        found.extend(_tag_pairs(num, ctx, values["tag"], i))
+    return found
+
+
+def _tag_pairs(num, ctx: _Context, tags, sentence: int) -> list[_Candidate]:
+    """Two different tag prices in a row with no other product or change of time between
+    them (同一款这边标65那边标68): one product with two prices (乱价)."""
+    if num.tag_pair_breaks is None:
+        return []
+    found = []
+    tags = sorted(tags, key=lambda v: v[2])
+    for (a, a_unit, a_start, a_end), (b, b_unit, b_start, b_end) in pairwise(tags):
+        if not _comparable(a, a_unit, b, b_unit):
+            continue
+        if abs(_per_carton(a, a_unit, b_unit) - _per_carton(b, b_unit, a_unit)) <= 1e-9:
+            continue
+        if num.tag_pair_breaks.search(ctx.text, a_end, b_start):
+            continue
+        span_start, span_end = ctx.clause_of(a_start)[0], ctx.clause_of(b_end - 1)[1]
+        if num.normal is not None and num.normal.search(ctx.text, span_start, span_end):
+            continue
+        found.append(_Candidate(
+            "price", "inconsistent_price",
+            f"price.inconsistent_price: 标价{a:g}与标价{b:g}比较(数值规则)",
+            a_start, b_end, sentence))
     return found
 
 

@@ -56,6 +56,7 @@ def _segment(text: str, lex: Lexicon) -> _Context:
     clause_starts, clause_ends = [], []
     pos = 0
     question_end = lex.cues.get("question_end")
+    aside = lex.cues.get("question_mark_aside")
     breaks = list(lex.sentence_breaks.finditer(text)) + [None]
     for m in breaks:
         end = m.start() if m else len(text)
@@ -63,6 +64,10 @@ def _segment(text: str, lex: Lexicon) -> _Context:
         if end > pos or m is None:
             body = text[pos:end]
             is_question = "?" in terminator or bool(question_end and question_end.search(body.rstrip()))
+            # A "?" after a hedged statement or a guessed reason is the writer's doubt, not
+            # a question: 应该是用别人的证吧? 好像有两个价? 证被暂停了，因为卖假烟?
+            if is_question and aside is not None and aside.search(body.rstrip()):
+                is_question = False
             sent_starts.append(pos)
             sent_ends.append(end)
             questions.append(is_question)
