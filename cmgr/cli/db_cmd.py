@@ -55,83 +55,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-@db_app.command("migrate-to", help=tr(
-    "把本人的 SQLite 数据库（`--db` / 配置中的那个）并入团队的 PostgreSQL 数据库：先把团队库升级到"
-    "本 cmgr 的结构，再在一个事务中复制每张表；已有的相同记录不再复制（可重复运行）。同一条记录"
-    "（如同一客户）两边内容不同，就是冲突：逐字段列出，团队库中的不会被覆盖，默认这次什么都不写入。"
-    "\n\n退出状态：0 已并入（或无需并入）；1 有冲突（默认未写入任何内容；`--skip-clashes` 时其余已写入）；"
-    "2 地址或源数据库不对，未写入；4 团队库忙。"))
-def migrate_to_command(
-    url: Annotated[str, typer.Argument(
-        metavar=tr("地址"), help=tr("团队库：postgresql://用户@主机:端口/库名（密码不写在这里）。"))],
-    skip_clashes: Annotated[bool, typer.Option("--skip-clashes", help=tr(
-        "有冲突时照样并入其余记录：冲突的记录（及属于它的记录）保留团队库中的版本。"))] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help=tr(
-        "只比较并报告会复制什么，不写入团队库（只会把团队库升级到当前结构）。"))] = False,
-    fmt: options.TableJsonOpt = "table",
-) -> None:
-    from cmgr.jobs.migrate_to import migrate_to
-
-    cfg = common.state().config()
-    if cfg.db_url:
-        raise UsageError(tr("要并入的数据库必须是 SQLite 文件，而当前数据库是 {url}", url=cfg.db_url),
-                         hint=tr("用 `--db 路径` 给出客户经理自己的数据库文件"))
-    report = migrate_to(Path(cfg.db_path), url, skip_clashes=skip_clashes, dry_run=dry_run,
-                        busy_timeout=float(cfg.get("database.busy_timeout")))
-    if fmt == "json":
-        common.print_json(report.as_dict())
-    else:
-        _present_migration(report)
-    copied = sum(t.copied for t in report.tables.values())
-    if report.committed:
-        common.info(tr("已并入 {target}：复制 {copied} 行，用时 {seconds} 秒", target=report.target,
-                       copied=f"{copied:,}", seconds=f"{report.seconds:.2f}"))
-    elif dry_run:
-        common.info(tr("试运行：会复制 {copied} 行到 {target}；未写入任何内容", copied=f"{copied:,}",
-                       target=report.target))
-    else:
-        common.warn(tr("有 {n} 处冲突：未写入任何内容。先在一边改正这些记录，或用 `--skip-clashes` "
-                       "保留团队库中的版本并入其余记录", n=report.clash_count))
-    if report.clash_count:
-        common.exit_with(ExitCode.FINDINGS)
-
-
-def _present_migration(report) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title=tr("{source} → {target}", source=escape(report.source),
-                           target=escape(report.target)))
-    for header in (tr("表"), tr("新复制"), tr("已存在"), tr("冲突"), tr("随冲突未复制")):
-        table.add_column(header, justify="left" if header == tr("表") else "right")
-    for name, t in report.tables.items():
-        table.add_row(escape(name), f"{t.copied:,}", f"{t.already_there:,}", f"{t.clashes:,}",
-                      f"{t.held_back:,}")
-    common.out_console.print(table)
-    if report.clashes:
-        clashes = Table(title=tr("冲突（团队库中的记录未被覆盖）"))
-        for header in (tr("表"), tr("记录"), tr("字段"), tr("本库"), tr("团队库")):
-            clashes.add_column(header)
-        for clash in report.clashes:
-            record = "|".join(str(v) for v in clash.key.values())
-            if clash.label:
-                record = tr("{record}（{label}）", record=record, label=clash.label)
-            for i, f in enumerate(clash.fields or [{"field": "", "source": "", "target": ""}]):
-                clashes.add_row(escape(clash.table) if i == 0 else "", escape(record) if i == 0 else "",
-                                escape(f["field"]), escape(_shown(f["source"])),
-                                escape(_shown(f["target"])))
-        common.out_console.print(clashes)
-    for name, pairs in report.renumbered.items():
-        shown = tr("、").join(f"{a}→{b}" for a, b in pairs[:20])
-        more = tr("（共 {n} 个）", n=len(pairs)) if len(pairs) > 20 else ""
-        common.info(tr("{table} 的编号在团队库中已被占用，已改为新编号：{pairs}{more}", table=name,
-                       pairs=shown, more=more))
-
-
-def _shown(value) -> str:
-    return tr("（空）") if value is None else str(value)
-
-
 @db_app.command("backup", help=tr(
     "数据库的一致副本（SQLite 在线备份），其他 cmgr 命令同时读写也安全；副本检查无误后命令才算成功。"))
 def backup_command(
@@ -348,6 +271,83 @@ def init_team_command(
         common.info(tr("已创建登录名 {logins}（没有密码：请用 ALTER ROLE 登录名 PASSWORD '…' 设置，"
                        "或在 pg_hba.conf 中允许）", logins="、".join(result.created)))
     common.info(tr("团队规则已设置在 {database}", database=st.db().location))
+
+
+@db_app.command("migrate-to", help=tr(
+    "把本人的 SQLite 数据库（`--db` / 配置中的那个）并入团队的 PostgreSQL 数据库：先把团队库升级到"
+    "本 cmgr 的结构，再在一个事务中复制每张表；已有的相同记录不再复制（可重复运行）。同一条记录"
+    "（如同一客户）两边内容不同，就是冲突：逐字段列出，团队库中的不会被覆盖，默认这次什么都不写入。"
+    "\n\n退出状态：0 已并入（或无需并入）；1 有冲突（默认未写入任何内容；`--skip-clashes` 时其余已写入）；"
+    "2 地址或源数据库不对，未写入；4 团队库忙。"))
+def migrate_to_command(
+    url: Annotated[str, typer.Argument(
+        metavar=tr("地址"), help=tr("团队库：postgresql://用户@主机:端口/库名（密码不写在这里）。"))],
+    skip_clashes: Annotated[bool, typer.Option("--skip-clashes", help=tr(
+        "有冲突时照样并入其余记录：冲突的记录（及属于它的记录）保留团队库中的版本。"))] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=tr(
+        "只比较并报告会复制什么，不写入团队库（只会把团队库升级到当前结构）。"))] = False,
+    fmt: options.TableJsonOpt = "table",
+) -> None:
+    from cmgr.jobs.migrate_to import migrate_to
+
+    cfg = common.state().config()
+    if cfg.db_url:
+        raise UsageError(tr("要并入的数据库必须是 SQLite 文件，而当前数据库是 {url}", url=cfg.db_url),
+                         hint=tr("用 `--db 路径` 给出客户经理自己的数据库文件"))
+    report = migrate_to(Path(cfg.db_path), url, skip_clashes=skip_clashes, dry_run=dry_run,
+                        busy_timeout=float(cfg.get("database.busy_timeout")))
+    if fmt == "json":
+        common.print_json(report.as_dict())
+    else:
+        _present_migration(report)
+    copied = sum(t.copied for t in report.tables.values())
+    if report.committed:
+        common.info(tr("已并入 {target}：复制 {copied} 行，用时 {seconds} 秒", target=report.target,
+                       copied=f"{copied:,}", seconds=f"{report.seconds:.2f}"))
+    elif dry_run:
+        common.info(tr("试运行：会复制 {copied} 行到 {target}；未写入任何内容", copied=f"{copied:,}",
+                       target=report.target))
+    else:
+        common.warn(tr("有 {n} 处冲突：未写入任何内容。先在一边改正这些记录，或用 `--skip-clashes` "
+                       "保留团队库中的版本并入其余记录", n=report.clash_count))
+    if report.clash_count:
+        common.exit_with(ExitCode.FINDINGS)
+
+
+def _present_migration(report) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=tr("{source} → {target}", source=escape(report.source),
+                           target=escape(report.target)))
+    for header in (tr("表"), tr("新复制"), tr("已存在"), tr("冲突"), tr("随冲突未复制")):
+        table.add_column(header, justify="left" if header == tr("表") else "right")
+    for name, t in report.tables.items():
+        table.add_row(escape(name), f"{t.copied:,}", f"{t.already_there:,}", f"{t.clashes:,}",
+                      f"{t.held_back:,}")
+    common.out_console.print(table)
+    if report.clashes:
+        clashes = Table(title=tr("冲突（团队库中的记录未被覆盖）"))
+        for header in (tr("表"), tr("记录"), tr("字段"), tr("本库"), tr("团队库")):
+            clashes.add_column(header)
+        for clash in report.clashes:
+            record = "|".join(str(v) for v in clash.key.values())
+            if clash.label:
+                record = tr("{record}（{label}）", record=record, label=clash.label)
+            for i, f in enumerate(clash.fields or [{"field": "", "source": "", "target": ""}]):
+                clashes.add_row(escape(clash.table) if i == 0 else "", escape(record) if i == 0 else "",
+                                escape(f["field"]), escape(_shown(f["source"])),
+                                escape(_shown(f["target"])))
+        common.out_console.print(clashes)
+    for name, pairs in report.renumbered.items():
+        shown = tr("、").join(f"{a}→{b}" for a, b in pairs[:20])
+        more = tr("（共 {n} 个）", n=len(pairs)) if len(pairs) > 20 else ""
+        common.info(tr("{table} 的编号在团队库中已被占用，已改为新编号：{pairs}{more}", table=name,
+                       pairs=shown, more=more))
+
+
+def _shown(value) -> str:
+    return tr("（空）") if value is None else str(value)
 
 
 def _describe_current(path: Path, busy_timeout: float) -> tuple[str, bool]:
