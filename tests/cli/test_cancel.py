@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import sqlite3
 import sys
 import time
@@ -19,6 +20,10 @@ def _run_in_terminal(args: list[str], env: dict, keys: bytes, *, timeout: float 
     """Run cmgr on a pseudo-terminal, wait for its first prompt, type `keys`; exit code, output."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: cmgr, with the terminal as stdin, stdout and stderr
+        # As an interactive shell starts a command: Ctrl-C's signal at its default. A test run
+        # started in the background by a non-interactive shell inherits SIGINT ignored, and
+        # cmgr would then never see the key (the run hung at the prompt).
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execve(sys.executable, [sys.executable, "-m", "cmgr", *args], env)
     output = b""
     sent = False
@@ -37,6 +42,9 @@ def _run_in_terminal(args: list[str], env: dict, keys: bytes, *, timeout: float 
             time.sleep(0.3)  # the prompt is waiting for input
             os.write(fd, keys)
             sent = True
+    else:  # the deadline passed with cmgr still running: stop it, so the test fails, not hangs
+        os.kill(pid, 9)
+        output += b"\n[still running at the deadline: killed]"
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
