@@ -6,12 +6,16 @@ Each case: the note and the kinds it reports (U unlicensed, P price, N neither).
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
 
-from cmgr.core.flag_rules import load_lexicon, scan_note, trace_note
+from cmgr.core.flag_rules import load_lexicon, scan_note
+from tests.core.flag_corpus import (
+    assert_kinds,
+    corpus_notes,
+    own_notes,
+    round_corpora,
+    scores,
+)
 
 LEX = load_lexicon()
 U, P, N, UP = {"unlicensed"}, {"price"}, set(), {"unlicensed", "price"}
@@ -94,9 +98,7 @@ CASES = [
 
 @pytest.mark.parametrize(("note", "want"), CASES, ids=[c[0] for c in CASES])
 def test_round9_generalisation(note, want):
-    got = {f.kind for f in scan_note(note, LEX)}
-    assert got == want, note + "\n" + "\n".join(
-        f"  {t.outcome} | {t.rule} | {t.matched!r}" for t in trace_note(note, LEX))
+    assert_kinds(note, want, LEX)
 
 
 def test_two_tags_compare_only_within_one_product():
@@ -109,7 +111,7 @@ def test_two_tags_compare_only_within_one_product():
     assert scan_note("云烟上次标22，这次标24，指导价24", LEX) == []
 
 
-ROUND9_CORPORA = sorted(Path(__file__).resolve().parent.glob("flag_round9*_notes.csv"))
+ROUND9_CORPORA = round_corpora("9")
 # The after-tuning floors (docs/flag-rules.md, round 9): (unlicensed P, R, price P, R).
 FLOORS = {
     "flag_round9m_notes": (0.95, 0.90, 0.98, 0.85),
@@ -117,17 +119,10 @@ FLOORS = {
 }
 
 
-def _corpus_notes(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 def test_own_wordings_are_not_taken_from_the_round9_corpora():
     """The notes above and every lexicon example were written without copying the corpora."""
-    corpus = {r["note"] for path in ROUND9_CORPORA for r in _corpus_notes(path)}
-    mine = {note for note, _ in CASES}
-    mine |= {n for r in LEX.rules for n in (*r.examples, *r.not_examples)}
-    mine |= {n for r in LEX.resolutions for n in (*r.examples, *r.not_examples)}
+    corpus = {r["note"] for path in ROUND9_CORPORA for r in corpus_notes(path)}
+    mine = own_notes(CASES, LEX)
     assert len(ROUND9_CORPORA) == 2 and not corpus & mine
     # nor a long stretch of one: no case shares 12 characters in a row with a corpus note
     for note, _ in CASES:
@@ -138,15 +133,6 @@ def test_own_wordings_are_not_taken_from_the_round9_corpora():
 @pytest.mark.parametrize("corpus", ROUND9_CORPORA, ids=[p.stem for p in ROUND9_CORPORA])
 def test_round9_corpora_as_regression_sets(corpus):
     """Kept at or above the after-tuning figures (before tuning: docs/flag-rules.md, round 9)."""
-    rows = _corpus_notes(corpus)
-    scores = []
-    for column, kind in (("unlicensed", "unlicensed"), ("price_violation", "price")):
-        tp = fp = fn = 0
-        for r in rows:
-            want = r[column].strip() == "1"
-            got = kind in {f.kind for f in scan_note(r["note"], LEX)}
-            tp += want and got
-            fp += got and not want
-            fn += want and not got
-        scores += [tp / max(tp + fp, 1), tp / max(tp + fn, 1)]
-    assert all(s >= f for s, f in zip(scores, FLOORS[corpus.stem], strict=True)), (scores, FLOORS[corpus.stem])
+    rows = corpus_notes(corpus)
+    got = scores(rows, LEX)
+    assert all(s >= f for s, f in zip(got, FLOORS[corpus.stem], strict=True)), (got, FLOORS[corpus.stem])

@@ -1,0 +1,52 @@
+"""What the round-by-round generalisation tests share: reading a labelled corpus, scoring the
+flagger on it, the notes this project wrote itself (to check none is copied from a corpus),
+and the kinds check with the reader's trace as its message."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from cmgr.core.flag_rules import scan_note, trace_note
+
+HERE = Path(__file__).resolve().parent
+LABELS = (("unlicensed", "unlicensed"), ("price_violation", "price"))
+
+
+def round_corpora(round_name: str) -> list[Path]:
+    """tests/core/flag_round{round_name}*_notes.csv, sorted."""
+    return sorted(HERE.glob(f"flag_round{round_name}*_notes.csv"))
+
+
+def corpus_notes(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def scores(rows: list[dict], lexicon) -> list[float]:
+    """[unlicensed precision, recall, price precision, recall] of the flagger on `rows`."""
+    out = []
+    for column, kind in LABELS:
+        tp = fp = fn = 0
+        for r in rows:
+            want = r[column].strip() == "1"
+            got = kind in {f.kind for f in scan_note(r["note"], lexicon)}
+            tp += want and got
+            fp += got and not want
+            fn += want and not got
+        out += [tp / max(tp + fp, 1), tp / max(tp + fn, 1)]
+    return out
+
+
+def own_notes(cases, lexicon) -> set[str]:
+    """The test's own notes and every lexicon example and not-example."""
+    mine = {note for note, _ in cases}
+    mine |= {n for r in lexicon.rules for n in (*r.examples, *r.not_examples)}
+    mine |= {n for r in lexicon.resolutions for n in (*r.examples, *r.not_examples)}
+    return mine
+
+
+def assert_kinds(note: str, want: set[str], lexicon) -> None:
+    got = {f.kind for f in scan_note(note, lexicon)}
+    assert got == want, note + "\n" + "\n".join(
+        f"  {t.outcome} | {t.rule} | {t.matched!r}" for t in trace_note(note, lexicon))
