@@ -63,22 +63,15 @@ def summary_command(
         path = job.write_summary(result, kind, out)
         common.info(tr("已写入 {path}", path=path))
         return
-    from rich.table import Table
-
     from cmgr.core.area import NO_PLAN, SUMMARY_COLUMNS, summary_cell
 
-    table = Table(title=tr("{area} {month} 客户经理指标对比（{n} 人）", area=result.area or tr("全部"),
-                           month=result.month, n=len(result.rows)))
     titles = _titles()
-    for field, _ in SUMMARY_COLUMNS:
-        # a narrow terminal wraps the titles rather than cutting them to "排…"
-        table.add_column(titles[field], justify="left" if field == "manager" else "right",
-                         overflow="fold")
-    for r in result.rows:
-        cells = [summary_cell(r, f) for f, _ in SUMMARY_COLUMNS]
-        table.add_row(*(tr("无") if c == NO_PLAN else common.escape(common.figure_cell(c))
-                        for c in cells))
-    common.out_console.print(table)
+    columns = [(titles[f], "left" if f == "manager" else "right") for f, _ in SUMMARY_COLUMNS]
+    rows = [[tr("无") if c == NO_PLAN else common.escape(common.figure_cell(c))
+             for c in (summary_cell(r, f) for f, _ in SUMMARY_COLUMNS)] for r in result.rows]
+    common.print_fitted_table(tr("{area} {month} 客户经理指标对比（{n} 人）",
+                                 area=result.area or tr("全部"), month=result.month,
+                                 n=len(result.rows)), columns, rows, keep=2)
 
 
 @app.command("queue", help=tr("等待区域市场经理的事项：已上报的标记（降级、转专卖）和已交审批的投诉。"))

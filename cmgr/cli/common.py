@@ -140,28 +140,27 @@ def state(ctx: typer.Context | None = None) -> AppState:
 
 
 def info(message: str) -> None:
-    """A progress or result message for a person: stderr, silenced by --quiet; always logged."""
+    """A progress or result message for a person: stderr, silenced by --quiet; always logged.
+    Plain text, never markup: a message quoting the configuration's `[report.targets]` or a
+    customer's own words keeps its square brackets."""
     _log(logging.INFO, message)
     if not state().quiet:
-        err_console.print(message)
+        err_console.print(escape(message))
 
 
 def warn(message: str) -> None:
     _log(logging.WARNING, message)
-    err_console.print(f"[yellow]{tr('警告：')}[/yellow]{message}")
+    err_console.print(f"[yellow]{tr('警告：')}[/yellow]{escape(message)}")
 
 
 def debug(message: str) -> None:
     _log(logging.DEBUG, message)
     if state().verbose:
-        err_console.print(f"[dim]{message}[/dim]")
+        err_console.print(f"[dim]{escape(message)}[/dim]")
 
 
 def _log(level: int, message: str) -> None:
-    if log.isEnabledFor(level):
-        from rich.text import Text
-
-        log.log(level, "%s", Text.from_markup(message).plain)
+    log.log(level, "%s", message)
 
 
 def is_interactive() -> bool:
@@ -202,6 +201,39 @@ def confirm_or_fail(question: str, *, option: str = "--yes") -> None:
     agreed = typer.confirm(question, default=False, err=True)  # Ctrl-C: Abort, 已取消
     if not agreed:
         raise UsageError(tr("已取消；未做任何更改"))
+
+
+def print_fitted_table(title: str, columns: list[tuple[str, str]], rows: list[list[str]], *,
+                       keep: int = 1, row_styles: list[str | None] | None = None) -> None:
+    """A table of many figure columns on stdout, split into parts that fit the terminal (an
+    80-column one too) instead of squeezing every cell to "…" or one character a line: each part
+    repeats the first `keep` columns (the manager's name), and the parts after the first are
+    titled （续）. columns: (header, "left"/"right"); cells are rich markup (escape user text)."""
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
+
+    def width(i: int) -> int:  # the widest line of the header or a cell, plus padding and rule
+        texts = [columns[i][0], *(Text.from_markup(r[i]).plain for r in rows)]
+        return max(cell_len(t) for t in texts) + 3
+
+    widths = [width(i) for i in range(len(columns))]
+    room = max(out_console.width - 1 - sum(widths[:keep]), 1)
+    parts: list[list[int]] = []
+    for i in range(keep, len(columns)):
+        if parts and sum(widths[j] for j in parts[-1]) + widths[i] <= room:
+            parts[-1].append(i)
+        else:
+            parts.append([i])
+    for n, part in enumerate(parts or [[]]):
+        shown = list(range(keep)) + part
+        table = Table(title=title if n == 0 else tr("{title}（续）", title=title))
+        for i in shown:
+            table.add_column(columns[i][0], justify=columns[i][1], no_wrap=True)
+        for r, row in enumerate(rows):
+            table.add_row(*(row[i] for i in shown),
+                          style=row_styles[r] if row_styles else None)
+        out_console.print(table)
 
 
 def figure_cell(value) -> str:

@@ -66,42 +66,46 @@ def kpi_command(
 
 
 def _figures_table(run, kpis) -> None:
-    from rich.table import Table
-
     from cmgr.render.kpi_lists import KPI_FIGURES
 
-    table = Table(title=tr("{month} 主要指标（数据截至 {date}）", month=run.month,
-                           date=run.data_until) if run.data_until
-                  else tr("{month} 主要指标", month=run.month))
-    table.add_column(tr("客户经理"))
-    for _, label in KPI_FIGURES:
-        table.add_column(label, justify="right")
+    title = (tr("{month} 主要指标（数据截至 {date}）", month=run.month, date=run.data_until)
+             if run.data_until else tr("{month} 主要指标", month=run.month))
+    columns = [(tr("客户经理"), "left"), *((label, "right") for _, label in KPI_FIGURES)]
+    rows = []
     for k in kpis:
         values = asdict(k)
-        table.add_row(common.escape(k.manager), *(common.figure_cell(values[f]) for f, _ in KPI_FIGURES))
-    common.out_console.print(table)
+        rows.append([common.escape(k.manager), *(_kpi_cell(values, f) for f, _ in KPI_FIGURES)])
+    common.print_fitted_table(title, columns, rows)
+
+
+_PLAN_FIGURES = ("visits_planned", "planned_done", "visit_completion_pct")
+
+
+def _kpi_cell(values: dict, field: str) -> str:
+    """无 in the planned-visit cells of a manager who saved no plan for the month, as `area
+    summary` shows it: nothing was planned, which is not a missing figure (—)."""
+    if field in _PLAN_FIGURES and values["visits_planned"] is None:
+        return tr("无")
+    return common.figure_cell(values[field])
 
 
 def _ranking_table(month: str, ranking, highlight: str | None) -> None:
-    from rich.table import Table
-
     from cmgr.core.kpi import RANKED_FIGURES
 
     labels = {f: label for f, label, _ in RANKED_FIGURES}
     figures = list(ranking[0].places) if ranking else []
-    table = Table(title=tr("{month} 客户经理排名（{n} 人）", month=month, n=len(ranking)))
-    table.add_column(tr("排名"), justify="right")
-    table.add_column(tr("客户经理"))
-    for f in figures:
-        table.add_column(tr("{figure}（名次）", figure=labels[f]), justify="right")
-    table.add_column(tr("综合得分"), justify="right")
+    columns = [(tr("排名"), "right"), (tr("客户经理"), "left"),
+               *((tr("{figure}（名次）", figure=labels[f]), "right") for f in figures),
+               (tr("综合得分"), "right")]
+    rows, styles = [], []
     for r in ranking:
         me = r.manager == highlight
-        name = ("▶ " if me else "") + r.manager
-        table.add_row(str(r.overall), common.escape(name),
-                      *(f"{common.figure_cell(r.values[f])} ({r.places[f]})" for f in figures),
-                      f"{r.score:.2f}", style="bold reverse" if me else None)
-    common.out_console.print(table)
+        rows.append([str(r.overall), common.escape(("▶ " if me else "") + r.manager),
+                     *(f"{common.figure_cell(r.values[f])} ({r.places[f]})" for f in figures),
+                     f"{r.score:.2f}"])
+        styles.append("bold reverse" if me else None)
+    common.print_fitted_table(tr("{month} 客户经理排名（{n} 人）", month=month, n=len(ranking)),
+                              columns, rows, keep=2, row_styles=styles)
     if highlight is not None:
         mine = next(r for r in ranking if r.manager == highlight)
         common.info(tr("{name}：综合第 {place} 名（共 {n} 人）", name=highlight, place=mine.overall,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from rich.cells import cell_len
 
 from tests.cli.records_seed import run, run_json, seeded_db_path
 from tests.conftest import write_xlsx
@@ -99,3 +100,18 @@ def test_kpi_rank_json_with_targets(territory, tmp_path):
     assert table.exit_code == 0 and "综合第" in table.output
     assert run(["kpi", "--month", "13"]).exit_code == 2
     assert run(["kpi", "--manager", "李娜", "--all"]).exit_code == 2
+
+
+def test_kpi_table_says_none_planned_for_a_manager_without_a_saved_plan(territory):
+    month = TODAY.strftime("%Y-%m")
+    data = run_json(["kpi", "--month", month, "--manager", "李娜"])
+    assert data["kpis"][0]["visits_planned"] is None  # no plan-week saved in this territory
+    table = run(["kpi", "--month", month, "--manager", "李娜"])
+    assert table.exit_code == 0
+    assert "[report.targets]" in table.output  # the note's configuration table, not eaten as markup
+    rows = [line for line in table.output.splitlines() if "李娜" in line and "│" in line]
+    assert "".join(rows).count("无") == 3, rows  # 计划拜访, 按计划完成, 拜访完成率%: none planned
+    # an 80-column terminal: the 17 columns come in parts that fit, repeating the manager's
+    # name, instead of every cell squeezed to "…"
+    assert len(rows) >= 2 and all(cell_len(line) <= 80 for line in table.output.splitlines() if "│" in line), rows
+    assert "…" not in table.output and "（续）" in table.output
