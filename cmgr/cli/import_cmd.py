@@ -62,12 +62,20 @@ def import_command(
     extra = dict(cfg.mapping)
     if mapping is not None:
         extra.update(read_mapping_file(mapping))
-    db = (st.scratch_db() if dry_run and not cfg.db_url and not cfg.db_path.exists()
-          else st.db(create=True))
+    new_file = not cfg.db_url and not cfg.db_path.exists()
+    db = st.scratch_db() if dry_run and new_file else st.db(create=True)
     with _progress() as progress:
         results = import_files(db, kind.value, files, sheet=sheet, mapping=extra, dry_run=dry_run,
                                progress=progress, kind_is_right=kind_is_right,
                                plausible=Plausible.from_config(cfg), by=cfg.get("user.name"))
+    if new_file and not dry_run and all(r.error for r in results):
+        # Every file refused (another kind's export, no header): the database this run created
+        # holds nothing, and leaving it would make the next mistyped --db find an empty one.
+        st.close()
+        for path in (cfg.db_path, *(cfg.db_path.with_name(cfg.db_path.name + s)
+                                    for s in ("-wal", "-shm", "-journal"))):
+            path.unlink(missing_ok=True)
+        common.info(tr("没有导入任何内容：未创建数据库 {path}", path=cfg.db_path))
     issues_path = rejects
     n_issues = sum(len(r.issues) + (1 if r.error else 0) for r in results)
     # A refused file (wrong kind, no header) has no rows to list: its message says it all.

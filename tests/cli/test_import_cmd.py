@@ -109,6 +109,12 @@ def test_a_file_of_another_kind_is_refused_without_a_rejects_file(tmp_path):
     assert "customers.xlsx" in result.output
     assert not (tmp_path / "rejects").exists()  # no rows were read: nothing to list in a file
     assert "Traceback" not in result.output
+    # the run created the database and stored nothing: it leaves no empty file for the next
+    # command to find (a database that existed before stays, see below)
+    assert not list(tmp_path.glob("cmgr.db*")) and "未创建数据库" in result.output
+    assert _run(["import", "orders", str(_orders(tmp_path / "a.csv", 3))], tmp_path).exit_code == 0
+    assert _run(["import", "orders", str(roster)], tmp_path).exit_code == 2
+    assert (tmp_path / "cmgr.db").is_file()
     # with --rejects given, the refusal is written where asked
     result = _run(["import", "orders", str(roster), "--rejects", str(tmp_path / "r.csv")], tmp_path)
     assert result.exit_code == 2 and (tmp_path / "r.csv").is_file()
