@@ -10,6 +10,7 @@ none can be started) the logins are mgr_a (王建国), mgr_b (李娜) and boss_e
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -333,3 +334,23 @@ def test_on_sqlite_a_miss_reason_goes_only_into_the_managers_own_plan(seeded_dbp
     done = run(["plan-week", "--manager", "王建国", "--week", label])
     assert done.exit_code == ExitCode.USAGE, done.output
     assert "区域市场经理不能写入" in done.output
+
+
+# --- migrate-to is the owner's -----------------------------------------------------------------
+
+def test_migrate_to_as_a_team_member_is_refused_first_naming_the_owner(team, tmp_path,
+                                                                      monkeypatch) -> None:
+    source = tmp_path / "own.db"
+    _seed(source)
+    before = _scalar(team, "SELECT count(*) FROM order_lines")
+    monkeypatch.delenv("CMGR_DB", raising=False)
+    done = run(["--db", str(source), "db", "migrate-to", as_login(team, "mgr_a")])
+    assert done.exit_code == ExitCode.USAGE, done.output
+    assert "所有者" in done.output and "mgr_a" in done.output and "未写入任何内容" in done.output
+    assert "Traceback" not in done.output and "psycopg" not in done.output
+    assert _scalar(team, "SELECT count(*) FROM order_lines") == before
+    # The owner's run goes through (all already there: the same territory).
+    done = run(["-q", "--db", str(source), "db", "migrate-to", team, "--format", "json"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["committed"] and report["tables"]["order_lines"]["copied"] == 0, report
