@@ -200,6 +200,17 @@ def apply_team(db: Database, members: Sequence[Member]) -> list[str]:
     return created
 
 
+def remove_member(db: Database, login: str) -> None:
+    """Revoke the login's team group and forget its mapping, in one transaction: the
+    policies then let it read and write nothing (they look the login up in team_members)."""
+    with db.transaction():
+        db.lock("cmgr-init-team")
+        for group in (MANAGER_ROLE, AREA_MANAGER_ROLE):
+            if _is_member(db, login, group):
+                db.execute(f'REVOKE {group} FROM "{login}"')
+        db.execute("DELETE FROM team_members WHERE login = ?", (login,))
+
+
 def _grant(db: Database) -> None:
     both = f"{MANAGER_ROLE}, {AREA_MANAGER_ROLE}"
     db.execute(f"GRANT USAGE ON SCHEMA {_schema(db)} TO {both}")

@@ -354,3 +354,109 @@ def test_migrate_to_as_a_team_member_is_refused_first_naming_the_owner(team, tmp
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
     assert report["committed"] and report["tables"]["order_lines"]["copied"] == 0, report
+
+
+# --- the team file, and removing a member --------------------------------------------------------
+
+TEAM_TOML = """
+[[area_manager]]
+login = "boss_east"
+area = "城东片区"
+
+[[manager]]
+login = "mgr_a"
+name = "王建国"
+
+[[manager]]
+login = "mgr_b"
+name = "李娜"
+"""
+TEAM_CSV = "登录名,角色,姓名,片区\nboss_east,区域市场经理,,城东片区\nmgr_a,客户经理,王建国,\n" \
+           "mgr_b,客户经理,李娜,\n"
+
+
+def _members(url: str) -> list[tuple]:
+    db = open_database(url)
+    try:
+        return [tuple(r) for r in db.query(
+            "SELECT t.login, t.role, t.manager, t.area, (SELECT string_agg(g.rolname, ',') "
+            "FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m "
+            "ON m.oid = a.member WHERE m.rolname = t.login) FROM team_members t ORDER BY t.login")]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("suffix, text", [(".toml", TEAM_TOML), (".csv", TEAM_CSV)])
+def test_a_team_file_sets_up_the_same_team_and_twice_changes_nothing(pg_url, tmp_path,
+                                                                     monkeypatch, suffix,
+                                                                     text) -> None:
+    from tests.cli.test_team_pg import _catalogue
+
+    _configure(tmp_path, monkeypatch)
+    monkeypatch.setenv("CMGR_DB", pg_url)
+    _seed(pg_url)
+    team_file = tmp_path / f"team{suffix}"
+    team_file.write_text(text, encoding="utf-8")
+    done = run(["db", "init-team", "--team", str(team_file)])
+    assert done.exit_code == 0, done.output
+    assert _members(pg_url) == [
+        ("boss_east", "area_manager", None, "城东片区", "cmgr_area_manager"),
+        ("mgr_a", "manager", "王建国", "城东片区", "cmgr_manager"),
+        ("mgr_b", "manager", "李娜", "城东片区", "cmgr_manager")]
+    before = _catalogue(pg_url)
+    done = run(["db", "init-team", "--team", str(team_file)])
+    assert done.exit_code == 0, done.output
+    assert _catalogue(pg_url) == before
+    done = run(TEAM)  # the same team given as options: the same catalogue
+    assert done.exit_code == 0, done.output
+    assert _catalogue(pg_url) == before
+
+
+@pytest.mark.parametrize("suffix, text, said", [
+    (".toml", '[[manager]]\nlogin = "Wang JG"\nname = "王建国"\n', "manager #1"),
+    (".toml", '[[manager]]\nlogin = "mgr_a"\n', "缺少姓名"),
+    (".toml", '[[managers]]\nlogin = "mgr_a"\n', "[[manager]]"),
+    (".csv", "登录名,角色,姓名\nmgr_a,组长,王建国\n", "第 2 行"),
+    (".csv", "姓名\n王建国\n", "登录名"),
+])
+def test_a_bad_team_file_is_refused_naming_where(pg_url, tmp_path, monkeypatch, suffix, text,
+                                                 said) -> None:
+    _configure(tmp_path, monkeypatch)
+    monkeypatch.setenv("CMGR_DB", pg_url)
+    team_file = tmp_path / f"team{suffix}"
+    team_file.write_text(text, encoding="utf-8")
+    done = run(["db", "init-team", "--team", str(team_file)])
+    assert done.exit_code == ExitCode.USAGE, done.output
+    assert said in done.output and "team" in done.output and "Traceback" not in done.output
+    assert _members(pg_url) == []
+
+
+def test_a_removed_member_keeps_its_rows_but_loses_every_right(team, monkeypatch) -> None:
+    from cmgr.store.customers import VisitRecord, add_visit
+
+    b = open_database(as_login(team, "mgr_b"))
+    try:
+        add_visit(b, VisitRecord(visit_date=date(2026, 11, 30), customer_code="C005",
+                                 visit_type="常规访问", notes="李娜的访问"))
+    finally:
+        b.close()
+    done = run(["db", "remove-member", "李娜", "--format", "json"])  # by the manager's name
+    assert done.exit_code == 0, done.output
+    out = json.loads(done.stdout)
+    assert out["removed"] == "mgr_b" and {m["login"] for m in out["members"]} == {"mgr_a",
+                                                                                  "boss_east"}
+    assert [m[0] for m in _members(team)] == ["boss_east", "mgr_a"]
+    # The rows stay; the login still exists but may not even use the schema any more.
+    assert _scalar(team, "SELECT count(*) FROM visits WHERE customer_code = 'C005'") == 1
+    with pytest.raises(NotPermitted) as refused:
+        open_database(as_login(team, "mgr_b"))
+    assert "没有这项权限" in refused.value.message
+    monkeypatch.setenv("CMGR_DB", as_login(team, "mgr_b"))
+    done = run(["visit", "log", "--customer", "C005", "--date", "2026-12-01", "--notes", "又一次"])
+    assert done.exit_code == ExitCode.USAGE and "Traceback" not in done.output, done.output
+    monkeypatch.setenv("CMGR_DB", team)
+    done = run(["db", "remove-member", "mgr_b"])  # not a member any more
+    assert done.exit_code != 0 and "不是团队成员" in done.output, done.output
+    done = run(TEAM)  # added back: its rights come back, its rows are there
+    assert done.exit_code == 0, done.output
+    assert _scalar(as_login(team, "mgr_b"), "SELECT count(*) FROM visits") == 1
