@@ -86,6 +86,25 @@ def check_customers_write(db, cfg, customer_codes: Sequence[str], what: str) -> 
     return who
 
 
+def check_customer_upkeep(db, cfg, customer_code: str, new_manager: str | None = None) -> Actor:
+    """`customer join/leave/edit`: a manager keeps only their own customers' details, and
+    neither hands one to another manager nor takes one in for another (the new 客户经理, when
+    set, is themselves). A customer not in the roster yet belongs to whoever it is joined for."""
+    from cmgr.core.area import check_own_write
+    from cmgr.store.area import customer_owner
+
+    who = actor(cfg)
+    if who.role is None:
+        return who
+    what = tr("客户信息")
+    known, owner = customer_owner(db, customer_code)
+    if known:
+        check_write(who, owner, what, customer_code)
+    if new_manager is not None or not known:
+        check_own_write(who, new_manager, what)
+    return who
+
+
 def check_decisions(db, cfg, *, flag_ids: Sequence[int] = (),
                     complaint_ids: Sequence[str] = ()) -> Actor:
     """Decisions: the area manager's, on customers of their area."""

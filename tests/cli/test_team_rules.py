@@ -460,3 +460,24 @@ def test_a_removed_member_keeps_its_rows_but_loses_every_right(team, monkeypatch
     done = run(TEAM)  # added back: its rights come back, its rows are there
     assert done.exit_code == 0, done.output
     assert _scalar(as_login(team, "mgr_b"), "SELECT count(*) FROM visits") == 1
+
+
+def test_on_sqlite_a_manager_keeps_only_their_own_customers_details(seeded_dbpath, tmp_path,
+                                                                    monkeypatch) -> None:
+    _configure(tmp_path, monkeypatch, name="王建国", role="manager")
+    for args in (["customer", "edit", "C005", "--phone", "13900000000"],
+                 ["customer", "edit", "C001", "--manager", "李娜"],  # handing one over
+                 ["customer", "leave", "C005", "--reason", "转让"],
+                 ["customer", "join", "C777", "--name", "新店", "--manager", "李娜"]):
+        done = run(args)
+        assert done.exit_code == ExitCode.USAGE, (args, done.output)
+        assert "不允许" in done.output and "客户信息" in done.output, (args, done.output)
+    assert rows(seeded_dbpath, "SELECT count(*) AS n FROM customer_events") == [{"n": 0}]
+    assert rows(seeded_dbpath, "SELECT manager FROM customers WHERE customer_code = 'C001'") == [
+        {"manager": "王建国"}]
+    for args in (["customer", "edit", "C001", "--phone", "13900000000"],
+                 ["customer", "join", "C778", "--name", "新店", "--manager", "王建国"],
+                 ["customer", "leave", "C002", "--reason", "转让"]):
+        done = run(args)
+        assert done.exit_code == 0, (args, done.output)
+    assert rows(seeded_dbpath, "SELECT count(*) AS n FROM customer_events") == [{"n": 3}]
