@@ -100,6 +100,7 @@ class AppState:
                                    hint=tr("用 `cmgr init` 创建，或用 `cmgr import` 导入第一个导出文件"))
                 info(tr("正在创建新的数据库：{path}", path=path))
             self._db = open_database(path, busy_timeout=float(cfg.get("database.busy_timeout")))
+            self._db.user_name = cfg.get("user.name")  # who the writes are recorded as (SQLite)
         return self._db
 
     def scratch_db(self):

@@ -91,7 +91,8 @@ def join_command(
         metavar=tr("备注"), help=tr("备注（申请编号等）。"))] = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    from cmgr.store.customers import get_customer, join_customer
+    from cmgr.jobs.customer_edit import join_customer
+    from cmgr.store.customers import get_customer
 
     db = common.state().db()
     code = code.strip()
@@ -107,7 +108,8 @@ def join_command(
               "address": address, "phone": phone, "settlement": settlement,
               "business_type": business_type, "lon": lon, "lat": lat,
               "visit_weekdays": _visit_weekdays(visit_day)}
-    customer = join_customer(db, code, fields, on_date=day or date.today(), by=by, reason=reason)
+    customer = join_customer(db, common.state().config(), code, fields,
+                             on_date=day or date.today(), by=by, reason=reason)
     common.info(tr("{code} {name} 已于 {date} 入网", code=code,
                    name=customer.get("customer_name") or "", date=customer["joined_on"]))
     if fmt == "json":
@@ -124,12 +126,13 @@ def leave_command(
     by: ByOpt = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    from cmgr.store.customers import leave_customer
+    from cmgr.jobs.customer_edit import leave_customer
 
     db = common.state().db()
     if not (reason or "").strip():
         reason = prompting.ask(tr("退网原因"), "--reason")
-    customer = leave_customer(db, code.strip(), on_date=day or date.today(), reason=reason, by=by)
+    customer = leave_customer(db, common.state().config(), code.strip(),
+                              on_date=day or date.today(), reason=reason, by=by)
     common.info(tr("{code} {name} 已于 {date} 退网", code=code,
                    name=customer.get("customer_name") or "", date=customer["left_on"]))
     if fmt == "json":
@@ -178,7 +181,7 @@ def edit_command(
         raise UsageError(tr("没有要修改的内容"),
                          hint=tr("例如 `cmgr customer edit 客户编码 --phone 138...`"))
     customer, diff = edit_customer(db, code.strip(), changes, on_date=day or date.today(), by=by,
-                                   reason=reason)
+                                   reason=reason, cfg=common.state().config())
     changed = {k: {"from": a, "to": b} for k, (a, b) in diff.items()}
     text = history_text({"details": json.dumps(changed, ensure_ascii=False, default=str)})
     common.info(f"{code} {customer.get('customer_name') or ''}: {text}")

@@ -243,34 +243,63 @@ def init_team_command(
         "--area-manager", metavar=tr("登录名=片区"),
         help=tr("一位区域市场经理：数据库登录名=片区（配置 [area] 中的名字；只写登录名：整个团队）；"
                 "可重复。"))] = None,
+    team_file: Annotated[Path | None, typer.Option(
+        "--team", metavar=tr("文件"),
+        help=tr("团队文件（.toml 或 .csv）：区域市场经理和客户经理及其登录名；与 --manager、"
+                "--area-manager 一起用也可以。格式见 docs/postgresql.md。"))] = None,
     fmt: options.TableJsonOpt = "table",
 ) -> None:
-    from rich.table import Table
-
     from cmgr.jobs.team import init_team, require_postgres
 
     st = common.state()
     cfg = st.config()
     require_postgres(cfg.db_url is not None)
-    result = init_team(st.db(), cfg, manager or [], area_manager or [])
+    result = init_team(st.db(), cfg, manager or [], area_manager or [], team_file=team_file)
     for name in result.unknown_managers:
         common.warn(tr("客户名册中没有客户经理「{name}」：导入名册前，这位成员看不到也写不了任何客户",
                        name=name))
     if fmt == "json":
         common.print_json({"members": result.members, "created": result.created})
         return
-    table = Table(title=tr("团队成员（{n} 人）", n=len(result.members)))
-    for title in (tr("登录名"), tr("角色"), tr("客户经理"), tr("片区"), tr("配置")):
-        table.add_column(title)
-    roles = {"manager": tr("客户经理"), "area_manager": tr("区域市场经理")}
-    for m in result.members:
-        table.add_row(m["login"], roles.get(m["role"], m["role"]), m["manager"] or "",
-                      m["area"] or tr("全部"), m["config"])
-    common.out_console.print(table)
+    _print_members(result.members)
     if result.created:
         common.info(tr("已创建登录名 {logins}（没有密码：请用 ALTER ROLE 登录名 PASSWORD '…' 设置，"
                        "或在 pg_hba.conf 中允许）", logins="、".join(result.created)))
     common.info(tr("团队规则已设置在 {database}", database=st.db().location))
+
+
+def _print_members(members: list[dict]) -> None:
+    from rich.table import Table
+
+    table = Table(title=tr("团队成员（{n} 人）", n=len(members)))
+    for title in (tr("登录名"), tr("角色"), tr("客户经理"), tr("片区"), tr("配置")):
+        table.add_column(title)
+    roles = {"manager": tr("客户经理"), "area_manager": tr("区域市场经理")}
+    for m in members:
+        table.add_row(m["login"], roles.get(m["role"], m["role"]), m["manager"] or "",
+                      m["area"] or tr("全部"), m.get("config") or "")
+    common.out_console.print(table)
+
+
+@db_app.command("remove-member", help=tr(
+    "PostgreSQL：把一位成员移出团队：收回其组角色（因而收回全部权限），删除其 team_members 记录；"
+    "其写入的记录保留，登录名本身保留（用 DROP ROLE 删除）。由数据库的所有者运行。"))
+def remove_member_command(
+    who: Annotated[str, typer.Argument(
+        metavar=tr("登录名或姓名"), help=tr("成员的登录名，或客户经理在客户名册中的姓名。"))],
+    fmt: options.TableJsonOpt = "table",
+) -> None:
+    from cmgr.jobs.team import remove_member, require_postgres
+
+    st = common.state()
+    require_postgres(st.config().db_url is not None)
+    removed = remove_member(st.db(), who)
+    if fmt == "json":
+        common.print_json({"removed": removed.login, "role": removed.role,
+                           "manager": removed.manager, "members": removed.remaining})
+        return
+    _print_members(removed.remaining)
+    common.info(tr("已把 {login} 移出团队：它的权限已收回，它写入的记录保留", login=removed.login))
 
 
 @db_app.command("migrate-to", help=tr(

@@ -85,7 +85,7 @@ def plan_week_command(
     for message in run.warnings:
         common.warn(message)
     written = plan_week.publish(db, run, fmt, out, user_dir=cfg.get("templates.dir"),
-                                save_plans=not no_save)
+                                save_plans=not no_save, cfg=cfg)
     if fmt == "json" and not out:
         common.print_json(plan_week.run_json(run))
     elif fmt == "csv" and not out:
@@ -227,7 +227,7 @@ def plan_review_command(
     for note in notes:
         common.info(note)
     if reasons:
-        plan_week.record_reasons(db, week_label, reviews, reasons)
+        plan_week.record_reasons(db, week_label, reviews, reasons, cfg=st.config())
         common.info(tr("已记录 {n} 条原因", n=len(reasons)))
     if fmt == "json" and not out:
         common.print_json(plan_week.review_json(week_label, reviews))

@@ -125,7 +125,7 @@ def _done(db, sheet, reasons: list[str], fmt: str) -> None:
             if answer:
                 given.update(job.resolve_reasons(sheet, [f"{s.customer_code}:{answer}"]))
     if given:
-        job.record_day_reasons(db, sheet, given)
+        job.record_day_reasons(db, sheet, given, cfg=common.state().config())
         common.info(tr("已记录 {n} 条原因", n=len(given)))
     missed = job.missed(sheet)
     if fmt == "json":

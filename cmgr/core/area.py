@@ -86,6 +86,24 @@ def check_write(actor: Actor, owner: str | None, what: str, subject: str) -> Non
             hint=tr("当前用户来自配置项 `user.name`；请由该客户的客户经理记录"))
 
 
+def check_own_write(actor: Actor, manager: str | None, what: str) -> None:
+    """A write of a manager's own record (a week's plan, its miss reasons, a promotion list)
+    made for `manager`: the manager themselves only."""
+    if actor.role is None:
+        return
+    if actor.role == "area_manager":
+        raise NotPermitted(
+            tr("不允许：区域市场经理不能写入客户经理的{what}（客户经理「{owner}」）；区域市场经理只查看"
+               "并记录决定", what=what, owner=manager or "—"),
+            hint=tr("请由客户经理本人运行"))
+    if manager != actor.name:
+        raise NotPermitted(
+            tr("不允许：客户经理只能写入自己的{what}；这是客户经理「{owner}」的{what}，当前用户是"
+               "「{user}」", what=what, owner=manager or tr("全部"), user=actor.name),
+            hint=tr("当前用户来自配置项 `user.name`；请用 `--manager {user}`，或由该客户经理本人记录",
+                    user=actor.name))
+
+
 def check_decision(actor: Actor, owner: str | None, areas: Mapping[str, Sequence[str]],
                    subject: str) -> None:
     """A decision (flag decision, complaint approve/reject) on a customer of `owner`."""

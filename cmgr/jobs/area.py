@@ -67,6 +67,44 @@ def check_flag_writes(db, cfg, flag_ids: Sequence[int]) -> Actor:
     return who
 
 
+def check_manager_writes(cfg, managers: Sequence[str | None], what: str) -> Actor:
+    """Records that are a manager's own (plans, miss reasons, promotion lists): their own only."""
+    from cmgr.core.area import check_own_write
+
+    who = actor(cfg)
+    if who.role is not None:
+        for manager in dict.fromkeys(managers):
+            check_own_write(who, manager, what)
+    return who
+
+
+def check_customers_write(db, cfg, customer_codes: Sequence[str], what: str) -> Actor:
+    """Several customers' records at once (promotion receipts): each the manager's own."""
+    who = actor(cfg)
+    for code in dict.fromkeys(customer_codes):
+        who = check_customer_write(db, cfg, code, what)
+    return who
+
+
+def check_customer_upkeep(db, cfg, customer_code: str, new_manager: str | None = None) -> Actor:
+    """`customer join/leave/edit`: a manager keeps only their own customers' details, and
+    neither hands one to another manager nor takes one in for another (the new 客户经理, when
+    set, is themselves). A customer not in the roster yet belongs to whoever it is joined for."""
+    from cmgr.core.area import check_own_write
+    from cmgr.store.area import customer_owner
+
+    who = actor(cfg)
+    if who.role is None:
+        return who
+    what = tr("客户信息")
+    known, owner = customer_owner(db, customer_code)
+    if known:
+        check_write(who, owner, what, customer_code)
+    if new_manager is not None or not known:
+        check_own_write(who, new_manager, what)
+    return who
+
+
 def check_decisions(db, cfg, *, flag_ids: Sequence[int] = (),
                     complaint_ids: Sequence[str] = ()) -> Actor:
     """Decisions: the area manager's, on customers of their area."""
@@ -241,12 +279,12 @@ def decide(db, cfg, ids: Sequence[str], decision: str, *, by: str | None, day: d
     with db.transaction():
         if todo:
             fd.apply_decisions(db, todo, report_text="区域市场经理已决定（cmgr area decide）")
-            stamp_flags(db, flag_ids, who.name)
-            stamp_decisions(db, flag_ids, who.name)
+            stamp_flags(db, flag_ids, db.writer)
+            stamp_decisions(db, flag_ids, db.writer)
         for cid in complaint_ids:
             get_complaint(db, cid)  # NotFound names it; the transaction rolls back
             record_step(db, cid, StepInput(complaint_decision, decider, None, remark), at=at)
-            stamp_complaint(db, cid, who.name)
+            stamp_complaint(db, cid, db.writer)
     result = Decided(by=decider, decided_on=day_iso)
     if flag_ids:
         result.flags = list_flags(db, FlagFilter(ids=tuple(flag_ids)))

@@ -40,7 +40,7 @@ def record_new(db, cfg, new, *, form_format: str | None, out: str | None = None
         path = None
         with all_or_nothing() as files, db.transaction():
             record = create_complaint(db, new)
-            stamp_complaint(db, record["id"], who.name)
+            stamp_complaint(db, record["id"], db.writer)
             record = get(db, record["id"])
             if form_format:
                 path = _write_form(files, cfg, record, form_format, out)
@@ -83,7 +83,7 @@ def take_step(db, current: dict, step: str, *, by: str | None, note: str | None 
         if who is not None:
             from cmgr.store.area import stamp_complaint
 
-            stamp_complaint(db, current["id"], who.name)
+            stamp_complaint(db, current["id"], db.writer)
             after = get_complaint(db, current["id"])
     return after
 

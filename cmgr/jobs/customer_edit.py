@@ -41,10 +41,17 @@ def _text(value) -> str | None:
 
 
 def edit_customer(db: Database, code: str, changes: dict, *, on_date: date, by: str | None,
-                  reason: str | None = None) -> tuple[dict, dict]:
+                  reason: str | None = None, cfg=None) -> tuple[dict, dict]:
     """Apply the changes that differ from the card; one 'edit' event holds them all (from, to).
-    Returns (the customer after, {field: (from, to)})."""
+    Returns (the customer after, {field: (from, to)}). With `cfg`, the rules of docs/area.md
+    (a manager edits only their own customers)."""
     from cmgr.store.customers import record_edit, require_customer
+
+    if cfg is not None:
+        from cmgr.jobs.area import check_customer_upkeep
+
+        require_customer(db, code)  # an unknown customer is NotFound, not a rule
+        check_customer_upkeep(db, cfg, code, changes.get("manager"))
 
     bad = set(changes) - set(EDITABLE)
     if bad:
@@ -59,6 +66,28 @@ def edit_customer(db: Database, code: str, changes: dict, *, on_date: date, by: 
                     {k: (_text(new), _text(old)) for k, (old, new) in diff.items()}, on_date,
                     reason, by, {k: {"from": old, "to": new} for k, (old, new) in diff.items()})
     return require_customer(db, code), diff
+
+
+def join_customer(db: Database, cfg, code: str, fields: dict, *, on_date: date,
+                  by: str | None = None, reason: str | None = None) -> dict:
+    """`customer join`, after the rules of docs/area.md (for the manager themselves)."""
+    from cmgr.jobs.area import check_customer_upkeep
+    from cmgr.store.customers import join_customer as store_join
+
+    check_customer_upkeep(db, cfg, code, fields.get("manager"))
+    return store_join(db, code, fields, on_date=on_date, by=by, reason=reason)
+
+
+def leave_customer(db: Database, cfg, code: str, *, on_date: date, reason: str,
+                   by: str | None = None) -> dict:
+    """`customer leave`, after the rules of docs/area.md (the manager's own customer)."""
+    from cmgr.jobs.area import check_customer_upkeep
+    from cmgr.store.customers import leave_customer as store_leave
+    from cmgr.store.customers import require_customer
+
+    require_customer(db, code)
+    check_customer_upkeep(db, cfg, code)
+    return store_leave(db, code, on_date=on_date, reason=reason, by=by)
 
 
 # --- the roster import ---------------------------------------------------------------------------

@@ -180,8 +180,8 @@ def apply_sheet(db, path: str | Path, *, sheet: str | None = None,
             if who is not None:
                 from cmgr.store.area import stamp_decisions, stamp_flags
 
-                stamp_flags(db, [p.flag_id for p in todo], who.name)
-                stamp_decisions(db, [p.flag_id for p in todo], who.name)
+                stamp_flags(db, [p.flag_id for p in todo], db.writer)
+                stamp_decisions(db, [p.flag_id for p in todo], db.writer)
     result.applied = len(todo)
     return result
 

@@ -164,7 +164,7 @@ def review(db, ids: list[int] | None, selection: ReviewSelection,
             with db.transaction():
                 rows = store_review(db, chosen, steps, by=by or (who.name if who.role else None))
                 moved = [r["id"] for r in rows]  # with the other evidence of each case
-                stamp_flags(db, moved, who.name)
+                stamp_flags(db, moved, db.writer)
             return moved if rows else []
 
         moved = db.retrying(write)
@@ -244,7 +244,7 @@ def write_report(db, cfg, fmt: str, out: str | None, *, since: str | None, until
             with db.transaction():
                 report.marked = mark(db, to_mark, by=by,
                                      text=f"随《{fr.REPORT_TITLE}》上报 ({path.name})")
-                stamp_flags(db, to_mark, who.name)
+                stamp_flags(db, to_mark, db.writer)
     return report
 
 

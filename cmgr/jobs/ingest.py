@@ -193,12 +193,12 @@ def _import_logged(db: Database, import_id: int) -> bool:
 
 
 def importer_name(db: Database, by: str | None) -> str:
-    """Who an import is recorded as made by: the given name, else the database user
-    (PostgreSQL), else the OS user."""
-    from cmgr.jobs.visits import current_user
-    from cmgr.store.team import login_user
-
-    return (by or "").strip() or login_user(db) or current_user()
+    """Who an import is recorded as made by: on PostgreSQL the database user (Database.writer,
+    what the row rules of `cmgr db init-team` check); on SQLite the given name, else the
+    writer (`[user] name`, else the OS user)."""
+    if db.is_postgres:
+        return db.writer
+    return (by or "").strip() or db.writer
 
 
 def import_files(db: Database, kind: str, paths: list[str | Path], *, sheet: str | None = None,

@@ -47,6 +47,7 @@ def _into(source, version: int, source_path: Path, url: str, *, busy_timeout: fl
     except psycopg.Error as exc:
         raise _refused(exc) from exc
     try:
+        _require_owner(target)
         try:
             applied = target.migrate()
             report = MigrationReport(str(source_path), target.location, version,
@@ -72,6 +73,22 @@ def _into(source, version: int, source_path: Path, url: str, *, busy_timeout: fl
         target.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _require_owner(target) -> None:
+    """The copy writes every manager's rows and numbers the ids: a login bound by the team's
+    row-level security (a member of `cmgr db init-team`) would be refused part-way, so it is
+    refused first, saying who can run it."""
+    from cmgr.core.area import NotPermitted
+
+    bound = target.bound_tables()
+    if bound:
+        raise NotPermitted(
+            tr("不允许：db migrate-to 要由团队库的所有者运行；登录名 {login} 受团队的行级安全约束"
+               "（{n} 张表只能写自己客户或自己的记录），并入会被拒绝；未写入任何内容",
+               login=target.writer, n=len(bound)),
+            hint=tr("在地址中用团队库所有者的登录名（建表、运行 `cmgr db init-team` 的那个），例如 "
+                    "postgresql://cmgr@主机/库名；见 docs/postgresql.md 第 4 节"))
 
 
 def _refused(exc: Exception):

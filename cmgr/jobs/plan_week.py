@@ -388,9 +388,11 @@ def parse_reasons(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def record_reasons(db, week: str, reviews: Sequence[Review], reasons: dict[str, str]) -> None:
+def record_reasons(db, week: str, reviews: Sequence[Review], reasons: dict[str, str], *,
+                   cfg=None) -> None:
     """Attach each reason to the missed planned visits of that customer; a customer not in the
-    plans, or visited, is an error (nothing is recorded then)."""
+    plans, or visited, is an error (nothing is recorded then). With `cfg`, the rules of
+    docs/area.md: a manager records reasons in their own plans only."""
     per_manager: dict[str, dict[str, str]] = {}
     for code, text in reasons.items():
         owners = [r for r in reviews if any(x["customer_code"] == code for x in r.lines)]
@@ -404,6 +406,10 @@ def record_reasons(db, week: str, reviews: Sequence[Review], reasons: dict[str, 
                                 days=on))
         for r in owners:
             per_manager.setdefault(r.manager, {})[code] = text
+    if cfg is not None:
+        from cmgr.jobs.area import check_manager_writes
+
+        check_manager_writes(cfg, sorted(per_manager), tr("访问计划"))
     for manager, items in per_manager.items():
         store.save_miss_reasons(db, manager, week, items)
     for r in reviews:
@@ -450,11 +456,17 @@ def check_out(fmt: str, out: str | None, n_managers: int) -> None:
 
 
 def publish(db, run: PlanRun, fmt: str, out: str | None, *, user_dir: str | None = None,
-            save_plans: bool = True) -> list[Path]:
+            save_plans: bool = True, cfg=None) -> list[Path]:
     """Write the run's files (`out`, default OUT_PLAN; one per {manager} when given) and save
     the plans for plan-review, all or nothing: a failed file saves nothing, a failed save leaves
-    no file. csv/json without `out`, and table, write no file (the caller prints them)."""
+    no file. csv/json without `out`, and table, write no file (the caller prints them). With
+    `cfg`, the rules of docs/area.md: a manager saves their own plans only (checked first)."""
     import json
+
+    if save_plans and cfg is not None:
+        from cmgr.jobs.area import check_manager_writes
+
+        check_manager_writes(cfg, [p.manager for p in run.plans], tr("访问计划"))
 
     from cmgr.fileio import all_or_nothing
     from cmgr.render.output import expand_out

@@ -71,6 +71,9 @@ def recommend(db, cfg, *, top: int, manager: str | None, as_of: date | None) -> 
                                   manager=manager)
     scores, excluded = score_customers(candidates, cfg.policy, chosen_settings)
     chosen = scores[:top]
+    from cmgr.jobs.area import check_manager_writes
+
+    check_manager_writes(cfg, [manager], tr("促销推荐名单"))
     save_list(db, chosen, manager=manager, as_of=day, settings=chosen_settings.as_dict())
     return Recommendation(day, manager, chosen_settings, len(scores), len(excluded),
                           score_rows(chosen))
@@ -151,6 +154,9 @@ def receipt(db, cfg, *, campaign: str, item: str | None, qty: float | None,
             result.warnings.append(tr("{code} {name}：状态为{status}", code=code,
                                       name=c.get("customer_name") or "", status=c["status"]))
     managers = sorted({found[c].get("manager") for c in codes if found[c].get("manager")})
+    from cmgr.jobs.area import check_customers_write
+
+    check_customers_write(db, cfg, codes, tr("促销签收"))
     # Any error inside rolls the transaction back and removes the staged form; on success the
     # transaction commits, then the form is renamed into the folder it was just written in.
     with all_or_nothing() as files, db.transaction():

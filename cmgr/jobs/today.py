@@ -245,14 +245,15 @@ def _match_stop(pending: Sequence[Stop], who: str, sheet: DaySheet) -> Stop:
                      hint=tr("请多给出一些名称，或给出客户编码"))
 
 
-def record_day_reasons(db: Database, sheet: DaySheet, reasons: dict[str, str]) -> None:
+def record_day_reasons(db: Database, sheet: DaySheet, reasons: dict[str, str], *,
+                       cfg=None) -> None:
     """Store the reasons with the week's saved plan (plan-review shows them; the next plan
     puts the missed customers first)."""
     from cmgr.jobs import plan_week
 
     week, reviews, _ = plan_week.review_week(db, [sheet.manager], sheet.week, sheet.day,
                                              explicit=True)
-    plan_week.record_reasons(db, week, reviews, reasons)
+    plan_week.record_reasons(db, week, reviews, reasons, cfg=cfg)
     for s in sheet.stops:
         if s.customer_code in reasons:
             s.miss_reason = reasons[s.customer_code]

@@ -8,7 +8,6 @@ a visit keeps who and when (visit_events) and re-evaluates its flags at once.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +22,9 @@ DUTY_LETTERS = "abcdef"  # seed 4.1.3 a)-f)
 
 
 def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name in a bare container
-        return "cmgr"
+    from cmgr.store.db import os_user
+
+    return os_user()
 
 
 def _check(db: Database, cfg, customer_code: str):
@@ -46,7 +44,7 @@ def _name(who) -> str:
 def _stamp(db: Database, visit_id: int, who, *, created: bool) -> None:
     from cmgr.store.area import stamp_visit
 
-    stamp_visit(db, visit_id, _name(who), created=created)
+    stamp_visit(db, visit_id, db.writer, created=created)
 
 
 # --- parsing what the manager typed ----------------------------------------------------------

@@ -49,8 +49,8 @@ def create_complaint(db: Database, new: NewComplaint) -> dict:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)",
             (cid, new.customer_code, new.sku_code, new.sku_name, new.qty.cartons, new.qty.unit,
              new.qty.text, new.problem.strip(), (new.found or "").strip() or None, at, by, now_iso()))
-        db.execute("INSERT INTO complaint_events (complaint_id, step, by, at, note) VALUES (?, 'new', ?, ?, ?)",
-                   (cid, by, at, new.problem.strip()))
+        db.execute("INSERT INTO complaint_events (complaint_id, step, by, at, note, recorded_by) "
+                   "VALUES (?, 'new', ?, ?, ?, ?)", (cid, by, at, new.problem.strip(), db.writer))
     return get_complaint(db, cid)
 
 
@@ -91,9 +91,9 @@ def record_step(db: Database, complaint_id: str, inp: flow.StepInput, *, at: str
         qty = inp.qty
         if inp.step == "exchange" and qty is None:
             qty = row["qty"]  # the quantity complained about, unless told otherwise
-        db.execute("INSERT INTO complaint_events (complaint_id, step, by, at, note, remark, qty) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   (cid, inp.step, inp.by, at, inp.note, inp.remark, qty))
+        db.execute("INSERT INTO complaint_events (complaint_id, step, by, at, note, remark, qty, "
+                   "recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (cid, inp.step, inp.by, at, inp.note, inp.remark, qty, db.writer))
         db.execute("UPDATE complaints SET status = ?, updated_at = ? WHERE id = ?",
                    (new_status, now_iso(), cid))
         if inp.step == "inspect" and (found or inp.note):

@@ -131,10 +131,10 @@ def leave_customer(db: Database, code: str, *, on_date: date, reason: str,
 
 def _event(db: Database, code: str, event: str, on_date: date, reason: str | None,
            by: str | None, details: dict) -> None:
-    db.execute("INSERT INTO customer_events (customer_code, event, on_date, reason, by, at, details) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    db.execute("INSERT INTO customer_events (customer_code, event, on_date, reason, by, at, details, "
+               "recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                (code, event, on_date.isoformat(), reason, by, now_iso(),
-                json.dumps(details, ensure_ascii=False, default=str)))
+                json.dumps(details, ensure_ascii=False, default=str), db.writer))
 
 
 def record_edit(db: Database, code: str, values: dict, overrides: dict[str, tuple[str | None, str | None]],
@@ -145,9 +145,10 @@ def record_edit(db: Database, code: str, values: dict, overrides: dict[str, tupl
                "WHERE customer_code = ?", (*values.values(), now_iso(), code))
     for field, (value, replaced) in overrides.items():
         db.execute("INSERT INTO customer_overrides (customer_code, field, value, roster_value, "
-                   "set_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_code, field) DO UPDATE "
-                   "SET value = excluded.value, set_on = excluded.set_on",
-                   (code, field, value, replaced, on_date.isoformat()))
+                   "set_on, set_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (customer_code, field) "
+                   "DO UPDATE SET value = excluded.value, set_on = excluded.set_on, "
+                   "set_by = excluded.set_by",
+                   (code, field, value, replaced, on_date.isoformat(), db.writer))
     _event(db, code, "edit", on_date, reason, by, details)
 
 

@@ -42,6 +42,16 @@ def sql_in(expression: str, values: Iterable[str]) -> str:
     return f"{expression} IN ({quoted})"
 
 
+def os_user() -> str:
+    """The operating system's user name ("cmgr" in a bare container without one)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cmgr"
+
+
 def now_iso() -> str:
     """Local timestamp, seconds precision, as stored in every *_at column."""
     return datetime.now().replace(microsecond=0).isoformat()
@@ -139,6 +149,17 @@ class Database:
     # -- what differs between the backends (PgDatabase overrides) -----------------------
     dialect: Dialect  # set below the class
     is_postgres = False
+    # The configured `[user] name`, set by whoever opens the database with a configuration
+    # (cli.common.AppState.db); SQLite has no users of its own.
+    user_name: str | None = None
+
+    @property
+    def writer(self) -> str:
+        """Who this connection's writes are recorded as made by (every created_by, changed_by,
+        recorded_by ... column): the one place that decides it. SQLite: `[user] name`, else
+        the OS user. PostgreSQL: the database user, which the server vouches for whatever a
+        configuration says (PgDatabase.writer)."""
+        return (self.user_name or "").strip() or os_user()
 
     @property
     def location(self) -> str:
@@ -551,6 +572,10 @@ class PgDatabase(Database):
     dialect = PostgresDialect()
     is_postgres = True
 
+    @property
+    def writer(self) -> str:
+        return str(self.conn.info.user)
+
     def __init__(self, url: str, *, busy_timeout: float = 30.0) -> None:
         from urllib.parse import urlsplit
 
@@ -586,6 +611,7 @@ class PgDatabase(Database):
         # 8 MB of local buffers spilling to files (a limit, allocated only as used).
         self.conn.execute("SET temp_buffers = '256MB'")
         self.conn.execute("SET client_encoding = 'UTF8'")
+        self._rls_tables: frozenset[str] | None = None  # bound_tables(), asked on first write
 
     def _register_loaders(self) -> None:
         """numeric (what sum() of integers gives) read as int or float, like SQLite's."""
@@ -669,12 +695,59 @@ class PgDatabase(Database):
                                 hint=tr("检查服务器是否在运行；本次写入未完成的部分已撤销")) from exc
 
     def execute(self, sql: str, params: tuple | dict = ()):
-        return self._run(self.conn.execute, sql, params)
+        write = self._narrowed_write(sql, params)
+        if write is None:
+            return self._run(self.conn.execute, sql, params)
+        # An UPDATE/DELETE that row-level security may narrow: the rows the login can see are
+        # counted first, so a row seen but not written (another manager's) is a refusal,
+        # not a silent "0 rows".
+        table, command, count_sql, count_params = write
+        visible = int(self._run(self.conn.execute, count_sql, count_params).fetchone()[0])
+        cur = self._run(self.conn.execute, sql, params)
+        if cur.rowcount < visible:
+            raise hidden_rows_refusal(table, command, visible - cur.rowcount, self.location)
+        return cur
 
     def executemany(self, sql: str, rows):
+        rows = list(rows)
+        if rows and self._narrowed_write(sql, rows[0]) is not None:
+            cur = None
+            for row in rows:  # each checked as execute() does
+                cur = self.execute(sql, row)
+            return cur
         cur = self.conn.cursor()
-        self._run(cur.executemany, sql, list(rows))
+        self._run(cur.executemany, sql, rows)
         return cur
+
+    def bound_tables(self) -> frozenset[str]:
+        """The tables whose row-level security binds this login (none for the tables' owner,
+        a superuser or a BYPASSRLS role): asked once per connection."""
+        if self._rls_tables is None:
+            self._rls_tables = frozenset(r[0] for r in self.conn.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_roles me ON me.rolname = current_user "
+                "WHERE c.relrowsecurity AND c.relkind = 'r' "
+                "AND c.relnamespace = CAST(current_schema() AS regnamespace) "
+                "AND c.relowner <> me.oid AND NOT me.rolsuper AND NOT me.rolbypassrls").fetchall())
+        return self._rls_tables
+
+    def _narrowed_write(self, sql: str, params) -> tuple[str, str, str, tuple] | None:
+        """(table, UPDATE|DELETE, the SELECT count(*) of the rows it targets, its parameters)
+        for a write of a table bound by row-level security; None for anything else."""
+        head = _WRITE_HEAD.match(sql)
+        if head is None or not isinstance(params, (tuple, list)):
+            return None
+        table = head.group("table")
+        if table not in self.bound_tables():
+            return None
+        split = _split_where(sql, head.end())
+        if split is None:
+            return None
+        where, params_before = split
+        alias = head.group("alias")
+        source = f"{table} {alias}" if alias else table
+        return (table, head.group("command").split()[0].upper(),
+                f"SELECT count(*) FROM {source}" + (f" WHERE {where}" if where else ""),
+                tuple(params[params_before:]))
 
     def copy_csv(self, table: str, columns: list[str], data: bytes) -> None:
         """COPY CSV text (NULL unquoted empty, every value quoted) into `table`."""
@@ -723,6 +796,29 @@ class PgDatabase(Database):
 _REFUSED_TABLE = re.compile(r'(?:for table|for relation) "?([A-Za-z_][A-Za-z0-9_]*)"?')
 # Tables only an area manager writes: a refusal there is the decision rule.
 _DECISION_TABLES = {"flag_decisions"}
+# Tables whose rows are a manager's own, not a customer's (cmgr.store.team._MANAGER_OF).
+_PLAN_TABLES = {"plans", "plan_visits", "plan_pushed", "plan_miss_reasons"}
+_PROMO_LIST_TABLES = {"promo_lists", "promo_list_items"}
+_IMPORT_LOG = {"imports"}
+
+
+def _rule_hint(table: str, location: str) -> str:
+    """The rule of docs/postgresql.md that guards `table`, as a hint."""
+    if table in _DECISION_TABLES:
+        return tr("只有区域市场经理能记录决定，且只限自己片区的客户。规则由 `cmgr db init-team` 在 "
+                  "{database} 中设置；本次写入未保存任何内容", database=location)
+    if table in _PLAN_TABLES:
+        return tr("客户经理只能写入自己的访问计划（计划的客户经理是自己）；区域市场经理只查看。规则由 "
+                  "`cmgr db init-team` 在 {database} 中设置；本次写入未保存任何内容", database=location)
+    if table in _PROMO_LIST_TABLES:
+        return tr("客户经理只能写入自己的促销推荐名单；区域市场经理只查看。规则由 `cmgr db init-team` "
+                  "在 {database} 中设置；本次写入未保存任何内容", database=location)
+    if table in _IMPORT_LOG:
+        return tr("导入记录只能由导入它的数据库用户写入；区域市场经理不导入。规则由 `cmgr db init-team` "
+                  "在 {database} 中设置；本次写入未保存任何内容", database=location)
+    return tr("客户经理只能写入自己客户的记录（访问、投诉、标记处理、促销签收、客户信息），区域市场经理"
+              "只查看并记录决定。规则由 `cmgr db init-team` 在 {database} 中设置；本次写入未保存任何内容",
+              database=location)
 
 
 def _refused_write(exc: Exception, location: str):
@@ -740,12 +836,68 @@ def _refused_write(exc: Exception, location: str):
     if table in _DECISION_TABLES:
         message = tr("不允许：数据库拒绝了对表 {table} 的写入：只有区域市场经理能记录决定，且只限"
                      "自己片区的客户（{error}）", table=table, error=text)
-    else:
+        return NotPermitted(message, hint=tr("规则由 `cmgr db init-team` 在 {database} 中设置；"
+                                             "本次写入未保存任何内容", database=location))
+    if table in _CUSTOMER_RULE_TABLES:
         message = tr("不允许：数据库拒绝了对表 {table} 的写入：客户经理只能写入自己客户的记录"
                      "（访问、投诉、标记处理），区域市场经理只查看并记录决定（{error}）",
                      table=table, error=text)
-    return NotPermitted(message, hint=tr("规则由 `cmgr db init-team` 在 {database} 中设置；"
-                                         "本次写入未保存任何内容", database=location))
+        return NotPermitted(message, hint=tr("规则由 `cmgr db init-team` 在 {database} 中设置；"
+                                             "本次写入未保存任何内容", database=location))
+    return NotPermitted(tr("不允许：数据库拒绝了对表 {table} 的写入（{error}）", table=table,
+                           error=text), hint=_rule_hint(table, location))
+
+
+# The tables whose refusal keeps the message of the first round (tests and documents quote it).
+_CUSTOMER_RULE_TABLES = {"visits", "visit_prices", "visit_events", "complaints",
+                         "complaint_events", "flags", "flag_events"}
+
+
+_WRITE_HEAD = re.compile(
+    r"\s*(?P<command>UPDATE|DELETE\s+FROM)\s+(?P<table>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?:\s+(?:AS\s+)?(?P<alias>(?!SET\b|WHERE\b)[A-Za-z_][A-Za-z0-9_]*))?\b", re.I)
+_NOT_SIMPLE = re.compile(r"\b(RETURNING|FROM|USING)\b", re.I)
+
+
+def _split_where(sql: str, start: int) -> tuple[str, int] | None:
+    """The top-level WHERE condition of an UPDATE/DELETE (after `start`, the table) and the
+    number of `?` parameters before it; None when the statement is not a plain one (a join,
+    RETURNING: not checked)."""
+    depth, where_at, params_before = 0, None, 0
+    for m in _TOKENS.finditer(sql, start):
+        token = m.group(0)
+        if token[0] in "'\"" or token.startswith("--"):
+            continue
+        for piece in re.finditer(r"\(|\)|\?|\b[A-Za-z_]+\b", token):
+            word = piece.group(0)
+            if word == "(":
+                depth += 1
+            elif word == ")":
+                depth -= 1
+            elif word == "?":
+                if where_at is None:
+                    params_before += 1
+            elif depth == 0 and _NOT_SIMPLE.fullmatch(word):
+                return None
+            elif depth == 0 and where_at is None and word.upper() == "WHERE":
+                where_at = m.start() + piece.end()
+    if where_at is None:
+        return "", params_before
+    return sql[where_at:].strip().rstrip(";"), params_before
+
+
+def hidden_rows_refusal(table: str, command: str, rows: int, location: str):
+    """An UPDATE or DELETE that row-level security narrowed: `rows` rows the login reads but
+    may not write (another manager's) were left as they were. Refused, exit 2."""
+    from cmgr.core.area import NotPermitted
+
+    if command == "DELETE":
+        message = tr("不允许：表 {table} 中要删除的 {n} 行能查看但不能删除（属于别的客户经理，"
+                     "或只由区域市场经理决定）", table=table, n=rows)
+    else:
+        message = tr("不允许：表 {table} 中要修改的 {n} 行能查看但不能修改（属于别的客户经理，"
+                     "或只由区域市场经理决定）", table=table, n=rows)
+    return NotPermitted(message, hint=_rule_hint(table, location))
 
 
 class DatabaseConflict(DatabaseBusy):

@@ -102,8 +102,9 @@ def apply_decisions(db: Database, decisions: Sequence[DecisionToApply], *, repor
                 for action in steps:
                     status = fe.next_status(flag_id, status, action)
                     text = report_text if action == "report" else d.event_text
-                    db.execute("INSERT INTO flag_events (flag_id, action, by, at, text) "
-                               "VALUES (?, ?, ?, ?, ?)", (flag_id, action, who, now, text))
+                    db.execute("INSERT INTO flag_events (flag_id, action, by, at, text, recorded_by) "
+                               "VALUES (?, ?, ?, ?, ?, ?)", (flag_id, action, who, now, text,
+                                                             db.writer))
                 db.execute("UPDATE flags SET status = ?, updated_at = ? WHERE id = ?",
                            (status, now, flag_id))
             db.execute("INSERT INTO flag_decisions (flag_id, customer_code, decision, decided_on, "

@@ -199,10 +199,10 @@ def _store_visit_findings(db: Database, keys: list[str], findings: list[fe.Findi
             "SELECT DISTINCT flag_id FROM flag_events WHERE action = 'not_found' AND flag_id IN "
             f"({', '.join('?' for _ in part)})", part)}
         events = [(i, "not_found", "cmgr", now,
-                   "重新检查访问记录时未再发现该问题（访问记录或规则已修改），请核实后办结或排除")
-                  for i in gone_reported if i not in already]
-        db.executemany("INSERT INTO flag_events (flag_id, action, by, at, text) VALUES (?, ?, ?, ?, ?)",
-                       events)
+                   "重新检查访问记录时未再发现该问题（访问记录或规则已修改），请核实后办结或排除",
+                   db.writer) for i in gone_reported if i not in already]
+        db.executemany("INSERT INTO flag_events (flag_id, action, by, at, text, recorded_by) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", events)
         summary.not_found += len(events)
     db.execute("INSERT INTO flag_scans (visit_key, scanned_at) SELECT visit_key, ? "
                "FROM temp.flag_scan_keys WHERE true "
@@ -227,9 +227,9 @@ def _join_cases(db: Database, added: list[fe.Finding], existing: dict, gone: lis
     for lead, key in joins:
         db.execute("UPDATE flags SET status = ?, updated_at = ? WHERE flag_key = ? AND status = 'new'",
                    (lead["status"], now, key))
-        db.execute("INSERT INTO flag_events (flag_id, action, by, at, text) SELECT id, 'joined', "
-                   "'cmgr', ?, ? FROM flags WHERE flag_key = ?",
-                   (now, f"同一次访问的同一问题，并入标记 {lead['id']} 的案件", key))
+        db.execute("INSERT INTO flag_events (flag_id, action, by, at, text, recorded_by) "
+                   "SELECT id, 'joined', 'cmgr', ?, ?, ? FROM flags WHERE flag_key = ?",
+                   (now, f"同一次访问的同一问题，并入标记 {lead['id']} 的案件", db.writer, key))
 
 
 def _store_roster(db: Database, gaps: list[fe.LicenceGap], since: str | None, until: str | None,
@@ -512,11 +512,12 @@ def review_many(db: Database, flag_ids: Sequence[int], steps: Sequence[tuple[str
                         raise
                     raise StateError(tr("{error}；{n} 个标记都没有改动", error=exc.message,
                                         n=len(ids)), hint=exc.hint) from exc
-                events.append((flag_id, action, who, when, (text or "").strip() or None))
+                events.append((flag_id, action, who, when, (text or "").strip() or None,
+                               db.writer))
             updates.append((status, when, flag_id))
         db.executemany("UPDATE flags SET status = ?, updated_at = ? WHERE id = ?", updates)
-        db.executemany("INSERT INTO flag_events (flag_id, action, by, at, text) VALUES (?, ?, ?, ?, ?)",
-                       events)
+        db.executemany("INSERT INTO flag_events (flag_id, action, by, at, text, recorded_by) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", events)
     return list_flags(db, FlagFilter(ids=tuple(ids)))
 
 
@@ -529,7 +530,8 @@ def mark_reported(db: Database, flag_ids: Sequence[int], *, by: str | None, text
             f"({', '.join('?' for _ in part)}) ORDER BY id{db.dialect.for_update}", part)]
         db.executemany("UPDATE flags SET status = 'reported', updated_at = ? WHERE id = ?",
                        [(when, r["id"]) for r in rows])
-        db.executemany("INSERT INTO flag_events (flag_id, action, by, at, text) VALUES (?, ?, ?, ?, ?)",
-                       [(r["id"], "report", (by or "").strip() or r["manager"] or "cmgr", when, text)
-                        for r in rows])
+        db.executemany("INSERT INTO flag_events (flag_id, action, by, at, text, recorded_by) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       [(r["id"], "report", (by or "").strip() or r["manager"] or "cmgr", when, text,
+                         db.writer) for r in rows])
     return len(rows)

@@ -180,9 +180,9 @@ def save_plans(db: Database, plans: Sequence[dict]) -> None:
             db.execute("DELETE FROM plans WHERE manager = ? AND week = ?", (p["manager"], p["week"]))
             plan_id = db.insert_id(
                 "INSERT INTO plans(manager, week, week_start, week_end, workdays, visits_per_day, "
-                "visits, pushed, km, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "visits, pushed, km, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (p["manager"], p["week"], p["week_start"], p["week_end"], p["workdays"],
-                 p["visits_per_day"], len(p["visits"]), len(p["pushed"]), p["km"], at))
+                 p["visits_per_day"], len(p["visits"]), len(p["pushed"]), p["km"], at, db.writer))
             db.executemany(
                 "INSERT INTO plan_visits(plan_id, visit_date, seq, customer_code, customer_name, "
                 "route, grade, kind, due, reasons, last_visit, next_due, km_from_previous) "
@@ -222,7 +222,8 @@ def save_miss_reasons(db: Database, manager: str, week: str, reasons: dict[str, 
     at = now_iso()
     with db.transaction():
         db.executemany(
-            "INSERT INTO plan_miss_reasons(manager, week, customer_code, reason, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (manager, week, customer_code) "
-            "DO UPDATE SET reason = excluded.reason, recorded_at = excluded.recorded_at",
-            [(manager, week, code, text, at) for code, text in sorted(reasons.items())])
+            "INSERT INTO plan_miss_reasons(manager, week, customer_code, reason, recorded_at, "
+            "recorded_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (manager, week, customer_code) "
+            "DO UPDATE SET reason = excluded.reason, recorded_at = excluded.recorded_at, "
+            "recorded_by = excluded.recorded_by",
+            [(manager, week, code, text, at, db.writer) for code, text in sorted(reasons.items())])

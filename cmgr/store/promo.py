@@ -84,8 +84,10 @@ def save_list(db: Database, scores: list[PromoScore], *, manager: str | None, as
               settings: dict) -> int:
     with db.transaction():
         list_id = db.insert_id(
-            "INSERT INTO promo_lists (created_at, manager, as_of, settings) VALUES (?, ?, ?, ?)",
-            (now_iso(), manager, as_of.isoformat(), json.dumps(settings, ensure_ascii=False)))
+            "INSERT INTO promo_lists (created_at, manager, as_of, settings, created_by) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (now_iso(), manager, as_of.isoformat(), json.dumps(settings, ensure_ascii=False),
+             db.writer))
         db.executemany(
             "INSERT INTO promo_list_items (list_id, rank, customer_code, score, parts) VALUES (?, ?, ?, ?, ?)",
             [(list_id, i, s.candidate.customer_code, s.total,
@@ -114,8 +116,8 @@ def ensure_campaign(db: Database, name: str, *, item: str | None, qty: float | N
     with db.transaction():
         row = db.execute("SELECT * FROM promo_campaigns WHERE name = ?", (name,)).fetchone()
         if row is None:
-            db.execute("INSERT INTO promo_campaigns (name, item, qty, created_at) VALUES (?, ?, ?, ?)",
-                       (name, item, qty, now_iso()))
+            db.execute("INSERT INTO promo_campaigns (name, item, qty, created_at, created_by) "
+                       "VALUES (?, ?, ?, ?, ?)", (name, item, qty, now_iso(), db.writer))
         elif item is not None or qty is not None:
             db.execute("UPDATE promo_campaigns SET item = coalesce(?, item), qty = coalesce(?, qty) "
                        "WHERE name = ?", (item, qty, name))
@@ -128,10 +130,12 @@ def record_receipts(db: Database, campaign_id: int, lines: list[tuple[str, str, 
     now = now_iso()
     with db.transaction():
         db.executemany(
-            "INSERT INTO promo_receipts (campaign_id, customer_code, item, qty, issued_on, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, customer_code, item) "
-            "DO UPDATE SET qty = excluded.qty, issued_on = excluded.issued_on",
-            [(campaign_id, code, item, qty, issued_on.isoformat(), now) for code, item, qty in lines])
+            "INSERT INTO promo_receipts (campaign_id, customer_code, item, qty, issued_on, created_at, "
+            "created_by) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, customer_code, item) "
+            "DO UPDATE SET qty = excluded.qty, issued_on = excluded.issued_on, "
+            "created_by = excluded.created_by",
+            [(campaign_id, code, item, qty, issued_on.isoformat(), now, db.writer)
+             for code, item, qty in lines])
 
 
 def customers_by_code(db: Database, codes: list[str]) -> dict[str, dict]:

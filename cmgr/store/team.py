@@ -40,7 +40,27 @@ _CUSTOMER_OF = {
     "flags": "customer_code",
     "flag_events": "(SELECT f.customer_code FROM flags f WHERE f.id = flag_events.flag_id)",
     "flag_decisions": "(SELECT f.customer_code FROM flags f WHERE f.id = flag_decisions.flag_id)",
+    # Migration 014's round (issue 18): the rest of what is written about one customer.
+    "promo_receipts": "customer_code",
+    "customer_events": "customer_code",
+    "customer_overrides": "customer_code",
 }
+# The manager (the roster's 客户经理 name) a row belongs to, per guarded table: what is a
+# manager's own rather than a customer's (a week's plan, a promotion list).
+_MANAGER_OF = {
+    "plans": "manager",
+    "plan_visits": "(SELECT p.manager FROM plans p WHERE p.id = plan_visits.plan_id)",
+    "plan_pushed": "(SELECT p.manager FROM plans p WHERE p.id = plan_pushed.plan_id)",
+    "plan_miss_reasons": "manager",
+    "promo_lists": "manager",
+    "promo_list_items": "(SELECT l.manager FROM promo_lists l WHERE l.id = promo_list_items.list_id)",
+}
+# The import log: a row is its importer's (imports.created_by, the login: Database.writer).
+# Every member reads all of it: each imported row points at its log row, and the reports
+# read the log (when the roster was imported); the imported tables themselves have no row
+# rule (docs/postgresql.md).
+_LOGIN_OF = {"imports": "created_by"}
+GUARDED_TABLES = (*_CUSTOMER_OF, *_MANAGER_OF, *_LOGIN_OF)
 DECISION_STEPS = "('approve', 'reject')"
 # flag_events written by the flag scan itself (derived from the visits, whoever runs it).
 SCAN_ACTIONS = "('joined', 'not_found')"
@@ -63,6 +83,15 @@ _FUNCTIONS = (
     "AND (me.area IS NULL OR EXISTS (SELECT 1 FROM customers c JOIN team_members m "
     "ON m.role = 'manager' AND m.manager = c.manager "
     "WHERE c.customer_code = $1 AND m.area = me.area))) $$",
+    # Is the manager (a roster name) the login's own?
+    "CREATE OR REPLACE FUNCTION cmgr_own_manager(TEXT) RETURNS BOOLEAN LANGUAGE sql STABLE AS $$ "
+    "SELECT EXISTS (SELECT 1 FROM team_members t WHERE t.role = 'manager' AND t.manager = $1 "
+    "AND t.login = CAST(current_user AS TEXT)) $$",
+    # Is the manager in the login's area (a member without an area sees the whole team)?
+    "CREATE OR REPLACE FUNCTION cmgr_area_manager(TEXT) RETURNS BOOLEAN LANGUAGE sql STABLE AS $$ "
+    "SELECT EXISTS (SELECT 1 FROM team_members me WHERE me.login = CAST(current_user AS TEXT) "
+    "AND (me.area IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.role = 'manager' "
+    "AND m.manager = $1 AND m.area = me.area))) $$",
 )
 
 
@@ -91,9 +120,7 @@ def _policies() -> list[tuple[str, str, str, str, str | None, str | None]]:
             write = f"{own} AND step NOT IN {DECISION_STEPS}"
         elif table == "flag_events":
             write = f"({own} OR (action IN {SCAN_ACTIONS} AND {area}))"
-        out.append((table, "cmgr_own_insert", "INSERT", MANAGER_ROLE, None, write))
-        out.append((table, "cmgr_own_update", "UPDATE", MANAGER_ROLE, own, own))
-        out.append((table, "cmgr_own_delete", "DELETE", MANAGER_ROLE, own, None))
+        out.extend(_own_writes(table, write, own))
         if table == "complaint_events":
             out.append((table, "cmgr_decide", "INSERT", AREA_MANAGER_ROLE, None,
                         f"{area} AND step IN {DECISION_STEPS}"))
@@ -101,7 +128,24 @@ def _policies() -> list[tuple[str, str, str, str, str | None, str | None]]:
             out.append((table, "cmgr_decide", "UPDATE", AREA_MANAGER_ROLE, area, area))
         elif table == "flag_events":
             out.append((table, "cmgr_decide", "INSERT", AREA_MANAGER_ROLE, None, area))
+    for table, manager in _MANAGER_OF.items():
+        out.append((table, "cmgr_read", "SELECT", f"{MANAGER_ROLE}, {AREA_MANAGER_ROLE}",
+                    f"cmgr_area_manager({manager})", None))
+        own = f"cmgr_own_manager({manager})"
+        out.extend(_own_writes(table, own, own))
+    for table, login in _LOGIN_OF.items():
+        out.append((table, "cmgr_read", "SELECT", f"{MANAGER_ROLE}, {AREA_MANAGER_ROLE}", "true",
+                    None))
+        own = f"{login} = CAST(current_user AS TEXT)"
+        out.extend(_own_writes(table, own, own))
     return out
+
+
+def _own_writes(table: str, write: str, own: str) -> list[tuple]:
+    """A manager's INSERT (checked by `write`), UPDATE and DELETE (of rows `own`)."""
+    return [(table, "cmgr_own_insert", "INSERT", MANAGER_ROLE, None, write),
+            (table, "cmgr_own_update", "UPDATE", MANAGER_ROLE, own, own),
+            (table, "cmgr_own_delete", "DELETE", MANAGER_ROLE, own, None)]
 
 
 def _ensure_role(db: Database, name: str, *, login: bool) -> bool:
@@ -130,7 +174,7 @@ def apply_team(db: Database, members: Sequence[Member]) -> list[str]:
         for statement in _FUNCTIONS:
             db.execute(statement)
         _grant(db)
-        for table in _CUSTOMER_OF:
+        for table in GUARDED_TABLES:
             db.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         for table, name, command, roles, using, check in _policies():
             db.execute(f"DROP POLICY IF EXISTS {name} ON {table}")
@@ -154,6 +198,17 @@ def apply_team(db: Database, members: Sequence[Member]) -> list[str]:
                        "OR team_members.area IS DISTINCT FROM excluded.area",
                        (member.login, member.role, member.manager, member.area, now_iso()))
     return created
+
+
+def remove_member(db: Database, login: str) -> None:
+    """Revoke the login's team group and forget its mapping, in one transaction: the
+    policies then let it read and write nothing (they look the login up in team_members)."""
+    with db.transaction():
+        db.lock("cmgr-init-team")
+        for group in (MANAGER_ROLE, AREA_MANAGER_ROLE):
+            if _is_member(db, login, group):
+                db.execute(f'REVOKE {group} FROM "{login}"')
+        db.execute("DELETE FROM team_members WHERE login = ?", (login,))
 
 
 def _grant(db: Database) -> None:
@@ -185,7 +240,3 @@ def roster_managers(db: Database) -> set[str]:
     return {r[0] for r in db.query(
         "SELECT DISTINCT manager FROM customers WHERE manager IS NOT NULL")}
 
-
-def login_user(db: Database) -> str | None:
-    """The database user of the connection (PostgreSQL), None on SQLite (no users)."""
-    return str(db.scalar("SELECT current_user")) if db.is_postgres else None

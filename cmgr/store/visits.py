@@ -153,10 +153,10 @@ def _move_flags(db: Database, old_key: str, new_key: str, new_id: str | None) ->
 
 
 def _event(db: Database, visit: dict, action: str, by: str | None, detail: dict) -> None:
-    db.execute("INSERT INTO visit_events (visit_key, visit_id, customer_code, action, by, at, detail) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    db.execute("INSERT INTO visit_events (visit_key, visit_id, customer_code, action, by, at, detail, "
+               "recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                (visit["visit_key"], visit["visit_id"], visit["customer_code"], action, by, now_iso(),
-                json.dumps(detail, ensure_ascii=False, default=str)))
+                json.dumps(detail, ensure_ascii=False, default=str), db.writer))
 
 
 # --- prices seen ---------------------------------------------------------------------------------

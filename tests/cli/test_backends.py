@@ -83,7 +83,9 @@ def both(postgres, tmp_path_factory) -> tuple[dict[str, str], dict[str, str], st
     base.update(CMGR_CONFIG="", XDG_CONFIG_HOME=str(folder / "cfg"),
                 XDG_DATA_HOME=str(folder / "data"), MPLBACKEND="Agg")
     os.chdir(folder)
-    sqlite = _run_all({**base, "CMGR_DB": str(folder / "cmgr.db")})
+    # Who made each write: the database user on PostgreSQL, `[user] name` on SQLite; named
+    # alike here, so the *_by fields compare too.
+    sqlite = _run_all({**base, "CMGR_DB": str(folder / "cmgr.db"), "CMGR_USER_NAME": postgres.user})
     url = postgres.url("cli_backends")
     pg = _run_all({**base, "CMGR_DB": url})
     return sqlite, pg, url

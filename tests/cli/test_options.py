@@ -22,6 +22,7 @@ ACCEPTED = {
     ("db", "restore"): {"table", "json"},
     ("db", "export"): {"xlsx", "csv"},
     ("db", "init-team"): {"table", "json"},
+    ("db", "remove-member"): {"table", "json"},
     ("db", "migrate-to"): {"table", "json"},
     ("plan-week",): {"table", "xlsx", "html", "csv", "json"},
     ("plan-review",): {"table", "json", "xlsx"},
@@ -56,7 +57,8 @@ ACCEPTED = {
 }
 # Arguments a command needs before its options are looked at.
 ARGS = {("import",): ["orders", "x.csv"], ("db", "backup"): ["b.db"], ("db", "restore"): ["b.db"],
-        ("db", "export"): ["out"], ("db", "migrate-to"): ["postgresql://x@/y"], ("promo", "receipt"): ["--campaign", "x"],
+        ("db", "export"): ["out"], ("db", "migrate-to"): ["postgresql://x@/y"],
+        ("db", "remove-member"): ["mgr_a"], ("promo", "receipt"): ["--campaign", "x"],
         ("visit", "special-form"): ["FW-20261127-001"], ("suggest",): ["C001"], ("visit", "edit"): ["1"]}
 
 
