@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -67,6 +67,9 @@ class ReportSettings:
     # Decides whether the data's last month is complete (its remaining days all off);
     # the working-day calendar in practice, Monday-Friday when None.
     is_workday: Callable[[date], bool] | None = None
+    # Days the calendar has off on which the company took orders all the same
+    # (open_days_off, from the order lines): part b counts them as order days.
+    order_days_off: frozenset[date] = frozenset()
 
 
 @dataclass
@@ -410,22 +413,99 @@ def holiday_week(month: str, is_workday: Callable[[date], bool] | None) -> bool:
     return False
 
 
-def comparison_basis(month: str, first_month: str | None,
-                     is_workday: Callable[[date], bool] | None) -> dict:
+# A day the calendar has off counts as an order day when the database holds at least this
+# share of an ordinary working day's order lines on it: the company took orders that day (some
+# cities keep taking orders through 国庆), so the holiday did not move anybody's order. A few
+# stray lines (one shop's make-up order) do not make a day.
+ORDER_DAY_SHARE = 0.5
+
+
+def open_days_off(is_workday: Callable[[date], bool] | None,
+                  lines_per_day: Mapping[str, int]) -> frozenset[date]:
+    """The days the calendar has off on which orders were taken as on a working day, from the
+    order lines per day ("YYYY-MM-DD" -> lines; store.monthly.order_lines_per_day)."""
+    workday = is_workday or (lambda d: d.weekday() < 5)
+    days = {date.fromisoformat(str(k)[:10]): int(n) for k, n in lines_per_day.items() if n}
+    working = sorted(n for d, n in days.items() if workday(d))
+    if not working:
+        return frozenset()
+    typical = working[len(working) // 2]
+    return frozenset(d for d, n in days.items() if not workday(d) and n >= ORDER_DAY_SHARE * typical)
+
+
+def order_day_calendar(settings: ReportSettings) -> Callable[[date], bool]:
+    """Part b's order days: the working-day calendar, plus the days off the orders show open."""
+    workday = settings.is_workday or (lambda d: d.weekday() < 5)
+    opened = settings.order_days_off
+    if not opened:
+        return workday
+    return lambda d: d in opened or workday(d)
+
+
+def month_covered(month: str, first_date: str | None,
+                  is_order_day: Callable[[date], bool] | None) -> bool:
+    """True when the order data covers all of `month`: it starts before the month, or on or
+    before the month's first order day (a territory's data usually starts with a month, and a
+    month opening with a holiday opens on the first day after it)."""
+    if first_date is None:
+        return False
+    if first_date[:7] != month:
+        return first_date[:7] < month
+    order_day = is_order_day or (lambda d: d.weekday() < 5)
+    first_open = next((d for d in _days_of_month(month) if order_day(d)), month_first_day(month))
+    return first_date[:10] <= first_open.isoformat()
+
+
+def comparison_words(basis: dict) -> str:
+    """What part b's customers are compared with, in the documents' words ("去年同月",
+    "前3个月平均"); the docx, html and xlsx all say it with this."""
+    if basis["basis"] == "yoy":
+        return "去年同月"
+    n = len(basis.get("base_months", ())) or BASE_MONTHS
+    return "上月" if n == 1 else f"前{n}个月平均"
+
+
+def comparison_basis(month: str, first_date: str | None,
+                     is_order_day: Callable[[date], bool] | None,
+                     is_workday: Callable[[date], bool] | None = None) -> dict:
     """What part b compares each customer with: the last BASE_MONTHS months, or the same month
-    last year when this month or last month holds a holiday week (and a year ago is in the data); either way
-    per order day (_order_days: the customer's 访销日, from the roster or inferred from its
-    orders), so a month with five Mondays is not a rise."""
+    last year when this month or last month holds a holiday week (and the data covers all of
+    last year's month); either way per order day (_order_days: the customer's 访销日, from the
+    roster or inferred from its orders), so a month with five Mondays is not a rise.
+
+    `is_order_day` is part b's order calendar (order_day_calendar): a holiday on which the
+    orders show the company took orders as usual is no holiday week. `is_workday` (the plain
+    calendar) only words the reason. Recent months the data does not cover wholly are left out
+    of the average (`base_months`); a year-ago month it covers only in part (the data's first
+    month, starting after its first order day) is no base: then the recent months, and the
+    reason says so. `first_date`: the data's first order date ("YYYY-MM-DD", or "YYYY-MM")."""
     previous, year_ago = month_add(month, -1), month_add(month, -12)
-    holiday = holiday_week(month, is_workday) or holiday_week(previous, is_workday)
-    yoy = holiday and first_month is not None and year_ago >= first_month
-    base = year_ago if yoy else previous
-    return {"basis": "yoy" if yoy else "mom", "base_month": base, "holiday_week": holiday,
-            "label": ("与去年同月相比" if yoy else f"与前{BASE_MONTHS}个月平均相比") + "（按订货日数折算）",
-            "reason": (f"{month_cn(month if holiday_week(month, is_workday) else previous)}"
-                       f"有长假，环比不可比，按去年同月比较。" if yoy else
-                       "本月或上月有长假，但没有去年同月数据，仍按上月比较，请结合节假日判断。"
-                       if holiday else "")}
+    recent = [m for m in (month_add(month, -k) for k in range(1, BASE_MONTHS + 1))
+              if month_covered(m, first_date, is_order_day)]
+    holiday_month = next((m for m in (month, previous) if holiday_week(m, is_order_day)), None)
+    on_calendar = next((m for m in (month, previous)
+                        if is_workday is not None and holiday_week(m, is_workday)), None)
+    year_ago_known = first_date is not None and year_ago >= first_date[:7]
+    yoy = holiday_month is not None and month_covered(year_ago, first_date, is_order_day)
+    basis = {"basis": "yoy" if yoy else "mom", "base_month": year_ago if yoy else previous,
+             "base_months": [year_ago] if yoy else recent,
+             "holiday_week": holiday_month is not None}
+    words = comparison_words(basis)
+    basis["label"] = f"与{words}相比（按订货日数折算）"
+    if yoy:
+        reason = f"{month_cn(holiday_month)}有长假，环比不可比，按去年同月比较。"
+    elif holiday_month is not None and year_ago_known:
+        reason = (f"{month_cn(holiday_month)}有长假，但订单数据从 {first_date[:10]} 起才有，"
+                  f"去年同月（{month_cn(year_ago)}）不完整，仍按{words}比较，请结合节假日判断。")
+    elif holiday_month is not None:
+        reason = f"{month_cn(holiday_month)}有长假，但没有去年同月数据，仍按{words}比较，请结合节假日判断。"
+    elif on_calendar is not None:
+        reason = (f"{month_cn(on_calendar)}虽有长假，但订单显示长假期间照常订货，"
+                  f"仍按{words}比较。")
+    else:
+        reason = ""
+    basis["reason"] = reason
+    return basis
 
 
 def infer_order_weekdays(frame: pd.DataFrame, share: float = 0.25) -> dict[str, str]:
@@ -490,11 +570,15 @@ def like_for_like(table: pd.DataFrame, month: str, basis: dict,
     if basis["basis"] == "yoy":
         out["base_qty"], out["base_amount"] = out["qty_ya"], out["amount_ya"]
         then = order_days(basis["base_month"])
-    else:  # the last BASE_MONTHS months, per order day
-        ks = range(1, BASE_MONTHS + 1)
-        out["base_qty"] = sum(out[f"qty_{k}"] for k in ks)
-        out["base_amount"] = sum(out[f"amount_{k}"] for k in ks)
-        then = sum(order_days(month_add(month, -k)) for k in ks)
+    else:  # the last BASE_MONTHS months the data covers, per order day
+        base_months = basis.get("base_months")
+        if base_months is None:
+            base_months = [month_add(month, -k) for k in range(1, BASE_MONTHS + 1)]
+        ks = [k for k in range(1, BASE_MONTHS + 1) if month_add(month, -k) in base_months]
+        zero = pd.Series(0.0, index=out.index)
+        out["base_qty"] = sum((out[f"qty_{k}"] for k in ks), zero)
+        out["base_amount"] = sum((out[f"amount_{k}"] for k in ks), zero)
+        then = sum((order_days(month_add(month, -k)) for k in ks), zero) if ks else zero + 1.0
     scale = now / then
     out["expected_qty"] = out["base_qty"] * scale
     out["expected_amount"] = out["base_amount"] * scale
@@ -1021,7 +1105,7 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                                  f"同比 {_fmt_pct(yoy['qty_cartons_pct'])}（{basis['reason']}）。",
                 count=1)
     elif mom["available"] and mom["qty_cartons_pct"] is not None and _per_workday_change(
-            report, settings.is_workday) < 0:
+            report, order_day_calendar(settings)) < 0:
         def drop(row: dict) -> float:  # 条 lost against last month: the classes that matter
             return row["qty_cartons"] - row["qty_cartons"] / (1 + row["mom_qty_pct"] / 100)
 
@@ -1030,11 +1114,11 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                         and r["mom_qty_pct"] > -100), key=drop)[:2]
         detail = "；降幅较大的价类：" + "、".join(
             f"{r['price_class']} {_fmt_pct(r['mom_qty_pct'])}" for r in worst) if worst else ""
-        per_day = _per_workday_change(report, settings.is_workday)
+        per_day = _per_workday_change(report, order_day_calendar(settings))
         add("decline_total", f"本月 {_fmt(report['cases'])} 箱，上月 {_fmt(mom['cases'])} 箱，"
                              f"环比 {_fmt_pct(mom['qty_cartons_pct'])}，按工作日折算 "
                              f"{_fmt_pct(per_day)}{detail}。", count=1)
-    against = "去年同月" if basis["basis"] == "yoy" else f"前{BASE_MONTHS}个月平均"
+    against = comparison_words(basis)
     both = (f"长假月份只列出与前{BASE_MONTHS}个月平均相比也明显偏低的客户。"
             if basis["basis"] == "yoy" else "")
 
@@ -1390,8 +1474,9 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
         row.pop("yoy_qty_pct", None)  # per-customer history is loaded for the look-back only
     by_band = [r for r in by_band if r["customers"] or r["qty_cartons"]]
 
-    basis = comparison_basis(month, first_month, settings.is_workday)
-    compared = like_for_like(table, month, basis, settings.is_workday)
+    order_day = order_day_calendar(settings)
+    basis = comparison_basis(month, data.data_first_date, order_day, settings.is_workday)
+    compared = like_for_like(table, month, basis, order_day)
     stopped = _stopped(table, month, lookback)
     warn_list, warn_bands = early_warning(compared, settings.warning_ratio, band_order,
                                           settings.warning_gap_pct, settings.warning_sd)
@@ -1403,7 +1488,9 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
         # A customer is listed only when it is out of line against both, which the calendar
         # alone cannot make it: against last year alone the sample's October listed 22 预警
         # against a normal August's 20.
-        recent = like_for_like(table, month, dict(basis, basis="mom"), settings.is_workday)
+        recent = like_for_like(table, month, dict(basis, basis="mom", base_months=[
+            m for m in (month_add(month, -k) for k in range(1, BASE_MONTHS + 1))
+            if month_covered(m, data.data_first_date, order_day)]), order_day)
         recent_warn, recent_bands = early_warning(recent, settings.warning_ratio, band_order,
                                                   settings.warning_gap_pct, settings.warning_sd)
         recent_out = {w["customer_code"] for w in recent_warn} | {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +47,20 @@ def settings_from(cfg, calendar=None):
         warning_sd=float(cfg.get("report.warning_sd")),
         decline_sd=float(cfg.get("report.decline_sd")),
         list_rows=int(cfg.get("report.list_rows")))
+
+
+def order_days_off(db, calendar, month: str) -> frozenset[date]:
+    """The days off around `month`'s comparison months (the 3 before it, it, and the same month
+    last year) on which the order lines show the company took orders (core.monthly)."""
+    from cmgr.core.monthly import BASE_MONTHS, month_add, month_first_day, open_days_off
+    from cmgr.store.monthly import order_lines_per_day
+
+    lines: dict[str, int] = {}
+    for first, end in ((month_add(month, -BASE_MONTHS), month_add(month, 1)),
+                       (month_add(month, -12), month_add(month, -11))):
+        lines.update(order_lines_per_day(db, month_first_day(first).isoformat(),
+                                         month_first_day(end).isoformat()))
+    return open_days_off(calendar.is_workday, lines)
 
 
 def due_date_for(cal, month: str) -> tuple[date, list[str]]:
@@ -267,7 +281,8 @@ def make_reports(db, cfg, month: str, managers: list[str] | None, *,
     started = time.perf_counter()
     data, unassigned = load(db, cfg, month, managers)
     loaded = time.perf_counter()
-    settings = settings_from(cfg, calendar)
+    settings = replace(settings_from(cfg, calendar),
+                       order_days_off=order_days_off(db, calendar, month))
     reports = [build_report(d, month, settings, notes(d.manager, month) if notes else None, due)
                for d in data]
     computed = time.perf_counter()

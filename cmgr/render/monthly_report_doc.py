@@ -151,6 +151,8 @@ def _get(row: dict, key: str):
 
 
 def report_sheets(r: dict) -> list[tuple[str, list[Column], list[dict]]]:
+    from cmgr.core.monthly import comparison_words
+
     mom, yoy, fc = r["mom"], r["yoy"], r["forecast"]
     overview = [
         ("月份", r["month"]), ("客户经理", r["manager"]), ("上交期限", r["due_date"]),
@@ -179,6 +181,8 @@ def report_sheets(r: dict) -> list[tuple[str, list[Column], list[dict]]]:
     class_cols = [name for name in r["settings"]["price_class_names"]]
     trend_rows = [{**t, **{f"share_{n}": m["shares"].get(n) for n in class_cols}}
                   for t, m in zip(r["trend"], r["price_mix"], strict=True)]
+    # Part b's customers against what their comparison basis expected, in the docx's words
+    expected = f"{comparison_words(r['comparison'])}折算（条）"
     moved = [*CUSTOMER_COLUMNS, ("本月（条）", "qty_cartons", "num"),
              ("上月（条）", "base_qty_cartons", "num"), ("变化（条）", "change_qty_cartons", "num"),
              ("变化 %", "change_pct", "pct"), ("本月金额（元）", "amount", "num")]
@@ -210,11 +214,11 @@ def report_sheets(r: dict) -> list[tuple[str, list[Column], list[dict]]]:
                       ("本月（条）", "qty_cartons", "num"), ("本月金额（元）", "amount", "num")],
          r["new_customers"]),
         ("预警客户", [*CUSTOMER_COLUMNS, ("本月（条）", "qty_cartons", "num"),
-                      ("上月（条）", "base_qty_cartons", "num"), ("增幅 %", "growth_pct", "pct"),
+                      (expected, "expected_qty_cartons", "num"), ("增幅 %", "growth_pct", "pct"),
                       ("同档位平均增幅 %", "band_avg_growth_pct", "pct"),
                       ("预警线 %", "threshold_pct", "pct")], r["warning_customers"]),
         ("大幅下降客户", [*CUSTOMER_COLUMNS, ("本月（条）", "qty_cartons", "num"),
-                          ("上月（条）", "base_qty_cartons", "num"), ("变化 %", "change_pct", "pct")],
+                          (expected, "expected_qty_cartons", "num"), ("变化 %", "change_pct", "pct")],
          r["large_declines"]),
         ("逾期未访", [*CUSTOMER_COLUMNS, ("上次访问", "last_visit", "text"),
                       ("应访日期", "due", "text"), ("逾期天数", "days_overdue", "int")],

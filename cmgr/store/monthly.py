@@ -245,3 +245,13 @@ def order_weekdays(db: Database, first_day: str, end_day: str,
                f"WHERE o.order_date >= ? AND o.order_date < ?{where} GROUP BY 1, 2")
         params = [first_day, end_day, *params]
     return _frame(db, sql, params, ["customer_code", "weekday", "days"])
+
+
+def order_lines_per_day(db: Database, first_day: str, end_day: str) -> dict[str, int]:
+    """Order lines per order date, first_day <= date < end_day, over the whole database: which
+    days the company took orders on (core.monthly.open_days_off). Answered from the order_date
+    index alone."""
+    rows = db.query("SELECT order_date, count(*) FROM order_lines "
+                    "WHERE order_date >= ? AND order_date < ? GROUP BY order_date",
+                    (first_day, end_day))
+    return {str(day)[:10]: int(n) for day, n in rows}
