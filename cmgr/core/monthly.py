@@ -423,7 +423,7 @@ ORDER_DAY_SHARE = 0.5
 def open_days_off(is_workday: Callable[[date], bool] | None,
                   lines_per_day: Mapping[str, int]) -> frozenset[date]:
     """The days the calendar has off on which orders were taken as on a working day, from the
-    order lines per day ("YYYY-MM-DD" -> lines; store.monthly.order_lines_per_day)."""
+    order lines per day ("YYYY-MM-DD" -> lines; jobs.monthly_report.order_days_off counts them)."""
     workday = is_workday or (lambda d: d.weekday() < 5)
     days = {date.fromisoformat(str(k)[:10]): int(n) for k, n in lines_per_day.items() if n}
     working = sorted(n for d, n in days.items() if workday(d))

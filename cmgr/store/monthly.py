@@ -247,11 +247,15 @@ def order_weekdays(db: Database, first_day: str, end_day: str,
     return _frame(db, sql, params, ["customer_code", "weekday", "days"])
 
 
-def order_lines_per_day(db: Database, first_day: str, end_day: str) -> dict[str, int]:
-    """Order lines per order date, first_day <= date < end_day, over the whole database: which
-    days the company took orders on (core.monthly.open_days_off). Answered from the order_date
-    index alone."""
-    rows = db.query("SELECT order_date, count(*) FROM order_lines "
-                    "WHERE order_date >= ? AND order_date < ? GROUP BY order_date",
-                    (first_day, end_day))
-    return {str(day)[:10]: int(n) for day, n in rows}
+def order_lines_on_day(db: Database, day, at_most: int | None = None) -> int:
+    """The order lines dated `day` over the whole database (which days the company took orders
+    on: jobs.monthly_report.order_days_off), counted on the order_date index; with `at_most`,
+    counting stops there (enough to know the day was open)."""
+    from datetime import timedelta
+
+    inner = "SELECT 1 FROM order_lines WHERE order_date >= ? AND order_date < ?"
+    params: list = [day.isoformat(), (day + timedelta(days=1)).isoformat()]
+    if at_most is not None:
+        inner += " LIMIT ?"
+        params.append(int(at_most))
+    return int(db.scalar(f"SELECT count(*) FROM ({inner}) AS day_lines", params) or 0)
