@@ -72,8 +72,13 @@ def make_files(out: Path, managers: int, month: str) -> tuple[Path, list[Path]]:
 def cmgr(url: str, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CMGR_")}
     env.update(CMGR_CONFIG="", PYTHONPATH=str(ROOT))
+    # Each in its own session, as ten managers' commands are (their own terminals, their own
+    # machines): with the kernel's autogroup scheduling (sched_autogroup_enabled) one session's
+    # processes share one session's slice of a busy machine, so ten children of this one
+    # would get no more CPU at once than one alone, and measure the machine's other work.
     return subprocess.Popen([sys.executable, "-m", "cmgr", "-q", "--db", url, *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
 
 
 def finished(proc: subprocess.Popen, what: str) -> None:
