@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,7 @@ def main() -> int:
             server.psql("DROP DATABASE IF EXISTS bench_import WITH (FORCE)")
             server.psql("CREATE DATABASE bench_import")
             return server.url("bench_import")
+    load_before = os.getloadavg()[0]
     try:
         results = {}
         for label in ("SQLite", "PostgreSQL"):
@@ -111,6 +113,8 @@ def main() -> int:
                   f"{again['seconds']:6.2f} s", flush=True)
         pg = results["PostgreSQL"][0]["seconds"]
         print(f"PostgreSQL target < 12 s: {'met' if pg < 12 else 'NOT met'} ({pg:.2f} s)")
+        print(f"load average (1 min) at the start {load_before:.1f}, at the end "
+              f"{os.getloadavg()[0]:.1f}: other work on the machine slows every figure")
     finally:
         if server is not None:
             server.stop()

@@ -431,7 +431,7 @@ class _Cells:
         self.source = s
         self.n = len(s)
         self.text_pos = np.empty(0, dtype=np.intp)  # str cells
-        self.text: Any = np.empty(0, dtype=object)
+        self._text: Any = np.empty(0, dtype=object)  # their values (`text`)
         self.text_arrow: Any = None  # the same, when the column already was Arrow strings
         self.number_pos = np.empty(0, dtype=np.intp)  # int/float cells, not bool, not NaN
         self.number = np.empty(0, dtype=np.float64)
@@ -440,6 +440,18 @@ class _Cells:
         self.moment = np.empty(0, dtype="datetime64[D]")
         self.other_pos = np.empty(0, dtype=np.intp)  # anything else: dates, bools, ...
         self.other: Any = np.empty(0, dtype=object)
+
+    @property
+    def text(self) -> Any:
+        """The str cells as an object ndarray; of an Arrow column made only when asked for:
+        `_text_via_distinct` needs Python strings of its distinct values only."""
+        if self._text is None:
+            self._text = self.text_arrow.to_numpy(zero_copy_only=False)
+        return self._text
+
+    @text.setter
+    def text(self, values: Any) -> None:
+        self._text = values
 
     def moment_objects(self) -> Any:
         """The datetime64 cells as Timestamps (only text needs their time of day)."""
@@ -475,18 +487,19 @@ def _split_cells(s: pd.Series) -> _Cells:
         cells.moment = values.to_numpy()[present].astype("datetime64[D]")
         return cells
 
-    objects = s.to_numpy(dtype=object)
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        # fastexcel and pyarrow CSV columns: the Arrow strings serve the fast paths as is.
+        # fastexcel and pyarrow CSV columns: the Arrow strings serve the fast paths as is,
+        # and become Python strings only where needed (`text`).
         import pyarrow as pa
 
         arrow = pa.array(s)
         if isinstance(arrow, pa.ChunkedArray):
             arrow = arrow.combine_chunks()
         cells.text_pos = np.flatnonzero(arrow.is_valid().to_numpy(zero_copy_only=False))
-        cells.text = objects[cells.text_pos]
+        cells.text = None
         cells.text_arrow = arrow.drop_null()
         return cells
+    objects = s.to_numpy(dtype=object)
     present = ~pd.isna(objects)
     kind = types.infer_dtype(objects, skipna=True)
     if kind == "empty":
@@ -525,8 +538,18 @@ class _Strings:
     """An object ndarray of str with a pyarrow copy made on demand, for RE2 and casts."""
 
     def __init__(self, values: Any, arrow: Any = None) -> None:
-        self.values = values
+        """`values` may be None when `arrow` is given: made from it if asked for."""
+        self._values = values
         self._arrow: Any = False if arrow is None else arrow
+
+    @property
+    def values(self) -> Any:
+        if self._values is None:
+            self._values = self._arrow.to_numpy(zero_copy_only=False)
+        return self._values
+
+    def __len__(self) -> int:
+        return len(self._values) if self._values is not None else len(self._arrow)
 
     def arrow(self) -> Any:
         """The values as a pyarrow string array; None if pyarrow refuses them."""
@@ -553,7 +576,7 @@ class _Strings:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if among is not None and len(among) < len(self.values):
+        if among is not None and len(among) < len(self):
             arrow = arrow.take(pa.array(among))
         matched = pc.match_substring_regex(arrow, f"^(?:{pattern})$")
         return np.array(matched.to_numpy(zero_copy_only=False), dtype=bool)  # writable
@@ -582,7 +605,7 @@ class _Strings:
             import pyarrow as pa
             import pyarrow.compute as pc
 
-            picked = arrow if len(where) == len(self.values) else arrow.take(pa.array(where))
+            picked = arrow if len(where) == len(self) else arrow.take(pa.array(where))
             if drop:
                 picked = pc.replace_substring(picked, drop, "")
             try:
@@ -625,18 +648,23 @@ def _mostly_distinct(values: Any) -> bool:
     k*k / 2D pairs, so D ~ k*k / (2 * pairs). Values seen three times or more (a few
     messy forms, a default date) are left out so that they do not hide the rest.
     """
-    from collections import Counter
-
     if len(values) < 20000:
         return False
     sample = values[:: len(values) // 5000][:5000].tolist()
+    return _mostly_distinct_sample(len(values), sample)
+
+
+def _mostly_distinct_sample(n: int, sample: list) -> bool:
+    """`_mostly_distinct` of n values from their sample (every n // 5000th, at most 5000)."""
+    from collections import Counter
+
     counts = Counter(sample).values()
     light = sum(c for c in counts if c <= 2)
     if light < len(sample) // 2:
         return False
     pairs = sum(1 for c in counts if c == 2)
     distinct_estimate = light * light / (2 * max(pairs, 1))
-    return distinct_estimate > len(values) * light / len(sample) / 4
+    return distinct_estimate > n * light / len(sample) / 4
 
 
 def _via_distinct(values: Any, parse_many: Callable[..., tuple[Any, Any]],
@@ -658,6 +686,29 @@ def _via_distinct(values: Any, parse_many: Callable[..., tuple[Any, Any]],
     return parsed.take(codes), bad.take(codes)
 
 
+def _text_via_distinct(cells: _Cells, parse_many: Callable[..., tuple[Any, Any]]
+                       ) -> tuple[Any, Any]:
+    """`_via_distinct` over a column's text cells. An Arrow column is factorized in Arrow
+    (hashing bytes in C, no Python string per cell: about 0.1 s a column of a million), and
+    only its distinct values become Python strings; the same choice between parsing the
+    distinct values and parsing all as `_via_distinct` makes."""
+    arrow = cells.text_arrow
+    if arrow is None:
+        return _via_distinct(cells.text, parse_many)
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(arrow)
+    if n >= 20000 and _mostly_distinct_sample(
+            n, arrow.take(pa.array(np.arange(0, n, n // 5000)[:5000])).to_pylist()):
+        return parse_many(cells.text, arrow)
+    encoded = pc.dictionary_encode(arrow)
+    parsed, bad = parse_many(encoded.dictionary.to_numpy(zero_copy_only=False))
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return parsed.take(codes), bad.take(codes)
+
+
 def _series_result(s: pd.Series, values: Any, bad: Any, dtype: Any = None
                    ) -> tuple[pd.Series, pd.Series]:
     import pandas as pd
@@ -671,14 +722,17 @@ def _series_result(s: pd.Series, values: Any, bad: Any, dtype: Any = None
 
 def _numbers_from_text(texts: Any, units: Collection[str], arrow: Any = None
                        ) -> tuple[Any, Any]:
-    """float64 (NaN for empty) and bad mask for an object ndarray of str."""
+    """float64 (NaN for empty) and bad mask for an object ndarray of str (or None, with the
+    same as Arrow strings in `arrow`: Python strings are then made only of the cells the
+    fast path leaves)."""
     import numpy as np
 
-    values = np.full(len(texts), np.nan)
-    bad = np.zeros(len(texts), dtype=bool)
-    rest = np.arange(len(texts))
-    if len(texts) >= _FAST_PATH_MIN:
-        strings = _Strings(texts, arrow)
+    strings = _Strings(texts, arrow)
+    n = len(strings)
+    values = np.full(n, np.nan)
+    bad = np.zeros(n, dtype=bool)
+    rest = np.arange(n)
+    if n >= _FAST_PATH_MIN:
         # Thousands separators ("1,234.50") can fill a whole column: they get a step too.
         for pattern, drop in ((_PLAIN_NUMBER, ""), (_GROUPED_NUMBER, ",")):
             admitted = strings.admitted(pattern, rest)
@@ -696,7 +750,7 @@ def _numbers_from_text(texts: Any, units: Collection[str], arrow: Any = None
         out = _scalar_each(values_, lambda v: parse_number(v, units=units))
         return np.array(_good_of(out, np.nan), dtype=np.float64), _bad_of(out)
 
-    values[rest], bad[rest] = _via_distinct(texts[rest], scalar)
+    values[rest], bad[rest] = _via_distinct(strings.values[rest], scalar)
     return values, bad
 
 
@@ -711,7 +765,7 @@ def _numbers(s: pd.Series, units: Collection[str]) -> tuple[Any, Any]:
     bad[cells.number_pos[~finite]] = True
     if len(cells.text_pos):
         values[cells.text_pos], bad[cells.text_pos] = _numbers_from_text(
-            cells.text, units, cells.text_arrow)
+            None if cells.text_arrow is not None else cells.text, units, cells.text_arrow)
     bad[cells.moment_pos] = True  # a date is not a number
     if len(cells.other_pos):
         out = _scalar_each(cells.other, lambda v: parse_number(v, units=units))
@@ -818,8 +872,7 @@ def _dates(s: pd.Series) -> tuple[Any, Any]:
     days[cells.number_pos[serial]] = np.datetime64(_EXCEL_EPOCH, "D") + whole_days
 
     if len(cells.text_pos):
-        days[cells.text_pos], bad[cells.text_pos] = _via_distinct(
-            cells.text, _dates_from_text, cells.text_arrow)
+        days[cells.text_pos], bad[cells.text_pos] = _text_via_distinct(cells, _dates_from_text)
 
     # 20261103 as a number, out-of-range serials; date objects, bools. Numbers and the rest
     # stay apart: a hash table takes True for 1.
@@ -926,8 +979,8 @@ def parse_code_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     parsed = np.full(cells.n, None, dtype=object)
     bad = np.zeros(cells.n, dtype=bool)
     if len(cells.text_pos):
-        parsed[cells.text_pos], bad[cells.text_pos] = _via_distinct(
-            cells.text, _codes_from_text, cells.text_arrow)
+        parsed[cells.text_pos], bad[cells.text_pos] = _text_via_distinct(cells,
+                                                                          _codes_from_text)
     if len(cells.number_pos):
         parsed[cells.number_pos], bad[cells.number_pos] = _via_distinct(
             cells.number_objects, _codes_from_numbers)
@@ -953,8 +1006,9 @@ def parse_text_series(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
     cells = _split_cells(s)
     parsed = np.full(cells.n, None, dtype=object)
-    for pos, values in ((cells.text_pos, cells.text), (cells.number_pos, cells.number_objects),
-                        (cells.other_pos, cells.other)):
+    if len(cells.text_pos):
+        parsed[cells.text_pos] = _text_via_distinct(cells, lambda v, _arrow=None: _texts_of(v))[0]
+    for pos, values in ((cells.number_pos, cells.number_objects), (cells.other_pos, cells.other)):
         if len(pos):
             parsed[pos] = _via_distinct(values, _texts_of)[0]
     if len(cells.moment_pos):

@@ -676,9 +676,13 @@ class PgDatabase(Database):
             pass
 
     def _run(self, method, sql: str, params):
+        return self._mapped(method, self.dialect.sql(sql), params if params is not None else ())
+
+    def _mapped(self, method, *args):
+        """method(*args), its server errors as cmgr's: busy, refused, conflict, gone."""
         errors = self._psycopg.errors
         try:
-            return method(self.dialect.sql(sql), params if params is not None else ())
+            return method(*args)
         except (errors.LockNotAvailable, errors.QueryCanceled) as exc:
             if isinstance(exc, errors.QueryCanceled) and "lock timeout" not in str(exc):
                 raise
@@ -750,10 +754,14 @@ class PgDatabase(Database):
                 tuple(params[params_before:]))
 
     def copy_csv(self, table: str, columns: list[str], data: bytes) -> None:
-        """COPY CSV text (NULL unquoted empty, every value quoted) into `table`."""
-        with self.conn.cursor() as cur:
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy:
-                copy.write(data)
+        """COPY CSV text (NULL unquoted empty, every value quoted) into `table`; a lock
+        timeout, a deadlock or a refusal as for any statement (`_run`)."""
+        def copy() -> None:
+            with self.conn.cursor() as cur:
+                with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as c:
+                    c.write(data)
+
+        self._mapped(copy)
 
     @contextmanager
     def transaction(self, *, check_foreign_keys: bool = True,

@@ -241,10 +241,18 @@ class Stage:
 
 
 class PgStage:
-    """An import's parts on PostgreSQL: each part handed over with `put` is converted to Arrow,
-    written as CSV and COPYed into a temporary table (of the import's transaction, dropped at
-    its end) on one background thread while the caller parses the next part; then one merge
-    (`_pg_merge`). Same interface as `Stage`; made by `staged()`."""
+    """An import's parts on PostgreSQL: each part handed over with `put` is converted to Arrow
+    and written as CSV on one background thread while the caller parses the next part, then
+    COPYed by the server:
+    - a part none of whose keys is stored (a first import, a new month) straight into the
+      table, under a savepoint: COPY inserts a page of rows at a time where INSERT ... SELECT
+      goes row by row (about a third less server time for a million new rows), and the index
+      upkeep then overlaps the parse instead of following it. Its rows are all new: counted
+      stored. Should another import commit one of its keys meanwhile (the unique key refuses
+      the COPY), the part goes back to its savepoint and the way below;
+    - any other part into a temporary table (of the import's transaction, dropped at its
+      end), merged once after the last part (`_pg_merge`).
+    Same interface as `Stage`; made by `staged()`."""
 
     TABLE = "pg_temp.cmgr_incoming"
 
@@ -257,8 +265,12 @@ class PgStage:
         self._thread = None
         self._given = 0
         self._rows = 0
+        self._merged_rows = 0  # rows in the temporary table
+        self._direct_rows = 0  # rows COPYed straight into the table
         self.counts: StoreCounts | None = None
         self._import_id: int | None = None
+        self._direct = False
+        self._stamp: tuple[tuple[str, object], ...] = ()
 
     @contextmanager
     def running(self, import_id: int | None) -> Iterator[PgStage]:
@@ -280,6 +292,12 @@ class PgStage:
         # The target's own column types: COPY parses each value as the table stores it.
         self.db.execute(f"CREATE TEMP TABLE cmgr_incoming ON COMMIT DROP AS SELECT "
                         f"{', '.join(self.names)} FROM {table} LIMIT 0")
+        # COPY into a table under row-level security is refused for the rows' owners alike:
+        # such a table (visits) takes the merge's way only.
+        self._direct = not self.db.scalar(
+            "SELECT relrowsecurity FROM pg_class WHERE oid = CAST(? AS regclass)", (table,))
+        self._stamp = (("import_id", import_id),
+                       *((("updated_at", now_iso()),) if self.kind in _HAS_UPDATED_AT else ()))
         self._thread = threading.Thread(target=self._copy, name="cmgr-stage-copy", daemon=True)
         self._thread.start()
 
@@ -298,10 +316,52 @@ class PgStage:
                     return
                 table = make_table()
                 self._rows += table.num_rows
-                if table.num_rows:
-                    self.db.copy_csv(self.TABLE, self.names, arrow_csv(table))
+                if not table.num_rows:
+                    continue
+                if self._direct and self._copy_new(table):
+                    continue
+                self.db.copy_csv(self.TABLE, self.names, arrow_csv(table))
+                self._merged_rows += table.num_rows
         except BaseException as exc:  # raised in the caller's thread by put/finish
             self._failed.append(exc)
+
+    # Stored keys within a part's key range read to tell whether the part's own keys are
+    # among them; beyond this many (another manager's rows interleaved) the part is merged.
+    PROBE_KEYS = 4096
+
+    def _copy_new(self, table) -> bool:
+        """COPY a part straight into the kind's table if none of its keys is stored; whether
+        it was. The probe reads the stored keys within the part's key range from the key's
+        index (none: a first import, a new month; a few: the order split between this part
+        and the one before) and looks for the part's keys among them."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        target, key, _allowed = TABLES[self.kind]
+        keys = table.column(key)
+        low, high = pc.min_max(keys).values()
+        stored = [r[0] for r in self.db.query(
+            f"SELECT {key} FROM {target} WHERE {key} >= ? AND {key} <= ? LIMIT {self.PROBE_KEYS}",
+            (low.as_py(), high.as_py()))]
+        if len(stored) >= self.PROBE_KEYS or (stored and pc.any(pc.is_in(
+                keys, value_set=pa.array(stored, type=keys.type))).as_py()):
+            return False
+        for name, value in self._stamp:
+            table = table.append_column(name, pa.array([value] * table.num_rows, type=(
+                pa.int64() if name == "import_id" else pa.string())))
+        self.db.execute("SAVEPOINT cmgr_direct")
+        try:
+            self.db.copy_csv(target, table.schema.names, arrow_csv(table))
+        except Exception as exc:
+            if not self.db.is_unique_violation(exc):
+                raise
+            # Another import committed one of these keys since the probe: merge the part.
+            self.db.execute("ROLLBACK TO SAVEPOINT cmgr_direct")
+            self.db.execute("RELEASE SAVEPOINT cmgr_direct")
+            return False
+        self.db.execute("RELEASE SAVEPOINT cmgr_direct")
+        self._direct_rows += table.num_rows
+        return True
 
     def finish(self) -> StoreCounts:
         if self._given != self.parts:
@@ -313,9 +373,13 @@ class PgStage:
         # Once, after the last part: merged part by part, each join would read the whole
         # table again (or probe its index per row): 11.5 s against 5.3 s for a million rows.
         # The planner has no row count of a fresh temporary table: ANALYZE gives it one.
-        self.db.execute(f"ANALYZE {self.TABLE}")
-        self.counts = _pg_merge(self.db, self.kind, self.names[1:], self._import_id,
-                                self.TABLE, self._rows)
+        counts = StoreCounts()
+        if self._merged_rows:
+            self.db.execute(f"ANALYZE {self.TABLE}")
+            counts = _pg_merge(self.db, self.kind, self.names[1:], self._import_id,
+                               self.TABLE, self._merged_rows)
+        counts.stored += self._direct_rows
+        self.counts = counts
         return self.counts
 
     def stop(self) -> None:

@@ -235,3 +235,86 @@ def test_a_key_another_import_commits_meanwhile_is_merged_again_and_counted_once
         rows = check.query("SELECT sku_code, sku_name FROM prices ORDER BY sku_code")
     assert [tuple(r) for r in rows] == [("k1", "new"), ("k2", "same"), ("k3", "new")]
     db.close()
+
+
+def _orders(first: int, stop: int, qty: int = 1) -> list[list]:
+    rows = [["订单编号", "订货日期", "客户编码", "卷烟编码", "数量"]]
+    return rows + [[f"D{i:04d}", "2026-11-03", "001", "690", qty] for i in range(first, stop)]
+
+
+def test_parts_with_only_new_keys_are_copied_straight_in_the_rest_merged(pg_url, tmp_path,
+                                                                         monkeypatch) -> None:
+    """A part none of whose keys is stored goes by COPY into the table itself; a part with a
+    stored key (or with more stored keys in its range than the probe reads) is merged. The
+    counts and the rows are those of one upsert either way."""
+    from cmgr.jobs.ingest import import_file
+    from cmgr.store import records
+    from tests.conftest import write_csv
+
+    monkeypatch.setattr(records, "STAGE_PART_ROWS", 7)  # 50 rows -> 8 parts of 7 or fewer
+    straight: list[bool] = []
+    real = records.PgStage._copy_new
+
+    def spy(self, table):
+        straight.append(real(self, table))
+        return straight[-1]
+
+    monkeypatch.setattr(records.PgStage, "_copy_new", spy)
+    with open_database(pg_url) as db:
+        r = import_file(db, "orders", write_csv(tmp_path / "a.csv", _orders(21, 25, qty=9)))
+        assert (r.stored, r.updated, r.unchanged) == (4, 0, 0) and straight == [True]
+        straight.clear()
+        r = import_file(db, "orders", write_csv(tmp_path / "b.csv", _orders(0, 50)))
+        # parts: D0000-06, 07-13, 14-20, 21-27 (holds the stored 21-24), 28-34, ...
+        assert straight == [True, True, True, False, True, True, True, True]
+        assert (r.stored, r.updated, r.unchanged) == (46, 4, 0)
+        assert db.scalar("SELECT count(*) FROM order_lines") == 50
+        assert db.scalar("SELECT sum(qty) FROM order_lines") == 50
+        assert db.scalar("SELECT count(DISTINCT import_id) FROM order_lines") == 1
+        straight.clear()
+        monkeypatch.setattr(records.PgStage, "PROBE_KEYS", 3)  # many stored keys in range
+        r = import_file(db, "orders", write_csv(tmp_path / "b.csv", _orders(0, 50)))
+        assert straight == [False] * 8
+        assert (r.stored, r.updated, r.unchanged) == (0, 0, 50)
+
+
+def test_a_key_another_import_commits_during_the_straight_copy_is_merged(pg_url, tmp_path) -> None:
+    """The probe cannot see a key another transaction has inserted and not yet committed: the
+    part's COPY waits for it, fails on the unique key when it commits, goes back to its
+    savepoint, and the part is merged: that row counted once (unchanged), not an error."""
+    import time
+
+    import psycopg
+
+    from cmgr.jobs.ingest import import_file
+    from tests.conftest import write_csv
+
+    path = write_csv(tmp_path / "o.csv", _orders(0, 10))
+    with open_database(pg_url):
+        pass  # the schema
+    other = psycopg.connect(pg_url)
+    other.execute("INSERT INTO order_lines (line_key, order_id, order_date, customer_code, "
+                  "sku_code, qty) VALUES ('D0003|690', 'D0003', '2026-11-03', '001', '690', 1)")
+    db = PgDatabase(pg_url, busy_timeout=20)
+    result: dict = {}
+    worker = threading.Thread(target=lambda: _catch(
+        result.setdefault("errors", []),
+        lambda: result.setdefault("r", import_file(db, "orders", path))))
+    worker.start()
+    try:
+        watcher = psycopg.connect(pg_url, autocommit=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'COPY order_lines%'").fetchone()[0]:
+            time.sleep(0.05)
+        watcher.close()
+        other.commit()
+    finally:
+        other.close()
+        worker.join(timeout=30)
+    assert not result["errors"], result["errors"]
+    r = result["r"]
+    assert (r.stored, r.updated, r.unchanged) == (9, 0, 1)
+    assert db.scalar("SELECT count(*) FROM order_lines") == 10
+    db.close()
