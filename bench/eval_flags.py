@@ -15,11 +15,13 @@
     python bench/eval_flags.py --corpus round8l      # tests/core/flag_round8l_notes.csv
     python bench/eval_flags.py --corpus round9m      # tests/core/flag_round9m_notes.csv
     python bench/eval_flags.py --corpus round9n      # tests/core/flag_round9n_notes.csv
+    python bench/eval_flags.py --corpus round10p     # tests/core/flag_round10p_notes.csv
+    python bench/eval_flags.py --corpus round10q     # tests/core/flag_round10q_notes.csv
     python bench/eval_flags.py --corpus sample       # the sample territory's answer key
     python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3,
                                                      # round5a, round5b, round6c, round6d, round7e,
                                                      # round7f, round8k, round8l, round9m, round9n,
-                                                     # sample
+                                                     # round10p, round10q, sample
     python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
     python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
     python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
@@ -79,6 +81,11 @@ ROUND8L_CORPUS = REPO / "tests" / "core" / "flag_round8l_notes.csv"
 # 0.925/0.827 (round9n), on the writers' labels.
 ROUND9M_CORPUS = REPO / "tests" / "core" / "flag_round9m_notes.csv"
 ROUND9N_CORPUS = REPO / "tests" / "core" / "flag_round9n_notes.csv"
+# Round 10: two more writers who never saw the rules; before tuning (commit e441a1b),
+# unlicensed 0.891/0.781 and price 0.952/0.808 (round10p), unlicensed 0.947/0.783 and price
+# 0.902/0.613 (round10q), on the writers' labels.
+ROUND10P_CORPUS = REPO / "tests" / "core" / "flag_round10p_notes.csv"
+ROUND10Q_CORPUS = REPO / "tests" / "core" / "flag_round10q_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
@@ -100,6 +107,8 @@ NAMED_CORPORA = {
     "round8l": (ROUND8L_CORPUS, None),
     "round9m": (ROUND9M_CORPUS, None),
     "round9n": (ROUND9N_CORPUS, None),
+    "round10p": (ROUND10P_CORPUS, None),
+    "round10q": (ROUND10Q_CORPUS, None),
     "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
     "city": (CITY_LABELS, CITY_VISITS),
 }
@@ -241,7 +250,7 @@ def speed(n: int, lexicon) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="append", default=None,
-                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | sample | city | all | a CSV path (repeatable; "
+                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | round10p | round10q | sample | city | all | a CSV path (repeatable; "
                              "default dev)")
     parser.add_argument("--visits", type=Path, default=None,
                         help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
@@ -258,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     if "all" in specs:
         specs = [s for s in specs if s != "all"] + ["dev", "heldout", "unseen", "unseen2", "unseen3",
                                                      "round5a", "round5b", "round6c", "round6d", "round7e", "round7f",
-                                                     "round8k", "round8l", "round9m", "round9n", "sample"]
+                                                     "round8k", "round8l", "round9m", "round9n",
+                                                     "round10p", "round10q", "sample"]
     for i, spec in enumerate(specs):
         labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))
         if i:
