@@ -8,7 +8,7 @@
                                                      # (a bench/eval_flags.py name or a CSV)
 
 The labelled corpora are grouped by writer round: 5 (round5a, round5b), 6 (6c, 6d), 7 (7e, 7f),
-8 (8k, 8l), 9 (9m, 9n) and 10 (/work/corpora10/round10p.csv, round10q.csv). Each round in turn
+8 (8k, 8l), 9 (9m, 9n) and 10 (10p, 10q). Each round in turn
 is held out whole; the model is trained on the dev corpus and every other round. Per held-out
 round and label the script prints precision / recall of:
 
@@ -52,14 +52,13 @@ from cmgr.core.flag_rules.normalize import _normalize_with_map  # noqa: E402
 
 TESTS = REPO / "tests" / "core"
 DEV = REPO.parent / "shared" / "data" / "notes-dev" / "notes.csv"
-ROUND10 = Path("/work/corpora10")
 ROUNDS = {
     "5": [TESTS / "flag_round5a_notes.csv", TESTS / "flag_round5b_notes.csv"],
     "6": [TESTS / "flag_round6c_notes.csv", TESTS / "flag_round6d_notes.csv"],
     "7": [TESTS / "flag_round7e_notes.csv", TESTS / "flag_round7f_notes.csv"],
     "8": [TESTS / "flag_round8k_notes.csv", TESTS / "flag_round8l_notes.csv"],
     "9": [TESTS / "flag_round9m_notes.csv", TESTS / "flag_round9n_notes.csv"],
-    "10": [ROUND10 / "round10p.csv", ROUND10 / "round10q.csv"],
+    "10": [TESTS / "flag_round10p_notes.csv", TESTS / "flag_round10q_notes.csv"],
 }
 EARLY = [TESTS / f"flag_{n}_notes.csv" for n in ("heldout", "unseen", "unseen2", "unseen3")]
 LABELS = {"unlicensed": "unlicensed", "price_violation": "price"}
