@@ -149,6 +149,14 @@ class Database:
     def in_transaction(self) -> bool:
         return self.conn.in_transaction
 
+    def another(self) -> Database | None:
+        """A second connection to the same database, for a read on another thread while
+        this one goes on (sqlite3 releases the GIL while a statement runs); None when there
+        is no file to open again (an in-memory database)."""
+        if not self.path.is_file():
+            return None
+        return Database(self.path, busy_timeout=self.busy_timeout)
+
     def insert_id(self, sql: str, params: tuple = ()) -> int:
         """Run an INSERT of one row and return its new `id` (RETURNING, on both backends)."""
         return int(self.execute(sql + " RETURNING id", params).fetchone()[0])
@@ -601,6 +609,11 @@ class PgDatabase(Database):
     @property
     def location(self) -> str:
         return _without_password(self.url)
+
+    def another(self) -> PgDatabase:
+        """A second connection (the same login), for a read on another thread: the server
+        runs its statement while this process goes on (psycopg waits without the GIL)."""
+        return PgDatabase(self.url, busy_timeout=self.busy_timeout)
 
     @property
     def in_transaction(self) -> bool:

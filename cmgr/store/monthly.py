@@ -3,7 +3,8 @@
 Order lines are never loaded one by one: SQLite groups them per customer and month (for the
 customer figures) and per manager, month and cigarette (for totals, price classes and the
 forecast history), which keeps a city of ~24 million lines to a few hundred thousand rows.
-Only imported by `monthly-report` (and the demo), so pandas is imported at the top.
+pandas is imported by `_frame` once the rows are read, so a query can start on another
+connection while the report's first thread is still importing it (jobs.monthly_report).
 
 The manager filter is the customer's current manager in the roster (`customers.manager`).
 Order lines whose customer is not in the roster come back with manager NULL: the caller
@@ -13,11 +14,13 @@ reports them rather than dropping them silently.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from cmgr.store.customers import last_order_date
 from cmgr.store.db import Database
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _columns(db: Database, table: str) -> set[str]:
@@ -26,6 +29,8 @@ def _columns(db: Database, table: str) -> set[str]:
 
 def _frame(db: Database, sql: str, params: Sequence, columns: list[str]) -> pd.DataFrame:
     rows = db.execute(sql, tuple(params)).fetchall()
+    import pandas as pd
+
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
@@ -173,8 +178,8 @@ def flags(db: Database, first_day: str, last_day: str,
     when the flags table does not exist yet. A flag belongs to the manager of its customer,
     else to the manager recorded on it (unlicensed sellers are not customers). `case_key`
     names its case: a visit's note flag and observed-price flag of one kind are one case, as
-    `cmgr flag` lists them (store.flags.case_key_sql)."""
-    from cmgr.store.flags import case_key_sql
+    `cmgr flag` lists them (store.flag_cases.case_key_sql)."""
+    from cmgr.store.flag_cases import case_key_sql
 
     if not db.has_table("flags"):
         return None
