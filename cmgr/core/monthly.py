@@ -41,6 +41,7 @@ NO_BASE = "无同期数据"
 
 # The month helpers live in cmgr.core.months (no pandas, for the CLI's option parsing).
 from cmgr.core.months import (  # noqa: E402, F401  (re-exported: cmgr.core.monthly.month_add ...)
+    BASE_MONTHS,
     month_add,
     month_cn,
     month_first_day,
@@ -394,9 +395,6 @@ def _new_customers(table: pd.DataFrame, month: str) -> list[dict]:
     return out
 
 
-# Months a normal month is compared with (their sales per order day): one month alone is
-# mostly the noise of weekly orders (a skipped week is -25%).
-BASE_MONTHS = 3
 # A month "holds a holiday week" when it has this many days off in a row (春节, 国庆, 劳动节):
 # then last month is no fair base and customers are compared with the same month last year.
 HOLIDAY_WEEK_DAYS = 5

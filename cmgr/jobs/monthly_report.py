@@ -61,7 +61,7 @@ def due_date_for(cal, month: str) -> tuple[date, list[str]]:
 
 def load(db, cfg, month: str, managers: list[str] | None):
     """ManagerData for each manager (all when None), and the orders no manager owns."""
-    from cmgr.core.months import month_add, month_first_day, month_last_day
+    from cmgr.core.months import BASE_MONTHS, month_add, month_first_day, month_last_day
     from cmgr.store import monthly as store
 
     first_date, last_date = store.order_span(db)
@@ -77,41 +77,33 @@ def load(db, cfg, month: str, managers: list[str] | None):
     # Bounds that restrict nothing are left out (see store.monthly._date_range).
     end_bound = end if end <= last_date else None
     sku_bounds = (history_from if history_from > first_date else None, end_bound)
-    # The per-cigarette history, most of the database's time (two thirds on a city, for one
-    # manager as for the whole area), is read on a second connection from here on, while
-    # this thread imports pandas and reads the rest.
-    sku_reader = _beside(db, store.sku_months, *sku_bounds, managers)
-
-    from cmgr.core.monthly import (
-        BASE_MONTHS,
-        ManagerData,
-        classify_skus,
-        infer_order_weekdays,
-        sku_name_map,
-    )
-
     lookback = int(cfg.get("report.stopped_lookback_months"))
+    base_from = month_first_day(month_add(month, -max(lookback, BASE_MONTHS))).isoformat()
+    # the same month last year: part b compares a holiday month with it
+    year_ago = ((month_first_day(month_add(month, -12)).isoformat(),
+                 month_first_day(month_add(month, -11)).isoformat())
+                if max(lookback, BASE_MONTHS) < 12 else None)
+    weekdays_from = month_first_day(month_add(month, -BASE_MONTHS)).isoformat()
+    # The order lines' aggregates, nearly all of the database's time (the per-cigarette
+    # history two thirds of it, on a city, for one manager as for the whole area), are read
+    # on two more connections from here on, while this thread imports pandas and reads the
+    # rest.
+    sku_reader = _beside(db, store.sku_months, *sku_bounds, managers)
+    sales_reader = _beside(db, _customer_sales, base_from, end_bound, year_ago, weekdays_from,
+                           end, managers)
+
+    import pandas as pd
+
+    from cmgr.core.monthly import ManagerData, classify_skus, infer_order_weekdays, sku_name_map
+
     month_start = month_first_day(month).isoformat()
     month_end = month_last_day(month).isoformat()
     roster = store.customers(db, managers)
-    customer_months = store.customer_months(
-        db, month_first_day(month_add(month, -max(lookback, BASE_MONTHS))).isoformat(), end_bound,
-        managers)
-    if max(lookback, BASE_MONTHS) < 12:  # the same month last year: part b compares a holiday month with it
-        import pandas as pd
-
-        year_ago = store.customer_months(
-            db, month_first_day(month_add(month, -12)).isoformat(),
-            month_first_day(month_add(month, -11)).isoformat(), managers)
-        customer_months = pd.concat([year_ago, customer_months], ignore_index=True)
     last_visits = store.last_visits(db, month_end, managers)
     month_visits = store.visits(db, month_start, month_end, managers)
     flags = store.flags(db, month_start, month_end, managers)
     complaints = store.complaints(db, month_end, managers)
     surveys = store.surveys(db, month_end, managers)
-    weekdays_from = month_first_day(month_add(month, -BASE_MONTHS)).isoformat()
-    weekdays = store.order_weekdays(db, weekdays_from, end, managers)
-    weekdays["customer_code"] = weekdays["customer_code"].astype(str)
 
     from cmgr.store.customers import managers as roster_managers
 
@@ -122,6 +114,10 @@ def load(db, cfg, month: str, managers: list[str] | None):
     kpi_run = kpis_for(db, cfg, month, names)
     kpi_of = {k.manager: k for k in kpi_run.kpis}
     price_list = store.prices(db)
+    customer_months, year_ago_months, weekdays = sales_reader()
+    if year_ago_months is not None:
+        customer_months = pd.concat([year_ago_months, customer_months], ignore_index=True)
+    weekdays["customer_code"] = weekdays["customer_code"].astype(str)
     sku_months = sku_reader()
     classes, _ = classify_skus(sku_months, price_list, cfg.price_classes)
     names_of_skus = sku_name_map(sku_months, price_list)
@@ -165,6 +161,17 @@ def load(db, cfg, month: str, managers: list[str] | None):
                       "qty_cartons": round(float(orphan["qty"].sum()), 2),
                       "amount": round(float(orphan["amount"].sum()), 2)}
     return data, unassigned
+
+
+def _customer_sales(db, base_from: str, end_bound: str | None, year_ago: tuple[str, str] | None,
+                    weekdays_from: str, end: str, managers: list[str] | None):
+    """Per customer and month from base_from (and the month a year ago), and the customers'
+    order weekdays: the order-line queries of load() other than the cigarette history."""
+    from cmgr.store import monthly as store
+
+    months = store.customer_months(db, base_from, end_bound, managers)
+    months_ago = store.customer_months(db, *year_ago, managers) if year_ago else None
+    return months, months_ago, store.order_weekdays(db, weekdays_from, end, managers)
 
 
 def _beside(db, query, *args):
