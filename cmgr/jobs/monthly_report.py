@@ -258,7 +258,6 @@ def notes_loader(pattern: Path | None, all_managers: bool,
 def make_reports(db, cfg, month: str, managers: list[str] | None, *,
                  notes: Callable[[str, str], object] | None = None) -> ReportRun:
     """Load and compute the reports (one per manager, plus the area summary with --all)."""
-    from cmgr.core.monthly import area_summary, build_report
     from cmgr.core.workdays import WorkCalendar
 
     calendar = WorkCalendar(cfg.get("calendar.file"))  # reads the user's calendar file: once
@@ -266,6 +265,8 @@ def make_reports(db, cfg, month: str, managers: list[str] | None, *,
     started = time.perf_counter()
     data, unassigned = load(db, cfg, month, managers)
     loaded = time.perf_counter()
+    from cmgr.core.monthly import area_summary, build_report  # pandas: imported by load()
+
     settings = settings_from(cfg, calendar)
     reports = [build_report(d, month, settings, notes(d.manager, month) if notes else None, due)
                for d in data]
