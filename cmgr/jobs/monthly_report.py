@@ -177,11 +177,12 @@ def _customer_sales(db, base_from: str, end_bound: str | None, year_ago: tuple[s
 def _beside(db, query, *args):
     """Run `query(connection, *args)` on a thread with a second connection to the database
     (Database.another); the returned function waits for it and gives its result (or raises
-    its error). Without a second connection (an in-memory database) the query runs on the
-    open one when its result is asked for."""
+    its error). Without a second connection (an in-memory database), or inside a transaction
+    (whose rows another connection would not see), the query runs on the open one when its
+    result is asked for."""
     import threading
 
-    other = db.another()
+    other = None if db.in_transaction else db.another()
     if other is None:
         return lambda: query(db, *args)
     result: dict = {}

@@ -34,3 +34,13 @@ def test_an_error_on_the_second_connection_is_raised_to_the_caller(db):
     wait = job._beside(db, failing)
     with pytest.raises(Exception, match="no_such_table"):
         wait()
+
+
+def test_inside_a_transaction_the_query_sees_its_rows_on_the_open_connection(backend_db):
+    with backend_db.transaction():
+        backend_db.execute("INSERT INTO schema_migrations(version, name, applied_at) "
+                           "VALUES (999, 'uncommitted', 'now')")
+        count, thread = job._beside(backend_db, _query)()
+        assert thread == threading.current_thread().name
+        assert count == backend_db.query("SELECT count(*) FROM schema_migrations")[0][0]
+        backend_db.execute("DELETE FROM schema_migrations WHERE version = 999")
