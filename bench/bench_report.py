@@ -16,8 +16,15 @@
    report figures (core.monthly, forecasts included) and rendering are timed apart, in
    process; and one manager of the city through the CLI, wall clock.
 
-Targets (issue 15): one manager's docx < 2 s wall; --all for the city < 2 minutes, start-up
-included.
+3. `--one NAME`: only NAME's report of --db, which may be a PostgreSQL URL (issue 18), each run
+   a new process; the median and range of --repeat runs, the CPU seconds (the process and
+   its chart process) and the load. Nothing is generated or written to the database:
+
+       python bench/bench_report.py --db /tmp/city.db --one 经理042 --month 2026-11
+       python bench/bench_report.py --db 'postgresql://u@/city?host=/tmp/s' --one 经理042
+
+Targets (issues 15, 18): one manager's docx < 2 s wall on either backend; --all for the city
+< 2 minutes, start-up included.
 """
 
 from __future__ import annotations
@@ -189,9 +196,35 @@ def bench_city(path: Path, fmt: str, out: Path) -> None:
           f"{seconds:.2f} s wall")
 
 
+def bench_one(db: str, manager: str, month: str, fmt: str, repeat: int, out: Path) -> None:
+    """One manager's report of `db` (a file or a URL), as a user runs it: wall clock of a new
+    process, start-up included; CPU of the process and of the chart process it waited for."""
+    import resource
+
+    print(f"== one manager of {db}: {manager}, {month}, {fmt} ==")
+    walls, cpus, loads = [], [], []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds, _ = run_cli(["--db", db, "monthly-report", "--manager", manager, "--month",
+                              month, "--format", fmt, "--out", str(out / f"one.{fmt}")])
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        walls.append(seconds)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        loads.append(os.getloadavg()[0])
+    walls.sort()
+    print(f"  cmgr --db DB monthly-report --manager {manager} --month {month} --format {fmt}: "
+          f"median {statistics.median(walls):.2f} s wall of {repeat} "
+          f"({walls[0]:.2f}-{walls[-1]:.2f}), CPU {statistics.median(cpus):.2f} s, "
+          f"load {min(loads):.1f}-{max(loads):.1f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=ROOT / "bench" / "out" / "report_city.db")
+    parser.add_argument("--db", default=str(ROOT / "bench" / "out" / "report_city.db"),
+                        help="the city database (with --one: any database, or a PostgreSQL URL)")
+    parser.add_argument("--one", metavar="MANAGER",
+                        help="time only this manager's report of --db, as it is")
+    parser.add_argument("--month", default="2026-11", help="the report's month for --one")
     parser.add_argument("--managers", type=int, default=100)
     parser.add_argument("--customers-per-manager", type=int, default=250)
     parser.add_argument("--lines-per-order", type=int, default=16)
@@ -202,6 +235,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs of each one-manager command; the median is quoted")
     args = parser.parse_args(argv)
+    if args.one:
+        out = ROOT / "bench" / "out"
+        out.mkdir(parents=True, exist_ok=True)
+        bench_one(args.db, args.one, args.month, args.format, args.repeat, out)
+        return
+    args.db = Path(args.db)
     out = args.db.parent
     out.mkdir(parents=True, exist_ok=True)
     if not args.skip_sample:

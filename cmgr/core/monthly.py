@@ -41,6 +41,7 @@ NO_BASE = "无同期数据"
 
 # The month helpers live in cmgr.core.months (no pandas, for the CLI's option parsing).
 from cmgr.core.months import (  # noqa: E402, F401  (re-exported: cmgr.core.monthly.month_add ...)
+    BASE_MONTHS,
     month_add,
     month_cn,
     month_first_day,
@@ -332,8 +333,15 @@ def _top_skus(data: ManagerData, month: str, n: int) -> list[dict]:
     sm = data.sku_months
     if not len(sm):
         return []
-    now = sm[sm["month"] == month].groupby("sku_code", as_index=False).agg(
-        sku_name=("sku_name", "max"), qty=("qty", "sum"), amount=("amount", "sum"))
+    this_month = sm[sm["month"] == month]
+    now = this_month.groupby("sku_code", as_index=False)[["qty", "amount"]].sum()
+    # Each code's greatest name, in Python: pandas's max of an Arrow string column imports
+    # pyarrow's query engine (a tenth of a second) for the few dozen codes of a month.
+    names: dict = {}
+    for code, name in zip(this_month["sku_code"], this_month["sku_name"], strict=True):
+        if isinstance(name, str) and (code not in names or name > names[code]):
+            names[code] = name
+    now["sku_name"] = now["sku_code"].map(names)
     prev = sm[sm["month"] == month_add(month, -1)].groupby("sku_code")["qty"].sum()
     total = float(now["qty"].sum())
     now = now.sort_values(["qty", "sku_code"], ascending=[False, True]).head(n)
@@ -390,9 +398,6 @@ def _new_customers(table: pd.DataFrame, month: str) -> list[dict]:
     return out
 
 
-# Months a normal month is compared with (their sales per order day): one month alone is
-# mostly the noise of weekly orders (a skipped week is -25%).
-BASE_MONTHS = 3
 # A month "holds a holiday week" when it has this many days off in a row (春节, 国庆, 劳动节):
 # then last month is no fair base and customers are compared with the same month last year.
 HOLIDAY_WEEK_DAYS = 5

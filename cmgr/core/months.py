@@ -10,6 +10,11 @@ from datetime import date, timedelta
 from cmgr.errors import UsageError
 from cmgr.i18n import tr
 
+# Months a normal month is compared with in the monthly report (their sales per order day):
+# one month alone is mostly the noise of weekly orders (a skipped week is -25%). Here, not
+# in core.monthly, so the report's queries can be started before pandas is imported.
+BASE_MONTHS = 3
+
 _MONTH_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?\s*$")
 
 

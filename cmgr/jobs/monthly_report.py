@@ -95,7 +95,7 @@ _TYPICAL_DAY_SAMPLE = 9  # working days counted in full for the typical day's li
 
 def due_date_for(cal, month: str) -> tuple[date, list[str]]:
     """The report's deadline (the 5th of the next month, 节假日顺延) and calendar guesses."""
-    from cmgr.core.monthly import month_add
+    from cmgr.core.months import month_add
     from cmgr.core.workdays import report_due_date
 
     following = month_add(month, 1)
@@ -105,16 +105,7 @@ def due_date_for(cal, month: str) -> tuple[date, list[str]]:
 
 def load(db, cfg, month: str, managers: list[str] | None):
     """ManagerData for each manager (all when None), and the orders no manager owns."""
-    from cmgr.core.monthly import (
-        BASE_MONTHS,
-        ManagerData,
-        classify_skus,
-        infer_order_weekdays,
-        month_add,
-        month_first_day,
-        month_last_day,
-        sku_name_map,
-    )
+    from cmgr.core.months import BASE_MONTHS, month_add, month_first_day, month_last_day
     from cmgr.store import monthly as store
 
     first_date, last_date = store.order_span(db)
@@ -125,36 +116,38 @@ def load(db, cfg, month: str, managers: list[str] | None):
         raise UsageError(tr("数据库中没有 {month} 的订单：订单截至 {last}", month=month,
                             last=last_date),
                          hint=tr("请导入该月的订单导出文件，或用 `--month` 选另一个月份"))
-    lookback = int(cfg.get("report.stopped_lookback_months"))
     end = month_first_day(month_add(month, 1)).isoformat()
-    month_start = month_first_day(month).isoformat()
-    month_end = month_last_day(month).isoformat()
     history_from = month_first_day(month_add(month, -(HISTORY_MONTHS - 1))).isoformat()
-    roster = store.customers(db, managers)
     # Bounds that restrict nothing are left out (see store.monthly._date_range).
     end_bound = end if end <= last_date else None
     sku_bounds = (history_from if history_from > first_date else None, end_bound)
-    # The whole area: the per-cigarette history (two thirds of the database time on a city)
-    # read on a second connection while this one reads the rest (SQLite releases the GIL).
-    sku_reader = _beside(db, store.sku_months, *sku_bounds, managers) if managers is None else None
-    customer_months = store.customer_months(
-        db, month_first_day(month_add(month, -max(lookback, BASE_MONTHS))).isoformat(), end_bound,
-        managers)
-    if max(lookback, BASE_MONTHS) < 12:  # the same month last year: part b compares a holiday month with it
-        import pandas as pd
+    lookback = int(cfg.get("report.stopped_lookback_months"))
+    base_from = month_first_day(month_add(month, -max(lookback, BASE_MONTHS))).isoformat()
+    # the same month last year: part b compares a holiday month with it
+    year_ago = ((month_first_day(month_add(month, -12)).isoformat(),
+                 month_first_day(month_add(month, -11)).isoformat())
+                if max(lookback, BASE_MONTHS) < 12 else None)
+    weekdays_from = month_first_day(month_add(month, -BASE_MONTHS)).isoformat()
+    # The order lines' aggregates, nearly all of the database's time (the per-cigarette
+    # history two thirds of it, on a city, for one manager as for the whole area), are read
+    # on two more connections from here on, while this thread imports pandas and reads the
+    # rest.
+    sku_reader = _beside(db, store.sku_months, *sku_bounds, managers)
+    sales_reader = _beside(db, _customer_sales, base_from, end_bound, year_ago, weekdays_from,
+                           end, managers)
 
-        year_ago = store.customer_months(
-            db, month_first_day(month_add(month, -12)).isoformat(),
-            month_first_day(month_add(month, -11)).isoformat(), managers)
-        customer_months = pd.concat([year_ago, customer_months], ignore_index=True)
+    import pandas as pd
+
+    from cmgr.core.monthly import ManagerData, classify_skus, infer_order_weekdays, sku_name_map
+
+    month_start = month_first_day(month).isoformat()
+    month_end = month_last_day(month).isoformat()
+    roster = store.customers(db, managers)
     last_visits = store.last_visits(db, month_end, managers)
     month_visits = store.visits(db, month_start, month_end, managers)
     flags = store.flags(db, month_start, month_end, managers)
     complaints = store.complaints(db, month_end, managers)
     surveys = store.surveys(db, month_end, managers)
-    weekdays_from = month_first_day(month_add(month, -BASE_MONTHS)).isoformat()
-    weekdays = store.order_weekdays(db, weekdays_from, end, managers)
-    weekdays["customer_code"] = weekdays["customer_code"].astype(str)
 
     from cmgr.store.customers import managers as roster_managers
 
@@ -165,8 +158,11 @@ def load(db, cfg, month: str, managers: list[str] | None):
     kpi_run = kpis_for(db, cfg, month, names)
     kpi_of = {k.manager: k for k in kpi_run.kpis}
     price_list = store.prices(db)
-    sku_months = (sku_reader() if sku_reader is not None
-                  else store.sku_months(db, *sku_bounds, managers))
+    customer_months, year_ago_months, weekdays = sales_reader()
+    if year_ago_months is not None:
+        customer_months = pd.concat([year_ago_months, customer_months], ignore_index=True)
+    weekdays["customer_code"] = weekdays["customer_code"].astype(str)
+    sku_months = sku_reader()
     classes, _ = classify_skus(sku_months, price_list, cfg.price_classes)
     names_of_skus = sku_name_map(sku_months, price_list)
     roster_manager = dict(zip(roster["customer_code"].astype(str), roster["manager"], strict=True))
@@ -211,36 +207,37 @@ def load(db, cfg, month: str, managers: list[str] | None):
     return data, unassigned
 
 
-# Below this size the per-cigarette history reads in a fraction of a second on the open
-# connection; a second one (its own page cache, WAL set-up and thread) only pays on a city.
-BESIDE_MIN_BYTES = 256 * 1024 * 1024
+def _customer_sales(db, base_from: str, end_bound: str | None, year_ago: tuple[str, str] | None,
+                    weekdays_from: str, end: str, managers: list[str] | None):
+    """Per customer and month from base_from (and the month a year ago), and the customers'
+    order weekdays: the order-line queries of load() other than the cigarette history."""
+    from cmgr.store import monthly as store
+
+    months = store.customer_months(db, base_from, end_bound, managers)
+    months_ago = store.customer_months(db, *year_ago, managers) if year_ago else None
+    return months, months_ago, store.order_weekdays(db, weekdays_from, end, managers)
 
 
 def _beside(db, query, *args):
-    """Run `query(connection, *args)` on a thread with a second connection to db's file; the
-    returned function waits for it and gives its result (or raises its error). Without a
-    file to open again (not SQLite), or on a database small enough that the open connection
-    reads it at once, the query runs on the open connection when its result is asked for."""
+    """Run `query(connection, *args)` on a thread with a second connection to the database
+    (Database.another); the returned function waits for it and gives its result (or raises
+    its error). Without a second connection (an in-memory database), or inside a transaction
+    (whose rows another connection would not see), the query runs on the open one when its
+    result is asked for."""
     import threading
 
-    from cmgr.store.db import Database
-
-    path = getattr(db, "path", None)
-    if (path is None or not Path(path).is_file()
-            or Path(path).stat().st_size < BESIDE_MIN_BYTES):
+    other = None if db.in_transaction else db.another()
+    if other is None:
         return lambda: query(db, *args)
     result: dict = {}
 
     def work() -> None:
-        other = None
         try:
-            other = Database(path)
             result["value"] = query(other, *args)
         except BaseException as exc:  # handed to the caller's thread
             result["error"] = exc
         finally:
-            if other is not None:
-                other.close()
+            other.close()
 
     thread = threading.Thread(target=work, name="cmgr-report-query", daemon=True)
     thread.start()
@@ -258,7 +255,6 @@ def notes_loader(pattern: Path | None, all_managers: bool,
                  edited: Path | None = None) -> Callable[[str, str], object]:
     """A function (manager, month) -> Notes | None reading --notes and --from (the report as
     edited in Word; its text wins), each of which may hold {manager}."""
-    from cmgr.core.monthly import combine_notes, parse_notes
     from cmgr.errors import InputError
     from cmgr.render.output import expand_out
 
@@ -271,6 +267,8 @@ def notes_loader(pattern: Path | None, all_managers: bool,
         markdown = notes_loader(pattern, all_managers)
 
         def load_both(manager: str, month: str):
+            from cmgr.core.monthly import combine_notes
+
             path = expand_out(edited, manager=manager, month=month)
             written = read_edited_report(path) if path.exists() or not all_managers else None
             return combine_notes(markdown(manager, month), written)
@@ -295,6 +293,8 @@ def notes_loader(pattern: Path | None, all_managers: bool,
                 text = path.read_text(encoding="gb18030")
             except UnicodeDecodeError as exc:
                 raise InputError(tr("无法按 UTF-8 或 GB18030 文本读取：{error}", error=exc)) from exc
+        from cmgr.core.monthly import parse_notes
+
         return parse_notes(text, str(path))
 
     return load_notes
@@ -303,7 +303,6 @@ def notes_loader(pattern: Path | None, all_managers: bool,
 def make_reports(db, cfg, month: str, managers: list[str] | None, *,
                  notes: Callable[[str, str], object] | None = None) -> ReportRun:
     """Load and compute the reports (one per manager, plus the area summary with --all)."""
-    from cmgr.core.monthly import area_summary, build_report
     from cmgr.core.workdays import WorkCalendar
 
     calendar = WorkCalendar(cfg.get("calendar.file"))  # reads the user's calendar file: once
@@ -311,6 +310,8 @@ def make_reports(db, cfg, month: str, managers: list[str] | None, *,
     started = time.perf_counter()
     data, unassigned = load(db, cfg, month, managers)
     loaded = time.perf_counter()
+    from cmgr.core.monthly import area_summary, build_report  # pandas: imported by load()
+
     settings = replace(settings_from(cfg, calendar),
                        order_days_off=order_days_off(db, calendar, month))
     reports = [build_report(d, month, settings, notes(d.manager, month) if notes else None, due)

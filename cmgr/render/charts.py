@@ -11,6 +11,7 @@ cache has not seen yet. Without one, PNG charts fall back to English labels and
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -123,6 +124,13 @@ def _serve() -> None:
 def draw(request: list[tuple[str, tuple]]) -> list[bytes]:
     """The charts of `request`, [(name in CHARTS, args), ...]: by the chart process when one
     is running (same code, same bytes), else here."""
+    return send(request)()
+
+
+def send(request: list[tuple[str, tuple]]) -> Callable[[], list[bytes]]:
+    """Hand `request` to the chart process now; the function returned gives the charts (the
+    process's answer, or drawn here when there is no process or it failed). The caller
+    does other work (a Word report: its imports and template) while the process draws."""
     import pickle
 
     if _worker is not None and cjk_font_of_worker() is not _NO_ANSWER:
@@ -132,10 +140,14 @@ def draw(request: list[tuple[str, tuple]]) -> list[bytes]:
         except OSError:
             _stop_worker()
         else:
-            reply = _from_worker()
-            if reply is not None and reply[0] == "ok":
-                return reply[1]
-    return [CHARTS[name](*args) for name, args in request]
+            def answer() -> list[bytes]:
+                reply = _from_worker()
+                if reply is not None and reply[0] == "ok":
+                    return reply[1]
+                return [CHARTS[name](*args) for name, args in request]
+
+            return answer
+    return lambda: [CHARTS[name](*args) for name, args in request]
 
 
 _NO_ANSWER = object()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from cmgr.fileio import write_bytes, write_text
@@ -42,11 +43,21 @@ def _class_names(report: dict) -> list[str]:
 
 
 def charts(report: dict, fmt: str) -> dict[str, bytes]:
-    from cmgr.render.charts import draw
+    return charts_later(report, fmt)()
 
-    trend, mix = draw([("trend", (report["trend"], fmt)),
-                       ("mix", (report["price_mix"], _class_names(report), fmt))])
-    return {"trend": trend, "mix": mix}
+
+def charts_later(report: dict, fmt: str) -> Callable[[], dict[str, bytes]]:
+    """The report's charts asked for now (charts.send); the function returned gives them."""
+    from cmgr.render.charts import send
+
+    answer = send([("trend", (report["trend"], fmt)),
+                   ("mix", (report["price_mix"], _class_names(report), fmt))])
+
+    def charts() -> dict[str, bytes]:
+        trend, mix = answer()
+        return {"trend": trend, "mix": mix}
+
+    return charts
 
 
 def _inline_svg(data: bytes) -> str:
@@ -82,15 +93,18 @@ def write_report(report: dict, fmt: str, path: Path, *, user_dir: str | None = N
             k: p.name for k, p in files.items()}}, user_dir=user_dir)
         return [write_text(path, md), *written]
     if fmt == "docx":
+        png = charts_later(report, "png")  # drawn on the other core while Word's modules load
         from cmgr.render.templates import render_docx
 
-        png = charts(report, "png")
         with tempfile.TemporaryDirectory(prefix="cmgr-charts-") as tmp:
-            images = {}
-            for key, data in png.items():
-                image = Path(tmp) / f"{key}.png"
-                image.write_bytes(data)
-                images[f"chart_{key}"] = (image, CHART_WIDTH_MM)
+            def images() -> dict[str, tuple[Path, float]]:
+                placed = {}
+                for key, data in png().items():
+                    image = Path(tmp) / f"{key}.png"
+                    image.write_bytes(data)
+                    placed[f"chart_{key}"] = (image, CHART_WIDTH_MM)
+                return placed
+
             render_docx("monthly_report.docx", {"r": report, **HELPERS}, path,
                         user_dir=user_dir, images=images, finish=fit_tables)
         return [Path(path)]

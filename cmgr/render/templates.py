@@ -150,11 +150,14 @@ def _is_docx(path: Path) -> bool:
 
 
 def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
-                user_dir: str | Path | None = None, images: dict[str, tuple[Path, float]] | None = None,
+                user_dir: str | Path | None = None,
+                images: Callable[[], dict[str, tuple[Path, float]]] | None = None,
                 finish: Callable[[Any], None] | None = None) -> Path:
     """Render a Word template with docxtpl into `out_path` (atomically).
 
-    `images` maps a context key to (PNG path, width in mm) placed with docxtpl.InlineImage;
+    `images()` maps a context key to (PNG path, width in mm) placed with docxtpl.InlineImage;
+    it is called once the modules and the template are loaded (the charts may still be
+    being drawn in another process until then);
     `finish(document)` is called on the rendered python-docx document before it is saved
     (what depends on the filled content, e.g. column widths).
     """
@@ -175,7 +178,7 @@ def render_docx(name: str, context: dict[str, Any], out_path: str | Path, *,
                           hint=tr("请在 Word 中另存为 .docx，或删除它以使用自带的模板"))
     doc = DocxTemplate(str(template))
     ctx = clean_tree(dict(context))  # Word's XML cannot hold control characters
-    for key, (path, width_mm) in (images or {}).items():
+    for key, (path, width_mm) in (images() if images else {}).items():
         ctx[key] = InlineImage(doc, str(path), width=Mm(width_mm))
     env = environment(user_dir)
     try:

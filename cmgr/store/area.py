@@ -18,7 +18,7 @@ def open_cases(db: Database, managers: Sequence[str]) -> dict[str, int]:
     """Open flag cases (new or reported) per manager of the customer (the flag's manager when
     the customer is not in the roster): a visit's note flag and observed-price flag of one kind
     are one case, as `cmgr flag` lists them (store.flags.list_cases)."""
-    from cmgr.store.flags import case_key_sql
+    from cmgr.store.flag_cases import case_key_sql
 
     if not managers:
         return {}

@@ -23,6 +23,7 @@ from cmgr.core import flag_engine as fe
 from cmgr.errors import NotFound, StateError, UsageError
 from cmgr.i18n import tr
 from cmgr.store.db import Database, now_iso
+from cmgr.store.flag_cases import CASE_SOURCES as _CASE_SOURCES
 
 FINDING_COLUMNS = ("flag_key", "kind", "subkind", "source", "visit_key", "visit_id", "visit_date",
                    "customer_code", "manager", "matched", "rule", "note", "observed_price",
@@ -327,10 +328,8 @@ def list_flags(db: Database, flt: FlagFilter = FlagFilter()) -> list[dict]:
     return [dict(r) for r in db.query(sql, params)]
 
 
-# One case per visit problem: the note's flag and the observed price's flag of one visit and
-# kind (and in the same state) are one case with two pieces of evidence. A roster flag is a
-# case of its own.
-_CASE_SOURCES = ("note", "observed_price")
+# One case per visit problem (store.flag_cases): the note's flag and the observed price's flag
+# of one visit and kind (and in the same state) are one case with two pieces of evidence.
 _EVIDENCE_KEYS = ("id", "source", "subkind", "matched", "rule", "observed_price",
                   "reference_price", "deviation", "deviation_pct")
 
@@ -355,16 +354,6 @@ def _case_key(row: dict) -> tuple:
     if row["source"] in _CASE_SOURCES and row["visit_key"]:
         return ("visit", row["visit_key"], row["kind"], row["status"])
     return ("flag", row["id"])
-
-
-def case_key_sql(alias: str = "f") -> str:
-    """_case_key in SQL, one text per case of the flags `alias` (for counting cases in the
-    database: count(DISTINCT ...)); portable to PostgreSQL."""
-    a = alias
-    sources = ", ".join(f"'{s}'" for s in _CASE_SOURCES)
-    return (f"CASE WHEN {a}.source IN ({sources}) AND {a}.visit_key IS NOT NULL "
-            f"AND {a}.visit_key <> '' THEN 'v|' || {a}.visit_key || '|' || {a}.kind || '|' "
-            f"|| {a}.status ELSE 'f|' || CAST({a}.id AS TEXT) END")
 
 
 def _case_row(members: list[dict]) -> dict:
