@@ -129,6 +129,20 @@ def test_a_deadlock_is_run_again_by_retrying(pg_url) -> None:
                                     attempts=1)
 
 
+def _wait_for_lock_wait(pg_url: str, query_like: str, seconds: float = 20) -> None:
+    """Until a session running a statement LIKE `query_like` waits on a lock (or `seconds`)."""
+    import time
+
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as watcher:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE %s", (query_like,)).fetchone()[0]:
+            time.sleep(0.05)
+
+
 def _catch(errors, fn, *args):
     try:
         fn(*args)
@@ -198,7 +212,6 @@ def test_a_key_another_import_commits_meanwhile_is_merged_again_and_counted_once
     """The merge's INSERT of new keys waits for another transaction that inserted one of them;
     when that one commits, the INSERT fails on the unique key, and the part is merged again
     from its savepoint: the row is then stored (unchanged here), counted once, not an error."""
-    import time
 
     import psycopg
 
@@ -217,13 +230,7 @@ def test_a_key_another_import_commits_meanwhile_is_merged_again_and_counted_once
     worker = threading.Thread(target=lambda: _catch(result.setdefault("errors", []), merge))
     worker.start()
     try:
-        watcher = psycopg.connect(pg_url, autocommit=True)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not watcher.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE 'INSERT INTO prices%'").fetchone()[0]:
-            time.sleep(0.05)
-        watcher.close()
+        _wait_for_lock_wait(pg_url, "INSERT INTO prices%")
         other.commit()  # the merge's INSERT now fails on k2, and goes again
     finally:
         other.close()
@@ -282,7 +289,6 @@ def test_a_key_another_import_commits_during_the_straight_copy_is_merged(pg_url,
     """The probe cannot see a key another transaction has inserted and not yet committed: the
     part's COPY waits for it, fails on the unique key when it commits, goes back to its
     savepoint, and the part is merged: that row counted once (unchanged), not an error."""
-    import time
 
     import psycopg
 
@@ -302,13 +308,7 @@ def test_a_key_another_import_commits_during_the_straight_copy_is_merged(pg_url,
         lambda: result.setdefault("r", import_file(db, "orders", path))))
     worker.start()
     try:
-        watcher = psycopg.connect(pg_url, autocommit=True)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not watcher.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE 'COPY order_lines%'").fetchone()[0]:
-            time.sleep(0.05)
-        watcher.close()
+        _wait_for_lock_wait(pg_url, "COPY order_lines%")
         other.commit()
     finally:
         other.close()
