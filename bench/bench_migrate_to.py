@@ -56,27 +56,10 @@ def main() -> int:
             raise SystemExit(done.stderr)
         print(f"import {args.orders.name} into the SQLite file: {seconds:.1f} s")
 
-    server = None
-    if args.url:
-        from urllib.parse import urlsplit, urlunsplit
+    from bench.pg_databases import bench_databases
 
-        import psycopg
-
-        parts = urlsplit(args.url)
-        name = parts.path.lstrip("/")
-        with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            c.execute(f'CREATE DATABASE "{name}"')
-        url = args.url
-    else:
-        from tests import pg_server
-
-        server, why = pg_server.start()
-        if server is None:
-            raise SystemExit(f"no PostgreSQL server: {why}")
-        server.psql("CREATE DATABASE bench_migrate_to")
-        url = server.url("bench_migrate_to")
-    try:
+    with bench_databases(args.url, "migrate_to") as pg:
+        url = pg.fresh(None)
         for run in ("first run (empty team database)", "second run (all already there)"):
             seconds, done = cmgr(env, "--db", str(source), "db", "migrate-to", url,
                                  "--format", "json")
@@ -86,9 +69,6 @@ def main() -> int:
             rows = sum(t["copied"] + t["already_there"] for t in report["tables"].values())
             print(f"{run}: {seconds:.2f} s for the command ({report['seconds']:.2f} s of work), "
                   f"{rows:,} rows, {report['copied']:,} copied")
-    finally:
-        if server is not None:
-            server.stop()
     return 0
 
 

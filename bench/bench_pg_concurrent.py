@@ -180,34 +180,10 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = ap.parse_args()
     roster, files = make_files(args.out, args.managers, args.month)
-    server, data_dir = None, None
-    if args.url:
-        from urllib.parse import urlsplit, urlunsplit
+    from bench.pg_databases import bench_databases
 
-        import psycopg
-
-        parts = urlsplit(args.url)
-        base = parts.path.lstrip("/")
-        admin = urlunsplit(parts._replace(path="/postgres"))
-
-        def fresh(name: str) -> str:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{base}_{name}" WITH (FORCE)')
-                conn.execute(f'CREATE DATABASE "{base}_{name}"')
-            return urlunsplit(parts._replace(path=f"/{base}_{name}"))
-    else:
-        from tests import pg_server
-
-        server, why = pg_server.start()
-        if server is None:
-            raise SystemExit(f"no PostgreSQL server: {why} (give --url)")
-        data_dir = server.folder / "data"
-
-        def fresh(name: str) -> str:
-            server.psql(f"DROP DATABASE IF EXISTS bench_{name} WITH (FORCE)")
-            server.psql(f"CREATE DATABASE bench_{name}")
-            return server.url(f"bench_{name}")
-    try:
+    with bench_databases(args.url, "concurrent") as pg:
+        fresh, data_dir = pg.fresh, pg.data_dir
         cores = os.cpu_count() or 1
         started = time.perf_counter()
         finished(cmgr(fresh("start"), "--help"), "cmgr --help")
@@ -262,9 +238,6 @@ def main() -> int:
                   f"{together / limit:.2f}x the limit")
         print(f"the imports' server sessions, sampled every 0.1 s while all ran:\n{sampler.report()}")
         print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-    finally:
-        if server is not None:
-            server.stop()
     return 0
 
 

@@ -62,34 +62,10 @@ def main() -> int:
         print("generating the orders file with bench/gen_city.py ...", flush=True)
         subprocess.run([sys.executable, str(ROOT / "bench" / "gen_city.py"), "--out", str(args.out),
                         "--order-rows", str(args.rows), "--only", "orders-csv"], check=True)
-    server = None
-    if args.url:
-        from urllib.parse import urlsplit, urlunsplit
+    from bench.pg_databases import bench_databases
 
-        import psycopg
-
-        parts = urlsplit(args.url)
-        name = parts.path.lstrip("/")
-        admin = urlunsplit(parts._replace(path="/postgres"))
-
-        def fresh_pg() -> str:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                conn.execute(f'CREATE DATABASE "{name}"')
-            return args.url
-    else:
-        from tests import pg_server
-
-        server, why = pg_server.start()
-        if server is None:
-            raise SystemExit(f"no PostgreSQL server: {why} (give --url)")
-
-        def fresh_pg() -> str:
-            server.psql("DROP DATABASE IF EXISTS bench_import WITH (FORCE)")
-            server.psql("CREATE DATABASE bench_import")
-            return server.url("bench_import")
     load_before = os.getloadavg()[0]
-    try:
+    with bench_databases(args.url, "import") as pg:
         results = {}
         for label in ("SQLite", "PostgreSQL"):
             best = None
@@ -100,7 +76,7 @@ def main() -> int:
                         p.unlink(missing_ok=True)
                     target = str(target)
                 else:
-                    target = fresh_pg()
+                    target = pg.fresh(None)
                 first = run_child(target, orders)
                 again = run_child(target, orders)
                 if best is None or first["seconds"] < best[0]["seconds"]:
@@ -115,9 +91,6 @@ def main() -> int:
         print(f"PostgreSQL target < 12 s: {'met' if pg < 12 else 'NOT met'} ({pg:.2f} s)")
         print(f"load average (1 min) at the start {load_before:.1f}, at the end "
               f"{os.getloadavg()[0]:.1f}: other work on the machine slows every figure")
-    finally:
-        if server is not None:
-            server.stop()
     return 0
 
 
