@@ -19,15 +19,8 @@ from cmgr.core.area import NotPermitted
 from cmgr.errors import ExitCode
 from cmgr.store.db import open_database
 from tests.cli.records_seed import rows, run, run_json, seed
-from tests.cli.test_team_pg import as_login
+from tests.cli.test_team_pg import CONFIG, TEAM, as_login  # the same team on both files
 
-CONFIG = """
-[area]
-"城东片区" = ["王建国", "李娜"]
-"城西片区" = ["张敏"]
-"""
-TEAM = ["db", "init-team", "--manager", "mgr_a=王建国", "--manager", "mgr_b=李娜",
-        "--area-manager", "boss_east=城东片区"]
 WEST = "C900"
 
 
