@@ -53,15 +53,8 @@ def _no_log_file_left_open():
 @pytest.fixture
 def plan_db(tmp_path, monkeypatch):
     """The hand-checkable territory of tests/cli/test_plan_cmd.py, as CMGR_DB (plan and sheet tests)."""
-    from cmgr.store.db import open_database
+    from tests.cli.records_seed import seeded_db_path
     from tests.cli.test_plan_cmd import seed
 
-    path = tmp_path / "plan.db"
-    monkeypatch.setenv("CMGR_DB", str(path))
     monkeypatch.chdir(tmp_path)
-    db = open_database(path)
-    try:
-        seed(db)
-    finally:
-        db.close()
-    return path
+    return seeded_db_path(tmp_path, monkeypatch, seed, "plan.db")

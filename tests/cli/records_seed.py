@@ -49,15 +49,16 @@ def seed(db, *, today: date | None = None) -> None:
                    "wholesale_price, qty, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def seeded_db_path(tmp_path: Path, monkeypatch) -> Path:
-    """The database the CLI opens (CMGR_DB), seeded."""
+def seeded_db_path(tmp_path: Path, monkeypatch, seed_with=None, name: str = "cli.db") -> Path:
+    """The database the CLI opens (CMGR_DB), seeded with `seed_with(db)` (default: this
+    module's territory)."""
     from cmgr.store.db import open_database
 
-    path = tmp_path / "cli.db"
+    path = tmp_path / name
     monkeypatch.setenv("CMGR_DB", str(path))
     db = open_database(path)
     try:
-        seed(db)
+        (seed_with or seed)(db)
     finally:
         db.close()
     return path

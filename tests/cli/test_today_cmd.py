@@ -15,17 +15,11 @@ MONDAY = MON.isoformat()
 
 @pytest.fixture
 def planned(tmp_path, monkeypatch):
-    from cmgr.store.db import open_database
+    from tests.cli.records_seed import seeded_db_path
 
-    path = tmp_path / "today.db"
-    monkeypatch.setenv("CMGR_DB", str(path))
     monkeypatch.setenv("CMGR_INTERACTIVE", "0")
     monkeypatch.chdir(tmp_path)
-    db = open_database(path)
-    try:
-        seed(db)
-    finally:
-        db.close()
+    path = seeded_db_path(tmp_path, monkeypatch, seed, "today.db")
     result = run("plan-week", "--week", WEEK, "-m", "王建国", "--format", "json")
     assert result.exit_code == 0, result.output
     return path, json.loads(result.stdout)["managers"][0]
