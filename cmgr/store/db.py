@@ -843,22 +843,24 @@ _IMPORT_LOG = {"imports"}
 
 
 def _rule_hint(table: str, location: str) -> str:
-    """The rule of docs/postgresql.md that guards `table`, as a hint."""
+    """The rule of docs/postgresql.md that guards `table`, as a hint: the rule, then where it
+    was set (one sentence for every table, so its wording cannot drift between them)."""
+    return tr("{rule}。规则由 `cmgr db init-team` 在 {database} 中设置；本次写入未保存任何内容",
+              rule=_table_rule(table), database=location)
+
+
+def _table_rule(table: str) -> str:
+    """Who may write `table`'s rows, in one sentence."""
     if table in _DECISION_TABLES:
-        return tr("只有区域市场经理能记录决定，且只限自己片区的客户。规则由 `cmgr db init-team` 在 "
-                  "{database} 中设置；本次写入未保存任何内容", database=location)
+        return tr("只有区域市场经理能记录决定，且只限自己片区的客户")
     if table in _PLAN_TABLES:
-        return tr("客户经理只能写入自己的访问计划（计划的客户经理是自己）；区域市场经理只查看。规则由 "
-                  "`cmgr db init-team` 在 {database} 中设置；本次写入未保存任何内容", database=location)
+        return tr("客户经理只能写入自己的访问计划（计划的客户经理是自己）；区域市场经理只查看")
     if table in _PROMO_LIST_TABLES:
-        return tr("客户经理只能写入自己的促销推荐名单；区域市场经理只查看。规则由 `cmgr db init-team` "
-                  "在 {database} 中设置；本次写入未保存任何内容", database=location)
+        return tr("客户经理只能写入自己的促销推荐名单；区域市场经理只查看")
     if table in _IMPORT_LOG:
-        return tr("导入记录只能由导入它的数据库用户写入；区域市场经理不导入。规则由 `cmgr db init-team` "
-                  "在 {database} 中设置；本次写入未保存任何内容", database=location)
-    return tr("客户经理只能写入自己客户的记录（访问、投诉、标记处理、促销签收、客户信息），区域市场经理"
-              "只查看并记录决定。规则由 `cmgr db init-team` 在 {database} 中设置；本次写入未保存任何内容",
-              database=location)
+        return tr("导入记录只能由导入它的数据库用户写入；区域市场经理不导入")
+    return tr("客户经理只能写入自己客户的记录（访问、投诉、标记处理、促销签收、客户信息），"
+              "区域市场经理只查看并记录决定")
 
 
 def _refused_write(exc: Exception, location: str):

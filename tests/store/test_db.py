@@ -79,3 +79,26 @@ def test_url_that_lost_a_slash_is_refused_not_created(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="postgresql:/cmgr@"):
         open_database(Path("postgresql://cmgr@/team"))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_row_rule_hint_ends_with_the_one_sentence_of_where_the_rules_were_set(
+        monkeypatch, lang):
+    """The hint of a refused write names the table's rule, then where the rules were set, in
+    the same words for every table (and as the refusals' own hint says it)."""
+    from cmgr import i18n
+    from cmgr.i18n import tr
+    from cmgr.store.db import _rule_hint
+
+    monkeypatch.setattr(i18n, "_language", lang)
+    where = "postgresql://cmgr@db/team"
+    tail = tr("规则由 `cmgr db init-team` 在 {database} 中设置；本次写入未保存任何内容",
+              database=where)
+    hints = {table: _rule_hint(table, where) for table in (
+        "flag_decisions", "plans", "promo_lists", "imports", "visits")}
+    for table, hint in hints.items():
+        assert hint.lower().endswith(tail.lower()), (table, hint)
+        assert len(hint) > len(tail) + 10, (table, hint)  # the rule itself comes first
+    assert len(set(hints.values())) == 5  # each table group has its own rule
+    if lang == "zh":
+        assert hints["plans"].startswith("客户经理只能写入自己的访问计划")
