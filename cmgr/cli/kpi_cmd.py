@@ -78,13 +78,12 @@ def _figures_table(run, kpis) -> None:
     common.print_fitted_table(title, columns, rows)
 
 
-_PLAN_FIGURES = ("visits_planned", "planned_done", "visit_completion_pct")
-
-
 def _kpi_cell(values: dict, field: str) -> str:
-    """无 in the planned-visit cells of a manager who saved no plan for the month, as `area
-    summary` shows it: nothing was planned, which is not a missing figure (—)."""
-    if field in _PLAN_FIGURES and values["visits_planned"] is None:
+    """无 in the planned-visit cells of a manager who planned nothing for the month
+    (cmgr.core.kpi.has_plan, as `area summary` decides it): not a missing figure (—)."""
+    from cmgr.core.kpi import PLAN_FIGURES, has_plan
+
+    if field in PLAN_FIGURES and not has_plan(values["visits_planned"]):
         return tr("无")
     return common.figure_cell(values[field])
 

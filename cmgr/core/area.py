@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from cmgr.core.kpi import NO_PLAN, has_plan
 from cmgr.errors import ConfigError, UsageError
 from cmgr.i18n import tr
 
@@ -180,14 +181,13 @@ SUMMARY_COLUMNS = (
     ("visit_completion_pct", "拜访完成率%"), ("open_cases", "未办结违规(件)"),
     ("open_complaints", "未结投诉"),
 )
-NO_PLAN = "无"  # the planned-visit cells of a manager with no saved plan for the month
 
 
 def summary_cell(row: AreaRow, field: str):
     """The value shown in `field`'s column: the visits done against planned as "done/planned",
     无 for both planned-visit cells when the manager saved no plan for the month (not 0/0, not
     blank: nothing was planned to be done)."""
-    if field in ("planned_visits", "visit_completion_pct") and not row.visits_planned:
+    if field in ("planned_visits", "visit_completion_pct") and not has_plan(row.visits_planned):
         return NO_PLAN
     if field == "planned_visits":
         return f"{row.planned_done or 0}/{row.visits_planned}"

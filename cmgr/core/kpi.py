@@ -63,6 +63,19 @@ class ManagerKpi:
     visit_completion_pct: float | None  # 拜访完成率 = planned_done / visits_planned
 
 
+# The figures measured against the saved weekly plans, and the word shown in their cells when
+# the manager planned nothing for the month: nothing was planned to be done, which is neither
+# 0 nor a missing figure (—). `cmgr kpi`, its ranking and `cmgr area summary` all say it.
+PLAN_FIGURES = ("visits_planned", "planned_done", "visit_completion_pct")
+NO_PLAN = "无"
+
+
+def has_plan(visits_planned: int | None) -> bool:
+    """Whether a manager planned any visit for the month's judged days (None: no saved plan;
+    0: a plan with none of its visits on those days): the one test of "no plan"."""
+    return bool(visits_planned)
+
+
 def _pct(part: float, whole: float | None) -> float | None:
     return round(100.0 * part / whole, 2) if whole else None
 

@@ -47,11 +47,20 @@ def chase_csv(chase) -> str:
     return _csv([label for _, label in CHASE_COLUMNS], rows)
 
 
+def _kpi_value(values: dict, field: str):
+    """A figure's CSV cell: 无 in the planned-visit cells without a plan, as the terminal shows."""
+    from cmgr.core.kpi import NO_PLAN, PLAN_FIGURES, has_plan
+
+    if field in PLAN_FIGURES and not has_plan(values["visits_planned"]):
+        return NO_PLAN
+    return _blank(values[field])
+
+
 def ranking_csv(kpis, ranking) -> str:
     """The ranking (core.kpi.RankRow, best first) with each manager's figures."""
     by_manager = {k.manager: asdict(k) for k in kpis}
     rows = [[r.overall, r.manager, r.score,
-             *(_blank(by_manager[r.manager][f]) for f, _ in KPI_FIGURES)] for r in ranking]
+             *(_kpi_value(by_manager[r.manager], f) for f, _ in KPI_FIGURES)] for r in ranking]
     return _csv(["排名", "客户经理", "综合得分", *(label for _, label in KPI_FIGURES)], rows)
 
 

@@ -115,3 +115,36 @@ def test_kpi_table_says_none_planned_for_a_manager_without_a_saved_plan(territor
     # name, instead of every cell squeezed to "…"
     assert len(rows) >= 2 and all(cell_len(line) <= 80 for line in table.output.splitlines() if "│" in line), rows
     assert "…" not in table.output and "（续）" in table.output
+
+
+def test_kpi_and_area_summary_say_no_plan_alike_on_the_same_figures():
+    """One test of "no plan" (cmgr.core.kpi.has_plan): a manager with no saved plan (None) and
+    one whose plan has no visit on the month's judged days (0) read 无 in `cmgr kpi`'s cells,
+    in its ranking CSV and in `cmgr area summary`'s cells; a planned manager shows figures."""
+    from cmgr.cli.kpi_cmd import _kpi_cell
+    from cmgr.core.area import summary_cell, summary_rows
+    from cmgr.core.kpi import manager_kpis, rank_managers
+    from cmgr.render.kpi_lists import ranking_csv
+
+    kpis = manager_kpis("2026-11", "2026-11-30", ["甲", "乙", "丙"], [], [], [],
+                        visits_done={"甲": 9, "乙": 4, "丙": 2},
+                        visits_planned={"甲": (10, 8), "丙": (0, 0)}, targets={})
+    ranking = rank_managers(kpis, {"visit_completion_pct": 1.0})
+    area = {r.manager: r for r in summary_rows(kpis, ranking, {}, {})}
+    for k in kpis:
+        values = k.__dict__
+        kpi_cells = [_kpi_cell(values, f) for f in ("visits_planned", "planned_done",
+                                                     "visit_completion_pct")]
+        area_cells = [summary_cell(area[k.manager], f)
+                      for f in ("planned_visits", "visit_completion_pct")]
+        if k.manager == "甲":
+            assert kpi_cells == ["10", "8", "80.00"] and area_cells == ["8/10", 80.0]
+        else:
+            assert kpi_cells == ["无"] * 3 and area_cells == ["无"] * 2, (k.manager, kpi_cells)
+        assert _kpi_cell(values, "visits_done") == str(k.visits_done)  # visits still count
+    lines = ranking_csv(kpis, ranking).splitlines()
+    header = lines[0].split(",")
+    column = header.index("计划拜访")
+    by_manager = {line.split(",")[1]: line.split(",") for line in lines[1:]}
+    assert by_manager["甲"][column] == "10"
+    assert by_manager["乙"][column] == by_manager["丙"][column] == "无"
