@@ -100,8 +100,8 @@ def _ranking_table(month: str, ranking, highlight: str | None) -> None:
     for r in ranking:
         me = r.manager == highlight
         rows.append([str(r.overall), common.escape(("▶ " if me else "") + r.manager),
-                     *(f"{common.figure_cell(r.values[f])} ({r.places[f]})" for f in figures),
-                     f"{r.score:.2f}"])
+                     *(_place_cell(r, f) for f in figures),
+                     common.figure_cell(r.score)])
         styles.append("bold reverse" if me else None)
     common.print_fitted_table(tr("{month} 客户经理排名（{n} 人）", month=month, n=len(ranking)),
                               columns, rows, keep=2, row_styles=styles)
@@ -109,6 +109,14 @@ def _ranking_table(month: str, ranking, highlight: str | None) -> None:
         mine = next(r for r in ranking if r.manager == highlight)
         common.info(tr("{name}：综合第 {place} 名（共 {n} 人）", name=highlight, place=mine.overall,
                        n=len(ranking)))
+
+
+def _place_cell(row, figure: str) -> str:
+    """A figure's value and the manager's place on it; 无 alone for a manager not ranked on it
+    (拜访完成率 without a plan: nothing planned, so no place, cmgr.core.kpi.ranked_on)."""
+    if row.places[figure] is None:
+        return tr("无")
+    return f"{common.figure_cell(row.values[figure])} ({row.places[figure]})"
 
 
 def demo_step(st: common.AppState, out_dir: Path) -> list[Path]:

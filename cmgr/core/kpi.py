@@ -163,8 +163,9 @@ RANKED_FIGURES = (
 class RankRow:
     manager: str
     overall: int  # 1 = best; equal scores share a place
-    score: float  # the weighted mean of the places below (lower is better)
-    places: dict[str, int] = field(default_factory=dict)  # figure -> place (1 = best)
+    score: float | None  # the weighted mean of the places below (lower is better); None: no place
+    places: dict[str, int | None] = field(default_factory=dict)  # figure -> place (1 = best);
+    # None: not ranked on that figure (拜访完成率 without a plan)
     values: dict[str, float | None] = field(default_factory=dict)
 
 
@@ -184,21 +185,34 @@ def competition_places(values: Mapping[str, float | None], higher_better: bool =
     return places
 
 
+def ranked_on(k: ManagerKpi, figure: str) -> bool:
+    """Whether `k` takes a place on `figure`: 拜访完成率 judges keeping to one's own saved plan,
+    so a manager who planned nothing (has_plan) is not ranked on it: there is nothing to keep
+    to, and no place (neither first nor last) would say so. Any other missing figure (no
+    target, no sales) is a place after every manager with one."""
+    return figure != "visit_completion_pct" or has_plan(k.visits_planned)
+
+
 def rank_managers(kpis: Sequence[ManagerKpi], weights: Mapping[str, float]) -> list[RankRow]:
     """Each manager's place on each ranked figure, and overall: the weighted mean of the
     places (weights by figure field; a weight of 0 leaves the figure out), itself ranked
-    with ties shared. Sorted best first, then by name."""
+    with ties shared. A manager not ranked on a figure (ranked_on) has the mean of the other
+    places; one ranked on none is placed after everyone. Sorted best first, then by name."""
     used = [(f, label) for f, label, _ in RANKED_FIGURES if weights.get(f, 0) > 0]
-    places_by_figure = {f: competition_places({k.manager: getattr(k, f) for k in kpis})
-                        for f, _ in used}
-    total_weight = sum(weights[f] for f, _ in used)
-    scores = {}
+    places_by_figure = {}
+    for f, _ in used:
+        placed = competition_places({k.manager: getattr(k, f) for k in kpis if ranked_on(k, f)})
+        places_by_figure[f] = {k.manager: placed.get(k.manager) for k in kpis}
+    scores: dict[str, float | None] = {}
     for k in kpis:
-        if total_weight:
-            scores[k.manager] = round(sum(weights[f] * places_by_figure[f][k.manager]
-                                          for f, _ in used) / total_weight, 6)
-        else:
+        mine = [(weights[f], places_by_figure[f][k.manager]) for f, _ in used
+                if places_by_figure[f][k.manager] is not None]
+        if not used:
             scores[k.manager] = 1.0
+        elif mine:
+            scores[k.manager] = round(sum(w * p for w, p in mine) / sum(w for w, _ in mine), 6)
+        else:
+            scores[k.manager] = None
     overall = competition_places(scores, higher_better=False)
     rows = [RankRow(k.manager, overall[k.manager], scores[k.manager],
                     {f: places_by_figure[f][k.manager] for f, _ in used},

@@ -59,7 +59,7 @@ def _kpi_value(values: dict, field: str):
 def ranking_csv(kpis, ranking) -> str:
     """The ranking (core.kpi.RankRow, best first) with each manager's figures."""
     by_manager = {k.manager: asdict(k) for k in kpis}
-    rows = [[r.overall, r.manager, r.score,
+    rows = [[r.overall, r.manager, _blank(r.score),
              *(_kpi_value(by_manager[r.manager], f) for f, _ in KPI_FIGURES)] for r in ranking]
     return _csv(["排名", "客户经理", "综合得分", *(label for _, label in KPI_FIGURES)], rows)
 

@@ -148,3 +148,16 @@ def test_kpi_and_area_summary_say_no_plan_alike_on_the_same_figures():
     by_manager = {line.split(",")[1]: line.split(",") for line in lines[1:]}
     assert by_manager["甲"][column] == "10"
     assert by_manager["乙"][column] == by_manager["丙"][column] == "无"
+
+
+def test_kpi_rank_shows_wu_without_a_place_for_visit_completion_without_a_plan(territory):
+    month = TODAY.strftime("%Y-%m")
+    data = run_json(["kpi", "--month", month, "--rank"])
+    assert data["ranking"] and all(r["places"]["visit_completion_pct"] is None
+                                   for r in data["ranking"])  # no plan saved in this territory
+    table = run(["kpi", "--month", month, "--rank"])
+    assert table.exit_code == 0
+    part = table.output[table.output.index("拜访完成率（名次）"):]
+    lines = [line for line in part.splitlines() if "李娜" in line or "王建国" in line]
+    # the column's cell is 无 alone, not "— (1)": a place nobody earned
+    assert len(lines) == 2 and all(line.split("│")[3].strip() == "无" for line in lines), lines

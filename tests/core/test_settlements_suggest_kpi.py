@@ -211,3 +211,33 @@ def test_next_order_day_from_the_roster_or_the_habit():
     thursdays = ["2026-11-05", "2026-11-12", "2026-11-18", "2026-11-26"]  # one a Wednesday
     assert next_order_day(thursdays, monday) == date(2026, 12, 3)
     assert next_order_day([], monday) == monday
+
+
+def test_a_manager_without_a_plan_is_not_ranked_on_visit_completion():
+    weights = {"completion_pct": 1.0, "visit_completion_pct": 1.0}
+    kpis = [_kpi("甲", completion_pct=90.0, visits_planned=10, planned_done=8,
+                 visit_completion_pct=80.0),
+            _kpi("乙", completion_pct=80.0, visits_planned=10, planned_done=9,
+                 visit_completion_pct=90.0),
+            _kpi("丙", completion_pct=100.0),  # no saved plan
+            _kpi("丁", completion_pct=70.0, visits_planned=0)]  # a plan, none of its days judged
+    rows = {r.manager: r for r in rank_managers(kpis, weights)}
+    assert rows["乙"].places == {"completion_pct": 3, "visit_completion_pct": 1}
+    assert rows["甲"].places == {"completion_pct": 2, "visit_completion_pct": 2}
+    # neither first nor last on 拜访完成率: not ranked on it, scored on the rest
+    assert rows["丙"].places == {"completion_pct": 1, "visit_completion_pct": None}
+    assert rows["丁"].places["visit_completion_pct"] is None
+    assert (rows["丙"].score, rows["甲"].score, rows["乙"].score, rows["丁"].score) == (
+        1.0, 2.0, 2.0, 4.0)
+    assert (rows["丙"].overall, rows["甲"].overall, rows["丁"].overall) == (1, 2, 4)
+
+
+def test_when_nobody_planned_visit_completion_ranks_nobody():
+    kpis = [_kpi("甲", completion_pct=90.0), _kpi("乙", completion_pct=100.0)]
+    with_visits = rank_managers(kpis, {"completion_pct": 3.0, "visit_completion_pct": 2.0})
+    without = rank_managers(kpis, {"completion_pct": 3.0})
+    assert all(r.places["visit_completion_pct"] is None for r in with_visits)  # not "1" each
+    assert [(r.manager, r.overall, r.score) for r in with_visits] == [
+        (r.manager, r.overall, r.score) for r in without]
+    only_visits = rank_managers(kpis, {"visit_completion_pct": 1.0})
+    assert [(r.overall, r.score) for r in only_visits] == [(1, None), (1, None)]
