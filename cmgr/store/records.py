@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from cmgr.errors import DatabaseError
 from cmgr.store.db import Database, now_iso
@@ -128,7 +129,29 @@ def _write_stage(path: Path, table, mode: str) -> None:
                                  "with room") from exc
 
 
-class Stage:
+class _Staging:
+    """What both stages share: `running`, over each one's `start` and `stop`."""
+
+    def start(self, import_id: int | None) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def running(self, import_id: int | None) -> Iterator[Self]:
+        """Write and merge while the block runs (inside the caller's transaction; the block
+        leaves `db` alone until `finish`). If the block fails, the stage's threads are stopped
+        before the exception reaches the transaction, so its rollback has `db` to itself."""
+        self.start(import_id)
+        try:
+            yield self
+        except BaseException:
+            self.stop()
+            raise
+
+
+class Stage(_Staging):
     """An import's parts on their way in: each part handed over with `put` is converted to
     Arrow and written to its scratch file by ADBC on one background thread, and merged into the
     table on another, while the caller parses the next part. ADBC and SQLite work without the
@@ -149,18 +172,6 @@ class Stage:
         self._threads: list = []
         self._given = 0
         self.counts: StoreCounts | None = None
-
-    @contextmanager
-    def running(self, import_id: int | None) -> Iterator[Stage]:
-        """Write and merge while the block runs (inside the caller's transaction; the block
-        leaves `db` alone until `finish`). If the block fails, the threads are stopped before
-        the exception reaches the transaction, so its rollback has `db` to itself."""
-        self.start(import_id)
-        try:
-            yield self
-        except BaseException:
-            self.stop()
-            raise
 
     def start(self, import_id: int | None) -> None:
         """Start writing and merging (inside the caller's transaction; the caller leaves `db`
@@ -240,7 +251,7 @@ class Stage:
             self._failed.append(exc)
 
 
-class PgStage:
+class PgStage(_Staging):
     """An import's parts on PostgreSQL: each part handed over with `put` is converted to Arrow
     and written as CSV on one background thread while the caller parses the next part, then
     COPYed by the server:
@@ -271,15 +282,6 @@ class PgStage:
         self._import_id: int | None = None
         self._direct = False
         self._stamp: tuple[tuple[str, object], ...] = ()
-
-    @contextmanager
-    def running(self, import_id: int | None) -> Iterator[PgStage]:
-        self.start(import_id)
-        try:
-            yield self
-        except BaseException:
-            self.stop()
-            raise
 
     def start(self, import_id: int | None) -> None:
         import threading

@@ -255,3 +255,25 @@ def test_a_failed_begin_leaves_no_transaction_and_foreign_keys_on(db):
         db.conn = real
     assert not real.in_transaction
     assert db.scalar("PRAGMA foreign_keys") == 1
+
+
+def test_a_failure_inside_running_stops_the_stage_before_the_rollback(db):
+    """Both stages' `running` (one shared definition): the block fails after a part was
+    handed over; the stage's threads are gone before the transaction rolls back, nothing is
+    stored, and the database takes the next import."""
+    import threading
+
+    table = price_table(FIRST)
+    with pytest.raises(RuntimeError, match="boom"), \
+            staged(db, "prices", table.schema, 2) as stage, \
+            db.transaction(check_foreign_keys=False, lock_attached=False):
+        import_id = start_import(db, "prices", "p.csv", None, "0" * 64)
+        with stage.running(import_id) as running:
+            assert running is stage
+            stage.put(lambda: table.slice(0, 2))
+            raise RuntimeError("boom")
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("cmgr-stage")]
+    assert db.scalar("SELECT count(*) FROM prices") == 0
+    assert db.scalar("SELECT count(*) FROM imports") == 0
+    counts = stage_upsert(db, FIRST)
+    assert counts.stored == 3
