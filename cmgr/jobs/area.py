@@ -217,7 +217,7 @@ def decide(db, cfg, ids: Sequence[str], decision: str, *, by: str | None, day: d
     from cmgr.store import flag_decisions as fd
     from cmgr.store.area import stamp_complaint, stamp_decisions, stamp_flags
     from cmgr.store.complaints import get_complaint, record_step
-    from cmgr.store.flags import FlagFilter, case_members, list_flags
+    from cmgr.store.flags import FlagFilter, list_flags
 
     if ids and all_waiting:
         raise UsageError(tr("请给出编号或 `--all`，不要同时给出"))
@@ -274,11 +274,12 @@ def decide(db, cfg, ids: Sequence[str], decision: str, *, by: str | None, day: d
         todo.append(fd.DecisionToApply(fid, flag["customer_code"], flag_decision, day_iso,
                                        decider, remark, text, "cmgr area decide", None))
     at = f"{day_iso}T{_clock()}" if day else None
-    members = case_members(db, flag_ids) if flag_ids else {}
-    flag_ids = list(dict.fromkeys(i for fid in flag_ids for i in members.get(fid, [fid])))
     with db.transaction():
         if todo:
-            fd.apply_decisions(db, todo, report_text="区域市场经理已决定（cmgr area decide）")
+            # the flags moved: each decided flag's case as read inside the transaction, so a
+            # review committed meanwhile is seen (and stamped, and listed) as it left the case
+            flag_ids = fd.apply_decisions(db, todo,
+                                          report_text="区域市场经理已决定（cmgr area decide）")
             stamp_flags(db, flag_ids, db.writer)
             stamp_decisions(db, flag_ids, db.writer)
         for cid in complaint_ids:

@@ -176,11 +176,12 @@ def apply_sheet(db, path: str | Path, *, sheet: str | None = None,
 
             who = check_decisions(db, cfg, flag_ids=[p.flag_id for p in todo])
         with db.transaction():
-            store.apply_decisions(db, todo, report_text=f"区域市场经理已决定（处理决定表 {Path(table.file).name}）")
+            moved = store.apply_decisions(
+                db, todo, report_text=f"区域市场经理已决定（处理决定表 {Path(table.file).name}）")
             if who is not None:
                 from cmgr.store.area import stamp_decisions, stamp_flags
 
-                stamp_flags(db, [p.flag_id for p in todo], db.writer)
+                stamp_flags(db, moved, db.writer)  # every flag of each case, as moved
                 stamp_decisions(db, [p.flag_id for p in todo], db.writer)
     result.applied = len(todo)
     return result

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from cmgr.core import flag_engine as fe
 from cmgr.domain import OPEN_FLAG_STATUSES
 from cmgr.store.db import Database, now_iso, sql_in
-from cmgr.store.flags import case_members
+from cmgr.store.flags import case_members, locked_case_members
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,22 @@ def known_customers(db: Database, codes: Sequence[str]) -> set[str]:
     return found
 
 
-def apply_decisions(db: Database, decisions: Sequence[DecisionToApply], *, report_text: str) -> None:
+def apply_decisions(db: Database, decisions: Sequence[DecisionToApply], *,
+                    report_text: str) -> list[int]:
     """Record every decision and move its flag on, all in one transaction: a flag still new is
     reported first (the decision shows it was), then closed with the decision as its result;
-    `dismiss` dismisses it. Any refusal rolls everything back."""
+    `dismiss` dismisses it. Any refusal rolls everything back. The ids of the flags moved (each
+    decided flag's case, read under the case lock)."""
     now = now_iso()
+    moved: list[int] = []
     with db.transaction():
+        members = locked_case_members(db, [d.flag_id for d in decisions])
         for d in decisions:
             # The decision is on the case: the other evidence of it moves with the flag named.
-            for flag_id in case_members(db, [d.flag_id])[d.flag_id]:
-                row = db.execute("SELECT status FROM flags WHERE id = ?", (flag_id,)).fetchone()
+            for flag_id in members[d.flag_id]:
+                moved.append(flag_id)
+                row = db.execute("SELECT status FROM flags WHERE id = ?"
+                                 f"{db.dialect.for_update}", (flag_id,)).fetchone()
                 status = row["status"]
                 who = d.decided_by or "区域市场经理"
                 steps = ["dismiss"] if d.decision == "dismiss" else (
@@ -112,6 +118,7 @@ def apply_decisions(db: Database, decisions: Sequence[DecisionToApply], *, repor
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (d.flag_id, d.customer_code, d.decision, d.decided_on, d.decided_by,
                         d.remark, d.source_file, d.source_row, now))
+    return list(dict.fromkeys(moved))
 
 
 def customer_decisions(db: Database, code: str) -> list[dict]:

@@ -350,6 +350,21 @@ def case_members(db: Database, flag_ids: Sequence[int]) -> dict[int, list[int]]:
     return {i: sorted(m) for i, m in out.items()}
 
 
+# Taken by every write that moves whole cases, before it reads their members: a case's members
+# are the flags of one visit and kind in one status, so a reviewer who read them before another
+# reviewer's commit would move a case that no longer is one (on PostgreSQL; SQLite has one
+# writer at a time already).
+CASES_LOCK = "cmgr-flag-cases"
+
+
+def locked_case_members(db: Database, flag_ids: Sequence[int]) -> dict[int, list[int]]:
+    """case_members, read inside the caller's transaction once the case lock is held."""
+    if not db.in_transaction:
+        raise RuntimeError("locked_case_members needs the caller's transaction")
+    db.lock(CASES_LOCK)
+    return case_members(db, flag_ids)
+
+
 def _case_key(row: dict) -> tuple:
     if row["source"] in _CASE_SOURCES and row["visit_key"]:
         return ("visit", row["visit_key"], row["kind"], row["status"])
@@ -476,8 +491,9 @@ def review_many(db: Database, flag_ids: Sequence[int], steps: Sequence[tuple[str
             raise UsageError(tr("排除标记需要原因（`--reason 原因`）"))
     when = at or now_iso()
     with db.transaction():
-        # A case moves as one: each flag named brings the other evidence of its case.
-        members = case_members(db, list(dict.fromkeys(flag_ids)))
+        # A case moves as one: each flag named brings the other evidence of its case, as it
+        # is once no other review is under way.
+        members = locked_case_members(db, list(dict.fromkeys(flag_ids)))
         ids = list(dict.fromkeys(i for f in dict.fromkeys(flag_ids) for i in members[f]))
         # Locked (PostgreSQL; SQLite has one writer), in id order: a review running at the
         # same time waits, then this one reads the status it left, so neither step is lost.
