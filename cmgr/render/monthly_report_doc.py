@@ -150,7 +150,10 @@ def to_json(data: dict) -> str:
 
 # --- xlsx: every table on its own sheet ------------------------------------------------------
 
-# (header, key, kind): kind is text, int, num (2 decimals), pct (a percentage number), wape.
+# (header, key, kind): kind is text, int, num (2 decimals), pct (a percentage number), wape,
+# qty: 条 as a manager orders them, whole (orders are placed in whole 条; a computed 条 figure,
+# expected or forecast, has no meaningful decimals), as the docx shows them (num(0)); qty1: a
+# complaint's 条, one decimal, as its docx cell.
 Column = tuple[str, str, str]
 CUSTOMER_COLUMNS: list[Column] = [("客户编码", "customer_code", "text"),
                                   ("客户名称", "customer_name", "text"),
@@ -197,42 +200,42 @@ def report_sheets(r: dict) -> list[tuple[str, list[Column], list[dict]]]:
                   for t, m in zip(r["trend"], r["price_mix"], strict=True)]
     # Part b's customers against what their comparison basis expected, in the docx's words
     expected = f"{comparison_words(r['comparison'])}折算（条）"
-    moved = [*CUSTOMER_COLUMNS, ("本月（条）", "qty_cartons", "num"),
-             ("上月（条）", "base_qty_cartons", "num"), ("变化（条）", "change_qty_cartons", "num"),
+    moved = [*CUSTOMER_COLUMNS, ("本月（条）", "qty_cartons", "qty"),
+             ("上月（条）", "base_qty_cartons", "qty"), ("变化（条）", "change_qty_cartons", "qty"),
              ("变化 %", "change_pct", "pct"), ("本月金额（元）", "amount", "num")]
     return [
         ("概况", [("项目", "name", "text"), ("数值", "value", "auto")],
          [{"name": k, "value": v} for k, v in overview]),
-        ("价类结构", [("价类", "price_class", "text"), ("销量（条）", "qty_cartons", "num"),
+        ("价类结构", [("价类", "price_class", "text"), ("销量（条）", "qty_cartons", "qty"),
                       ("销量（箱）", "cases", "num"), ("金额（元）", "amount", "num"),
                       ("单箱值", "value_per_case", "num"), ("销量占比 %", "qty_share_pct", "pct"),
                       ("金额占比 %", "amount_share_pct", "pct"), ("环比 %", "mom_qty_pct", "pct"),
                       ("同比 %", "yoy_qty_pct", "pct")], r["by_price_class"]),
         ("档位结构", [("档位分级", "label", "text"), ("服务客户", "customers", "int"),
-                      ("订货客户", "ordering_customers", "int"), ("销量（条）", "qty_cartons", "num"),
+                      ("订货客户", "ordering_customers", "int"), ("销量（条）", "qty_cartons", "qty"),
                       ("销量（箱）", "cases", "num"), ("金额（元）", "amount", "num"),
                       ("单箱值", "value_per_case", "num"), ("户均箱数", "cases_per_customer", "num"),
                       ("销量占比 %", "qty_share_pct", "pct"), ("环比 %", "mom_qty_pct", "pct")],
          r["by_grade_band"]),
         ("卷烟前十", [("名次", "rank", "int"), ("卷烟编码", "sku_code", "text"),
                       ("卷烟名称", "sku_name", "text"), ("价类", "price_class", "text"),
-                      ("销量（条）", "qty_cartons", "num"), ("销量（箱）", "cases", "num"),
+                      ("销量（条）", "qty_cartons", "qty"), ("销量（箱）", "cases", "num"),
                       ("金额（元）", "amount", "num"), ("占比 %", "share_pct", "pct"),
                       ("环比 %", "mom_qty_pct", "pct")], r["top_skus"]),
         ("增长客户", moved, r["growing"]),
         ("下降客户", moved, r["falling"]),
         ("断订客户", [*CUSTOMER_COLUMNS, ("最后订货月", "last_order_month", "text"),
-                      ("当月订货（条）", "last_qty_cartons", "num"), ("状态", "status", "text")],
+                      ("当月订货（条）", "last_qty_cartons", "qty"), ("状态", "status", "text")],
          r["stopped"]),
         ("新增客户", [*CUSTOMER_COLUMNS, ("入网日期", "joined_on", "text"),
-                      ("本月（条）", "qty_cartons", "num"), ("本月金额（元）", "amount", "num")],
+                      ("本月（条）", "qty_cartons", "qty"), ("本月金额（元）", "amount", "num")],
          r["new_customers"]),
-        ("预警客户", [*CUSTOMER_COLUMNS, ("本月（条）", "qty_cartons", "num"),
-                      (expected, "expected_qty_cartons", "num"), ("增幅 %", "growth_pct", "pct"),
+        ("预警客户", [*CUSTOMER_COLUMNS, ("本月（条）", "qty_cartons", "qty"),
+                      (expected, "expected_qty_cartons", "qty"), ("增幅 %", "growth_pct", "pct"),
                       ("同档位平均增幅 %", "band_avg_growth_pct", "pct"),
                       ("预警线 %", "threshold_pct", "pct")], r["warning_customers"]),
-        ("大幅下降客户", [*CUSTOMER_COLUMNS, ("本月（条）", "qty_cartons", "num"),
-                          (expected, "expected_qty_cartons", "num"), ("变化 %", "change_pct", "pct")],
+        ("大幅下降客户", [*CUSTOMER_COLUMNS, ("本月（条）", "qty_cartons", "qty"),
+                          (expected, "expected_qty_cartons", "qty"), ("变化 %", "change_pct", "pct")],
          r["large_declines"]),
         ("逾期未访", [*CUSTOMER_COLUMNS, ("上次访问", "last_visit", "text"),
                       ("应访日期", "due", "text"), ("逾期天数", "days_overdue", "int")],
@@ -245,7 +248,7 @@ def report_sheets(r: dict) -> list[tuple[str, list[Column], list[dict]]]:
          flat_problem_rows),
         ("质量投诉", [("编号", "id", "text"), ("受理日期", "created_on", "text"),
                       ("客户编码", "customer_code", "text"), ("客户名称", "customer_name", "text"),
-                      ("卷烟", "sku_name", "text"), ("数量（条）", "qty_cartons", "num"),
+                      ("卷烟", "sku_name", "text"), ("数量（条）", "qty_cartons", "qty1"),
                       ("问题", "problem", "text"), ("状态", "status_label", "text")],
          op["complaints"]["list"]),
         ("客户意见", [("日期", "visit_date", "text"), ("客户编码", "customer_code", "text"),
@@ -259,12 +262,12 @@ def report_sheets(r: dict) -> list[tuple[str, list[Column], list[dict]]]:
          [{"group": g, **row} for g, key in (("调查项目", "by_item"), ("线路", "by_route"),
                                              ("档位分级", "by_band"))
           for row in op.get("satisfaction", {}).get(key, [])]),
-        ("次月预测", [("价类", "price_class", "text"), ("预测（条）", "qty_cartons", "num"),
+        ("次月预测", [("价类", "price_class", "text"), ("预测（条）", "qty_cartons", "qty"),
                       ("预测（箱）", "cases", "num"), ("预测金额（元）", "amount", "num"),
-                      ("区间下限（条）", "low", "num"), ("区间上限（条）", "high", "num"),
+                      ("区间下限（条）", "low", "qty"), ("区间上限（条）", "high", "qty"),
                       ("预测误差", "backtest_wape", "wape"),
                       ("简单方法误差", "naive_wape", "wape")], forecast_rows),
-        ("月度趋势", [("月份", "month", "text"), ("销量（条）", "qty_cartons", "num"),
+        ("月度趋势", [("月份", "month", "text"), ("销量（条）", "qty_cartons", "qty"),
                       ("销量（箱）", "cases", "num"), ("金额（元）", "amount", "num"),
                       *[(f"{n}占比 %", f"share_{n}", "pct") for n in class_cols]], trend_rows),
     ]
@@ -274,7 +277,7 @@ def summary_sheets(s: dict) -> list[tuple[str, list[Column], list[dict]]]:
     cols: list[Column] = [
         ("客户经理", "manager", "text"), ("服务客户", "customers_served", "int"),
         ("订货客户", "ordering_customers", "int"), ("订单数", "orders", "int"),
-        ("销量（条）", "qty_cartons", "num"), ("销量（箱）", "cases", "num"),
+        ("销量（条）", "qty_cartons", "qty"), ("销量（箱）", "cases", "num"),
         ("金额（元）", "amount", "num"), ("单箱值", "value_per_case", "num"),
         ("环比 %", "mom_qty_pct", "pct"), ("同比 %", "yoy_qty_pct", "pct"),
         ("目标（箱）", "target_cases", "num"), ("完成率 %", "target_rate_pct", "pct"),
@@ -285,7 +288,7 @@ def summary_sheets(s: dict) -> list[tuple[str, list[Column], list[dict]]]:
     total = {**s["total"], "manager": "合计"}
     return [
         ("区域汇总", cols, [*s["managers"], total]),
-        ("价类结构", [("价类", "price_class", "text"), ("销量（条）", "qty_cartons", "num"),
+        ("价类结构", [("价类", "price_class", "text"), ("销量（条）", "qty_cartons", "qty"),
                       ("销量（箱）", "cases", "num"), ("金额（元）", "amount", "num"),
                       ("单箱值", "value_per_case", "num"), ("销量占比 %", "qty_share_pct", "pct")],
          s["by_price_class"]),
@@ -304,7 +307,8 @@ def write_xlsx(sheets: list[tuple[str, list[Column], list[dict]]], path: Path) -
     wb = Workbook()
     wb.remove(wb.active)
     head_font, head_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="4472C4")
-    formats = {"num": "#,##0.00", "pct": '0.00"%"', "wape": "0.0%", "int": "0"}
+    formats = {"num": "#,##0.00", "qty": "#,##0", "qty1": "#,##0.0", "pct": '0.00"%"',
+               "wape": "0.0%", "int": "0"}
     wrap = Alignment(wrap_text=True, vertical="top")
     for name, columns, rows in sheets:
         ws = wb.create_sheet(name)
