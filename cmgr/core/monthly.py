@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -428,7 +428,7 @@ ORDER_DAY_SHARE = 0.5
 def open_days_off(is_workday: Callable[[date], bool] | None,
                   lines_per_day: Mapping[str, int]) -> frozenset[date]:
     """The days the calendar has off on which orders were taken as on a working day, from the
-    order lines per day ("YYYY-MM-DD" -> lines; jobs.monthly_report.order_days_off counts them)."""
+    order lines per day ("YYYY-MM-DD" -> lines; choose_order_days_off counts them)."""
     workday = is_workday or (lambda d: d.weekday() < 5)
     days = {date.fromisoformat(str(k)[:10]): int(n) for k, n in lines_per_day.items() if n}
     working = sorted(n for d, n in days.items() if workday(d))
@@ -436,6 +436,41 @@ def open_days_off(is_workday: Callable[[date], bool] | None,
         return frozenset()
     typical = working[len(working) // 2]
     return frozenset(d for d, n in days.items() if not workday(d) and n >= ORDER_DAY_SHARE * typical)
+
+
+TYPICAL_DAY_SAMPLE = 9  # working days counted in full for the typical day's lines
+
+
+def choose_order_days_off(month: str, is_workday: Callable[[date], bool] | None,
+                          lines_on: Callable[[date, int | None], int]) -> frozenset[date]:
+    """The days off around `month`'s comparison months (the BASE_MONTHS before it, it, and the
+    same month last year) on which the orders show the company took orders (open_days_off).
+
+    `lines_on(day, at_most)` counts a day's order lines (stopping at `at_most` when given): the
+    days are counted one by one, not grouped over the range, since a city's five months hold
+    ~8M lines. A typical working day is the median of TYPICAL_DAY_SAMPLE working days spread
+    over the range, counted in full; each day off is counted only up to the share of that
+    that makes it open."""
+    workday = is_workday or (lambda d: d.weekday() < 5)
+    days: list[date] = []
+    for first, end in ((month_add(month, -BASE_MONTHS), month_add(month, 1)),
+                       (month_add(month, -12), month_add(month, -11))):
+        day, stop = month_first_day(first), month_first_day(end)
+        while day < stop:
+            days.append(day)
+            day += timedelta(days=1)
+    off = [d for d in days if not workday(d)]
+    working = [d for d in days if workday(d)]
+    if not off or not working:
+        return frozenset()
+    step = max(1, len(working) // TYPICAL_DAY_SAMPLE)
+    lines = {d.isoformat(): lines_on(d, None) for d in working[step // 2::step]}
+    typical = sorted(n for n in lines.values() if n)
+    if not typical:
+        return frozenset()
+    enough = math.ceil(ORDER_DAY_SHARE * typical[len(typical) // 2])
+    lines.update((d.isoformat(), lines_on(d, enough)) for d in off)
+    return open_days_off(workday, lines)
 
 
 def order_day_calendar(settings: ReportSettings) -> Callable[[date], bool]:

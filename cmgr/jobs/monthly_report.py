@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from cmgr.domain import OUT_MONTHLY_REPORT
@@ -50,47 +50,13 @@ def settings_from(cfg, calendar=None):
 
 
 def order_days_off(db, calendar, month: str) -> frozenset[date]:
-    """The days off around `month`'s comparison months (the 3 before it, it, and the same month
-    last year) on which the order lines show the company took orders (core.monthly).
-
-    Counted day by day on the order_date index, not grouped over the whole range: a city's
-    five months hold ~8M lines, and one manager's report must not pay a second for them. A
-    typical working day is the median of a few working days spread over the range, and each
-    day off is counted only up to the share of it that makes it open."""
-    import math
-
-    from cmgr.core.monthly import (
-        BASE_MONTHS,
-        ORDER_DAY_SHARE,
-        month_add,
-        month_first_day,
-        open_days_off,
-    )
+    """The days off around `month` on which the company took orders: chosen by
+    core.monthly.choose_order_days_off, counted on the order_date index day by day."""
+    from cmgr.core.monthly import choose_order_days_off
     from cmgr.store.monthly import order_lines_on_day
 
-    workday = calendar.is_workday or (lambda d: d.weekday() < 5)
-    days: list[date] = []
-    for first, end in ((month_add(month, -BASE_MONTHS), month_add(month, 1)),
-                       (month_add(month, -12), month_add(month, -11))):
-        day, stop = month_first_day(first), month_first_day(end)
-        while day < stop:
-            days.append(day)
-            day += timedelta(days=1)
-    off = [d for d in days if not workday(d)]
-    working = [d for d in days if workday(d)]
-    if not off or not working:
-        return frozenset()
-    step = max(1, len(working) // _TYPICAL_DAY_SAMPLE)
-    lines = {d.isoformat(): order_lines_on_day(db, d) for d in working[step // 2::step]}
-    typical = sorted(n for n in lines.values() if n)
-    if not typical:
-        return frozenset()
-    enough = math.ceil(ORDER_DAY_SHARE * typical[len(typical) // 2])
-    lines.update((d.isoformat(), order_lines_on_day(db, d, at_most=enough)) for d in off)
-    return open_days_off(workday, lines)
-
-
-_TYPICAL_DAY_SAMPLE = 9  # working days counted in full for the typical day's lines
+    return choose_order_days_off(month, calendar.is_workday,
+                                 lambda day, at_most: order_lines_on_day(db, day, at_most))
 
 
 def due_date_for(cal, month: str) -> tuple[date, list[str]]:

@@ -86,6 +86,33 @@ def test_days_off_with_a_working_days_orders_are_order_days():
     assert monthly.open_days_off(workday, {"2026-09-30": 900, "2026-10-08": 950}) == frozenset()
 
 
+def test_the_days_off_chosen_for_a_month_and_how_far_each_is_counted():
+    """choose_order_days_off on counts alone (no database): the comparison months' days off
+    on which orders came in as on a working day are open; a working day's count is taken in
+    full only for a few sampled days, a day off's only up to half the typical day."""
+    workday = WorkCalendar().is_workday
+    asked: list[tuple[date, int | None]] = []
+
+    def lines_on(day: date, at_most: int | None) -> int:
+        asked.append((day, at_most))
+        n = 1000 if workday(day) or day == date(2026, 10, 2) else (7 if day == date(2026, 10, 3) else 0)
+        return n if at_most is None else min(n, at_most)
+
+    opened = monthly.choose_order_days_off("2026-10", workday, lines_on)
+    assert opened == frozenset({date(2026, 10, 2)})  # 10-03's stray orders do not open it
+    full = [d for d, at_most in asked if at_most is None]
+    capped = {d: at_most for d, at_most in asked if at_most is not None}
+    assert 1 <= len(full) <= monthly.TYPICAL_DAY_SAMPLE + 1 and all(workday(d) for d in full)
+    assert set(capped.values()) == {500}  # half the typical 1000 lines is enough to tell
+    # the days off counted: those of 2026-07..2026-10 and of 2025-10, none of another month
+    months = {d.strftime("%Y-%m") for d in capped}
+    assert months == {"2026-07", "2026-08", "2026-09", "2026-10", "2025-10"}
+    assert date(2026, 10, 1) in capped and date(2025, 10, 1) in capped
+    # no orders at all on the working days: the calendar stands, no day off is counted
+    asked.clear()
+    assert monthly.choose_order_days_off("2026-10", workday, lambda d, at_most: 0) == frozenset()
+
+
 def test_a_holiday_the_orders_ignore_is_compared_like_a_normal_month(db, cfg):
     """The company took orders through 国庆 2025 and 2026. Counting order days by the calendar
     then gives a Wednesday customer four October 2025 orders where it placed five (10-01 was a
