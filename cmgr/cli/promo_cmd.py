@@ -122,8 +122,10 @@ def receipt_command(
                            customers=customers, top=top, issued=day or date.today(),
                            fmt=options.form_format(form_format, out), out=out, unit=unit)
     if result.from_list:
-        common.info(tr("客户：{date} 的推荐名单（{n} 户）", date=result.from_list,
-                       n=len(result.codes)))
+        made = result.from_list
+        common.info(tr("客户：取自{who}的推荐名单 {id}（{date} 生成），{n} 户",
+                       who=made["manager"] or tr("全部客户经理"), id=made["id"],
+                       date=made["created_at"], n=len(result.codes)))
     for message in result.warnings:
         common.warn(message)
     common.info(tr("{n} 户客户的签收单：{path}", n=len(result.codes), path=result.path))

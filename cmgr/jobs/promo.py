@@ -104,19 +104,42 @@ def write_recommendation(rec: Recommendation, fmt: str, out: str | None) -> Path
 class Receipt:
     path: Path
     codes: list[str]
-    from_list: str | None = None  # created_at of the recommendation list used, if one was
+    from_list: dict | None = None  # the recommendation list used (id, manager, created_at)
     warnings: list[str] = field(default_factory=list)
 
 
-def _codes(db, customers: str | None, top: int | None) -> tuple[list[str], str | None]:
+def own_list_managers(db, cfg) -> list[str] | None:
+    """Whose recommendation lists are the caller's to hand out by default: on a PostgreSQL
+    team database the login's (a manager's own; an area manager's area), else `[user]`'s role
+    (a manager: `[user] name`; an area manager: the managers of `[user] area`); None, anyone's,
+    in a database without a team (one user)."""
+    from cmgr.core.area import managers_of_area
+    from cmgr.jobs.area import actor, areas
+    from cmgr.store.team import area_managers_of, login_member, roster_managers
+
+    member = login_member(db)
+    if member is not None:
+        if member["role"] == "manager":
+            return [member["manager"]]
+        return area_managers_of(db, member["area"])
+    who = actor(cfg)
+    if who.role == "manager":
+        return [who.name]
+    if who.role == "area_manager" and who.area is not None:
+        return managers_of_area(areas(cfg), who.area, sorted(roster_managers(db)))
+    return None
+
+
+def _codes(db, cfg, customers: str | None, top: int | None) -> tuple[list[str], dict | None]:
     from cmgr.store.promo import last_list
 
     if customers:
         codes = [c.strip() for c in customers.replace("，", ",").split(",") if c.strip()]
         from_list = None
     else:
-        head, codes = last_list(db)
-        from_list = head["created_at"]
+        head, codes = last_list(db, own_list_managers(db, cfg))
+        from_list = {"id": head["id"], "manager": head["manager"],
+                     "created_at": head["created_at"]}
     codes = codes[:top] if top else codes
     if not codes:
         raise UsageError(tr("签收单没有客户：请用 `--customers 客户编码` 给出"))
@@ -136,7 +159,7 @@ def receipt(db, cfg, *, campaign: str, item: str | None, qty: float | None,
     from cmgr.render.output import expand_out
     from cmgr.store.promo import customers_by_code, ensure_campaign, record_receipts
 
-    codes, from_list = _codes(db, customers, top)
+    codes, from_list = _codes(db, cfg, customers, top)
     found = customers_by_code(db, codes)
     unknown = [c for c in codes if c not in found]
     if unknown:

@@ -4,6 +4,7 @@ the 《宣传促销品签收单》 lines."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from cmgr.core.promo import PromoCandidate, PromoScore
@@ -97,9 +98,21 @@ def save_list(db: Database, scores: list[PromoScore], *, manager: str | None, as
     return list_id
 
 
-def last_list(db: Database) -> tuple[dict, list[str]]:
-    """The last saved recommendation list and its customer codes, in rank order."""
-    head = db.execute("SELECT * FROM promo_lists ORDER BY id DESC LIMIT 1").fetchone()
+def last_list(db: Database, managers: Sequence[str] | None = None) -> tuple[dict, list[str]]:
+    """The last saved recommendation list and its customer codes, in rank order; with
+    `managers`, the last one made for one of them (a list of every manager is nobody's own)."""
+    if managers is None:
+        head = db.execute("SELECT * FROM promo_lists ORDER BY id DESC LIMIT 1").fetchone()
+    elif managers:
+        head = db.execute(f"SELECT * FROM promo_lists WHERE manager IN "
+                          f"({', '.join('?' for _ in managers)}) ORDER BY id DESC LIMIT 1",
+                          tuple(managers)).fetchone()
+    else:
+        head = None
+    if head is None and managers is not None:
+        raise UsageError(tr("{managers} 还没有推荐名单：请用 `--customers 客户编码` 给出，或先运行 "
+                            "`cmgr promo recommend --manager 客户经理`",
+                            managers="、".join(managers) or tr("（片区中没有客户经理）")))
     if head is None:
         raise UsageError(tr("还没有推荐名单：请用 `--customers 客户编码` 给出，或先运行 "
                             "`cmgr promo recommend`"))

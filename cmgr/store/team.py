@@ -236,6 +236,25 @@ def team_members(db: Database) -> list[dict]:
         "SELECT login, role, manager, area, added_at FROM team_members ORDER BY role, area, login")]
 
 
+def login_member(db: Database) -> dict | None:
+    """The team member the database login is (role, manager, area), on a PostgreSQL team
+    database; None elsewhere (SQLite, a login outside the team, the administrator)."""
+    if not db.is_postgres or not db.has_table("team_members"):
+        return None
+    row = db.execute("SELECT role, manager, area FROM team_members "
+                     "WHERE login = CAST(current_user AS TEXT)").fetchone()
+    return dict(row) if row is not None else None
+
+
+def area_managers_of(db: Database, area: str | None) -> list[str] | None:
+    """The managers (roster names) of a team area; None for a member without an area (the
+    whole team)."""
+    if area is None:
+        return None
+    return [r[0] for r in db.query("SELECT manager FROM team_members WHERE role = 'manager' "
+                                   "AND area = ? ORDER BY manager", (area,))]
+
+
 def roster_managers(db: Database) -> set[str]:
     return {r[0] for r in db.query(
         "SELECT DISTINCT manager FROM customers WHERE manager IS NOT NULL")}

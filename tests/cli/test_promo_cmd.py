@@ -108,6 +108,44 @@ def test_promo_receipt_without_a_list(seeded_dbpath):
     assert result.exit_code == 2 and "promo recommend" in result.stderr
 
 
+def _as(monkeypatch, name: str, role: str = "manager") -> None:
+    monkeypatch.setenv("CMGR_USER_NAME", name)
+    monkeypatch.setenv("CMGR_USER_ROLE", role)
+
+
+def test_promo_receipt_takes_the_callers_own_last_list_and_says_which(seeded_dbpath, tmp_path,
+                                                                       monkeypatch):
+    """In a team database (`[user]` roles on SQLite) the default list is the caller's own last
+    one, not the last in the database (another manager's, whose customers are not theirs)."""
+    _as(monkeypatch, "王建国")
+    mine = run_json(["promo", "recommend", "--manager", "王建国", "--top", "2"])
+    _as(monkeypatch, "李娜")
+    run_json(["promo", "recommend", "--manager", "李娜"])  # the database's last list
+    _as(monkeypatch, "王建国")
+    result = run(["promo", "receipt", "--campaign", "元旦宣传", "--item", "宣传海报", "--qty", "1",
+                  "--format", "html", "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    list_id = rows(seeded_dbpath, "SELECT id FROM promo_lists WHERE manager = '王建国'")[0]["id"]
+    assert f"取自王建国的推荐名单 {list_id}" in result.stderr and "2 户" in result.stderr
+    given = [r["customer_code"] for r in rows(seeded_dbpath, "SELECT customer_code FROM "
+                                              "promo_receipts ORDER BY id")]
+    assert given == [c["customer_code"] for c in mine["customers"]]
+    # an area manager's default: the last list of a manager of the area ([area] in the config)
+    config = tmp_path / "config.toml"
+    config.write_text('[area]\n"城东片区" = ["王建国"]\n"城西片区" = ["李娜"]\n', encoding="utf-8")
+    monkeypatch.setenv("CMGR_CONFIG", str(config))
+    monkeypatch.setenv("CMGR_USER_AREA", "城东片区")
+    _as(monkeypatch, "刘区域", "area_manager")
+    refused = run(["promo", "receipt", "--campaign", "元旦宣传", "--item", "宣传海报"])
+    # (then refused: receipts are the managers' to record) on 王建国's list, not 李娜's C005
+    assert refused.exit_code == 2 and "C001" in refused.stderr, refused.stderr
+    # a manager without a list of their own is told so, not given another's
+    monkeypatch.delenv("CMGR_USER_AREA")
+    _as(monkeypatch, "张敏")
+    result = run(["promo", "receipt", "--campaign", "元旦宣传", "--item", "宣传海报"])
+    assert result.exit_code == 2 and "张敏 还没有推荐名单" in result.stderr, result.stderr
+
+
 def test_promo_recommend_format_from_the_out_suffix(seeded_dbpath, tmp_path):
     import json
 

@@ -474,3 +474,25 @@ def test_on_sqlite_a_manager_keeps_only_their_own_customers_details(seeded_dbpat
         done = run(args)
         assert done.exit_code == 0, (args, done.output)
     assert rows(seeded_dbpath, "SELECT count(*) AS n FROM customer_events") == [{"n": 3}]
+
+
+def test_on_postgresql_promo_receipt_takes_the_logins_own_last_list(team, tmp_path,
+                                                                    monkeypatch) -> None:
+    """A team database: without --customers, mgr_b (李娜) gets her own last list, not mgr_a's
+    later one (whose customers the database would refuse her), and is told which it is."""
+    monkeypatch.setenv("CMGR_DB", as_login(team, "mgr_b"))
+    done = run(["promo", "recommend", "--manager", "李娜", "--format", "json"])
+    assert done.exit_code == 0, done.output
+    monkeypatch.setenv("CMGR_DB", as_login(team, "mgr_a"))
+    done = run(["promo", "recommend", "--manager", "王建国", "--format", "json"])
+    assert done.exit_code == 0, done.output
+    monkeypatch.setenv("CMGR_DB", as_login(team, "mgr_b"))
+    done = run(["promo", "receipt", "--campaign", "冬季", "--item", "台历", "--qty", "1",
+                "--format", "html", "--out", str(tmp_path / "r.html")])
+    assert done.exit_code == 0, done.output
+    assert "取自李娜的推荐名单" in done.stderr
+    admin = open_database(team)
+    try:
+        assert [r[0] for r in admin.query("SELECT customer_code FROM promo_receipts")] == ["C005"]
+    finally:
+        admin.close()
