@@ -205,21 +205,26 @@ def confirm_or_fail(question: str, *, option: str = "--yes") -> None:
 
 
 def print_fitted_table(title: str, columns: list[tuple[str, str]], rows: list[list[str]], *,
-                       keep: int = 1, row_styles: list[str | None] | None = None) -> None:
+                       keep: int = 1, row_styles: list[str | None] | None = None,
+                       fold: tuple[int, ...] = ()) -> None:
     """A table of many figure columns on stdout, split into parts that fit the terminal (an
     80-column one too) instead of squeezing every cell to "…" or one character a line: each part
     repeats the first `keep` columns (the manager's name), and the parts after the first are
-    titled （续）. columns: (header, "left"/"right"); cells are rich markup (escape user text)."""
+    titled （续）. columns: (header, "left"/"right"); cells are rich markup (escape user text),
+    a cell of several lines as wide as its widest. `fold`: the columns of running text (a
+    note) that wrap within the room a part leaves them, rather than be cut."""
     from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
     def width(i: int) -> int:  # the widest line of the header or a cell, plus padding and rule
         texts = [columns[i][0], *(Text.from_markup(r[i]).plain for r in rows)]
-        return max(cell_len(t) for t in texts) + 3
+        return max(cell_len(line) for t in texts for line in (t.splitlines() or [""])) + 3
 
     widths = [width(i) for i in range(len(columns))]
     room = max(out_console.width - 1 - sum(widths[:keep]), 1)
+    for i in fold:
+        widths[i] = min(widths[i], room)
     parts: list[list[int]] = []
     for i in range(keep, len(columns)):
         if parts and sum(widths[j] for j in parts[-1]) + widths[i] <= room:
@@ -230,7 +235,8 @@ def print_fitted_table(title: str, columns: list[tuple[str, str]], rows: list[li
         shown = list(range(keep)) + part
         table = Table(title=title if n == 0 else tr("{title}（续）", title=title))
         for i in shown:
-            table.add_column(columns[i][0], justify=columns[i][1], no_wrap=True)
+            table.add_column(columns[i][0], justify=columns[i][1], no_wrap=i not in fold,
+                             overflow="fold" if i in fold else "ellipsis")
         for r, row in enumerate(rows):
             table.add_row(*(row[i] for i in shown),
                           style=row_styles[r] if row_styles else None)

@@ -168,8 +168,9 @@ def _short_source(source: str) -> str:
 
 
 def _print_table(rows: list[dict]) -> None:
+    """The flags in parts that fit the terminal (common.print_fitted_table): who, when and what
+    on one line each, the matched words (wrapped) in the next part, by the same 编号."""
     from rich.markup import escape
-    from rich.table import Table
 
     from cmgr.core.flag_engine import subkind_label
     from cmgr.domain import flag_status_label
@@ -177,23 +178,22 @@ def _print_table(rows: list[dict]) -> None:
     if not rows:
         common.info(tr("没有违规标记"))
         return
-    table = Table(title=tr("违规标记 · {n} 条", n=len(rows)), title_justify="left")
     proposed = any(r.get("suggest_close") for r in rows)
-    for col, ratio, keep in ((tr("编号"), None, True), (tr("状态"), None, True),
-                             (tr("日期"), None, True), (tr("客户"), 1, False),
-                             (tr("问题"), 1, False), (tr("命中内容"), 3, False),
-                             *(((tr("建议办结"), None, False),) if proposed else ())):
-        table.add_column(col, justify="right" if keep and ratio is None and col == tr("编号")
-                         else "left", no_wrap=keep, ratio=ratio, overflow="fold")
+    columns = [(tr("编号"), "right"), (tr("状态"), "left"), (tr("日期"), "left"),
+               (tr("客户"), "left"), (tr("问题"), "left"), (tr("命中内容"), "left"),
+               *(((tr("建议办结"), "left"),) if proposed else ())]
+    cells = []
     for r in rows:
         matched = r["matched"] or ""
         if len(matched) > 60:
             matched = matched[:59] + "…"
         problem = f"{subkind_label(r['subkind'])}·{_short_source(r['source'])}"
-        table.add_row(str(r["id"]), flag_status_label(r["status"]), r["visit_date"] or "",
+        cells.append([str(r["id"]), flag_status_label(r["status"]), r["visit_date"] or "",
                       escape(r["customer_name"] or r["customer_code"] or ""), escape(problem),
-                      escape(matched), *((escape(r.get("suggest_close") or ""),) if proposed else ()))
-    common.out_console.print(table)
+                      escape(matched),
+                      *((escape(r.get("suggest_close") or ""),) if proposed else ())])
+    common.print_fitted_table(tr("违规标记 · {n} 条", n=len(rows)), columns, cells,
+                              fold=(5, 6) if proposed else (5,))
 
 
 # --- cmgr flag review ----------------------------------------------------------------------------

@@ -61,35 +61,34 @@ def recommend_command(
 
 
 def _table(rows: list[dict], settings) -> None:
-    """Each part as its figure over its 0-1 score; the weights in the header."""
+    """Each part as its figure over its 0-1 score; the weights in the header. In parts that
+    fit the terminal (common.print_fitted_table), each repeating the rank and the customer."""
     from rich.markup import escape
-    from rich.table import Table
 
     w = settings.weights
-    table = Table(title=tr("促销客户推荐 综合测评（每项：指标 / 得分 0-1）"))
-    table.add_column("#", justify="right")
-    table.add_column(tr("客户"))
-    table.add_column(tr("等级"))
-    for part, label in (("growth", tr("增长")), ("structure", tr("单箱值")),
-                        ("compliance", tr("违规")), ("settlement", tr("结算")),
-                        ("complaints", tr("投诉"))):
-        table.add_column(f"{label}\n×{w[part]:g}", justify="right")
-    table.add_column(tr("综合得分"), justify="right")
+    # the overall score beside the customer: in the first part on a narrow terminal too
+    columns = [("#", "right"), (tr("客户"), "left"), (tr("等级"), "left"),
+               (tr("综合得分"), "right"),
+               *((f"{label}\n×{w[part]:g}", "right") for part, label in (
+                   ("growth", tr("增长")), ("structure", tr("单箱值")),
+                   ("compliance", tr("违规")), ("settlement", tr("结算")),
+                   ("complaints", tr("投诉"))))]
+    cells = []
     for r in rows:
         p = {x["part"]: x for x in r["parts"]}
         vpc = p["structure"]["value"]
         flags = p["compliance"]["value"]
         settlement = r["settlement"] or tr("未知")
-        table.add_row(
+        cells.append([
             str(r["rank"]), escape(f"{r['customer_name'] or ''}\n{r['customer_code']}"),
-            f"{r['band']}\n{tr('{grade}档', grade=r['grade'])}",
+            f"{r['band']}\n{tr('{grade}档', grade=r['grade'])}", f"{r['total']:.2f}",
             f"{p['growth']['text']}\n{p['growth']['score']:.2f}",
             f"{'—' if vpc is None else f'{vpc:,.0f}'}\n{p['structure']['score']:.2f}",
             f"{'—' if flags is None else f'{flags:g}'}\n{p['compliance']['score']:g}",
             f"{settlement.replace('结算', '')}\n{p['settlement']['score']:g}",
-            f"{r['complaints']}\n{p['complaints']['score']:g}",
-            f"{r['total']:.2f}")
-    common.out_console.print(table)
+            f"{r['complaints']}\n{p['complaints']['score']:g}"])
+    common.print_fitted_table(tr("促销客户推荐 综合测评（每项：指标 / 得分 0-1）"), columns, cells,
+                              keep=2)
 
 
 @app.command("receipt", help=tr("为选定的客户生成《宣传促销品签收单》（促销品、数量、客户签名、日期），"
