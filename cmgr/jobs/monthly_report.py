@@ -301,8 +301,12 @@ def notes_loader(pattern: Path | None, all_managers: bool,
 
 
 def make_reports(db, cfg, month: str, managers: list[str] | None, *,
-                 notes: Callable[[str, str], object] | None = None) -> ReportRun:
-    """Load and compute the reports (one per manager, plus the area summary with --all)."""
+                 notes: Callable[[str, str], object] | None = None,
+                 fmt: str | None = None) -> ReportRun:
+    """Load and compute the reports (one per manager, plus the area summary with --all).
+    `fmt`: the format write_run will write them in; with a chart process running
+    (render.charts.start_worker), their charts are drawn there while the figures are
+    computed, when the reports are written by this process."""
     from cmgr.core.workdays import WorkCalendar
 
     calendar = WorkCalendar(cfg.get("calendar.file"))  # reads the user's calendar file: once
@@ -314,6 +318,12 @@ def make_reports(db, cfg, month: str, managers: list[str] | None, *,
 
     settings = replace(settings_from(cfg, calendar),
                        order_days_off=order_days_off(db, calendar, month))
+    if fmt is not None and _render_workers(len(data), fmt) == 1:
+        from cmgr.core.monthly import chart_series
+        from cmgr.render.monthly_report_doc import draw_charts_ahead
+
+        for d in data:
+            draw_charts_ahead(chart_series(d, month, settings), fmt)
     reports = [build_report(d, month, settings, notes(d.manager, month) if notes else None, due)
                for d in data]
     computed = time.perf_counter()
