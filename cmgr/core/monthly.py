@@ -1457,8 +1457,10 @@ def chart_series(data: ManagerData, month: str, settings: ReportSettings) -> dic
 
 
 def build_report(data: ManagerData, month: str, settings: ReportSettings,
-                 notes: Notes | None = None, due_date: date | None = None) -> dict:
-    """One manager's report for `month` ("YYYY-MM") as a JSON-ready dict (see module doc)."""
+                 notes: Notes | None = None, due_date: date | None = None,
+                 series: dict | None = None) -> dict:
+    """One manager's report for `month` ("YYYY-MM") as a JSON-ready dict (see module doc).
+    `series`: chart_series(data, month, settings) when the caller has it already."""
     first_month = data.data_first_date[:7] if data.data_first_date else None
     sm = _classed_sku_months(data)
     totals = _month_totals(sm)
@@ -1559,7 +1561,11 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
                                      | (table["qty_0"] > table["qty_1"])], settings.top_n)
     overdue = overdue_visits(table, data, month, settings.bands)
 
-    trend, mix = _trend_and_mix(sm, totals, month, first_month, class_order, settings.trend_months)
+    if series is None:
+        trend, mix = _trend_and_mix(sm, totals, month, first_month, class_order,
+                                    settings.trend_months)
+    else:
+        trend, mix = series["trend"], series["price_mix"]
 
     report = {
         "title": "客户月度销售情况分析报告",

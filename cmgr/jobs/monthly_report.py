@@ -318,14 +318,18 @@ def make_reports(db, cfg, month: str, managers: list[str] | None, *,
 
     settings = replace(settings_from(cfg, calendar),
                        order_days_off=order_days_off(db, calendar, month))
-    if fmt is not None and _render_workers(len(data), fmt) == 1:
-        from cmgr.core.monthly import chart_series
-        from cmgr.render.monthly_report_doc import draw_charts_ahead
+    from cmgr.render.charts import worker_running
+    from cmgr.render.monthly_report_doc import CHART_FORMATS, draw_charts_ahead
 
-        for d in data:
-            draw_charts_ahead(chart_series(d, month, settings), fmt)
-    reports = [build_report(d, month, settings, notes(d.manager, month) if notes else None, due)
-               for d in data]
+    series: list[dict | None] = [None] * len(data)
+    if fmt in CHART_FORMATS and _render_workers(len(data), fmt) == 1 and worker_running():
+        from cmgr.core.monthly import chart_series
+
+        series = [chart_series(d, month, settings) for d in data]
+        for s in series:
+            draw_charts_ahead(s, fmt)
+    reports = [build_report(d, month, settings, notes(d.manager, month) if notes else None, due,
+                            s) for d, s in zip(data, series, strict=True)]
     computed = time.perf_counter()
     summary = area_summary(reports, month, due, unassigned) if managers is None else None
     run = ReportRun(month, due, reports, summary,

@@ -73,6 +73,11 @@ def start_worker(word_template: tuple[str, str | None] | None = None) -> None:
         _post("prepare", word_template)
 
 
+def worker_running() -> bool:
+    """Whether a chart process was started and has not failed."""
+    return _worker is not None
+
+
 def _stop_worker() -> None:
     """The chart process holds nothing worth keeping: end it (our own child, by its handle)."""
     global _worker
