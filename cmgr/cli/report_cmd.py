@@ -60,11 +60,14 @@ def monthly_report_command(
     if fmt in ("docx", "html", "md"):
         from cmgr.render.charts import start_worker
 
-        start_worker()  # matplotlib's import and the charts on the other core
+        # matplotlib's import and the charts (and a Word report itself) on the other core
+        start_worker(("monthly_report.docx", cfg.get("templates.dir")) if fmt == "docx"
+                     else None)
     managers = resolve_managers(db, manager or [], all_managers)
     load_notes = notes_loader(notes, all_managers or len(managers) > 1, edited)
     # None: the whole area (every manager and the 区域汇总)
-    run = make_reports(db, cfg, the_month, None if all_managers else managers, notes=load_notes)
+    run = make_reports(db, cfg, the_month, None if all_managers else managers, notes=load_notes,
+                       fmt=fmt)
     _announce_due(run.month, run.due_date, today)
     for message in run.warnings:
         common.warn(message)

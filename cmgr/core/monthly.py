@@ -1441,14 +1441,63 @@ def forecast_statement(fc: dict) -> list[str]:
 
 # --- the report ---------------------------------------------------------------------------------
 
-def build_report(data: ManagerData, month: str, settings: ReportSettings,
-                 notes: Notes | None = None, due_date: date | None = None) -> dict:
-    """One manager's report for `month` ("YYYY-MM") as a JSON-ready dict (see module doc)."""
-    first_month = data.data_first_date[:7] if data.data_first_date else None
+def _classed_sku_months(data: ManagerData) -> pd.DataFrame:
+    """The manager's per-month cigarette sales with each cigarette's price class."""
     sm = data.sku_months
     if len(sm):
         sm = sm.assign(price_class=sm["sku_code"].astype(str).map(data.sku_classes)
                        .fillna(UNCLASSIFIED))
+    return sm
+
+
+def _present_classes(sm: pd.DataFrame) -> list[str]:
+    return sorted(set(sm["price_class"])) if len(sm) else []
+
+
+def _trend_and_mix(sm: pd.DataFrame, totals: pd.DataFrame, month: str, first_month: str | None,
+                   class_order: list[str], months: int) -> tuple[list[dict], list[dict]]:
+    """The report's `trend` (条, 箱, 金额 of each of the last `months` months) and `price_mix`
+    (each price class's share of 条 in those months): what its two charts draw."""
+    trend_months = [month_add(month, -k) for k in range(months - 1, -1, -1)]
+    trend = []
+    for m in trend_months:
+        known = first_month is not None and m >= first_month
+        q = float(totals["qty"].get(m, 0.0)) if known else None
+        a = float(totals["amount"].get(m, 0.0)) if known else None
+        trend.append({"month": m, "qty_cartons": _num(q), "cases": _num(_cases(q)),
+                      "amount": _num(a)})
+    mix = []
+    for m in trend_months:
+        known = first_month is not None and m >= first_month
+        rows = sm[sm["month"] == m] if len(sm) else sm
+        total_m = float(rows["qty"].sum()) if len(rows) else 0.0
+        shares = {}
+        for name in class_order:
+            part = float(rows.loc[rows["price_class"] == name, "qty"].sum()) if len(rows) else 0.0
+            shares[name] = _num(part / total_m * 100) if known and total_m else None
+        mix.append({"month": m, "shares": shares})
+    return trend, mix
+
+
+def chart_series(data: ManagerData, month: str, settings: ReportSettings) -> dict:
+    """The series the report's charts draw, as build_report will put them in the report
+    ({"trend", "price_mix", "classes"}), from the loaded data alone: a Word report has its
+    charts drawn while the rest of the report is computed (jobs.monthly_report)."""
+    first_month = data.data_first_date[:7] if data.data_first_date else None
+    sm = _classed_sku_months(data)
+    class_order = _class_order(settings.price_classes, _present_classes(sm))
+    trend, mix = _trend_and_mix(sm, _month_totals(sm), month, first_month, class_order,
+                                settings.trend_months)
+    return {"trend": trend, "price_mix": mix, "classes": class_order}
+
+
+def build_report(data: ManagerData, month: str, settings: ReportSettings,
+                 notes: Notes | None = None, due_date: date | None = None,
+                 series: dict | None = None) -> dict:
+    """One manager's report for `month` ("YYYY-MM") as a JSON-ready dict (see module doc).
+    `series`: chart_series(data, month, settings) when the caller has it already."""
+    first_month = data.data_first_date[:7] if data.data_first_date else None
+    sm = _classed_sku_months(data)
     totals = _month_totals(sm)
     qty = float(totals["qty"].get(month, 0.0))
     amount = float(totals["amount"].get(month, 0.0))
@@ -1489,8 +1538,7 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
         target = {"cases": _num(data.target_cases),
                   "rate_pct": _num(cases / data.target_cases * 100)}
 
-    present_classes = sorted(set(sm["price_class"])) if len(sm) else []
-    class_order = _class_order(settings.price_classes, present_classes)
+    class_order = _class_order(settings.price_classes, _present_classes(sm))
     by_class = [{**r} for r in _grouped(sm, "price_class", month, class_order)]
 
     roster_bands = table.assign(month=month)
@@ -1548,24 +1596,11 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
                                      | (table["qty_0"] > table["qty_1"])], settings.top_n)
     overdue = overdue_visits(table, data, month, settings.bands)
 
-    trend_months = [month_add(month, -k) for k in range(settings.trend_months - 1, -1, -1)]
-    trend = []
-    for m in trend_months:
-        known = first_month is not None and m >= first_month
-        q = float(totals["qty"].get(m, 0.0)) if known else None
-        a = float(totals["amount"].get(m, 0.0)) if known else None
-        trend.append({"month": m, "qty_cartons": _num(q), "cases": _num(_cases(q)),
-                      "amount": _num(a)})
-    mix = []
-    for m in trend_months:
-        known = first_month is not None and m >= first_month
-        rows = sm[sm["month"] == m] if len(sm) else sm
-        total_m = float(rows["qty"].sum()) if len(rows) else 0.0
-        shares = {}
-        for name in class_order:
-            part = float(rows.loc[rows["price_class"] == name, "qty"].sum()) if len(rows) else 0.0
-            shares[name] = _num(part / total_m * 100) if known and total_m else None
-        mix.append({"month": m, "shares": shares})
+    if series is None:
+        trend, mix = _trend_and_mix(sm, totals, month, first_month, class_order,
+                                    settings.trend_months)
+    else:
+        trend, mix = series["trend"], series["price_mix"]
 
     report = {
         "title": "客户月度销售情况分析报告",

@@ -47,6 +47,9 @@ class WorkCalendar:
         self.six_day_week = False
         self._leave: dict[str, set[date]] = {}
         self._package_knows: dict[int, bool] = {}
+        # is_workday's answers without a manager: the calendar does not change once loaded,
+        # and a monthly report asks about the same few hundred days thousands of times.
+        self._answers: dict[date, bool] = {}
         if self.user_file is not None:
             self._load(self.user_file)
 
@@ -56,6 +59,12 @@ class WorkCalendar:
         """True when `d` is a working day (for `manager`, whose leave then counts as off)."""
         if manager is not None and d in self._leave.get(manager, ()):
             return False
+        answer = self._answers.get(d)
+        if answer is None:
+            answer = self._answers[d] = self._is_workday(d)
+        return answer
+
+    def _is_workday(self, d: date) -> bool:
         if d in self._local_days_off:
             return False
         if d in self._local_workdays:

@@ -267,8 +267,12 @@ def notes_loader(pattern: Path | None, all_managers: bool,
 
 
 def make_reports(db, cfg, month: str, managers: list[str] | None, *,
-                 notes: Callable[[str, str], object] | None = None) -> ReportRun:
-    """Load and compute the reports (one per manager, plus the area summary with --all)."""
+                 notes: Callable[[str, str], object] | None = None,
+                 fmt: str | None = None) -> ReportRun:
+    """Load and compute the reports (one per manager, plus the area summary with --all).
+    `fmt`: the format write_run will write them in; with a chart process running
+    (render.charts.start_worker), their charts are drawn there while the figures are
+    computed, when the reports are written by this process."""
     from cmgr.core.workdays import WorkCalendar
 
     calendar = WorkCalendar(cfg.get("calendar.file"))  # reads the user's calendar file: once
@@ -280,8 +284,18 @@ def make_reports(db, cfg, month: str, managers: list[str] | None, *,
 
     settings = replace(settings_from(cfg, calendar),
                        order_days_off=order_days_off(db, calendar, month))
-    reports = [build_report(d, month, settings, notes(d.manager, month) if notes else None, due)
-               for d in data]
+    from cmgr.render.charts import worker_running
+    from cmgr.render.monthly_report_doc import CHART_FORMATS, draw_charts_ahead
+
+    series: list[dict | None] = [None] * len(data)
+    if fmt in CHART_FORMATS and _render_workers(len(data), fmt) == 1 and worker_running():
+        from cmgr.core.monthly import chart_series
+
+        series = [chart_series(d, month, settings) for d in data]
+        for s in series:
+            draw_charts_ahead(s, fmt)
+    reports = [build_report(d, month, settings, notes(d.manager, month) if notes else None, due,
+                            s) for d, s in zip(data, series, strict=True)]
     computed = time.perf_counter()
     summary = area_summary(reports, month, due, unassigned) if managers is None else None
     run = ReportRun(month, due, reports, summary,

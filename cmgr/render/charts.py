@@ -37,14 +37,18 @@ CLASS_COLOURS = ("#1f3864", "#2e75b6", "#9dc3e6", "#f4b183", "#c55a11", "#a5a5a5
 
 _worker = None  # the chart process (start_worker) while it serves; None: draw in this one
 _worker_font: list = []  # the CJK font the chart process found, once it has said
+_requests = 0  # requests posted to the chart process: each answer names its request's number
 
 
-def start_worker() -> None:
+def start_worker(word_template: tuple[str, str | None] | None = None) -> None:
     """Start a process that imports matplotlib and finds the CJK font now, on the other core,
     while this one imports pandas and reads the database; the charts are then drawn there
     (draw). A thread gained nothing: imports hold the GIL, so pandas and matplotlib took
-    0.84 s on two threads as on one. Without the process (it could not start or it failed)
-    the charts are drawn here, as before."""
+    0.84 s on two threads as on one. With `word_template` (name, user templates directory),
+    the process also loads Word's modules and prepares that template
+    (templates.prepare_docx), and Word reports are written there (write_in_worker): this
+    process then spends its time on the figures alone. Without the process (it could not
+    start or it failed) everything is done here, as before."""
     global _worker
     if _worker is not None:
         return
@@ -65,6 +69,13 @@ def start_worker() -> None:
         _worker = None
         return
     atexit.register(_stop_worker)
+    if word_template is not None:
+        _post("prepare", word_template)
+
+
+def worker_running() -> bool:
+    """Whether a chart process was started and has not failed."""
+    return _worker is not None
 
 
 def _stop_worker() -> None:
@@ -95,30 +106,111 @@ def _from_worker():
         return None
 
 
-def _serve() -> None:
-    """The chart process: say which CJK font there is, then draw each request read from
-    stdin, [(chart name, args), ...], answering ("ok", [bytes, ...]) or ("error", text)."""
+def _post(kind: str, payload) -> int | None:
+    """Write one request to the chart process: its number, or None (and the process let go)
+    when it has gone."""
     import pickle
+
+    global _requests
+    if _worker is None:
+        return None
+    _requests += 1
+    try:
+        pickle.dump((kind, payload, _requests), _worker.stdin)
+        _worker.stdin.flush()
+    except OSError:
+        _stop_worker()
+        return None
+    return _requests
+
+
+def _serve() -> None:
+    """The chart process: say which CJK font there is, then serve each request read from
+    stdin, in order, each (kind, payload, number), answered (number, "ok" or "error", value):
+      ("draw", [(chart name, args), ...]) -> ("ok", [bytes, ...]) or ("error", text);
+      ("ahead", [(chart name, args), ...]) -> no answer: drawn and kept for a later request
+        with the same arguments (a Word report's charts, drawn while its figures are computed);
+      ("prepare", (template name, user templates directory)) -> no answer: Word's modules
+        imported and the template prepared (templates.prepare_docx), for "write";
+      ("write", (report, format, path, user templates directory)) -> ("ok", [paths]) or
+        ("error", text): monthly_report_doc.write_report, run here.
+    After an error the caller does the work again itself and raises it there.
+    Answers are written by a thread of their own, so that this loop always goes on reading:
+    a caller that has not read an answer (a chart's 100 KB: more than a pipe holds) while it
+    writes its next request (a report) would otherwise wait on this process as it waits on
+    the caller."""
+    import pickle
+    import queue
     import sys
+    import threading
 
     into, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not break the replies
+    answers: queue.SimpleQueue = queue.SimpleQueue()
+
+    def write_answers() -> None:
+        while (answer := answers.get()) is not None:
+            try:
+                pickle.dump(answer, out)
+                out.flush()
+            except OSError:  # the caller has gone
+                return
+
+    writer = threading.Thread(target=write_answers, name="cmgr-chart-answers", daemon=True)
+    writer.start()
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
 
-    pickle.dump(("font", _find_cjk_font()), out)
-    out.flush()
+    answers.put(("font", _find_cjk_font()))
     while True:
         try:
-            request = pickle.load(into)
+            kind, payload, number = pickle.load(into)
         except EOFError:
+            answers.put(None)
+            writer.join()
             return
         try:
-            reply = ("ok", [CHARTS[name](*args) for name, args in request])
-        except Exception as exc:  # the caller draws again itself and raises it there
+            if kind == "ahead":
+                _draw_kept(payload)
+                continue
+            if kind == "prepare":
+                from cmgr.render import docx_print, monthly_report_doc  # noqa: F401 (for "write")
+                from cmgr.render.templates import prepare_docx
+
+                prepare_docx(*payload)
+                continue
+            if kind == "draw":
+                reply = ("ok", _draw_kept(payload))
+            else:  # "write"
+                from cmgr.render.monthly_report_doc import write_report
+
+                report, fmt, path, user_dir = payload
+                reply = ("ok", write_report(report, fmt, path, user_dir=user_dir))
+        except Exception as exc:  # the caller does it again itself and raises it there
+            if kind in ("ahead", "prepare"):
+                continue  # nothing is waiting: a later request meets the same error
             reply = ("error", repr(exc))
-        pickle.dump(reply, out)
-        out.flush()
+        answers.put((number, *reply))
+
+
+_kept: dict[bytes, bytes] = {}  # the chart process's charts drawn ahead, by their request
+_KEEP_CHARTS = 32  # two a report: those of the reports one process writes (PARALLEL_FROM)
+
+
+def _draw_kept(request: list[tuple[str, tuple]]) -> list[bytes]:
+    """Each chart of `request`, drawn now or taken from those drawn ahead with the same
+    arguments (the same bytes either way: the drawing depends on its arguments alone)."""
+    import pickle
+
+    charts = []
+    for name, args in request:
+        key = pickle.dumps((name, args))
+        if key not in _kept:
+            if len(_kept) >= _KEEP_CHARTS:
+                _kept.clear()
+            _kept[key] = CHARTS[name](*args)
+        charts.append(_kept[key])
+    return charts
 
 
 def draw(request: list[tuple[str, tuple]]) -> list[bytes]:
@@ -127,27 +219,41 @@ def draw(request: list[tuple[str, tuple]]) -> list[bytes]:
     return send(request)()
 
 
+def draw_ahead(request: list[tuple[str, tuple]]) -> None:
+    """Have the chart process draw `request` now, without waiting, for a later request of
+    the same charts (a Word report written there, write_in_worker); nothing without one."""
+    _post("ahead", request)
+
+
 def send(request: list[tuple[str, tuple]]) -> Callable[[], list[bytes]]:
     """Hand `request` to the chart process now; the function returned gives the charts (the
     process's answer, or drawn here when there is no process or it failed). The caller
     does other work (a Word report: its imports and template) while the process draws."""
-    import pickle
+    def here() -> list[bytes]:
+        return _draw_kept(request)
 
-    if _worker is not None and cjk_font_of_worker() is not _NO_ANSWER:
-        try:
-            pickle.dump(request, _worker.stdin)
-            _worker.stdin.flush()
-        except OSError:
-            _stop_worker()
-        else:
-            def answer() -> list[bytes]:
-                reply = _from_worker()
-                if reply is not None and reply[0] == "ok":
-                    return reply[1]
-                return [CHARTS[name](*args) for name, args in request]
+    number = _post("draw", request) if cjk_font_of_worker() is not _NO_ANSWER else None
+    return here if number is None else lambda: _answer(number, here)
 
-            return answer
-    return lambda: [CHARTS[name](*args) for name, args in request]
+
+def write_in_worker(report: dict, fmt: str, path, user_dir: str | None) -> list | None:
+    """The files written by the chart process for monthly_report_doc.write_report(report,
+    fmt, path), or None when there is no process or it failed (the caller writes them)."""
+    number = (_post("write", (report, fmt, path, user_dir))
+              if cjk_font_of_worker() is not _NO_ANSWER else None)
+    return None if number is None else _answer(number, lambda: None)
+
+
+def _answer(number: int, otherwise: Callable):
+    """The chart process's answer to request `number`, or otherwise() when it failed or has
+    gone. Answers come in the order of the requests; one to an earlier request whose answer
+    nobody asked for is read past."""
+    while True:
+        reply = _from_worker()
+        if reply is None or reply[0] > number:
+            return otherwise()
+        if reply[0] == number:
+            return reply[2] if reply[1] == "ok" else otherwise()
 
 
 _NO_ANSWER = object()

@@ -46,12 +46,31 @@ def charts(report: dict, fmt: str) -> dict[str, bytes]:
     return charts_later(report, fmt)()
 
 
+def _chart_request(trend: list[dict], price_mix: list[dict], classes: list[str],
+                   fmt: str) -> list[tuple[str, tuple]]:
+    return [("trend", (trend, fmt)), ("mix", (price_mix, classes, fmt))]
+
+
+# The charts' format in each report format that has charts.
+CHART_FORMATS = {"docx": "png", "html": "svg", "md": "svg"}
+
+
+def draw_charts_ahead(series: dict, fmt: str) -> None:
+    """Have the chart process draw the charts of a report to be written in `fmt`, from
+    core.monthly.chart_series, while the report is computed: the report's own request for
+    them then takes them (charts.draw_ahead). Nothing without a chart process."""
+    from cmgr.render.charts import draw_ahead
+
+    if fmt in CHART_FORMATS:
+        draw_ahead(_chart_request(series["trend"], series["price_mix"], series["classes"],
+                                  CHART_FORMATS[fmt]))
+
+
 def charts_later(report: dict, fmt: str) -> Callable[[], dict[str, bytes]]:
     """The report's charts asked for now (charts.send); the function returned gives them."""
     from cmgr.render.charts import send
 
-    answer = send([("trend", (report["trend"], fmt)),
-                   ("mix", (report["price_mix"], _class_names(report), fmt))])
+    answer = send(_chart_request(report["trend"], report["price_mix"], _class_names(report), fmt))
 
     def charts() -> dict[str, bytes]:
         trend, mix = answer()
@@ -93,6 +112,13 @@ def write_report(report: dict, fmt: str, path: Path, *, user_dir: str | None = N
             k: p.name for k, p in files.items()}}, user_dir=user_dir)
         return [write_text(path, md), *written]
     if fmt == "docx":
+        from cmgr.render.charts import write_in_worker
+
+        # By the chart process, which has Word's modules and the template ready (and perhaps
+        # the charts, draw_charts_ahead); here when there is none or it failed.
+        written = write_in_worker(report, fmt, path, user_dir)
+        if written is not None:
+            return written
         png = charts_later(report, "png")  # drawn on the other core while Word's modules load
         from cmgr.render.templates import render_docx
 

@@ -95,6 +95,8 @@ def contexts(tmp_path_factory) -> dict[str, list[dict]]:
             db.close()
         mp.setattr(jinja2.Template, "render", record_jinja)
         mp.setattr(docxtpl.DocxTemplate, "render", record_docx)
+        # Recorded in this process: a chart process would write the Word reports in its own.
+        mp.setattr("cmgr.render.charts.start_worker", lambda *args, **kwargs: None)
         complaint = None
         for args in _commands(out):
             args = [complaint if a == "{complaint}" else a for a in args]
