@@ -123,3 +123,9 @@ class NotFound(CmgrError):
 
 class StateError(CmgrError):
     """A workflow step was asked for out of order (complaints, flags)."""
+
+
+class NoteWorkerError(CmgrError):
+    """A worker process reading visit notes for flags failed or died (core/flag_workers.py)."""
+
+    exit_code = ExitCode.INTERNAL

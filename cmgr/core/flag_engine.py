@@ -25,12 +25,11 @@ from datetime import date, timedelta
 
 from cmgr.core.flag_rules import (
     Lexicon,
-    NoteFinding,
     check_observed_price,
     parse_price,
-    scan_note,
     trace_note,
 )
+from cmgr.core.flag_workers import NoteReader
 from cmgr.domain import FLAG_STATUS_LABELS, is_active, normalize_name
 from cmgr.errors import StateError
 from cmgr.i18n import tr
@@ -248,24 +247,21 @@ def observed_key(visit_key: str, subkind: str) -> str:
 
 
 def scan_visits(visits: Iterable[VisitRow], lexicon: Lexicon, prices: PriceBook, *,
-                note_cache: dict[str, list[NoteFinding]] | None = None) -> VisitScan:
+                notes: NoteReader | None = None) -> VisitScan:
     """Every note and observed-price finding of `visits`.
 
-    Identical notes are read once (`note_cache`, shared across batches by the caller):
-    "正常走访，无异常" and copied remarks recur thousands of times in a city's notes.
+    Identical notes are read once (`notes`, shared across batches by the caller, who may
+    have handed them to worker processes ahead): "正常走访，无异常" and copied remarks recur
+    thousands of times in a city's notes.
     """
-    cache = note_cache if note_cache is not None else {}
+    reader = notes if notes is not None else NoteReader(lexicon)
     out = VisitScan()
     for visit in visits:
         out.visits += 1
         text = visit.notes
         if text and text.strip():
             out.notes += 1
-            found = cache.get(text)
-            if found is None:
-                found = scan_note(text, lexicon)
-                cache[text] = found
-            for f in found:
+            for f in reader.findings(text):
                 out.findings.append(Finding(
                     note_key(visit.visit_key, f.kind, f.subkind), f.kind, f.subkind, "note",
                     visit.visit_key, visit.visit_id, visit.visit_date, visit.customer_code,

@@ -40,7 +40,7 @@ def scan(db, cfg, since: str | None, until: str | None, rescan: bool):
 
     lexicon = load_lexicon(cfg.get("flags.lexicon"))
     return store_scan(db, lexicon, min_retail_factor=float(cfg.get("flags.price.min_retail_factor")),
-                      since=since, until=until, rescan=rescan)
+                      since=since, until=until, rescan=rescan, workers=cfg.get("flags.workers"))
 
 
 def list_flags(db, *, since: str | None = None, until: str | None = None,

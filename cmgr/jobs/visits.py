@@ -213,7 +213,7 @@ def rescan_flags(db: Database, cfg, day: str):
 
     return scan(db, load_lexicon(cfg.get("flags.lexicon")),
                 min_retail_factor=float(cfg.get("flags.price.min_retail_factor")),
-                since=day, until=day)
+                since=day, until=day, workers=cfg.get("flags.workers"))
 
 
 def edit_visit(db: Database, cfg, ref: str, changes: dict, *, prices=None, by: str | None = None):

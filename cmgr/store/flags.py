@@ -15,11 +15,15 @@ in the date range. Re-running adds nothing (flag_key is unique). When a visit is
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from cmgr.core import flag_engine as fe
+from cmgr.core.flag_workers import PARALLEL_FROM, NoteReader, note_workers
 from cmgr.errors import NotFound, StateError, UsageError
 from cmgr.i18n import tr
 from cmgr.store.db import Database, now_iso
@@ -54,9 +58,18 @@ class ScanSummary:
     seconds: float = 0.0
 
 
+# Chunks of visits read ahead of the one being checked while workers read their notes:
+# enough to keep the workers busy, few enough that a city's visits are not all in memory.
+_READ_AHEAD = 4
+
+
 def scan(db: Database, lexicon, *, min_retail_factor: float = 1.0, since: str | None = None,
-         until: str | None = None, rescan: bool = False, batch: int = 20_000) -> ScanSummary:
-    """Run the flag rules over the visits that need it and the roster; store the findings."""
+         until: str | None = None, rescan: bool = False, batch: int = 20_000,
+         workers: int | None = None, parallel_from: int = PARALLEL_FROM) -> ScanSummary:
+    """Run the flag rules over the visits that need it and the roster; store the findings.
+
+    From `parallel_from` visits on, the notes are read by `workers` processes (flags.workers;
+    None or 0: one per core, 1: in this process) while this one reads and stores."""
     started = time.perf_counter()
     summary = ScanSummary()
     # Taken before reading: a visit changed while we read has updated_at >= this, so the next
@@ -66,15 +79,31 @@ def scan(db: Database, lexicon, *, min_retail_factor: float = 1.0, since: str | 
     summary.prices_in_list = len(book)
     found = fe.VisitScan()
     keys: list[str] = []
-    cache: dict = {}
-    for chunk in _visits_to_scan(db, since, until, rescan, batch):
-        keys.extend(v.visit_key for v in chunk)
-        found.merge(fe.scan_visits(chunk, lexicon, book, note_cache=cache))
-        extra = _extra_price_rows(db, chunk)
-        if extra:  # the second and later cigarettes checked on a visit (migration 007)
-            more = fe.scan_visits(extra, lexicon, book)
-            more.visits = 0
-            found.merge(more)
+    chunks = _visits_to_scan(db, since, until, rescan, batch)
+    first = next(chunks, [])
+    # A first chunk shorter than `batch` is all there is; a full one, a big scan.
+    n_workers = note_workers(workers, len(first) if len(first) < batch else max(batch, parallel_from),
+                             parallel_from)
+    # closing: a worker's error leaves the query's cursor open otherwise.
+    with NoteReader(lexicon, n_workers) as notes, contextlib.closing(chunks):
+        pending: deque = deque()
+
+        def check(chunk: list[fe.VisitRow], extra: list[fe.VisitRow]) -> None:
+            found.merge(fe.scan_visits(chunk, lexicon, book, notes=notes))
+            if extra:  # the second and later cigarettes checked on a visit (migration 007)
+                more = fe.scan_visits(extra, lexicon, book, notes=notes)
+                more.visits = 0
+                found.merge(more)
+
+        for chunk in itertools.chain([first] if first else [], chunks):
+            keys.extend(v.visit_key for v in chunk)
+            notes.prefetch(v.notes for v in chunk)
+            pending.append((chunk, _extra_price_rows(db, chunk)))
+            if len(pending) > _READ_AHEAD:
+                check(*pending.popleft())
+        notes.flush()
+        while pending:
+            check(*pending.popleft())
     gaps = [g for g in map(fe.licence_gap, roster(db)) if g is not None]
     with db.transaction():
         _store_visit_findings(db, keys, found.findings, scanned_at, summary)

@@ -6,6 +6,7 @@ import pytest
 
 from cmgr.core import flag_engine as fe
 from cmgr.core.flag_rules import load_lexicon
+from cmgr.core.flag_workers import NoteReader
 from cmgr.errors import StateError
 
 
@@ -128,13 +129,13 @@ def test_clean_notes_raise_nothing(lexicon, note):
 
 
 def test_identical_notes_each_get_their_own_flag(lexicon):
-    cache: dict = {}
+    notes = NoteReader(lexicon)
     note = "这户没有许可证还在卖烟"
     out = fe.scan_visits([visit("A", notes=note), visit("B", notes=note)], lexicon, book(),
-                         note_cache=cache)
+                         notes=notes)
     assert [f.visit_key for f in out.findings] == ["A", "B"]
-    assert note in cache
-    again = fe.scan_visits([visit("C", notes=note)], lexicon, book(), note_cache=cache)
+    assert note in notes.cache
+    again = fe.scan_visits([visit("C", notes=note)], lexicon, book(), notes=notes)
     assert [f.visit_key for f in again.findings] == ["C"]
 
 

@@ -562,7 +562,16 @@ def _compile_spelling(compiler: _Compiler, table, path: str, text: str,
         bodies.append(f"({body})")
         replacements.append(replacement)
     regex = _compile_fast("|".join(bodies)) if bodies else None
-    return _Spelling(regex, tuple(replacements), homophones)
+    by_char: dict[str, list[tuple[str, int]]] = {}
+    unanchored = []
+    for i, body in enumerate(bodies):
+        anchors = _anchors([body])
+        if anchors is None:
+            unanchored.append(i)
+        for anchor in sorted(anchors or ()):
+            by_char.setdefault(anchor[0], []).append((anchor, i))
+    return _Spelling(regex, tuple(replacements), homophones, tuple(bodies),
+                     {ch: tuple(v) for ch, v in by_char.items()}, tuple(unanchored))
 
 
 def _compile_homophones(compiler: _Compiler, table, path: str, text: str) -> Homophones | None:

@@ -3,6 +3,7 @@ Every change keeps a map back to the original characters, so spans stay exact.""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from cmgr.core.flag_rules.pinyin import Homophones
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: hashed by identity (the _reduced cache)
 class _Spelling:
     """Respellings applied after the char_map: dialect words and common typos written the
     standard way (冇 -> 没, 妹有 -> 没有, 吊消 -> 吊销). A match is replaced only when the
@@ -20,18 +21,52 @@ class _Spelling:
     regex: re.Pattern[str] | None
     replacements: tuple[str, ...]  # by group number - 1
     homophones: Homophones | None = None  # pinyin typing slips (see pinyin.py), after these
+    # The prefilter: each respelling's body "(...)" and the literal strings one of which its
+    # every match contains (None: unknown), indexed by their first character. A note is
+    # searched only with the respellings whose anchors it holds, in their order: one that
+    # cannot match anywhere never wins a position, so the result is the full regex's.
+    bodies: tuple[str, ...] = ()
+    anchors_by_char: dict[str, tuple[tuple[str, int], ...]] | None = None
+    unanchored: tuple[int, ...] = ()
 
     def apply(self, text: str) -> str:
         if self.homophones is not None:
             text = self.homophones.apply(text)
-        if self.regex is None or not self.regex.search(text):
+        if self.regex is None:
+            return text
+        regex, replacements = self.regex, self.replacements
+        if self.anchors_by_char is not None:
+            live = self._live(text.lower())
+            if not live:
+                return text
+            if len(live) < len(self.bodies):
+                regex, replacements = _reduced(self, live)
+        if not regex.search(text):
             return text
 
         def sub(m: re.Match[str]) -> str:
-            new = self.replacements[m.lastindex - 1]
+            new = replacements[m.lastindex - 1]
             return new if len(new) == len(m.group()) else m.group()
 
-        return self.regex.sub(sub, text)
+        return regex.sub(sub, text)
+
+    def _live(self, low: str) -> tuple[int, ...]:
+        index = self.anchors_by_char
+        live = set(self.unanchored)
+        for ch in index.keys() & set(low):
+            for anchor, i in index[ch]:
+                if i not in live and (len(anchor) == 1 or anchor in low):
+                    live.add(i)
+        return tuple(sorted(live))
+
+
+@functools.lru_cache(maxsize=1024)
+def _reduced(spelling: _Spelling, live: tuple[int, ...]) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    from cmgr.core.flag_rules.prefilter import _compile_fast
+
+    return (_compile_fast("|".join(spelling.bodies[i] for i in live)),
+            tuple(spelling.replacements[i] for i in live))
+
 
 # ---------------------------------------------------------------------------
 # Normalisation

@@ -41,15 +41,16 @@ class CandidateTrace:
     kept: str = ""  # as NoteFinding.kept
 
 
-def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
-    """The normalised note and every rule match in it, each with its outcome."""
-    norm = _normalize_plain(text, lex.char_map, lex.spelling)
-    if norm is None:
-        norm = _normalize_with_map(text, lex.char_map, lex.spelling)[0]
+def _candidates(text: str, lex: Lexicon) -> tuple[bool, list[_Candidate]]:
+    """Every rule match in the normalised note, each with its outcome; and whether the
+    normalised note has the note's positions (only one-to-one changes)."""
+    plain = _normalize_plain(text, lex.char_map, lex.spelling)
+    norm = plain if plain is not None else _normalize_with_map(text, lex.char_map, lex.spelling)[0]
+    same_positions = plain is not None and len(plain) == len(text)
     present = lex.anchors_in(norm.lower())
     ctx, cands, rule_of = find_targets(norm, lex, present)
     if ctx is None:
-        return norm, []
+        return same_positions, []
     cands.sort(key=lambda c: (c.start, -(c.end - c.start)))
     for cand in cands:
         why = _why_suppressed(lex, ctx, cand, rule_of.get(id(cand)))
@@ -77,7 +78,7 @@ def _candidates(text: str, lex: Lexicon) -> tuple[str, list[_Candidate]]:
             continue
         seen.add((cand.kind, cand.subkind))
         kept.append(cand)
-    return norm, cands
+    return same_positions, cands
 
 
 def _original_span(text: str, offsets: list[int], start: int, end: int) -> tuple[int, int]:
@@ -89,11 +90,11 @@ def _original_span(text: str, offsets: list[int], start: int, end: int) -> tuple
     return o_start, last + 1
 
 
-def _located(text: str, lex: Lexicon, selected: list[_Candidate]) -> list[tuple[_Candidate, int, int]]:
+def _located(text: str, lex: Lexicon, selected: list[_Candidate], same_positions: bool
+             ) -> list[tuple[_Candidate, int, int]]:
     if not selected:
         return []
-    plain = _normalize_plain(text, lex.char_map, lex.spelling)
-    if plain is not None and len(plain) == len(text):
+    if same_positions:
         # Only one-to-one changes (NFKC kept the length, nothing collapsed): same positions.
         return [(c, c.start, c.end) for c in selected]
     offsets = _normalize_with_map(text, lex.char_map, lex.spelling)[1]
@@ -112,10 +113,10 @@ def scan_note(text: str, lexicon: Lexicon) -> list[NoteFinding]:
     text = _note_text(text)
     if not text:
         return []
-    _, cands = _candidates(text, lexicon)
+    same_positions, cands = _candidates(text, lexicon)
     flagged = [c for c in cands if c.outcome == "flagged"]
     return [NoteFinding(c.kind, c.subkind, text[s:e], s, e, c.rule, "; ".join(c.kept))
-            for c, s, e in _located(text, lexicon, flagged)]
+            for c, s, e in _located(text, lexicon, flagged, same_positions)]
 
 
 def trace_note(text: str, lexicon: Lexicon) -> list[CandidateTrace]:
@@ -123,9 +124,9 @@ def trace_note(text: str, lexicon: Lexicon) -> list[CandidateTrace]:
     text = _note_text(text)
     if not text:
         return []
-    _, cands = _candidates(text, lexicon)
+    same_positions, cands = _candidates(text, lexicon)
     return [CandidateTrace(c.kind, c.subkind, text[s:e], s, e, c.rule, c.outcome,
                            "; ".join(c.kept))
-            for c, s, e in _located(text, lexicon, cands)]
+            for c, s, e in _located(text, lexicon, cands, same_positions)]
 
 
