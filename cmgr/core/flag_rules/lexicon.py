@@ -16,7 +16,7 @@ from cmgr.errors import ConfigError
 from cmgr.i18n import tr
 
 KINDS = ("unlicensed", "price")
-_SCOPES = ("after", "sentence")
+_SCOPES = ("after", "sentence", "report")
 # Words between a price's label and its number (批发价都要395, 进价都140, 卖的七十一包).
 _LINKS = ("还是|仍是|仍为|应该是|本来是|都要|也要|就要|都得|都是|都|也|要|是|为|:|应为|只有|只要|才|"
           "约|大约|大概|在|到|了|高达")
@@ -180,6 +180,9 @@ _CUE_KEYS = {
     "scope_end": "search",
     "rule_talk_after": "search",
     "goods_shop": "search",
+    # a case told as a story of somebody already punished, and a remedy the note contradicts
+    "punished_after": "search",
+    "contradicted_after": "search",
 }
 _TOP_KEYS = {"version", "extends", "normalize", "segmentation", "macros", "cues", "rules",
              "resolutions", "numeric"}
