@@ -6,7 +6,11 @@ Each case: the note and the kinds it reports (U unlicensed, P price, N neither).
 
 from __future__ import annotations
 
+import pytest
+
 from cmgr.core.flag_rules import load_lexicon, scan_note
+from cmgr.core.flag_rules.normalize import _normalize_with_map
+from cmgr.errors import ConfigError
 from tests.core.flag_corpus import round_tests
 
 LEX = load_lexicon()
@@ -103,6 +107,41 @@ def test_a_report_found_untrue_closes_it_at_another_outlet_but_a_remedy_there_do
     close a tip about the other outlet."""
     assert scan_note("有人举报某超市无证卖烟,经核实,该店持证经营,举报不实", LEX) == []
     assert {f.kind for f in scan_note("有人举报某超市无证卖烟,该店已持证经营", LEX)} == {"unlicensed"}
+
+
+def test_dialect_words_are_respelled_in_a_pass_of_their_own_and_keep_spans():
+    """[normalize.dialect]: 犹原 咧卖 read as 仍然 在卖, the match's span in the note exact; a note
+    with none of its first characters is left as the main pass made it."""
+    norm = _normalize_with_map("阿伯犹原咧卖烟", LEX.char_map, LEX.spelling)[0]
+    assert norm == "阿伯仍然在卖烟"
+    note = "伊的證予人吊銷矣，猶原咧賣烟"
+    [finding] = scan_note(note, LEX)
+    assert finding.kind == "unlicensed" and note[finding.start:finding.end] == finding.matched
+    assert _normalize_with_map("证过期了还在卖", LEX.char_map, LEX.spelling)[0] == "证过期了还在卖"
+
+
+def test_a_company_dialect_table_extends_the_default_one(tmp_path):
+    """A custom lexicon's [normalize.dialect] adds its words to the packaged ones."""
+    path = tmp_path / "lexicon.toml"
+    path.write_text("""extends = "default"
+[normalize.dialect]
+'冒牌子' = '没有证'
+""", encoding="utf-8")
+    company = load_lexicon(path)
+    assert {f.kind for f in scan_note("他冒牌子，柜台在卖烟", company)} == {"unlicensed"}
+    assert scan_note("他冒牌子，柜台在卖烟", LEX) == []
+    assert {f.kind for f in scan_note("伊犹原咧卖，证予人吊销矣", company)} == {"unlicensed"}
+
+
+def test_a_bad_dialect_entry_is_refused_with_its_table(tmp_path):
+    path = tmp_path / "lexicon.toml"
+    path.write_text("""extends = "default"
+[normalize.dialect]
+'冒(牌' = '没有'
+""", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_lexicon(path)
+    assert "normalize.dialect" in str(err.value)
 
 
 # The after-tuning floors (docs/flag-rules.md, round 11): (unlicensed P, R, price P, R); the price

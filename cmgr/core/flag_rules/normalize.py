@@ -20,18 +20,27 @@ class _Spelling:
     regex: re.Pattern[str] | None
     replacements: tuple[str, ...]  # by group number - 1
     homophones: Homophones | None = None  # pinyin typing slips (see pinyin.py), after these
+    # Dialect words ([normalize.dialect]), a second pass after the others: they start with
+    # characters that standard notes seldom hold, so that pass runs only on a note holding one
+    # of them (its `guard`) and costs the common note nothing.
+    dialect: _Spelling | None = None
+    guard: re.Pattern[str] | None = None
 
     def apply(self, text: str) -> str:
+        if self.guard is not None and not self.guard.search(text):
+            return text
         if self.homophones is not None:
             text = self.homophones.apply(text)
-        if self.regex is None or not self.regex.search(text):
-            return text
+        if self.regex is not None and self.regex.search(text):
 
-        def sub(m: re.Match[str]) -> str:
-            new = self.replacements[m.lastindex - 1]
-            return new if len(new) == len(m.group()) else m.group()
+            def sub(m: re.Match[str]) -> str:
+                new = self.replacements[m.lastindex - 1]
+                return new if len(new) == len(m.group()) else m.group()
 
-        return self.regex.sub(sub, text)
+            text = self.regex.sub(sub, text)
+        if self.dialect is not None:
+            text = self.dialect.apply(text)
+        return text
 
 # ---------------------------------------------------------------------------
 # Normalisation
