@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 class Modifier:
     category: str  # what the modifier says of the target ("negated before", "question"...)
     cue: str  # the [cues] list of the lexicon holding its words
-    direction: str  # "before" | "after" | "clause"
+    direction: str  # "before" | "after" | "clause" | "sentence_after" (the sentence after it)
     kinds: tuple[str, ...] = ("unlicensed", "price")
 
 
@@ -50,7 +50,7 @@ MODIFIERS: tuple[Modifier, ...] = (
     Modifier("hypothetical or prohibition", "hypothetical_after", "after"),
     Modifier("reported: talk about the rules, not a case", "rule_talk_after", "after"),
     Modifier("reported: somebody already punished for it, a story, not a case",
-             "punished_after", "after"),
+             "punished_after", "sentence_after"),
     Modifier("education or campaign, not a case", "education_before", "before"),
     Modifier("education or campaign, not a case", "education_after", "after"),
     Modifier("market or wholesale price talk", "market_before", "before", ("price",)),
@@ -115,7 +115,8 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
     s_end = min(ctx.sent_ends[cand.sentence], cand.end + _REACH_SENTENCE)
     sentence = text[s_start:s_end]
     sent_before = text[s_start:cand.start]
-    scopes = {"before": before, "after": after, "clause": text[c_start:c_end]}
+    scopes = {"before": before, "after": after, "clause": text[c_start:c_end],
+              "sentence_after": text[cand.end:s_end]}
     # A checklist field answered yes (超价：有, 无证：是): its answer, not the words of the
     # field before it (无证：无 超价：有), says whether the problem is there.
     answered_yes = _search(cues.get("checklist_yes"), after) is not None
@@ -138,8 +139,10 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
             # With √ ticks in the note, or after a field answered with the problem itself
             # (证照:过期 ×), the × marks the failed item.
             continue
-        if m is not None and mod.cue == "punished_after" and _goes_on(lex, ctx, cand.end, s_end):
-            continue  # 没证卖烟被罚过，这礼拜又在卖: punished, and at it again
+        if m is not None and mod.cue == "punished_after" and (
+                _goes_on(lex, ctx, cand.end, s_end)
+                or _outlet(lex, ctx, cand) == "this_outlet"):
+            continue  # punished, and at it again (被罚过，这礼拜又在卖); or the visited shop's case
         if m is not None:
             return _explain(mod.category, mod.cue, m)
     # Other goods: the nearest goods word before the target says what it is about (酒类没有
