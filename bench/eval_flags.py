@@ -17,11 +17,14 @@
     python bench/eval_flags.py --corpus round9n      # tests/core/flag_round9n_notes.csv
     python bench/eval_flags.py --corpus round10p     # tests/core/flag_round10p_notes.csv
     python bench/eval_flags.py --corpus round10q     # tests/core/flag_round10q_notes.csv
+    python bench/eval_flags.py --corpus round11r     # tests/core/flag_round11r_notes.csv
+    python bench/eval_flags.py --corpus round11s     # tests/core/flag_round11s_notes.csv
     python bench/eval_flags.py --corpus sample       # the sample territory's answer key
     python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3,
                                                      # round5a, round5b, round6c, round6d, round7e,
                                                      # round7f, round8k, round8l, round9m, round9n,
-                                                     # round10p, round10q, sample
+                                                     # round10p, round10q, round11r, round11s,
+                                                     # sample
     python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
     python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
     python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
@@ -86,6 +89,12 @@ ROUND9N_CORPUS = REPO / "tests" / "core" / "flag_round9n_notes.csv"
 # 0.902/0.613 (round10q), on the writers' labels.
 ROUND10P_CORPUS = REPO / "tests" / "core" / "flag_round10p_notes.csv"
 ROUND10Q_CORPUS = REPO / "tests" / "core" / "flag_round10q_notes.csv"
+# Round 11: two more writers who never saw the rules; before tuning (commit 54bd1a3),
+# unlicensed 0.900/0.840 and price 0.981/0.680 (round11r: voice input, Cantonese/Hokkien,
+# traditional characters), unlicensed 0.969/0.840 and price 0.949/0.757 (round11s: checklist
+# templates, WeChat shorthand, long rambling notes), on the writers' labels.
+ROUND11R_CORPUS = REPO / "tests" / "core" / "flag_round11r_notes.csv"
+ROUND11S_CORPUS = REPO / "tests" / "core" / "flag_round11s_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
@@ -109,6 +118,8 @@ NAMED_CORPORA = {
     "round9n": (ROUND9N_CORPUS, None),
     "round10p": (ROUND10P_CORPUS, None),
     "round10q": (ROUND10Q_CORPUS, None),
+    "round11r": (ROUND11R_CORPUS, None),
+    "round11s": (ROUND11S_CORPUS, None),
     "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
     "city": (CITY_LABELS, CITY_VISITS),
 }
@@ -250,7 +261,7 @@ def speed(n: int, lexicon) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="append", default=None,
-                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | round10p | round10q | sample | city | all | a CSV path (repeatable; "
+                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | round10p | round10q | round11r | round11s | sample | city | all | a CSV path (repeatable; "
                              "default dev)")
     parser.add_argument("--visits", type=Path, default=None,
                         help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
@@ -268,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         specs = [s for s in specs if s != "all"] + ["dev", "heldout", "unseen", "unseen2", "unseen3",
                                                      "round5a", "round5b", "round6c", "round6d", "round7e", "round7f",
                                                      "round8k", "round8l", "round9m", "round9n",
-                                                     "round10p", "round10q", "sample"]
+                                                     "round10p", "round10q", "round11r", "round11s",
+                                                     "sample"]
     for i, spec in enumerate(specs):
         labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))
         if i:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from cmgr.core.flag_rules import scan_note, trace_note
 
 HERE = Path(__file__).resolve().parent
@@ -50,3 +52,31 @@ def assert_kinds(note: str, want: set[str], lexicon) -> None:
     got = {f.kind for f in scan_note(note, lexicon)}
     assert got == want, note + "\n" + "\n".join(
         f"  {t.outcome} | {t.rule} | {t.matched!r}" for t in trace_note(note, lexicon))
+
+
+def round_tests(round_name: str, cases, floors: dict[str, tuple[float, ...]], lexicon,
+                *, stretch: int | None = 12):
+    """The three tests each round's module runs, built for round `round_name`: every case gives
+    its kinds; the cases and the lexicon's examples are not copied from the round's corpora (nor,
+    with `stretch`, share that many characters in a row with a corpus note); each corpus keeps
+    its floors (unlicensed P, R, price P, R; keyed by file stem). Bind them to test_ names."""
+    corpora = round_corpora(round_name)
+
+    @pytest.mark.parametrize(("note", "want"), cases, ids=[c[0] for c in cases])
+    def test_kinds(note, want):
+        assert_kinds(note, want, lexicon)
+
+    def test_own_wordings():
+        corpus = {r["note"] for path in corpora for r in corpus_notes(path)}
+        assert len(corpora) == len(floors) and not corpus & own_notes(cases, lexicon)
+        for note, _ in cases if stretch else ():
+            for i in range(len(note) - stretch + 1):
+                assert not any(note[i:i + stretch] in c for c in corpus), note
+
+    @pytest.mark.parametrize("corpus", corpora, ids=[p.stem for p in corpora])
+    def test_regression(corpus):
+        got = scores(corpus_notes(corpus), lexicon)
+        want = floors[corpus.stem]
+        assert all(s >= f for s, f in zip(got, want, strict=True)), (got, want)
+
+    return test_kinds, test_own_wordings, test_regression

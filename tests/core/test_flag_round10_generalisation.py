@@ -6,16 +6,8 @@ Each case: the note and the kinds it reports (U unlicensed, P price, N neither).
 
 from __future__ import annotations
 
-import pytest
-
 from cmgr.core.flag_rules import load_lexicon, scan_note
-from tests.core.flag_corpus import (
-    assert_kinds,
-    corpus_notes,
-    own_notes,
-    round_corpora,
-    scores,
-)
+from tests.core.flag_corpus import round_tests
 
 LEX = load_lexicon()
 U, P, N, UP = {"unlicensed"}, {"price"}, set(), {"unlicensed", "price"}
@@ -121,11 +113,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("note", "want"), CASES, ids=[c[0] for c in CASES])
-def test_round10_generalisation(note, want):
-    assert_kinds(note, want, LEX)
-
-
 def test_a_zero_count_negates_only_zero():
     """超价0个 says there is none; 超价2个 and 超价0.5元 report one."""
     assert scan_note("超价0个", LEX) == []
@@ -139,28 +126,13 @@ def test_by_the_way_ends_a_question_scope():
     assert scan_note("老板问证过期了还在卖要罚多少", LEX) == []
 
 
-ROUND10_CORPORA = round_corpora("10")
 # The after-tuning floors (docs/flag-rules.md, round 10): (unlicensed P, R, price P, R).
 FLOORS = {
     "flag_round10p_notes": (1.00, 0.95, 1.00, 0.97),
     "flag_round10q_notes": (1.00, 1.00, 1.00, 0.94),
 }
-
-
-def test_own_wordings_are_not_taken_from_the_round10_corpora():
-    """The notes above and every lexicon example were written without copying the corpora."""
-    corpus = {r["note"] for path in ROUND10_CORPORA for r in corpus_notes(path)}
-    mine = own_notes(CASES, LEX)
-    assert len(ROUND10_CORPORA) == 2 and not corpus & mine
-    # nor a long stretch of one: no case shares 12 characters in a row with a corpus note
-    for note, _ in CASES:
-        for i in range(len(note) - 11):
-            assert not any(note[i:i + 12] in c for c in corpus), note
-
-
-@pytest.mark.parametrize("corpus", ROUND10_CORPORA, ids=[p.stem for p in ROUND10_CORPORA])
-def test_round10_corpora_as_regression_sets(corpus):
-    """Kept at or above the after-tuning figures (before tuning: docs/flag-rules.md, round 10)."""
-    rows = corpus_notes(corpus)
-    got = scores(rows, LEX)
-    assert all(s >= f for s, f in zip(got, FLOORS[corpus.stem], strict=True)), (got, FLOORS[corpus.stem])
+(
+    test_round10_generalisation,
+    test_own_wordings_are_not_taken_from_the_round10_corpora,
+    test_round10_corpora_as_regression_sets,
+) = round_tests("10", CASES, FLOORS, LEX)

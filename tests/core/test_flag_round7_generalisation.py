@@ -9,17 +9,8 @@ Each case: the note and the kinds it reports (U unlicensed, P price, N neither).
 
 from __future__ import annotations
 
-import pytest
-
 from cmgr.core.flag_rules import load_lexicon, scan_note
-from tests.core.flag_corpus import (
-    LABELS,
-    assert_kinds,
-    corpus_notes,
-    own_notes,
-    round_corpora,
-    scores,
-)
+from tests.core.flag_corpus import round_tests
 
 LEX = load_lexicon()
 U, P, N = {"unlicensed"}, {"price"}, set()
@@ -118,11 +109,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("note", "want"), CASES, ids=[c[0] for c in CASES])
-def test_round7_generalisation(note, want):
-    assert_kinds(note, want, LEX)
-
-
 def test_a_guide_price_per_carton_written_before_its_number():
     """指导价一条二百一: the unit before the number, read per 条 and compared per 条."""
     [finding] = scan_note("云烟指导价一条二百一，卖二百三", LEX)
@@ -137,20 +123,13 @@ def test_traditional_characters_are_read_as_simplified_and_spans_stay_exact():
     assert note[finding.start:finding.end] == finding.matched and "證" in finding.matched
 
 
-ROUND7_CORPORA = round_corpora("7")
-
-
-def test_own_wordings_are_not_taken_from_the_round7_corpora():
-    """The notes above and every lexicon example were written without the round-7 corpora."""
-    corpus = {r["note"] for path in ROUND7_CORPORA for r in corpus_notes(path)}
-    mine = own_notes(CASES, LEX)
-    assert ROUND7_CORPORA and not corpus & mine
-
-
-@pytest.mark.parametrize("corpus", ROUND7_CORPORA, ids=[p.stem for p in ROUND7_CORPORA])
-def test_round7_corpora_as_regression_sets(corpus):
-    """Kept at the 0.95 target after tuning (before tuning: docs/flag-rules.md, section 8)."""
-    rows = corpus_notes(corpus)
-    got = scores(rows, LEX)
-    for (_, kind), precision, recall in zip(LABELS, got[0::2], got[1::2], strict=True):
-        assert precision >= 0.95 and recall >= 0.95, (kind, precision, recall)
+# The 0.95 target, kept after tuning (docs/flag-rules.md, round 7): (unlicensed P, R, price P, R).
+FLOORS = {
+    "flag_round7e_notes": (0.95, 0.95, 0.95, 0.95),
+    "flag_round7f_notes": (0.95, 0.95, 0.95, 0.95),
+}
+(
+    test_round7_generalisation,
+    test_own_wordings_are_not_taken_from_the_round7_corpora,
+    test_round7_corpora_as_regression_sets,
+) = round_tests("7", CASES, FLOORS, LEX, stretch=None)

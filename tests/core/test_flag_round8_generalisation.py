@@ -8,17 +8,8 @@ Each case: the note and the kinds it reports (U unlicensed, P price, N neither).
 
 from __future__ import annotations
 
-import pytest
-
 from cmgr.core.flag_rules import load_lexicon, scan_note
-from tests.core.flag_corpus import (
-    LABELS,
-    assert_kinds,
-    corpus_notes,
-    own_notes,
-    round_corpora,
-    scores,
-)
+from tests.core.flag_corpus import round_tests
 
 LEX = load_lexicon()
 U, P, N, UP = {"unlicensed"}, {"price"}, set(), {"unlicensed", "price"}
@@ -132,11 +123,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("note", "want"), CASES, ids=[c[0] for c in CASES])
-def test_round8_generalisation(note, want):
-    assert_kinds(note, want, LEX)
-
-
 def test_a_fail_mark_is_a_no_without_pass_marks_in_the_note():
     """× after a problem word is a "no" in a note that ticks nothing with √ (超价 ×)."""
     assert scan_note("超价 × 无证 ×", LEX) == []
@@ -155,20 +141,13 @@ def test_the_owner_word_after_a_tip_is_the_other_outlets_owner():
     assert {f.kind for f in scan_note("隔壁是无证的，该户当场把烟全收起来了", LEX)} == {"unlicensed"}
 
 
-ROUND8_CORPORA = round_corpora("8")
-
-
-def test_own_wordings_are_not_taken_from_the_round8_corpora():
-    """The notes above and every lexicon example were written without copying the corpora."""
-    corpus = {r["note"] for path in ROUND8_CORPORA for r in corpus_notes(path)}
-    mine = own_notes(CASES, LEX)
-    assert len(ROUND8_CORPORA) == 2 and not corpus & mine
-
-
-@pytest.mark.parametrize("corpus", ROUND8_CORPORA, ids=[p.stem for p in ROUND8_CORPORA])
-def test_round8_corpora_as_regression_sets(corpus):
-    """Kept at the 0.95 target after tuning (before tuning: docs/flag-rules.md, round 8)."""
-    rows = corpus_notes(corpus)
-    got = scores(rows, LEX)
-    for (_, kind), precision, recall in zip(LABELS, got[0::2], got[1::2], strict=True):
-        assert precision >= 0.95 and recall >= 0.95, (kind, precision, recall)
+# The 0.95 target, kept after tuning (docs/flag-rules.md, round 8): (unlicensed P, R, price P, R).
+FLOORS = {
+    "flag_round8k_notes": (0.95, 0.95, 0.95, 0.95),
+    "flag_round8l_notes": (0.95, 0.95, 0.95, 0.95),
+}
+(
+    test_round8_generalisation,
+    test_own_wordings_are_not_taken_from_the_round8_corpora,
+    test_round8_corpora_as_regression_sets,
+) = round_tests("8", CASES, FLOORS, LEX, stretch=None)

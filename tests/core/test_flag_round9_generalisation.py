@@ -6,16 +6,8 @@ Each case: the note and the kinds it reports (U unlicensed, P price, N neither).
 
 from __future__ import annotations
 
-import pytest
-
 from cmgr.core.flag_rules import load_lexicon, scan_note
-from tests.core.flag_corpus import (
-    assert_kinds,
-    corpus_notes,
-    own_notes,
-    round_corpora,
-    scores,
-)
+from tests.core.flag_corpus import round_tests
 
 LEX = load_lexicon()
 U, P, N, UP = {"unlicensed"}, {"price"}, set(), {"unlicensed", "price"}
@@ -96,11 +88,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("note", "want"), CASES, ids=[c[0] for c in CASES])
-def test_round9_generalisation(note, want):
-    assert_kinds(note, want, LEX)
-
-
 def test_two_tags_compare_only_within_one_product():
     """Two different tag prices are one product's two prices only with no other product, pack
     size or change of time written between them."""
@@ -111,28 +98,13 @@ def test_two_tags_compare_only_within_one_product():
     assert scan_note("云烟上次标22，这次标24，指导价24", LEX) == []
 
 
-ROUND9_CORPORA = round_corpora("9")
 # The after-tuning floors (docs/flag-rules.md, round 9): (unlicensed P, R, price P, R).
 FLOORS = {
     "flag_round9m_notes": (0.96, 0.91, 0.98, 0.85),
     "flag_round9n_notes": (0.98, 0.93, 0.97, 0.94),
 }
-
-
-def test_own_wordings_are_not_taken_from_the_round9_corpora():
-    """The notes above and every lexicon example were written without copying the corpora."""
-    corpus = {r["note"] for path in ROUND9_CORPORA for r in corpus_notes(path)}
-    mine = own_notes(CASES, LEX)
-    assert len(ROUND9_CORPORA) == 2 and not corpus & mine
-    # nor a long stretch of one: no case shares 12 characters in a row with a corpus note
-    for note, _ in CASES:
-        for i in range(len(note) - 11):
-            assert not any(note[i:i + 12] in c for c in corpus), note
-
-
-@pytest.mark.parametrize("corpus", ROUND9_CORPORA, ids=[p.stem for p in ROUND9_CORPORA])
-def test_round9_corpora_as_regression_sets(corpus):
-    """Kept at or above the after-tuning figures (before tuning: docs/flag-rules.md, round 9)."""
-    rows = corpus_notes(corpus)
-    got = scores(rows, LEX)
-    assert all(s >= f for s, f in zip(got, FLOORS[corpus.stem], strict=True)), (got, FLOORS[corpus.stem])
+(
+    test_round9_generalisation,
+    test_own_wordings_are_not_taken_from_the_round9_corpora,
+    test_round9_corpora_as_regression_sets,
+) = round_tests("9", CASES, FLOORS, LEX)

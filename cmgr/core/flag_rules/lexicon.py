@@ -10,13 +10,18 @@ from pathlib import Path
 
 from cmgr.core.flag_rules.normalize import _Spelling
 from cmgr.core.flag_rules.pinyin import Homophones, compile_homophones
-from cmgr.core.flag_rules.prefilter import _anchors, _compile_fast, _split_alternatives
+from cmgr.core.flag_rules.prefilter import (
+    _anchors,
+    _compile_fast,
+    _first_chars,
+    _split_alternatives,
+)
 from cmgr.core.flag_rules.prices import _BARE_TAG_ANCHORS, _CN_NUMERALS
 from cmgr.errors import ConfigError
 from cmgr.i18n import tr
 
 KINDS = ("unlicensed", "price")
-_SCOPES = ("after", "sentence")
+_SCOPES = ("after", "sentence", "report")
 # Words between a price's label and its number (批发价都要395, 进价都140, 卖的七十一包).
 _LINKS = ("还是|仍是|仍为|应该是|本来是|都要|也要|就要|都得|都是|都|也|要|是|为|:|应为|只有|只要|才|"
           "约|大约|大概|在|到|了|高达")
@@ -180,6 +185,9 @@ _CUE_KEYS = {
     "scope_end": "search",
     "rule_talk_after": "search",
     "goods_shop": "search",
+    # a case told as a story of somebody already punished, and a remedy the note contradicts
+    "punished_after": "search",
+    "contradicted_after": "search",
 }
 _TOP_KEYS = {"version", "extends", "normalize", "segmentation", "macros", "cues", "rules",
              "resolutions", "numeric"}
@@ -385,7 +393,7 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
                        tr("只能一个字符对一个字符（记录中的位置保持不变）"), src)
         char_map[ord(src)] = dst
     spelling = _compile_spelling(compiler, normalize.get("spelling", {}), path, text,
-                                 normalize.get("homophones"))
+                                 normalize.get("homophones"), normalize.get("dialect"))
 
     seg = data.get("segmentation", {})
     sentence_breaks = compiler.compile(seg.get("sentence_breaks", r"[。;!?\n…]+"),
@@ -545,15 +553,18 @@ def _pieces(patterns: list[str]) -> tuple[_Piece, ...]:
 
 
 def _compile_spelling(compiler: _Compiler, table, path: str, text: str,
-                      homophone_table=None) -> _Spelling | None:
+                      homophone_table=None, dialect_table=None,
+                      name: str = "spelling") -> _Spelling | None:
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-        raise _err(path, text, "normalize.spelling", tr("应为 模式 = 替换字符串 的表"), "spelling")
+        raise _err(path, text, f"normalize.{name}", tr("应为 模式 = 替换字符串 的表"), name)
     homophones = _compile_homophones(compiler, homophone_table, path, text)
-    if not table and homophones is None:
+    dialect = (None if dialect_table is None else
+               _compile_spelling(compiler, dialect_table, path, text, name="dialect"))
+    if not table and homophones is None and dialect is None:
         return None
     bodies, replacements = [], []
     for pattern, replacement in table.items():
-        key = f"normalize.spelling.{pattern}"
+        key = f"normalize.{name}.{pattern}"
         compiler.compile(pattern, key)
         if not replacement:
             raise _err(path, text, key, tr("替换字符串不能为空"), pattern)
@@ -570,8 +581,14 @@ def _compile_spelling(compiler: _Compiler, table, path: str, text: str,
             unanchored.append(i)
         for anchor in sorted(anchors or ()):
             by_char.setdefault(anchor[0], []).append((anchor, i))
+    guard = None
+    if name == "dialect" and bodies:
+        # The dialect pass runs only on a note holding a character one of its words starts with.
+        firsts = _first_chars("|".join(bodies))
+        guard = re.compile("[" + "".join(sorted(map(re.escape, firsts))) + "]") if firsts else None
     return _Spelling(regex, tuple(replacements), homophones, tuple(bodies),
-                     {ch: tuple(v) for ch, v in by_char.items()}, tuple(unanchored))
+                     {ch: tuple(v) for ch, v in by_char.items()}, tuple(unanchored),
+                     dialect, guard)
 
 
 def _compile_homophones(compiler: _Compiler, table, path: str, text: str) -> Homophones | None:

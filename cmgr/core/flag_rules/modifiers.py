@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 class Modifier:
     category: str  # what the modifier says of the target ("negated before", "question"...)
     cue: str  # the [cues] list of the lexicon holding its words
-    direction: str  # "before" | "after" | "clause"
+    direction: str  # "before" | "after" | "clause" | "sentence_after" (the sentence after it)
     kinds: tuple[str, ...] = ("unlicensed", "price")
 
 
@@ -49,6 +49,8 @@ MODIFIERS: tuple[Modifier, ...] = (
     Modifier("hypothetical or prohibition", "hypothetical_before", "before"),
     Modifier("hypothetical or prohibition", "hypothetical_after", "after"),
     Modifier("reported: talk about the rules, not a case", "rule_talk_after", "after"),
+    Modifier("reported: somebody already punished for it, a story, not a case",
+             "punished_after", "sentence_after"),
     Modifier("education or campaign, not a case", "education_before", "before"),
     Modifier("education or campaign, not a case", "education_after", "after"),
     Modifier("market or wholesale price talk", "market_before", "before", ("price",)),
@@ -86,6 +88,16 @@ def _negation_reaching(cues: dict, before: str) -> re.Match[str] | None:
     return None
 
 
+def _goes_on(lex: Lexicon, ctx: _Context, start: int, end: int) -> re.Match[str] | None:
+    """The `current` cue after which the note says the selling goes on (现在还在卖), in
+    text[start:end], or None."""
+    current = lex.cues.get("current")
+    now = current.search(ctx.text, start, end) if current is not None else None
+    if now is None or not _selling_in(lex, ctx.text[now.start():end]):
+        return None
+    return now
+
+
 def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule | None) -> str | None:
     """Why the target is not a current case, or None; marks it `past` when it is an earlier one."""
     text, cues = ctx.text, lex.cues
@@ -103,7 +115,8 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
     s_end = min(ctx.sent_ends[cand.sentence], cand.end + _REACH_SENTENCE)
     sentence = text[s_start:s_end]
     sent_before = text[s_start:cand.start]
-    scopes = {"before": before, "after": after, "clause": text[c_start:c_end]}
+    scopes = {"before": before, "after": after, "clause": text[c_start:c_end],
+              "sentence_after": text[cand.end:s_end]}
     # A checklist field answered yes (超价：有, 无证：是): its answer, not the words of the
     # field before it (无证：无 超价：有), says whether the problem is there.
     answered_yes = _search(cues.get("checklist_yes"), after) is not None
@@ -121,8 +134,15 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
             m = _negation_reaching(cues, scopes["before"])
         else:
             m = _search(cues.get(mod.cue), scopes[mod.direction])
-        if m is not None and ticks and mod.cue == "negation_after" and _FAIL_MARK in m.group():
+        if (m is not None and mod.cue == "negation_after" and _FAIL_MARK in m.group()
+                and (ticks or ":" in text[cand.start:cand.end])):
+            # With √ ticks in the note, or after a field answered with the problem itself
+            # (证照:过期 ×), the × marks the failed item.
             continue
+        if m is not None and mod.cue == "punished_after" and (
+                _goes_on(lex, ctx, cand.end, s_end)
+                or _outlet(lex, ctx, cand) == "this_outlet"):
+            continue  # punished, and at it again (被罚过，这礼拜又在卖); or the visited shop's case
         if m is not None:
             return _explain(mod.category, mod.cue, m)
     # Other goods: the nearest goods word before the target says what it is about (酒类没有
@@ -149,9 +169,8 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
     if temporal == "history":
         # History, unless the sentence goes on to say it is still so (去年证被吊销了，现在
         # 还在卖烟): then it is an earlier problem that goes on, closed only by a remedy.
-        current = cues.get("current")
-        now = current.search(text, cand.end, s_end) if current is not None else None
-        if now is None or not _selling_in(lex, text[now.start():s_end]):
+        now = _goes_on(lex, ctx, cand.end, s_end)
+        if now is None:
             return "history, not a current case"
         temporal = "past"
         cand.kept.append(f"history that goes on (current: {now.group()})")
@@ -230,6 +249,14 @@ def _closable(c: _Candidate, targets: set[str], who: str | None) -> bool:
                      and c.subkind != "tip_other_outlet"))
 
 
+def _contradicted(lex: Lexicon, ctx: _Context, sent: int, end: int) -> bool:
+    """Whether the note goes on, in the remedy's sentence or the next, to say a state remedy
+    (no longer selling) is not so (老板说不卖烟了，结果有人来买他照卖)."""
+    stop = ctx.sent_ends[min(sent + 1, len(ctx.sent_ends) - 1)]
+    return _search(lex.cues.get("contradicted_after"),
+                   ctx.text[end:min(stop, end + _REACH_SENTENCE)]) is not None
+
+
 def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
                        present: set[str]) -> None:
     text, cues = ctx.text, lex.cues
@@ -266,7 +293,8 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
                 or _search(cues["hypothetical_before"], before)
                 or _search(cues["partial_before"], before)
                 or ctx.sent_question[sent]
-                or (res.scope == "after"
+                or (res.scope == "sentence" and _contradicted(lex, ctx, sent, end))
+                or (res.scope != "sentence"
                     and _search(cues["pending_after"], text[end:min(ctx.sent_ends[sent],
                                                                     end + _REACH_CLAUSE)]))):
             # Ordered, promised, asked, about part of the case (其中1户已办证), or not
@@ -290,6 +318,10 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
         if who == "this_outlet" and _owner_of_tip(lex, ctx, by_sentence.get(sent, ()),
                                                   s_before, start):
             who = "other_outlet"
+        if res.scope == "report":
+            # A verdict on a report (举报不实, 人家有证) closes the case reported before it,
+            # whichever outlet the words just before it name (该店已持证，举报不实).
+            who = None
 
         # A problem the note places in the past is closed by a remedy anywhere in the note.
         for c in past:

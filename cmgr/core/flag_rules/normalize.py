@@ -28,12 +28,24 @@ class _Spelling:
     bodies: tuple[str, ...] = ()
     anchors_by_char: dict[str, tuple[tuple[str, int], ...]] | None = None
     unanchored: tuple[int, ...] = ()
+    # Dialect words ([normalize.dialect]), a second pass after the others: they start with
+    # characters that standard notes seldom hold, so that pass runs only on a note holding one
+    # of them (its `guard`) and costs the common note nothing.
+    dialect: _Spelling | None = None
+    guard: re.Pattern[str] | None = None
 
     def apply(self, text: str) -> str:
+        if self.guard is not None and not self.guard.search(text):
+            return text
         if self.homophones is not None:
             text = self.homophones.apply(text)
-        if self.regex is None:
-            return text
+        if self.regex is not None:
+            text = self._respell(text)
+        if self.dialect is not None:
+            text = self.dialect.apply(text)
+        return text
+
+    def _respell(self, text: str) -> str:
         regex, replacements = self.regex, self.replacements
         if self.anchors_by_char is not None:
             live = self._live(text.lower())

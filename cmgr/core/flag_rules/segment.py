@@ -96,10 +96,15 @@ def _selling_in(lex: Lexicon, text: str) -> bool:
     for m in cue.finditer(text):
         if negated is not None and negated.search(text, 0, m.start()):
             continue
-        if negated_after is not None and negated_after.match(text, m.end()):
-            continue  # 在售：否
+        if (negated_after is not None and negated_after.match(text, m.end())
+                and not m.group().startswith(_STILL)):
+            continue  # 在售：否 (but 仍在零售 × is the item failed: still selling)
         return True
     return False
+
+
+# A selling cue that starts with "still" states the problem; a × after it marks the item failed.
+_STILL = ("仍", "还", "继续", "照常", "照样", "依然", "依旧")
 
 
 def _nearest(cues: dict[str, re.Pattern[str] | None], names: tuple[str, ...], text: str) -> str | None:
