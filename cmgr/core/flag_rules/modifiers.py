@@ -53,6 +53,8 @@ MODIFIERS: tuple[Modifier, ...] = (
     Modifier("education or campaign, not a case", "education_after", "after"),
     Modifier("market or wholesale price talk", "market_before", "before", ("price",)),
     Modifier("margin complaint", "margin_complaint", "clause", ("price",)),
+    Modifier("reported: a case already punished, not one found", "punished_after", "after",
+             ("price",)),
 )
 
 
@@ -121,7 +123,10 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
             m = _negation_reaching(cues, scopes["before"])
         else:
             m = _search(cues.get(mod.cue), scopes[mod.direction])
-        if m is not None and ticks and mod.cue == "negation_after" and _FAIL_MARK in m.group():
+        # After prices compared (利群标18卖20 ×) a × marks the failed item too: a number is
+        # not negated (a rule-less target is one found by numbers or dates).
+        if (m is not None and (ticks or rule is None) and mod.cue == "negation_after"
+                and _FAIL_MARK in m.group()):
             continue
         if m is not None:
             return _explain(mod.category, mod.cue, m)
