@@ -252,3 +252,34 @@ def test_a_rhetorical_question_is_a_statement(note, want):
 ])
 def test_the_guide_price_in_the_next_sentence(note, want):
     check(note, want)
+
+
+# -- more of the same kinds, in other writers' words -----------------------------------------
+
+@pytest.mark.parametrize("note, want", [
+    ("佢賣雙喜十三蚊包，指導價系十二", True),  # Cantonese 系 = 是; 十三蚊包 = per pack
+    ("收了我二十五 价签上明明写的二十三", True),
+    ("白沙卖十一 别的店都卖十块 这家贵一块", True),
+    ("云烟卖二十 我说你这超了", True),
+    ("云烟卖十七 不贵", False),
+    ("嗯 他价签啊 大部分都没有 就几个有", True),  # a spoken filler after the tag word
+    ("价牌又唔齐，老细话下个礼拜先搞", True),
+    ("同一款利群两处价签，一处20一处22", True),
+    ("价签：缺2个 ×", True),  # a count, then the fail mark
+])
+def test_other_words_for_the_same_kinds(note, want):
+    check(note, want)
+
+
+@pytest.mark.parametrize("note, want", [
+    ("上回价签不全，这回补了一部分，还有几款还空着没标", True),  # still, after a partial fix
+    ("上次乱价的事说改了，今天结账还是乱价", True),
+    ("上回超价的问题 这次去看已经没有了", False),
+    ("上月利群超价，这次回访价格没问题", False),
+    ("玉溪卖26，指导价23，当场已调整为23并换了价签", False),  # a number without 元
+    ("价签有三张褪色看不清 已当场换新", False),
+    ("群里说东街那家超价 去看了人家卖45 没问题", False),
+    ("搞活动买烟送打火机，不涉及价格变动", False),
+])
+def test_still_so_and_put_right(note, want):
+    check(note, want)

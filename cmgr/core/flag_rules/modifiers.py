@@ -123,10 +123,12 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
             m = _negation_reaching(cues, scopes["before"])
         else:
             m = _search(cues.get(mod.cue), scopes[mod.direction])
-        # After prices compared (利群标18卖20 ×) a × marks the failed item too: a number is
-        # not negated (a rule-less target is one found by numbers or dates).
-        if (m is not None and (ticks or rule is None) and mod.cue == "negation_after"
-                and _FAIL_MARK in m.group()):
+        # After prices compared or a count (利群标18卖20 ×, 价签：缺2个 ×) a × marks the
+        # failed item too: a number is not negated (a rule-less target is one found by
+        # numbers or dates).
+        if (m is not None and mod.cue == "negation_after" and _FAIL_MARK in m.group()
+                and (ticks or rule is None
+                     or any(ch.isdigit() for ch in text[cand.start:cand.end]))):
             continue
         if m is not None:
             return _explain(mod.category, mod.cue, m)
