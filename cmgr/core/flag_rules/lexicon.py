@@ -16,15 +16,12 @@ from cmgr.core.flag_rules.prefilter import (
     _first_chars,
     _split_alternatives,
 )
-from cmgr.core.flag_rules.prices import _BARE_TAG_ANCHORS, _CN_NUMERALS
+from cmgr.core.flag_rules.prices import _BARE_TAG_ANCHORS, _labelled_number_pattern
 from cmgr.errors import ConfigError
 from cmgr.i18n import tr
 
 KINDS = ("unlicensed", "price")
 _SCOPES = ("after", "sentence", "report")
-# Words between a price's label and its number (批发价都要395, 进价都140, 卖的七十一包).
-_LINKS = ("还是|仍是|仍为|应该是|本来是|都要|也要|就要|都得|都是|都|也|要|是|为|:|应为|只有|只要|才|"
-          "约|大约|大概|在|到|了|高达")
 _WITHIN = ("clause", "sentence")
 # ---------------------------------------------------------------------------
 # The lexicon
@@ -160,6 +157,7 @@ _CUE_KEYS = {
     "education_after": "start",
     "market_before": "search",
     "margin_complaint": "search",
+    "punished_price_after": "start",
     "past": "search",
     "history": "search",
     "current": "search",
@@ -493,17 +491,7 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
                 labels[group] = "|".join(f"(?:{p})" for p in expanded)
         if "sold" in labels or "tag" in labels:
             label_re = "|".join(f"(?P<{g}>{p})" for g, p in labels.items())
-            number_re = ("(?:" + label_re + ")"
-                         rf"(?:{_LINKS})?\s*"
-                         # the unit written before the number (指导价一条二百一, 卖每包25,
-                         # 批发价一包都要21.5)
-                         rf"(?:(?P<sep0>一|每)\s*(?P<per0>条|包|盒)\s*(?:{_LINKS})?\s*)?(?:¥|rmb)?\s*"
-                         # digits, or a number in Chinese (四十五, 六百五); "五十一包" is
-                         # 五十 + 一包 (per 包), not 五十一
-                         r"(?P<num>\d+(?:\.\d+)?(?!\d)"
-                         f"|[{_CN_NUMERALS}]+?(?=一\\s*[条包盒]|(?![{_CN_NUMERALS}])))"
-                         r"(?!\s*(?:个|张|款|种|家|户|次|天|%|年|月|号|日|人|名|位|小时|分钟|岁))"
-                         r"\s*(?P<unit>元|块|¥)?\s*(?P<sep>/|每|一)?\s*(?P<per>条|包|盒|支|箱|件)?")
+            number_re = _labelled_number_pattern(label_re)
             normal = _compile_cue(compiler, _string_list(num.get("normal_cues", []), path, text,
                                                          "numeric.normal_cues"),
                                   "search", "numeric.normal_cues")

@@ -55,6 +55,8 @@ MODIFIERS: tuple[Modifier, ...] = (
     Modifier("education or campaign, not a case", "education_after", "after"),
     Modifier("market or wholesale price talk", "market_before", "before", ("price",)),
     Modifier("margin complaint", "margin_complaint", "clause", ("price",)),
+    Modifier("reported: a case already punished, not one found", "punished_price_after", "after",
+             ("price",)),
 )
 
 
@@ -134,10 +136,13 @@ def _why_suppressed(lex: Lexicon, ctx: _Context, cand: _Candidate, rule: _Rule |
             m = _negation_reaching(cues, scopes["before"])
         else:
             m = _search(cues.get(mod.cue), scopes[mod.direction])
+        # With √ ticks in the note, after a field answered with the problem itself
+        # (证照:过期 ×), or after prices compared or a count (利群标18卖20 ×, 价签：缺2个 ×),
+        # the × marks the failed item: a number is not negated (a rule-less target is one
+        # found by numbers or dates).
         if (m is not None and mod.cue == "negation_after" and _FAIL_MARK in m.group()
-                and (ticks or ":" in text[cand.start:cand.end])):
-            # With √ ticks in the note, or after a field answered with the problem itself
-            # (证照:过期 ×), the × marks the failed item.
+                and (ticks or rule is None or ":" in text[cand.start:cand.end]
+                     or any(ch.isdigit() for ch in text[cand.start:cand.end]))):
             continue
         if m is not None and mod.cue == "punished_after" and (
                 _goes_on(lex, ctx, cand.end, s_end)

@@ -14,14 +14,49 @@ from cmgr.domain import parse_numeral as _number
 if TYPE_CHECKING:
     from cmgr.core.flag_rules.lexicon import Lexicon
 
-_CN_NUMERALS = "零〇一二两三四五六七八九十百千"
+# 廿 (20) and 卅 (30) are how Cantonese and Minnan writers say the tens (廿五 = 25).
+_CN_NUMERALS = "零〇一二两三四五六七八九十百千廿卅"
 _NUMBER_RE = re.compile(rf"[\d{_CN_NUMERALS}]")
-# A price written without a label: 280元/条, 160一条, ¥65, 30块.
+_TENS = str.maketrans({"廿": "二十", "卅": "三十"})
+# Words between a price's label and its number (批发价都要395, 进价都140, 卖的七十一包).
+_LINKS = ("还是|仍是|仍为|应该是|本来是|都要|也要|就要|都得|都是|就是|也是|都|也|要|是|为|:|应为|只有|"
+          "只要|才|约|大约|大概|在|到|了|高达")
+# The 角 after a 块 (二十三块五 = 23.5, 25块5), unless it is a count of packs (25块一包, 25块三包).
+_JIAO = r"(?:(?P<jiao>[一二三四五六七八九]|\d)(?![\d.十百千万条包盒])\s*(?:毛|角)?)?"
+# A price written without a label: 280元/条, 160一条, ¥65, 30块, 二十三块五一包.
 _BARE_PRICE_RE = re.compile(
-    r"(?<![\d.])(?:¥\s*)?(?P<num>\d+(?:\.\d+)?)\s*"
-    r"(?:(?P<unit>元|块)\s*(?:(?P<sep>/|每|一)\s*(?P<per>条|包|盒))?"
+    rf"(?<![\d.{_CN_NUMERALS}])(?:¥\s*)?(?P<num>\d+(?:\.\d+)?|[{_CN_NUMERALS}]+?(?=[元块]))\s*"
+    rf"(?:(?P<unit>元|块){_JIAO}\s*(?:(?P<sep>/|每|一)\s*(?P<per>条|包|盒))?"
     r"|(?P<sep2>/|一|每)\s*(?P<per2>条|包|盒)(?![烟中玉利芙南云黄红白双真娇七万苏钻])"
     r"|(?<=\d)(?=的))")
+
+
+def _labelled_number_pattern(label_re: str) -> str:
+    """A price after its label (指导价65, 卖七十一包, 收我廿五, 标二十三块五): the label's
+    group names which price it is (guide / minimum / tag / sold)."""
+    return ("(?:" + label_re + ")"
+            rf"(?:{_LINKS})?\s*"
+            # the unit written before the number (指导价一条二百一, 卖每包25, 批发价一包都要21.5)
+            rf"(?:(?P<sep0>一|每)\s*(?P<per0>条|包|盒)\s*(?:{_LINKS})?\s*)?(?:¥|rmb)?\s*"
+            # digits, or a number in Chinese (四十五, 六百五); "五十一包" is 五十 + 一包 (per 包),
+            # not 五十一
+            r"(?P<num>\d+(?:\.\d+)?(?!\d)"
+            f"|[{_CN_NUMERALS}]+?(?=一\\s*[条包盒]|(?![{_CN_NUMERALS}])))"
+            r"(?!\s*(?:个|张|款|种|家|户|次|天|%|年|月|号|日|人|名|位|小时|分钟|岁|点))"
+            rf"\s*(?:(?P<unit>元|块|¥){_JIAO})?\s*(?P<sep>/|每|一)?\s*(?P<per>条|包|盒|支|箱|件)?")
+
+
+def _price_value(m: re.Match[str]) -> float | None:
+    """The number of a matched price, its 角 included (二十三块五 -> 23.5, 廿五 -> 25)."""
+    number = _number(m.group("num").translate(_TENS))
+    if number is None:
+        return None
+    jiao = m.group("jiao")
+    if jiao:
+        number += int(jiao) / 10 if jiao.isdigit() else _number(jiao) / 10
+    return number
+
+
 # "65一包的中华": a price said of the product, read as its tag (anchors the numeric check).
 _BARE_TAG_ANCHORS = frozenset({"包的", "条的", "盒的", "元的", "块的"})
 
@@ -43,75 +78,119 @@ def _bare_prices(ctx: _Context, s_start: int, s_end: int, taken: list[tuple[int,
         if not has_unit and not text.startswith("¥", m.start()):
             continue
         unit = "包" if per in ("包", "盒") else ("条" if per else None)
-        value = float(m.group("num"))
+        value = _price_value(m)
+        if value is None:
+            continue
         if reference_after is not None and reference_after.match(text, m.end(), s_end):
             yield "sold", value, unit, m.start(), m.end()
         elif text.startswith("的", m.end()) and not re.match(r"的\s*\d", text[m.end():m.end() + 3]):
             yield "tag", value, unit, m.start(), m.end()
 
 
+_CHECKS = (("sold", "guide", "above_guide", lambda s, r: s > r + 1e-9),
+           ("tag", "guide", "above_guide", lambda s, r: s > r + 1e-9),
+           ("sold", "minimum", "below_minimum", lambda s, r: s < r - 1e-9),
+           ("tag", "minimum", "below_minimum", lambda s, r: s < r - 1e-9),
+           ("sold", "tag", "inconsistent_price", lambda s, r: abs(s - r) > 1e-9))
+_LABELS = {"guide": "指导价", "minimum": "最低价/批发价", "tag": "标价"}
+
+_Values = dict[str, list[tuple[float, str | None, int, int]]]
+
+
+def _sentence_values(lex: Lexicon, ctx: _Context, s_start: int, s_end: int) -> _Values:
+    """The prices written in one sentence, by group (guide / minimum / tag / sold)."""
+    num = lex.numeric
+    values: _Values = {"guide": [], "minimum": [], "tag": [], "sold": []}
+    for m in num.regex.finditer(ctx.text, s_start, s_end):
+        group = next(g for g in values if m.groupdict().get(g) is not None)
+        per = m.group("per") or m.group("per0")
+        if per and not (m.group("unit") or m.group("sep") or m.group("per0")):
+            continue  # "卖了3条": a quantity, not a price
+        if per in ("支", "箱", "件"):
+            continue
+        unit = "包" if per in ("包", "盒") else ("条" if per else None)
+        number = _price_value(m)
+        if number is None:
+            continue  # not a numeral (百 alone, 十百): nothing to compare
+        values[group].append((number, unit, m.start(), m.end()))
+    taken = [(v[2], v[3]) for vs in values.values() for v in vs]
+    for group, value, unit, start, end in _bare_prices(ctx, s_start, s_end, taken,
+                                                      num.reference_after):
+        values[group].append((value, unit, start, end))
+    return values
+
+
 def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
     num = lex.numeric
     if num.regex is None:
         return []
-    found = []
+    found: list[_Candidate] = []
+    by_sentence: dict[int, _Values] = {}
     for i in range(len(ctx.sent_starts)):
         s_start, s_end = ctx.sent_starts[i], ctx.sent_ends[i]
-        sentence = ctx.text[s_start:s_end]
-        if not _NUMBER_RE.search(sentence):
-            continue
-        values: dict[str, list[tuple[float, str | None, int, int]]] = {
-            "guide": [], "minimum": [], "tag": [], "sold": []}
-        for m in num.regex.finditer(ctx.text, s_start, s_end):
-            group = next(g for g in values if m.groupdict().get(g) is not None)
-            per = m.group("per") or m.group("per0")
-            if per and not (m.group("unit") or m.group("sep") or m.group("per0")):
-                continue  # "卖了3条": a quantity, not a price
-            if per in ("支", "箱", "件"):
-                continue
-            unit = "包" if per in ("包", "盒") else ("条" if per else None)
-            number = _number(m.group("num"))
-            if number is None:
-                continue  # not a numeral (百 alone, 十百): nothing to compare
-            values[group].append((number, unit, m.start(), m.end()))
-        taken = [(v[2], v[3]) for vs in values.values() for v in vs]
-        for group, value, unit, start, end in _bare_prices(ctx, s_start, s_end, taken,
-                                                          num.reference_after):
-            values[group].append((value, unit, start, end))
-        checks = [("sold", "guide", "above_guide", lambda s, r: s > r + 1e-9),
-                  ("tag", "guide", "above_guide", lambda s, r: s > r + 1e-9),
-                  ("sold", "minimum", "below_minimum", lambda s, r: s < r - 1e-9),
-                  ("tag", "minimum", "below_minimum", lambda s, r: s < r - 1e-9),
-                  ("sold", "tag", "inconsistent_price", lambda s, r: abs(s - r) > 1e-9)]
-        labels = {"guide": "指导价", "minimum": "最低价/批发价", "tag": "标价"}
-        for observed_group, group, subkind, broken in checks:
-            for ref, r_unit, ref_start, ref_end in values[group]:
+        if _NUMBER_RE.search(ctx.text, s_start, s_end):
+            by_sentence[i] = _sentence_values(lex, ctx, s_start, s_end)
+    for i, values in by_sentence.items():
+        for observed_group, group, subkind, broken in _CHECKS:
+            for ref in values[group]:
                 # A reference price goes with the observed price written nearest to it
                 # ("隔壁卖450, 店里卖630, 批发价600": 600 is compared with 630), among those
                 # of its order of size (prices twice as far apart or more are per 包 vs per
                 # 条, or not prices: "标190, 单包卖20, 算下来一条200" compares 190 with 200).
-                comparable = [v for v in values[observed_group]
-                              if _comparable(v[0], v[1], ref, r_unit)]
-                if not comparable:
-                    continue
-                sold, s_unit, start, end = min(comparable,
-                                               key=lambda v, r=ref_start: abs(v[2] - r))
-                s_val = _per_carton(sold, s_unit, r_unit)
-                r_val = _per_carton(ref, r_unit, s_unit)
-                first, last = min(start, ref_start), max(end, ref_end)
-                span_start, span_end = ctx.clause_of(first)[0], ctx.clause_of(last - 1)[1]
-                if num.normal is not None and any(
-                        not _in_quotes(ctx.text, m.start(), m.end())
-                        for m in num.normal.finditer(ctx.text, span_start, span_end)):
-                    continue  # "..., 未见异常": the writer says the price is fine
-                if broken(s_val, r_val):
-                    what = "标价" if observed_group == "tag" else "售价"
-                    found.append(_Candidate(
-                        "price", subkind,
-                        f"price.{subkind}: {what}{sold:g}与{labels[group]}{ref:g}比较(数值规则)",
-                        start, end, i))
+                where, comparable = i, _comparable_to(values[observed_group], ref)
+                if group != "tag" and not values["sold"] and not values["tag"]:
+                    # A long note tells the price and the guide price in two sentences
+                    # (软中华卖到了七十五一包。……指导价就是六十五。): a guide or minimum price
+                    # in a sentence with no price charged or tagged goes with the sentence
+                    # before, or else the one after.
+                    for where in (i - 1, i + 1):
+                        near = by_sentence.get(where)
+                        comparable = _comparable_to(near[observed_group], ref) if near else []
+                        if comparable:
+                            break
+                if comparable:
+                    cand = _compared(num, ctx, ref, comparable, where, observed_group, group,
+                                     subkind, broken)
+                    if cand is not None:
+                        found.append(cand)
         found.extend(_tag_pairs(num, ctx, values["tag"], i))
     return found
+
+
+def _comparable_to(observed, ref):
+    value, unit = ref[0], ref[1]
+    return [v for v in observed if _comparable(v[0], v[1], value, unit)]
+
+
+def _compared(num, ctx: _Context, ref, comparable, sentence: int, observed_group: str,
+              group: str, subkind: str, broken) -> _Candidate | None:
+    """The observed price nearest to a reference price, compared with it: a candidate when
+    the comparison shows the problem and the writer does not call the price fine."""
+    ref_value, r_unit, ref_start, ref_end = ref
+    sold, s_unit, start, end = min(comparable, key=lambda v: abs(v[2] - ref_start))
+    s_val = _per_carton(sold, s_unit, r_unit)
+    r_val = _per_carton(ref_value, r_unit, s_unit)
+    first, last = min(start, ref_start), max(end, ref_end)
+    span_start, span_end = ctx.clause_of(first)[0], ctx.clause_of(last - 1)[1]
+    ref_sentence = ctx.sentence_of(ref_start)
+    if sentence != ref_sentence:
+        # In two sentences: the clause of the price and the whole sentence of the guide
+        # price say whether it is fine.
+        span_start, span_end = ctx.clause_of(start)[0], ctx.clause_of(end - 1)[1]
+        if num.normal is not None and num.normal.search(
+                ctx.text, ctx.sent_starts[ref_sentence], ctx.sent_ends[ref_sentence]):
+            return None
+    if num.normal is not None and any(
+            not _in_quotes(ctx.text, m.start(), m.end())
+            for m in num.normal.finditer(ctx.text, span_start, span_end)):
+        return None  # "..., 未见异常": the writer says the price is fine
+    if not broken(s_val, r_val):
+        return None
+    what = "标价" if observed_group == "tag" else "售价"
+    return _Candidate(
+        "price", subkind,
+        f"price.{subkind}: {what}{sold:g}与{_LABELS[group]}{ref_value:g}比较(数值规则)",
+        start, end, sentence)
 
 
 def _tag_pairs(num, ctx: _Context, tags, sentence: int) -> list[_Candidate]:
