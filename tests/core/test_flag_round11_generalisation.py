@@ -163,8 +163,8 @@ def test_a_bad_dialect_entry_is_refused_with_its_table(tmp_path):
     assert "normalize.dialect" in str(err.value)
 
 
-# The after-tuning floors (docs/flag-rules.md, round 11): (unlicensed P, R, price P, R); the price
-# floors are today's price figures (the price label is tuned on another branch).
+# The after-tuning floors (docs/flag-rules.md, round 11): (unlicensed P, R, price P, R), as the
+# merged reader scores them (both labels tuned on round 11).
 FLOORS = {
     "flag_round11r_notes": (1.00, 1.00, 1.00, 1.00),
     "flag_round11s_notes": (1.00, 1.00, 1.00, 1.00),
