@@ -3,6 +3,7 @@
     python bench/bench_flags.py                 # build bench/out/flags_city.db once, then time
     python bench/bench_flags.py --fresh         # rebuild the database first
     python bench/bench_flags.py --customers 3000 --order-weeks 0   # a quick small run
+    python bench/bench_flags.py --no-statistical   # the rules alone (as flags.statistical_reader = false)
 
 The database is loaded directly from bench/gen_city.py's generators (roster, ~150-spec price
 list, the visits with their notes, 检查品规 and 实际零售价 as written, plus --order-weeks of
@@ -143,11 +144,15 @@ def main(argv=None) -> int:
                         help="weeks of orders before 2026-11-27 for the roster rule (0: none)")
     parser.add_argument("--seed", type=int, default=gen_city.DEFAULT_SEED)
     parser.add_argument("--limit", type=float, default=30.0, help="seconds allowed for the first scan")
+    parser.add_argument("--no-statistical", action="store_true",
+                        help="rules only: without the statistical second reader for unlicensed "
+                             "(flags.statistical_reader = false)")
     args = parser.parse_args(argv)
     if args.fresh or not args.db.exists():
         args.db.parent.mkdir(parents=True, exist_ok=True)
         build(args.db, args.customers, args.managers, args.order_weeks, args.seed)
 
+    from cmgr.core.flag_model import load_text_model
     from cmgr.core.flag_rules import load_lexicon
     from cmgr.render.flag_report import flag_record
     from cmgr.store.flags import list_flags, scan
@@ -160,21 +165,23 @@ def main(argv=None) -> int:
     reset_flags(db)
     started = time.perf_counter()
     lexicon = load_lexicon()
-    first = scan(db, lexicon, min_retail_factor=1.0)
+    model = None if args.no_statistical else load_text_model()
+    first = scan(db, lexicon, min_retail_factor=1.0, text_model=model)
     first_s = time.perf_counter() - started
     n_flags = db.scalar("SELECT count(*) FROM flags")
-    print(f"1. first scan (lexicon load + read + rules + store): {first_s:.1f} s; "
+    print(f"1. first scan (lexicon{'' if model is None else ' and model'} load + read + rules + "
+          f"store): {first_s:.1f} s; "
           f"{first.visits:,} visits, {first.price_checks:,} prices checked, {first.added:,} flags "
           f"({first.roster_cases} from the roster); "
           f"{len(first.unmatched_skus)} unmatched 检查品规 names, "
           f"{len(first.unparsed_prices)} unparsed prices")
     started = time.perf_counter()
-    again = scan(db, lexicon, min_retail_factor=1.0)
+    again = scan(db, lexicon, min_retail_factor=1.0, text_model=model)
     print(f"2. second run: {time.perf_counter() - started:.2f} s; {again.visits:,} visits read, "
           f"{again.added} added, {again.removed} removed; flags {db.scalar('SELECT count(*) FROM flags'):,} "
           f"(was {n_flags:,})")
     started = time.perf_counter()
-    full = scan(db, lexicon, min_retail_factor=1.0, rescan=True)
+    full = scan(db, lexicon, min_retail_factor=1.0, rescan=True, text_model=model)
     print(f"3. --rescan: {time.perf_counter() - started:.1f} s; {full.visits:,} visits read, "
           f"{full.added} added, {full.refreshed} refreshed, {full.removed} removed")
     started = time.perf_counter()

@@ -76,6 +76,9 @@ SETTINGS: list[Setting] = [
             tr("OR-Tools 为每位客户经理改进线路可用的秒数（0：只用内置的启发式，快，且结果逐字节可复现；见 docs/plan-week.md）"), minimum=0),
     Setting("flags.lexicon", None, str,
             tr("你自己的违规标记词表文件（TOML；默认：自带的词表）")),
+    Setting("flags.statistical_reader", True, bool,
+            tr("无证经营：规则没有读出问题的访问记录，再由统计读者（字 n 元逻辑回归）读一遍，"
+               "得分够高也标记（docs/flag-rules.md 第 8 节）；false 只用规则")),
     Setting("flags.price.min_retail_factor", 1.0, (int, float),
             tr("价格表没有最低零售价一列时，最低零售价 = 批发价 × 这个系数"), minimum=0),
     Setting("report.stopped_lookback_months", 2, int,

@@ -5,7 +5,8 @@ Pure: the store (cmgr/store/flags.py) reads the rows and writes the findings. Th
 themselves live in `flag_rules` (lexicon-driven); this module applies them to visits, adds
 the structured checks and names every finding with a stable key:
 
-* ``note``           — `scan_note` on the visit's 访问内容
+* ``note``           — `scan_note` on the visit's 访问内容 (and, for unlicensed sales, the
+  statistical second reader of `flag_model` where the rules found nothing)
 * ``observed_price`` — the visit's 实际零售价 of the 检查品规 against the guide price list
 * ``roster``         — an active customer ordering or visited while its licence number is
   missing or its licence has expired
@@ -23,12 +24,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from cmgr.core.flag_model import TextModel, read_note
 from cmgr.core.flag_rules import (
     Lexicon,
     NoteFinding,
     check_observed_price,
     parse_price,
-    scan_note,
     trace_note,
 )
 from cmgr.domain import FLAG_STATUS_LABELS, is_active, normalize_name
@@ -47,6 +48,7 @@ SUBKIND_LABELS = {
     "moved_without_change": "迁址未办变更",
     "borrowed_license": "借用他人许可证",
     "tip_other_outlet": "周边无证经营线索",
+    "statistical": "统计读者判断的无证经营",
     "license_missing": "名册无许可证号",
     "license_expired": "名册许可证已过期",
     # price
@@ -248,11 +250,14 @@ def observed_key(visit_key: str, subkind: str) -> str:
 
 
 def scan_visits(visits: Iterable[VisitRow], lexicon: Lexicon, prices: PriceBook, *,
-                note_cache: dict[str, list[NoteFinding]] | None = None) -> VisitScan:
+                note_cache: dict[str, list[NoteFinding]] | None = None,
+                text_model: TextModel | None = None) -> VisitScan:
     """Every note and observed-price finding of `visits`.
 
     Identical notes are read once (`note_cache`, shared across batches by the caller):
     "正常走访，无异常" and copied remarks recur thousands of times in a city's notes.
+    With `text_model`, a note the rules find no unlicensed problem in is also read by the
+    statistical second reader (`flag_model.read_note`).
     """
     cache = note_cache if note_cache is not None else {}
     out = VisitScan()
@@ -263,7 +268,7 @@ def scan_visits(visits: Iterable[VisitRow], lexicon: Lexicon, prices: PriceBook,
             out.notes += 1
             found = cache.get(text)
             if found is None:
-                found = scan_note(text, lexicon)
+                found = read_note(text, lexicon, text_model)
                 cache[text] = found
             for f in found:
                 out.findings.append(Finding(

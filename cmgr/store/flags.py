@@ -55,8 +55,10 @@ class ScanSummary:
 
 
 def scan(db: Database, lexicon, *, min_retail_factor: float = 1.0, since: str | None = None,
-         until: str | None = None, rescan: bool = False, batch: int = 20_000) -> ScanSummary:
-    """Run the flag rules over the visits that need it and the roster; store the findings."""
+         until: str | None = None, rescan: bool = False, batch: int = 20_000,
+         text_model=None) -> ScanSummary:
+    """Run the flag rules (and `text_model`, the statistical second reader, if given) over
+    the visits that need it and the roster; store the findings."""
     started = time.perf_counter()
     summary = ScanSummary()
     # Taken before reading: a visit changed while we read has updated_at >= this, so the next
@@ -69,7 +71,7 @@ def scan(db: Database, lexicon, *, min_retail_factor: float = 1.0, since: str | 
     cache: dict = {}
     for chunk in _visits_to_scan(db, since, until, rescan, batch):
         keys.extend(v.visit_key for v in chunk)
-        found.merge(fe.scan_visits(chunk, lexicon, book, note_cache=cache))
+        found.merge(fe.scan_visits(chunk, lexicon, book, note_cache=cache, text_model=text_model))
         extra = _extra_price_rows(db, chunk)
         if extra:  # the second and later cigarettes checked on a visit (migration 007)
             more = fe.scan_visits(extra, lexicon, book)

@@ -109,13 +109,19 @@ def _note_text(text) -> str:
 
 def scan_note(text: str, lexicon: Lexicon) -> list[NoteFinding]:
     """The current, unresolved problems a visit note reports, in note order."""
+    return scan_note_normalised(text, lexicon)[0]
+
+
+def scan_note_normalised(text: str, lexicon: Lexicon) -> tuple[list[NoteFinding], str]:
+    """`scan_note`'s findings and the normalised note they were read in (which the
+    statistical second reader, cmgr/core/flag_model.py, reads too: normalised once)."""
     text = _note_text(text)
     if not text:
-        return []
-    _, cands = _candidates(text, lexicon)
+        return [], ""
+    norm, cands = _candidates(text, lexicon)
     flagged = [c for c in cands if c.outcome == "flagged"]
     return [NoteFinding(c.kind, c.subkind, text[s:e], s, e, c.rule, "; ".join(c.kept))
-            for c, s, e in _located(text, lexicon, flagged)]
+            for c, s, e in _located(text, lexicon, flagged)], norm
 
 
 def trace_note(text: str, lexicon: Lexicon) -> list[CandidateTrace]:
