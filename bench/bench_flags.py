@@ -3,6 +3,8 @@
     python bench/bench_flags.py                 # build bench/out/flags_city.db once, then time
     python bench/bench_flags.py --fresh         # rebuild the database first
     python bench/bench_flags.py --customers 3000 --order-weeks 0   # a quick small run
+    python bench/bench_flags.py --no-statistical   # the rules alone (as flags.statistical_reader = false)
+    python bench/bench_flags.py --model-cost       # also the statistical reader's own CPU share
 
 The database is loaded directly from bench/gen_city.py's generators (roster, ~150-spec price
 list, the visits with their notes, 检查品规 and 实际零售价 as written, plus --order-weeks of
@@ -133,6 +135,31 @@ def accuracy(db) -> None:
         print(f"{name:<20}{tp:>8,}{fp:>8,}{fn:>8,}{precision:>11.3f}{recall:>8.3f}")
 
 
+def model_cost(db, lexicon, model) -> None:
+    """The statistical reader's own share of a scan, in CPU time: every distinct note is read by
+    the rules first (not timed), then only what `flag_model.read_note` adds is timed."""
+    from cmgr.core.flag_model import _LICENCE_WORD
+    from cmgr.core.flag_rules.reader import scan_note_normalised
+
+    notes = list(dict.fromkeys(r[0] for r in db.execute(
+        "SELECT notes FROM visits WHERE notes IS NOT NULL AND trim(notes) <> ''")))
+    read = [scan_note_normalised(n, lexicon) for n in notes]
+    asked = scored = 0
+    started = time.process_time()
+    for found, text in read:
+        if any(f.kind == model.label for f in found):
+            continue
+        asked += 1
+        text = text.lower()
+        if _LICENCE_WORD.search(text):
+            scored += 1
+            model.score(text)
+    cpu = time.process_time() - started
+    print(f"5. statistical reader: {len(notes):,} distinct notes, {asked:,} without an unlicensed "
+          f"finding, {scored:,} scored: {cpu:.2f} s CPU ({cpu / len(notes) * 1e6:.1f} µs per "
+          f"distinct note, {cpu / max(scored, 1) * 1e6:.0f} µs per note scored)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
@@ -143,11 +170,17 @@ def main(argv=None) -> int:
                         help="weeks of orders before 2026-11-27 for the roster rule (0: none)")
     parser.add_argument("--seed", type=int, default=gen_city.DEFAULT_SEED)
     parser.add_argument("--limit", type=float, default=30.0, help="seconds allowed for the first scan")
+    parser.add_argument("--no-statistical", action="store_true",
+                        help="rules only: without the statistical second reader for unlicensed "
+                             "(flags.statistical_reader = false)")
+    parser.add_argument("--model-cost", action="store_true",
+                        help="also time the statistical reader's own share (CPU) on the distinct notes")
     args = parser.parse_args(argv)
     if args.fresh or not args.db.exists():
         args.db.parent.mkdir(parents=True, exist_ok=True)
         build(args.db, args.customers, args.managers, args.order_weeks, args.seed)
 
+    from cmgr.core.flag_model import load_text_model
     from cmgr.core.flag_rules import load_lexicon
     from cmgr.render.flag_report import flag_record
     from cmgr.store.flags import list_flags, scan
@@ -160,26 +193,30 @@ def main(argv=None) -> int:
     reset_flags(db)
     started = time.perf_counter()
     lexicon = load_lexicon()
-    first = scan(db, lexicon, min_retail_factor=1.0)
+    model = None if args.no_statistical else load_text_model()
+    first = scan(db, lexicon, min_retail_factor=1.0, text_model=model)
     first_s = time.perf_counter() - started
     n_flags = db.scalar("SELECT count(*) FROM flags")
-    print(f"1. first scan (lexicon load + read + rules + store): {first_s:.1f} s; "
+    print(f"1. first scan (lexicon{'' if model is None else ' and model'} load + read + rules + "
+          f"store): {first_s:.1f} s; "
           f"{first.visits:,} visits, {first.price_checks:,} prices checked, {first.added:,} flags "
           f"({first.roster_cases} from the roster); "
           f"{len(first.unmatched_skus)} unmatched 检查品规 names, "
           f"{len(first.unparsed_prices)} unparsed prices")
     started = time.perf_counter()
-    again = scan(db, lexicon, min_retail_factor=1.0)
+    again = scan(db, lexicon, min_retail_factor=1.0, text_model=model)
     print(f"2. second run: {time.perf_counter() - started:.2f} s; {again.visits:,} visits read, "
           f"{again.added} added, {again.removed} removed; flags {db.scalar('SELECT count(*) FROM flags'):,} "
           f"(was {n_flags:,})")
     started = time.perf_counter()
-    full = scan(db, lexicon, min_retail_factor=1.0, rescan=True)
+    full = scan(db, lexicon, min_retail_factor=1.0, rescan=True, text_model=model)
     print(f"3. --rescan: {time.perf_counter() - started:.1f} s; {full.visits:,} visits read, "
           f"{full.added} added, {full.refreshed} refreshed, {full.removed} removed")
     started = time.perf_counter()
     text = json.dumps([flag_record(r) for r in list_flags(db)], ensure_ascii=False)
     print(f"4. list all flags as JSON: {time.perf_counter() - started:.2f} s ({len(text) / 1e6:.1f} MB)")
+    if args.model_cost and model is not None:
+        model_cost(db, lexicon, model)
     accuracy(db)
     db.close()
     ok = first_s < args.limit

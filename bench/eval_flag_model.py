@@ -1,6 +1,7 @@
 """Would a statistical second reader help the note flagger? Leave-one-round-out evaluation.
 
-    python bench/eval_flag_model.py                  # the table (needs scikit-learn); ~20 min
+    python bench/eval_flag_model.py                  # the table (needs scikit-learn:
+                                                     # pip install -e '.[model]'); ~11 min
                                                      # on 2 busy cores
     python bench/eval_flag_model.py --rounds 11      # hold out only round 11
     python bench/eval_flag_model.py --with-early     # also train on heldout/unseen/unseen2/unseen3
@@ -274,19 +275,27 @@ def run(notes: list[dict], held_out: list[str]):
     The reader ("landed" or "blind") gives the rule verdicts and rule features on both the
     training rounds (where the thresholds are chosen) and the held-out round."""
     results = {}
+    # With --test every test corpus has the same training notes: their out-of-fold scores and
+    # the model fitted on them are computed once per label.
+    cache: dict[tuple, tuple] = {}
     for g in held_out:
         test = [n for n in notes if n["group"] == g]
         train = [n for n in notes if n["group"] != g and not n["group"].startswith("test:")]
         inner_groups = sorted({n["group"] for n in train})
         for label in LABELS:
-            # Out-of-fold scores of the training notes: each inner group (a round, the dev
-            # corpus, the early corpora) scored by a model trained on the others.
-            oof: dict[str, dict[int, float]] = {}
-            for h in inner_groups:
-                inner_test = [n for n in train if n["group"] == h]
-                inner = _fit_score([n for n in train if n["group"] != h], inner_test, label)
-                for key, values in inner.items():
-                    oof.setdefault(key, {}).update(zip(map(id, inner_test), values, strict=True))
+            key_ = (tuple(inner_groups), label)
+            if key_ not in cache:
+                # Out-of-fold scores of the training notes: each inner group (a round, the dev
+                # corpus, the early corpora) scored by a model trained on the others.
+                oof: dict[str, dict[int, float]] = {}
+                for h in inner_groups:
+                    inner_test = [n for n in train if n["group"] == h]
+                    inner = _fit_score([n for n in train if n["group"] != h], inner_test, label)
+                    for key, values in inner.items():
+                        oof.setdefault(key, {}).update(zip(map(id, inner_test), values,
+                                                           strict=True))
+                cache[key_] = oof
+            oof = cache[key_]
             held = _fit_score(train, test, label)
             tr_truth = [n["truth"][label] for n in train]
             te_truth = [n["truth"][label] for n in test]
@@ -300,6 +309,14 @@ def run(notes: list[dict], held_out: list[str]):
                     pred = _predict(method.removesuffix("/P"), te_rules, held["text"], held["stack:" + reader],
                                     lo, hi)
                     results[reader, g, label, method] = (*_pr(pred, te_truth), lo, hi)
+                    # The same thresholds on the dev corpus's out-of-fold scores: the false
+                    # alarms a combination adds there (the dev corpus is never held out).
+                    dev = [i for i, n in enumerate(train) if n["group"] == "dev"]
+                    dev_pred = _predict(method.removesuffix("/P"), [tr_rules[i] for i in dev],
+                                        [tr_text[i] for i in dev], [tr_stack[i] for i in dev],
+                                        lo, hi)
+                    results[reader, g, label, method, "dev"] = _pr(
+                        dev_pred, [tr_truth[i] for i in dev])
         print(f"{g} done", file=sys.stderr)
     return results
 
@@ -334,6 +351,16 @@ def _print(results, held_out: list[str]) -> None:
                             for i in (2, 3, 4)))
                     for m in METHODS)
                 print(f"{name:<{width}}{label_names[label]:<12}{cells}")
+        print("TP/FP/FN per held-out round (dev: the out-of-fold dev corpus, same thresholds)")
+        for g in held_out:
+            for label in LABELS:
+                parts = [f"{m} {results[reader, g, label, m][2]}/{results[reader, g, label, m][3]}"
+                         f"/{results[reader, g, label, m][4]}" for m in METHODS]
+                print(f"  {g:<{width - 2}}{label_names[label]:<12}" + "; ".join(parts))
+                parts = [f"{m} {results[reader, g, label, m, 'dev'][2]}"
+                         f"/{results[reader, g, label, m, 'dev'][3]}"
+                         f"/{results[reader, g, label, m, 'dev'][4]}" for m in METHODS]
+                print(f"  {'  dev':<{width - 2}}{label_names[label]:<12}" + "; ".join(parts))
         print("thresholds t_lo/t_hi per held-out round")
         for g in held_out:
             for label in LABELS:

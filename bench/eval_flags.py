@@ -32,6 +32,9 @@
                                                      # price_violation) joined with a visits export
     python bench/eval_flags.py --lexicon my.toml     # a custom lexicon
     python bench/eval_flags.py --speed 350000        # time scan_note on N synthetic notes
+    python bench/eval_flags.py --statistical ...     # rules + the statistical second reader for
+                                                     # unlicensed (cmgr/core/flag_model.py), as
+                                                     # `cmgr flag` reads by default
 
 --corpus may be given several times. The sample answer key is
 sample_data/truth/visit_labels.csv joined on 访问编号 with the 访问内容 of
@@ -54,7 +57,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from cmgr.core.flag_rules import load_lexicon, scan_note, trace_note  # noqa: E402
+from cmgr.core.flag_model import load_text_model, read_note  # noqa: E402
+from cmgr.core.flag_rules import load_lexicon, trace_note  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "notes-dev" / "notes.csv"
 HELDOUT_CORPUS = REPO / "tests" / "core" / "flag_heldout_notes.csv"
@@ -175,12 +179,12 @@ def load_corpus(labels: Path, visits: Path | None = None) -> list[dict[str, str]
 
 
 def evaluate(corpus: Path, lexicon, min_score: float, visits: Path | None = None,
-             max_misses: int | None = None) -> bool:
+             max_misses: int | None = None, text_model=None) -> bool:
     rows = load_corpus(corpus, visits)
     counts = {label: {"TP": 0, "FP": 0, "FN": 0, "TN": 0} for label in LABELS}
     misses = []
     for row in rows:
-        findings = scan_note(row["note"], lexicon)
+        findings = read_note(row["note"], lexicon, text_model)
         kinds = {f.kind for f in findings}
         for label, kind in LABELS.items():
             truth = str(row.get(label, "0")).strip() == "1"
@@ -249,10 +253,10 @@ def synth_notes(n: int, seed: int = 7) -> list[str]:
     return notes
 
 
-def speed(n: int, lexicon) -> None:
+def speed(n: int, lexicon, text_model=None) -> None:
     notes = synth_notes(n)
     started, cpu_started = time.perf_counter(), time.process_time()
-    flagged = sum(1 for note in notes if scan_note(note, lexicon))
+    flagged = sum(1 for note in notes if read_note(note, lexicon, text_model))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(f"speed: {n} notes in {elapsed:.2f} s wall, {cpu:.2f} s CPU "
           f"({cpu / n * 1e6:.1f} µs/note), {flagged} notes flagged")
@@ -271,8 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=int, default=0, metavar="N",
                         help="also time scan_note on N synthetic notes")
     parser.add_argument("--min", type=float, default=0.95, dest="min_score")
+    parser.add_argument("--statistical", action="store_true",
+                        help="also read with the statistical second reader for unlicensed "
+                             "(cmgr/core/flag_model.py, as `cmgr flag` does by default)")
     args = parser.parse_args(argv)
     lexicon = load_lexicon(args.lexicon)
+    text_model = load_text_model() if args.statistical else None
     ok = True
     specs = args.corpus or ["dev"]
     if "all" in specs:
@@ -290,9 +298,10 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             ok = ok and args.speed > 0
             continue
-        ok = evaluate(labels, lexicon, args.min_score, visits, args.max_misses) and ok
+        ok = evaluate(labels, lexicon, args.min_score, visits, args.max_misses,
+                      text_model) and ok
     if args.speed:
-        speed(args.speed, lexicon)
+        speed(args.speed, lexicon, text_model)
     return 0 if ok else 1
 
 

@@ -5,7 +5,8 @@ Pure: the store (cmgr/store/flags.py) reads the rows and writes the findings. Th
 themselves live in `flag_rules` (lexicon-driven); this module applies them to visits, adds
 the structured checks and names every finding with a stable key:
 
-* ``note``           — `scan_note` on the visit's 访问内容
+* ``note``           — `scan_note` on the visit's 访问内容 (and, for unlicensed sales, the
+  statistical second reader of `flag_model` where the rules found nothing)
 * ``observed_price`` — the visit's 实际零售价 of the 检查品规 against the guide price list
 * ``roster``         — an active customer ordering or visited while its licence number is
   missing or its licence has expired
@@ -46,6 +47,7 @@ SUBKIND_LABELS = {
     "moved_without_change": "迁址未办变更",
     "borrowed_license": "借用他人许可证",
     "tip_other_outlet": "周边无证经营线索",
+    "statistical": "统计读者判断的无证经营",
     "license_missing": "名册无许可证号",
     "license_expired": "名册许可证已过期",
     # price

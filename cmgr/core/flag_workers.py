@@ -1,13 +1,14 @@
 """Reading visit notes for flags, each distinct text once, in worker processes for a big scan.
 
-`scan_note` is pure per note, so a city's 350,000 notes split over the cores: the caller
+Reading a note (`flag_model.read_note`: the rules, and the statistical second reader when
+one is given) is pure per note, so a city's 350,000 notes split over the cores: the caller
 hands the notes ahead (`NoteReader.prefetch`), the workers read them in chunks while the
 caller goes on reading the database, and `NoteReader.findings` gives a note's findings
 (waiting for its chunk when it is still being read). A small batch (a day's import of a few
 hundred visits) is read in this process: starting a worker costs about half a second.
 
 Workers are spawned, not forked (a forked child would carry the caller's open database
-connection), each with one copy of the compiled lexicon; notes go in as plain strings, the
+connection), each with one copy of the compiled lexicon and the model; notes go in as plain strings, the
 findings come back as plain tuples. A worker's error, or a worker that dies, is raised as
 `NoteWorkerError`, never a hang.
 """
@@ -18,7 +19,8 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import Future
 
-from cmgr.core.flag_rules import Lexicon, NoteFinding, scan_note
+from cmgr.core.flag_model import TextModel, read_note
+from cmgr.core.flag_rules import Lexicon, NoteFinding
 from cmgr.errors import NoteWorkerError
 from cmgr.i18n import tr
 
@@ -46,14 +48,15 @@ def note_workers(setting: int | None, notes: int, parallel_from: int = PARALLEL_
 # -- the worker side -----------------------------------------------------------------------
 
 _WORKER_LEXICON: Lexicon | None = None
+_WORKER_MODEL: TextModel | None = None
 
 
 def _start_worker(lexicon_file: str) -> None:
-    global _WORKER_LEXICON
+    global _WORKER_LEXICON, _WORKER_MODEL
     import pickle
 
     with open(lexicon_file, "rb") as f:
-        _WORKER_LEXICON = pickle.load(f)
+        _WORKER_LEXICON, _WORKER_MODEL = pickle.load(f)
 
 
 def _read_chunk(notes: list[str]) -> list[tuple[tuple, ...]]:
@@ -62,22 +65,24 @@ def _read_chunk(notes: list[str]) -> list[tuple[tuple, ...]]:
     if lexicon is None:  # pragma: no cover - the initializer always ran
         raise RuntimeError("worker started without a lexicon")
     return [tuple((f.kind, f.subkind, f.matched, f.start, f.end, f.rule, f.kept)
-                  for f in scan_note(note, lexicon)) for note in notes]
+                  for f in read_note(note, lexicon, _WORKER_MODEL)) for note in notes]
 
 
 # -- the caller's side ---------------------------------------------------------------------
 
 
 class NoteReader:
-    """`scan_note` with every distinct note read once; with `workers` > 1, read ahead in
+    """`read_note` (with `text_model`, the statistical second reader, if given) with every
+    distinct note read once; with `workers` > 1, read ahead in
     that many spawned processes. Use as a context manager so the workers are stopped.
 
     `reader` is what a worker runs on a chunk of notes (a module-level function; the tests
     give one that fails)."""
 
-    def __init__(self, lexicon: Lexicon, workers: int = 1, *, reader=_read_chunk,
-                 chunk: int = CHUNK) -> None:
+    def __init__(self, lexicon: Lexicon, workers: int = 1, *, text_model: TextModel | None = None,
+                 reader=_read_chunk, chunk: int = CHUNK) -> None:
         self.lexicon = lexicon
+        self.text_model = text_model
         self.workers = workers
         self.cache: dict[str, list[NoteFinding]] = {}
         self._reader = reader
@@ -127,7 +132,7 @@ class NoteReader:
             return found
         future = self._waiting.get(text, False)
         if future is False:
-            found = scan_note(text, self.lexicon)
+            found = read_note(text, self.lexicon, self.text_model)
             self.cache[text] = found
             return found
         if future is None:  # still in the buffer
@@ -156,7 +161,7 @@ class NoteReader:
             # Unpickling it is also three times faster than loading the TOML again.
             fd, self._lexicon_file = tempfile.mkstemp(prefix="cmgr-lexicon-", suffix=".pickle")
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(self.lexicon, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((self.lexicon, self.text_model), f, protocol=pickle.HIGHEST_PROTOCOL)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker, initargs=(self._lexicon_file,))

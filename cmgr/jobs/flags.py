@@ -40,7 +40,17 @@ def scan(db, cfg, since: str | None, until: str | None, rescan: bool):
 
     lexicon = load_lexicon(cfg.get("flags.lexicon"))
     return store_scan(db, lexicon, min_retail_factor=float(cfg.get("flags.price.min_retail_factor")),
-                      since=since, until=until, rescan=rescan, workers=cfg.get("flags.workers"))
+                      since=since, until=until, rescan=rescan, workers=cfg.get("flags.workers"),
+                      text_model=text_model(cfg))
+
+
+def text_model(cfg):
+    """The statistical second reader, or None when `flags.statistical_reader` is off."""
+    if not cfg.get("flags.statistical_reader"):
+        return None
+    from cmgr.core.flag_model import load_text_model
+
+    return load_text_model()
 
 
 def list_flags(db, *, since: str | None = None, until: str | None = None,

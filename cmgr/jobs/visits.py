@@ -209,11 +209,13 @@ def reprint_special(db, cfg, visit_id: str, *, form_format: str, out: str | None
 def rescan_flags(db: Database, cfg, day: str):
     """Re-read the visits of `day` changed since the last flag scan (an edited visit)."""
     from cmgr.core.flag_rules import load_lexicon
+    from cmgr.jobs.flags import text_model
     from cmgr.store.flags import scan
 
     return scan(db, load_lexicon(cfg.get("flags.lexicon")),
                 min_retail_factor=float(cfg.get("flags.price.min_retail_factor")),
-                since=day, until=day, workers=cfg.get("flags.workers"))
+                since=day, until=day, workers=cfg.get("flags.workers"),
+                text_model=text_model(cfg))
 
 
 def edit_visit(db: Database, cfg, ref: str, changes: dict, *, prices=None, by: str | None = None):

@@ -65,8 +65,10 @@ _READ_AHEAD = 4
 
 def scan(db: Database, lexicon, *, min_retail_factor: float = 1.0, since: str | None = None,
          until: str | None = None, rescan: bool = False, batch: int = 20_000,
-         workers: int | None = None, parallel_from: int = PARALLEL_FROM) -> ScanSummary:
-    """Run the flag rules over the visits that need it and the roster; store the findings.
+         workers: int | None = None, parallel_from: int = PARALLEL_FROM,
+         text_model=None) -> ScanSummary:
+    """Run the flag rules (and `text_model`, the statistical second reader, if given) over
+    the visits that need it and the roster; store the findings.
 
     From `parallel_from` visits on, the notes are read by `workers` processes (flags.workers;
     None or 0: one per core, 1: in this process) while this one reads and stores."""
@@ -85,7 +87,7 @@ def scan(db: Database, lexicon, *, min_retail_factor: float = 1.0, since: str | 
     n_workers = note_workers(workers, len(first) if len(first) < batch else max(batch, parallel_from),
                              parallel_from)
     # closing: a worker's error leaves the query's cursor open otherwise.
-    with NoteReader(lexicon, n_workers) as notes, contextlib.closing(chunks):
+    with NoteReader(lexicon, n_workers, text_model=text_model) as notes, contextlib.closing(chunks):
         pending: deque = deque()
 
         def check(chunk: list[fe.VisitRow], extra: list[fe.VisitRow]) -> None:

@@ -9,6 +9,7 @@ import os
 import pytest
 
 from cmgr.core import flag_workers as fw
+from cmgr.core.flag_model import load_text_model
 from cmgr.core.flag_rules import load_lexicon
 from cmgr.errors import CmgrError, NoteWorkerError
 from cmgr.store import flags as sf
@@ -68,21 +69,24 @@ def stored_flags(db) -> set[tuple]:
     return {tuple(r) for r in db.query(f"SELECT {cols}, status FROM flags")}
 
 
-def test_workers_store_exactly_the_flags_of_one_process(db, lexicon, recording):
+@pytest.mark.parametrize("statistical", [False, True], ids=["rules", "rules-and-model"])
+def test_workers_store_exactly_the_flags_of_one_process(db, lexicon, recording, statistical):
+    model = load_text_model() if statistical else None
     visits = seed_corpus_visits(db)
-    alone = sf.scan(db, lexicon, workers=1, parallel_from=1)
+    alone = sf.scan(db, lexicon, workers=1, parallel_from=1, text_model=model)
     expected = stored_flags(db)
     assert recording == [] and alone.visits == visits
     assert len({f[1] for f in expected}) == 2 and len(expected) > 100  # both kinds, many flags
     for table in ("flag_events", "flags", "flag_scans"):
         db.execute(f"DELETE FROM {table}")
     # Small chunks: several chunks read ahead, notes split over many worker tasks.
-    together = sf.scan(db, lexicon, workers=2, parallel_from=1, batch=97)
+    together = sf.scan(db, lexicon, workers=2, parallel_from=1, batch=97, text_model=model)
     assert recording == [2]
     assert (together.visits, together.notes, together.price_checks, together.added) == (
         alone.visits, alone.notes, alone.price_checks, alone.added)
     assert stored_flags(db) == expected
-    again = sf.scan(db, lexicon, workers=2, parallel_from=1, batch=97, rescan=True)
+    again = sf.scan(db, lexicon, workers=2, parallel_from=1, batch=97, rescan=True,
+                    text_model=model)
     assert (again.added, again.refreshed, again.removed) == (0, 0, 0)
 
 

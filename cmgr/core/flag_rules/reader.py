@@ -41,16 +41,16 @@ class CandidateTrace:
     kept: str = ""  # as NoteFinding.kept
 
 
-def _candidates(text: str, lex: Lexicon) -> tuple[bool, list[_Candidate]]:
-    """Every rule match in the normalised note, each with its outcome; and whether the
-    normalised note has the note's positions (only one-to-one changes)."""
+def _candidates(text: str, lex: Lexicon) -> tuple[str, bool, list[_Candidate]]:
+    """The normalised note, whether it has the note's positions (only one-to-one changes),
+    and every rule match in it, each with its outcome."""
     plain = _normalize_plain(text, lex.char_map, lex.spelling)
     norm = plain if plain is not None else _normalize_with_map(text, lex.char_map, lex.spelling)[0]
     same_positions = plain is not None and len(plain) == len(text)
     present = lex.anchors_in(norm.lower())
     ctx, cands, rule_of = find_targets(norm, lex, present)
     if ctx is None:
-        return same_positions, []
+        return norm, same_positions, []
     cands.sort(key=lambda c: (c.start, -(c.end - c.start)))
     for cand in cands:
         why = _why_suppressed(lex, ctx, cand, rule_of.get(id(cand)))
@@ -78,7 +78,7 @@ def _candidates(text: str, lex: Lexicon) -> tuple[bool, list[_Candidate]]:
             continue
         seen.add((cand.kind, cand.subkind))
         kept.append(cand)
-    return same_positions, cands
+    return norm, same_positions, cands
 
 
 def _original_span(text: str, offsets: list[int], start: int, end: int) -> tuple[int, int]:
@@ -110,13 +110,19 @@ def _note_text(text) -> str:
 
 def scan_note(text: str, lexicon: Lexicon) -> list[NoteFinding]:
     """The current, unresolved problems a visit note reports, in note order."""
+    return scan_note_normalised(text, lexicon)[0]
+
+
+def scan_note_normalised(text: str, lexicon: Lexicon) -> tuple[list[NoteFinding], str]:
+    """`scan_note`'s findings and the normalised note they were read in (which the
+    statistical second reader, cmgr/core/flag_model.py, reads too: normalised once)."""
     text = _note_text(text)
     if not text:
-        return []
-    same_positions, cands = _candidates(text, lexicon)
+        return [], ""
+    norm, same_positions, cands = _candidates(text, lexicon)
     flagged = [c for c in cands if c.outcome == "flagged"]
     return [NoteFinding(c.kind, c.subkind, text[s:e], s, e, c.rule, "; ".join(c.kept))
-            for c, s, e in _located(text, lexicon, flagged, same_positions)]
+            for c, s, e in _located(text, lexicon, flagged, same_positions)], norm
 
 
 def trace_note(text: str, lexicon: Lexicon) -> list[CandidateTrace]:
@@ -124,7 +130,7 @@ def trace_note(text: str, lexicon: Lexicon) -> list[CandidateTrace]:
     text = _note_text(text)
     if not text:
         return []
-    same_positions, cands = _candidates(text, lexicon)
+    _, same_positions, cands = _candidates(text, lexicon)
     return [CandidateTrace(c.kind, c.subkind, text[s:e], s, e, c.rule, c.outcome,
                            "; ".join(c.kept))
             for c, s, e in _located(text, lexicon, cands, same_positions)]

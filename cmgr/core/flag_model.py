@@ -1,0 +1,207 @@
+"""The statistical second reader of visit notes, for unlicensed sales only.
+
+Measured in docs/flag-rules.md section 8 (round 11, never seen by the rules nor the model):
+the rules alone miss notes written in ways no rule covers yet; a character 1-4-gram TF-IDF
+logistic regression catches some of them. The combination is the rules' verdict OR the
+model's score >= the threshold stored with the model (chosen on the training rounds as the
+highest recall whose precision is no lower than the rules' own). The model never removes a
+rule's finding, and it is asked only when the rules found no unlicensed problem.
+
+The model file (cmgr/data/flag_model_unlicensed.tsv.gz) is written by
+bench/train_flag_model.py with scikit-learn; here it is scored in pure Python, so cmgr needs
+no scikit-learn. It is loaded only when a scan runs (never for `cmgr --help`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from cmgr.core.flag_rules import Lexicon, NoteFinding, scan_note
+from cmgr.core.flag_rules.normalize import _normalize_plain, _normalize_with_map
+from cmgr.core.flag_rules.reader import scan_note_normalised
+from cmgr.errors import InputError, Location
+from cmgr.i18n import tr
+
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "data" / "flag_model_unlicensed.tsv.gz"
+SUBKIND = "statistical"
+RULE = "unlicensed.statistical"
+_WHITE_RUNS = re.compile(r"\s\s+")  # as scikit-learn's char analyzer collapses whitespace
+_CLAUSE_END = re.compile(r"[。，,；;！!？?\n]")
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+# The model is asked only about a note that names a licence or a licence's state (after the
+# rule reader's normalisation: traditional characters, pinyin slips): on every labelled corpus,
+# the sample territory, the city's 163,081 distinct notes and 15,413 synthetic ones, no note
+# without one of these reaches the threshold where the rules found nothing, and of the city's
+# 156,694 distinct notes without an unlicensed finding only 9,158 are scored (docs/flag-rules.md
+# section 8).
+LICENCE_WORDS = ("证", "證", "牌", "照", "许可", "許可", "license", "licence", "xkz", "wz",
+                 "变更", "變更", "吊销", "吊銷", "注销", "注銷", "撤销", "撤銷", "暂停", "暫停",
+                 "过期", "過期", "到期")
+_LICENCE_WORD = re.compile("|".join(map(re.escape, LICENCE_WORDS)))
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """Logistic regression on sublinear-tf, idf-weighted, L2-normalised char n-grams."""
+
+    label: str
+    threshold: float
+    intercept: float
+    max_n: int
+    grams: dict[str, tuple[float, float]]  # n-gram -> (idf, weight)
+    checks: tuple[tuple[str, float], ...] = ()  # (normalised text, scikit-learn's probability)
+    # n-gram -> (idf * weight, idf ** 2, idf, weight): a gram seen once needs no log
+    _terms: dict[str, tuple[float, float, float, float]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._terms.update((g, (i * w, i * i, i, w)) for g, (i, w) in self.grams.items())
+
+    def _counts(self, text: str) -> Counter:
+        doc = _WHITE_RUNS.sub(" ", text)
+        size = len(doc)
+        keys = list(doc)
+        for n in range(2, min(self.max_n, size) + 1):
+            keys += [doc[i:i + n] for i in range(size - n + 1)]
+        return Counter(keys)
+
+    def decision(self, text: str) -> float:
+        """The decision value (log-odds) of normalised `text`."""
+        dot = squares = 0.0
+        get = self._terms.get
+        for gram, count in self._counts(text).items():
+            term = get(gram)
+            if term is None:
+                continue
+            if count == 1:
+                dot += term[0]
+                squares += term[1]
+            else:
+                value = (1.0 + math.log(count)) * term[2]
+                dot += value * term[3]
+                squares += value * value
+        return self.intercept + (dot / math.sqrt(squares) if squares else 0.0)
+
+    def score(self, text: str) -> float:
+        """The probability that normalised `text` reports the label's problem."""
+        return _sigmoid(self.decision(text))
+
+    def weightiest(self, text: str, n: int = 3) -> list[str]:
+        """The `n` n-grams of normalised `text` that raise its score most (the explanation)."""
+        counts = self._counts(text)
+        shares = {g: (1.0 + math.log(c)) * self.grams[g][0] * self.grams[g][1]
+                  for g, c in counts.items() if g in self.grams and g.strip()}
+        return [g for g, v in sorted(shares.items(), key=lambda kv: -kv[1]) if v > 0][:n]
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def _unescape(field: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), field) \
+        if "\\" in field else field
+
+
+@lru_cache(maxsize=4)
+def load_text_model(path: Path = DEFAULT_MODEL) -> TextModel:
+    """The model in `path` (bench/train_flag_model.py's format); a damaged file is an InputError."""
+    def bad(line_no: int, what: str) -> InputError:
+        return InputError(tr("统计读者的模型文件已损坏：{what}", what=what),
+                          Location(str(path), row=line_no),
+                          hint=tr("重新运行 `python bench/train_flag_model.py`，或把配置项 "
+                                  "flags.statistical_reader 设为 false"))
+
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            lines = fh.read().split("\n")
+        if lines[-1] == "":  # the file's final newline
+            lines.pop()
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise InputError(tr("无法读取统计读者的模型文件：{error}", error=exc),
+                         Location(str(path)),
+                         hint=tr("把配置项 flags.statistical_reader 设为 false 可只用规则")) from exc
+    header: dict[str, list[str]] = {}
+    checks = []
+    line_no = 1  # the first line is a comment; the header ends with "ngrams N"
+    while "ngrams" not in header and line_no < len(lines):
+        key, _, rest = lines[line_no].partition("\t")
+        line_no += 1
+        if key == "check":
+            prob, _, text = rest.partition("\t")
+            checks.append((_unescape(text), float(prob)))
+        else:
+            header[key] = rest.split("\t")
+    try:
+        n_grams = int(header["ngrams"][0])
+        label, threshold = header["label"][0], float(header["threshold"][0])
+        intercept, max_n = float(header["intercept"][0]), int(header["ngram_range"][1])
+    except (KeyError, IndexError, ValueError) as exc:
+        raise bad(line_no, tr("文件头缺少或写错了 {key}", key=exc)) from exc
+    body = lines[line_no:line_no + n_grams]
+    grams = {}
+    for offset, line in enumerate(body):
+        fields = line.split("\t")
+        try:
+            grams[_unescape(fields[0])] = (float(fields[1]), float(fields[2]))
+        except (IndexError, ValueError) as exc:
+            raise bad(line_no + 1 + offset, tr("应为 n 元、idf、权重三栏")) from exc
+    if len(grams) != n_grams:
+        raise bad(line_no + len(body), tr("应有 {expected} 个 n 元，读到 {found} 个",
+                                          expected=n_grams, found=len(grams)))
+    return TextModel(label, threshold, intercept, max_n, grams, tuple(checks))
+
+
+def normalised(note: str, lexicon: Lexicon) -> str:
+    """The note as the model reads it: the rule reader's normalisation, lower-cased."""
+    text = _normalize_plain(note, lexicon.char_map, lexicon.spelling)
+    if text is None:
+        text = _normalize_with_map(note, lexicon.char_map, lexicon.spelling)[0]
+    return text.lower()
+
+
+def read_note(note: str, lexicon: Lexicon, model: TextModel | None) -> list[NoteFinding]:
+    """The rules' findings of `note`, and, when the rules found no problem of the model's
+    kind and the note names a licence (`LICENCE_WORDS`), the model's finding if its score
+    reaches the threshold.
+
+    The finding's `matched` is the clause of the note holding the n-gram that weighs most in
+    the score, and its `rule` says it came from the statistical reader, with the score and
+    the n-grams that weighed most, so a manager can see why."""
+    if model is None:
+        return scan_note(note, lexicon)
+    found, text = scan_note_normalised(note, lexicon)
+    if any(f.kind == model.label for f in found):
+        return found
+    text = text.lower()  # as bench/train_flag_model.py's notes
+    if not _LICENCE_WORD.search(text):
+        return found
+    score = model.score(text)
+    if score < model.threshold:
+        return found
+    top = model.weightiest(text)
+    start, end = _clause_of(text, top[0]) if top else (0, len(text))
+    offsets = _normalize_with_map(note, lexicon.char_map, lexicon.spelling)[1]
+    last = len(offsets) - 1  # (lower() may lengthen a rare letter: stay inside the note)
+    begin, finish = offsets[min(start, last)], offsets[min(end, last)]
+    rule = tr("{rule}: 统计读者（字 n 元逻辑回归）判断，得分 {score}（阈值 {threshold}），"
+              "最有分量的字串 {grams}", rule=RULE, score=f"{score:.2f}",
+              threshold=f"{model.threshold:.2f}", grams="、".join(f"「{g}」" for g in top))
+    return [*found, NoteFinding(model.label, SUBKIND, note[begin:finish].strip() or note,
+                                begin, finish, rule)]
+
+
+def _clause_of(text: str, gram: str) -> tuple[int, int]:
+    """The span of the clause of `text` holding the first occurrence of `gram`."""
+    at = text.find(gram)
+    if at < 0:
+        return 0, len(text)
+    start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, at)), default=0)
+    after = _CLAUSE_END.search(text, at + len(gram))
+    return start, after.start() if after else len(text)
