@@ -186,6 +186,10 @@ _CUE_KEYS = {
     # a case told as a story of somebody already punished, and a remedy the note contradicts
     "punished_after": "search",
     "contradicted_after": "search",
+    # an echo question (证被吊销了？): the words that make a "?" sentence a real question, and a
+    # next sentence that answers no
+    "question_words": "search",
+    "question_denied_next": "search",
 }
 _TOP_KEYS = {"version", "extends", "normalize", "segmentation", "macros", "cues", "rules",
              "resolutions", "numeric"}
