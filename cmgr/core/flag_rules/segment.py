@@ -94,7 +94,7 @@ def _segment(text: str, lex: Lexicon) -> _Context:
     for i in marked:
         if i + 1 < len(sent_starts):
             following = text[sent_starts[i + 1]:min(sent_ends[i + 1], sent_starts[i + 1] + 30)]
-            if not (denied is not None and denied.search(following)):
+            if following.strip() and not (denied is not None and denied.search(following)):
                 questions[i] = False
     return _Context(text, sent_starts, sent_ends, questions, clause_starts, clause_ends)
 
