@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import tomllib
@@ -186,6 +187,10 @@ _CUE_KEYS = {
     # a case told as a story of somebody already punished, and a remedy the note contradicts
     "punished_after": "search",
     "contradicted_after": "search",
+    # an echo question (证被吊销了？): the words that make a "?" sentence a real question, and a
+    # next sentence that answers no
+    "question_words": "search",
+    "question_denied_next": "search",
 }
 _TOP_KEYS = {"version", "extends", "normalize", "segmentation", "macros", "cues", "rules",
              "resolutions", "numeric"}
@@ -392,6 +397,14 @@ def _compile(data: dict, path: str, text: str, offsets: dict[str, int] | None = 
         char_map[ord(src)] = dst
     spelling = _compile_spelling(compiler, normalize.get("spelling", {}), path, text,
                                  normalize.get("homophones"), normalize.get("dialect"))
+    before_map = {}
+    for name in ("space_breaks", "bracket_names"):
+        patterns = _string_list(normalize.get(name, []), path, text, f"normalize.{name}")
+        if patterns:
+            before_map[name] = compiler.compile_list(patterns, f"normalize.{name}")[0]
+    if before_map:
+        spelling = (_Spelling(None, (), **before_map) if spelling is None
+                    else dataclasses.replace(spelling, **before_map))
 
     seg = data.get("segmentation", {})
     sentence_breaks = compiler.compile(seg.get("sentence_breaks", r"[。;!?\n…]+"),

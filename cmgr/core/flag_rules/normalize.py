@@ -33,6 +33,24 @@ class _Spelling:
     # of them (its `guard`) and costs the common note nothing.
     dialect: _Spelling | None = None
     guard: re.Pattern[str] | None = None
+    # Before the char map: whitespace that is a clause break though it sits between two
+    # Chinese words (证 没有 在卖: not 没有在卖), and a name in 【】 (a shop: 隔壁【好又多】没证),
+    # whose brackets become 〔〕 so that 【 is not read as a new line there.
+    space_breaks: re.Pattern[str] | None = None
+    bracket_names: re.Pattern[str] | None = None
+
+    def before_map(self, text: str) -> str:
+        """`text` with the 【】 around a name made 〔〕 (one character for one)."""
+        if self.bracket_names is None or "【" not in text:
+            return text
+        return self.bracket_names.sub(lambda m: "〔" + m.group()[1:-1] + "〕", text)
+
+    def space(self, m: re.Match[str], text: str) -> str:
+        """What the whitespace run `m` of `text` becomes (see `_space_for`)."""
+        if (self.space_breaks is not None and 0 < m.start() and m.end() < len(text)
+                and "\n" not in m.group() and self.space_breaks.match(text, m.start())):
+            return ","
+        return _space_for(m.group(), text, m.start(), m.end())
 
     def apply(self, text: str) -> str:
         if self.guard is not None and not self.guard.search(text):
@@ -144,6 +162,8 @@ def _normalize_with_map(text: str, char_map: dict[int, str] | None = None,
             pos = m.end()
     _nfkc_run(text[pos:], pos, out, offsets)
     joined = "".join(out)
+    if spelling is not None:
+        joined = spelling.before_map(joined)
     if char_map:
         joined = joined.translate(char_map)
     joined = _SYMBOL_RE.sub(" ", joined)
@@ -154,7 +174,8 @@ def _normalize_with_map(text: str, char_map: dict[int, str] | None = None,
     for m in _SPACE_RE.finditer(joined):
         result.append(joined[pos:m.start()])
         result_offsets.extend(offsets[pos:m.start()])
-        replacement = _space_for(m.group(), joined, m.start(), m.end())
+        replacement = (spelling.space(m, joined) if spelling is not None
+                       else _space_for(m.group(), joined, m.start(), m.end()))
         if replacement:
             result.append(replacement)
             result_offsets.append(offsets[m.start()])
@@ -178,10 +199,15 @@ def _normalize_plain(text: str, char_map: dict[int, str] | None = None,
     norm = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
     if len(norm) != len(text):
         return None
+    if spelling is not None:
+        norm = spelling.before_map(norm)
     if char_map:
         norm = norm.translate(char_map)
     norm = _SYMBOL_RE.sub(" ", norm)
-    norm = _SPACE_RE.sub(lambda m: _space_for(m.group(), norm, m.start(), m.end()), norm)
+    if spelling is not None:
+        norm = _SPACE_RE.sub(lambda m: spelling.space(m, norm), norm)
+    else:
+        norm = _SPACE_RE.sub(lambda m: _space_for(m.group(), norm, m.start(), m.end()), norm)
     return spelling.apply(norm) if spelling is not None else norm
 
 

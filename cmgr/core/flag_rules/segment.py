@@ -54,9 +54,11 @@ class _Context:
 def _segment(text: str, lex: Lexicon) -> _Context:
     sent_starts, sent_ends, questions = [], [], []
     clause_starts, clause_ends = [], []
+    marked = []  # sentences that are questions only by a "?" after a plain statement
     pos = 0
     question_end = lex.cues.get("question_end")
     aside = lex.cues.get("question_mark_aside")
+    words = lex.cues.get("question_words")
     breaks = list(lex.sentence_breaks.finditer(text)) + [None]
     for m in breaks:
         end = m.start() if m else len(text)
@@ -68,6 +70,10 @@ def _segment(text: str, lex: Lexicon) -> _Context:
             # a question: 应该是用别人的证吧? 好像有两个价? 证被暂停了，因为卖假烟?
             if is_question and aside is not None and aside.search(body.rstrip()):
                 is_question = False
+            if (is_question and words is not None and "?" in terminator
+                    and not (question_end and question_end.search(body.rstrip()))
+                    and not words.search(body)):
+                marked.append(len(sent_starts))
             sent_starts.append(pos)
             sent_ends.append(end)
             questions.append(is_question)
@@ -80,6 +86,16 @@ def _segment(text: str, lex: Lexicon) -> _Context:
             clause_starts.append(cpos)
             clause_ends.append(end)
         pos = m.end() if m else len(text)
+    # An echo question: a plain statement with a "?" and no question word (证被吊销了？没证？)
+    # is the writer's surprise, and the next sentence goes on with the case (组长说去年就被吊了，
+    # 现在还在卖; 卖了好多年了). It asks only when there is no next sentence or that one
+    # answers no (证过期了？老板说没有，下个月才到期).
+    denied = lex.cues.get("question_denied_next")
+    for i in marked:
+        if i + 1 < len(sent_starts):
+            following = text[sent_starts[i + 1]:min(sent_ends[i + 1], sent_starts[i + 1] + 30)]
+            if following.strip() and not (denied is not None and denied.search(following)):
+                questions[i] = False
     return _Context(text, sent_starts, sent_ends, questions, clause_starts, clause_ends)
 
 
