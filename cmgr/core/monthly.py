@@ -894,7 +894,7 @@ def network_figures(kpi: ManagerKpi | None, settlements_imported: bool) -> dict:
                 "text": "网建指标未计算（没有该客户经理的名册数据）。"}
     figures = {k: v for k, v in asdict(kpi).items() if k not in ("manager", "month")}
     parts = [f"在网户数 {kpi.active_customers} 户（本月入网 {kpi.joined} 户，退网 {kpi.left} 户）",
-             f"订货率 {_fmt(kpi.order_rate_pct)}%（{kpi.ordering_customers} 户订货）"
+             f"订货率 {_fmt(kpi.order_rate_pct)}%（在网客户中 {kpi.ordering_customers} 户订货）"
              if kpi.order_rate_pct is not None else "订货率 —（没有在网客户）"]
     missing = []
     if not settlements_imported:

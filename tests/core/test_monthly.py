@@ -553,7 +553,7 @@ def test_network_line_says_which_figures_wait_for_an_import():
     net = monthly.network_figures(kpi, settlements_imported=False)
     assert net["in_network"] == 10 and net["joined"] == 1 and net["left"] == 2
     assert net["kpi"]["order_rate_pct"] == 90.0
-    assert "订货率 90.00%（9 户订货）" in net["text"]
+    assert "订货率 90.00%（在网客户中 9 户订货）" in net["text"]
     assert "电子结算明细尚未导入" in net["text"] and "销量目标尚未导入" in net["text"]
     done = monthly.network_figures(replace(kpi, settlement_amount_pct=95.5, settlement_count_pct=97.0,
                                            target_cases=4.0, completion_pct=75.0), True)
