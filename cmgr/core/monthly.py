@@ -1337,6 +1337,9 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str],
         "amount_naive_wape": _num(amount_fc.naive_wape, 4) if amount_fc else None,
         "vs_month_pct": _pct(qty_fc.value, qty_series.get(month)),
         "vs_year_ago_pct": _pct(qty_fc.value, year_ago) if year_ago else None,
+        # this month's orders stop before its last working day: "比本月" compares with a part
+        "month_partial_until": (data.data_last_date[:10]
+                                if qty_fc.partial_month == month and data.data_last_date else None),
         "note": qty_fc.note,
     })
     by_class = []
@@ -1414,7 +1417,9 @@ def forecast_statement(fc: dict) -> list[str]:
                 if fc.get("amount_low") is not None else "") + "。")
     compare = []
     if fc.get("vs_month_pct") is not None:
-        compare.append(f"比本月{_pct_words(fc['vs_month_pct'])}")
+        until = fc.get("month_partial_until")
+        compare.append(f"比本月{'（订单数据截至 ' + _day_cn(until) + '，未满月）' if until else ''}"
+                       f"{_pct_words(fc['vs_month_pct'])}")
     if fc.get("vs_year_ago_pct") is not None:
         compare.append(f"比去年同月{_pct_words(fc['vs_year_ago_pct'])}")
     if compare:

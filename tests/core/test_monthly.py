@@ -4,6 +4,7 @@ independent pandas computation on the raw order lines of a seeded fixture databa
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -411,6 +412,18 @@ def test_forecast_part_states_method_and_backtest(fixture_db, cfg):
     assert fc["vs_month_pct"] == pytest.approx(
         (fc["qty_cartons"] / r["qty_cartons"] - 1) * 100, abs=0.01)
     assert {c["price_class"] for c in fc["by_price_class"]} <= {"一类", "二类", "三类", "四类", "五类"}
+
+
+def test_against_an_incomplete_month_the_forecast_says_so(fixture_db, cfg):
+    """A report made before the month's orders are all in (data to 11-27, the 30th a working
+    day) compares the forecast with a part of the month: the sentence says how much."""
+    from cmgr.core.monthly import forecast_statement
+
+    fc = dict(report_for(fixture_db, cfg)["forecast"])
+    whole = "".join(forecast_statement(dict(fc, month_partial_until=None)))
+    part = "".join(forecast_statement(dict(fc, month_partial_until="2026-11-27")))
+    assert "未满月" not in whole and re.search("比本月(增长|下降)", whole)
+    assert re.search("比本月（订单数据截至 11月27日，未满月）(增长|下降)", part)
 
 
 def test_other_manager_and_orders_outside_the_roster(fixture_db, cfg):
