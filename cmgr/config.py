@@ -99,6 +99,9 @@ SETTINGS: list[Setting] = [
             tr("预警还要求增长比档位段的平均低这么多个稳健标准差"), minimum=0),
     Setting("report.decline_sd", 1.5, (int, float),
             tr("大幅下降还要求增长比档位段的平均低这么多个稳健标准差"), minimum=0),
+    Setting("report.holiday_sd", 1.5, (int, float),
+            tr("长假月份没有去年同月可比（只能与前3个月比）时，预警和大幅下降都要求增长比档位段的平均"
+               "低这么多个稳健标准差"), minimum=0),
     Setting("report.list_rows", 15, int,
             tr("月度报告每个问题下列出的客户数（xlsx 中列出全部）"),
             minimum=1),

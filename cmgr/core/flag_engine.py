@@ -303,9 +303,12 @@ def _price_finding(visit: VisitRow, prices: PriceBook, out: VisitScan) -> Findin
         matched = f"{name} 实际零售价{check.observed:g}元/条，高于零售指导价{check.reference:g}元/条"
         rule = "price.above_guide: 实际零售价高于零售指导价"
     else:
-        matched = (f"{name} 实际零售价{check.observed:g}元/条，低于最低零售价{check.reference:g}元/条"
-                   f"（{ref.minimum_basis}）")
-        rule = f"price.below_minimum: 实际零售价低于最低零售价（{ref.minimum_basis}）"
+        # The basis only when the minimum was derived (批发价×1.05): "低于最低零售价 99 元/条
+        # （最低零售价）" says the same thing twice.
+        basis = (f"（{ref.minimum_basis}）"
+                 if ref.minimum_basis and ref.minimum_basis != "最低零售价" else "")
+        matched = f"{name} 实际零售价{check.observed:g}元/条，低于最低零售价{check.reference:g}元/条{basis}"
+        rule = f"price.below_minimum: 实际零售价低于最低零售价{basis}"
     return Finding(observed_key(visit.visit_key, check.subkind), "price", check.subkind,
                    "observed_price", visit.visit_key, visit.visit_id, visit.visit_date,
                    visit.customer_code, visit.manager, matched, rule, visit.notes,

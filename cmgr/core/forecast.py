@@ -463,6 +463,18 @@ METHODS: tuple[Method, ...] = (
            lambda h, d, o, t: _combined(h, o, t)[0]),
 )
 METHOD_NAMES = {m.key: m.name for m in METHODS}
+# Words of the method names that only apply to a January or February forecast.
+_FESTIVAL_WORDS = ("（1-2月按春节日期拆分）", "和春节日期")
+
+
+def method_name(key: str, target: int) -> str:
+    """The method's name as the report prints it for the forecast of month index `target`:
+    without the Spring Festival's words outside January and February."""
+    name = METHOD_NAMES[key]
+    if not _festival_months(target):
+        for words in _FESTIVAL_WORDS:
+            name = name.replace(words, "")
+    return name
 BASELINES = ("naive", "seasonal_naive")   # the simple rules the offered forecast must not lose to
 DEFAULT_METHOD = "combined"
 FESTIVAL_AWARE = ("seasonal_ratio", "yoy_growth", "combined")  # split January and February
@@ -666,10 +678,10 @@ def forecast_next(series, target_month: str, *, data_end=None,
         value=value,
         low=low,
         high=high,
-        method=METHOD_NAMES[key],
+        method=method_name(key, target),
         backtest_wape=wape.get(key),
         naive_wape=wape[bt["baseline"]],
-        naive_method=METHOD_NAMES[bt["baseline"]],
+        naive_method=method_name(bt["baseline"], target),
         backtest_months=len(bt["months"]),
         note="".join(notes),
         horizon=horizon,

@@ -62,6 +62,9 @@ class ReportSettings:
     warning_gap_pct: float = 0.0   # 预警 also needs growth this many points below the band average
     warning_sd: float = 0.0        # ... and this many times the band's spread of growths
     decline_sd: float = 0.0        # 大幅下降: this many spreads below the band average (and decline_pct)
+    # A holiday month with no year-ago month to compare with (a territory of 14 months): 预警
+    # needs this many spreads below the band average, 大幅下降 as many more as it needs anyway.
+    holiday_sd: float = 0.0
     list_rows: int = 15            # customers printed under each problem (all in the xlsx)
     top_n: int = 10
     trend_months: int = 13
@@ -406,6 +409,11 @@ HOLIDAY_WEEK_DAYS = 5
 def _days_of_month(month: str) -> list[date]:
     first, last = month_first_day(month), month_last_day(month)
     return [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+
+
+def unmatched_holiday(basis: dict) -> bool:
+    """A holiday month compared with the recent months, for want of a year-ago month."""
+    return bool(basis["holiday_week"]) and basis["basis"] != "yoy"
 
 
 def holiday_week(month: str, is_workday: Callable[[date], bool] | None) -> bool:
@@ -886,7 +894,7 @@ def network_figures(kpi: ManagerKpi | None, settlements_imported: bool) -> dict:
                 "text": "网建指标未计算（没有该客户经理的名册数据）。"}
     figures = {k: v for k, v in asdict(kpi).items() if k not in ("manager", "month")}
     parts = [f"在网户数 {kpi.active_customers} 户（本月入网 {kpi.joined} 户，退网 {kpi.left} 户）",
-             f"订货率 {_fmt(kpi.order_rate_pct)}%（{kpi.ordering_customers} 户订货）"
+             f"订货率 {_fmt(kpi.order_rate_pct)}%（在网客户中 {kpi.ordering_customers} 户订货）"
              if kpi.order_rate_pct is not None else "订货率 —（没有在网客户）"]
     missing = []
     if not settlements_imported:
@@ -1160,7 +1168,9 @@ def _problems(report: dict, warn_list, warn_bands, declines, overdue, data: Mana
                              f"{_fmt_pct(per_day)}{detail}。", count=1)
     against = comparison_words(basis)
     both = (f"长假月份只列出与前{BASE_MONTHS}个月平均相比也明显偏低的客户。"
-            if basis["basis"] == "yoy" else "")
+            if basis["basis"] == "yoy" else
+            "长假月份没有可比的基数，只列出偏离同档位多数客户更远的客户。"
+            if unmatched_holiday(basis) and settings.holiday_sd > settings.warning_sd else "")
 
     def lost(i: dict) -> str:
         return f"，少约 {_fmt(i['amount_at_stake'], 0)} 元" if (i["amount_at_stake"] or 0) > 0 else ""
@@ -1327,6 +1337,9 @@ def _forecast_part(data: ManagerData, month: str, class_order: list[str],
         "amount_naive_wape": _num(amount_fc.naive_wape, 4) if amount_fc else None,
         "vs_month_pct": _pct(qty_fc.value, qty_series.get(month)),
         "vs_year_ago_pct": _pct(qty_fc.value, year_ago) if year_ago else None,
+        # this month's orders stop before its last working day: "比本月" compares with a part
+        "month_partial_until": (data.data_last_date[:10]
+                                if qty_fc.partial_month == month and data.data_last_date else None),
         "note": qty_fc.note,
     })
     by_class = []
@@ -1404,7 +1417,9 @@ def forecast_statement(fc: dict) -> list[str]:
                 if fc.get("amount_low") is not None else "") + "。")
     compare = []
     if fc.get("vs_month_pct") is not None:
-        compare.append(f"比本月{_pct_words(fc['vs_month_pct'])}")
+        until = fc.get("month_partial_until")
+        compare.append(f"比本月{'（订单数据截至 ' + _day_cn(until) + '，未满月）' if until else ''}"
+                       f"{_pct_words(fc['vs_month_pct'])}")
     if fc.get("vs_year_ago_pct") is not None:
         compare.append(f"比去年同月{_pct_words(fc['vs_year_ago_pct'])}")
     if compare:
@@ -1566,9 +1581,17 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
     basis = comparison_basis(month, data.data_first_date, order_day, settings.is_workday)
     compared = like_for_like(table, month, basis, order_day)
     stopped = _stopped(table, month, lookback)
+    warning_sd, decline_sd = settings.warning_sd, settings.decline_sd
+    if unmatched_holiday(basis):
+        # A holiday month judged against the recent months only (no year-ago month in the
+        # data): the base is not like for like, the calendar widens every shop's swing, and a
+        # 14-month territory's 2026-02 listed 23 预警 against a normal August's 22 (2026-05:
+        # 28). Only customers further out of line are listed.
+        extra = max(0.0, settings.holiday_sd - warning_sd)
+        warning_sd, decline_sd = warning_sd + extra, decline_sd + extra
     warn_list, warn_bands = early_warning(compared, settings.warning_ratio, band_order,
-                                          settings.warning_gap_pct, settings.warning_sd)
-    declines = _large_declines(compared, settings.decline_pct, warn_bands, settings.decline_sd)
+                                          settings.warning_gap_pct, warning_sd)
+    declines = _large_declines(compared, settings.decline_pct, warn_bands, decline_sd)
     if basis["basis"] == "yoy":
         # A holiday month has no clean base: last year's month was cut by the calendar
         # differently (2026-10-01 is a Thursday, 2025-10-01 a Wednesday; a shop skips the
@@ -1629,6 +1652,7 @@ def build_report(data: ManagerData, month: str, settings: ReportSettings,
                      "warning_ratio": settings.warning_ratio,
                      "warning_gap_pct": settings.warning_gap_pct,
                      "warning_sd": settings.warning_sd, "decline_sd": settings.decline_sd,
+                     "holiday_sd": settings.holiday_sd,
                      "list_rows": settings.list_rows,
                      "price_class_basis": settings.price_classes.basis,
                      "price_class_bounds": list(settings.price_classes.bounds),

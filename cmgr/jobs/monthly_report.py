@@ -46,6 +46,7 @@ def settings_from(cfg, calendar=None):
         warning_gap_pct=float(cfg.get("report.warning_gap_pct")),
         warning_sd=float(cfg.get("report.warning_sd")),
         decline_sd=float(cfg.get("report.decline_sd")),
+        holiday_sd=float(cfg.get("report.holiday_sd")),
         list_rows=int(cfg.get("report.list_rows")))
 
 

@@ -16,6 +16,7 @@ from cmgr.core.forecast import (
     _to_monthly,
     backtest,
     forecast_next,
+    method_name,
 )
 from cmgr.errors import UsageError
 
@@ -140,7 +141,8 @@ def test_backtest_wapes_match_an_independent_computation():
     method_err = sum(abs(values[m] - combined_value(series, m)) for m in last6)
     assert bt["wape"]["combined"] == pytest.approx(method_err / total)
     fc = forecast_next(series, "2025-12")
-    assert fc.method_key == bt["offered"] and fc.method == METHOD_NAMES[bt["offered"]]
+    assert fc.method_key == bt["offered"]
+    assert fc.method == method_name(bt["offered"], _parse_month("2025-12"))
     assert fc.backtest_wape == pytest.approx(bt["wape"][bt["offered"]])
     assert fc.last_month_wape == pytest.approx(naive_err / total)
     assert fc.seasonal_naive_wape == pytest.approx(sn_err / total)
@@ -366,3 +368,16 @@ def test_growth_is_carried_forward():
     year_ago = series.iloc[2]
     assert year_ago < fc.value < truth * 1.01
     assert truth - fc.value < 0.6 * (truth - year_ago)
+
+
+def test_the_spring_festival_is_named_only_in_a_january_or_february_forecast():
+    """The report prints the method's name: "1-2月按春节日期拆分" under a December forecast
+    tells the area manager of a split that was not made."""
+    for m in METHODS:
+        for target in (2026 * 12 + 0, 2026 * 12 + 1):  # January, February (index = year*12 + month-1)
+            assert method_name(m.key, target) == METHOD_NAMES[m.key]
+        for target in range(2026 * 12 + 2, 2026 * 12 + 12):
+            assert "春节" not in method_name(m.key, target)
+            assert method_name(m.key, target).count("（") == method_name(m.key, target).count("）")
+    assert method_name("combined", 2026 * 12 + 11) == "去年同月按同比增幅推算并参考近期水平"
+    assert method_name("yoy_growth", 2026 * 12 + 10) == "去年同月销量乘以近几个月的同比增幅（按工作日校正）"

@@ -4,6 +4,7 @@ independent pandas computation on the raw order lines of a seeded fixture databa
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -413,6 +414,18 @@ def test_forecast_part_states_method_and_backtest(fixture_db, cfg):
     assert {c["price_class"] for c in fc["by_price_class"]} <= {"一类", "二类", "三类", "四类", "五类"}
 
 
+def test_against_an_incomplete_month_the_forecast_says_so(fixture_db, cfg):
+    """A report made before the month's orders are all in (data to 11-27, the 30th a working
+    day) compares the forecast with a part of the month: the sentence says how much."""
+    from cmgr.core.monthly import forecast_statement
+
+    fc = dict(report_for(fixture_db, cfg)["forecast"])
+    whole = "".join(forecast_statement(dict(fc, month_partial_until=None)))
+    part = "".join(forecast_statement(dict(fc, month_partial_until="2026-11-27")))
+    assert "未满月" not in whole and re.search("比本月(增长|下降)", whole)
+    assert re.search("比本月（订单数据截至 11月27日，未满月）(增长|下降)", part)
+
+
 def test_other_manager_and_orders_outside_the_roster(fixture_db, cfg):
     from cmgr.jobs.monthly_report import make_reports
 
@@ -553,7 +566,7 @@ def test_network_line_says_which_figures_wait_for_an_import():
     net = monthly.network_figures(kpi, settlements_imported=False)
     assert net["in_network"] == 10 and net["joined"] == 1 and net["left"] == 2
     assert net["kpi"]["order_rate_pct"] == 90.0
-    assert "订货率 90.00%（9 户订货）" in net["text"]
+    assert "订货率 90.00%（在网客户中 9 户订货）" in net["text"]
     assert "电子结算明细尚未导入" in net["text"] and "销量目标尚未导入" in net["text"]
     done = monthly.network_figures(replace(kpi, settlement_amount_pct=95.5, settlement_count_pct=97.0,
                                            target_cases=4.0, completion_pct=75.0), True)

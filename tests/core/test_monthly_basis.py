@@ -24,7 +24,8 @@ DROPPED = "H007"   # really orders half as much in 2026-10: must still be listed
 
 
 def build_through_holidays(db, first_day: date = date(2025, 10, 1),
-                           last_day: date = date(2026, 11, 30), seed: int = 15) -> None:
+                           last_day: date = date(2026, 11, 30), seed: int = 15,
+                           dropped_month: str = "2026-10") -> None:
     """CUSTOMERS weekly customers on the five weekdays (H000 Monday, H001 Tuesday, ...), who
     order every week on their weekday, 国庆 or not: the company kept taking orders."""
     rng = random.Random(seed)
@@ -43,7 +44,7 @@ def build_through_holidays(db, first_day: date = date(2025, 10, 1),
                     continue
                 qty = (4 + (1 + (i * 7) % 30) / 3) * SEASON[day.month] * rng.uniform(NOISE_LO, NOISE_HI)
                 code = f"H{i:03d}"
-                if code == DROPPED and day.strftime("%Y-%m") == "2026-10":
+                if code == DROPPED and day.strftime("%Y-%m") == dropped_month:
                     qty /= 2
                 qty = float(round(qty))
                 rows.append((f"{code}-{day}", f"{code}-{day}", day.isoformat(), code, "S1",
@@ -193,3 +194,32 @@ def test_the_xlsx_names_the_basis_of_its_comparison_column(db, cfg):
         for name in ("预警客户", "大幅下降客户"):
             headers = [c[0] for c in sheets[name]]
             assert f"{words}折算（条）" in headers and "上月（条）" not in headers
+
+
+def test_a_holiday_month_without_a_year_ago_month_lists_only_the_far_out_of_line(db, cfg):
+    """A territory whose data starts in 2025-11 has no 2025-02 to set its 春节 February
+    against: February is compared with the three months before, which hold no holiday, so
+    the calendar's swing is taken for the customers'. Both lists then need report.holiday_sd
+    spreads below the band (预警) and as many more for 大幅下降; a shop that really halved its
+    orders is still listed, and a normal month is judged as before."""
+    build_through_holidays(db, first_day=date(2025, 11, 3), dropped_month="2026-02")
+    strict = report(db, cfg, "2026-02", read_orders=False)
+    basis = strict["comparison"]
+    assert basis["basis"] == "mom" and basis["holiday_week"] is True
+    assert "没有去年同月数据" in basis["reason"]
+    loose_cfg = load_config(None, overrides={"database.path": cfg.get("database.path"),
+                                             "report.holiday_sd": 0})
+    loose = report(db, loose_cfg, "2026-02", read_orders=False)
+    assert DROPPED in listed(strict)
+    assert listed(strict) <= listed(loose) and len(listed(strict)) < len(listed(loose))
+    sd = float(cfg.get("report.holiday_sd"))
+    assert sd > float(cfg.get("report.warning_sd"))
+    spread = {b["band"]: b["spread_pct"] for b in strict["warning_bands"]}
+    average = {b["band"]: b["avg_growth_pct"] for b in strict["warning_bands"]}
+    for w in strict["warning_customers"]:
+        assert w["growth_pct"] < average[w["band"]] - sd * spread[w["band"]] + 1e-6
+    problems = " ".join(p["summary"] for p in strict["problems"]
+                        if p["key"] in ("warning", "decline"))
+    assert "长假月份没有可比的基数" in problems
+    # a normal month does not move with the setting
+    assert listed(report(db, cfg, "2026-08")) == listed(report(db, loose_cfg, "2026-08"))
