@@ -19,12 +19,14 @@
     python bench/eval_flags.py --corpus round10q     # tests/core/flag_round10q_notes.csv
     python bench/eval_flags.py --corpus round11r     # tests/core/flag_round11r_notes.csv
     python bench/eval_flags.py --corpus round11s     # tests/core/flag_round11s_notes.csv
+    python bench/eval_flags.py --corpus round12u     # tests/core/flag_round12u_notes.csv
+    python bench/eval_flags.py --corpus round12v     # tests/core/flag_round12v_notes.csv
     python bench/eval_flags.py --corpus sample       # the sample territory's answer key
     python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3,
                                                      # round5a, round5b, round6c, round6d, round7e,
                                                      # round7f, round8k, round8l, round9m, round9n,
                                                      # round10p, round10q, round11r, round11s,
-                                                     # sample
+                                                     # round12u, round12v, sample
     python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
     python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
     python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
@@ -95,6 +97,12 @@ ROUND10Q_CORPUS = REPO / "tests" / "core" / "flag_round10q_notes.csv"
 # templates, WeChat shorthand, long rambling notes), on the writers' labels.
 ROUND11R_CORPUS = REPO / "tests" / "core" / "flag_round11r_notes.csv"
 ROUND11S_CORPUS = REPO / "tests" / "core" / "flag_round11s_notes.csv"
+# Round 12: two more writers who never saw the rules; before tuning (commit 54bd1a3),
+# unlicensed 0.955/0.840 and price 0.953/0.792 (round12u: three managers revisiting the same
+# shops, recurring sentences), unlicensed 0.967/0.806 and price 0.903/0.867 (round12v: a new
+# hire with pinyin slips, a formal inspection style, sales-first notes), on the writers' labels.
+ROUND12U_CORPUS = REPO / "tests" / "core" / "flag_round12u_notes.csv"
+ROUND12V_CORPUS = REPO / "tests" / "core" / "flag_round12v_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
@@ -120,6 +128,8 @@ NAMED_CORPORA = {
     "round10q": (ROUND10Q_CORPUS, None),
     "round11r": (ROUND11R_CORPUS, None),
     "round11s": (ROUND11S_CORPUS, None),
+    "round12u": (ROUND12U_CORPUS, None),
+    "round12v": (ROUND12V_CORPUS, None),
     "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
     "city": (CITY_LABELS, CITY_VISITS),
 }
@@ -261,7 +271,7 @@ def speed(n: int, lexicon) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="append", default=None,
-                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | round10p | round10q | round11r | round11s | sample | city | all | a CSV path (repeatable; "
+                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | round10p | round10q | round11r | round11s | round12u | round12v | sample | city | all | a CSV path (repeatable; "
                              "default dev)")
     parser.add_argument("--visits", type=Path, default=None,
                         help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
@@ -280,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
                                                      "round5a", "round5b", "round6c", "round6d", "round7e", "round7f",
                                                      "round8k", "round8l", "round9m", "round9n",
                                                      "round10p", "round10q", "round11r", "round11s",
+                                                     "round12u", "round12v",
                                                      "sample"]
     for i, spec in enumerate(specs):
         labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))

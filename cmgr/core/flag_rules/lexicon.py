@@ -186,6 +186,8 @@ _CUE_KEYS = {
     # a case told as a story of somebody already punished, and a remedy the note contradicts
     "punished_after": "search",
     "contradicted_after": "search",
+    # a price remedy the note contradicts right after (说改了，今天还是卖70)
+    "price_contradicted_after": "search",
 }
 _TOP_KEYS = {"version", "extends", "normalize", "segmentation", "macros", "cues", "rules",
              "resolutions", "numeric"}
