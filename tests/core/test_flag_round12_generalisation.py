@@ -23,14 +23,20 @@ CASES = [
     ('黄山拆开卖要加价，整条才按指导价', P),
     ('零卖的白沙还要收拆零费', P),
     ('散卖也不加价，跟整条一个价', N),
+    ('老板说单包加价的事他从来不干', N),
     # a price, then the verdict alone (又超, 也超)
     ('红河十三 又超 问他他不吭声', P),
     ('宽窄标二十 也超', P),
     ('宽窄标二十 没超', N),
+    # several prices, then one verdict (…，全都偏高)
+    ('红塔山卖十，宽窄卖二十，全都偏高', P),
     # back at the old price, told as a recurrence (又卖N 老毛病, 屡教不改)
     ('钻石又卖二十二 老毛病了 上周刚说过', P),
     ('这户屡教不改，双喜又收十五了', P),
     ('钻石又卖完了 下周补货', N),
+    # said to be fixed, and the price still what it was
+    ('问了，他说已经调回来了，结果还是收二十一', P),
+    ('问了，他说已经调回来了，今天按十九收', N),
     # tags: 不贴价, taken down and not put back, fallen off, "still less", few of many tagged
     ('苏烟卖四十 不贴价 问了才说', P),
     ('换货架那天价签全撤了，一直没挂回去', P),
@@ -41,6 +47,7 @@ CASES = [
     ('三十来个品规都有价签', N),
     # one price per counter, another each time asked, prices in a mess, one item two tags
     ('一个柜台三个价，一个货架又是一个价', P),
+    ('一个货架一个价签，都对得上', N),
     ('同一包问了三回说了三个价', P),
     ('这家价格乱的很，自己都记不清', P),
     ('同一款宽窄，标价分别为19元和21元', P),
