@@ -91,6 +91,10 @@ CASES = [
     # a remedy the note contradicts (说已经改了，还是卖N); a change by somebody unknown
     ('上次宽窄超价，他讲已经改了，今天看还是卖21', P),
     ('价签写20，收银系统是22，店员说系统被人改了', P),
+    # pinyin slips: 一调 (一条), 已整该 (已整改); 调整该户 is left alone
+    ('红河一调八十 批发都要九十多', P),
+    ('价签缺了几个，已整该', N),
+    ('调整该户的订货量，价签缺了几个', P),
     # the charged price equal to the guide after the tag was put right is no second case
     ('宽窄标的21，指导价19，当场改成19了，现在按19卖', N),
 ]
