@@ -191,6 +191,8 @@ _CUE_KEYS = {
     # next sentence that answers no
     "question_words": "search",
     "question_denied_next": "search",
+    # a price remedy the note contradicts right after (说改了，今天还是卖70)
+    "price_contradicted_after": "search",
 }
 _TOP_KEYS = {"version", "extends", "normalize", "segmentation", "macros", "cues", "rules",
              "resolutions", "numeric"}

@@ -262,6 +262,14 @@ def _contradicted(lex: Lexicon, ctx: _Context, sent: int, end: int) -> bool:
                    ctx.text[end:min(stop, end + _REACH_SENTENCE)]) is not None
 
 
+def _price_contradicted(lex: Lexicon, ctx: _Context, sent: int, end: int) -> bool:
+    """Whether the note goes on, in the remedy's sentence or the next, to give the price as
+    still what it was (上次超价，老板说已经改了，今天看还是卖70): the fix did not happen."""
+    stop = ctx.sent_ends[min(sent + 1, len(ctx.sent_ends) - 1)]
+    return _search(lex.cues.get("price_contradicted_after"),
+                   ctx.text[end:min(stop, end + _REACH_SENTENCE)]) is not None
+
+
 def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
                        present: set[str]) -> None:
     text, cues = ctx.text, lex.cues
@@ -309,6 +317,11 @@ def _apply_resolutions(lex: Lexicon, ctx: _Context, cands: list[_Candidate],
         near = text[max(c_start, start - _REACH_NEAR):start]
         near = near[max(near.rfind(":"), near.rfind(" ")) + 1:]  # from a field's colon on
         targets = _resolution_kinds(lex, res, text[c_start:c_end], near)
+        if (any(t.startswith("price") for t in targets)
+                and _price_contradicted(lex, ctx, sent, end)):
+            targets = {t for t in targets if not t.startswith("price")}
+            if not targets:
+                continue
         label = f"resolved: {res.name} ({text[start:end]})"
         shop = shop_of(start)
 

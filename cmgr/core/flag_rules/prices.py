@@ -43,6 +43,8 @@ def _labelled_number_pattern(label_re: str) -> str:
             r"(?P<num>\d+(?:\.\d+)?(?!\d)"
             f"|[{_CN_NUMERALS}]+?(?=一\\s*[条包盒]|(?![{_CN_NUMERALS}])))"
             r"(?!\s*(?:个|张|款|种|家|户|次|天|%|年|月|号|日|人|名|位|小时|分钟|岁|点))"
+            # 四百多: more than 400 (批发都要四百多), not a count of 多收/多要
+            r"(?P<more>多(?![收要卖了出加少]))?"
             rf"\s*(?:(?P<unit>元|块|¥){_JIAO})?\s*(?P<sep>/|每|一)?\s*(?P<per>条|包|盒|支|箱|件)?")
 
 
@@ -54,7 +56,14 @@ def _price_value(m: re.Match[str]) -> float | None:
     jiao = m.group("jiao")
     if jiao:
         number += int(jiao) / 10 if jiao.isdigit() else _number(jiao) / 10
+    if m.groupdict().get("more"):
+        number += _MORE  # 四百多: above 400, by an amount the note does not give
     return number
+
+
+# What "多" after a round number adds: just above it, so 卖400 against 批发四百多 is below it.
+# It is a lower bound only, so only a minimum price written so is compared (_sentence_values).
+_MORE = 0.01
 
 
 # "65一包的中华": a price said of the product, read as its tag (anchors the numeric check).
@@ -112,6 +121,8 @@ def _sentence_values(lex: Lexicon, ctx: _Context, s_start: int, s_end: int) -> _
         number = _price_value(m)
         if number is None:
             continue  # not a numeral (百 alone, 十百): nothing to compare
+        if m.group("more") and group != "minimum":
+            continue  # 卖四十多: no upper bound, nothing safe to compare
         values[group].append((number, unit, m.start(), m.end()))
     taken = [(v[2], v[3]) for vs in values.values() for v in vs]
     for group, value, unit, start, end in _bare_prices(ctx, s_start, s_end, taken,
@@ -142,12 +153,26 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
                     # A long note tells the price and the guide price in two sentences
                     # (软中华卖到了七十五一包。……指导价就是六十五。): a guide or minimum price
                     # in a sentence with no price charged or tagged goes with the sentence
-                    # before, or else the one after.
-                    for where in (i - 1, i + 1):
-                        near = by_sentence.get(where)
-                        comparable = _comparable_to(near[observed_group], ref) if near else []
-                        if comparable:
-                            break
+                    # before, or else the one after; failing those, a guide price goes with a
+                    # sentence further away that names the same brand (or none) when the
+                    # guide's names one (a minimum price far away is the shop's margin talk
+                    # more often than a comparison).
+                    where, comparable = _elsewhere(lex, ctx, by_sentence, i, observed_group,
+                                                   ref, far=group == "guide")
+                elif group == "tag" and not values["sold"]:
+                    # The tag and the price charged as two numbered items (1. 价签中华45
+                    # 2. 实收50): the sentence after, else before, of the same brand or none,
+                    # when it says what was charged (实收, 收, 结账), not what is sold.
+                    where, comparable = _elsewhere(lex, ctx, by_sentence, i, observed_group,
+                                                   ref, far=False, same_brand=True)
+                    comparable = [c for c in comparable if _CHARGED.match(ctx.text, c[2])]
+                if (comparable and group == "tag" and subkind == "inconsistent_price"
+                        and any(abs(g[0] - c[0]) <= 1e-9 and g[1] == c[1]
+                                for g in by_sentence[where]["guide"] for c in comparable)):
+                    # The tag is off the guide price and the price charged is the guide
+                    # (标的18，指导价16，现在按16卖): the tag's own comparison with the guide
+                    # tells it; the charge is right.
+                    continue
                 if comparable:
                     cand = _compared(num, ctx, ref, comparable, where, observed_group, group,
                                      subkind, broken)
@@ -155,6 +180,64 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
                         found.append(cand)
         found.extend(_tag_pairs(num, ctx, values["tag"], i))
     return found
+
+
+def _elsewhere(lex: Lexicon, ctx: _Context, by_sentence: dict[int, _Values], i: int,
+               observed_group: str, ref, *, far: bool, same_brand: bool = False):
+    """(sentence, comparable observed prices) for a reference price of sentence `i` whose own
+    sentence has none: the sentence before, else after; with `far`, then the nearest further
+    one. Away from the next sentences (or with `same_brand`), a sentence naming a brand
+    other than the reference's does not count."""
+    ref_brands = _brands(lex, ctx, i)
+    if same_brand:  # numbered items: pass over the item numbers standing as sentences
+        before, after = _neighbour(ctx, i, -1), _neighbour(ctx, i, 1)
+        order = [after, before]
+    else:
+        before, after = i - 1, i + 1
+        order = [before, after]
+    if far:
+        order += sorted((j for j in by_sentence if j not in order and j != i),
+                        key=lambda j: abs(j - i))
+    for where in order:
+        near = by_sentence.get(where)
+        comparable = _comparable_to(near[observed_group], ref) if near else []
+        if comparable and (same_brand or where not in (before, after)):
+            brands = _brands(lex, ctx, where)
+            if ref_brands and brands and not ref_brands & brands:
+                continue
+            if same_brand and len(brands) > 1:
+                continue
+        if comparable:
+            return where, comparable
+    return i, []
+
+
+def _neighbour(ctx: _Context, i: int, step: int) -> int:
+    """The sentence before (step -1) or after (+1) sentence `i`, passing over the bare item
+    numbers of a list written one item a line ("1.", "2." end up as sentences of their own)."""
+    j = i + step
+    while 0 <= j < len(ctx.sent_starts) and _ITEM_NUMBER.fullmatch(ctx.sentence_text(j)):
+        j += step
+    return j
+
+
+_ITEM_NUMBER = re.compile(r"\s*\d{0,2}\s*")
+
+# The label of a price charged (实收50, 收了52, 结账时52, 收银显示52, 扫码出来52, 系统里是52).
+_CHARGED = re.compile(r"(?:实际)?(?:实收|收|结账|收银|扫码|扫出|系统|pos|charged)", re.IGNORECASE)
+
+# Cigarette words that name no brand (the cue list `cigarette` holds both).
+_GENERIC_CIG = frozenset({"烟", "卷烟", "香烟", "烟草", "cig", "cigs", "cigarette", "cigarettes",
+                          "tobacco"})
+
+
+def _brands(lex: Lexicon, ctx: _Context, sentence: int) -> set[str]:
+    cue = lex.cues.get("cigarette")
+    if cue is None:
+        return set()
+    found = {m.group().lower() for m in cue.finditer(ctx.text, ctx.sent_starts[sentence],
+                                                     ctx.sent_ends[sentence])}
+    return found - _GENERIC_CIG
 
 
 def _comparable_to(observed, ref):
