@@ -33,7 +33,7 @@ rounds 5-11, so its figures there are optimistic and a combination trained on it
 verdicts learns to trust it. ``blind`` is, on each round, the reader of the commit before that
 round was tuned on (BLIND_READER, run from a `git archive` copy; it reproduces the before-tuning
 figures in bench/eval_flags.py), on the training rounds as on the held-out one: every round is
-then an honest one (round 11's is 54bd1a3, where its before-tuning figures were measured).
+then an honest one (rounds 11's and 12's are 54bd1a3, where their before-tuning figures were measured).
 Results and the decision: docs/flag-rules.md, section 8.
 """
 
@@ -61,6 +61,7 @@ ROUNDS = {
     "9": [TESTS / "flag_round9m_notes.csv", TESTS / "flag_round9n_notes.csv"],
     "10": [TESTS / "flag_round10p_notes.csv", TESTS / "flag_round10q_notes.csv"],
     "11": [TESTS / "flag_round11r_notes.csv", TESTS / "flag_round11s_notes.csv"],
+    "12": [TESTS / "flag_round12u_notes.csv", TESTS / "flag_round12v_notes.csv"],
 }
 EARLY = [TESTS / f"flag_{n}_notes.csv" for n in ("heldout", "unseen", "unseen2", "unseen3")]
 LABELS = {"unlicensed": "unlicensed", "price_violation": "price"}
@@ -75,9 +76,9 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 # The reader each round met before it was tuned on (the commit its before-tuning figures were
-# measured on); round 11's is main as it was when round 11 was measured.
+# measured on); rounds 11's and 12's are main as it was when they were measured.
 BLIND_READER = {"5": "00c1559", "6": "70dab9e", "7": "b34d394", "8": "1acf24c", "9": "4507031",
-                "10": "e441a1b", "11": "54bd1a3"}
+                "10": "e441a1b", "11": "54bd1a3", "12": "54bd1a3"}
 _TRACE_SCRIPT = """
 import csv, json, sys
 from cmgr.core.flag_rules import load_lexicon, trace_note
