@@ -62,6 +62,7 @@ ROUNDS = {
     "10": [TESTS / "flag_round10p_notes.csv", TESTS / "flag_round10q_notes.csv"],
     "11": [TESTS / "flag_round11r_notes.csv", TESTS / "flag_round11s_notes.csv"],
     "12": [TESTS / "flag_round12u_notes.csv", TESTS / "flag_round12v_notes.csv"],
+    "13": [TESTS / "flag_round13w_notes.csv", TESTS / "flag_round13x_notes.csv"],
 }
 EARLY = [TESTS / f"flag_{n}_notes.csv" for n in ("heldout", "unseen", "unseen2", "unseen3")]
 LABELS = {"unlicensed": "unlicensed", "price_violation": "price"}
@@ -76,9 +77,10 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 # The reader each round met before it was tuned on (the commit its before-tuning figures were
-# measured on); rounds 11's and 12's are main as it was when they were measured.
+# measured on); rounds 11's, 12's and 13's are main as it was when they were measured.
 BLIND_READER = {"5": "00c1559", "6": "70dab9e", "7": "b34d394", "8": "1acf24c", "9": "4507031",
-                "10": "e441a1b", "11": "54bd1a3", "12": "54bd1a3"}
+                "10": "e441a1b", "11": "54bd1a3", "12": "54bd1a3",
+                "13": "22a9925"}
 _TRACE_SCRIPT = """
 import csv, json, sys
 from cmgr.core.flag_rules import load_lexicon, trace_note

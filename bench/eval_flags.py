@@ -21,12 +21,14 @@
     python bench/eval_flags.py --corpus round11s     # tests/core/flag_round11s_notes.csv
     python bench/eval_flags.py --corpus round12u     # tests/core/flag_round12u_notes.csv
     python bench/eval_flags.py --corpus round12v     # tests/core/flag_round12v_notes.csv
+    python bench/eval_flags.py --corpus round13w     # tests/core/flag_round13w_notes.csv
+    python bench/eval_flags.py --corpus round13x     # tests/core/flag_round13x_notes.csv
     python bench/eval_flags.py --corpus sample       # the sample territory's answer key
     python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3,
                                                      # round5a, round5b, round6c, round6d, round7e,
                                                      # round7f, round8k, round8l, round9m, round9n,
                                                      # round10p, round10q, round11r, round11s,
-                                                     # round12u, round12v, sample
+                                                     # round12u, round12v, round13w, round13x, sample
     python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
     python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
     python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
@@ -107,6 +109,13 @@ ROUND11S_CORPUS = REPO / "tests" / "core" / "flag_round11s_notes.csv"
 # hire with pinyin slips, a formal inspection style, sales-first notes), on the writers' labels.
 ROUND12U_CORPUS = REPO / "tests" / "core" / "flag_round12u_notes.csv"
 ROUND12V_CORPUS = REPO / "tests" / "core" / "flag_round12v_notes.csv"
+# Round 13: two more writers who never saw the rules; before tuning (22a9925 + flags12r, with
+# the statistical reader, as cmgr runs), unlicensed 0.945/0.825 and price 0.955/0.583
+# (round13w: voice dictation with NE/Sichuan dialect and spoken numbers, WeChat shorthand, long
+# diary notes), unlicensed 0.912/0.924 and price 0.931/0.838 (round13x: checklists,
+# Cantonese/traditional characters, reports on other outlets), on the writers' labels.
+ROUND13W_CORPUS = REPO / "tests" / "core" / "flag_round13w_notes.csv"
+ROUND13X_CORPUS = REPO / "tests" / "core" / "flag_round13x_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
@@ -134,6 +143,8 @@ NAMED_CORPORA = {
     "round11s": (ROUND11S_CORPUS, None),
     "round12u": (ROUND12U_CORPUS, None),
     "round12v": (ROUND12V_CORPUS, None),
+    "round13w": (ROUND13W_CORPUS, None),
+    "round13x": (ROUND13X_CORPUS, None),
     "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
     "city": (CITY_LABELS, CITY_VISITS),
 }
@@ -275,7 +286,7 @@ def speed(n: int, lexicon, text_model=None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="append", default=None,
-                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | round10p | round10q | round11r | round11s | round12u | round12v | sample | city | all | a CSV path (repeatable; "
+                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | round10p | round10q | round11r | round11s | round12u | round12v | round13w | round13x | sample | city | all | a CSV path (repeatable; "
                              "default dev)")
     parser.add_argument("--visits", type=Path, default=None,
                         help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
@@ -298,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                                                      "round5a", "round5b", "round6c", "round6d", "round7e", "round7f",
                                                      "round8k", "round8l", "round9m", "round9n",
                                                      "round10p", "round10q", "round11r", "round11s",
-                                                     "round12u", "round12v", "sample"]
+                                                     "round12u", "round12v", "round13w", "round13x", "sample"]
     for i, spec in enumerate(specs):
         labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))
         if i:
