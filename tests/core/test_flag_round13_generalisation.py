@@ -44,6 +44,11 @@ CASES = [
     # what a self-service till shows against the tag; a tag in Chinese numerals against the charge
     ('自助收银机上显示28，价签写的是26', P),
     ('黄山贴的十五 结账收十七', P),
+    # a discount on the cigarettes, a brand at N折; charged to someone, the brand after
+    ('开业三天，烟也打折了', P),
+    ('利群打8折清货', P),
+    ('搞活动零食打折，烟不打折', N),
+    ('老板收熟客利群21 柜台标19', P),
     # a price matter told as stopped
     ('上次说的烟打折的事，过了两天就停了', N),
 ]
@@ -52,7 +57,7 @@ CASES = [
 # the round-13 price tuning reaches; unlicensed (the other helper's label) at the rules-only
 # figures on this branch's start (79b9217), truncated to 3 decimals.
 FLOORS = {
-    "flag_round13w_notes": (0.941, 0.761, 1.000, 0.791),
+    "flag_round13w_notes": (0.941, 0.761, 1.000, 0.819),
     "flag_round13x_notes": (0.934, 0.898, 0.973, 0.912),
 }
 (
