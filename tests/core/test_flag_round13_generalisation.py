@@ -49,6 +49,8 @@ CASES = [
     ('利群打8折清货', P),
     ('搞活动零食打折，烟不打折', N),
     ('老板收熟客利群21 柜台标19', P),
+    # a price report checked and found right
+    ('有人说他家利群卖贵了，去核实过柜台和收款，都正常', N),
     # a price matter told as stopped
     ('上次说的烟打折的事，过了两天就停了', N),
 ]
@@ -58,7 +60,7 @@ CASES = [
 # figures on this branch's start (79b9217), truncated to 3 decimals.
 FLOORS = {
     "flag_round13w_notes": (0.941, 0.761, 1.000, 0.819),
-    "flag_round13x_notes": (0.934, 0.898, 0.973, 0.912),
+    "flag_round13x_notes": (0.934, 0.898, 0.986, 0.912),
 }
 (
     test_round13_generalisation,
