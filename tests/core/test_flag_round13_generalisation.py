@@ -1,4 +1,4 @@
-"""Round 13: the kinds of unlicensed miss and false alarm the round-13 corpora showed (voice
+"""Round 13: the kinds of unlicensed and price miss and false alarm the round-13 corpora showed (voice
 dictation with dialect and spoken fillers, WeChat shorthand, long diary notes; checklists,
 Cantonese and traditional characters, reports on other outlets), each on notes written for these
 tests (not taken from the corpora).
@@ -60,6 +60,46 @@ CASES = [
     ('听说北门那家没证的小卖部被罚了，现在关门了', N),
     ('证照：已注销，店里已无烟在售，改卖文具', N),
     ('有人说桥头那家卖烟没证，去看了，那家有证', N),
+    # -- price (the price round)
+    # the shorthand zd (指导) before a price: compared like a written guide price
+    ('利群卖19 zd16 老板说进价涨了', P),
+    ('南京卖12 zd价12 没毛病', N),
+    # the slip 米有 (没有) before a verb of tagging
+    ('新进的几款烟价签米有贴', P),
+    # Cantonese: 高过 (高于) a guide price, 指导系 (指导是) a number, 旧年 (去年), 即刻 (当即)
+    ('玉溪卖30蚊，高過指導價好多', P),
+    ('整條收700，指導係650', P),
+    ('旧年超价被罚过，今次睇过冇问题', N),
+    ('利群收20，指导17，叫佢改，佢即刻改返17', N),
+    # the slip 准被 (准备): a plan, not a case
+    ('老板准被过两天涨价卖，跟他说了不行', N),
+    # tags half gone, not yet made, a product without one, none at all, a slot left empty
+    ('柜台价签又掉了一半', P),
+    ('那几款新烟的价签都还没来得及打', P),
+    ('利群跟黄山都还没签', P),
+    ('整排烟一个价钱都没有标', P),
+    ('价签卡掉了以后那一格一直空着没补', P),
+    ('烟柜冇晒价签，话听日补', P),
+    ('价签掉了一半，当场帮他都贴回去了', N),
+    ('合同还没签，下周再谈', N),
+    # prices told as written anyhow, a checklist's price item failed
+    ('价格也是乱写的', P),
+    ('证照 √ 卖价 × 陈列 √', P),
+    ('证照 √ 卖价 √ 陈列 √', N),
+    # resold at a mark-up
+    ('宾馆前台拿烟加价转卖给住客', P),
+    # what a self-service till shows against the tag; a tag in Chinese numerals against the charge
+    ('自助收银机上显示28，价签写的是26', P),
+    ('黄山贴的十五 结账收十七', P),
+    # a discount on the cigarettes, a brand at N折; charged to someone, the brand after
+    ('开业三天，烟也打折了', P),
+    ('利群打8折清货', P),
+    ('搞活动零食打折，烟不打折', N),
+    ('老板收熟客利群21 柜台标19', P),
+    # a price report checked and found right
+    ('有人说他家利群卖贵了，去核实过柜台和收款，都正常', N),
+    # a price matter told as stopped
+    ('上次说的烟打折的事，过了两天就停了', N),
 ]
 
 
@@ -85,13 +125,12 @@ def test_cantonese_licence_words_are_read_in_the_dialect_pass():
     assert finding.subkind == "borrowed_license"
 
 
-# The floors: (unlicensed P, R, price P, R) with the rules alone (as round_tests scores). The
-# unlicensed floors are what the round-13 tuning reaches (docs/flag-rules.md, round 13); the
-# price floors are the rules' figures on this branch's start (truncated), for the price helper
-# to raise.
+# The floors: (unlicensed P, R, price P, R) with the rules alone (as round_tests scores), at
+# what the round-13 tuning of both labels reaches (docs/flag-rules.md, round 13), truncated to
+# 3 decimals.
 FLOORS = {
-    "flag_round13w_notes": (1.00, 0.888, 0.954, 0.583),
-    "flag_round13x_notes": (0.987, 0.974, 0.930, 0.837),
+    "flag_round13w_notes": (1.00, 0.888, 1.00, 0.819),
+    "flag_round13x_notes": (0.987, 0.974, 0.986, 0.912),
 }
 (
     test_round13_generalisation,
