@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cmgr.core.flag_rules import scan_note, trace_note
+from cmgr.core.flag_rules import load_lexicon, scan_note, trace_note
 
 HERE = Path(__file__).resolve().parent
 LABELS = (("unlicensed", "unlicensed"), ("price_violation", "price"))
@@ -48,10 +48,16 @@ def own_notes(cases, lexicon) -> set[str]:
     return mine
 
 
+def explain(note: str, lexicon=None) -> str:
+    """The note and its trace, one candidate a line: an assertion's message."""
+    lexicon = lexicon if lexicon is not None else load_lexicon()
+    return note + "\n" + "\n".join(f"  {t.outcome} | {t.rule} | {t.matched!r}"
+                                   for t in trace_note(note, lexicon))
+
+
 def assert_kinds(note: str, want: set[str], lexicon) -> None:
     got = {f.kind for f in scan_note(note, lexicon)}
-    assert got == want, note + "\n" + "\n".join(
-        f"  {t.outcome} | {t.rule} | {t.matched!r}" for t in trace_note(note, lexicon))
+    assert got == want, explain(note, lexicon)
 
 
 def round_tests(round_name: str, cases, floors: dict[str, tuple[float, ...]], lexicon,

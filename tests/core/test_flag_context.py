@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from cmgr.core.flag_rules import load_lexicon, scan_note, trace_note
+from tests.core.flag_corpus import explain
 
 LEX = load_lexicon()
 U, P, N = {"unlicensed"}, {"price"}, set()
@@ -21,11 +22,6 @@ def kinds(note: str) -> set[str]:
 
 def outcomes(note: str) -> list[str]:
     return [t.outcome for t in trace_note(note, LEX)]
-
-
-def explain(note: str) -> str:
-    return note + "\n" + "\n".join(f"  {t.outcome} | {t.rule} | {t.matched!r}"
-                                   for t in trace_note(note, LEX))
 
 
 def check(note: str, want: set[str], why: str | None = None) -> None:

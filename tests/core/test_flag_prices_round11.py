@@ -12,13 +12,9 @@ import pytest
 
 from cmgr.core.flag_rules import load_lexicon, scan_note, trace_note
 from cmgr.core.flag_rules.pinyin import toneless
+from tests.core.flag_corpus import explain
 
 LEX = load_lexicon()
-
-
-def explain(note: str) -> str:
-    return note + "\n" + "\n".join(f"  {t.outcome} | {t.rule} | {t.matched!r}"
-                                   for t in trace_note(note, LEX))
 
 
 def is_price(note: str) -> bool:
