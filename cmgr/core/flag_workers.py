@@ -106,7 +106,6 @@ class NoteReader:
         if self._lexicon_file is not None:
             os.unlink(self._lexicon_file)
             self._lexicon_file = None
-        self._lexicon_file: str | None = None
         self._waiting.clear()
         self._tasks.clear()
 
