@@ -135,29 +135,31 @@ def accuracy(db) -> None:
         print(f"{name:<20}{tp:>8,}{fp:>8,}{fn:>8,}{precision:>11.3f}{recall:>8.3f}")
 
 
-def model_cost(db, lexicon, model) -> None:
-    """The statistical reader's own share of a scan, in CPU time: every distinct note is read by
-    the rules first (not timed), then only what `flag_model.read_note` adds is timed."""
-    from cmgr.core.flag_model import _LICENCE_WORD
+def model_cost(db, lexicon, models) -> None:
+    """The statistical reader's own share of a scan, in CPU time, per model: every distinct note
+    is read by the rules first (not timed), then only what `flag_model.read_note` adds is timed."""
+    from cmgr.core.flag_model import GATES
     from cmgr.core.flag_rules.reader import scan_note_normalised
 
     notes = list(dict.fromkeys(r[0] for r in db.execute(
         "SELECT notes FROM visits WHERE notes IS NOT NULL AND trim(notes) <> ''")))
     read = [scan_note_normalised(n, lexicon) for n in notes]
-    asked = scored = 0
-    started = time.process_time()
-    for found, text in read:
-        if any(f.kind == model.label for f in found):
-            continue
-        asked += 1
-        text = text.lower()
-        if _LICENCE_WORD.search(text):
-            scored += 1
-            model.score(text)
-    cpu = time.process_time() - started
-    print(f"5. statistical reader: {len(notes):,} distinct notes, {asked:,} without an unlicensed "
-          f"finding, {scored:,} scored: {cpu:.2f} s CPU ({cpu / len(notes) * 1e6:.1f} µs per "
-          f"distinct note, {cpu / max(scored, 1) * 1e6:.0f} µs per note scored)")
+    for model in models:
+        asked = scored = 0
+        started = time.process_time()
+        for found, text in read:
+            if any(f.kind == model.label for f in found):
+                continue
+            asked += 1
+            text = text.lower()
+            if GATES[model.label].search(text):
+                scored += 1
+                model.score(text)
+        cpu = time.process_time() - started
+        print(f"5. statistical reader ({model.label}): {len(notes):,} distinct notes, {asked:,} "
+              f"without a finding of the label, {scored:,} scored: {cpu:.2f} s CPU "
+              f"({cpu / len(notes) * 1e6:.1f} µs per distinct note, "
+              f"{cpu / max(scored, 1) * 1e6:.0f} µs per note scored)")
 
 
 def main(argv=None) -> int:
@@ -171,7 +173,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=gen_city.DEFAULT_SEED)
     parser.add_argument("--limit", type=float, default=30.0, help="seconds allowed for the first scan")
     parser.add_argument("--no-statistical", action="store_true",
-                        help="rules only: without the statistical second reader for unlicensed "
+                        help="rules only: without the statistical second reader "
                              "(flags.statistical_reader = false)")
     parser.add_argument("--model-cost", action="store_true",
                         help="also time the statistical reader's own share (CPU) on the distinct notes")
@@ -180,7 +182,7 @@ def main(argv=None) -> int:
         args.db.parent.mkdir(parents=True, exist_ok=True)
         build(args.db, args.customers, args.managers, args.order_weeks, args.seed)
 
-    from cmgr.core.flag_model import load_text_model
+    from cmgr.core.flag_model import load_statistical_reader
     from cmgr.core.flag_rules import load_lexicon
     from cmgr.render.flag_report import flag_record
     from cmgr.store.flags import list_flags, scan
@@ -193,7 +195,7 @@ def main(argv=None) -> int:
     reset_flags(db)
     started = time.perf_counter()
     lexicon = load_lexicon()
-    model = None if args.no_statistical else load_text_model()
+    model = None if args.no_statistical else load_statistical_reader()
     first = scan(db, lexicon, min_retail_factor=1.0, text_model=model)
     first_s = time.perf_counter() - started
     n_flags = db.scalar("SELECT count(*) FROM flags")

@@ -39,9 +39,9 @@
                                                      # price_violation) joined with a visits export
     python bench/eval_flags.py --lexicon my.toml     # a custom lexicon
     python bench/eval_flags.py --speed 350000        # time scan_note on N synthetic notes
-    python bench/eval_flags.py --statistical ...     # rules + the statistical second reader for
-                                                     # unlicensed (cmgr/core/flag_model.py), as
-                                                     # `cmgr flag` reads by default
+    python bench/eval_flags.py --statistical ...     # rules + the statistical second reader
+                                                     # (cmgr/core/flag_model.py: unlicensed and
+                                                     # price), as `cmgr flag` reads by default
 
 --corpus may be given several times. The sample answer key is
 sample_data/truth/visit_labels.csv joined on 访问编号 with the 访问内容 of
@@ -64,7 +64,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from cmgr.core.flag_model import load_text_model, read_note  # noqa: E402
+from cmgr.core.flag_model import load_statistical_reader, read_note  # noqa: E402
 from cmgr.core.flag_rules import load_lexicon, trace_note  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "notes-dev" / "notes.csv"
@@ -310,11 +310,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time scan_note on N synthetic notes")
     parser.add_argument("--min", type=float, default=0.95, dest="min_score")
     parser.add_argument("--statistical", action="store_true",
-                        help="also read with the statistical second reader for unlicensed "
+                        help="also read with the statistical second reader (unlicensed, price) "
                              "(cmgr/core/flag_model.py, as `cmgr flag` does by default)")
     args = parser.parse_args(argv)
     lexicon = load_lexicon(args.lexicon)
-    text_model = load_text_model() if args.statistical else None
+    text_model = load_statistical_reader() if args.statistical else None
     ok = True
     specs = args.corpus or ["dev"]
     if "all" in specs:

@@ -80,8 +80,8 @@ SETTINGS: list[Setting] = [
             tr("一次读取上万条访问记录时用几个进程读访问内容（0：每个 CPU 核一个；1：只在本进程内读）"),
             minimum=0),
     Setting("flags.statistical_reader", True, bool,
-            tr("无证经营：规则没有读出问题的访问记录，再由统计读者（字 n 元逻辑回归）读一遍，"
-               "得分够高也标记（docs/flag-rules.md 第 8 节）；false 只用规则")),
+            tr("无证经营、价格违规：规则没有读出该类问题的访问记录，再由该类的统计读者（字 n 元逻辑回归）"
+               "读一遍，得分够高也标记（docs/flag-rules.md 第 8 节）；false 只用规则")),
     Setting("flags.price.min_retail_factor", 1.0, (int, float),
             tr("价格表没有最低零售价一列时，最低零售价 = 批发价 × 这个系数"), minimum=0),
     Setting("report.stopped_lookback_months", 2, int,

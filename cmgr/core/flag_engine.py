@@ -57,6 +57,7 @@ SUBKIND_LABELS = {
     "inconsistent_price": "乱价/价签不符",
     "unmarked_tags": "未明码标价",
     "not_following_guide": "未执行零售指导价",
+    "statistical_price": "统计读者判断的价格违规",
 }
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -1,15 +1,21 @@
-"""The statistical second reader of visit notes, for unlicensed sales only.
+"""The statistical second reader of visit notes: one model per label (unlicensed, price).
 
-Measured in docs/flag-rules.md section 8 (round 11, never seen by the rules nor the model):
-the rules alone miss notes written in ways no rule covers yet; a character 1-4-gram TF-IDF
-logistic regression catches some of them. The combination is the rules' verdict OR the
+Measured in docs/flag-rules.md section 8 (rounds never seen by the rules nor the model): the
+rules alone miss notes written in ways no rule covers yet; a character n-gram TF-IDF logistic
+regression catches some of them. The combination is, per label, the rules' verdict OR the
 model's score >= the threshold stored with the model (chosen on the training rounds as the
-highest recall whose precision is no lower than the rules' own). The model never removes a
-rule's finding, and it is asked only when the rules found no unlicensed problem.
+highest recall whose precision is no lower than the rules' own). A model never removes a
+rule's finding, and it is asked only when the rules found no problem of its label and the note
+names what the label is about (`GATES`).
 
-The model file (cmgr/data/flag_model_unlicensed.tsv.gz) is written by
-bench/train_flag_model.py with scikit-learn; here it is scored in pure Python, so cmgr needs
-no scikit-learn. It is loaded only when a scan runs (never for `cmgr --help`).
+The price model reads the note with brands and prices replaced by one placeholder each (the
+file's `placeholder` lines): "华子还是60" and "芙蓉王又标26" are then the same shape, so a way of
+writing learnt on one brand carries to the others (round-5-13 leave-one-round-out, docs
+section 8).
+
+The model files (cmgr/data/flag_model_<label>.tsv.gz) are written by bench/train_flag_model.py
+with scikit-learn; here they are scored in pure Python, so cmgr needs no scikit-learn. They
+are loaded only when a scan runs (never for `cmgr --help`).
 """
 
 from __future__ import annotations
@@ -28,8 +34,13 @@ from cmgr.core.flag_rules.reader import scan_note_normalised
 from cmgr.errors import InputError, Location
 from cmgr.i18n import tr
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "data" / "flag_model_unlicensed.tsv.gz"
-SUBKIND = "statistical"
+_DATA = Path(__file__).resolve().parents[1] / "data"
+DEFAULT_MODEL = _DATA / "flag_model_unlicensed.tsv.gz"
+DEFAULT_MODELS = (DEFAULT_MODEL, _DATA / "flag_model_price.tsv.gz")
+# The finding's sub-kind per label ("statistical" is the unlicensed one's, as flags stored
+# before the price model have it).
+SUBKINDS = {"unlicensed": "statistical", "price": "statistical_price"}
+SUBKIND = SUBKINDS["unlicensed"]
 RULE = "unlicensed.statistical"
 _WHITE_RUNS = re.compile(r"\s\s+")  # as scikit-learn's char analyzer collapses whitespace
 _CLAUSE_END = re.compile(r"[。，,；;！!？?\n]")
@@ -44,6 +55,22 @@ LICENCE_WORDS = ("证", "證", "牌", "照", "许可", "許可", "license", "lic
                  "变更", "變更", "吊销", "吊銷", "注销", "注銷", "撤销", "撤銷", "暂停", "暫停",
                  "过期", "過期", "到期")
 _LICENCE_WORD = re.compile("|".join(map(re.escape, LICENCE_WORDS)))
+# The price model is asked only about a note that names a price, a tag or money, or gives a
+# number right after a brand (华子还是60); not about every number: orders are counted in 条 too.
+PRICE_WORDS = ("价", "元", "块", "蚊", "毛", "钱", "标", "签", "码", "贵", "便宜", "折", "¥", "￥",
+               "tag", "price", "zd", "mbj")
+# The brands of the lexicon's BRAND macro (and two homophone slips of them the normaliser keeps).
+BRANDS = ("中华|玉溪|利群|芙蓉王|南京|云烟|黄鹤楼|红塔山|娇子|双喜|白沙|红河|七匹狼|真龙|钻石|苏烟|泰山|"
+          "贵烟|黄山|宽窄|黄金叶|长白山|红旗渠|好猫|兰州|延安|软中(?![心间午])|硬中(?![心间午])|华子|钟华|玉希")
+# What bench/train_flag_model.py has the price model read in place of a brand and of a price
+# (digits, or Chinese numerals before a unit); stored in the model file, which the scorer
+# follows. The tokens are lower case, as scikit-learn lower-cases the text after them.
+PRICE_PLACEHOLDERS = (("ｂ", BRANDS),
+                      ("９", r"\d+(?:\.\d+)?|[一二两三四五六七八九十百廿卅]{1,4}(?=[块元毛蚊包条盒])"))
+PLACEHOLDER_NAMES = {"ｂ": "〔品牌〕", "９": "〔价〕"}  # how an explanation shows them
+_BRAND_NUMBER = rf"(?:{BRANDS})[^,;。!?\n\d]{{0,4}}?(?:\d|[一二两三四五六七八九十廿卅])"
+_PRICE_WORD = re.compile("|".join([*map(re.escape, PRICE_WORDS), _BRAND_NUMBER]))
+GATES = {"unlicensed": _LICENCE_WORD, "price": _PRICE_WORD}
 
 
 @dataclass(frozen=True)
@@ -56,15 +83,25 @@ class TextModel:
     max_n: int
     grams: dict[str, tuple[float, float]]  # n-gram -> (idf, weight)
     checks: tuple[tuple[str, float], ...] = ()  # (normalised text, scikit-learn's probability)
+    # (placeholder, regular expression): what the model reads in place of each match, in order
+    placeholders: tuple[tuple[str, str], ...] = ()
     # n-gram -> (idf * weight, idf ** 2, idf, weight): a gram seen once needs no log
     _terms: dict[str, tuple[float, float, float, float]] = field(
         default_factory=dict, repr=False, compare=False)
+    _subs: list[tuple[str, re.Pattern]] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._terms.update((g, (i * w, i * i, i, w)) for g, (i, w) in self.grams.items())
+        self._subs.extend((token, re.compile(pattern)) for token, pattern in self.placeholders)
+
+    def features(self, text: str) -> str:
+        """Normalised `text` as the model reads it: each placeholder's matches replaced by it."""
+        for token, pattern in self._subs:
+            text = pattern.sub(token, text)
+        return text
 
     def _counts(self, text: str) -> Counter:
-        doc = _WHITE_RUNS.sub(" ", text)
+        doc = _WHITE_RUNS.sub(" ", self.features(text))
         size = len(doc)
         keys = list(doc)
         for n in range(2, min(self.max_n, size) + 1):
@@ -99,6 +136,12 @@ class TextModel:
                   for g, c in counts.items() if g in self.grams and g.strip()}
         return [g for g, v in sorted(shares.items(), key=lambda kv: -kv[1]) if v > 0][:n]
 
+    def shown(self, gram: str) -> str:
+        """`gram` as an explanation shows it: a placeholder by its name (〔品牌〕, 〔价〕)."""
+        for token, _ in self.placeholders:
+            gram = gram.replace(token, PLACEHOLDER_NAMES.get(token, token))
+        return gram
+
 
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
@@ -128,7 +171,7 @@ def load_text_model(path: Path = DEFAULT_MODEL) -> TextModel:
                          Location(str(path)),
                          hint=tr("把配置项 flags.statistical_reader 设为 false 可只用规则")) from exc
     header: dict[str, list[str]] = {}
-    checks = []
+    checks, placeholders = [], []
     line_no = 1  # the first line is a comment; the header ends with "ngrams N"
     while "ngrams" not in header and line_no < len(lines):
         key, _, rest = lines[line_no].partition("\t")
@@ -136,6 +179,13 @@ def load_text_model(path: Path = DEFAULT_MODEL) -> TextModel:
         if key == "check":
             prob, _, text = rest.partition("\t")
             checks.append((_unescape(text), float(prob)))
+        elif key == "placeholder":
+            token, _, pattern = rest.partition("\t")
+            try:
+                re.compile(_unescape(pattern))
+            except re.error as exc:
+                raise bad(line_no, tr("占位符的正则表达式写错了：{error}", error=exc)) from exc
+            placeholders.append((_unescape(token), _unescape(pattern)))
         else:
             header[key] = rest.split("\t")
     try:
@@ -155,7 +205,12 @@ def load_text_model(path: Path = DEFAULT_MODEL) -> TextModel:
     if len(grams) != n_grams:
         raise bad(line_no + len(body), tr("应有 {expected} 个 n 元，读到 {found} 个",
                                           expected=n_grams, found=len(grams)))
-    return TextModel(label, threshold, intercept, max_n, grams, tuple(checks))
+    return TextModel(label, threshold, intercept, max_n, grams, tuple(checks), tuple(placeholders))
+
+
+def load_statistical_reader(paths: tuple[Path, ...] = DEFAULT_MODELS) -> tuple[TextModel, ...]:
+    """The models of the statistical second reader, one per label (`read_note`'s `model`)."""
+    return tuple(load_text_model(path) for path in paths)
 
 
 def normalised(note: str, lexicon: Lexicon) -> str:
@@ -166,42 +221,56 @@ def normalised(note: str, lexicon: Lexicon) -> str:
     return text.lower()
 
 
-def read_note(note: str, lexicon: Lexicon, model: TextModel | None) -> list[NoteFinding]:
-    """The rules' findings of `note`, and, when the rules found no problem of the model's
-    kind and the note names a licence (`LICENCE_WORDS`), the model's finding if its score
-    reaches the threshold.
+def read_note(note: str, lexicon: Lexicon,
+              model: TextModel | tuple[TextModel, ...] | None) -> list[NoteFinding]:
+    """The rules' findings of `note`, and, per model (one label each) when the rules found no
+    problem of its label and the note passes the label's gate (`GATES`), the model's finding if
+    its score reaches the threshold.
 
     The finding's `matched` is the clause of the note holding the n-gram that weighs most in
     the score, and its `rule` says it came from the statistical reader, with the score and
     the n-grams that weighed most, so a manager can see why."""
-    if model is None:
+    models = () if model is None else (model,) if isinstance(model, TextModel) else model
+    if not models:
         return scan_note(note, lexicon)
     found, text = scan_note_normalised(note, lexicon)
-    if any(f.kind == model.label for f in found):
-        return found
     text = text.lower()  # as bench/train_flag_model.py's notes
-    if not _LICENCE_WORD.search(text):
-        return found
+    added = []
+    for m in models:
+        gate = GATES.get(m.label)
+        if any(f.kind == m.label for f in found) or (gate is not None and not gate.search(text)):
+            continue
+        finding = _model_finding(note, text, lexicon, m)
+        if finding is not None:
+            added.append(finding)
+    return [*found, *added] if added else found
+
+
+def _model_finding(note: str, text: str, lexicon: Lexicon, model: TextModel) -> NoteFinding | None:
     score = model.score(text)
     if score < model.threshold:
-        return found
+        return None
     top = model.weightiest(text)
-    start, end = _clause_of(text, top[0]) if top else (0, len(text))
+    start, end = _clause_of(text, model.features(text), top[0]) if top else (0, len(text))
     offsets = _normalize_with_map(note, lexicon.char_map, lexicon.spelling)[1]
     last = len(offsets) - 1  # (lower() may lengthen a rare letter: stay inside the note)
     begin, finish = offsets[min(start, last)], offsets[min(end, last)]
     rule = tr("{rule}: 统计读者（字 n 元逻辑回归）判断，得分 {score}（阈值 {threshold}），"
-              "最有分量的字串 {grams}", rule=RULE, score=f"{score:.2f}",
-              threshold=f"{model.threshold:.2f}", grams="、".join(f"「{g}」" for g in top))
-    return [*found, NoteFinding(model.label, SUBKIND, note[begin:finish].strip() or note,
-                                begin, finish, rule)]
+              "最有分量的字串 {grams}", rule=f"{model.label}.statistical", score=f"{score:.2f}",
+              threshold=f"{model.threshold:.2f}", grams="、".join(f"「{model.shown(g)}」" for g in top))
+    return NoteFinding(model.label, SUBKINDS.get(model.label, "statistical"),
+                       note[begin:finish].strip() or note, begin, finish, rule)
 
 
-def _clause_of(text: str, gram: str) -> tuple[int, int]:
-    """The span of the clause of `text` holding the first occurrence of `gram`."""
-    at = text.find(gram)
+def _clause_of(text: str, read: str, gram: str) -> tuple[int, int]:
+    """The span in `text` of the clause holding the first occurrence of `gram` in `read` (the
+    text as the model reads it: placeholders never stand for a clause's end, so the clauses of
+    the two correspond one to one)."""
+    at = read.find(gram)
     if at < 0:
         return 0, len(text)
-    start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, at)), default=0)
-    after = _CLAUSE_END.search(text, at + len(gram))
-    return start, after.start() if after else len(text)
+    ends = list(_CLAUSE_END.finditer(text))
+    k_start = sum(1 for _ in _CLAUSE_END.finditer(read, 0, at))
+    k_end = sum(1 for _ in _CLAUSE_END.finditer(read, 0, at + len(gram)))
+    start = ends[k_start - 1].end() if k_start else 0
+    return start, ends[k_end].start() if k_end < len(ends) else len(text)

@@ -45,12 +45,13 @@ def scan(db, cfg, since: str | None, until: str | None, rescan: bool):
 
 
 def text_model(cfg):
-    """The statistical second reader, or None when `flags.statistical_reader` is off."""
+    """The statistical second reader (its models, one per label), or None when
+    `flags.statistical_reader` is off."""
     if not cfg.get("flags.statistical_reader"):
         return None
-    from cmgr.core.flag_model import load_text_model
+    from cmgr.core.flag_model import load_statistical_reader
 
-    return load_text_model()
+    return load_statistical_reader()
 
 
 def list_flags(db, *, since: str | None = None, until: str | None = None,

@@ -1,6 +1,7 @@
-"""The statistical second reader for unlicensed notes (cmgr/core/flag_model.py): its pure-Python
-scorer against scikit-learn's own figures, the combination with the rules, the explanation,
-the switch, a damaged model file, and that `cmgr --help` does not load it.
+"""The statistical second reader (cmgr/core/flag_model.py), one model for unlicensed notes and one
+for price: the pure-Python scorer against scikit-learn's own figures, the price model's
+placeholders and gate, the combination with the rules, the explanation, the switch, a damaged
+model file, and that `cmgr --help` does not load it.
 
 The example notes are our own (none is taken from a corpus); docs/flag-rules.md section 8 has
 the measurement that decided to use the model."""
@@ -18,8 +19,12 @@ import pytest
 
 from cmgr.core.flag_model import (
     DEFAULT_MODEL,
+    DEFAULT_MODELS,
+    GATES,
     RULE,
     SUBKIND,
+    SUBKINDS,
+    load_statistical_reader,
     load_text_model,
     normalised,
     read_note,
@@ -37,6 +42,9 @@ RULES_MISS = [
     "許可證係舊鋪嘅地址，搬咗過嚟都冇改，照賣煙",
     "营业执照换了人 烟草那个证还是老板他爸的",
 ]
+# A price said against what it was before, with no guide price and no judgement word: the rules
+# do not read it, the price model does (checked as RULES_MISS is).
+PRICE_RULES_MISS = ["黄鹤楼一包二十二，本来十九，他说别家也这么卖"]
 CLEAN = ["证照齐全，价格正常", "没发现无证经营的情况", "陈列整齐，明码标价到位，未发现无证经营",
          "老板问办许可证要带什么材料，我跟他讲了", "正常走访，无异常"]
 
@@ -51,13 +59,55 @@ def model():
     return load_text_model()
 
 
-def test_the_pure_python_scorer_gives_scikit_learns_probabilities(model):
-    assert len(model.checks) == 40 and model.label == "unlicensed"
+@pytest.fixture(scope="module")
+def models():
+    return load_statistical_reader()
+
+
+@pytest.mark.parametrize("path", DEFAULT_MODELS, ids=[p.name for p in DEFAULT_MODELS])
+def test_the_pure_python_scorer_gives_scikit_learns_probabilities(path):
+    model = load_text_model(path)
+    assert len(model.checks) == 40 and path.name == f"flag_model_{model.label}.tsv.gz"
     assert 0.5 < model.threshold < 1.0 and len(model.grams) > 10_000
     worst = max(abs(model.score(text) - prob) for text, prob in model.checks)
-    assert worst < 1e-6
+    assert worst < 1e-5  # the file rounds idf and weight to 6 significant digits
     # the checks are not all on one side of the threshold: the test sees both kinds of note
     assert {prob >= model.threshold for _, prob in model.checks} == {True, False}
+
+
+def test_the_price_model_reads_brands_and_prices_as_placeholders(models):
+    unlicensed, price = models
+    assert (unlicensed.label, price.label) == ("unlicensed", "price") and not unlicensed.placeholders
+    assert price.features("华子还是60,芙蓉王标二十七块") == "ｂ还是９,ｂ标９块"
+    assert price.features("订了五条利群，收了三百") == "订了９条ｂ，收了三百"  # 三百 with no unit stays
+    # the same way of writing scores alike whatever the brand and the price
+    assert price.score("芙蓉王还是卖28") == pytest.approx(price.score("玉溪还是卖25"))
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("华子还是60", True), ("价签没贴全", True), ("烟柜一半没标价", True), ("收了他二十块", True),
+    ("老板说这周生意一般,天冷人少", False), ("证照齐全,陈列整齐", False), ("订了五条,下周送", False),
+])
+def test_the_price_model_is_asked_only_about_notes_that_name_a_price(text, asked):
+    assert bool(GATES["price"].search(text)) is asked
+
+
+@pytest.mark.parametrize("note", PRICE_RULES_MISS)
+def test_the_price_model_flags_what_the_rules_miss_and_says_so(note, lexicon, models):
+    price = models[1]
+    assert not any(f.kind == "price" for f in scan_note(note, lexicon))
+    [finding] = [f for f in read_note(note, lexicon, models) if f.kind == "price"]
+    score = price.score(normalised(note, lexicon))
+    assert finding.subkind == SUBKINDS["price"] == "statistical_price" and score >= price.threshold
+    assert finding.rule.startswith("price.statistical: 统计读者")
+    # the clause is found through the placeholders: the note's own words, not "ｂ一包９"
+    assert finding.matched and note[finding.start:finding.end].strip() == finding.matched
+    assert "，" not in finding.matched and finding.matched in note
+
+
+@pytest.mark.parametrize("note", CLEAN)
+def test_clean_notes_stay_clean_with_both_models(note, lexicon, models):
+    assert read_note(note, lexicon, models) == scan_note(note, lexicon) == []
 
 
 @pytest.mark.parametrize("note", RULES_MISS)
@@ -117,6 +167,10 @@ def test_a_damaged_model_file_is_named_with_its_line(tmp_path):
     with pytest.raises(InputError, match="三栏") as err:
         load_text_model(_rewrite(tmp_path / "bad.tsv.gz", bad))
     assert err.value.location.row == start + 6
+    bad_placeholder = [lines[0], "placeholder\t９\t(unclosed"] + lines[1:]
+    with pytest.raises(InputError, match="占位符") as err:
+        load_text_model(_rewrite(tmp_path / "badph.tsv.gz", bad_placeholder))
+    assert err.value.location.row == 2
     no_header = _rewrite(tmp_path / "noheader.tsv.gz", [lines[0]] + lines[start:start + 10])
     with pytest.raises(InputError, match="文件头"):
         load_text_model(no_header)
