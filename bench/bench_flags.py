@@ -138,7 +138,7 @@ def accuracy(db) -> None:
 def model_cost(db, lexicon, models) -> None:
     """The statistical reader's own share of a scan, in CPU time, per model: every distinct note
     is read by the rules first (not timed), then only what `flag_model.read_note` adds is timed."""
-    from cmgr.core.flag_model import GATES
+    from cmgr.core.flag_model import GATES, OVERRULES_MODIFIERS
     from cmgr.core.flag_rules.reader import scan_note_normalised
 
     notes = list(dict.fromkeys(r[0] for r in db.execute(
@@ -147,8 +147,9 @@ def model_cost(db, lexicon, models) -> None:
     for model in models:
         asked = scored = 0
         started = time.process_time()
-        for found, text in read:
-            if any(f.kind == model.label for f in found):
+        for found, text, dropped in read:
+            if any(f.kind == model.label for f in found) or (
+                    model.label in dropped and not OVERRULES_MODIFIERS[model.label]):
                 continue
             asked += 1
             text = text.lower()

@@ -36,7 +36,11 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import eval_flag_model as efm  # noqa: E402
 
-from cmgr.core.flag_model import PRICE_PLACEHOLDERS  # noqa: E402  (stored in the file for the scorer)
+from cmgr.core.flag_model import (  # noqa: E402
+    GATES,
+    OVERRULES_MODIFIERS,
+    PRICE_PLACEHOLDERS,  # stored in the file for the scorer
+)
 
 METHOD = "or/P"
 N_CHECKS = 40  # notes whose scikit-learn probability is stored for the scorer's test
@@ -92,6 +96,14 @@ def main(argv: list[str] | None = None) -> int:
         oof.update(zip(map(id, test), _probabilities(fitted, test, placeholders), strict=True))
     truth = [n["truth"][key] for n in notes]
     rules = [n["blind"][key] for n in notes]
+    # A note cmgr does not ask the model about (flag_model.read_note) scores 0 here too.
+    kind = efm.LABELS[key]
+    for n in notes:
+        tokens = n["blind_tokens"].split()
+        dropped = any(t.startswith((f"{kind}|suppressed|", f"{kind}|resolved|")) for t in tokens)
+        if not GATES[model_label].search(n["text"]) or (
+                dropped and not OVERRULES_MODIFIERS[model_label]):
+            oof[id(n)] = 0.0
     text = [oof[id(n)] for n in notes]
     _, threshold = efm._choose(METHOD, rules, text, text, truth)
     p, r, tp, fp, fn = efm._pr(efm._predict("or", rules, text, text, 0.0, threshold), truth)

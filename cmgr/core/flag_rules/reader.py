@@ -113,16 +113,19 @@ def scan_note(text: str, lexicon: Lexicon) -> list[NoteFinding]:
     return scan_note_normalised(text, lexicon)[0]
 
 
-def scan_note_normalised(text: str, lexicon: Lexicon) -> tuple[list[NoteFinding], str]:
-    """`scan_note`'s findings and the normalised note they were read in (which the
-    statistical second reader, cmgr/core/flag_model.py, reads too: normalised once)."""
+def scan_note_normalised(text: str, lexicon: Lexicon
+                         ) -> tuple[list[NoteFinding], str, frozenset[str]]:
+    """`scan_note`'s findings, the normalised note they were read in (which the statistical
+    second reader, cmgr/core/flag_model.py, reads too: normalised once), and the kinds of
+    which a rule matched but a modifier or a resolution dropped it (negated, asked, fixed...)."""
     text = _note_text(text)
     if not text:
-        return [], ""
+        return [], "", frozenset()
     norm, same_positions, cands = _candidates(text, lexicon)
     flagged = [c for c in cands if c.outcome == "flagged"]
+    dropped = frozenset(c.kind for c in cands if c.outcome.startswith(("suppressed", "resolved")))
     return [NoteFinding(c.kind, c.subkind, text[s:e], s, e, c.rule, "; ".join(c.kept))
-            for c, s, e in _located(text, lexicon, flagged, same_positions)], norm
+            for c, s, e in _located(text, lexicon, flagged, same_positions)], norm, dropped
 
 
 def trace_note(text: str, lexicon: Lexicon) -> list[CandidateTrace]:
