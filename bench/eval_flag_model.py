@@ -63,6 +63,7 @@ ROUNDS = {
     "11": [TESTS / "flag_round11r_notes.csv", TESTS / "flag_round11s_notes.csv"],
     "12": [TESTS / "flag_round12u_notes.csv", TESTS / "flag_round12v_notes.csv"],
     "13": [TESTS / "flag_round13w_notes.csv", TESTS / "flag_round13x_notes.csv"],
+    "15": [TESTS / "flag_round15a_notes.csv", TESTS / "flag_round15b_notes.csv"],
 }
 EARLY = [TESTS / f"flag_{n}_notes.csv" for n in ("heldout", "unseen", "unseen2", "unseen3")]
 LABELS = {"unlicensed": "unlicensed", "price_violation": "price"}
@@ -77,10 +78,11 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 # The reader each round met before it was tuned on (the commit its before-tuning figures were
-# measured on); rounds 11's and 12's are main (13's is 22a9925) as it was when they were measured.
+# measured on); rounds 11's and 12's are main (13's is 22a9925, 15's b43c725) as it was when
+# they were measured. (Round 14's corpora were lost unread.)
 BLIND_READER = {"5": "00c1559", "6": "70dab9e", "7": "b34d394", "8": "1acf24c", "9": "4507031",
                 "10": "e441a1b", "11": "54bd1a3", "12": "54bd1a3",
-                "13": "22a9925"}
+                "13": "22a9925", "15": "b43c725"}
 _TRACE_SCRIPT = """
 import csv, json, sys
 from cmgr.core.flag_rules import load_lexicon, trace_note
