@@ -166,6 +166,10 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
                     where, comparable = _elsewhere(lex, ctx, by_sentence, i, observed_group,
                                                    ref, far=False, same_brand=True)
                     comparable = [c for c in comparable if _CHARGED.match(ctx.text, c[2])]
+                    if where != i and by_sentence[where]["tag"]:
+                        # That sentence has a tag of its own (标八十的。价签换了65，收65): the
+                        # charge there goes with it, not with this one.
+                        comparable = []
                 if (comparable and group == "tag" and subkind == "inconsistent_price"
                         and any(abs(g[0] - c[0]) <= 1e-9 and g[1] == c[1]
                                 for g in by_sentence[where]["guide"] for c in comparable)):
@@ -179,7 +183,50 @@ def _numeric_candidates(lex: Lexicon, ctx: _Context) -> list[_Candidate]:
                     if cand is not None:
                         found.append(cand)
         found.extend(_tag_pairs(num, ctx, values["tag"], i))
+        found.extend(_carton_and_pack(num, ctx, i))
     return found
+
+
+# round 15 (price_violation): one product priced by the carton and, split, by the pack
+# (整条按200卖，拆开单包卖22; 条价四百五 拆开一包卖五十): ten packs dearer than the carton is one
+# product at two prices.
+_CARTON_PRICE = re.compile(
+    rf"(?:整条(?:价)?|条价|按条)(?:卖|要|收|是|按|都是)*\s*(?P<num>\d+(?:\.\d+)?|[{_CN_NUMERALS}]+)")
+_PACK_PRICE = re.compile(
+    r"(?:拆开|拆零|拆包|拆散|单包|散包|按包)(?:卖)?(?:一包|一盒|单包|每包)?(?:卖|要|收|是|按)*"
+    rf"\s*(?P<num>\d+(?:\.\d+)?|[{_CN_NUMERALS}]+)")
+
+
+def _leading_number(text: str) -> float | None:
+    """The number at the start of `text`: its longest prefix that reads as one (五十十包 -> 50:
+    the spaces between Chinese words are gone, so a count may run on after the price)."""
+    for end in range(len(text), 0, -1):
+        number = _number(text[:end].translate(_TENS))
+        if number is not None:
+            return number
+    return None
+
+
+def _carton_and_pack(num, ctx: _Context, sentence: int) -> list[_Candidate]:
+    s_start, s_end = ctx.sent_starts[sentence], ctx.sent_ends[sentence]
+    text = ctx.text
+    if "包" not in text[s_start:s_end] or "条" not in text[s_start:s_end]:
+        return []
+    carton = _CARTON_PRICE.search(text, s_start, s_end)
+    pack = _PACK_PRICE.search(text, s_start, s_end)
+    if carton is None or pack is None:
+        return []
+    c_val, p_val = _leading_number(carton.group("num")), _leading_number(pack.group("num"))
+    if not c_val or not p_val or not c_val < p_val * 10 <= c_val * 2:
+        return []
+    first, last = min(carton.start(), pack.start()), max(carton.end(), pack.end())
+    span_start, span_end = ctx.clause_of(first)[0], ctx.clause_of(last - 1)[1]
+    if num.normal is not None and num.normal.search(text, span_start, span_end):
+        return []
+    return [_Candidate(
+        "price", "inconsistent_price",
+        f"price.inconsistent_price: 单包{p_val:g}与整条{c_val:g}比较(数值规则)",
+        first, last, sentence)]
 
 
 def _elsewhere(lex: Lexicon, ctx: _Context, by_sentence: dict[int, _Values], i: int,
