@@ -28,6 +28,9 @@ CASES = [
     # a hearsay tip whose teller cannot say which outlet; one who names it is a tip
     ('老板娘说这附近有人卖烟没证，问她是哪家，她也讲不清', N),
     ('老板娘说这附近有人卖烟没证，问她是哪家，她说是菜市场门口那个', U),
+    ('听顾客讲小区里有人没证偷着卖烟，问是谁，顾客也答不上来', N),
+    # ...but not where the licence is, or whose it is: that is the visited shop's case
+    ('柜台在卖烟，拿不出许可证，问证搁哪了，他说不清楚', U),
     # the stock named (都有货, a bare 都有 ending its clause), cigarettes put on show again or
     # got from somewhere to sell, as signs of selling
     ('玉溪黄鹤楼都有货，系统里查无此户', U),
