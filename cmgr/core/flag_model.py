@@ -57,8 +57,8 @@ LICENCE_WORDS = ("证", "證", "牌", "照", "许可", "許可", "license", "lic
 _LICENCE_WORD = re.compile("|".join(map(re.escape, LICENCE_WORDS)))
 # The price model is asked only about a note that names a price, a tag or money, or gives a
 # number right after a brand (华子还是60); not about every number: orders are counted in 条 too.
-PRICE_WORDS = ("价", "元", "块", "蚊", "毛", "钱", "标", "签", "码", "贵", "便宜", "折", "¥", "￥",
-               "tag", "price", "zd", "mbj")
+PRICE_WORDS = ("价", "元", "块", "蚊", "毛", "钱", "标", "签", "明码", "名码", "贵", "便宜", "折",
+               "¥", "￥", "tag", "price", "zd", "mbj")
 # The brands of the lexicon's BRAND macro (and two homophone slips of them the normaliser keeps).
 BRANDS = ("中华|玉溪|利群|芙蓉王|南京|云烟|黄鹤楼|红塔山|娇子|双喜|白沙|红河|七匹狼|真龙|钻石|苏烟|泰山|"
           "贵烟|黄山|宽窄|黄金叶|长白山|红旗渠|好猫|兰州|延安|软中(?![心间午])|硬中(?![心间午])|华子|钟华|玉希")
@@ -68,7 +68,9 @@ BRANDS = ("中华|玉溪|利群|芙蓉王|南京|云烟|黄鹤楼|红塔山|娇�
 PRICE_PLACEHOLDERS = (("ｂ", BRANDS),
                       ("９", r"\d+(?:\.\d+)?|[一二两三四五六七八九十百廿卅]{1,4}(?=[块元毛蚊包条盒])"))
 PLACEHOLDER_NAMES = {"ｂ": "〔品牌〕", "９": "〔价〕"}  # how an explanation shows them
-_BRAND_NUMBER = rf"(?:{BRANDS})[^,;。!?\n\d]{{0,4}}?(?:\d|[一二两三四五六七八九十廿卅])"
+# (a spec in brackets is no price: 泰山(1916)卖得快; nor one Chinese numeral: 要多备一些)
+_BRAND_NUMBER = (rf"(?:{BRANDS})(?:\([^)]{{1,8}}\))?[^,;。!?\n\d(]{{0,4}}?"
+                 r"(?:\d|[一二两三四五六七八九十廿卅]{2}|[一二两三四五六七八九十廿卅][块元蚊毛])")
 _PRICE_WORD = re.compile("|".join([*map(re.escape, PRICE_WORDS), _BRAND_NUMBER]))
 GATES = {"unlicensed": _LICENCE_WORD, "price": _PRICE_WORD}
 # The price model is not asked about a note in which a price rule matched and a modifier or a

@@ -87,6 +87,9 @@ def test_the_price_model_reads_brands_and_prices_as_placeholders(models):
 @pytest.mark.parametrize(("text", "asked"), [
     ("华子还是60", True), ("价签没贴全", True), ("烟柜一半没标价", True), ("收了他二十块", True),
     ("老板说这周生意一般,天冷人少", False), ("证照齐全,陈列整齐", False), ("订了五条,下周送", False),
+    # a spec in brackets, one Chinese numeral, a bar code are no price
+    ("泰山(1916)卖得挺快", False), ("白沙(硬)要多备一些", False), ("教老板录卷烟的条码", False),
+    ("中华(硬)按450卖", True), ("华子还是六十", True),
 ])
 def test_the_price_model_is_asked_only_about_notes_that_name_a_price(text, asked):
     assert bool(GATES["price"].search(text)) is asked
