@@ -25,13 +25,15 @@
     python bench/eval_flags.py --corpus round13x     # tests/core/flag_round13x_notes.csv
     python bench/eval_flags.py --corpus round15a     # tests/core/flag_round15a_notes.csv
     python bench/eval_flags.py --corpus round15b     # tests/core/flag_round15b_notes.csv
+    python bench/eval_flags.py --corpus round16c     # tests/core/flag_round16c_notes.csv
+    python bench/eval_flags.py --corpus round16d     # tests/core/flag_round16d_notes.csv
     python bench/eval_flags.py --corpus sample       # the sample territory's answer key
     python bench/eval_flags.py --corpus all          # dev, heldout, unseen, unseen2, unseen3,
                                                      # round5a, round5b, round6c, round6d, round7e,
                                                      # round7f, round8k, round8l, round9m, round9n,
                                                      # round10p, round10q, round11r, round11s,
                                                      # round12u, round12v, round13w, round13x,
-                                                     # round15a, round15b, sample
+                                                     # round15a, round15b, round16c, round16d, sample
     python bench/eval_flags.py --corpus city         # bench/out city visits (bench/gen_city.py)
     python bench/eval_flags.py --corpus notes.csv    # any CSV with id,note,unlicensed,price_violation
     python bench/eval_flags.py --corpus labels.csv --visits visits.xlsx
@@ -127,6 +129,14 @@ ROUND13X_CORPUS = REPO / "tests" / "core" / "flag_round13x_notes.csv"
 # initials, half-English, long run-on notes), on the writers' labels.
 ROUND15A_CORPUS = REPO / "tests" / "core" / "flag_round15a_notes.csv"
 ROUND15B_CORPUS = REPO / "tests" / "core" / "flag_round15b_notes.csv"
+# Round 16: two more writers who never saw the rules; before tuning (commit e084bc7, with both
+# statistical readers), unlicensed 0.914/0.928 and price 0.867/0.915 (round16c: formal report
+# language, several shops in one note, price tables in text, far negations and remedies, classical
+# and southern wording), unlicensed 0.928/0.928 and price 0.910/0.884 (round16d: a first-year
+# manager's slang, sarcasm, many numbers, mixed punctuation, to-do lists, hearsay), on the writers'
+# labels. Not tuned on yet: the next round's tuning set (measure a new round before tuning).
+ROUND16C_CORPUS = REPO / "tests" / "core" / "flag_round16c_notes.csv"
+ROUND16D_CORPUS = REPO / "tests" / "core" / "flag_round16d_notes.csv"
 SAMPLE_LABELS = REPO / "sample_data" / "truth" / "visit_labels.csv"
 SAMPLE_VISITS = REPO / "sample_data" / "visits.xlsx"
 CITY_LABELS = REPO / "bench" / "out" / "city_visit_labels.csv"
@@ -158,6 +168,8 @@ NAMED_CORPORA = {
     "round13x": (ROUND13X_CORPUS, None),
     "round15a": (ROUND15A_CORPUS, None),
     "round15b": (ROUND15B_CORPUS, None),
+    "round16c": (ROUND16C_CORPUS, None),
+    "round16d": (ROUND16D_CORPUS, None),
     "sample": (SAMPLE_LABELS, SAMPLE_VISITS),
     "city": (CITY_LABELS, CITY_VISITS),
 }
@@ -299,7 +311,7 @@ def speed(n: int, lexicon, text_model=None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="append", default=None,
-                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | round10p | round10q | round11r | round11s | round12u | round12v | round13w | round13x | round15a | round15b | sample | city | all | a CSV path (repeatable; "
+                        help="dev | heldout | unseen | unseen2 | unseen3 | round5a | round5b | round6c | round6d | round7e | round7f | round8k | round8l | round9m | round9n | round10p | round10q | round11r | round11s | round12u | round12v | round13w | round13x | round15a | round15b | round16c | round16d | sample | city | all | a CSV path (repeatable; "
                              "default dev)")
     parser.add_argument("--visits", type=Path, default=None,
                         help="visits export (.xlsx/.csv) with the notes of an answer-key --corpus")
@@ -323,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
                                                      "round8k", "round8l", "round9m", "round9n",
                                                      "round10p", "round10q", "round11r", "round11s",
                                                      "round12u", "round12v", "round13w", "round13x",
-                                                     "round15a", "round15b", "sample"]
+                                                     "round15a", "round15b", "round16c", "round16d",
+                                                     "sample"]
     for i, spec in enumerate(specs):
         labels, visits = NAMED_CORPORA.get(spec, (Path(spec), args.visits))
         if i:
