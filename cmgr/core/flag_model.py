@@ -77,7 +77,22 @@ _BRAND_NUMBER = (rf"{BRANDS}(?:\([^)]{{1,8}}\))?[^,;。!?\n\d(]{{0,4}}?"
 _PRICE_WORD = re.compile("|".join([
     "[" + "".join(re.escape(w) for w in PRICE_WORDS if len(w) == 1) + "]",
     *(re.escape(w) for w in PRICE_WORDS if len(w) > 1), _BRAND_NUMBER]))
-GATES = {"unlicensed": _LICENCE_WORD, "price": _PRICE_WORD}
+# Words with 价 or 钱 that name no price (评价, 卡里的钱 of the e-settlement), and a clause that
+# says the prices are in order: not a reason to ask the price model (the rest of the note may be).
+_NOT_A_PRICE = re.compile(
+    r"评价|价值|代价|性价比|(?:卡|账户|户头)里?的?钱|(?:把|存)钱|钱(?:不够|存够|存上|没存)"
+    r"|(?:明码标价|价签|标价|价格|售价)(?:都|均|也)?(?:规范|齐全|正常|到位|一致|相符|合规)"
+    r"|(?:跟|与|和)指导价(?:都|均|也)?(?:一致|相符)")
+
+
+class _PriceGate:
+    """`search(text)`: a price word of the note outside `_NOT_A_PRICE`'s spans (None if none)."""
+
+    def search(self, text: str):
+        return _PRICE_WORD.search(_NOT_A_PRICE.sub(",", text))
+
+
+GATES = {"unlicensed": _LICENCE_WORD, "price": _PriceGate()}
 # The price model is not asked about a note in which a price rule matched and a modifier or a
 # resolution dropped it (查了售价，都没有低于最低价的): the model reads the whole note and cannot
 # tell a negated check from a finding; it is there for ways of writing no rule knows. On rounds

@@ -90,6 +90,9 @@ def test_the_price_model_reads_brands_and_prices_as_placeholders(models):
     # a spec in brackets, one Chinese numeral, a bar code are no price
     ("泰山(1916)卖得挺快", False), ("白沙(硬)要多备一些", False), ("教老板录卷烟的条码", False),
     ("中华(硬)按450卖", True), ("华子还是六十", True),
+    # words of 价/钱 that name no price, and prices said to be in order
+    ("问了老板对送货员的评价", False), ("卡里钱不够,让他存上", False), ("明码标价规范,价签齐全", False),
+    ("价签齐全,但华子卖60", True), ("价格正常,就是比外面贵", True),
 ])
 def test_the_price_model_is_asked_only_about_notes_that_name_a_price(text, asked):
     assert bool(GATES["price"].search(text)) is asked
