@@ -61,7 +61,7 @@ PRICE_WORDS = ("价", "元", "块", "蚊", "毛", "钱", "标", "签", "明码",
                "¥", "￥", "tag", "price", "zd", "mbj")
 # The brands of the lexicon's BRAND macro (and two homophone slips of them the normaliser keeps).
 # The lookahead of first characters lets the regex engine pass over a position at once (Python's
-# re tries each alternative in turn: without it the gate cost more than the model).
+# re tries each alternative in turn).
 BRANDS = ("(?=[中玉利芙南云黄红娇双白七真钻苏泰贵宽长好兰延软硬华钟])"
           "(?:中华|玉溪|利群|芙蓉王|南京|云烟|黄鹤楼|红塔山|娇子|双喜|白沙|红河|七匹狼|真龙|钻石|苏烟|泰山|"
           "贵烟|黄山|宽窄|黄金叶|长白山|红旗渠|好猫|兰州|延安|软中(?![心间午])|硬中(?![心间午])|华子|钟华|玉希)")
