@@ -1164,8 +1164,10 @@ def test_scanning_is_fast(lex):
     for note in notes:
         scan_note(note, lex)
     per_note = (time.process_time() - started) / len(notes)
-    # 350,000 notes must take well under 30 s; these notes are all "hard" ones.
-    assert per_note < 200e-6, f"{per_note * 1e6:.0f} µs per note"
+    # A guard against a runaway rule (a pattern that backtracks), not the speed figure: that is
+    # bench/eval_flags.py --speed and bench/bench_flags.py. These notes are all "hard" ones and
+    # take 140-230 µs each on a two-core machine whose speed varies by a third from run to run.
+    assert per_note < 500e-6, f"{per_note * 1e6:.0f} µs per note"
 
 
 def test_a_runaway_note_stays_fast(lex):
