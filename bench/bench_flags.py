@@ -138,7 +138,7 @@ def accuracy(db) -> None:
 def model_cost(db, lexicon, models) -> None:
     """The statistical reader's own share of a scan, in CPU time, per model: every distinct note
     is read by the rules first (not timed), then only what `flag_model.read_note` adds is timed."""
-    from cmgr.core.flag_model import GATES, OVERRULES_MODIFIERS
+    from cmgr.core.flag_model import asks
     from cmgr.core.flag_rules.reader import scan_note_normalised
 
     notes = list(dict.fromkeys(r[0] for r in db.execute(
@@ -148,12 +148,11 @@ def model_cost(db, lexicon, models) -> None:
         asked = scored = 0
         started = time.process_time()
         for found, text, dropped in read:
-            if any(f.kind == model.label for f in found) or (
-                    model.label in dropped and not OVERRULES_MODIFIERS[model.label]):
+            if any(f.kind == model.label for f in found):
                 continue
             asked += 1
             text = text.lower()
-            if GATES[model.label].search(text):
+            if asks(model.label, text, dropped):
                 scored += 1
                 model.score(text)
         cpu = time.process_time() - started

@@ -37,9 +37,9 @@ sys.path.insert(0, str(REPO / "bench"))
 import eval_flag_model as efm  # noqa: E402
 
 from cmgr.core.flag_model import (  # noqa: E402
-    GATES,
-    OVERRULES_MODIFIERS,
     PRICE_PLACEHOLDERS,  # stored in the file for the scorer
+    asks,
+    substitute,
 )
 
 METHOD = "or/P"
@@ -52,9 +52,7 @@ SETTINGS = {"unlicensed": ("unlicensed", efm.C, ()),
 def _features(text: str, placeholders) -> str:
     import re
 
-    for token, pattern in placeholders:
-        text = re.sub(pattern, token, text)
-    return text
+    return substitute(text, [(token, re.compile(pattern)) for token, pattern in placeholders])
 
 
 def _fit(notes, label: str, c: float, placeholders):
@@ -100,9 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     kind = efm.LABELS[key]
     for n in notes:
         tokens = n["blind_tokens"].split()
-        dropped = any(t.startswith((f"{kind}|suppressed|", f"{kind}|resolved|")) for t in tokens)
-        if not GATES[model_label].search(n["text"]) or (
-                dropped and not OVERRULES_MODIFIERS[model_label]):
+        dropped = frozenset({kind} if any(t.startswith((f"{kind}|suppressed|", f"{kind}|resolved|"))
+                                          for t in tokens) else ())
+        if not asks(model_label, n["text"], dropped):
             oof[id(n)] = 0.0
     text = [oof[id(n)] for n in notes]
     _, threshold = efm._choose(METHOD, rules, text, text, truth)

@@ -102,6 +102,25 @@ GATES = {"unlicensed": _LICENCE_WORD, "price": _PriceGate()}
 OVERRULES_MODIFIERS = {"unlicensed": True, "price": False}
 
 
+def asks(label: str, text: str, dropped: frozenset[str] = frozenset()) -> bool:
+    """Whether the model of `label` is asked about normalised, lower-cased `text` in which the
+    rules found no problem of that label: it passes the label's gate (`GATES`), and no rule of
+    the label was dropped by a modifier unless the model may overrule one (`dropped`: the kinds
+    `scan_note_normalised` says were dropped). bench/train_flag_model.py asks it too."""
+    gate = GATES.get(label)
+    if gate is not None and not gate.search(text):
+        return False
+    return label not in dropped or OVERRULES_MODIFIERS.get(label, True)
+
+
+def substitute(text: str, subs) -> str:
+    """`text` with each (token, compiled pattern) of `subs`' matches replaced by its token, in
+    order: the placeholders a model reads (`TextModel.features`, bench/train_flag_model.py)."""
+    for token, pattern in subs:
+        text = pattern.sub(token, text)
+    return text
+
+
 @dataclass(frozen=True)
 class TextModel:
     """Logistic regression on sublinear-tf, idf-weighted, L2-normalised char n-grams."""
@@ -125,9 +144,7 @@ class TextModel:
 
     def features(self, text: str) -> str:
         """Normalised `text` as the model reads it: each placeholder's matches replaced by it."""
-        for token, pattern in self._subs:
-            text = pattern.sub(token, text)
-        return text
+        return substitute(text, self._subs)
 
     def _counts(self, text: str) -> Counter:
         doc = _WHITE_RUNS.sub(" ", self.features(text))
@@ -267,9 +284,7 @@ def read_note(note: str, lexicon: Lexicon,
     text = text.lower()  # as bench/train_flag_model.py's notes
     added = []
     for m in models:
-        gate = GATES.get(m.label)
-        if any(f.kind == m.label for f in found) or (gate is not None and not gate.search(text)) \
-                or (m.label in dropped and not OVERRULES_MODIFIERS.get(m.label, True)):
+        if any(f.kind == m.label for f in found) or not asks(m.label, text, dropped):
             continue
         finding = _model_finding(note, text, lexicon, m)
         if finding is not None:
